@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Sigill.Api.Cells;
+using Sigill.Api.Errors;
+using Sigill.Api.Features.Organizations;
+using Sigill.Api.Features.Setup;
+using Sigill.Api.Health;
+using Sigill.Api.Persistence;
+using Sigill.Api.Security;
+
+namespace Sigill.Api;
+
+/// <summary>
+/// Builds the API tier as its own <see cref="WebApplication"/> with its own configuration and
+/// service container. It sees only the configuration it is given: nothing from the process
+/// environment leaks in, so two tiers in one process stay as separate as two processes.
+/// </summary>
+public static class ApiHost
+{
+    public const string MetricsPath = "/metrics";
+
+    public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
+    {
+        var options = ApiTierOptions.Bind(configuration);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(ApiHost).Assembly.GetName().Name,
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton<CellRegistry>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new SetupToken(options.SetupTokenFile));
+        services.AddHttpContextAccessor();
+        // Handlers take CellDbContext: a context on the authenticated caller's own cell, never one picked from input.
+        services.AddScoped<CellDbContext>(sp =>
+        {
+            var user = sp.GetRequiredService<IHttpContextAccessor>().HttpContext?.User
+                ?? throw new InvalidOperationException("CellDbContext is available inside requests only.");
+            return sp.GetRequiredService<CellRegistry>().Get(Caller.From(user).Region).CreateDbContext();
+        });
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(Policies.Add);
+        services.AddHealthChecks().AddCheck<CellsHealthCheck>("cells", tags: ["ready"]);
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddAspNetCoreInstrumentation()
+            .AddMeter(Telemetry.SigillMetrics.MeterName)
+            .AddPrometheusExporter());
+        services.AddSingleton<Telemetry.SigillMetrics>();
+
+        var app = builder.Build();
+        app.UseServiceCredential(options.ServiceCredential);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
+        app.MapSetup();
+        app.MapOrganizations();
+        return app;
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Sigill.Api.Features.Organizations;
+
+/// <summary>A customer organization. Lives in exactly one region cell, chosen at creation.</summary>
+public sealed class Organization
+{
+    public required string Id { get; init; }
+    public required string Region { get; init; }
+    public required string Name { get; set; }
+    public DateTime CreatedAt { get; init; }
+}
+
+internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>
+{
+    public void Configure(EntityTypeBuilder<Organization> builder)
+    {
+        builder.ToTable("organizations");
+        builder.HasKey(o => o.Id);
+        builder.Property(o => o.Id).HasMaxLength(64);
+        builder.Property(o => o.Region).HasMaxLength(16);
+        builder.Property(o => o.Name).HasMaxLength(1024);
+    }
+}

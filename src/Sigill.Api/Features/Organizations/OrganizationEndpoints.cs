@@ -1,0 +1,46 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Persistence;
+using Sigill.Api.Security;
+
+namespace Sigill.Api.Features.Organizations;
+
+public static class OrganizationEndpoints
+{
+    public sealed record OrganizationView(string Id, string Name, string Region, DateTime CreatedAt)
+    {
+        public static OrganizationView From(Organization o) => new(o.Id, o.Name, o.Region, o.CreatedAt);
+    }
+
+    public static RouteGroupBuilder MapOrganizations(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/organizations").WithTags("Organizations")
+            .RequireAuthorization(Policies.OrganizationRead);
+        group.MapGet("/current", GetCurrent);
+        group.MapGet("/{id}", Get);
+        return group;
+    }
+
+    private static async Task<Results<Ok<OrganizationView>, NotFound>> GetCurrent(ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == caller.OrganizationId, ct);
+        return org is null ? TypedResults.NotFound() : TypedResults.Ok(OrganizationView.From(org));
+    }
+
+    // Another organization's id — in this region or another — answers 404, never 403.
+    private static async Task<Results<Ok<OrganizationView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        if (id != caller.OrganizationId)
+        {
+            return TypedResults.NotFound();
+        }
+        var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == id, ct);
+        return org is null ? TypedResults.NotFound() : TypedResults.Ok(OrganizationView.From(org));
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Sigill.Api.Cells;
+using Sigill.Api.Errors;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.Organizations;
+
+namespace Sigill.Api.Features.Setup;
+
+/// <summary>First-run setup: the one-time link creates the first organization and its owner token.</summary>
+public static class SetupEndpoints
+{
+    public sealed record SetupRequest(string? SetupToken, string? OrganizationName, string? Region);
+
+    public sealed record SetupResponse(string OrganizationId, string Region, string ApiToken, DateTime ApiTokenExpiresAt);
+
+    public sealed record SetupStatus(bool SetupPending, IReadOnlyList<string> Regions);
+
+    public static RouteGroupBuilder MapSetup(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/setup").WithTags("Setup").AllowAnonymous();
+        group.MapGet("/", (SetupToken setup, CellRegistry cells) =>
+            TypedResults.Ok(new SetupStatus(setup.IsPending, [.. cells.Regions.Order(StringComparer.Ordinal)])));
+        group.MapPost("/", Complete);
+        return group;
+    }
+
+    private static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> Complete(
+        SetupRequest request, SetupToken setup, CellRegistry cells, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var name = request.OrganizationName?.Trim() ?? "";
+        if (name.Length is 0 or > 200)
+        {
+            return Problems.Validation("organizationName is required (1-200 characters).");
+        }
+        if (!cells.TryGet(request.Region, out var cell))
+        {
+            return Problems.Validation($"region must be one of: {string.Join(", ", cells.Regions.Order(StringComparer.Ordinal))}.");
+        }
+        var claim = setup.TryClaim(request.SetupToken ?? "");
+        if (claim is null)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "setup_token_invalid",
+                "The setup link is not valid.", "It may have been used already. Restart `sigill serve` to print a new one while setup is pending.");
+        }
+        try
+        {
+            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct);
+            claim.Commit();
+            metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
+            SetupLog.Completed(loggers.CreateLogger("Sigill.Setup"), organization.Id, cell.Region);
+            return TypedResults.Created($"/api/v1/organizations/{organization.Id}",
+                new SetupResponse(organization.Id, cell.Region, presented, token.ExpiresAt));
+        }
+        catch
+        {
+            claim.Release();
+            throw;
+        }
+    }
+}
+
+internal static partial class SetupLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Setup completed: organization {OrganizationId} created in region {Region}")]
+    public static partial void Completed(ILogger logger, string organizationId, string region);
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+
+namespace Sigill.Cli.Commands;
+
+internal static class CommonOptions
+{
+    public const string DefaultDataDirectory = ".sigill-data";
+
+    public static Option<string> Data() => new("--data")
+    {
+        Description = "The installation's data directory",
+        DefaultValueFactory = _ => DefaultDataDirectory,
+    };
+
+    public static Option<string?> Config() => new("--config")
+    {
+        Description = "A JSON configuration file (production: cells on PostgreSQL and S3)",
+    };
+
+    public static Option<int> Port(int defaultPort, string description) => new("--port")
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultPort,
+    };
+
+    /// <summary>Single-line console logs; framework chatter (which would include request paths) only from Warning.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+            o.UseUtcTimestamp = true;
+        });
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("System", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Warning);
+    }
+
+    /// <summary>Prints one line naming the problem and returns the exit code for it.</summary>
+    public static int Fail(string message, int exitCode = ExitCodes.BadConfiguration)
+    {
+        Console.Error.WriteLine("error: " + message);
+        return exitCode;
+    }
+}
+
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Unexpected = 1;
+    public const int BadConfiguration = 2;
+    public const int DependencyUnavailable = 3;
+}

@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Sigill.Api;
+using Sigill.Api.Cells;
+using Sigill.Cli.Installation;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>Shared steps of the hosting verbs: validate, check the cells, migrate, start a tier.</summary>
+internal static class TierRunner
+{
+    /// <summary>Checks every cell that lives outside the data directory (PostgreSQL, S3) before anything is written.</summary>
+    public static async Task CheckExternalCellsAsync(ApiTierOptions options, CancellationToken ct)
+    {
+        var external = new ApiTierOptions
+        {
+            ServiceCredential = options.ServiceCredential,
+            Cells = options.Cells.Where(c => c.Value.Database.Provider != "sqlite" || c.Value.Blobs.Provider != "filesystem")
+                .ToDictionary(c => c.Key, c => c.Value),
+        };
+        using var registry = new CellRegistry(external);
+        foreach (var cell in registry.All)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(20));
+            if (cell.DatabaseProvider == "postgres")
+            {
+                await using var db = cell.CreateDbContext();
+                try
+                {
+                    await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.OpenConnectionAsync(db.Database, timeout.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || timeout.IsCancellationRequested)
+                {
+                    throw new CellUnavailableException(cell.Region, $"cannot reach its postgres database at {cell.DatabaseLocation}: {Flatten(e)}", e);
+                }
+            }
+            if (cell.Options.Blobs.Provider == "s3")
+            {
+                try
+                {
+                    await cell.Blobs.CheckAsync(timeout.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || timeout.IsCancellationRequested)
+                {
+                    throw new CellUnavailableException(cell.Region, $"cannot reach its blob store at {cell.Blobs.Location}: {Flatten(e)}", e);
+                }
+            }
+        }
+    }
+
+    public static ApiTierOptions ValidatedApiOptions(IConfiguration apiConfiguration)
+    {
+        var options = ApiTierOptions.Bind(apiConfiguration);
+        var problems = options.Validate();
+        return problems.Count > 0 ? throw new InstallationException("configuration: " + problems[0]) : options;
+    }
+
+    public static async Task MigrateAsync(ApiTierOptions options, Action<string>? progress, CancellationToken ct)
+    {
+        using var registry = new CellRegistry(options);
+        foreach (var cell in registry.All)
+        {
+            progress?.Invoke(cell.Region);
+            try
+            {
+                await cell.MigrateAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not CellUnavailableException)
+            {
+                throw new CellUnavailableException(cell.Region, $"could not be migrated ({cell.DatabaseProvider} at {cell.DatabaseLocation}): {Flatten(e)}", e);
+            }
+        }
+    }
+
+    public static async Task<Uri> StartAsync(WebApplication app, string tier, int port, CancellationToken ct)
+    {
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InstallationException($"{tier} tier: port {port} is already in use");
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public static string Flatten(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            var line = x.Message.ReplaceLineEndings(" ").Trim();
+            if (!messages.Contains(line) && !line.Contains("See the inner exception", StringComparison.OrdinalIgnoreCase))
+            {
+                messages.Add(line);
+            }
+        }
+        return string.Join(": ", messages);
+    }
+}

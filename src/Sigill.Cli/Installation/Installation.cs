@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Sigill.Cli.Installation;
+
+/// <summary>
+/// An embedded installation's data directory:
+/// <code>
+/// DATA/installation.json        id, environment, creation time (written last: the commit marker)
+/// DATA/secrets/                 0700; each file 0600
+///   service-credential          the web tier's credential for the API tier
+///   master.key                  master secret of the file keyring (never in backups)
+///   setup-token.sha256          hash of the pending one-time setup token; gone once setup is done
+/// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox
+/// </code>
+/// Nothing outside the region folders holds personal data.
+/// </summary>
+internal sealed class Installation
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
+
+    private Installation(string dataDirectory, InstallationManifest manifest)
+    {
+        DataDirectory = dataDirectory;
+        Manifest = manifest;
+    }
+
+    public string DataDirectory { get; }
+    public InstallationManifest Manifest { get; }
+    public string SecretsDirectory => Path.Combine(DataDirectory, "secrets");
+    public string SetupTokenFile => Path.Combine(SecretsDirectory, "setup-token.sha256");
+    public string ServiceCredential => File.ReadAllText(Path.Combine(SecretsDirectory, "service-credential")).Trim();
+    public string CellDirectory(string region) => Path.Combine(DataDirectory, region);
+
+    public sealed record InstallationManifest(string InstallationId, int FormatVersion, DateTime CreatedAt);
+
+    /// <summary>Fails with <see cref="InstallationException"/> unless the directory exists or can be made, and takes writes.</summary>
+    public static string ProbeWritable(string dataDirectory)
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        if (File.Exists(full))
+        {
+            throw new InstallationException($"data directory '{full}' is a file, not a directory");
+        }
+        var created = !Directory.Exists(full);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InstallationException($"data directory '{full}' cannot be created: {e.Message}");
+        }
+        var probe = Path.Combine(full, ".write-probe-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (created)
+            {
+                TryDelete(full);
+            }
+            throw new InstallationException($"data directory '{full}' is not writable: {e.Message}");
+        }
+        if (created)
+        {
+            Directory.Delete(full); // probing must not leave anything behind
+        }
+        return full;
+    }
+
+    public static Installation OpenOrCreate(string dataDirectory)
+    {
+        var full = ProbeWritable(dataDirectory);
+        return TryOpen(full) ?? Create(full);
+    }
+
+    /// <summary>Opens an existing installation (for verbs that must not create one).</summary>
+    public static Installation Open(string dataDirectory)
+    {
+        var full = Path.GetFullPath(dataDirectory);
+        return TryOpen(full) ?? throw new InstallationException($"'{full}' is not a Sigill data directory (no installation.json); run `sigill serve --data {dataDirectory}` or `sigill init` first");
+    }
+
+    private static Installation? TryOpen(string full)
+    {
+        var manifestFile = Path.Combine(full, "installation.json");
+        if (!File.Exists(manifestFile))
+        {
+            return null;
+        }
+        InstallationManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<InstallationManifest>(File.ReadAllText(manifestFile));
+        }
+        catch (JsonException e)
+        {
+            throw new InstallationException($"'{manifestFile}' is not valid JSON: {e.Message}");
+        }
+        if (manifest is null || manifest.FormatVersion != 1 || string.IsNullOrEmpty(manifest.InstallationId))
+        {
+            throw new InstallationException($"'{manifestFile}' is not a Sigill installation manifest of format 1");
+        }
+        var installation = new Installation(full, manifest);
+        if (!File.Exists(Path.Combine(installation.SecretsDirectory, "service-credential")))
+        {
+            throw new InstallationException($"'{installation.SecretsDirectory}' is missing service-credential");
+        }
+        return installation;
+    }
+
+    // Secrets first, manifest last: a crash part-way leaves no manifest, and the next start redoes it all.
+    private static Installation Create(string full)
+    {
+        Directory.CreateDirectory(full);
+        var secrets = Path.Combine(full, "secrets");
+        Directory.CreateDirectory(secrets, PrivateDir);
+        File.SetUnixFileMode(secrets, PrivateDir);
+        WriteSecret(Path.Combine(secrets, "service-credential"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        WriteSecret(Path.Combine(secrets, "master.key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var manifest = new InstallationManifest(Api.Cells.SigillId.New("inst", "global")[12..], 1, DateTime.UtcNow);
+        var installation = new Installation(full, manifest);
+        Api.Features.Setup.SetupToken.Issue(installation.SetupTokenFile);
+        WriteSecret(Path.Combine(full, "installation.json"), JsonSerializer.Serialize(manifest), mode: Private | UnixFileMode.GroupRead);
+        return installation;
+    }
+
+    private static void WriteSecret(string path, string content, UnixFileMode mode = Private)
+    {
+        var temp = path + ".tmp";
+        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode }))
+        using (var writer = new StreamWriter(file))
+        {
+            writer.Write(content);
+            writer.Flush();
+            file.Flush(flushToDisk: true);
+        }
+        File.SetUnixFileMode(temp, mode);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>A problem with the data directory or configuration that stops a command with one clear line.</summary>
+internal sealed class InstallationException(string message) : Exception(message);

@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Sigill.Cli.Commands;
+
+var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, signed, sealed, and verifiable.")
+{
+    ServeCommand.Create(),
+    TierCommands.Api(),
+    TierCommands.Web(),
+    TierCommands.Migrate(),
+};
+return await root.Parse(args).InvokeAsync();

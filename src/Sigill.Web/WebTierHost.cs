@@ -1,0 +1,98 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sigill.Web.Api;
+using Sigill.Web.Security;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Sigill.Web;
+
+/// <summary>
+/// Builds the web tier (the public DMZ listener) as its own <see cref="WebApplication"/>: pages,
+/// static assets, health, and a pass-through of <c>/api/v1</c> — and nothing else — to the API tier.
+/// Its configuration is only <see cref="WebTierOptions"/>: no connection string, no key material.
+/// </summary>
+public static class WebTierHost
+{
+    public const string ServiceCredentialHeader = "Sigill-Service-Credential";
+
+    public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
+    {
+        var options = new WebTierOptions();
+        configuration.Bind(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("invalid web tier configuration: " + problems[0]);
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(WebTierHost).Assembly.GetName().Name,
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        // Antiforgery tokens are protected with an in-memory key ring: the web tier persists no key material.
+        // (Sessions that must survive restarts arrive with the identity work; see docs/architecture.md.)
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddRazorPages();
+        services.AddProblemDetails();
+        services.AddHttpClient<ApiClient>(c =>
+        {
+            c.BaseAddress = new Uri(options.ApiBaseUrl);
+            c.DefaultRequestHeaders.Add(ServiceCredentialHeader, options.ServiceCredential);
+            c.Timeout = TimeSpan.FromSeconds(30);
+        });
+        services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("api-tier", tags: ["ready"]);
+        services.AddReverseProxy()
+            .LoadFromMemory(
+                [new RouteConfig { RouteId = "api-v1", ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/{**rest}" } }],
+                [new ClusterConfig { ClusterId = "api", Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = options.ApiBaseUrl } } }])
+            .AddTransforms(t =>
+            {
+                // Whatever a client sends in the credential header is replaced by the real one;
+                // the browser's cookies belong to the web tier and never travel to the API tier.
+                t.AddRequestHeader(ServiceCredentialHeader, options.ServiceCredential, append: false);
+                t.AddRequestHeaderRemove("Cookie");
+            });
+
+        var app = builder.Build();
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePages();
+        app.UseSecurityHeaders(options.Tls);
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            RequestPath = "/assets",
+            FileProvider = new EmbeddedFileProvider(typeof(WebTierHost).Assembly, "Sigill.Web.Assets"),
+        });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapRazorPages();
+        app.MapReverseProxy();
+        app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
+        return app;
+    }
+
+    private sealed class ApiTierHealthCheck(ApiClient api) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            await api.IsReadyAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("API tier not ready");
+    }
+}
