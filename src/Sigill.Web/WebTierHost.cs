@@ -51,7 +51,7 @@ public static class WebTierHost
         services.AddSingleton(options);
         // Antiforgery tokens are protected with an in-memory key ring: the web tier persists no key material.
         // (Sessions that must survive restarts arrive with the identity work; see docs/architecture.md.)
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         services.AddRazorPages();
         services.AddProblemDetails();
         services.AddHttpClient<ApiClient>(c =>

@@ -1,17 +1,10 @@
 using System.CommandLine;
-using Sigill.Api;
 using Sigill.Api.Cells;
-using Sigill.Api.Features.Setup;
-using Sigill.Cli.Installation;
-using Sigill.Web;
+using Sigill.Cli.Hosting;
 
 namespace Sigill.Cli.Commands;
 
-/// <summary>
-/// <c>sigill serve</c>: the embedded default. Both tiers in one process as two hosts with separate
-/// service containers, the web tier on the public port, the API tier on a loopback port of its own,
-/// talking over HTTP with the service credential — the same boundary production has.
-/// </summary>
+/// <summary><c>sigill serve</c>: the embedded default (see <see cref="EmbeddedServer"/>).</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -32,32 +25,15 @@ internal static class ServeCommand
         }
         try
         {
-            // Order matters for "nothing half-written": probe and validate everything before the first write.
-            Installation.Installation.ProbeWritable(dataDirectory);
-            SigillConfiguration.Load(null, configFile);
-            var installation = Installation.Installation.OpenOrCreate(dataDirectory);
-            var configuration = SigillConfiguration.Load(installation, configFile);
-            var apiConfiguration = SigillConfiguration.ForApi(configuration);
-            var apiOptions = TierRunner.ValidatedApiOptions(apiConfiguration);
-            await TierRunner.CheckExternalCellsAsync(apiOptions, ct);
-            await TierRunner.MigrateAsync(apiOptions, null, ct);
-
-            await using var api = ApiHost.Build(apiConfiguration, "http://127.0.0.1:0", CommonOptions.ConfigureLogging);
-            var apiUrl = await TierRunner.StartAsync(api, "api", 0, ct);
-            await using var web = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, apiUrl.ToString().TrimEnd('/')), $"http://127.0.0.1:{port}", CommonOptions.ConfigureLogging);
-            var webUrl = await TierRunner.StartAsync(web, "web", port, ct);
-
-            var baseUrl = webUrl.ToString().TrimEnd('/');
-            Console.Out.WriteLine($"web: {baseUrl}");
-            Console.Out.WriteLine($"api: {apiUrl.ToString().TrimEnd('/')}");
-            if (File.Exists(installation.SetupTokenFile))
+            await using var server = await EmbeddedServer.StartAsync(dataDirectory, configFile, port, CommonOptions.ConfigureLogging, ct);
+            Console.Out.WriteLine($"web: {server.WebUrl.ToString().TrimEnd('/')}");
+            Console.Out.WriteLine($"api: {server.ApiUrl.ToString().TrimEnd('/')}");
+            if (server.IssueSetupLink() is { } setup)
             {
-                // A fresh link at every start while setup is pending; the previous one stops working.
-                Console.Out.WriteLine($"setup: {baseUrl}/setup/{SetupToken.Issue(installation.SetupTokenFile)}");
+                Console.Out.WriteLine($"setup: {setup}");
             }
-            Console.Out.WriteLine($"data: {installation.DataDirectory} (regions: {string.Join(", ", apiOptions.Cells.Keys.Order(StringComparer.Ordinal))})");
+            Console.Out.WriteLine($"data: {server.Installation.DataDirectory} (regions: {string.Join(", ", server.Regions)})");
             Console.Out.Flush();
-
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);
@@ -65,8 +41,6 @@ internal static class ServeCommand
             catch (OperationCanceledException)
             {
             }
-            await web.StopAsync(CancellationToken.None);
-            await api.StopAsync(CancellationToken.None);
             return ExitCodes.Ok;
         }
         catch (InstallationException e)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Sigill.Api;
 using Sigill.Api.Cells;
-using Sigill.Cli.Installation;
+using Sigill.Cli.Hosting;
 using Sigill.Web;
 
 namespace Sigill.Cli.Commands;
@@ -23,7 +23,7 @@ internal static class TierCommands
         {
             try
             {
-                var installation = result.GetValue(config) is null ? Installation.Installation.Open(result.GetValue(data)!) : null;
+                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : null;
                 var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
                 var apiConfiguration = SigillConfiguration.ForApi(configuration);
                 var options = TierRunner.ValidatedApiOptions(apiConfiguration);
@@ -59,7 +59,7 @@ internal static class TierCommands
         {
             try
             {
-                var installation = result.GetValue(config) is null ? Installation.Installation.Open(result.GetValue(data)!) : null;
+                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : null;
                 var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
                 await using var app = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, result.GetValue(apiUrl)),
                     $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
@@ -90,10 +90,15 @@ internal static class TierCommands
         {
             try
             {
-                var installation = result.GetValue(config) is null ? Installation.Installation.OpenOrCreate(result.GetValue(data)!) : null;
-                var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
-                var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(configuration));
-                await TierRunner.CheckExternalCellsAsync(options, ct);
+                var embedded = result.GetValue(config) is null;
+                if (embedded)
+                {
+                    Hosting.Installation.ProbeWritable(result.GetValue(data)!);
+                }
+                var prospective = embedded ? Hosting.Installation.Prospective(result.GetValue(data)!) : null;
+                await TierRunner.CheckExternalCellsAsync(TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(prospective, result.GetValue(config)))), ct);
+                var installation = embedded ? Hosting.Installation.OpenOrCreate(result.GetValue(data)!) : null;
+                var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, result.GetValue(config))));
                 await Spectre.Console.AnsiConsole.Progress().StartAsync(async progress =>
                 {
                     var task = progress.AddTask("migrating cells", maxValue: options.Cells.Count);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api;
 using Sigill.Api.Cells;
-using Sigill.Cli.Installation;
+using Sigill.Cli.Hosting;
 
 namespace Sigill.Cli.Commands;
 

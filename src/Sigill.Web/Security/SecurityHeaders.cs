@@ -28,6 +28,11 @@ internal static class SecurityHeaders
                 h["Referrer-Policy"] = "no-referrer";
                 h["Cross-Origin-Opener-Policy"] = "same-origin";
                 h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
+                // Pages can show secrets (a token shown once) or customer data: never cache them. Assets may be cached.
+                if (!context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal))
+                {
+                    h.CacheControl = "no-store";
+                }
                 if (tls)
                 {
                     h.StrictTransportSecurity = "max-age=31536000; includeSubDomains";

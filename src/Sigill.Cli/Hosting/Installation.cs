@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Sigill.Cli.Installation;
+namespace Sigill.Cli.Hosting;
 
 /// <summary>
 /// An embedded installation's data directory:
@@ -20,17 +20,28 @@ internal sealed class Installation
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
 
-    private Installation(string dataDirectory, InstallationManifest manifest)
+    private readonly string? _prospectiveCredential;
+
+    private Installation(string dataDirectory, InstallationManifest manifest, string? prospectiveCredential = null)
     {
         DataDirectory = dataDirectory;
         Manifest = manifest;
+        _prospectiveCredential = prospectiveCredential;
     }
+
+    /// <summary>
+    /// The installation a directory would hold, without writing anything: lets a command validate
+    /// its whole configuration (and reach PostgreSQL and S3) before the first byte is written.
+    /// </summary>
+    public static Installation Prospective(string dataDirectory) =>
+        TryOpen(Path.GetFullPath(dataDirectory))
+        ?? new Installation(Path.GetFullPath(dataDirectory), new InstallationManifest("prospective", 1, DateTime.UnixEpoch), new string('p', 44));
 
     public string DataDirectory { get; }
     public InstallationManifest Manifest { get; }
     public string SecretsDirectory => Path.Combine(DataDirectory, "secrets");
     public string SetupTokenFile => Path.Combine(SecretsDirectory, "setup-token.sha256");
-    public string ServiceCredential => File.ReadAllText(Path.Combine(SecretsDirectory, "service-credential")).Trim();
+    public string ServiceCredential => _prospectiveCredential ?? File.ReadAllText(Path.Combine(SecretsDirectory, "service-credential")).Trim();
     public string CellDirectory(string region) => Path.Combine(DataDirectory, region);
 
     public sealed record InstallationManifest(string InstallationId, int FormatVersion, DateTime CreatedAt);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace Sigill.Cli.Installation;
+namespace Sigill.Cli.Hosting;
 
 /// <summary>
 /// Composes configuration, lowest precedence first: the embedded defaults derived from the data

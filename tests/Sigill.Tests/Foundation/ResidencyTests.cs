@@ -1,0 +1,101 @@
+using System.Text;
+using Npgsql;
+using Sigill.Tests.Infrastructure;
+
+namespace Sigill.Tests.Foundation;
+
+/// <summary>Everything an organization causes lands in its own region's cell, and nothing in another's.</summary>
+public sealed class ResidencyTests
+{
+    [Fact]
+    public async Task Data_written_for_an_eu_organization_never_lands_in_the_us_cell_on_sqlite_and_files()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var marker = "Residency-Marker-" + Guid.NewGuid().ToString("N");
+        var org = await app.SetUpOrganizationAsync(marker, "eu");
+        await app.Cells.Get("eu").Blobs.PutAsync($"{org.OrganizationId}/probe", new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // checkpoint nothing away: WAL files are scanned as they are
+
+        var us = Path.Combine(app.DataDirectory, "us");
+        var eu = Path.Combine(app.DataDirectory, "eu");
+        var tokenId = org.ApiToken.Split('_')[2];
+        foreach (var needle in new[] { marker, org.OrganizationId, tokenId })
+        {
+            Assert.Empty(ByteScan.FilesContaining(us, needle));
+        }
+        // The scan can see: the same needles are found in the eu cell.
+        Assert.NotEmpty(ByteScan.FilesContaining(eu, org.OrganizationId));
+        Assert.NotEmpty(ByteScan.FilesContaining(eu, tokenId));
+        // Nothing outside the cells mentions the organization either.
+        var outside = Directory.EnumerateFiles(app.DataDirectory, "*", SearchOption.AllDirectories)
+            .Where(f => !f.StartsWith(us + "/", StringComparison.Ordinal) && !f.StartsWith(eu + "/", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains(org.OrganizationId, StringComparison.Ordinal) || File.ReadAllText(f).Contains(marker, StringComparison.Ordinal));
+        Assert.Empty(outside);
+    }
+
+    [Fact]
+    public async Task Data_written_for_an_eu_organization_never_lands_in_the_us_cell_on_postgres_and_s3()
+    {
+        var usDb = await TestServices.CreatePostgresDatabaseAsync();
+        var euDb = await TestServices.CreatePostgresDatabaseAsync();
+        var usBucket = await TestServices.CreateS3BucketAsync();
+        var euBucket = await TestServices.CreateS3BucketAsync();
+        var config = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Cells = new Dictionary<string, object>
+            {
+                ["us"] = new { Database = new { Provider = "postgres", ConnectionString = usDb }, Blobs = usBucket },
+                ["eu"] = new { Database = new { Provider = "postgres", ConnectionString = euDb }, Blobs = euBucket },
+            },
+        });
+        await using var app = await SigillApp.StartAsync(config);
+        var marker = "Residency-Marker-" + Guid.NewGuid().ToString("N");
+        var org = await app.SetUpOrganizationAsync(marker, "eu");
+        await app.Cells.Get("eu").Blobs.PutAsync($"{org.OrganizationId}/probe", new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
+
+        Assert.DoesNotContain(marker, await DumpAsync(usDb), StringComparison.Ordinal);
+        Assert.DoesNotContain(org.OrganizationId, await DumpAsync(usDb), StringComparison.Ordinal);
+        Assert.Contains(org.OrganizationId, await DumpAsync(euDb), StringComparison.Ordinal);
+
+        var usKeys = new List<string>();
+        await foreach (var key in app.Cells.Get("us").Blobs.ListAsync("", CancellationToken.None))
+        {
+            usKeys.Add(key);
+        }
+        Assert.Empty(usKeys);
+        var euKeys = new List<string>();
+        await foreach (var key in app.Cells.Get("eu").Blobs.ListAsync("", CancellationToken.None))
+        {
+            euKeys.Add(key);
+        }
+        Assert.Equal([$"{org.OrganizationId}/probe"], euKeys);
+    }
+
+    /// <summary>Every row of every table in the public schema, as JSON text.</summary>
+    private static async Task<string> DumpAsync(string connectionString)
+    {
+        var dump = new StringBuilder();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        Assert.Contains("organizations", tables);
+        foreach (var table in tables)
+        {
+            await using var select = new NpgsqlCommand($"SELECT row_to_json(t)::text FROM \"{table}\" t", connection);
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                dump.AppendLine(reader.GetString(0));
+            }
+        }
+        return dump.ToString();
+    }
+}
