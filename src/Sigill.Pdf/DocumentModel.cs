@@ -1,0 +1,47 @@
+namespace Sigill.Pdf;
+
+/// <summary>
+/// A document as the template engine produces it: a title and blocks in reading order.
+/// Rendering is deterministic apart from PDFsharp's creation date.
+/// </summary>
+public sealed record DocumentModel(string Title, IReadOnlyList<DocumentBlock> Blocks)
+{
+    /// <summary>Page size in points (A4 by default).</summary>
+    public double PageWidth { get; init; } = 595.28;
+
+    public double PageHeight { get; init; } = 841.89;
+
+    /// <summary>Margin on every side, in points.</summary>
+    public double Margin { get; init; } = 56.7;
+}
+
+public abstract record DocumentBlock;
+
+/// <summary>Level 1 is the largest heading; levels 2 and 3 are smaller.</summary>
+public sealed record Heading(string Text, int Level = 1) : DocumentBlock;
+
+/// <summary>Wrapped body text; newlines start new lines.</summary>
+public sealed record Paragraph(string Text) : DocumentBlock;
+
+/// <summary>Starts a new page.</summary>
+public sealed record PageBreak : DocumentBlock;
+
+/// <summary>A pricing table; amounts are computed with decimal arithmetic and rounded half away from zero to 2 places.</summary>
+public sealed record PricingTable(IReadOnlyList<PricingRow> Rows, string Currency) : DocumentBlock
+{
+    public decimal Total => Rows.Sum(r => r.Amount);
+}
+
+public sealed record PricingRow(string Description, decimal Quantity, decimal UnitPrice)
+{
+    public decimal Amount => Math.Round(Quantity * UnitPrice, 2, MidpointRounding.AwayFromZero);
+}
+
+/// <summary>The rendered PDF with what callers need to place fields: page count and page sizes in points.</summary>
+public sealed record RenderedPdf(byte[] Bytes, IReadOnlyList<PageSize> Pages)
+{
+    public int PageCount => Pages.Count;
+}
+
+/// <summary>A page's width and height in points (1/72 inch).</summary>
+public readonly record struct PageSize(double Width, double Height);

@@ -1,0 +1,76 @@
+using System.Globalization;
+using Sigill.Pdf.Rendering;
+
+namespace Sigill.Pdf;
+
+/// <summary>Renders a <see cref="DocumentModel"/> to PDF with the fonts shipped in this assembly.</summary>
+public static class DocumentRenderer
+{
+    public static RenderedPdf Render(DocumentModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var document = PageWriter.NewDocument(compress: false);
+        document.Info.Title = model.Title;
+        document.Info.Creator = "Sigill";
+        using (var w = new PageWriter(document, model.PageWidth, model.PageHeight, model.Margin))
+        {
+            w.Text(model.Title, PageWriter.Font(20, bold: true), spacingAfter: 10);
+            var body = PageWriter.Font(11);
+            foreach (var block in model.Blocks)
+            {
+                switch (block)
+                {
+                    case Heading h:
+                        w.Reserve(h.Level <= 1 ? 40 : 30);
+                        w.Space(6);
+                        w.Text(h.Text, PageWriter.Font(h.Level switch { <= 1 => 16, 2 => 13.5, _ => 12 }, bold: true), spacingAfter: 4);
+                        break;
+                    case Paragraph p:
+                        w.Text(p.Text, body, spacingAfter: 6);
+                        break;
+                    case PageBreak:
+                        w.NewPage();
+                        break;
+                    case PricingTable t:
+                        RenderTable(w, t);
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown block {block.GetType().Name}", nameof(model));
+                }
+            }
+            _ = w.Graphics; // a document always has at least one page
+        }
+        using var ms = new MemoryStream();
+        document.Save(ms, closeStream: false);
+        var pages = document.Pages.Cast<PdfSharp.Pdf.PdfPage>()
+            .Select(p => new PageSize(p.Width.Point, p.Height.Point)).ToList();
+        return new RenderedPdf(ms.ToArray(), pages);
+    }
+
+    private static void RenderTable(PageWriter w, PricingTable table)
+    {
+        var width = w.ContentWidth;
+        var head = PageWriter.Font(10.5, bold: true);
+        var cell = PageWriter.Font(10.5);
+        (string, double, double, bool)[] Cells(string a, string b, string c, string d) =>
+        [
+            (a, 0, width * 0.52, false),
+            (b, width * 0.52, width * 0.64, true),
+            (c, width * 0.64, width * 0.82, true),
+            (d, width * 0.82, width, true),
+        ];
+        w.Space(4);
+        w.Row(head, Cells("Description", "Qty", "Unit price", "Amount"), rule: true);
+        foreach (var row in table.Rows)
+        {
+            w.Row(cell, Cells(row.Description, Format(row.Quantity), Money(row.UnitPrice, table.Currency), Money(row.Amount, table.Currency)));
+        }
+        w.Row(head, Cells("Total", "", "", Money(table.Total, table.Currency)), rule: false);
+        w.Space(8);
+    }
+
+    private static string Format(decimal d) => d.ToString("0.##", CultureInfo.InvariantCulture);
+
+    internal static string Money(decimal amount, string currency) =>
+        amount.ToString("#,##0.00", CultureInfo.InvariantCulture) + " " + currency;
+}

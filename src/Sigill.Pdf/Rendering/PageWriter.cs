@@ -1,0 +1,130 @@
+using PdfSharp.Drawing;
+using PdfSharp.Pdf;
+
+namespace Sigill.Pdf.Rendering;
+
+/// <summary>A top-to-bottom text flow over PDFsharp pages: wrapping, page breaks, simple rows.</summary>
+internal sealed class PageWriter : IDisposable
+{
+    private static readonly XPdfFontOptions Unicode = new(PdfFontEncoding.Unicode);
+    private readonly PdfDocument _document;
+    private readonly double _width;
+    private readonly double _height;
+    private readonly double _margin;
+    private XGraphics? _gfx;
+
+    public PageWriter(PdfDocument document, double width, double height, double margin)
+    {
+        SigillFonts.EnsureInstalled();
+        _document = document;
+        _width = width;
+        _height = height;
+        _margin = margin;
+    }
+
+    public double Y { get; private set; }
+
+    public double ContentWidth => _width - 2 * _margin;
+
+    public double Left => _margin;
+
+    public static XFont Font(double size, bool bold = false) =>
+        new(SigillFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular, Unicode);
+
+    public XGraphics Graphics => _gfx ?? NewPage();
+
+    public XGraphics NewPage()
+    {
+        _gfx?.Dispose();
+        var page = _document.AddPage();
+        page.Width = XUnit.FromPoint(_width);
+        page.Height = XUnit.FromPoint(_height);
+        _gfx = XGraphics.FromPdfPage(page);
+        Y = _margin;
+        return _gfx;
+    }
+
+    /// <summary>Makes sure <paramref name="height"/> points fit below the cursor, else starts a page.</summary>
+    public XGraphics Reserve(double height)
+    {
+        var g = Graphics;
+        if (Y + height > _height - _margin && Y > _margin) g = NewPage();
+        return g;
+    }
+
+    public void Space(double points) => Y += points;
+
+    public void Text(string text, XFont font, double indent = 0, double spacingAfter = 4)
+    {
+        var lineHeight = font.Size * 1.3;
+        foreach (var line in Wrap(Graphics, text, font, ContentWidth - indent))
+        {
+            var g = Reserve(lineHeight);
+            g.DrawString(line, font, XBrushes.Black, _margin + indent, Y, XStringFormats.TopLeft);
+            Y += lineHeight;
+        }
+        Y += spacingAfter;
+    }
+
+    /// <summary>One table row: cells at column offsets; right-aligned cells end at their column's right edge.</summary>
+    public void Row(XFont font, IReadOnlyList<(string Text, double Left, double Right, bool AlignRight)> cells, bool rule = false)
+    {
+        var lineHeight = font.Size * 1.5;
+        var g = Reserve(lineHeight);
+        foreach (var (text, left, right, alignRight) in cells)
+        {
+            var rect = new XRect(_margin + left, Y, right - left, lineHeight);
+            g.DrawString(Fit(g, text, font, right - left), font, XBrushes.Black, rect,
+                alignRight ? XStringFormats.TopRight : XStringFormats.TopLeft);
+        }
+        Y += lineHeight;
+        if (rule)
+        {
+            g.DrawLine(XPens.Gray, _margin, Y - 2, _margin + ContentWidth, Y - 2);
+        }
+    }
+
+    private static string Fit(XGraphics g, string text, XFont font, double width)
+    {
+        if (g.MeasureString(text, font).Width <= width) return text;
+        while (text.Length > 1 && g.MeasureString(text + "…", font).Width > width) text = text[..^1];
+        return text + "…";
+    }
+
+    public static IEnumerable<string> Wrap(XGraphics g, string text, XFont font, double width)
+    {
+        foreach (var paragraphLine in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+        {
+            var words = paragraphLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length == 0) { yield return ""; continue; }
+            var current = "";
+            foreach (var word in words)
+            {
+                var candidate = current.Length == 0 ? word : current + " " + word;
+                if (g.MeasureString(candidate, font).Width <= width) { current = candidate; continue; }
+                if (current.Length > 0) yield return current;
+                current = word;
+                // A single word longer than the line is split by characters.
+                while (g.MeasureString(current, font).Width > width && current.Length > 1)
+                {
+                    var cut = current.Length - 1;
+                    while (cut > 1 && g.MeasureString(current[..cut], font).Width > width) cut--;
+                    yield return current[..cut];
+                    current = current[cut..];
+                }
+            }
+            if (current.Length > 0) yield return current;
+        }
+    }
+
+    public void Dispose() => _gfx?.Dispose();
+
+    /// <summary>PDFsharp writes Flate streams without Adler-32 (qpdf warns); helper pages are written uncompressed and recompressed on import.</summary>
+    public static PdfDocument NewDocument(bool compress)
+    {
+        var doc = new PdfDocument();
+        doc.Options.NoCompression = !compress;
+        doc.Options.CompressContentStreams = compress;
+        return doc;
+    }
+}
