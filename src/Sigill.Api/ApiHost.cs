@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Sigill.Api.Audit;
 using Sigill.Api.Cells;
 using Sigill.Api.Errors;
 using Sigill.Api.Features.Organizations;
@@ -50,7 +51,7 @@ public static class ApiHost
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton<CellRegistry>();
+        services.AddSingleton(sp => new CellRegistry(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new SetupToken(options.SetupTokenFile));
         services.AddHttpContextAccessor();
@@ -73,6 +74,7 @@ public static class ApiHost
             .AddMeter(Telemetry.SigillMetrics.MeterName)
             .AddPrometheusExporter());
         services.AddSingleton<Telemetry.SigillMetrics>();
+        services.AddAudit(configuration);
 
         var app = builder.Build();
         app.UseServiceCredential(options.ServiceCredential);
@@ -86,6 +88,7 @@ public static class ApiHost
         app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
         app.MapSetup();
         app.MapOrganizations();
+        app.MapAudit();
         return app;
     }
 }

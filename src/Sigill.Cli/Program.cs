@@ -7,5 +7,8 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     TierCommands.Api(),
     TierCommands.Web(),
     TierCommands.Migrate(),
+    KeysCommand.Create(),
+    AuditCommands.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

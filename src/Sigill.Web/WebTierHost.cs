@@ -63,7 +63,11 @@ public static class WebTierHost
         services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("api-tier", tags: ["ready"]);
         services.AddReverseProxy()
             .LoadFromMemory(
-                [new RouteConfig { RouteId = "api-v1", ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/{**rest}" } }],
+                [
+                    new RouteConfig { RouteId = "api-v1", ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/{**rest}" } },
+                    // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
+                    new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
+                ],
                 [new ClusterConfig { ClusterId = "api", Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = options.ApiBaseUrl } } }])
             .AddTransforms(t =>
             {

@@ -80,6 +80,31 @@ public sealed class ApiTierOptions
                     break;
             }
         }
+        foreach (var (region, cell) in Cells)
+        {
+            cell.Keys.Environment = Environment;
+            try
+            {
+                Sigill.Crypto.KeyProviderFactory.Validate(cell.Keys);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                problems.Add($"Cells:{region}:Keys: {e.Message}");
+            }
+            if (cell.Keys.Provider == Sigill.Crypto.KeyProviderKind.FileKeyring && string.IsNullOrWhiteSpace(cell.Keys.KeyringDirectory))
+            {
+                problems.Add($"Cells:{region}:Keys:KeyringDirectory is missing (or configure Provider Pkcs11)");
+            }
+            if (cell.Keys.Provider == Sigill.Crypto.KeyProviderKind.Pkcs11 && string.IsNullOrWhiteSpace(cell.Keys.Pkcs11TokenLabel))
+            {
+                problems.Add($"Cells:{region}:Keys:Pkcs11TokenLabel is missing");
+            }
+        }
+        foreach (var dup in Cells.Where(c => c.Value.Keys.Provider == Sigill.Crypto.KeyProviderKind.FileKeyring && !string.IsNullOrEmpty(c.Value.Keys.KeyringDirectory))
+            .GroupBy(c => Path.GetFullPath(c.Value.Keys.KeyringDirectory!)).Where(g => g.Count() > 1))
+        {
+            problems.Add($"Cells {string.Join(" and ", dup.Select(c => c.Key))} share a keyring; cells share nothing");
+        }
         // Share-nothing: two cells must never point at the same database or blob location.
         foreach (var dup in Cells.GroupBy(c => c.Value.Database.ConnectionString).Where(g => g.Count() > 1 && g.Key.Length > 0))
         {

@@ -1,8 +1,12 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sigill.Api.Blobs;
+using Sigill.Api.Encryption;
 using Sigill.Api.Persistence;
+using Sigill.Crypto;
 
 namespace Sigill.Api.Cells;
 
@@ -13,8 +17,9 @@ namespace Sigill.Api.Cells;
 public sealed class Cell : IDisposable
 {
     private readonly Func<CellDbContext> _createContext;
+    private readonly Lazy<(IKeyProvider Provider, CellKeyManager Keys)> _keys;
 
-    internal Cell(string region, CellOptions options)
+    internal Cell(string region, CellOptions options, string environment = "development", TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         Region = region;
         Options = options;
@@ -59,6 +64,15 @@ public sealed class Cell : IDisposable
             "s3" => new S3BlobStore(options.Blobs),
             _ => throw new ArgumentException($"Unknown blob provider '{options.Blobs.Provider}'.", nameof(options)),
         };
+        // Opened on first use, so that merely describing a cell (start-up checks) writes no keyring.
+        _keys = new(() =>
+        {
+            options.Keys.Environment = environment;
+            var provider = KeyProviderFactory.Create(options.Keys, time);
+            var manager = new CellKeyManager(region, environment, provider, new EfOrgKeyStore(CreateDbContext), time ?? TimeProvider.System,
+                (loggers ?? NullLoggerFactory.Instance).CreateLogger<CellKeyManager>());
+            return (provider, manager);
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string Region { get; }
@@ -69,6 +83,12 @@ public sealed class Cell : IDisposable
     public string DatabaseLocation { get; }
 
     public IBlobStore Blobs { get; }
+
+    /// <summary>The cell's key management: every stored byte of customer content goes through it.</summary>
+    public CellKeyManager Keys => _keys.Value.Keys;
+
+    /// <summary>Customer content: encrypted under the organization's key before it reaches <see cref="Blobs"/>.</summary>
+    public EncryptedObjects Objects => new(Blobs, Keys);
 
     public CellDbContext CreateDbContext() => _createContext();
 
@@ -87,6 +107,14 @@ public sealed class Cell : IDisposable
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
         await Blobs.CheckAsync(cancellationToken);
+        try
+        {
+            await Keys.InitializeAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or CryptoIntegrityException or IOException or UnauthorizedAccessException)
+        {
+            throw new CellUnavailableException(Region, $"cannot open its key provider: {FirstLine(e)}", e);
+        }
     }
 
     public async Task<IReadOnlyList<string>> PendingMigrationsAsync(CancellationToken cancellationToken)
@@ -133,7 +161,14 @@ public sealed class Cell : IDisposable
         return message.ReplaceLineEndings(" ").Trim();
     }
 
-    public void Dispose() => (Blobs as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        (Blobs as IDisposable)?.Dispose();
+        if (_keys.IsValueCreated)
+        {
+            (_keys.Value.Provider as IDisposable)?.Dispose();
+        }
+    }
 }
 
 public sealed class CellUnavailableException(string region, string problem, Exception inner)

@@ -8,6 +8,9 @@ public sealed class CellOptions
 {
     public DatabaseOptions Database { get; set; } = new();
     public BlobStoreOptions Blobs { get; set; } = new();
+
+    /// <summary>The cell's key provider: a file keyring (default) or a PKCS#11 HSM. Its <c>Environment</c> is set from the tier's.</summary>
+    public Sigill.Crypto.KeyProviderOptions Keys { get; set; } = new();
 }
 
 public sealed class DatabaseOptions

@@ -7,9 +7,9 @@ public sealed class CellRegistry : IDisposable
 {
     private readonly Dictionary<string, Cell> _cells;
 
-    public CellRegistry(ApiTierOptions options)
+    public CellRegistry(ApiTierOptions options, TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
-        _cells = options.Cells.ToDictionary(c => c.Key, c => new Cell(c.Key, c.Value), StringComparer.Ordinal);
+        _cells = options.Cells.ToDictionary(c => c.Key, c => new Cell(c.Key, c.Value, options.Environment, time, loggers), StringComparer.Ordinal);
     }
 
     public IEnumerable<Cell> All => _cells.Values.OrderBy(c => c.Region, StringComparer.Ordinal);

@@ -14,11 +14,13 @@ public abstract class CellDbContext(DbContextOptions options) : DbContext(option
 {
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Encryption.OrgKeyRow> OrgKeys => Set<Encryption.OrgKeyRow>();
+    public DbSet<Encryption.OrgKeyUsageRow> OrgKeyUsage => Set<Encryption.OrgKeyUsageRow>();
+    public DbSet<Encryption.ShredRequestRow> ShredRequests => Set<Encryption.ShredRequestRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CellDbContext).Assembly,
-            t => t.Namespace?.StartsWith("Sigill.Api.Features", StringComparison.Ordinal) == true);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CellDbContext).Assembly);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

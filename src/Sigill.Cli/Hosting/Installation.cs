@@ -9,7 +9,7 @@ namespace Sigill.Cli.Hosting;
 /// DATA/installation.json        id, environment, creation time (written last: the commit marker)
 /// DATA/secrets/                 0700; each file 0600
 ///   service-credential          the web tier's credential for the API tier
-///   master.key                  master secret of the file keyring (never in backups)
+///   master-&lt;region&gt;.key          master secret of that cell's file keyring (never in backups)
 ///   setup-token.sha256          hash of the pending one-time setup token; gone once setup is done
 /// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox
 /// </code>
@@ -43,6 +43,19 @@ internal sealed class Installation
     public string SetupTokenFile => Path.Combine(SecretsDirectory, "setup-token.sha256");
     public string ServiceCredential => _prospectiveCredential ?? File.ReadAllText(Path.Combine(SecretsDirectory, "service-credential")).Trim();
     public string CellDirectory(string region) => Path.Combine(DataDirectory, region);
+    public string MasterKeyFile(string region) => Path.Combine(SecretsDirectory, $"master-{region}.key");
+
+    /// <summary>Creates the per-cell secrets of regions that have none yet (a region added to the configuration later).</summary>
+    public void EnsureCellSecrets(IEnumerable<string> regions)
+    {
+        foreach (var region in regions)
+        {
+            if (_prospectiveCredential is null && !File.Exists(MasterKeyFile(region)))
+            {
+                WriteSecret(MasterKeyFile(region), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            }
+        }
+    }
 
     public sealed record InstallationManifest(string InstallationId, int FormatVersion, DateTime CreatedAt);
 
@@ -133,7 +146,6 @@ internal sealed class Installation
         Directory.CreateDirectory(secrets, PrivateDir);
         File.SetUnixFileMode(secrets, PrivateDir);
         WriteSecret(Path.Combine(secrets, "service-credential"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        WriteSecret(Path.Combine(secrets, "master.key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         var manifest = new InstallationManifest(Api.Cells.SigillId.New("inst", "global")[12..], 1, DateTime.UtcNow);
         var installation = new Installation(full, manifest);
         Api.Features.Setup.SetupToken.Issue(installation.SetupTokenFile);

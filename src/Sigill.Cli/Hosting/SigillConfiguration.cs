@@ -48,9 +48,14 @@ internal static class SigillConfiguration
         {
             defaults["ServiceCredential"] = installation.ServiceCredential;
             defaults["SetupTokenFile"] = installation.SetupTokenFile;
+            defaults["Audit:InstallationId"] = installation.Manifest.InstallationId; // names the audit logs: <host>/<id>/audit/<region>
+            installation.EnsureCellSecrets(regions);
             foreach (var region in regions)
             {
                 var cell = installation.CellDirectory(region);
+                defaults[$"Cells:{region}:Keys:Provider"] = "FileKeyring";
+                defaults[$"Cells:{region}:Keys:KeyringDirectory"] = Path.Combine(cell, "keys");
+                defaults[$"Cells:{region}:Keys:MasterKeyFile"] = installation.MasterKeyFile(region);
                 defaults[$"Cells:{region}:Database:Provider"] = "sqlite";
                 defaults[$"Cells:{region}:Database:ConnectionString"] = $"Data Source={Path.Combine(cell, "sigill.db")};Pooling=True;Default Timeout=30";
                 defaults[$"Cells:{region}:Blobs:Provider"] = "filesystem";

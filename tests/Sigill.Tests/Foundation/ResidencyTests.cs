@@ -13,8 +13,7 @@ public sealed class ResidencyTests
         await using var app = await SigillApp.StartAsync();
         var marker = "Residency-Marker-" + Guid.NewGuid().ToString("N");
         var org = await app.SetUpOrganizationAsync(marker, "eu");
-        await app.Cells.Get("eu").Blobs.PutAsync($"{org.OrganizationId}/probe", new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // checkpoint nothing away: WAL files are scanned as they are
+        await app.Cells.Get("eu").Objects.PutAsync(Probe(org.OrganizationId), new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
 
         var us = Path.Combine(app.DataDirectory, "us");
         var eu = Path.Combine(app.DataDirectory, "eu");
@@ -23,9 +22,10 @@ public sealed class ResidencyTests
         {
             Assert.Empty(ByteScan.FilesContaining(us, needle));
         }
-        // The scan can see: the same needles are found in the eu cell.
+        // The scan can see: the identifiers are found in the eu cell — but not the name, which is encrypted there too.
         Assert.NotEmpty(ByteScan.FilesContaining(eu, org.OrganizationId));
         Assert.NotEmpty(ByteScan.FilesContaining(eu, tokenId));
+        Assert.Empty(ByteScan.FilesContaining(app.DataDirectory, marker));
         // Nothing outside the cells mentions the organization either.
         var outside = Directory.EnumerateFiles(app.DataDirectory, "*", SearchOption.AllDirectories)
             .Where(f => !f.StartsWith(us + "/", StringComparison.Ordinal) && !f.StartsWith(eu + "/", StringComparison.Ordinal))
@@ -51,9 +51,10 @@ public sealed class ResidencyTests
         await using var app = await SigillApp.StartAsync(config);
         var marker = "Residency-Marker-" + Guid.NewGuid().ToString("N");
         var org = await app.SetUpOrganizationAsync(marker, "eu");
-        await app.Cells.Get("eu").Blobs.PutAsync($"{org.OrganizationId}/probe", new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
+        await app.Cells.Get("eu").Objects.PutAsync(Probe(org.OrganizationId), new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
 
         Assert.DoesNotContain(marker, await DumpAsync(usDb), StringComparison.Ordinal);
+        Assert.DoesNotContain(marker, await DumpAsync(euDb), StringComparison.Ordinal);
         Assert.DoesNotContain(org.OrganizationId, await DumpAsync(usDb), StringComparison.Ordinal);
         Assert.Contains(org.OrganizationId, await DumpAsync(euDb), StringComparison.Ordinal);
 
@@ -68,8 +69,10 @@ public sealed class ResidencyTests
         {
             euKeys.Add(key);
         }
-        Assert.Equal([$"{org.OrganizationId}/probe"], euKeys);
+        Assert.Equal([Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(Probe(org.OrganizationId))], euKeys);
     }
+
+    private static Sigill.Crypto.ObjectContext Probe(string organizationId) => new("eu", organizationId, "obj_eu_probe", 1, "probe");
 
     /// <summary>Every row of every table in the public schema, as JSON text.</summary>
     private static async Task<string> DumpAsync(string connectionString)

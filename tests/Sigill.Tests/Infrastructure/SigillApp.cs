@@ -34,7 +34,9 @@ internal sealed class SigillApp : IAsyncDisposable
             configFile = directory.Combine("sigill.json");
             await File.WriteAllTextAsync(configFile, configJson);
         }
-        var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging: null, CancellationToken.None);
+        // SIGILL_TEST_LOG=1 shows both hosts' logs when a test needs diagnosing.
+        var logging = Environment.GetEnvironmentVariable("SIGILL_TEST_LOG") == "1" ? (Action<Microsoft.Extensions.Logging.ILoggingBuilder>)CommonOptions.ConfigureLogging : null;
+        var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None);
         return new SigillApp(directory, server);
     }
 
@@ -64,18 +66,40 @@ internal sealed class SigillApp : IAsyncDisposable
 
     public sealed record SetUpOrganization(string OrganizationId, string Region, string ApiToken);
 
-    /// <summary>Redeems the setup link through the public API, creating the first organization.</summary>
+    /// <summary>
+    /// Creates an organization: the first through the setup link and the public API, later ones
+    /// directly in the cell (organization sign-up arrives with the identity work).
+    /// </summary>
     public async Task<SetUpOrganization> SetUpOrganizationAsync(string name, string region)
     {
+        if (!File.Exists(_server.Installation.SetupTokenFile))
+        {
+            var (organization, _, presented) = await Sigill.Api.Features.Organizations.OrganizationFactory.CreateAsync(
+                Cells.Get(region), name, "Owner token", TimeProvider.System, CancellationToken.None);
+            return new SetUpOrganization(organization.Id, region, presented);
+        }
         using var web = Web();
         using var response = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = IssueSetupToken(), organizationName = name, region });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<SetUpOrganization>())!;
     }
 
+    private bool _stopped;
+
+    /// <summary>Stops both hosts but keeps the data directory, so operator commands can run against it.</summary>
+    public async Task StopServerAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _server.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _server.DisposeAsync();
+        await StopServerAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _directory.Dispose();
     }

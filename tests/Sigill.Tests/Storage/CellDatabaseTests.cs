@@ -20,10 +20,22 @@ public sealed class CellDatabaseTests : IDisposable
                 ? new DatabaseOptions { Provider = "sqlite", ConnectionString = $"Data Source={_directory.Combine("cell.db")}" }
                 : new DatabaseOptions { Provider = "postgres", ConnectionString = await TestServices.CreatePostgresDatabaseAsync() },
             Blobs = new BlobStoreOptions { Provider = "filesystem", Path = _directory.Combine("blobs") },
+            Keys = new Sigill.Crypto.KeyProviderOptions { KeyringDirectory = _directory.Combine("keys"), MasterKeyFile = MasterKeyFile() },
         };
         var cell = new Cell("eu", options);
         await cell.MigrateAsync(CancellationToken.None);
         return cell;
+    }
+
+    private string MasterKeyFile()
+    {
+        var file = _directory.Combine("master.key");
+        if (!File.Exists(file))
+        {
+            File.WriteAllText(file, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return file;
     }
 
     [Theory]
@@ -54,13 +66,13 @@ public sealed class CellDatabaseTests : IDisposable
         var id = SigillId.New("org", "eu");
         await using (var db = cell.CreateDbContext())
         {
-            db.Organizations.Add(new Organization { Id = id, Region = "eu", Name = "Åke & Söner AB €", CreatedAt = created });
+            db.Organizations.Add(new Organization { Id = id, Region = "eu", NameToken = "f1.Åke & Söner AB €", CreatedAt = created });
             await db.SaveChangesAsync();
         }
         await using (var db = cell.CreateDbContext())
         {
             var org = await db.Organizations.SingleAsync(o => o.Id == id);
-            Assert.Equal("Åke & Söner AB €", org.Name);
+            Assert.Equal("f1.Åke & Söner AB €", org.NameToken);
             Assert.Equal(created, org.CreatedAt);
             Assert.Equal(DateTimeKind.Utc, org.CreatedAt.Kind);
         }
@@ -74,18 +86,18 @@ public sealed class CellDatabaseTests : IDisposable
         var id = SigillId.New("org", "eu");
         await using (var db = cell.CreateDbContext())
         {
-            db.Organizations.Add(new Organization { Id = id, Region = "eu", Name = "First", CreatedAt = DateTime.UtcNow });
+            db.Organizations.Add(new Organization { Id = id, Region = "eu", NameToken = "First", CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
         }
         await using (var db = cell.CreateDbContext())
         {
-            db.Organizations.Add(new Organization { Id = SigillId.New("org", "eu"), Region = "eu", Name = "Second", CreatedAt = DateTime.UtcNow });
-            db.Organizations.Add(new Organization { Id = id, Region = "eu", Name = "Duplicate", CreatedAt = DateTime.UtcNow });
+            db.Organizations.Add(new Organization { Id = SigillId.New("org", "eu"), Region = "eu", NameToken = "Second", CreatedAt = DateTime.UtcNow });
+            db.Organizations.Add(new Organization { Id = id, Region = "eu", NameToken = "Duplicate", CreatedAt = DateTime.UtcNow });
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
         await using (var db = cell.CreateDbContext())
         {
-            Assert.Equal(["First"], await db.Organizations.Select(o => o.Name).ToListAsync());
+            Assert.Equal(["First"], await db.Organizations.Select(o => o.NameToken).ToListAsync());
         }
     }
 

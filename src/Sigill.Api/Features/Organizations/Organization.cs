@@ -8,8 +8,11 @@ public sealed class Organization
 {
     public required string Id { get; init; }
     public required string Region { get; init; }
-    public required string Name { get; set; }
+    /// <summary>The name as a field token encrypted under the organization's key (purpose <see cref="NamePurpose"/>).</summary>
+    public required string NameToken { get; set; }
     public DateTime CreatedAt { get; init; }
+
+    public const string NamePurpose = "organization.name";
 }
 
 internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>
@@ -20,6 +23,6 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         builder.HasKey(o => o.Id);
         builder.Property(o => o.Id).HasMaxLength(64);
         builder.Property(o => o.Region).HasMaxLength(16);
-        builder.Property(o => o.Name).HasMaxLength(1024);
+        builder.Property(o => o.NameToken).HasMaxLength(2048);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Cells;
 using Sigill.Api.Persistence;
 using Sigill.Api.Security;
 
@@ -13,7 +14,8 @@ public static class OrganizationEndpoints
 {
     public sealed record OrganizationView(string Id, string Name, string Region, DateTime CreatedAt)
     {
-        public static OrganizationView From(Organization o) => new(o.Id, o.Name, o.Region, o.CreatedAt);
+        public static async Task<OrganizationView> FromAsync(Organization o, Cell cell, CancellationToken ct) =>
+            new(o.Id, (await cell.Keys.DecryptFieldAsync(o.Id, Organization.NamePurpose, o.NameToken, o.Id, ct))!, o.Region, o.CreatedAt);
     }
 
     public static RouteGroupBuilder MapOrganizations(this IEndpointRouteBuilder app)
@@ -25,15 +27,15 @@ public static class OrganizationEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<OrganizationView>, NotFound>> GetCurrent(ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<OrganizationView>, NotFound>> GetCurrent(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == caller.OrganizationId, ct);
-        return org is null ? TypedResults.NotFound() : TypedResults.Ok(OrganizationView.From(org));
+        return org is null ? TypedResults.NotFound() : TypedResults.Ok(await OrganizationView.FromAsync(org, cells.Get(caller.Region), ct));
     }
 
     // Another organization's id — in this region or another — answers 404, never 403.
-    private static async Task<Results<Ok<OrganizationView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<OrganizationView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (id != caller.OrganizationId)
@@ -41,6 +43,6 @@ public static class OrganizationEndpoints
             return TypedResults.NotFound();
         }
         var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == id, ct);
-        return org is null ? TypedResults.NotFound() : TypedResults.Ok(OrganizationView.From(org));
+        return org is null ? TypedResults.NotFound() : TypedResults.Ok(await OrganizationView.FromAsync(org, cells.Get(caller.Region), ct));
     }
 }

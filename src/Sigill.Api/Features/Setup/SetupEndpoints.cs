@@ -29,7 +29,7 @@ public static class SetupEndpoints
     }
 
     private static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> Complete(
-        SetupRequest request, SetupToken setup, CellRegistry cells, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, CancellationToken ct)
+        SetupRequest request, SetupToken setup, CellRegistry cells, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
         var name = request.OrganizationName?.Trim() ?? "";
         if (name.Length is 0 or > 200)
@@ -48,7 +48,7 @@ public static class SetupEndpoints
         }
         try
         {
-            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct);
+            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Audit.AuditActor.From(http, "setup"));
             claim.Commit();
             metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
             SetupLog.Completed(loggers.CreateLogger("Sigill.Setup"), organization.Id, cell.Region);

@@ -22,6 +22,169 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Sigill.Api.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.HasKey("TreeSize");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Audit.AuditEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<byte[]>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<long?>("LeafIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("PositionSeal")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Sealed")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeafIndex")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "LeafIndex");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Audit.AuditLogKey", b =>
+                {
+                    b.Property<string>("Region")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<byte[]>("SealedSeed")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("VerifierKey")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.HasKey("Region");
+
+                    b.ToTable("audit_log_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Encryption.OrgKeyRow", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ErasureKeyId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("RootKeyId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("OrganizationId", "Kind", "Version");
+
+                    b.ToTable("org_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Encryption.OrgKeyUsageRow", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrganizationId", "Version");
+
+                    b.ToTable("org_key_usage", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Encryption.ShredRequestRow", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("ExecutedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("OrganizationId");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("shred_requests", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.ApiTokens.ApiToken", b =>
                 {
                     b.Property<string>("Id")
@@ -76,10 +239,10 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("Name")
+                    b.Property<string>("NameToken")
                         .IsRequired()
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)");
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
 
                     b.Property<string>("Region")
                         .IsRequired()

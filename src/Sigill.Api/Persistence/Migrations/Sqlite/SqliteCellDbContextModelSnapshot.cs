@@ -17,6 +17,169 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Sigill.Api.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("TreeSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TreeSize");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Audit.AuditEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("LeafIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PositionSeal")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Sealed")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeafIndex")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "LeafIndex");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Audit.AuditLogKey", b =>
+                {
+                    b.Property<string>("Region")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SealedSeed")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("VerifierKey")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Region");
+
+                    b.ToTable("audit_log_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Encryption.OrgKeyRow", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErasureKeyId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RootKeyId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("OrganizationId", "Kind", "Version");
+
+                    b.ToTable("org_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Encryption.OrgKeyUsageRow", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Uses")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganizationId", "Version");
+
+                    b.ToTable("org_key_usage", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Encryption.ShredRequestRow", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("DueAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExecutedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RequestedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OrganizationId");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("shred_requests", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.ApiTokens.ApiToken", b =>
                 {
                     b.Property<string>("Id")
@@ -71,9 +234,9 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Name")
+                    b.Property<string>("NameToken")
                         .IsRequired()
-                        .HasMaxLength(1024)
+                        .HasMaxLength(2048)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Region")

@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Cells;
+using Sigill.Crypto;
+using Sigill.Transparency;
+
+namespace Sigill.Api.Audit;
+
+/// <summary>
+/// The region's log key. A 32-byte Ed25519 seed generated once per cell, stored in
+/// <c>audit_log_keys</c> encrypted (purpose <c>audit.log-key</c>) under the cell's pseudo-organization
+/// <c>cell_&lt;region&gt;</c>, so it lives under the same key hierarchy (root key in the key provider) as
+/// everything else and never appears in a log or a file. The origin is fixed with the key: changing
+/// the configured host later does not rename an existing log.
+/// </summary>
+public sealed class AuditLogKeyMaterial : IDisposable
+{
+    private const string Purpose = "audit.log-key";
+    private static readonly byte[] PositionSealInfo = Encoding.ASCII.GetBytes("sigill-audit-position-seal-v1");
+    private readonly byte[] _sealKey;
+
+    private AuditLogKeyMaterial(string origin, byte[] seed)
+    {
+        Origin = origin;
+        Signer = new NoteSigner(origin, seed);
+        _sealKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, 32, [], PositionSealInfo);
+        Verifier = Signer.ToVerifier();
+    }
+
+    public string Origin { get; }
+    public NoteSigner Signer { get; }
+    public NoteVerifier Verifier { get; }
+    public string VerifierKey => Signer.VerifierKey;
+
+    /// <summary>
+    /// HMAC-SHA256(sealKey, leafIndex[8, big-endian] || commitment[32] || UTF-8 event id): binds a row to
+    /// the position the sequencer gave it. Someone with database access but no keys cannot move,
+    /// insert or re-point a sequenced row without <c>audit verify</c> naming it.
+    /// </summary>
+    public byte[] PositionSeal(long leafIndex, ReadOnlySpan<byte> commitment, string eventId)
+    {
+        var input = new byte[8 + commitment.Length + Encoding.UTF8.GetByteCount(eventId)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input, leafIndex);
+        commitment.CopyTo(input.AsSpan(8));
+        Encoding.UTF8.GetBytes(eventId, input.AsSpan(8 + commitment.Length));
+        return HMACSHA256.HashData(_sealKey, input);
+    }
+
+    public bool PositionSealMatches(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, byte[]? seal) =>
+        seal is { Length: 32 } && CryptographicOperations.FixedTimeEquals(PositionSeal(leafIndex, commitment, eventId), seal);
+
+    /// <summary>Loads the cell's log key; null when none was created yet.</summary>
+    public static async Task<AuditLogKeyMaterial?> LoadAsync(Cell cell, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        await using var db = cell.CreateDbContext();
+        var row = await db.Set<AuditLogKey>().AsNoTracking().SingleOrDefaultAsync(k => k.Region == cell.Region, ct);
+        if (row is null)
+        {
+            return null;
+        }
+        var seed = await cell.Keys.DecryptBytesAsync(Context(cell.Region), row.SealedSeed, ct);
+        try
+        {
+            var key = new AuditLogKeyMaterial(row.Origin, seed);
+            if (key.VerifierKey != row.VerifierKey)
+            {
+                key.Dispose();
+                throw new CryptographicException($"The stored verifier key of the {cell.Region} audit log does not match its seed.");
+            }
+            return key;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    /// <summary>Loads the cell's log key, creating it with <paramref name="origin"/> on first use (race-safe: the first writer wins).</summary>
+    public static async Task<AuditLogKeyMaterial> LoadOrCreateAsync(Cell cell, string origin, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        if (await LoadAsync(cell, ct) is { } existing)
+        {
+            return existing;
+        }
+        await AuditRecorder.EnsureCellKeysAsync(cell, ct);
+        var seed = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            using var probe = new AuditLogKeyMaterial(origin, seed);
+            var sealedSeed = await cell.Keys.EncryptBytesAsync(Context(cell.Region), seed, ct);
+            await using var db = cell.CreateDbContext();
+            db.Set<AuditLogKey>().Add(new AuditLogKey
+            {
+                Region = cell.Region,
+                Origin = origin,
+                VerifierKey = probe.VerifierKey,
+                SealedSeed = sealedSeed,
+                CreatedAt = time.GetUtcNow().UtcDateTime,
+            });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Another node created it first; use theirs.
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+        return await LoadAsync(cell, ct) ?? throw new InvalidOperationException($"The {cell.Region} audit log key could not be created.");
+    }
+
+    private static ObjectContext Context(string region) =>
+        new(region, AuditRecorder.CellOrganization(region), "audit-log-key", 1, Purpose);
+
+    public void Dispose()
+    {
+        Signer.Dispose();
+        CryptographicOperations.ZeroMemory(_sealKey);
+    }
+}

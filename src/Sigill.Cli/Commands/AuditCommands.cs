@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Sigill.Api.Audit;
+using Sigill.Api.Cells;
+using Sigill.Transparency;
+using Spectre.Console;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill audit verify|export|verify-receipt</c> (docs/formats/audit-log.md, docs/adr/0003-audit-log.md).
+/// Exit codes: 0 verified, 1 a log or receipt failed verification, 2 bad configuration or input, 3 a cell unreachable.
+/// </summary>
+internal static class AuditCommands
+{
+    private const int VerificationFailed = 1;
+
+    public static Command Create()
+    {
+        var command = new Command("audit", "The tamper-evident audit log: verify every region, export evidence, check a receipt offline");
+        command.Subcommands.Add(Verify());
+        command.Subcommands.Add(Export());
+        command.Subcommands.Add(VerifyReceipt());
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var region = new Option<string?>("--region") { Description = "Only this region (default: every region)" };
+        var command = new Command("verify", "Recompute every region's tree from the stored events, check every checkpoint's signature and consistency, name the first inconsistency") { data, config, region };
+        command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+        {
+            var selected = cells.All.Where(c => r.GetValue(region) is null || c.Region == r.GetValue(region)).ToList();
+            if (selected.Count == 0)
+            {
+                return CommonOptions.Fail($"this configuration serves no region '{r.GetValue(region)}'");
+            }
+            var reports = new List<AuditVerificationReport>();
+            foreach (var cell in selected)
+            {
+                reports.Add(await VerifyWithProgressAsync(cell, ct));
+            }
+            foreach (var report in reports)
+            {
+                Console.Out.WriteLine(report.Summary);
+                if (report.VerifierKey is not null)
+                {
+                    Console.Out.WriteLine($"  verifier key: {report.VerifierKey}");
+                }
+            }
+            return reports.All(x => x.Ok) ? ExitCodes.Ok : VerificationFailed;
+        }));
+        return command;
+    }
+
+    private static async Task<AuditVerificationReport> VerifyWithProgressAsync(Cell cell, CancellationToken ct)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return await AuditVerification.VerifyAsync(cell, null, ct);
+        }
+        AuditVerificationReport? report = null;
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"verifying audit log {cell.Region}", maxValue: 1);
+            report = await AuditVerification.VerifyAsync(cell, new Progress<(long Done, long Total)>(p =>
+            {
+                task.MaxValue = Math.Max(1, p.Total);
+                task.Value = p.Done;
+            }), ct);
+            task.Value = task.MaxValue;
+        });
+        return report!;
+    }
+
+    private static Command Export()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var org = new Option<string>("--org") { Description = "The organization id (org_<region>_…)", Required = true };
+        var output = new Option<string?>("--out") { Description = "Write to this file instead of standard output" };
+        var command = new Command("export", "Write an organization's events with inclusion proofs and the checkpoint (JSON Lines) for auditors") { data, config, org, output };
+        command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+        {
+            var organizationId = r.GetValue(org)!;
+            if (!SigillId.TryParse(organizationId, "org", out var region) || !cells.TryGet(region, out var cell))
+            {
+                return CommonOptions.Fail($"'{organizationId}' is not an organization id of a region this configuration serves");
+            }
+            var file = r.GetValue(output);
+            await using var stream = file is null ? Console.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write);
+            var result = await AuditExport.WriteAsync(cell, organizationId, stream, ct);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"exported {result.Exported} events of {organizationId} (checkpoint size {result.CheckpointSize}; {result.Pending} not yet checkpointed, {result.Shredded} shredded)"));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command VerifyReceipt()
+    {
+        var file = new Argument<string>("FILE") { Description = "A receipt (JSON) or an `audit export` file (JSON Lines)" };
+        var key = new Option<string?>("--key") { Description = "The region's trusted verifier key (published at /audit/<region>/verifier-key); without it the receipt's own key is used, unauthenticated" };
+        var eventFile = new Option<string?>("--event") { Description = "The canonical event bytes, to check that the receipt is for exactly this event" };
+        var command = new Command("verify-receipt", "Verify audit receipts offline: signature, inclusion proof and, when disclosed, the event") { file, key, eventFile };
+        command.SetAction(async (r, ct) =>
+        {
+            string text;
+            byte[]? eventBytes;
+            try
+            {
+                text = await File.ReadAllTextAsync(r.GetValue(file)!, ct);
+                eventBytes = r.GetValue(eventFile) is { } path ? await File.ReadAllBytesAsync(path, ct) : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return CommonOptions.Fail($"cannot read the receipt: {e.Message}");
+            }
+            var items = Split(text, eventBytes);
+            if (items is null)
+            {
+                return CommonOptions.Fail("the file is neither a receipt nor an `audit export` file");
+            }
+            int failed = 0;
+            foreach (var (label, receipt, bytes) in items)
+            {
+                var result = ReceiptVerifier.Verify(receipt, r.GetValue(key), bytes);
+                if (result.IsValid)
+                {
+                    var trust = result.KeyTrusted ? "trusted key" : "UNTRUSTED key taken from the receipt (pass --key)";
+                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{label}: OK, leaf {result.Receipt!.LeafIndex} of {result.Checkpoint!.Origin} at tree size {result.Checkpoint.Size} ({trust}{(bytes is null ? "" : ", event bytes match")})"));
+                }
+                else
+                {
+                    failed++;
+                    Console.Out.WriteLine($"{label}: INVALID ({result.Status}): {result.Detail}");
+                }
+            }
+            return failed == 0 ? ExitCodes.Ok : VerificationFailed;
+        });
+        return command;
+    }
+
+    /// <summary>One receipt, or one per line of an export (each with its event bytes).</summary>
+    private static List<(string Label, string Receipt, byte[]? Event)>? Split(string text, byte[]? eventBytes)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var items = new List<(string, string, byte[]?)>();
+        try
+        {
+            if (lines.Length > 0 && lines.All(IsExportLine))
+            {
+                foreach (var line in lines)
+                {
+                    using var document = JsonDocument.Parse(line);
+                    var root = document.RootElement;
+                    items.Add(($"event {root.GetProperty("eventId").GetString()}", root.GetProperty("receipt").GetRawText(),
+                        Encoding.UTF8.GetBytes(root.GetProperty("event").GetString()!)));
+                }
+                return items;
+            }
+            using (JsonDocument.Parse(text))
+            {
+                items.Add(("receipt", text, eventBytes));
+                return items;
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsExportLine(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("receipt", out _) && document.RootElement.TryGetProperty("event", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
