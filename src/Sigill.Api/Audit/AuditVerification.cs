@@ -20,10 +20,14 @@ namespace Sigill.Api.Audit;
 public sealed record AuditVerificationReport(
     string Region, bool Ok, string? Problem, long Events, long CheckpointSize, int Checkpoints, long Shredded, long Pending, string? VerifierKey)
 {
+    /// <summary>False when only commitments, seals and checkpoints were checked (no decryption).</summary>
+    public bool ContentChecked { get; init; } = true;
+
     public string Summary => Ok
         ? string.Create(CultureInfo.InvariantCulture, $"audit log {Region}: OK, {Events} events, checkpoint size {CheckpointSize}")
             + (Shredded > 0 ? string.Create(CultureInfo.InvariantCulture, $", {Shredded} shredded (content unverifiable)") : "")
             + (Pending > 0 ? string.Create(CultureInfo.InvariantCulture, $", {Pending} awaiting sequencing") : "")
+            + (ContentChecked ? "" : ", event content not decrypted (--commitments-only)")
         : $"audit log {Region}: FAILED: {Problem}";
 }
 
@@ -42,7 +46,12 @@ public static class AuditVerification
 
     private readonly record struct Opened(byte[]? Salt, byte[]? EventHash, string? Problem, bool Shredded);
 
-    public static async Task<AuditVerificationReport> VerifyAsync(Cell cell, IProgress<(long Done, long Total)>? progress, CancellationToken ct)
+    /// <param name="cell">The cell.</param>
+    /// <param name="progress">Leaves done and total, per batch.</param>
+    /// <param name="decrypt">False checks the tree, position seals and checkpoints from the stored commitments only
+    /// (fast, needs only the log key); content edits are then found only by a full run.</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<AuditVerificationReport> VerifyAsync(Cell cell, IProgress<(long Done, long Total)>? progress, CancellationToken ct, bool decrypt = true)
     {
         ArgumentNullException.ThrowIfNull(cell);
         await using var db = cell.CreateDbContext();
@@ -82,8 +91,15 @@ public static class AuditVerification
                 {
                     batch.Add(rows.Current);
                 }
-                await Parallel.ForAsync(0, batch.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                    async (i, token) => opened[i] = await OpenAsync(cell, batch[i], token));
+                if (decrypt)
+                {
+                    await Parallel.ForAsync(0, batch.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                        async (i, token) => opened[i] = await OpenAsync(cell, batch[i], token));
+                }
+                else
+                {
+                    Array.Fill(opened, default);
+                }
                 for (int i = 0; i < batch.Count; i++)
                 {
                     var row = batch[i];
@@ -107,7 +123,7 @@ public static class AuditVerification
                                 : $"leaf {index}: stored event does not match its commitment (edited)", expected);
                         }
                     }
-                    else
+                    else if (open.Shredded)
                     {
                         shredded++;
                     }
@@ -134,7 +150,7 @@ public static class AuditVerification
         // Committed but not yet sequenced events must be genuine too: the sequencer would take them as they are.
         var pending = await events.Where(e => e.LeafIndex == null)
             .Select(e => new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.Sealed, e.Commitment, e.LeafIndex, e.PositionSeal)).ToListAsync(ct);
-        foreach (var row in pending)
+        foreach (var row in decrypt ? pending : [])
         {
             var open = await OpenAsync(cell, row, ct);
             if (open.Problem is not null)
@@ -146,7 +162,10 @@ public static class AuditVerification
                 return Fail($"event {row.Id} awaiting sequencing: stored event does not match its commitment (edited)", expected);
             }
         }
-        return new AuditVerificationReport(cell.Region, true, null, expected, checkpointSize, result.CheckpointsVerified, shredded, pending.Count, key.VerifierKey);
+        return new AuditVerificationReport(cell.Region, true, null, expected, checkpointSize, result.CheckpointsVerified, shredded, pending.Count, key.VerifierKey)
+        {
+            ContentChecked = decrypt,
+        };
 
         AuditVerificationReport Fail(string problem, long verified) =>
             new(cell.Region, false, problem, verified, checkpointSize, 0, shredded, pendingCount, key?.VerifierKey);

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Sigill.Api.Cells;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill residency report</c>: lists per region what is stored there, and proves that no other cell
+/// holds anything of each organization — scanning every byte of the other cells for the organization's
+/// identifiers and for the keyed hashes (blind indexes) its rows carry. Exit code 1 names any leak.
+/// </summary>
+internal static class ResidencyCommand
+{
+    public static Command Create()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var report = new Command("report", "Per region: what is stored there, and a scan proving other cells hold nothing of its organizations") { data, config };
+        report.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), cells => RunAsync(cells, ct)));
+        var command = new Command("residency", "Data residency evidence");
+        command.Subcommands.Add(report);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CellRegistry cells, CancellationToken ct)
+    {
+        var inventories = new Dictionary<string, (IReadOnlyList<string> Organizations, IReadOnlyList<string> KeyedHashes)>(StringComparer.Ordinal);
+        foreach (var cell in cells.All)
+        {
+            var scanner = new CellScanner(cell);
+            var inventory = await scanner.InventoryAsync(ct);
+            inventories[cell.Region] = inventory;
+            var objects = 0;
+            await foreach (var _ in cell.Blobs.ListAsync("", ct))
+            {
+                objects++;
+            }
+            Console.Out.WriteLine($"region {cell.Region}: {inventory.Organizations.Count} organizations, {objects} stored objects, {inventory.KeyedHashes.Count} keyed hashes; " +
+                $"database {cell.DatabaseLocation}, blobs {cell.Blobs.Location}");
+            foreach (var folder in scanner.LocalFolders())
+            {
+                Console.Out.WriteLine($"  local folder {folder}");
+            }
+        }
+
+        var leaks = 0;
+        foreach (var cell in cells.All)
+        {
+            // Everything that belongs to the other regions' organizations: their ids and their keyed hashes.
+            var foreign = inventories.Where(i => i.Key != cell.Region)
+                .SelectMany(i => i.Value.Organizations.Select(o => (Needle: o, Owner: i.Key, Kind: "organization id"))
+                    .Concat(i.Value.KeyedHashes.Select(h => (Needle: h, Owner: i.Key, Kind: "keyed hash"))))
+                .ToList();
+            var found = await new CellScanner(cell).FindAsync([.. foreign.Select(f => f.Needle)], ct);
+            foreach (var (needle, owner, kind) in foreign.Where(f => found.ContainsKey(f.Needle)))
+            {
+                leaks++;
+                Console.Out.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
+            }
+            Console.Out.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
+        }
+        Console.Out.WriteLine(leaks == 0
+            ? "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations"
+            : $"residency: FAILED — {leaks} leaks");
+        return leaks == 0 ? ExitCodes.Ok : ExitCodes.Unexpected;
+    }
+}
