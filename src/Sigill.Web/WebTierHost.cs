@@ -68,7 +68,15 @@ public static class WebTierHost
                     // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
                     new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
                 ],
-                [new ClusterConfig { ClusterId = "api", Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = options.ApiBaseUrl } } }])
+                [new ClusterConfig
+                {
+                    ClusterId = "api",
+                    // One destination per region deployment plus the default; RegionRouting picks one per request.
+                    Destinations = options.RegionApis
+                        .Select(r => KeyValuePair.Create(r.Key, new DestinationConfig { Address = r.Value }))
+                        .Append(KeyValuePair.Create(Routing.RegionRouting.DefaultDestination, new DestinationConfig { Address = options.ApiBaseUrl }))
+                        .ToDictionary(),
+                }])
             .AddTransforms(t =>
             {
                 // Whatever a client sends in the credential header is replaced by the real one;
@@ -89,7 +97,11 @@ public static class WebTierHost
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(Routing.RegionRouting.SelectAsync);
+            proxy.UseLoadBalancing();
+        });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
         return app;
     }

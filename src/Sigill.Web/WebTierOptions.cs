@@ -6,6 +6,12 @@ public sealed class WebTierOptions
     public string ApiBaseUrl { get; set; } = "";
     public string ServiceCredential { get; set; } = "";
 
+    /// <summary>
+    /// Production with one API deployment per region: <c>Web:RegionApis:eu = http://api-eu:8081</c>.
+    /// Requests are routed by the region their token, path or identifiers carry; anything else goes to <see cref="ApiBaseUrl"/>.
+    /// </summary>
+    public Dictionary<string, string> RegionApis { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>True when the public listener terminates TLS (or sits behind a TLS proxy): turns on HSTS.</summary>
     public bool Tls { get; set; }
 
@@ -15,6 +21,13 @@ public sealed class WebTierOptions
         if (!Uri.TryCreate(ApiBaseUrl, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
         {
             problems.Add("Web:ApiBaseUrl must be the API tier's absolute http(s) URL");
+        }
+        foreach (var (region, url) in RegionApis)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var regionApi) || regionApi.Scheme is not ("http" or "https"))
+            {
+                problems.Add($"Web:RegionApis:{region} must be that region's API tier URL");
+            }
         }
         if (ServiceCredential.Length < 32)
         {

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Model;
+
+namespace Sigill.Web.Routing;
+
+/// <summary>
+/// Sends each proxied request to the API deployment of its region, without any global database:
+/// the region is read from what the request carries — the bearer token (<c>sgl_{region}_…</c>), the
+/// public log path (<c>/audit/{region}/…</c>), or an identifier in the path (<c>{kind}_{region}_…</c>),
+/// in that order. A request that names no region goes to the default API tier. The API tier itself
+/// refuses anything of a region it does not serve; nothing is ever forwarded from one region to another.
+/// </summary>
+internal static partial class RegionRouting
+{
+    public const string DefaultDestination = "default";
+
+    public static string? RegionOf(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer sgl_", StringComparison.Ordinal) && TokenRegion().Match(authorization) is { Success: true } token)
+        {
+            return token.Groups[1].Value;
+        }
+        var path = request.Path.Value ?? "";
+        if (AuditRegion().Match(path) is { Success: true } audit)
+        {
+            return audit.Groups[1].Value;
+        }
+        return IdRegion().Match(path) is { Success: true } id ? id.Groups[1].Value : null;
+    }
+
+    /// <summary>YARP pipeline step: narrows the destinations to the request's region (or the default API).</summary>
+    public static Task SelectAsync(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()!;
+        var region = RegionOf(context.Request);
+        var wanted = region is not null && proxy.AllDestinations.Any(d => d.DestinationId == region) ? region : DefaultDestination;
+        proxy.AvailableDestinations = proxy.AllDestinations.Where(d => d.DestinationId == wanted).ToList();
+        return next();
+    }
+
+    [GeneratedRegex("^Bearer sgl_([a-z][a-z0-9-]{1,15})_")]
+    private static partial Regex TokenRegion();
+
+    [GeneratedRegex("^/audit/([a-z][a-z0-9-]{1,15})/")]
+    private static partial Regex AuditRegion();
+
+    [GeneratedRegex("/[a-z]{2,8}_([a-z][a-z0-9-]{1,15})_[0-9a-z]{26}(?:/|$)")]
+    private static partial Regex IdRegion();
+}
