@@ -153,7 +153,7 @@ internal static class KeysCommand
     {
         try
         {
-            var installation = configFile is null ? Hosting.Installation.Open(dataDirectory) : null;
+            var installation = configFile is null ? Hosting.Installation.Open(dataDirectory) : Hosting.Installation.OpenIfPresent(dataDirectory);
             var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, configFile)));
             using var cells = new CellRegistry(options);
             return await action(cells);

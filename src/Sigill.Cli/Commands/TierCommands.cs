@@ -23,7 +23,7 @@ internal static class TierCommands
         {
             try
             {
-                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : null;
+                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : Hosting.Installation.OpenIfPresent(result.GetValue(data)!);
                 var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
                 var apiConfiguration = SigillConfiguration.ForApi(configuration);
                 var options = TierRunner.ValidatedApiOptions(apiConfiguration);
@@ -59,7 +59,7 @@ internal static class TierCommands
         {
             try
             {
-                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : null;
+                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : Hosting.Installation.OpenIfPresent(result.GetValue(data)!);
                 var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
                 await using var app = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, result.GetValue(apiUrl)),
                     $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);

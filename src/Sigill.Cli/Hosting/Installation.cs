@@ -110,6 +110,12 @@ internal sealed class Installation
         return TryOpen(full) ?? throw new InstallationException($"'{full}' is not a Sigill data directory (no installation.json); run `sigill serve --data {dataDirectory}` or `sigill init` first");
     }
 
+    /// <summary>
+    /// For verbs given <c>--config</c>: the embedded installation at the directory if there is one (the file then
+    /// overrides its defaults), or null for a production configuration that stands alone.
+    /// </summary>
+    public static Installation? OpenIfPresent(string dataDirectory) => TryOpen(Path.GetFullPath(dataDirectory));
+
     private static Installation? TryOpen(string full)
     {
         var manifestFile = Path.Combine(full, "installation.json");

@@ -20,7 +20,9 @@ internal sealed class SigillProcess : IAsyncDisposable
     public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
     public int ExitCode => _process.ExitCode;
 
-    public static SigillProcess Start(params string[] args)
+    public static SigillProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static SigillProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -37,6 +39,10 @@ internal sealed class SigillProcess : IAsyncDisposable
         {
             info.Environment.Remove(name); // test-service variables must not configure the child
         }
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var result = new SigillProcess(process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (result._stdout) { result._stdout.AppendLine(e.Data); } } };
@@ -49,9 +55,11 @@ internal sealed class SigillProcess : IAsyncDisposable
     }
 
     /// <summary>Runs to completion (or kills after the timeout) and returns the process for its exit code and output.</summary>
-    public static async Task<SigillProcess> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<SigillProcess> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, new Dictionary<string, string>(), args);
+
+    public static async Task<SigillProcess> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var process = Start(args);
+        var process = Start(environment, args);
         await process.WaitForExitAsync(timeout);
         return process;
     }
