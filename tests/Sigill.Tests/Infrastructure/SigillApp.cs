@@ -24,6 +24,7 @@ internal sealed class SigillApp : IAsyncDisposable
     public Uri WebUrl => _server.WebUrl;
     public Uri ApiUrl => _server.ApiUrl;
     public CellRegistry Cells => (CellRegistry)_server.ApiServices.GetService(typeof(CellRegistry))!;
+    public IServiceProvider ApiServices => _server.ApiServices;
 
     public static async Task<SigillApp> StartAsync(string? configJson = null)
     {

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Tests.Infrastructure;
+
+namespace Sigill.Tests.Authorization;
+
+/// <summary>
+/// The authorization matrix: every endpoint of the API tier, read from the application's own route
+/// table, must have an entry here saying who may call it — and the entry is checked over HTTP with no
+/// token, an expired token, a revoked token and a token that lacks the scope. A new endpoint without an
+/// entry fails the suite. (Roles arrive with the identity work and will add columns here.)
+/// </summary>
+public sealed class EndpointMatrixTests : IAsyncLifetime
+{
+    private const string Anonymous = "anonymous";
+
+    /// <summary>"METHOD pattern" → the scope it requires, or <see cref="Anonymous"/> (still behind the service credential).</summary>
+    private static readonly Dictionary<string, string> Matrix = new(StringComparer.Ordinal)
+    {
+        ["ANY /health/live"] = Anonymous,
+        ["ANY /health/ready"] = Anonymous,
+        ["ANY /metrics"] = Anonymous,
+        ["GET /api/v1/setup/"] = Anonymous,
+        ["POST /api/v1/setup/"] = Anonymous,
+        ["GET /api/v1/organizations/current"] = "organization:read",
+        ["GET /api/v1/organizations/{id}"] = "organization:read",
+        ["GET /audit/{region}/checkpoint"] = Anonymous,
+        ["GET /audit/{region}/verifier-key"] = Anonymous,
+        ["GET /audit/{region}/tile/{**path}"] = Anonymous,
+        ["GET /audit/{region}/proof/inclusion"] = Anonymous,
+        ["GET /audit/{region}/proof/consistency"] = Anonymous,
+        ["GET /api/v1/audit/events/{id}/receipt"] = "organization:read",
+    };
+
+    private SigillApp _app = null!;
+    private IReadOnlyList<(string Key, string Method, string Pattern, RouteEndpoint Endpoint)> _endpoints = [];
+
+    public async Task InitializeAsync()
+    {
+        _app = await SigillApp.StartAsync();
+        _endpoints = [.. _app.ApiServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["ANY"])
+                .Select(m => ($"{m} {e.RoutePattern.RawText}", m, e.RoutePattern.RawText ?? "", e)))];
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public void Every_endpoint_in_the_route_table_has_a_matrix_entry()
+    {
+        var missing = _endpoints.Select(e => e.Key).Where(k => !Matrix.ContainsKey(k)).ToList();
+        Assert.True(missing.Count == 0, "endpoints without an authorization matrix entry: " + string.Join("; ", missing));
+        var stale = Matrix.Keys.Where(k => _endpoints.All(e => e.Key != k)).ToList();
+        Assert.True(stale.Count == 0, "matrix entries for endpoints that no longer exist: " + string.Join("; ", stale));
+    }
+
+    [Fact]
+    public void Every_endpoint_declares_exactly_the_access_its_matrix_entry_says()
+    {
+        foreach (var (key, _, _, endpoint) in _endpoints.Where(e => Matrix.ContainsKey(e.Key)))
+        {
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).Where(p => p is not null).ToList();
+            if (Matrix[key] == Anonymous)
+            {
+                Assert.True(anonymous || IsInfrastructure(key), $"{key} should allow anonymous callers");
+            }
+            else
+            {
+                Assert.False(anonymous, $"{key} must not allow anonymous callers");
+                Assert.Contains(Matrix[key], policies);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Protected_endpoints_refuse_no_token_expired_revoked_and_wrong_scope_tokens()
+    {
+        var org = await _app.SetUpOrganizationAsync("Matrix AB", "us");
+        var expired = await IssueTokenAsync(org.OrganizationId, ["organization:read", "organization:write"], expired: true);
+        var revoked = await IssueTokenAsync(org.OrganizationId, ["organization:read", "organization:write"], revoked: true);
+        var noScopes = await IssueTokenAsync(org.OrganizationId, []);
+
+        foreach (var (key, method, pattern, _) in _endpoints.Where(e => Matrix.TryGetValue(e.Key, out var access) && access != Anonymous))
+        {
+            var path = Concrete(pattern);
+            Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(method, path, null));
+            Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(method, path, expired));
+            Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(method, path, revoked));
+            var wrongScope = await SendAsync(method, path, noScopes);
+            Assert.True(wrongScope == HttpStatusCode.Forbidden, $"{key} with a token lacking {Matrix[key]} answered {wrongScope}");
+        }
+    }
+
+    [Fact]
+    public async Task Anonymous_endpoints_answer_without_a_token()
+    {
+        foreach (var (key, method, pattern, _) in _endpoints.Where(e => Matrix.TryGetValue(e.Key, out var access) && access == Anonymous && e.Method is "GET" or "ANY"))
+        {
+            var status = await SendAsync(method == "ANY" ? "GET" : method, Concrete(pattern), null);
+            Assert.True(status is not HttpStatusCode.Unauthorized and not HttpStatusCode.Forbidden, $"{key} refused an anonymous caller with {status}");
+        }
+    }
+
+    private static bool IsInfrastructure(string key) => key is "ANY /health/live" or "ANY /health/ready" or "ANY /metrics";
+
+    /// <summary>Fills route parameters with well-formed values of this installation's regions.</summary>
+    private static string Concrete(string pattern) => System.Text.RegularExpressions.Regex.Replace(pattern, "\\{\\*{0,2}([a-z]+)[^}]*\\}", m => m.Groups[1].Value switch
+    {
+        "region" => "us",
+        "path" => "tile/0/000",
+        _ => Sigill.Api.Cells.SigillId.New("obj", "us"),
+    });
+
+    private async Task<HttpStatusCode> SendAsync(string method, string path, string? token)
+    {
+        using var api = _app.Api(withServiceCredential: true);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method is "POST" or "PUT" or "PATCH")
+        {
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        }
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        using var response = await api.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private async Task<string> IssueTokenAsync(string organizationId, string[] scopes, bool expired = false, bool revoked = false)
+    {
+        var (presented, id, hash) = ApiTokenSecret.Issue("us");
+        var now = DateTime.UtcNow;
+        await using var db = _app.Cells.Get("us").CreateDbContext();
+        db.ApiTokens.Add(new ApiToken
+        {
+            Id = id,
+            OrganizationId = organizationId,
+            Name = "matrix",
+            SecretHash = hash,
+            Scopes = string.Join(' ', scopes),
+            CreatedAt = now.AddDays(-2),
+            ExpiresAt = expired ? now.AddMinutes(-1) : now.AddDays(1),
+            RevokedAt = revoked ? now.AddMinutes(-1) : null,
+        });
+        await db.SaveChangesAsync();
+        return presented;
+    }
+}
