@@ -13,7 +13,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- 1. Debian packages --------------------------------------------------------------------------
-APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs)
+APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

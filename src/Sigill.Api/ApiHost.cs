@@ -71,12 +71,13 @@ public static class ApiHost
         services.AddHealthChecks().AddCheck<CellsHealthCheck>("cells", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddAspNetCoreInstrumentation()
-            .AddMeter(Telemetry.SigillMetrics.MeterName)
+            .AddMeter(Telemetry.SigillMetrics.MeterName, Sigill.Crypto.CryptoMetrics.MeterName)
             .AddPrometheusExporter());
         services.AddSingleton<Telemetry.SigillMetrics>();
         services.AddAudit(configuration);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<Telemetry.SigillMetrics>(); // observable gauges exist from the start
         app.UseServiceCredential(options.ServiceCredential);
         app.UseExceptionHandler();
         app.UseStatusCodePages();

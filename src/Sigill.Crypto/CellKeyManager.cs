@@ -173,6 +173,7 @@ public sealed partial class CellKeyManager
 
         var record = keys.FirstOrDefault(k => k.Kind == kind && k.Version == version)
             ?? throw new CryptoIntegrityException(CryptoFailureReason.UnknownVersion, $"Organization '{organizationId}' has no {kind} key version {version} in region {_region}.");
+        CryptoMetrics.KeyUnwraps.Add(1, new KeyValuePair<string, object?>("region", _region));
         var inner = await _provider.UnwrapAsync(record.RootKeyId, record.WrappedKey, OuterAad(organizationId, kind, version, record.RootKeyId), ct);
         var plain = await _provider.UnwrapAsync(record.ErasureKeyId, inner, InnerAad(organizationId, kind, version, record.ErasureKeyId), ct);
         var key = GC.AllocateUninitializedArray<byte>(plain.Length, pinned: true);
@@ -266,6 +267,7 @@ public sealed partial class CellKeyManager
     /// <summary>Logs an alert-grade event for a refused operation; identifiers only.</summary>
     private void Report(CryptoIntegrityException ex, string organizationId, string objectId)
     {
+        CryptoMetrics.IntegrityFailures.Add(1, new KeyValuePair<string, object?>("region", _region), new KeyValuePair<string, object?>("reason", ex.Reason.ToString()));
         if (ex.Reason == CryptoFailureReason.KeyDestroyed)
         {
             Log.ShreddedKeyAccess(_logger, _region, organizationId, objectId);

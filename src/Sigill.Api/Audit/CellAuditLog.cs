@@ -34,6 +34,9 @@ public sealed class CellAuditLog : IDisposable
     public Cell Cell { get; }
     public MerkleTree Tree { get; } = new();
     public SignedCheckpoint? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>When this node last saw the sequencer finish a pass (a checkpoint signed or nothing to do); for the checkpoint-age metric.</summary>
+    public DateTimeOffset? LastSequencedAt { get; internal set; }
     public AuditLogKeyMaterial? Key { get; private set; }
 
     internal async Task InitializeAsync(AuditOptions options, TimeProvider time, CancellationToken ct)
@@ -114,6 +117,7 @@ public sealed class CellAuditLog : IDisposable
             {
                 Volatile.Write(ref _latest, latest);
             }
+            LastSequencedAt = time.GetUtcNow();
             return pending.Count;
         }
         finally
