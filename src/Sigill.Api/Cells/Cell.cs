@@ -68,7 +68,15 @@ public sealed class Cell : IDisposable
         _keys = new(() =>
         {
             options.Keys.Environment = environment;
-            var provider = KeyProviderFactory.Create(options.Keys, time);
+            IKeyProvider provider;
+            try
+            {
+                provider = KeyProviderFactory.Create(options.Keys, time);
+            }
+            catch (Exception e) when (e is InvalidOperationException or CryptoIntegrityException or IOException or UnauthorizedAccessException)
+            {
+                throw new CellUnavailableException(region, $"cannot open its key provider: {FirstLine(e)}", e);
+            }
             var manager = new CellKeyManager(region, environment, provider, new EfOrgKeyStore(CreateDbContext), time ?? TimeProvider.System,
                 (loggers ?? NullLoggerFactory.Instance).CreateLogger<CellKeyManager>());
             return (provider, manager);

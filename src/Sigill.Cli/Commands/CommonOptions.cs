@@ -39,6 +39,47 @@ internal static class CommonOptions
         logging.AddFilter("Yarp", LogLevel.Warning);
     }
 
+    /// <summary>
+    /// Runs a verb and turns the expected failures — a bad data directory or configuration, an
+    /// unreachable cell — into one line naming the problem and its exit code. Anything else is a bug
+    /// and keeps its stack trace.
+    /// </summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Hosting.InstallationException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (Sigill.Api.Cells.CellUnavailableException e)
+        {
+            return Fail(e.Message, ExitCodes.DependencyUnavailable);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("invalid ", StringComparison.Ordinal))
+        {
+            return Fail(e.Message); // a tier refusing its configuration
+        }
+    }
+
+    /// <summary>Waits for Ctrl+C (or SIGTERM), which System.CommandLine turns into cancellation.</summary>
+    public static async Task WaitForShutdownAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The embedded installation for a verb: required without <c>--config</c>, optional (defaults only) with it.</summary>
+    public static Hosting.Installation? InstallationFor(string dataDirectory, string? configFile) =>
+        configFile is null ? Hosting.Installation.Open(dataDirectory) : Hosting.Installation.OpenIfPresent(dataDirectory);
+
     /// <summary>Prints one line naming the problem and returns the exit code for it.</summary>
     public static int Fail(string message, int exitCode = ExitCodes.BadConfiguration)
     {

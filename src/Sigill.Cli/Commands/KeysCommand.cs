@@ -149,30 +149,19 @@ internal static class KeysCommand
     }
 
     /// <summary>Opens the installation's cells (existing installation or production config) for an operator verb.</summary>
-    internal static async Task<int> WithCellsAsync(string dataDirectory, string? configFile, Func<CellRegistry, Task<int>> action)
-    {
-        try
+    internal static Task<int> WithCellsAsync(string dataDirectory, string? configFile, Func<CellRegistry, Task<int>> action) =>
+        CommonOptions.GuardAsync(async () =>
         {
-            var installation = configFile is null ? Hosting.Installation.Open(dataDirectory) : Hosting.Installation.OpenIfPresent(dataDirectory);
+            var installation = CommonOptions.InstallationFor(dataDirectory, configFile);
             var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, configFile)));
             using var cells = new CellRegistry(options);
-            return await action(cells);
-        }
-        catch (InstallationException e)
-        {
-            return CommonOptions.Fail(e.Message);
-        }
-        catch (CellUnavailableException e)
-        {
-            return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
-        }
-        catch (CryptoIntegrityException e)
-        {
-            return CommonOptions.Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
-        }
-        catch (InvalidOperationException e)
-        {
-            return CommonOptions.Fail(e.Message);
-        }
-    }
+            try
+            {
+                return await action(cells);
+            }
+            catch (CryptoIntegrityException e)
+            {
+                return CommonOptions.Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
+            }
+        });
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Sigill.Api.Cells;
-using Sigill.Cli.Hosting;
 
 namespace Sigill.Cli.Commands;
 
@@ -17,13 +15,13 @@ internal static class ServeCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string dataDirectory, string? configFile, int port, CancellationToken ct)
+    private static Task<int> RunAsync(string dataDirectory, string? configFile, int port, CancellationToken ct)
     {
         if (port is < 0 or > 65535)
         {
-            return CommonOptions.Fail($"--port must be between 0 and 65535, not {port}");
+            return Task.FromResult(CommonOptions.Fail($"--port must be between 0 and 65535, not {port}"));
         }
-        try
+        return CommonOptions.GuardAsync(async () =>
         {
             await using var server = await EmbeddedServer.StartAsync(dataDirectory, configFile, port, CommonOptions.ConfigureLogging, ct);
             Console.Out.WriteLine($"web: {server.WebUrl.ToString().TrimEnd('/')}");
@@ -34,22 +32,8 @@ internal static class ServeCommand
             }
             Console.Out.WriteLine($"data: {server.Installation.DataDirectory} (regions: {string.Join(", ", server.Regions)})");
             Console.Out.Flush();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await CommonOptions.WaitForShutdownAsync(ct);
             return ExitCodes.Ok;
-        }
-        catch (InstallationException e)
-        {
-            return CommonOptions.Fail(e.Message);
-        }
-        catch (CellUnavailableException e)
-        {
-            return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
-        }
+        });
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Sigill.Api;
-using Sigill.Api.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Web;
 
@@ -19,31 +18,18 @@ internal static class TierCommands
         var port = CommonOptions.Port(8081, "The API tier's port");
         var host = new Option<string>("--host") { Description = "Address to bind (keep it on a private segment)", DefaultValueFactory = _ => "127.0.0.1" };
         var command = new Command("api", "Run only the API tier (private mid-tier). Production runs `sigill migrate` first.") { data, config, port, host };
-        command.SetAction(async (result, ct) =>
+        command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
-            try
-            {
-                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : Hosting.Installation.OpenIfPresent(result.GetValue(data)!);
-                var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
-                var apiConfiguration = SigillConfiguration.ForApi(configuration);
-                var options = TierRunner.ValidatedApiOptions(apiConfiguration);
-                await TierRunner.CheckExternalCellsAsync(options, ct);
-                await using var app = ApiHost.Build(apiConfiguration, $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
-                var url = await TierRunner.StartAsync(app, "api", result.GetValue(port), ct);
-                Console.Out.WriteLine($"api: {url.ToString().TrimEnd('/')}");
-                await WaitAsync(ct);
-                await app.StopAsync(CancellationToken.None);
-                return ExitCodes.Ok;
-            }
-            catch (InstallationException e)
-            {
-                return CommonOptions.Fail(e.Message);
-            }
-            catch (CellUnavailableException e)
-            {
-                return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
-            }
-        });
+            var installation = CommonOptions.InstallationFor(result.GetValue(data)!, result.GetValue(config));
+            var apiConfiguration = SigillConfiguration.ForApi(SigillConfiguration.Load(installation, result.GetValue(config)));
+            await TierRunner.CheckExternalCellsAsync(TierRunner.ValidatedApiOptions(apiConfiguration), ct);
+            await using var app = ApiHost.Build(apiConfiguration, $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
+            var url = await TierRunner.StartAsync(app, "api", result.GetValue(port), ct);
+            Console.Out.WriteLine($"api: {url.ToString().TrimEnd('/')}");
+            await CommonOptions.WaitForShutdownAsync(ct);
+            await app.StopAsync(CancellationToken.None);
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 
@@ -55,29 +41,18 @@ internal static class TierCommands
         var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
         var apiUrl = new Option<string?>("--api-url") { Description = "The API tier's URL (overrides Web:ApiBaseUrl)" };
         var command = new Command("web", "Run only the web tier (public DMZ listener); it needs the API tier's URL and the service credential") { data, config, port, host, apiUrl };
-        command.SetAction(async (result, ct) =>
+        command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
-            try
-            {
-                var installation = result.GetValue(config) is null ? Hosting.Installation.Open(result.GetValue(data)!) : Hosting.Installation.OpenIfPresent(result.GetValue(data)!);
-                var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
-                await using var app = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, result.GetValue(apiUrl)),
-                    $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
-                var url = await TierRunner.StartAsync(app, "web", result.GetValue(port), ct);
-                Console.Out.WriteLine($"web: {url.ToString().TrimEnd('/')}");
-                await WaitAsync(ct);
-                await app.StopAsync(CancellationToken.None);
-                return ExitCodes.Ok;
-            }
-            catch (InstallationException e)
-            {
-                return CommonOptions.Fail(e.Message);
-            }
-            catch (InvalidOperationException e) when (e.Message.StartsWith("invalid web tier configuration", StringComparison.Ordinal))
-            {
-                return CommonOptions.Fail(e.Message);
-            }
-        });
+            var installation = CommonOptions.InstallationFor(result.GetValue(data)!, result.GetValue(config));
+            var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
+            await using var app = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, result.GetValue(apiUrl)),
+                $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
+            var url = await TierRunner.StartAsync(app, "web", result.GetValue(port), ct);
+            Console.Out.WriteLine($"web: {url.ToString().TrimEnd('/')}");
+            await CommonOptions.WaitForShutdownAsync(ct);
+            await app.StopAsync(CancellationToken.None);
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 
@@ -86,52 +61,31 @@ internal static class TierCommands
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
         var command = new Command("migrate", "Apply database migrations to every region cell") { data, config };
-        command.SetAction(async (result, ct) =>
+        command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
-            try
+            // Embedded: validate and reach everything before the data directory is created.
+            var embedded = result.GetValue(config) is null;
+            if (embedded)
             {
-                var embedded = result.GetValue(config) is null;
-                if (embedded)
+                Hosting.Installation.ProbeWritable(result.GetValue(data)!);
+            }
+            var prospective = embedded ? Hosting.Installation.Prospective(result.GetValue(data)!) : Hosting.Installation.OpenIfPresent(result.GetValue(data)!);
+            await TierRunner.CheckExternalCellsAsync(TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(prospective, result.GetValue(config)))), ct);
+            var installation = embedded ? Hosting.Installation.OpenOrCreate(result.GetValue(data)!) : prospective;
+            var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, result.GetValue(config))));
+            await Spectre.Console.AnsiConsole.Progress().StartAsync(async progress =>
+            {
+                var task = progress.AddTask("migrating cells", maxValue: options.Cells.Count);
+                await TierRunner.MigrateAsync(options, region =>
                 {
-                    Hosting.Installation.ProbeWritable(result.GetValue(data)!);
-                }
-                var prospective = embedded ? Hosting.Installation.Prospective(result.GetValue(data)!) : null;
-                await TierRunner.CheckExternalCellsAsync(TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(prospective, result.GetValue(config)))), ct);
-                var installation = embedded ? Hosting.Installation.OpenOrCreate(result.GetValue(data)!) : null;
-                var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, result.GetValue(config))));
-                await Spectre.Console.AnsiConsole.Progress().StartAsync(async progress =>
-                {
-                    var task = progress.AddTask("migrating cells", maxValue: options.Cells.Count);
-                    await TierRunner.MigrateAsync(options, region =>
-                    {
-                        task.Description = $"migrating cell {region}";
-                        task.Increment(1);
-                    }, ct);
-                    task.Value = task.MaxValue;
-                });
-                Console.Out.WriteLine($"migrated: {string.Join(", ", options.Cells.Keys.Order(StringComparer.Ordinal))}");
-                return ExitCodes.Ok;
-            }
-            catch (InstallationException e)
-            {
-                return CommonOptions.Fail(e.Message);
-            }
-            catch (CellUnavailableException e)
-            {
-                return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
-            }
-        });
+                    task.Description = $"migrating cell {region}";
+                    task.Increment(1);
+                }, ct);
+                task.Value = task.MaxValue;
+            });
+            Console.Out.WriteLine($"migrated: {string.Join(", ", options.Cells.Keys.Order(StringComparer.Ordinal))}");
+            return ExitCodes.Ok;
+        }));
         return command;
-    }
-
-    private static async Task WaitAsync(CancellationToken ct)
-    {
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 }

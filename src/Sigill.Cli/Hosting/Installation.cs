@@ -50,7 +50,8 @@ internal sealed class Installation
     {
         foreach (var region in regions)
         {
-            if (_prospectiveCredential is null && !File.Exists(MasterKeyFile(region)))
+            // Only for a cell that has no keyring yet: a lost master key must surface as an error, never be replaced.
+            if (_prospectiveCredential is null && !File.Exists(MasterKeyFile(region)) && !Directory.Exists(Path.Combine(CellDirectory(region), "keys")))
             {
                 WriteSecret(MasterKeyFile(region), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             }

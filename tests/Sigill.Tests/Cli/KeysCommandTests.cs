@@ -77,6 +77,21 @@ public sealed class KeysCommandTests
         Assert.Equal("error: 'org_mars_0123456789abcdefghjkmnpqrs' is not an organization id of a region this installation serves", result.Stderr.Trim());
     }
 
+    [Fact]
+    public async Task A_missing_master_key_is_named_in_one_line()
+    {
+        await using var app = await SigillApp.StartAsync();
+        await app.StopServerAsync();
+        File.Delete(Path.Combine(app.DataDirectory, "secrets", "master-eu.key"));
+        File.Delete(Path.Combine(app.DataDirectory, "secrets", "master-us.key"));
+        var result = await SigillProcess.RunAsync(Generous, "keys", "status", "--data", app.DataDirectory);
+        // A lost master key is reported, never silently replaced (a new one could not open the keyring anyway).
+        Assert.Equal(3, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: cell 'eu' cannot open its key provider: Master key file", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(app.DataDirectory, "secrets", "master-eu.key")));
+    }
+
     private static CellRegistry OpenCells(string dataDirectory)
     {
         var installation = Sigill.Cli.Hosting.Installation.Open(dataDirectory);
