@@ -7,7 +7,8 @@ namespace Sigill.Web.Routing;
 /// <summary>
 /// Sends each proxied request to the API deployment of its region, without any global database:
 /// the region is read from what the request carries — the bearer token (<c>sgl_{region}_…</c>), the
-/// public log path (<c>/audit/{region}/…</c>), or an identifier in the path (<c>{kind}_{region}_…</c>),
+/// public log path (<c>/audit/{region}/…</c>), or an identifier or recipient link token in the path
+/// (<c>{kind}_{region}_…</c>, <c>sgr_{region}_…</c>),
 /// in that order. A request that names no region goes to the default API tier. The API tier itself
 /// refuses anything of a region it does not serve; nothing is ever forwarded from one region to another.
 /// </summary>
@@ -46,6 +47,7 @@ internal static partial class RegionRouting
     [GeneratedRegex("^/audit/([a-z][a-z0-9-]{1,15})/")]
     private static partial Regex AuditRegion();
 
-    [GeneratedRegex("/[a-z]{2,8}_([a-z][a-z0-9-]{1,15})_[0-9a-z]{26}(?:/|$)")]
+    // Identifiers ({kind}_{region}_ + 26 base32 chars) and recipient link tokens (sgr_{region}_ + 52).
+    [GeneratedRegex("/[a-z]{2,8}_([a-z][a-z0-9-]{1,15})_[0-9a-z]{26}(?:[0-9a-z]{26})?(?:/|$)")]
     private static partial Regex IdRegion();
 }
