@@ -12,8 +12,11 @@ public sealed class WebTierOptions
     /// </summary>
     public Dictionary<string, string> RegionApis { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>True when the public listener terminates TLS (or sits behind a TLS proxy): turns on HSTS.</summary>
+    /// <summary>True when the public listener terminates TLS (or sits behind a TLS proxy): turns on HSTS. Required in production.</summary>
     public bool Tls { get; set; }
+
+    /// <summary>production, staging or development: the same value as the API tier's.</summary>
+    public string Environment { get; set; } = "development";
 
     public IReadOnlyList<string> Validate()
     {
@@ -28,6 +31,10 @@ public sealed class WebTierOptions
             {
                 problems.Add($"Web:RegionApis:{region} must be that region's API tier URL");
             }
+        }
+        if (Environment == "production" && !Tls)
+        {
+            problems.Add("Web:Tls must be true in production: the public tier serves HTTPS only (terminated here or by its proxy)");
         }
         if (ServiceCredential.Length < 32)
         {

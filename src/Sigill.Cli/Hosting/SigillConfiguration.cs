@@ -95,6 +95,7 @@ internal static class SigillConfiguration
             .Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         web["ServiceCredential"] = configuration["ServiceCredential"];
+        web["Environment"] = configuration["Environment"];
         if (apiBaseUrl is not null)
         {
             web["ApiBaseUrl"] = apiBaseUrl;

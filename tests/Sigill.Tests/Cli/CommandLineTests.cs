@@ -55,6 +55,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("{ \"Cells\": { \"us\": { \"Database\": { \"Provider\": \"oracle\" } } } }", "Cells:us:Database:Provider must be sqlite or postgres, not 'oracle'")]
     [InlineData("{ \"Regions\": \"us,eu\", \"Cells\": { \"mars\": { } } }", "Cells:mars is configured but 'mars' is not in Regions")]
     [InlineData("{ \"Environment\": \"prod\" }", "Environment must be one of production, staging, development, not 'prod'")]
+    [InlineData("{ \"Environment\": \"production\" }", "Cells:eu:Keys: The file keyring is refused in production")]
     public async Task A_bad_configuration_stops_serve_with_one_clear_line_and_writes_nothing(string json, string expected)
     {
         var config = _directory.Combine("sigill.json");
@@ -66,6 +67,18 @@ public sealed class CommandLineTests : IDisposable
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(data) && Directory.EnumerateFileSystemEntries(data).Any(), "the data directory was written");
+    }
+
+    [Fact]
+    public async Task The_web_tier_refuses_to_run_in_production_without_tls()
+    {
+        var config = _directory.Combine("web.json");
+        await File.WriteAllTextAsync(config, """
+            { "Environment": "production", "ServiceCredential": "0123456789012345678901234567890123456789", "Web": { "ApiBaseUrl": "http://127.0.0.1:1" } }
+            """);
+        var web = await SigillProcess.RunAsync(Generous, "web", "--data", _directory.Combine("none"), "--config", config, "--port", "0");
+        Assert.Equal(2, web.ExitCode);
+        Assert.Equal("error: invalid web tier configuration: Web:Tls must be true in production: the public tier serves HTTPS only (terminated here or by its proxy)", web.Stderr.Trim());
     }
 
     [Fact]
