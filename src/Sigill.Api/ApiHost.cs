@@ -75,6 +75,9 @@ public static class ApiHost
             .AddPrometheusExporter());
         services.AddSingleton<Telemetry.SigillMetrics>();
         services.AddAudit(configuration);
+        services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
+        services.AddSingleton<Features.Signing.SigningKeys>();
+        Mail.MailServices.AddSigillMail(services, configuration);
 
         var app = builder.Build();
         app.Services.GetRequiredService<Telemetry.SigillMetrics>(); // observable gauges exist from the start
@@ -90,6 +93,10 @@ public static class ApiHost
         app.MapSetup();
         app.MapOrganizations();
         app.MapAudit();
+        Features.Documents.DocumentEndpoints.MapDocuments(app);
+        Features.Templates.TemplateEndpoints.MapTemplates(app);
+        Features.Signing.SigningEndpoints.MapSigning(app);
+        Features.Signing.PkiEndpoints.MapPki(app);
         return app;
     }
 }

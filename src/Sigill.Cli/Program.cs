@@ -11,5 +11,7 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     ResidencyCommand.Create(),
     AuditCommands.Create(),
     BenchCommand.Create(),
+    PdfCommand.Create(),
+    DemoCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

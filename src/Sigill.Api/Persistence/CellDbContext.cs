@@ -17,6 +17,14 @@ public abstract class CellDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Encryption.OrgKeyRow> OrgKeys => Set<Encryption.OrgKeyRow>();
     public DbSet<Encryption.OrgKeyUsageRow> OrgKeyUsage => Set<Encryption.OrgKeyUsageRow>();
     public DbSet<Encryption.ShredRequestRow> ShredRequests => Set<Encryption.ShredRequestRow>();
+    public DbSet<Features.Documents.Document> Documents => Set<Features.Documents.Document>();
+    public DbSet<Features.Documents.Recipient> Recipients => Set<Features.Documents.Recipient>();
+    public DbSet<Features.Documents.DocumentField> DocumentFields => Set<Features.Documents.DocumentField>();
+    public DbSet<Features.Documents.DocumentEventRow> DocumentEvents => Set<Features.Documents.DocumentEventRow>();
+    public DbSet<Features.Templates.Template> Templates => Set<Features.Templates.Template>();
+    public DbSet<Features.Templates.ContentBlock> ContentBlocks => Set<Features.Templates.ContentBlock>();
+    public DbSet<Features.Signing.CellCertificateAuthority> CellCertificateAuthorities => Set<Features.Signing.CellCertificateAuthority>();
+    public DbSet<Features.Signing.OrganizationSigningKey> OrganizationSigningKeys => Set<Features.Signing.OrganizationSigningKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -42,6 +42,12 @@ internal sealed class EmbeddedServer : IAsyncDisposable
 
         var installation = Hosting.Installation.OpenOrCreate(dataDirectory);
         var configuration = SigillConfiguration.Load(installation, configFile);
+        // Recipient links must point at this web tier: fix its port before the API tier is built.
+        port = port == 0 ? FreeLoopbackPort() : port;
+        if (configuration["Mail:LinkBaseUrl"] is null)
+        {
+            configuration["Mail:LinkBaseUrl"] = $"http://127.0.0.1:{port}";
+        }
         var apiConfiguration = SigillConfiguration.ForApi(configuration);
         var apiOptions = TierRunner.ValidatedApiOptions(apiConfiguration);
         await TierRunner.MigrateAsync(apiOptions, null, ct);
@@ -64,6 +70,13 @@ internal sealed class EmbeddedServer : IAsyncDisposable
             await api.DisposeAsync();
             throw;
         }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Issues a fresh one-time setup link (the previous one stops working), or null once setup is done.</summary>

@@ -36,6 +36,28 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /audit/{region}/proof/inclusion"] = Anonymous,
         ["GET /audit/{region}/proof/consistency"] = Anonymous,
         ["GET /api/v1/audit/events/{id}/receipt"] = "organization:read",
+        ["GET /api/v1/pki/{region}/root.pem"] = Anonymous,
+        ["GET /api/v1/documents/"] = "documents:read",
+        ["GET /api/v1/documents/{id}"] = "documents:read",
+        ["GET /api/v1/documents/{id}/pdf"] = "documents:read",
+        ["GET /api/v1/documents/{id}/sealed.pdf"] = "documents:read",
+        ["GET /api/v1/documents/{id}/activity"] = "documents:read",
+        ["POST /api/v1/documents/"] = "documents:write",
+        ["POST /api/v1/documents/from-template"] = "documents:write", // and templates:read
+        ["POST /api/v1/documents/{id}/recipients"] = "documents:write",
+        ["POST /api/v1/documents/{id}/fields"] = "documents:write",
+        ["POST /api/v1/documents/{id}/send"] = "documents:write",
+        ["POST /api/v1/documents/{id}/void"] = "documents:write",
+        ["GET /api/v1/templates/{id}"] = "templates:read",
+        ["GET /api/v1/templates/blocks"] = "templates:read",
+        ["POST /api/v1/templates/"] = "templates:write",
+        ["POST /api/v1/templates/blocks"] = "templates:write",
+        // Recipients hold no API token: the 256-bit link token in the path is their credential.
+        ["GET /api/v1/signing/{token}/"] = Anonymous,
+        ["GET /api/v1/signing/{token}/document.pdf"] = Anonymous,
+        ["POST /api/v1/signing/{token}/consent"] = Anonymous,
+        ["POST /api/v1/signing/{token}/sign"] = Anonymous,
+        ["POST /api/v1/signing/{token}/decline"] = Anonymous,
     };
 
     private SigillApp _app = null!;

@@ -6,7 +6,7 @@ namespace Sigill.Api.Features.Organizations;
 /// <summary>Creates an organization with its first (owner) token in one transaction in the chosen cell.</summary>
 internal static class OrganizationFactory
 {
-    public static readonly string[] OwnerScopes = ["organization:read", "organization:write"];
+    public static readonly string[] OwnerScopes = ["organization:read", "organization:write", "documents:read", "documents:write", "templates:read", "templates:write"];
 
     public static async Task<(Organization Organization, ApiToken Token, string PresentedToken)> CreateAsync(
         Cell cell, string name, string tokenName, TimeProvider time, CancellationToken ct, Audit.AuditActor? actor = null)

@@ -1,0 +1,238 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Audit;
+using Sigill.Api.Cells;
+using Sigill.Api.Errors;
+using Sigill.Api.Features.Templates;
+using Sigill.Api.Persistence;
+using Sigill.Api.Security;
+using Sigill.Pdf;
+
+namespace Sigill.Api.Features.Documents;
+
+/// <summary>The sender's side: create (upload or template), read, download, activity. Set-up and lifecycle are in <see cref="DocumentSetupEndpoints"/>.</summary>
+public static class DocumentEndpoints
+{
+    public sealed record FromTemplateRequest(string? TemplateId, string? Title, Dictionary<string, string>? Variables, PricingInput? Pricing);
+
+    public static RouteGroupBuilder MapDocuments(this IEndpointRouteBuilder app)
+    {
+        var read = app.MapGroup("/api/v1/documents").WithTags("Documents").RequireAuthorization(Policies.DocumentsRead);
+        read.MapGet("/", List);
+        read.MapGet("/{id}", Get);
+        read.MapGet("/{id}/pdf", DownloadCurrent);
+        read.MapGet("/{id}/sealed.pdf", DownloadSealed);
+        read.MapGet("/{id}/activity", Activity);
+
+        var write = app.MapGroup("/api/v1/documents").WithTags("Documents").RequireAuthorization(Policies.DocumentsWrite);
+        write.MapPost("/", Upload);
+        write.MapPost("/from-template", FromTemplate).RequireAuthorization(Policies.TemplatesRead);
+        write.MapDocumentSetup();
+        return write;
+    }
+
+    internal static async Task<Document?> FindAsync(CellDbContext db, Caller caller, string id, CancellationToken ct) =>
+        await db.Documents.SingleOrDefaultAsync(d => d.Id == id && d.OrganizationId == caller.OrganizationId, ct);
+
+    private static async Task<Ok<DocumentSummary[]>> List(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var cell = cells.Get(caller.Region);
+        var docs = await db.Documents.AsNoTracking().Where(d => d.OrganizationId == caller.OrganizationId)
+            .OrderByDescending(d => d.CreatedAt).Take(200).ToListAsync(ct);
+        var result = new List<DocumentSummary>();
+        foreach (var d in docs)
+        {
+            result.Add(new DocumentSummary(d.Id, (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!, d.Status, d.CreatedAt));
+        }
+        return TypedResults.Ok(result.ToArray());
+    }
+
+    private static async Task<Results<Ok<DocumentView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        var cell = cells.Get(caller.Region);
+        await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, time.GetUtcNow().UtcDateTime, ct);
+        return TypedResults.Ok(await ViewAsync(db, cell, doc, ct));
+    }
+
+    internal static async Task<DocumentView> ViewAsync(CellDbContext db, Cell cell, Document doc, CancellationToken ct) =>
+        await DocumentView.FromAsync(doc,
+            await db.Recipients.AsNoTracking().Where(r => r.DocumentId == doc.Id).ToListAsync(ct),
+            await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == doc.Id).ToListAsync(ct), cell, ct);
+
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadCurrent(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(cells.Get(caller.Region), doc, ct), "application/pdf", $"{doc.Id}.pdf");
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> DownloadSealed(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        if (doc.Status != DocumentStates.Completed)
+        {
+            return Problems.Conflict("document_not_completed", $"The document is {doc.Status}; a sealed PDF exists once every signer has signed.");
+        }
+        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(cells.Get(caller.Region), doc, ct), "application/pdf", $"{doc.Id}-sealed.pdf");
+    }
+
+    private static async Task<Results<Ok<ActivityEntry[]>, NotFound>> Activity(string id, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        var rows = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == doc.Id).OrderBy(e => e.OccurredAt).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(e => new ActivityEntry(e.Id, e.Action, e.RecipientId, e.OccurredAt)).ToArray());
+    }
+
+    /// <summary>
+    /// <c>multipart/form-data</c> with <c>title</c> and <c>file</c> (the PDF). The file is inspected
+    /// completely before anything is stored: a rejected upload leaves no row and no blob.
+    /// </summary>
+    private static async Task<Results<Created<DocumentView>, ProblemHttpResult>> Upload(HttpContext http, ClaimsPrincipal user, CellDbContext db, CellRegistry cells,
+        DocumentOptions options, TimeProvider time, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        if (http.Request.ContentLength > options.MaxPdfBytes + 64 * 1024) return TooLarge(options);
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxPdfBytes + 64 * 1024;
+        }
+        if (!http.Request.HasFormContentType)
+        {
+            return Problems.Validation("Send multipart/form-data with a 'title' and a 'file' (the PDF).");
+        }
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = options.MaxPdfBytes + 1, ValueLengthLimit = 4096 }, ct);
+        }
+        catch (InvalidDataException)
+        {
+            return TooLarge(options);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(options);
+        }
+        var title = form["title"].ToString().Trim();
+        if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
+        if (form.Files["file"] is not { } file) return Problems.Validation("file is required: the PDF to sign.");
+        if (file.Length > options.MaxPdfBytes) return TooLarge(options);
+        byte[] bytes;
+        await using (var stream = file.OpenReadStream())
+        using (var buffer = new MemoryStream())
+        {
+            await stream.CopyToAsync(buffer, ct);
+            bytes = buffer.ToArray();
+        }
+        PdfInspection inspection;
+        try
+        {
+            inspection = PdfInspector.Inspect(bytes, new PdfLimits { MaxBytes = options.MaxPdfBytes });
+        }
+        catch (PdfRejectedException e)
+        {
+            return e.Code == PdfErrorCodes.TooLarge
+                ? Problems.Create(StatusCodes.Status413PayloadTooLarge, e.Code, "The PDF is too large.", e.Message)
+                : Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The PDF was rejected.", e.Message);
+        }
+        if (inspection.HasSignatures)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "pdf_already_signed", "The PDF was rejected.", "The PDF already carries signatures; upload the unsigned original.");
+        }
+        var cell = cells.Get(caller.Region);
+        var doc = await CreateAsync(http, db, cell, caller, title, "upload", bytes, inspection.Pages, null, time, ct);
+        return TypedResults.Created($"/api/v1/documents/{doc.Id}", await ViewAsync(db, cell, doc, ct));
+    }
+
+    private static async Task<Results<Created<DocumentView>, NotFound, ProblemHttpResult>> FromTemplate(FromTemplateRequest request, HttpContext http, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var cell = cells.Get(caller.Region);
+        if (string.IsNullOrWhiteSpace(request.TemplateId)) return Problems.Validation("templateId is required.");
+        var title = request.Title?.Trim() ?? "";
+        if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
+        var variables = request.Variables ?? [];
+        if (variables.Count > 200 || variables.Any(v => v.Key.Length is 0 or > 64 || v.Value is null || v.Value.Length > TemplateRenderer.MaxVariableLength))
+        {
+            return Problems.Validation($"variables: at most 200, names 1-64 characters, values at most {TemplateRenderer.MaxVariableLength} characters.");
+        }
+        if (request.Pricing is { } pricing && TemplateRenderer.Validate(pricing) is { } pricingError)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "pricing_invalid", "The pricing table is not valid.", pricingError);
+        }
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.TemplateId && t.OrganizationId == caller.OrganizationId, ct);
+        if (template is null) return TypedResults.NotFound();
+        RenderedPdf rendered;
+        PricingTotals? totals;
+        try
+        {
+            var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
+            var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, caller.OrganizationId, ct);
+            var (model, computed) = await TemplateRenderer.RenderAsync(title, body, blocks, variables, request.Pricing);
+            totals = computed;
+            rendered = DocumentRenderer.Render(model);
+        }
+        catch (TemplateException e)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template could not be rendered.", e.Message);
+        }
+        var doc = await CreateAsync(http, db, cell, caller, title, "template", rendered.Bytes, rendered.Pages, totals, time, ct, template.Id);
+        return TypedResults.Created($"/api/v1/documents/{doc.Id}", await ViewAsync(db, cell, doc, ct));
+    }
+
+    private static async Task<Document> CreateAsync(HttpContext http, CellDbContext db, Cell cell, Caller caller, string title, string source, byte[] pdf,
+        IReadOnlyList<PageSize> pages, PricingTotals? totals, TimeProvider time, CancellationToken ct, string? templateId = null)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var id = SigillId.New("doc", cell.Region);
+        var objectId = await DocumentWorkflow.WritePdfAsync(cell, caller.OrganizationId, pdf, ct);
+        var doc = new Document
+        {
+            Id = id,
+            OrganizationId = caller.OrganizationId,
+            TitleToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Document.TitlePurpose, title, id, ct))!,
+            Status = DocumentStates.Draft,
+            Source = source,
+            PricingToken = totals is null ? null : await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Document.PricingPurpose, JsonSerializer.Serialize(totals), id, ct),
+            PagesJson = JsonSerializer.Serialize(pages.Select(p => new[] { Math.Round(p.Width, 3), Math.Round(p.Height, 3) })),
+            OriginalSha256 = DocumentWorkflow.Sha256Hex(pdf),
+            CurrentPdfObjectId = objectId,
+            CreatedAt = now,
+        };
+        db.Documents.Add(doc);
+        var details = new Dictionary<string, string> { ["source"] = source, ["sha256"] = doc.OriginalSha256 };
+        if (templateId is not null) details["template"] = templateId;
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", AuditActor.From(http, TokenId(http.User)), now, ct, details: details);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            await DocumentWorkflow.DeletePdfAsync(cell, caller.OrganizationId, objectId); // nothing half-way
+            throw;
+        }
+        return doc;
+    }
+
+    internal static string TokenId(ClaimsPrincipal user) => user.FindFirstValue(SigillClaims.TokenId) ?? "unknown";
+
+    private static ProblemHttpResult TooLarge(DocumentOptions options) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, PdfErrorCodes.TooLarge, "The PDF is too large.", $"At most {options.MaxPdfBytes} bytes are accepted.");
+}

@@ -1,0 +1,182 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Sigill.Api.Features.Documents;
+
+/// <summary>
+/// A document to be signed. Customer content never sits here in clear: the title, message, decline
+/// reason and pricing totals are field tokens under the organization's key; the PDF itself is an
+/// encrypted object (<see cref="CurrentPdfObjectId"/>), replaced by a new object at every signature.
+/// </summary>
+public sealed class Document
+{
+    public required string Id { get; init; }
+    public required string OrganizationId { get; init; }
+    public required string TitleToken { get; set; }
+    public required string Status { get; set; }
+    /// <summary>"upload" or "template".</summary>
+    public required string Source { get; init; }
+    public string? MessageToken { get; set; }
+    public string? DeclineReasonToken { get; set; }
+    /// <summary>JSON of the computed pricing totals (a field token), for template documents with a pricing table.</summary>
+    public string? PricingToken { get; set; }
+    /// <summary>Page sizes in points as JSON <c>[[w,h],…]</c>: geometry only, no content.</summary>
+    public required string PagesJson { get; init; }
+    /// <summary>SHA-256 (hex) of the PDF as uploaded or rendered: revision 0 of the sealed file.</summary>
+    public required string OriginalSha256 { get; init; }
+    /// <summary>The encrypted object holding the newest revision of the PDF.</summary>
+    public required string CurrentPdfObjectId { get; set; }
+    /// <summary>Bumped by every change of <see cref="CurrentPdfObjectId"/>; an optimistic-concurrency token, so two parallel signers never lose a signature.</summary>
+    public int Revision { get; set; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? SentAt { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public DateTime? VoidedAt { get; set; }
+    public DateTime? DeclinedAt { get; set; }
+
+    public const string TitlePurpose = "document.title";
+    public const string MessagePurpose = "document.message";
+    public const string DeclinePurpose = "document.decline-reason";
+    public const string PricingPurpose = "document.pricing";
+    public const string PdfPurpose = "document.pdf";
+}
+
+/// <summary>A signer, approver or cc of one document. Name, e-mail, IP and user agent are field tokens.</summary>
+public sealed class Recipient
+{
+    public required string Id { get; init; }
+    public required string DocumentId { get; init; }
+    public required string OrganizationId { get; init; }
+    public required string NameToken { get; init; }
+    public required string EmailToken { get; init; }
+    /// <summary>Blind index of the normalized e-mail, keyed per organization: finds a person's documents without storing the address.</summary>
+    public required string EmailIndex { get; init; }
+    public required string Role { get; init; }
+    /// <summary>Signing group: groups go in ascending order, recipients of one group sign in parallel.</summary>
+    public int SigningOrder { get; init; }
+    public required string Status { get; set; }
+    /// <summary>SHA-256 of the link token; the token itself exists only in the e-mail.</summary>
+    public byte[]? LinkHash { get; set; }
+    public DateTime? NotifiedAt { get; set; }
+    public DateTime? ConsentedAt { get; set; }
+    public DateTime? FirstViewedAt { get; set; }
+    public DateTime? LastViewedAt { get; set; }
+    public int ViewCount { get; set; }
+    /// <summary>SHA-256 (hex) of the PDF bytes served at the last view: what they saw.</summary>
+    public string? ViewedSha256 { get; set; }
+    public string? LastViewIpToken { get; set; }
+    public string? LastViewUserAgentToken { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? CompletedIpToken { get; set; }
+    public string? CompletedUserAgentToken { get; set; }
+    /// <summary>"typed" or "drawn" for signers.</summary>
+    public string? SignatureKind { get; set; }
+
+    public const string NamePurpose = "recipient.name";
+    public const string EmailPurpose = "recipient.email";
+    public const string EmailIndexPurpose = "recipient.email";
+    public const string IpPurpose = "recipient.ip";
+    public const string UserAgentPurpose = "recipient.user-agent";
+}
+
+/// <summary>A field on a page, assigned to one recipient. Coordinates in points from the page's top-left corner.</summary>
+public sealed class DocumentField
+{
+    public required string Id { get; init; }
+    public required string DocumentId { get; init; }
+    public required string OrganizationId { get; init; }
+    public required string RecipientId { get; init; }
+    public required string Kind { get; init; }
+    /// <summary>1-based page number.</summary>
+    public int Page { get; init; }
+    public double X { get; init; }
+    public double Y { get; init; }
+    public double Width { get; init; }
+    public double Height { get; init; }
+    public bool Required { get; init; }
+    public string? ValueToken { get; set; }
+
+    public const string ValuePurpose = "field.value";
+}
+
+/// <summary>
+/// What happened to a document, in order: the activity feed, and the audit event ids the
+/// certificate of completion cites. Holds identifiers and times only.
+/// </summary>
+public sealed class DocumentEventRow
+{
+    public required string Id { get; init; }
+    public required string DocumentId { get; init; }
+    public required string OrganizationId { get; init; }
+    public required string Action { get; init; }
+    public string? RecipientId { get; init; }
+    public DateTime OccurredAt { get; init; }
+}
+
+internal sealed class DocumentConfiguration : IEntityTypeConfiguration<Document>
+{
+    public void Configure(EntityTypeBuilder<Document> builder)
+    {
+        builder.ToTable("documents");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Id).HasMaxLength(64);
+        builder.Property(d => d.OrganizationId).HasMaxLength(64);
+        builder.Property(d => d.Status).HasMaxLength(16);
+        builder.Property(d => d.Source).HasMaxLength(16);
+        builder.Property(d => d.OriginalSha256).HasMaxLength(64);
+        builder.Property(d => d.CurrentPdfObjectId).HasMaxLength(64);
+        builder.Property(d => d.Revision).IsConcurrencyToken();
+        builder.HasIndex(d => new { d.OrganizationId, d.CreatedAt });
+    }
+}
+
+internal sealed class RecipientConfiguration : IEntityTypeConfiguration<Recipient>
+{
+    public void Configure(EntityTypeBuilder<Recipient> builder)
+    {
+        builder.ToTable("document_recipients");
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Id).HasMaxLength(64);
+        builder.Property(r => r.DocumentId).HasMaxLength(64);
+        builder.Property(r => r.OrganizationId).HasMaxLength(64);
+        builder.Property(r => r.EmailIndex).HasMaxLength(128);
+        builder.Property(r => r.Role).HasMaxLength(16);
+        builder.Property(r => r.Status).HasMaxLength(16);
+        builder.Property(r => r.ViewedSha256).HasMaxLength(64);
+        builder.Property(r => r.SignatureKind).HasMaxLength(16);
+        builder.HasIndex(r => r.DocumentId);
+        builder.HasIndex(r => r.LinkHash).IsUnique();
+        builder.HasIndex(r => new { r.OrganizationId, r.EmailIndex });
+    }
+}
+
+internal sealed class DocumentFieldConfiguration : IEntityTypeConfiguration<DocumentField>
+{
+    public void Configure(EntityTypeBuilder<DocumentField> builder)
+    {
+        builder.ToTable("document_fields");
+        builder.HasKey(f => f.Id);
+        builder.Property(f => f.Id).HasMaxLength(64);
+        builder.Property(f => f.DocumentId).HasMaxLength(64);
+        builder.Property(f => f.OrganizationId).HasMaxLength(64);
+        builder.Property(f => f.RecipientId).HasMaxLength(64);
+        builder.Property(f => f.Kind).HasMaxLength(16);
+        builder.HasIndex(f => f.DocumentId);
+    }
+}
+
+internal sealed class DocumentEventConfiguration : IEntityTypeConfiguration<DocumentEventRow>
+{
+    public void Configure(EntityTypeBuilder<DocumentEventRow> builder)
+    {
+        builder.ToTable("document_events");
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).HasMaxLength(64);
+        builder.Property(e => e.DocumentId).HasMaxLength(64);
+        builder.Property(e => e.OrganizationId).HasMaxLength(64);
+        builder.Property(e => e.Action).HasMaxLength(64);
+        builder.Property(e => e.RecipientId).HasMaxLength(64);
+        builder.HasIndex(e => new { e.DocumentId, e.OccurredAt });
+    }
+}

@@ -1,0 +1,187 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using Sigill.Api.Audit;
+using Sigill.Api.Cells;
+using Sigill.Api.Errors;
+using Sigill.Api.Mail;
+using Sigill.Api.Persistence;
+using Sigill.Api.Security;
+using Sigill.Crypto;
+
+namespace Sigill.Api.Features.Documents;
+
+/// <summary>Recipients and fields (draft only), then send and void.</summary>
+public static class DocumentSetupEndpoints
+{
+    public sealed record AddRecipientRequest(string? Name, string? Email, string? Role, int? SigningOrder);
+
+    public sealed record AddFieldRequest(string? RecipientId, string? Kind, int Page, double X, double Y, double Width, double Height, bool Required = true);
+
+    public sealed record SendRequest(string? Message, int? ExpiresInDays);
+
+    public sealed record VoidRequest(string? Reason);
+
+    internal static void MapDocumentSetup(this RouteGroupBuilder group)
+    {
+        group.MapPost("/{id}/recipients", AddRecipient);
+        group.MapPost("/{id}/fields", AddField);
+        group.MapPost("/{id}/send", Send);
+        group.MapPost("/{id}/void", Void);
+    }
+
+    private static ProblemHttpResult NotDraft(Document doc) =>
+        Problems.Conflict("document_not_draft", $"The document is {doc.Status}; recipients and fields can change only while it is a draft.");
+
+    internal static ProblemHttpResult StateConflict(Document doc, string to) =>
+        Problems.Conflict("document_state_conflict", $"A {doc.Status} document cannot become {to}.");
+
+    private static async Task<Results<Created<RecipientView>, NotFound, ProblemHttpResult>> AddRecipient(string id, AddRecipientRequest request, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
+        var name = request.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200) return Problems.Validation("name is required (at most 200 characters).");
+        if (request.Email is not { Length: > 3 and <= 254 } email || !MailboxAddress.TryParse(email, out var parsed) || parsed.Address != email.Trim() || !email.Contains('@', StringComparison.Ordinal))
+        {
+            return Problems.Validation("email must be a single e-mail address.");
+        }
+        var role = request.Role ?? RecipientRoles.Signer;
+        if (!RecipientRoles.IsValid(role)) return Problems.Validation("role must be signer, approver or cc.");
+        var existing = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
+        if (existing.Count >= 50) return Problems.Validation("A document has at most 50 recipients.");
+        if (request.SigningOrder is < 1 or > 50) return Problems.Validation("signingOrder must be 1-50 (equal numbers sign in parallel).");
+        // Default: after everybody so far (sequential). Equal numbers form a parallel group.
+        var order = request.SigningOrder ?? (existing.Count == 0 ? 1 : existing.Max(r => r.SigningOrder) + 1);
+        var cell = cells.Get(caller.Region);
+        var rid = SigillId.New("rcp", cell.Region);
+        var recipient = new Recipient
+        {
+            Id = rid,
+            DocumentId = doc.Id,
+            OrganizationId = doc.OrganizationId,
+            NameToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.NamePurpose, name, rid, ct))!,
+            EmailToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.EmailPurpose, email.Trim(), rid, ct))!,
+            EmailIndex = await cell.Keys.BlindIndexAsync(doc.OrganizationId, Recipient.EmailIndexPurpose, CellKeyManager.NormalizeEmail(email), ct),
+            Role = role,
+            SigningOrder = order,
+            Status = RecipientStates.Pending,
+        };
+        db.Recipients.Add(recipient);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/documents/{doc.Id}/recipients/{rid}", await RecipientView.FromAsync(recipient, cell, ct));
+    }
+
+    private static async Task<Results<Created<FieldView>, NotFound, ProblemHttpResult>> AddField(string id, AddFieldRequest request, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
+        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date or checkbox.");
+        var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RecipientId && r.DocumentId == doc.Id, ct);
+        if (recipient is null) return Problems.Validation("recipientId must name a recipient of this document.");
+        if (recipient.Role != RecipientRoles.Signer) return Problems.Validation("Fields can be assigned to signers only.");
+        var pages = DocumentView.PagesOf(doc);
+        double[] numbers = [request.X, request.Y, request.Width, request.Height];
+        if (numbers.Any(n => !double.IsFinite(n)) || request.Width < 4 || request.Height < 4
+            || request.Page < 1 || request.Page > pages.Count
+            || request.X < 0 || request.Y < 0
+            || request.X + request.Width > pages[request.Page - 1].Width + 0.001
+            || request.Y + request.Height > pages[request.Page - 1].Height + 0.001)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "field_off_page", "The field is not on a page.",
+                $"The document has {pages.Count} page(s); a field needs page 1-{pages.Count}, a size of at least 4x4 points and must lie inside the page (points from the top-left corner).");
+        }
+        if (await db.DocumentFields.CountAsync(f => f.DocumentId == doc.Id, ct) >= 500) return Problems.Validation("A document has at most 500 fields.");
+        var cell = cells.Get(caller.Region);
+        var field = new DocumentField
+        {
+            Id = SigillId.New("fld", cell.Region),
+            DocumentId = doc.Id,
+            OrganizationId = doc.OrganizationId,
+            RecipientId = recipient.Id,
+            Kind = request.Kind!,
+            Page = request.Page,
+            X = request.X,
+            Y = request.Y,
+            Width = request.Width,
+            Height = request.Height,
+            Required = request.Required,
+        };
+        db.DocumentFields.Add(field);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/documents/{doc.Id}/fields/{field.Id}", await FieldView.FromAsync(field, cell, ct));
+    }
+
+    private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Send(string id, SendRequest? request, HttpContext http, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, MailOptions mail, IMailer mailer, DocumentOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        if (!DocumentStates.CanMove(doc.Status, DocumentStates.Sent)) return StateConflict(doc, DocumentStates.Sent);
+        var days = request?.ExpiresInDays ?? options.DefaultExpiryDays;
+        if (days is < 1 or > 3650) return Problems.Validation("expiresInDays must be 1-3650.");
+        if (request?.Message is { Length: > 4000 }) return Problems.Validation("message is at most 4000 characters.");
+        var recipients = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
+        if (!recipients.Any(r => RecipientRoles.Acts(r.Role))) return Problems.Validation("A document needs at least one signer or approver before it is sent.");
+        var cell = cells.Get(caller.Region);
+        var now = time.GetUtcNow().UtcDateTime;
+        DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
+        doc.SentAt = now;
+        doc.ExpiresAt = now.AddDays(days);
+        doc.MessageToken = string.IsNullOrWhiteSpace(request?.Message) ? null : await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Document.MessagePurpose, request.Message, doc.Id, ct);
+        var messages = await DocumentWorkflow.IssueLinksAsync(cell, doc, recipients, mail, now, ct);
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", AuditActor.From(http, DocumentEndpoints.TokenId(user)), now, ct,
+            details: new Dictionary<string, string> { ["recipients"] = recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Problems.Conflict("document_state_conflict", "The document changed while it was being sent; read it again.");
+        }
+        await DocumentWorkflow.SendAllAsync(mailer, messages, loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
+        return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
+    }
+
+    private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Void(string id, VoidRequest? request, HttpContext http, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        var cell = cells.Get(caller.Region);
+        var now = time.GetUtcNow().UtcDateTime;
+        await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, now, ct);
+        if (!DocumentWorkflow.TryMove(doc, DocumentStates.Voided)) return StateConflict(doc, DocumentStates.Voided);
+        if (request?.Reason is { Length: > 1000 }) return Problems.Validation("reason is at most 1000 characters.");
+        doc.VoidedAt = now;
+        // Every link dies with the document.
+        foreach (var r in await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct))
+        {
+            r.LinkHash = null;
+        }
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.voided", AuditActor.From(http, DocumentEndpoints.TokenId(user)), now, ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Problems.Conflict("document_state_conflict", "The document changed while it was being voided; read it again.");
+        }
+        return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
+    }
+}

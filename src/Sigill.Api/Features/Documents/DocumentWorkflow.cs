@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Audit;
+using Sigill.Api.Cells;
+using Sigill.Api.Features.Signing;
+using Sigill.Api.Mail;
+using Sigill.Api.Persistence;
+using Sigill.Crypto;
+using Sigill.Pdf;
+
+namespace Sigill.Api.Features.Documents;
+
+/// <summary>Shared steps of the document flow: encrypted PDF revisions, events, recipient links, sealing.</summary>
+internal static class DocumentWorkflow
+{
+    public const string LinkPrefix = "sgr";
+
+    public static ObjectContext PdfContext(Cell cell, string organizationId, string objectId) =>
+        new(cell.Region, organizationId, objectId, 1, Document.PdfPurpose);
+
+    public static async Task<byte[]> ReadPdfAsync(Cell cell, Document document, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        if (!await cell.Objects.CopyToAsync(PdfContext(cell, document.OrganizationId, document.CurrentPdfObjectId), buffer, ct))
+        {
+            throw new InvalidOperationException($"document {document.Id} has no stored PDF {document.CurrentPdfObjectId}");
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Stores a PDF revision as a new encrypted object and returns its id.</summary>
+    public static async Task<string> WritePdfAsync(Cell cell, string organizationId, byte[] pdf, CancellationToken ct)
+    {
+        var id = SigillId.New("pdf", cell.Region);
+        using var source = new MemoryStream(pdf, writable: false);
+        await cell.Objects.PutAsync(PdfContext(cell, organizationId, id), source, ct);
+        return id;
+    }
+
+    public static Task DeletePdfAsync(Cell cell, string organizationId, string objectId) =>
+        cell.Objects.DeleteAsync(PdfContext(cell, organizationId, objectId), CancellationToken.None);
+
+    public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    /// <summary>Adds an audit event and the document's activity row to <paramref name="db"/>: both commit with the change.</summary>
+    public static async Task RecordAsync(CellDbContext db, Cell cell, Document document, string action, AuditActor actor, DateTime now, CancellationToken ct,
+        string? recipientId = null, IReadOnlyDictionary<string, string>? details = null)
+    {
+        var evt = await AuditRecorder.RecordAsync(db, cell, new AuditEventData(action, document.OrganizationId, actor, document.Id, details), now, ct);
+        db.DocumentEvents.Add(new DocumentEventRow
+        {
+            Id = evt.Id,
+            DocumentId = document.Id,
+            OrganizationId = document.OrganizationId,
+            Action = action,
+            RecipientId = recipientId,
+            OccurredAt = evt.OccurredAt,
+        });
+    }
+
+    public static bool TryMove(Document document, string to)
+    {
+        if (!DocumentStates.CanMove(document.Status, to))
+        {
+            return false;
+        }
+        document.Status = to;
+        document.Revision++;
+        return true;
+    }
+
+    /// <summary>A sent document past its expiry becomes expired (lazily, when next touched). Returns true when it changed.</summary>
+    public static async Task<bool> ExpireIfDueAsync(CellDbContext db, Cell cell, Document document, DateTime now, CancellationToken ct)
+    {
+        if (document.Status != DocumentStates.Sent || document.ExpiresAt is not { } expires || expires > now)
+        {
+            return false;
+        }
+        TryMove(document, DocumentStates.Expired);
+        foreach (var r in await db.Recipients.Where(r => r.DocumentId == document.Id).ToListAsync(ct))
+        {
+            r.LinkHash = null;
+        }
+        await RecordAsync(db, cell, document, "document.expired", AuditActor.System, now, ct);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public static byte[] HashLinkToken(string token) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token));
+
+    /// <summary>Parses <c>sgr_{region}_{52 base32 chars}</c> (256 random bits); the region only routes.</summary>
+    public static bool TryParseLinkToken(string? token, out string region)
+    {
+        region = "";
+        if (token is null || token.Length > 80) return false;
+        var parts = token.Split('_');
+        if (parts.Length != 3 || parts[0] != LinkPrefix || !RegionName.IsWellFormed(parts[1]) || parts[2].Length != 52)
+        {
+            return false;
+        }
+        region = parts[1];
+        return true;
+    }
+
+    /// <summary>
+    /// Gives a link to every recipient whose turn it is and who has none yet: the lowest signing group
+    /// with signers or approvers still to act, and cc recipients from the start. Returns the messages to
+    /// send once the transaction has committed (a rolled-back change must send nothing).
+    /// </summary>
+    public static async Task<List<MailMessage>> IssueLinksAsync(Cell cell, Document document, List<Recipient> recipients, MailOptions mail, DateTime now, CancellationToken ct)
+    {
+        var messages = new List<MailMessage>();
+        var waiting = recipients.Where(r => RecipientRoles.Acts(r.Role) && !RecipientStates.IsDone(r.Status)).ToList();
+        int? group = waiting.Count > 0 ? waiting.Min(r => r.SigningOrder) : null;
+        var title = await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct);
+        var note = await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.MessagePurpose, document.MessageToken, document.Id, ct);
+        foreach (var r in recipients.Where(r => r.Status == RecipientStates.Pending && (r.Role == RecipientRoles.Cc || r.SigningOrder == group)))
+        {
+            var token = $"{LinkPrefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
+            r.LinkHash = HashLinkToken(token);
+            r.Status = RecipientStates.Notified;
+            r.NotifiedAt = now;
+            var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
+            var email = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct);
+            var action = r.Role switch { RecipientRoles.Signer => "sign", RecipientRoles.Approver => "approve", _ => "view" };
+            var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/sign/{token}";
+            var body = $"Hello {name},\n\nYou have been asked to {action} \"{title}\".\n\n"
+                + (string.IsNullOrWhiteSpace(note) ? "" : note + "\n\n")
+                + $"Open the document: {link}\n\nThe link is personal and expires on {document.ExpiresAt?.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}.\n";
+            messages.Add(new MailMessage(cell.Region, name!, email!, $"Please {action}: {title}", body));
+        }
+        return messages;
+    }
+
+    public static async Task SendAllAsync(IMailer mailer, IEnumerable<MailMessage> messages, Microsoft.Extensions.Logging.ILogger logger, string documentId)
+    {
+        foreach (var message in messages)
+        {
+            try
+            {
+                await mailer.SendAsync(message, CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.ServiceNotConnectedException or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                DocumentLog.MailFailed(logger, documentId, e.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Appends the certificate of completion and the organization's seal. The audit list holds the
+    /// document's events already in the log (leaf index + checkpoint); events of the last few hundred
+    /// milliseconds are still waiting for the sequencer and are cited by the activity feed instead.
+    /// </summary>
+    public static async Task<byte[]> SealAsync(CellDbContext db, Cell cell, AuditLogs logs, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients, DateTime now, CancellationToken ct)
+    {
+        var signers = new List<CompletionSigner>();
+        foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
+        {
+            signers.Add(new CompletionSigner(
+                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))! + (r.Role == RecipientRoles.Approver ? " (approver)" : ""),
+                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
+                new DateTimeOffset(r.CompletedAt ?? now, TimeSpan.Zero),
+                await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.IpPurpose, r.CompletedIpToken, r.Id, ct) ?? "unknown",
+                await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.UserAgentPurpose, r.CompletedUserAgentToken, r.Id, ct) ?? "unknown",
+                "e-mail link" + (r.SignatureKind is { } kind ? $", {kind} signature" : ""),
+                r.ViewedSha256 ?? ""));
+        }
+        var events = new List<CompletionAuditEvent>();
+        if (logs.TryGet(cell.Region, out var log))
+        {
+            var ids = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == document.Id).Select(e => e.Id).ToListAsync(ct);
+            var actions = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == document.Id).ToDictionaryAsync(e => e.Id, ct);
+            foreach (var inclusion in await AuditReceipts.ForEventsAsync(log, document.OrganizationId, ids, ct))
+            {
+                if (inclusion is { LeafIndex: { } index, Checkpoint: { } checkpoint } && actions.TryGetValue(inclusion.EventId, out var row))
+                {
+                    events.Add(new CompletionAuditEvent(new DateTimeOffset(row.OccurredAt, TimeSpan.Zero), $"{row.Action} ({row.Id})", index, CheckpointReference(checkpoint)));
+                }
+            }
+        }
+        var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
+        var certificate = new CompletionCertificate
+        {
+            DocumentTitle = title,
+            DocumentId = document.Id,
+            CompletedAt = new DateTimeOffset(now, TimeSpan.Zero),
+            Signers = signers,
+            AuditEvents = events,
+            Hashes =
+            [
+                new DocumentHash("Original document SHA-256", document.OriginalSha256),
+                new DocumentHash("Signed revisions SHA-256", Sha256Hex(pdf)),
+            ],
+        };
+        var (leaf, root) = await keys.ForOrganizationAsync(cell, document.OrganizationId, ct);
+        return IncrementalSigner.Complete(pdf, certificate, new SignatureRequest
+        {
+            Certificate = leaf,
+            Chain = [root],
+            FieldName = "Sigill seal",
+            SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
+            SignerName = "Sigill",
+            Reason = "Certificate of completion",
+        });
+    }
+
+    // The first three lines of a C2SP checkpoint: origin, tree size, root hash.
+    private static string CheckpointReference(string note) =>
+        string.Join(" ", note.Split('\n').Take(3));
+}
+
+internal static partial class DocumentLog
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 9001, Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "Sending a message for document {DocumentId} failed ({Error}).")]
+    public static partial void MailFailed(Microsoft.Extensions.Logging.ILogger logger, string documentId, string error);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 9002, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Document {DocumentId} completed and sealed.")]
+    public static partial void Completed(Microsoft.Extensions.Logging.ILogger logger, string documentId);
+}
+
+internal static class HttpContextExtensions
+{
+    public static string UserAgent(this HttpContext http) =>
+        http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? (ua.Length > 512 ? ua[..512] : ua) : "unknown";
+}

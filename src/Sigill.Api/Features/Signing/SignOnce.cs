@@ -1,0 +1,200 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Audit;
+using Sigill.Api.Errors;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Mail;
+using Sigill.Pdf;
+
+namespace Sigill.Api.Features.Signing;
+
+/// <summary>
+/// One attempt at a recipient's signature, kept together on purpose (it is the transaction):
+/// check turn, consent, view and fields; stamp and sign the PDF as one incremental revision; seal
+/// when it was the last step; store the new encrypted revision; commit rows and audit events
+/// together. A failed commit deletes the revisions it wrote, so nothing is stored half-way.
+/// </summary>
+internal static class SignOnce
+{
+    public const int MaxPngBytes = 512 * 1024;
+
+    internal sealed record Outcome(SignResult? Result, ProblemHttpResult? Problem, bool Conflict, List<MailMessage> Messages)
+    {
+        public static Outcome Fail(ProblemHttpResult problem) => new(null, problem, false, []);
+    }
+
+    public static async Task<Outcome> RunAsync(SigningEndpoints.Link link, SigningEndpoints.SignRequest request, HttpContext http, SigningKeys keys, AuditLogs logs,
+        MailOptions mail, TimeProvider time, CancellationToken ct)
+    {
+        var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
+        if (!RecipientRoles.Acts(r.Role)) return Outcome.Fail(Problems.Conflict("recipient_cannot_act", "A cc recipient receives the document but does not sign it."));
+        var recipients = await db.Recipients.Where(x => x.DocumentId == d.Id).ToListAsync(ct);
+        if (recipients.Any(x => RecipientRoles.Acts(x.Role) && x.SigningOrder < r.SigningOrder && !RecipientStates.IsDone(x.Status)))
+        {
+            return Outcome.Fail(Problems.Conflict("signing_not_your_turn", "Recipients earlier in the signing order have not finished yet; you will get an e-mail when it is your turn."));
+        }
+        if (r.ConsentedAt is null) return Outcome.Fail(Problems.Conflict("signing_consent_required", "Consent to electronic records and signatures first (POST …/consent)."));
+        if (r.ViewedSha256 is null) return Outcome.Fail(Problems.Conflict("signing_view_required", "Open the document (GET …/document.pdf) before signing it."));
+
+        var mine = await db.DocumentFields.Where(f => f.DocumentId == d.Id && f.RecipientId == r.Id).ToListAsync(ct);
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var v in request.Fields ?? [])
+        {
+            if (v.Id is null || !mine.Any(f => f.Id == v.Id) || given.ContainsKey(v.Id))
+            {
+                return Outcome.Fail(Problems.Validation($"fields: '{v.Id}' is not one of your fields (or is given twice)."));
+            }
+            given[v.Id] = v.Value ?? "";
+        }
+        var typed = request.TypedName?.Trim();
+        byte[]? png = null;
+        if (r.Role == RecipientRoles.Signer)
+        {
+            if (request.DrawnPng is { Length: > 0 } drawn)
+            {
+                try
+                {
+                    png = Convert.FromBase64String(drawn);
+                }
+                catch (FormatException)
+                {
+                    return Outcome.Fail(Problems.Validation("drawnPng must be base64 of a PNG image."));
+                }
+                if (!IsPng(png)) return Outcome.Fail(Problems.Validation($"drawnPng must be a PNG image of at most {MaxPngBytes} bytes and 4000x4000 pixels."));
+            }
+            else if (typed is not { Length: > 0 and <= 200 })
+            {
+                return Outcome.Fail(Problems.Validation("Sign with typedName (1-200 characters) or drawnPng (a base64 PNG)."));
+            }
+        }
+
+        var stamps = new List<PdfStamp>();
+        var values = new Dictionary<DocumentField, string>();
+        foreach (var f in mine)
+        {
+            var stamp = new PdfStamp(f.Page - 1, f.X, f.Y, f.Width, f.Height);
+            switch (f.Kind)
+            {
+                case FieldKinds.Signature:
+                    stamps.Add(png is not null ? stamp with { Png = png } : stamp with { Text = typed });
+                    values[f] = png is not null ? "(drawn signature)" : typed!;
+                    continue;
+                case FieldKinds.Initials:
+                    var initials = png is not null ? null : Initials(typed!);
+                    stamps.Add(png is not null ? stamp with { Png = png } : stamp with { Text = initials });
+                    values[f] = initials ?? "(drawn initials)";
+                    continue;
+            }
+            given.TryGetValue(f.Id, out var value);
+            value = value?.Trim() ?? "";
+            if (value.Length == 0 || (f.Kind == FieldKinds.Checkbox && value == "false"))
+            {
+                if (f.Required) return Outcome.Fail(Problems.Create(StatusCodes.Status400BadRequest, "signing_fields_missing", "Required fields are empty.", $"Field {f.Id} ({f.Kind}) is required."));
+                if (f.Kind == FieldKinds.Checkbox && value == "false") values[f] = "false";
+                continue;
+            }
+            switch (f.Kind)
+            {
+                case FieldKinds.Text when value.Length > 1000:
+                    return Outcome.Fail(Problems.Validation($"Field {f.Id}: text is at most 1000 characters."));
+                case FieldKinds.Date when !DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _):
+                    return Outcome.Fail(Problems.Validation($"Field {f.Id}: a date is yyyy-MM-dd."));
+                case FieldKinds.Checkbox when value != "true":
+                    return Outcome.Fail(Problems.Validation($"Field {f.Id}: a checkbox is \"true\" or \"false\"."));
+            }
+            stamps.Add(stamp with { Text = f.Kind == FieldKinds.Checkbox ? "X" : value });
+            values[f] = value;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var actor = AuditActor.From(http, r.Id);
+        r.Status = r.Role == RecipientRoles.Signer ? RecipientStates.Signed : RecipientStates.Approved;
+        r.CompletedAt = now;
+        r.LinkHash = null; // a used link shows nothing
+        r.CompletedIpToken = await cell.Keys.EncryptFieldAsync(r.OrganizationId, Recipient.IpPurpose, actor.Ip ?? "unknown", r.Id, ct);
+        r.CompletedUserAgentToken = await cell.Keys.EncryptFieldAsync(r.OrganizationId, Recipient.UserAgentPurpose, http.UserAgent(), r.Id, ct);
+        r.SignatureKind = r.Role == RecipientRoles.Signer ? (png is not null ? "drawn" : "typed") : null;
+        foreach (var (f, value) in values)
+        {
+            f.ValueToken = await cell.Keys.EncryptFieldAsync(f.OrganizationId, DocumentField.ValuePurpose, value, f.Id, ct);
+        }
+        await DocumentWorkflow.RecordAsync(db, cell, d, r.Role == RecipientRoles.Signer ? "document.signed" : "document.approved", actor, now, ct, r.Id,
+            new Dictionary<string, string> { ["viewedSha256"] = r.ViewedSha256 });
+
+        var written = new List<string>();
+        byte[]? pdf = null;
+        if (r.Role == RecipientRoles.Signer)
+        {
+            var (leaf, root) = await keys.ForOrganizationAsync(cell, d.OrganizationId, ct);
+            var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
+            pdf = IncrementalSigner.Sign(await DocumentWorkflow.ReadPdfAsync(cell, d, ct), new SignatureRequest
+            {
+                Certificate = leaf,
+                Chain = [root],
+                FieldName = $"Signature {r.Id}",
+                SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
+                SignerName = name,
+                Reason = "Signed electronically through Sigill",
+                PageIndex = mine.FirstOrDefault(f => f.Kind == FieldKinds.Signature) is { } sf ? sf.Page - 1 : 0,
+                Stamps = stamps,
+            });
+        }
+        var messages = new List<MailMessage>();
+        var finished = recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status));
+        if (finished)
+        {
+            pdf ??= await DocumentWorkflow.ReadPdfAsync(cell, d, ct);
+            DocumentWorkflow.TryMove(d, DocumentStates.Completed);
+            d.CompletedAt = now;
+            foreach (var x in recipients) x.LinkHash = null;
+            // One microsecond after the last signature (times are stored to the microsecond), so the activity reads in order.
+            await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now.AddTicks(10), ct);
+            pdf = await DocumentWorkflow.SealAsync(db, cell, logs, keys, d, pdf, recipients, now, ct);
+        }
+        else
+        {
+            messages = await DocumentWorkflow.IssueLinksAsync(cell, d, recipients, mail, now, ct);
+        }
+        if (pdf is not null)
+        {
+            var objectId = await DocumentWorkflow.WritePdfAsync(cell, d.OrganizationId, pdf, ct);
+            written.Add(objectId);
+            d.CurrentPdfObjectId = objectId;
+            d.Revision++;
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            foreach (var id in written) await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, id);
+            return new Outcome(null, null, true, []);
+        }
+        catch
+        {
+            foreach (var id in written) await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, id);
+            throw;
+        }
+        return new Outcome(new SignResult(r.Id, r.Status, d.Status), null, false, messages);
+    }
+
+    private static string Initials(string name) =>
+        string.Concat(name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]))) is { Length: > 0 } s ? s[..Math.Min(4, s.Length)] : "?";
+
+    // PNG signature, an IHDR chunk first, and sane dimensions; the PDF library parses the rest.
+    private static bool IsPng(byte[] data)
+    {
+        ReadOnlySpan<byte> magic = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        if (data.Length < 33 || data.Length > MaxPngBytes || !data.AsSpan(0, 8).SequenceEqual(magic) || !data.AsSpan(12, 4).SequenceEqual("IHDR"u8))
+        {
+            return false;
+        }
+        var width = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(16));
+        var height = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(20));
+        return width is > 0 and <= 4000 && height is > 0 and <= 4000;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Sigill.Api.Audit;
+using Sigill.Api.Cells;
+using Sigill.Api.Errors;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Mail;
+using Sigill.Api.Persistence;
+using Sigill.Pdf;
+
+namespace Sigill.Api.Features.Signing;
+
+/// <summary>
+/// The recipient's side, authorized by the link token alone (<c>sgr_{region}_…</c>, 256 bits; only its
+/// SHA-256 is stored). A link shows nothing — 404, the same as a wrong token — once its recipient has
+/// acted, or the document is voided, declined, completed or expired.
+/// </summary>
+public static class SigningEndpoints
+{
+    public sealed record SigningView(string DocumentId, string Title, string RecipientId, string Name, string Role, string Status,
+        bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt);
+
+    public sealed record ConsentRequest(bool Accept);
+
+    public sealed record FieldValue(string? Id, string? Value);
+
+    public sealed record SignRequest(IReadOnlyList<FieldValue>? Fields, string? TypedName, string? DrawnPng);
+
+    public sealed record DeclineRequest(string? Reason);
+
+    public static RouteGroupBuilder MapSigning(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/signing/{token}").WithTags("Signing").AllowAnonymous();
+        group.MapGet("/", Get);
+        group.MapGet("/document.pdf", View);
+        group.MapPost("/consent", Consent);
+        group.MapPost("/sign", Sign);
+        group.MapPost("/decline", Decline);
+        return group;
+    }
+
+    internal sealed record Link(Cell Cell, CellDbContext Db, Recipient Recipient, Document Document) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Db.DisposeAsync();
+    }
+
+    /// <summary>Resolves a live link or returns null; every failure looks the same to the caller.</summary>
+    internal static async Task<Link?> ResolveAsync(string token, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        if (!DocumentWorkflow.TryParseLinkToken(token, out var region) || !cells.TryGet(region, out var cell))
+        {
+            return null;
+        }
+        var hash = DocumentWorkflow.HashLinkToken(token);
+        var db = cell.CreateDbContext();
+        var recipient = await db.Recipients.SingleOrDefaultAsync(r => r.LinkHash == hash, ct);
+        var document = recipient is null ? null : await db.Documents.SingleOrDefaultAsync(d => d.Id == recipient.DocumentId && d.OrganizationId == recipient.OrganizationId, ct);
+        if (recipient is null || document is null
+            || await DocumentWorkflow.ExpireIfDueAsync(db, cell, document, time.GetUtcNow().UtcDateTime, ct)
+            || document.Status != DocumentStates.Sent
+            || recipient.Status is not RecipientStates.Notified)
+        {
+            await db.DisposeAsync();
+            return null;
+        }
+        return new Link(cell, db, recipient, document);
+    }
+
+    private static async Task<bool> IsTurnAsync(Link link, CancellationToken ct)
+    {
+        if (!RecipientRoles.Acts(link.Recipient.Role)) return false;
+        return !await link.Db.Recipients.AnyAsync(r => r.DocumentId == link.Document.Id && (r.Role == RecipientRoles.Signer || r.Role == RecipientRoles.Approver)
+            && r.SigningOrder < link.Recipient.SigningOrder && r.Status != RecipientStates.Signed && r.Status != RecipientStates.Approved, ct);
+    }
+
+    private static async Task<Results<Ok<SigningView>, NotFound>> Get(string token, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        await using var link = await ResolveAsync(token, cells, time, ct);
+        if (link is null) return TypedResults.NotFound();
+        var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
+        var fields = new List<FieldView>();
+        foreach (var f in await link.Db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == d.Id && f.RecipientId == r.Id).OrderBy(f => f.Page).ToListAsync(ct))
+        {
+            fields.Add(await FieldView.FromAsync(f, cell, ct));
+        }
+        var pages = DocumentView.PagesOf(d);
+        return TypedResults.Ok(new SigningView(d.Id,
+            (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
+            r.Id, (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
+            r.Role, r.Status, r.ConsentedAt is not null, r.ViewCount > 0, await IsTurnAsync(link, ct), pages.Count, pages, fields, d.ExpiresAt));
+    }
+
+    /// <summary>The PDF exactly as the server holds it; recorded as a view with the SHA-256 of the bytes served.</summary>
+    private static async Task<Results<FileContentHttpResult, NotFound>> View(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        await using var link = await ResolveAsync(token, cells, time, ct);
+        if (link is null) return TypedResults.NotFound();
+        var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
+        var pdf = await DocumentWorkflow.ReadPdfAsync(cell, d, ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        var actor = AuditActor.From(http, r.Id);
+        r.FirstViewedAt ??= now;
+        r.LastViewedAt = now;
+        r.ViewCount++;
+        r.ViewedSha256 = DocumentWorkflow.Sha256Hex(pdf);
+        r.LastViewIpToken = await cell.Keys.EncryptFieldAsync(r.OrganizationId, Recipient.IpPurpose, actor.Ip ?? "unknown", r.Id, ct);
+        r.LastViewUserAgentToken = await cell.Keys.EncryptFieldAsync(r.OrganizationId, Recipient.UserAgentPurpose, http.UserAgent(), r.Id, ct);
+        await DocumentWorkflow.RecordAsync(link.Db, cell, d, "document.viewed", actor, now, ct, r.Id,
+            new Dictionary<string, string> { ["sha256"] = r.ViewedSha256, ["count"] = r.ViewCount.ToString(CultureInfo.InvariantCulture) });
+        await link.Db.SaveChangesAsync(ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(pdf, "application/pdf");
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Consent(string token, ConsentRequest request, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        await using var link = await ResolveAsync(token, cells, time, ct);
+        if (link is null) return TypedResults.NotFound();
+        if (!request.Accept) return Problems.Validation("accept must be true to consent to electronic records and signatures.");
+        if (link.Recipient.ConsentedAt is null)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            link.Recipient.ConsentedAt = now;
+            await DocumentWorkflow.RecordAsync(link.Db, link.Cell, link.Document, "document.consented", AuditActor.From(http, link.Recipient.Id), now, ct, link.Recipient.Id);
+            await link.Db.SaveChangesAsync(ct);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Decline(string token, DeclineRequest request, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        await using var link = await ResolveAsync(token, cells, time, ct);
+        if (link is null) return TypedResults.NotFound();
+        var reason = request.Reason?.Trim() ?? "";
+        if (reason.Length is 0 or > 1000) return Problems.Validation("reason is required (at most 1000 characters).");
+        if (!RecipientRoles.Acts(link.Recipient.Role)) return Problems.Conflict("recipient_cannot_act", "A cc recipient receives the document but cannot decline it.");
+        var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (!DocumentWorkflow.TryMove(d, DocumentStates.Declined)) return DocumentSetupEndpoints.StateConflict(d, DocumentStates.Declined);
+        d.DeclinedAt = now;
+        d.DeclineReasonToken = await cell.Keys.EncryptFieldAsync(d.OrganizationId, Document.DeclinePurpose, reason, d.Id, ct);
+        r.Status = RecipientStates.Declined;
+        r.CompletedAt = now;
+        foreach (var other in await link.Db.Recipients.Where(x => x.DocumentId == d.Id).ToListAsync(ct))
+        {
+            other.LinkHash = null;
+        }
+        await DocumentWorkflow.RecordAsync(link.Db, cell, d, "document.declined", AuditActor.From(http, r.Id), now, ct, r.Id);
+        try
+        {
+            await link.Db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Problems.Conflict("document_state_conflict", "The document changed meanwhile; open the link again.");
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<SignResult>, NotFound, ProblemHttpResult>> Sign(string token, SignRequest request, HttpContext http, CellRegistry cells,
+        SigningKeys keys, AuditLogs logs, MailOptions mail, IMailer mailer, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        // Two recipients of one parallel group may sign at once: the loser of the optimistic
+        // concurrency check (Document.Revision) starts again from the winner's revision.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var link = await ResolveAsync(token, cells, time, ct);
+            if (link is null) return TypedResults.NotFound();
+            var outcome = await SignOnce.RunAsync(link, request, http, keys, logs, mail, time, ct);
+            if (outcome.Conflict && attempt < 4)
+            {
+                continue;
+            }
+            if (outcome.Problem is { } problem) return problem;
+            if (outcome.Conflict) return Problems.Conflict("document_state_conflict", "The document is busy; try again.");
+            var logger = loggers.CreateLogger("Sigill.Api.Signing");
+            if (outcome.Result!.DocumentStatus == DocumentStates.Completed) DocumentLog.Completed(logger, link.Document.Id);
+            await DocumentWorkflow.SendAllAsync(mailer, outcome.Messages, logger, link.Document.Id);
+            return TypedResults.Ok(outcome.Result);
+        }
+    }
+}
+
+public sealed record SignResult(string RecipientId, string Status, string DocumentStatus);

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Fluid;
+using Fluid.Values;
+using Sigill.Pdf;
+
+namespace Sigill.Api.Features.Templates;
+
+/// <summary>A template could not be parsed or rendered; <see cref="Code"/> is the problem-details code.</summary>
+public sealed class TemplateException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
+
+/// <summary>One line of a pricing table as the sender supplies it. Percentages are 0..100.</summary>
+public sealed record PricingItem(string Description, decimal Quantity, decimal UnitPrice, decimal DiscountPercent = 0, decimal TaxPercent = 0);
+
+public sealed record PricingInput(string Currency, IReadOnlyList<PricingItem> Items);
+
+/// <summary>Totals as computed (decimal, rounded half away from zero to cents per line), shown in the PDF and stored.</summary>
+public sealed record PricingTotals(string Currency, decimal Subtotal, decimal Discount, decimal Tax, decimal Total);
+
+/// <summary>
+/// Renders Liquid (Fluid) to a <see cref="DocumentModel"/>. The output is text with a small
+/// line syntax: <c># </c>, <c>## </c>, <c>### </c> start headings, blank lines separate paragraphs,
+/// <c>{{ page_break }}</c> starts a page and <c>{{ pricing_table }}</c> places the pricing table.
+/// Reusable content blocks are <c>{{ blocks.NAME }}</c>. Unknown variables and unknown blocks are
+/// errors, never silently empty: a contract with a blank where the price should be is worse than a 400.
+/// </summary>
+public static partial class TemplateRenderer
+{
+    private static readonly FluidParser Parser = new();
+    public const int MaxVariableLength = 10_000;
+
+    public static IFluidTemplate Parse(string source, string what)
+    {
+        if (!Parser.TryParse(source, out var template, out var error))
+        {
+            throw new TemplateException("template_syntax_error", $"The {what} is not valid Liquid: {error}");
+        }
+        return template;
+    }
+
+    [GeneratedRegex(@"\bblocks\.([A-Za-z0-9_-]+)")]
+    private static partial Regex BlockReference();
+
+    public static IReadOnlyList<string> BlockNames(string source) =>
+        [.. BlockReference().Matches(source).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+
+    public static PricingTotals Totals(PricingInput pricing)
+    {
+        decimal subtotal = 0, discount = 0, tax = 0;
+        foreach (var item in pricing.Items)
+        {
+            var gross = Math.Round(item.Quantity * item.UnitPrice, 2, MidpointRounding.AwayFromZero);
+            var off = Math.Round(gross * item.DiscountPercent / 100m, 2, MidpointRounding.AwayFromZero);
+            subtotal += gross;
+            discount += off;
+            tax += Math.Round((gross - off) * item.TaxPercent / 100m, 2, MidpointRounding.AwayFromZero);
+        }
+        return new PricingTotals(pricing.Currency, subtotal, discount, tax, subtotal - discount + tax);
+    }
+
+    /// <summary>Checks a pricing input; returns an error message or null.</summary>
+    public static string? Validate(PricingInput pricing)
+    {
+        if (string.IsNullOrWhiteSpace(pricing.Currency) || pricing.Currency.Length > 8)
+        {
+            return "pricing.currency is required (at most 8 characters, e.g. EUR).";
+        }
+        if (pricing.Items is null || pricing.Items.Count is 0 or > 500)
+        {
+            return "pricing.items needs 1 to 500 line items.";
+        }
+        foreach (var (item, i) in pricing.Items.Select((x, i) => (x, i)))
+        {
+            if (string.IsNullOrWhiteSpace(item.Description) || item.Description.Length > 500) return $"pricing.items[{i}].description is required (at most 500 characters).";
+            if (item.Quantity < 0) return $"pricing.items[{i}].quantity must not be negative.";
+            if (item.UnitPrice < 0) return $"pricing.items[{i}].unitPrice must not be negative.";
+            if (item.DiscountPercent is < 0 or > 100) return $"pricing.items[{i}].discountPercent must be between 0 and 100.";
+            if (item.TaxPercent is < 0 or > 100) return $"pricing.items[{i}].taxPercent must be between 0 and 100.";
+            if (item.Quantity > 1_000_000_000m || item.UnitPrice > 1_000_000_000m) return $"pricing.items[{i}] is too large.";
+        }
+        return null;
+    }
+
+    public static async Task<(DocumentModel Model, PricingTotals? Totals)> RenderAsync(
+        string title, string body, IReadOnlyDictionary<string, string> blocks, IReadOnlyDictionary<string, string> variables, PricingInput? pricing)
+    {
+        // Markers carry a fresh random nonce, so no variable value can forge a page break or a table.
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var pageBreak = $"\u001fsigill-page-break-{nonce}\u001f";
+        var table = $"\u001fsigill-pricing-{nonce}\u001f";
+        var totals = pricing is null ? null : Totals(pricing);
+
+        var options = new TemplateOptions { StrictVariables = false, StrictFilters = true };
+        var unknown = new List<string>();
+        var context = new TemplateContext(options);
+        context.Undefined = name =>
+        {
+            unknown.Add(name);
+            return ValueTask.FromResult<FluidValue>(NilValue.Instance);
+        };
+        foreach (var (name, value) in variables)
+        {
+            context.SetValue(name, new StringValue(Clean(value)));
+        }
+        context.SetValue("page_break", new StringValue(pageBreak));
+        if (totals is not null)
+        {
+            context.SetValue("pricing_table", new StringValue(table));
+            context.SetValue("pricing", FluidValue.Create(new Dictionary<string, object>
+            {
+                ["currency"] = totals.Currency,
+                ["subtotal"] = Money(totals.Subtotal),
+                ["discount"] = Money(totals.Discount),
+                ["tax"] = Money(totals.Tax),
+                ["total"] = Money(totals.Total),
+            }, options));
+        }
+        var renderedBlocks = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var name in BlockNames(body))
+        {
+            if (!blocks.TryGetValue(name, out var source))
+            {
+                throw new TemplateException("template_block_unknown", $"The template uses the content block '{name}', which does not exist.");
+            }
+            renderedBlocks[name] = await RenderTextAsync(Parse(source, $"content block '{name}'"), context);
+        }
+        context.SetValue("blocks", FluidValue.Create(renderedBlocks, options));
+        string text;
+        try
+        {
+            text = await RenderTextAsync(Parse(body, "template"), context);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new TemplateException("template_render_failed", $"The template could not be rendered: {e.Message}");
+        }
+        if (unknown.Count > 0)
+        {
+            throw new TemplateException("template_variable_unknown",
+                $"The template uses variables that were not given: {string.Join(", ", unknown.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))}.");
+        }
+        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, pricing, totals)), totals);
+    }
+
+    private static async Task<string> RenderTextAsync(IFluidTemplate template, TemplateContext context)
+    {
+        await using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        await template.RenderAsync(writer, NullEncoder.Default, context);
+        return writer.ToString();
+    }
+
+    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, PricingInput? pricing, PricingTotals? totals)
+    {
+        var blocks = new List<DocumentBlock>();
+        var paragraph = new StringBuilder();
+        void Flush()
+        {
+            if (paragraph.Length > 0)
+            {
+                blocks.Add(new Paragraph(paragraph.ToString().TrimEnd('\n')));
+                paragraph.Clear();
+            }
+        }
+        foreach (var raw in text.Replace(pageBreak, "\n" + pageBreak + "\n", StringComparison.Ordinal)
+                     .Replace(table, "\n" + table + "\n", StringComparison.Ordinal).Split('\n'))
+        {
+            var line = raw.TrimEnd('\r', ' ', '\t');
+            if (line == pageBreak)
+            {
+                Flush();
+                blocks.Add(new PageBreak());
+            }
+            else if (line == table && pricing is not null && totals is not null)
+            {
+                Flush();
+                blocks.Add(Table(pricing, totals));
+            }
+            else if (line.Length == 0)
+            {
+                Flush();
+            }
+            else if (line.StartsWith("### ", StringComparison.Ordinal)) { Flush(); blocks.Add(new Heading(line[4..].Trim(), 3)); }
+            else if (line.StartsWith("## ", StringComparison.Ordinal)) { Flush(); blocks.Add(new Heading(line[3..].Trim(), 2)); }
+            else if (line.StartsWith("# ", StringComparison.Ordinal)) { Flush(); blocks.Add(new Heading(line[2..].Trim(), 1)); }
+            else
+            {
+                paragraph.Append(line).Append('\n');
+            }
+        }
+        Flush();
+        return blocks;
+    }
+
+    // The renderer's table sums rows; discount and tax are rows of their own so the printed total is the stored one.
+    private static PricingTable Table(PricingInput pricing, PricingTotals totals)
+    {
+        var rows = pricing.Items.Select(i => new PricingRow(
+            i.DiscountPercent > 0 || i.TaxPercent > 0
+                ? $"{i.Description} ({Describe(i)})"
+                : i.Description, i.Quantity, i.UnitPrice)).ToList();
+        if (totals.Discount != 0) rows.Add(new PricingRow("Discount", 1, -totals.Discount));
+        if (totals.Tax != 0) rows.Add(new PricingRow("Tax", 1, totals.Tax));
+        return new PricingTable(rows, totals.Currency);
+    }
+
+    private static string Describe(PricingItem i) => string.Join(", ",
+        new[] { i.DiscountPercent > 0 ? $"-{i.DiscountPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" : null,
+                i.TaxPercent > 0 ? $"tax {i.TaxPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" : null }.Where(s => s is not null));
+
+    public static string Money(decimal value) => value.ToString("#,##0.00", CultureInfo.InvariantCulture);
+
+    // Control characters (other than newline and tab) never reach the PDF; they also keep markers unforgeable.
+    private static string Clean(string value) =>
+        new([.. value.Where(c => c is '\n' or '\t' || !char.IsControl(c))]);
+}

@@ -1,0 +1,416 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Sigill.Api.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "audit_checkpoints",
+                columns: table => new
+                {
+                    TreeSize = table.Column<long>(type: "INTEGER", nullable: false),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_checkpoints", x => x.TreeSize);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "audit_events",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    OccurredAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Sealed = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Commitment = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    LeafIndex = table.Column<long>(type: "INTEGER", nullable: true),
+                    PositionSeal = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_events", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "audit_log_keys",
+                columns: table => new
+                {
+                    Region = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Origin = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    VerifierKey = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    SealedSeed = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_log_keys", x => x.Region);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "cell_certificate_authorities",
+                columns: table => new
+                {
+                    Region = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    CertificateDer = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    SealedPrivateKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_cell_certificate_authorities", x => x.Region);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "content_blocks",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NameIndex = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    NameToken = table.Column<string>(type: "TEXT", nullable: false),
+                    BodyToken = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_content_blocks", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "document_events",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DocumentId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RecipientId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    OccurredAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_document_events", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "document_fields",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DocumentId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RecipientId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Page = table.Column<int>(type: "INTEGER", nullable: false),
+                    X = table.Column<double>(type: "REAL", nullable: false),
+                    Y = table.Column<double>(type: "REAL", nullable: false),
+                    Width = table.Column<double>(type: "REAL", nullable: false),
+                    Height = table.Column<double>(type: "REAL", nullable: false),
+                    Required = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ValueToken = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_document_fields", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "document_recipients",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DocumentId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NameToken = table.Column<string>(type: "TEXT", nullable: false),
+                    EmailToken = table.Column<string>(type: "TEXT", nullable: false),
+                    EmailIndex = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    SigningOrder = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    LinkHash = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    NotifiedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ConsentedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    FirstViewedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    LastViewedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ViewCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    ViewedSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    LastViewIpToken = table.Column<string>(type: "TEXT", nullable: true),
+                    LastViewUserAgentToken = table.Column<string>(type: "TEXT", nullable: true),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CompletedIpToken = table.Column<string>(type: "TEXT", nullable: true),
+                    CompletedUserAgentToken = table.Column<string>(type: "TEXT", nullable: true),
+                    SignatureKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_document_recipients", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "documents",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TitleToken = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    MessageToken = table.Column<string>(type: "TEXT", nullable: true),
+                    DeclineReasonToken = table.Column<string>(type: "TEXT", nullable: true),
+                    PricingToken = table.Column<string>(type: "TEXT", nullable: true),
+                    PagesJson = table.Column<string>(type: "TEXT", nullable: false),
+                    OriginalSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CurrentPdfObjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Revision = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    SentAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    VoidedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    DeclinedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_documents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "org_key_usage",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    Uses = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_org_key_usage", x => new { x.OrganizationId, x.Version });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "org_keys",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    RootKeyId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ErasureKeyId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_org_keys", x => new { x.OrganizationId, x.Kind, x.Version });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "organization_signing_keys",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Sealed = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_organization_signing_keys", x => x.OrganizationId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "organizations",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Region = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    NameToken = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_organizations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "shred_requests",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RequestedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    DueAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ExecutedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_shred_requests", x => x.OrganizationId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "templates",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NameToken = table.Column<string>(type: "TEXT", nullable: false),
+                    BodyToken = table.Column<string>(type: "TEXT", nullable: false),
+                    VariablesToken = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_templates", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "api_tokens",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    SecretHash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    Scopes = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LastUsedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_api_tokens", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_api_tokens_organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_api_tokens_OrganizationId",
+                table: "api_tokens",
+                column: "OrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_events_LeafIndex",
+                table: "audit_events",
+                column: "LeafIndex",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_events_OrganizationId_LeafIndex",
+                table: "audit_events",
+                columns: new[] { "OrganizationId", "LeafIndex" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_content_blocks_OrganizationId_NameIndex",
+                table: "content_blocks",
+                columns: new[] { "OrganizationId", "NameIndex" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_document_events_DocumentId_OccurredAt",
+                table: "document_events",
+                columns: new[] { "DocumentId", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_document_fields_DocumentId",
+                table: "document_fields",
+                column: "DocumentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_document_recipients_DocumentId",
+                table: "document_recipients",
+                column: "DocumentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_document_recipients_LinkHash",
+                table: "document_recipients",
+                column: "LinkHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_document_recipients_OrganizationId_EmailIndex",
+                table: "document_recipients",
+                columns: new[] { "OrganizationId", "EmailIndex" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_documents_OrganizationId_CreatedAt",
+                table: "documents",
+                columns: new[] { "OrganizationId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_shred_requests_DueAt",
+                table: "shred_requests",
+                column: "DueAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_templates_OrganizationId",
+                table: "templates",
+                column: "OrganizationId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "api_tokens");
+
+            migrationBuilder.DropTable(
+                name: "audit_checkpoints");
+
+            migrationBuilder.DropTable(
+                name: "audit_events");
+
+            migrationBuilder.DropTable(
+                name: "audit_log_keys");
+
+            migrationBuilder.DropTable(
+                name: "cell_certificate_authorities");
+
+            migrationBuilder.DropTable(
+                name: "content_blocks");
+
+            migrationBuilder.DropTable(
+                name: "document_events");
+
+            migrationBuilder.DropTable(
+                name: "document_fields");
+
+            migrationBuilder.DropTable(
+                name: "document_recipients");
+
+            migrationBuilder.DropTable(
+                name: "documents");
+
+            migrationBuilder.DropTable(
+                name: "org_key_usage");
+
+            migrationBuilder.DropTable(
+                name: "org_keys");
+
+            migrationBuilder.DropTable(
+                name: "organization_signing_keys");
+
+            migrationBuilder.DropTable(
+                name: "shred_requests");
+
+            migrationBuilder.DropTable(
+                name: "templates");
+
+            migrationBuilder.DropTable(
+                name: "organizations");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Sigill.Api.Cells;
+using Sigill.Cli.Hosting;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill demo</c>: starts an embedded instance and walks the whole flow as a real HTTP client of the
+/// public web tier — set-up of an organization, a template with a pricing table, two signers in
+/// order, signing, completion — then downloads the sealed PDF into <c>--out</c>. Recipients' links
+/// are read from the region's outbox, the way a recipient reads their e-mail.
+/// Prints <c>organization: &lt;id&gt;</c> and, last, <c>sealed: &lt;path&gt;</c>.
+/// </summary>
+internal static partial class DemoCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Data directory for the demo instance (default: a new temporary directory); must not be set up yet" };
+        var region = new Option<string>("--region") { Description = "Region of the demo organization", DefaultValueFactory = _ => "eu" };
+        var marker = new Option<string>("--marker") { Description = "Text placed in the document through a template variable", DefaultValueFactory = _ => "Sigill demo" };
+        var output = new Option<string?>("--out") { Description = "Folder for the sealed PDF (default: the current directory)" };
+        var command = new Command("demo", "Run the whole signing flow against an embedded instance and save the sealed PDF") { data, region, marker, output };
+        command.SetAction((r, ct) => RunAsync(r.GetValue(data), r.GetValue(region)!, r.GetValue(marker)!, r.GetValue(output), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? dataDirectory, string region, string marker, string? output, CancellationToken ct)
+    {
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "sigill-demo-" + Guid.NewGuid().ToString("N")[..12]);
+        var outFolder = Path.GetFullPath(output ?? Directory.GetCurrentDirectory());
+        if (!RegionName.IsWellFormed(region)) return CommonOptions.Fail($"--region '{region}' is not a region name");
+        try
+        {
+            Directory.CreateDirectory(outFolder);
+            await using var server = await EmbeddedServer.StartAsync(dataDirectory, null, 0, null, ct);
+            if (!server.Regions.Contains(region)) return CommonOptions.Fail($"--region '{region}' is not served (regions: {string.Join(", ", server.Regions)})");
+            if (server.IssueSetupLink() is not { } setup) return CommonOptions.Fail($"the data directory '{server.Installation.DataDirectory}' is set up already; the demo needs a fresh one");
+            Console.Out.WriteLine($"data: {server.Installation.DataDirectory}");
+            using var web = new HttpClient { BaseAddress = server.WebUrl };
+
+            var org = await PostAsync(web, "/api/v1/setup", new { setupToken = setup.Segments[^1], organizationName = "Demo Company AB", region }, ct);
+            Console.Out.WriteLine($"organization: {org.GetProperty("organizationId").GetString()}");
+            web.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.GetProperty("apiToken").GetString());
+
+            var template = await PostAsync(web, "/api/v1/templates", new
+            {
+                name = "Demo offer",
+                body = "# Offer\n{{ marker }}\n\nDear {{ customer }}, here is our offer (prices in {{ pricing.currency }}).\n\n{{ pricing_table }}\nTotal: {{ pricing.total }} {{ pricing.currency }}\n",
+                variables = new[] { "marker", "customer" },
+            }, ct);
+            var doc = await PostAsync(web, "/api/v1/documents/from-template", new
+            {
+                templateId = template.GetProperty("id").GetString(),
+                title = "Demo offer",
+                variables = new Dictionary<string, string> { ["marker"] = marker, ["customer"] = "Kund & Co" },
+                pricing = new
+                {
+                    currency = "EUR",
+                    items = new object[]
+                    {
+                        new { description = "Licence (12 months)", quantity = 5, unitPrice = 49.90m, discountPercent = 10, taxPercent = 25 },
+                        new { description = "Onboarding", quantity = 1, unitPrice = 450m, taxPercent = 25 },
+                    },
+                },
+            }, ct);
+            var id = doc.GetProperty("id").GetString()!;
+            Console.Out.WriteLine($"document: {id} (total {doc.GetProperty("pricing").GetProperty("total").GetDecimal()} EUR)");
+            var signers = new[] { ("Ada Signer", "ada@demo.invalid"), ("Bo Signer", "bo@demo.invalid") };
+            for (var i = 0; i < signers.Length; i++)
+            {
+                var recipient = await PostAsync(web, $"/api/v1/documents/{id}/recipients", new { name = signers[i].Item1, email = signers[i].Item2, role = "signer", signingOrder = i + 1 }, ct);
+                await PostAsync(web, $"/api/v1/documents/{id}/fields", new { recipientId = recipient.GetProperty("id").GetString(), kind = "signature", page = 1, x = 60, y = 600 + 60 * i, width = 220, height = 40, required = true }, ct);
+            }
+            await PostAsync(web, $"/api/v1/documents/{id}/send", new { message = "Demo run" }, ct);
+            foreach (var (name, email) in signers)
+            {
+                var link = LinkFromOutbox(Path.Combine(server.Installation.DataDirectory, region, "outbox"), email);
+                using var recipient = new HttpClient { BaseAddress = server.WebUrl };
+                using (var view = await recipient.GetAsync($"/api/v1/signing/{link}/document.pdf", ct)) view.EnsureSuccessStatusCode();
+                using (var consent = await recipient.PostAsJsonAsync($"/api/v1/signing/{link}/consent", new { accept = true }, ct)) consent.EnsureSuccessStatusCode();
+                var signed = await PostAsync(recipient, $"/api/v1/signing/{link}/sign", new { typedName = name }, ct);
+                Console.Out.WriteLine($"signed: {email} (document {signed.GetProperty("documentStatus").GetString()})");
+            }
+            var sealedPdf = await web.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf", ct);
+            var path = Path.Combine(outFolder, $"sigill-demo-{id}.pdf");
+            await File.WriteAllBytesAsync(path, sealedPdf, ct);
+            Console.Out.WriteLine($"sealed: {path}");
+            return ExitCodes.Ok;
+        }
+        catch (InstallationException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        catch (CellUnavailableException e)
+        {
+            return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
+        }
+        catch (DemoException e)
+        {
+            return CommonOptions.Fail(e.Message, ExitCodes.Unexpected);
+        }
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient client, string path, object body, CancellationToken ct)
+    {
+        using var response = await client.PostAsJsonAsync(path, body, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new DemoException($"POST {path} answered {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [GeneratedRegex(@"/sign/(sgr_[a-z]+_[0-9a-z]{52})")]
+    private static partial Regex LinkPattern();
+
+    private static string LinkFromOutbox(string outbox, string email)
+    {
+        foreach (var file in Directory.GetFiles(outbox, "*.eml").Order(StringComparer.Ordinal).Reverse())
+        {
+            var text = File.ReadAllText(file).Replace("=\r\n", "", StringComparison.Ordinal).Replace("=\n", "", StringComparison.Ordinal);
+            if (text.Contains(email, StringComparison.Ordinal) && LinkPattern().Match(text) is { Success: true } m) return m.Groups[1].Value;
+        }
+        throw new DemoException($"no signing link for {email} in {outbox}");
+    }
+
+    private sealed class DemoException(string message) : Exception(message);
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Formats.Asn1;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.RegularExpressions;
+using Sigill.Pdf;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill pdf verify FILE [--root PEM]</c>: every signature, its chain, and whether the last one covers
+/// the whole file (docs/formats/sealed-pdf.md). Exit 0 only when all of that holds; 1 otherwise.
+/// Without <c>--root</c> it trusts the self-signed root embedded in the file and says so: that proves
+/// integrity, not origin — pin the installation's root (<c>GET /api/v1/pki/{region}/root.pem</c>) for that.
+/// </summary>
+internal static partial class PdfCommand
+{
+    public const int Invalid = 1;
+
+    public static Command Create()
+    {
+        var command = new Command("pdf", "PDF tools");
+        var file = new Argument<string>("FILE") { Description = "The PDF to verify" };
+        var root = new Option<string?>("--root") { Description = "PEM file with the trusted root certificate (default: the root embedded in the file)" };
+        var verify = new Command("verify", "Verify every signature and that the last covers the whole file") { file, root };
+        verify.SetAction(r => Verify(r.GetValue(file)!, r.GetValue(root)));
+        command.Subcommands.Add(verify);
+        return command;
+    }
+
+    private static int Verify(string path, string? rootFile)
+    {
+        if (!File.Exists(path)) return CommonOptions.Fail($"'{path}' does not exist");
+        var pdf = File.ReadAllBytes(path);
+        var roots = new List<X509Certificate2>();
+        try
+        {
+            if (rootFile is not null)
+            {
+                if (!File.Exists(rootFile)) return CommonOptions.Fail($"'{rootFile}' does not exist");
+                roots.Add(X509Certificate2.CreateFromPem(File.ReadAllText(rootFile)));
+            }
+            else
+            {
+                roots.AddRange(EmbeddedRoots(pdf));
+                foreach (var r in roots)
+                {
+                    Console.Out.WriteLine($"trust: the root embedded in the file, {r.Subject} (SHA-256 {r.GetCertHashString(HashAlgorithmName.SHA256)}); pass --root to pin your installation's root");
+                }
+            }
+            var report = PdfSignatureVerifier.Verify(pdf, roots);
+            if (report.Signatures.Count == 0)
+            {
+                Console.Out.WriteLine("result: INVALID (no signatures)");
+                return Invalid;
+            }
+            for (var i = 0; i < report.Signatures.Count; i++)
+            {
+                var s = report.Signatures[i];
+                var problems = s.Problems.Count > 0 ? $" ({string.Join("; ", s.Problems)})" : "";
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"signature {i + 1}: {s.FieldName ?? "(unnamed)"} by {s.SignerSubject ?? "unknown"} at {s.SigningTime:u}, {(s.IsValid ? "valid" : "INVALID")}, covers {s.SignedLength} of {report.FileLength} bytes{problems}"));
+            }
+            Console.Out.WriteLine($"last signature covers the whole file: {(report.LastSignatureCoversWholeFile ? "yes" : "NO")}");
+            Console.Out.WriteLine(report.IsValid ? "result: valid" : "result: INVALID");
+            return report.IsValid ? ExitCodes.Ok : Invalid;
+        }
+        catch (CryptographicException e)
+        {
+            Console.Out.WriteLine($"result: INVALID ({e.Message})");
+            return Invalid;
+        }
+        finally
+        {
+            foreach (var r in roots) r.Dispose();
+        }
+    }
+
+    [GeneratedRegex(@"/Contents\s*<([0-9A-Fa-f]+)>")]
+    private static partial Regex ContentsPattern();
+
+    /// <summary>Self-signed CA certificates carried in the signatures' CMS.</summary>
+    private static IEnumerable<X509Certificate2> EmbeddedRoots(byte[] pdf)
+    {
+        var found = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        foreach (Match m in ContentsPattern().Matches(Encoding.Latin1.GetString(pdf)))
+        {
+            try
+            {
+                var der = Convert.FromHexString(m.Groups[1].Value);
+                AsnDecoder.ReadEncodedValue(der, AsnEncodingRules.BER, out _, out _, out var length);
+                var cms = new SignedCms();
+                cms.Decode(der.AsSpan(0, length));
+                foreach (var c in cms.Certificates)
+                {
+                    if (c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData) && c.Extensions["2.5.29.19"] is X509BasicConstraintsExtension { CertificateAuthority: true })
+                    {
+                        found.TryAdd(c.Thumbprint, X509CertificateLoader.LoadCertificate(c.RawData));
+                    }
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or AsnContentException or FormatException)
+            {
+                // Not a CMS: the verifier reports that signature as invalid.
+            }
+        }
+        return found.Values;
+    }
+}
