@@ -9,11 +9,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Sigill.Api.Audit;
+using Sigill.Api.Backups;
 using Sigill.Api.Cells;
 using Sigill.Api.Errors;
 using Sigill.Api.Features.Organizations;
 using Sigill.Api.Features.Setup;
 using Sigill.Api.Health;
+using Sigill.Api.Jobs;
 using Sigill.Api.Persistence;
 using Sigill.Api.Security;
 
@@ -75,6 +77,8 @@ public static class ApiHost
             .AddPrometheusExporter());
         services.AddSingleton<Telemetry.SigillMetrics>();
         services.AddAudit(configuration);
+        services.AddJobs(configuration);
+        services.AddBackups(configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();
         Mail.MailServices.AddSigillMail(services, configuration);

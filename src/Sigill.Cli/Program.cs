@@ -10,6 +10,8 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     KeysCommand.Create(),
     ResidencyCommand.Create(),
     AuditCommands.Create(),
+    BackupCommands.Backup(),
+    BackupCommands.Restore(),
     BenchCommand.Create(),
     PdfCommand.Create(),
     DemoCommand.Create(),

@@ -95,6 +95,9 @@ public sealed class Cell : IDisposable
     /// <summary>The cell's key management: every stored byte of customer content goes through it.</summary>
     public CellKeyManager Keys => _keys.Value.Keys;
 
+    /// <summary>The cell's key provider itself (backups wrap their data key under the region's backup key in it).</summary>
+    internal IKeyProvider KeyProvider => _keys.Value.Provider;
+
     /// <summary>Customer content: encrypted under the organization's key before it reaches <see cref="Blobs"/>.</summary>
     public EncryptedObjects Objects => new(Blobs, Keys);
 
@@ -118,6 +121,8 @@ public sealed class Cell : IDisposable
         try
         {
             await Keys.InitializeAsync(cancellationToken);
+            // The backup key exists from the first start, created by the process that owns the keyring.
+            await BackupKeys.EnsureAsync(KeyProvider, Keys.Environment, Region, cancellationToken);
         }
         catch (Exception e) when (e is InvalidOperationException or CryptoIntegrityException or IOException or UnauthorizedAccessException)
         {

@@ -17,6 +17,7 @@ public abstract class CellDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Encryption.OrgKeyRow> OrgKeys => Set<Encryption.OrgKeyRow>();
     public DbSet<Encryption.OrgKeyUsageRow> OrgKeyUsage => Set<Encryption.OrgKeyUsageRow>();
     public DbSet<Encryption.ShredRequestRow> ShredRequests => Set<Encryption.ShredRequestRow>();
+    public DbSet<Jobs.JobRow> Jobs => Set<Jobs.JobRow>();
     public DbSet<Features.Documents.Document> Documents => Set<Features.Documents.Document>();
     public DbSet<Features.Documents.Recipient> Recipients => Set<Features.Documents.Recipient>();
     public DbSet<Features.Documents.DocumentField> DocumentFields => Set<Features.Documents.DocumentField>();

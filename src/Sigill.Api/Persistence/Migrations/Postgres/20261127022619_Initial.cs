@@ -186,6 +186,31 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "jobs",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Payload = table.Column<byte[]>(type: "bytea", nullable: true),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    MaxAttempts = table.Column<int>(type: "integer", nullable: false),
+                    RunAfter = table.Column<long>(type: "bigint", nullable: false),
+                    LockedBy = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    LockedUntil = table.Column<long>(type: "bigint", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    DeadLettered = table.Column<bool>(type: "boolean", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_jobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "org_key_usage",
                 columns: table => new
                 {
@@ -351,6 +376,17 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 columns: new[] { "OrganizationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_jobs_IdempotencyKey",
+                table: "jobs",
+                column: "IdempotencyKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_jobs_State_RunAfter",
+                table: "jobs",
+                columns: new[] { "State", "RunAfter" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_shred_requests_DueAt",
                 table: "shred_requests",
                 column: "DueAt");
@@ -393,6 +429,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "documents");
+
+            migrationBuilder.DropTable(
+                name: "jobs");
 
             migrationBuilder.DropTable(
                 name: "org_key_usage");

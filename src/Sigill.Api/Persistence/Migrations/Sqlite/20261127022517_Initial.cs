@@ -186,6 +186,31 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "jobs",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Payload = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    State = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    RunAfter = table.Column<long>(type: "INTEGER", nullable: false),
+                    LockedBy = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    LockedUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    DeadLettered = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_jobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "org_key_usage",
                 columns: table => new
                 {
@@ -351,6 +376,17 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                 columns: new[] { "OrganizationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_jobs_IdempotencyKey",
+                table: "jobs",
+                column: "IdempotencyKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_jobs_State_RunAfter",
+                table: "jobs",
+                columns: new[] { "State", "RunAfter" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_shred_requests_DueAt",
                 table: "shred_requests",
                 column: "DueAt");
@@ -393,6 +429,9 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "documents");
+
+            migrationBuilder.DropTable(
+                name: "jobs");
 
             migrationBuilder.DropTable(
                 name: "org_key_usage");

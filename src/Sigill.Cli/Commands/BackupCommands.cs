@@ -1,0 +1,324 @@
+using System.CommandLine;
+using System.Globalization;
+using Sigill.Api.Backups;
+using Sigill.Api.Cells;
+using Sigill.Cli.Hosting;
+using Sigill.Crypto;
+using Spectre.Console;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill backup [--to DIR] | backup verify FILE | backup drill --from DIR</c> and <c>sigill restore FILE</c>
+/// (docs/formats/backup-archive.md, docs/adr/0005-backups-and-jobs.md). Exit codes: 0 done, 1 the archive is
+/// corrupt, truncated or cannot be opened with this key provider (or a drill failed), 2 bad configuration or
+/// input, 3 a cell unreachable.
+/// </summary>
+internal static class BackupCommands
+{
+    private const int ArchiveProblem = 1;
+
+    public static Command Backup()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var region = RegionOption();
+        var to = new Option<string?>("--to") { Description = "Directory the archives are written to (one per region: sigill-<region>-<UTC time>.sgbk)" };
+        var command = new Command("backup", "Write a full, encrypted backup of each region cell (database, blobs, key metadata — never root keys)") { data, config, region, to };
+        command.Subcommands.Add(Verify());
+        command.Subcommands.Add(Drill());
+        command.SetAction((r, ct) =>
+        {
+            if (r.GetValue(to) is not { Length: > 0 } directory)
+            {
+                return Task.FromResult(CommonOptions.Fail("--to DIR is required (where the archives go)"));
+            }
+            return Guarded(() => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+            {
+                var selected = Select(cells, r.GetValue(region));
+                if (selected is null)
+                {
+                    return CommonOptions.Fail($"this installation serves no region '{r.GetValue(region)}'");
+                }
+                foreach (var cell in selected)
+                {
+                    var result = await WithProgressAsync($"backing up {cell.Region}", progress =>
+                        CellBackup.CreateAsync(cell, directory, TimeProvider.System, progress, ct));
+                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{result.File}: region {result.Region}, {result.Blobs} blobs, {Mb(result.ContentBytes)} content → {Mb(result.ArchiveBytes)} archive in {result.Duration.TotalSeconds:F1} s"));
+                }
+                return ExitCodes.Ok;
+            }));
+        });
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var file = new Argument<string>("FILE") { Description = "A backup archive (.sgbk)" };
+        var command = new Command("verify", "Decrypt an archive with its region's key provider and check every entry's SHA-256") { file, data, config };
+        command.SetAction((r, ct) => Guarded(async () =>
+        {
+            var path = r.GetValue(file)!;
+            var header = await BackupArchive.ReadHeaderAsync(path, ct);
+            return await KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+            {
+                if (!cells.TryGet(header.Region, out var cell))
+                {
+                    return CommonOptions.Fail($"the archive is of region {header.Region}, which this installation does not serve");
+                }
+                if (header.Environment != cell.Keys.Environment)
+                {
+                    return CommonOptions.Fail($"the archive is from environment {header.Environment}; this installation is {cell.Keys.Environment}", ArchiveProblem);
+                }
+                var result = await WithBytesProgressAsync($"verifying {Path.GetFileName(path)}", new FileInfo(path).Length,
+                    progress => BackupArchive.VerifyAsync(path, cell.KeyProvider, progress, ct));
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{path}: OK, region {header.Region}, {header.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, {result.Entries} entries ({result.Blobs} blobs, {result.Manifest.DatabaseProvider} database), {Mb(result.ContentBytes)}, every SHA-256 matches"));
+                return ExitCodes.Ok;
+            });
+        }));
+        return command;
+    }
+
+    private static Command Drill()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var region = RegionOption();
+        var from = new Option<string>("--from") { Description = "The backup directory; its latest archive per region is restored", Required = true };
+        var command = new Command("drill", "Restore the latest archive into a scratch folder, decrypt a sample, verify the audit log, record the recovery time") { data, config, region, from };
+        command.SetAction((r, ct) => Guarded(() => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+        {
+            var selected = Select(cells, r.GetValue(region));
+            if (selected is null)
+            {
+                return CommonOptions.Fail($"this installation serves no region '{r.GetValue(region)}'");
+            }
+            var failed = 0;
+            var drilled = 0;
+            foreach (var cell in selected)
+            {
+                var archive = BackupDrill.Latest(r.GetValue(from)!, cell.Region);
+                if (archive is null)
+                {
+                    if (r.GetValue(region) is not null)
+                    {
+                        return CommonOptions.Fail($"no archive of region {cell.Region} in '{r.GetValue(from)}'");
+                    }
+                    continue;
+                }
+                var scratch = Directory.CreateTempSubdirectory("sigill-drill-").FullName;
+                DrillResult result;
+                try
+                {
+                    result = await WithProgressAsync($"drill {cell.Region}", _ => BackupDrill.RunAsync(cell, archive, scratch, TimeProvider.System, ct));
+                }
+                finally
+                {
+                    CellRestore.TryDeleteDirectory(scratch);
+                }
+                var record = r.GetValue(config) is null
+                    ? Path.Combine(Installation.Open(r.GetValue(data)!).CellDirectory(cell.Region), "drills.jsonl")
+                    : Path.Combine(r.GetValue(from)!, "drills.jsonl");
+                await BackupDrill.RecordAsync(result, record, ct);
+                drilled++;
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"drill {cell.Region}: {(result.Ok ? "OK" : "FAILED")}, {result.Archive} restored in {result.RestoreSeconds:F2} s, recovery time {result.RecoverySeconds:F2} s; "
+                    + $"{result.OrganizationsChecked} of {result.Organizations} organizations and {result.ObjectsChecked} objects decrypted ({result.Shredded} shredded, {result.Failures} failures); {result.Audit}"));
+                if (!result.Ok)
+                {
+                    failed++;
+                    Console.Error.WriteLine($"error: drill of {cell.Region} failed: {result.Problem}");
+                }
+            }
+            if (drilled == 0)
+            {
+                return CommonOptions.Fail($"no archives in '{r.GetValue(from)}'");
+            }
+            return failed == 0 ? ExitCodes.Ok : ArchiveProblem;
+        })));
+        return command;
+    }
+
+    public static Command Restore()
+    {
+        var file = new Argument<string>("FILE") { Description = "A backup archive (.sgbk)" };
+        var data = new Option<string?>("--data") { Description = "The EMPTY data directory to restore into (created when missing)" };
+        var config = CommonOptions.Config();
+        var keyringFrom = new Option<string?>("--keyring-from") { Description = "Copy the region's keyring folder and master key from this (old) data directory first" };
+        var command = new Command("restore", "Restore an archive into an empty installation (embedded --data DIR, or cells from --config)") { file, data, config, keyringFrom };
+        command.SetAction((r, ct) => Guarded(async () =>
+        {
+            var path = r.GetValue(file)!;
+            var header = await BackupArchive.ReadHeaderAsync(path, ct);
+            if (r.GetValue(config) is { } configFile)
+            {
+                return await KeysCommand.WithCellsAsync(CommonOptions.DefaultDataDirectory, configFile, async cells =>
+                {
+                    if (!cells.TryGet(header.Region, out var cell))
+                    {
+                        return CommonOptions.Fail($"the archive is of region {header.Region}, which this configuration does not serve");
+                    }
+                    var restored = await WithBytesProgressAsync($"restoring {header.Region}", new FileInfo(path).Length,
+                        progress => CellRestore.RestoreIntoCellAsync(path, cell, TimeProvider.System, progress, ct));
+                    Print(restored, cell.DatabaseLocation);
+                    return ExitCodes.Ok;
+                });
+            }
+            if (r.GetValue(data) is not { Length: > 0 } dataDirectory)
+            {
+                return CommonOptions.Fail("--data DIR (an empty data directory) or --config FILE is required");
+            }
+            return await RestoreEmbeddedAsync(path, header, dataDirectory, r.GetValue(keyringFrom), ct);
+        }));
+        return command;
+    }
+
+    private static async Task<int> RestoreEmbeddedAsync(string path, ArchiveHeader header, string dataDirectory, string? keyringFrom, CancellationToken ct)
+    {
+        var region = header.Region;
+        var target = Path.GetFullPath(dataDirectory);
+        var cellDirectory = Path.Combine(target, region);
+        if (Directory.Exists(cellDirectory) && Directory.EnumerateFileSystemEntries(cellDirectory).Any(e => Path.GetFileName(e) != "keys"))
+        {
+            return CommonOptions.Fail($"'{cellDirectory}' is not empty; restore needs an empty installation (a new --data directory)");
+        }
+        Installation? source = keyringFrom is null ? null : Installation.Open(keyringFrom);
+        var installation = Installation.OpenOrCreate(target);
+        if (source is not null)
+        {
+            var keys = Path.Combine(cellDirectory, "keys");
+            if (File.Exists(Path.Combine(keys, FileKeyring.FileName)))
+            {
+                return CommonOptions.Fail($"'{keys}' already holds a keyring; drop --keyring-from or start from an empty directory");
+            }
+            CopyDirectory(Path.Combine(source.CellDirectory(region), "keys"), keys);
+            File.Copy(source.MasterKeyFile(region), installation.MasterKeyFile(region), overwrite: true);
+            File.SetUnixFileMode(installation.MasterKeyFile(region), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, null)));
+        if (!options.Cells.TryGetValue(region, out var cellOptions))
+        {
+            return CommonOptions.Fail($"the archive is of region {region}, which this installation does not serve (set Regions)");
+        }
+        cellOptions.Keys.Environment = options.Environment;
+        if (header.Environment != options.Environment)
+        {
+            return CommonOptions.Fail($"the archive is from environment {header.Environment}; this installation is {options.Environment}", ArchiveProblem);
+        }
+        var provider = KeyProviderFactory.Create(cellOptions.Keys);
+        try
+        {
+            var restored = await WithBytesProgressAsync($"restoring {region}", new FileInfo(path).Length,
+                progress => CellRestore.RestoreEmbeddedAsync(path, provider, cellDirectory, TimeProvider.System, progress, ct));
+            // The restored cell has its organizations: a leftover one-time setup link must not create another first owner.
+            File.Delete(installation.SetupTokenFile);
+            Print(restored, cellDirectory);
+        }
+        finally
+        {
+            (provider as IDisposable)?.Dispose();
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void Print(RestoreResult restored, string where) =>
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"restored region {restored.Region} ({restored.Manifest.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) into {where}: {restored.Blobs} blobs, {Mb(restored.ContentBytes)} in {restored.Duration.TotalSeconds:F1} s"));
+
+    private static void CopyDirectory(string from, string to)
+    {
+        if (!Directory.Exists(from))
+        {
+            throw new InstallationException($"--keyring-from: '{from}' does not exist");
+        }
+        Directory.CreateDirectory(to, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
+    private static Option<string?> RegionOption() => new("--region") { Description = "Only this region (default: every region)" };
+
+    private static List<Cell>? Select(CellRegistry cells, string? region)
+    {
+        var selected = cells.All.Where(c => region is null || c.Region == region).ToList();
+        return selected.Count == 0 ? null : selected;
+    }
+
+    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MB");
+
+    /// <summary>Archive problems become one line and exit 1; the rest is handled by <see cref="KeysCommand.WithCellsAsync"/>.</summary>
+    private static async Task<int> Guarded(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (BackupException e)
+        {
+            return CommonOptions.Fail(e.Message, ArchiveProblem);
+        }
+        catch (InstallationException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+        catch (CellUnavailableException e)
+        {
+            return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
+    }
+
+    private static async Task<T> WithProgressAsync<T>(string label, Func<IProgress<BackupProgress>?, Task<T>> run)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return await run(null);
+        }
+        T result = default!;
+        await AnsiConsole.Progress().StartAsync(async context =>
+        {
+            var task = context.AddTask(label, maxValue: 1);
+            result = await run(new SyncProgressReporter(p =>
+            {
+                task.Description = $"{label}: {p.Phase}";
+                task.MaxValue = Math.Max(1, p.Total);
+                task.Value = Math.Min(p.Done, task.MaxValue);
+            }));
+            task.Value = task.MaxValue;
+        });
+        return result;
+    }
+
+    private static async Task<T> WithBytesProgressAsync<T>(string label, long total, Func<IProgress<long>?, Task<T>> run)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return await run(null);
+        }
+        T result = default!;
+        await AnsiConsole.Progress().StartAsync(async context =>
+        {
+            var task = context.AddTask(label, maxValue: Math.Max(1, total));
+            long done = 0;
+            result = await run(new SyncLongProgress(n => task.Value = Math.Min(done += n, task.MaxValue)));
+            task.Value = task.MaxValue;
+        });
+        return result;
+    }
+
+    private sealed class SyncProgressReporter(Action<BackupProgress> report) : IProgress<BackupProgress>
+    {
+        public void Report(BackupProgress value) => report(value);
+    }
+
+    private sealed class SyncLongProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}
