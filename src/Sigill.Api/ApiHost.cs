@@ -78,6 +78,7 @@ public static class ApiHost
         services.AddSingleton<Telemetry.SigillMetrics>();
         services.AddAudit(configuration);
         services.AddJobs(configuration);
+        services.AddSingleton<Jobs.IJobHandler, Encryption.ReencryptionJobHandler>();
         services.AddBackups(configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();

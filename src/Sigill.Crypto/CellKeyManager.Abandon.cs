@@ -14,4 +14,11 @@ public sealed partial class CellKeyManager
         await _store.DeleteKeysAsync(organizationId, cancellationToken);
         ForgetOrganization(organizationId);
     }
+
+    /// <summary>
+    /// Drops this node's cached keys and current version of the organization, so the next use reads the key
+    /// store again. For work that must see a rotation made by another process (the CLI) at once, instead of
+    /// within <see cref="CellKeyManagerOptions.KeyCacheLifetime"/>.
+    /// </summary>
+    public void ForgetCachedKeys(string organizationId) => ForgetOrganization(organizationId);
 }

@@ -76,7 +76,8 @@ internal static class KeysCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var org = new Option<string>("--org") { Description = "The organization id (org_<region>_…)", Required = true };
-        var command = new Command("rotate-org", "New content key version for one organization, then re-encrypt its stored objects (resumable: rerun to continue)") { data, config, org };
+        var background = new Option<bool>("--background") { Description = "Leave the re-encryption to a job in the running API tier instead of doing it here" };
+        var command = new Command("rotate-org", "New content key version for one organization, then re-encrypt its stored objects (resumable: rerun to continue)") { data, config, org, background };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             if (!SigillId.TryParse(r.GetValue(org), "org", out var orgRegion) || !cells.TryGet(orgRegion, out var cell))
@@ -85,6 +86,14 @@ internal static class KeysCommand
             }
             var organizationId = r.GetValue(org)!;
             var version = await cell.Keys.RotateOrganizationAsync(organizationId, ct);
+            if (r.GetValue(background))
+            {
+                await using var db = cell.CreateDbContext();
+                await Sigill.Api.Jobs.JobQueue.EnqueueAsync(db, cell, Sigill.Api.Encryption.ReencryptionJobHandler.Request(organizationId, version), TimeProvider.System, ct: ct);
+                await db.SaveChangesAsync(ct);
+                Console.Out.WriteLine($"{organizationId}: content key v{version}; re-encryption queued as a background job");
+                return ExitCodes.Ok;
+            }
             var keys = new List<string>();
             await foreach (var key in cell.Blobs.ListAsync(organizationId + "/", ct))
             {

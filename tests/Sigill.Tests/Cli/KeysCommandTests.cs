@@ -49,6 +49,44 @@ public sealed class KeysCommandTests
     }
 
     [Fact]
+    public async Task A_background_rotation_is_finished_by_the_running_api_tiers_job_queue()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await app.SetUpOrganizationAsync("Background AB", "us");
+        var cell = app.Cells.Get("us");
+        var contexts = Enumerable.Range(0, 5).Select(i => new ObjectContext("us", org.OrganizationId, $"doc_us_{i}", 1, "document")).ToList();
+        foreach (var context in contexts)
+        {
+            await cell.Objects.PutAsync(context, new MemoryStream(Encoding.UTF8.GetBytes("content " + context.ObjectId)), CancellationToken.None);
+        }
+
+        var rotate = await SigillProcess.RunAsync(Generous, "keys", "rotate-org", "--data", app.DataDirectory, "--org", org.OrganizationId, "--background");
+        Assert.True(rotate.ExitCode == 0, rotate.Stderr);
+        Assert.Contains("content key v2; re-encryption queued as a background job", rotate.Stdout, StringComparison.Ordinal);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var versions = new List<int>();
+        do
+        {
+            await Task.Delay(200);
+            versions.Clear();
+            foreach (var context in contexts)
+            {
+                await using var blob = await cell.Blobs.OpenReadAsync(EncryptedObjects.BlobKeyOf(context), CancellationToken.None);
+                versions.Add(await CellKeyManager.ReadObjectKeyVersionAsync(blob!));
+            }
+        }
+        while (versions.Any(v => v != 2) && DateTime.UtcNow < deadline);
+        Assert.All(versions, v => Assert.Equal(2, v));
+        foreach (var context in contexts)
+        {
+            using var plain = new MemoryStream();
+            Assert.True(await cell.Objects.CopyToAsync(context, plain, CancellationToken.None));
+            Assert.Equal("content " + context.ObjectId, Encoding.UTF8.GetString(plain.ToArray()));
+        }
+    }
+
+    [Fact]
     public async Task A_shred_is_scheduled_with_a_delay_and_can_be_cancelled()
     {
         await using var app = await SigillApp.StartAsync();
