@@ -28,17 +28,7 @@ internal sealed class AuditTestCell : IAsyncDisposable
     public static async Task<AuditTestCell> CreateAsync(string provider)
     {
         var directory = new TempDirectory();
-        var master = directory.Combine("master.key");
-        await File.WriteAllTextAsync(master, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-        File.SetUnixFileMode(master, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var options = new CellOptions
-        {
-            Database = provider == "sqlite"
-                ? new DatabaseOptions { Provider = "sqlite", ConnectionString = $"Data Source={directory.Combine("cell.db")}" }
-                : new DatabaseOptions { Provider = "postgres", ConnectionString = await TestServices.CreatePostgresDatabaseAsync() },
-            Blobs = new BlobStoreOptions { Provider = "filesystem", Path = directory.Combine("blobs") },
-            Keys = new Sigill.Crypto.KeyProviderOptions { KeyringDirectory = directory.Combine("keys"), MasterKeyFile = master },
-        };
+        var options = await TestServices.CellOptionsAsync(provider, directory);
         var cell = new Cell("eu", options);
         await cell.MigrateAsync(CancellationToken.None);
         var result = new AuditTestCell(directory, cell);

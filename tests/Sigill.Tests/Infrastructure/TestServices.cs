@@ -45,6 +45,28 @@ internal static class TestServices
         return options;
     }
 
+    /// <summary>
+    /// Options for one test cell in <paramref name="directory"/>: a SQLite file or a fresh PostgreSQL
+    /// database, a blob folder, and a file keyring with a master key of its own (mode 0600).
+    /// </summary>
+    public static async Task<CellOptions> CellOptionsAsync(string provider, TempDirectory directory)
+    {
+        var master = directory.Combine("master.key");
+        if (!File.Exists(master))
+        {
+            await File.WriteAllTextAsync(master, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            File.SetUnixFileMode(master, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return new CellOptions
+        {
+            Database = provider == "sqlite"
+                ? new DatabaseOptions { Provider = "sqlite", ConnectionString = $"Data Source={directory.Combine("cell.db")};Default Timeout=30" }
+                : new DatabaseOptions { Provider = "postgres", ConnectionString = await CreatePostgresDatabaseAsync() },
+            Blobs = new BlobStoreOptions { Provider = "filesystem", Path = directory.Combine("blobs") },
+            Keys = new Sigill.Crypto.KeyProviderOptions { KeyringDirectory = directory.Combine("keys"), MasterKeyFile = master },
+        };
+    }
+
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

@@ -30,17 +30,7 @@ internal sealed class JobTestCell : IAsyncDisposable
     public static async Task<JobTestCell> CreateAsync(string provider)
     {
         var directory = new TempDirectory();
-        var master = directory.Combine("master.key");
-        await File.WriteAllTextAsync(master, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-        File.SetUnixFileMode(master, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var options = new CellOptions
-        {
-            Database = provider == "sqlite"
-                ? new DatabaseOptions { Provider = "sqlite", ConnectionString = $"Data Source={directory.Combine("cell.db")};Default Timeout=30" }
-                : new DatabaseOptions { Provider = "postgres", ConnectionString = await TestServices.CreatePostgresDatabaseAsync() },
-            Blobs = new BlobStoreOptions { Provider = "filesystem", Path = directory.Combine("blobs") },
-            Keys = new Sigill.Crypto.KeyProviderOptions { KeyringDirectory = directory.Combine("keys"), MasterKeyFile = master },
-        };
+        var options = await TestServices.CellOptionsAsync(provider, directory);
         var cell = new JobTestCell(directory, options, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await cell.Cell.MigrateAsync(CancellationToken.None);
         return cell;

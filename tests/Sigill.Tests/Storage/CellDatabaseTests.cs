@@ -14,28 +14,9 @@ public sealed class CellDatabaseTests : IDisposable
 
     private async Task<Cell> CellAsync(string provider)
     {
-        var options = new CellOptions
-        {
-            Database = provider == "sqlite"
-                ? new DatabaseOptions { Provider = "sqlite", ConnectionString = $"Data Source={_directory.Combine("cell.db")}" }
-                : new DatabaseOptions { Provider = "postgres", ConnectionString = await TestServices.CreatePostgresDatabaseAsync() },
-            Blobs = new BlobStoreOptions { Provider = "filesystem", Path = _directory.Combine("blobs") },
-            Keys = new Sigill.Crypto.KeyProviderOptions { KeyringDirectory = _directory.Combine("keys"), MasterKeyFile = MasterKeyFile() },
-        };
-        var cell = new Cell("eu", options);
+        var cell = new Cell("eu", await TestServices.CellOptionsAsync(provider, _directory));
         await cell.MigrateAsync(CancellationToken.None);
         return cell;
-    }
-
-    private string MasterKeyFile()
-    {
-        var file = _directory.Combine("master.key");
-        if (!File.Exists(file))
-        {
-            File.WriteAllText(file, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return file;
     }
 
     [Theory]
