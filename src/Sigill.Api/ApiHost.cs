@@ -15,6 +15,7 @@ using Sigill.Api.Errors;
 using Sigill.Api.Features.Organizations;
 using Sigill.Api.Features.Setup;
 using Sigill.Api.Health;
+using Sigill.Api.Identity;
 using Sigill.Api.Jobs;
 using Sigill.Api.Persistence;
 using Sigill.Api.Security;
@@ -82,6 +83,12 @@ public static class ApiHost
         services.AddBackups(configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();
+        var identity = Identity.IdentityOptions.Bind(configuration);
+        services.AddSingleton(identity);
+        services.AddSingleton(Identity.Directory.FromBase64(identity.DirectoryKey));
+        services.AddSingleton(new Identity.PasswordHasher(identity.PasswordMemoryKiB, identity.PasswordPasses));
+        services.AddSingleton<Identity.Accounts>();
+        services.AddSingleton<Identity.Throttle>();
         Mail.MailServices.AddSigillMail(services, configuration);
 
         var app = builder.Build();
@@ -90,6 +97,7 @@ public static class ApiHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseKeyAccessScopes();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
@@ -97,6 +105,11 @@ public static class ApiHost
         app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
         app.MapSetup();
         app.MapOrganizations();
+        app.MapAuth();
+        app.MapAccount();
+        app.MapMembers();
+        app.MapTokens();
+        app.MapSupport();
         app.MapAudit();
         Features.Documents.DocumentEndpoints.MapDocuments(app);
         Features.Templates.TemplateEndpoints.MapTemplates(app);

@@ -8,6 +8,7 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     TierCommands.Web(),
     TierCommands.Migrate(),
     KeysCommand.Create(),
+    OperatorsCommand.Create(),
     ResidencyCommand.Create(),
     AuditCommands.Create(),
     BackupCommands.Backup(),

@@ -160,6 +160,7 @@ public sealed partial class CellKeyManager
     private async ValueTask<byte[]> GetKeyAsync(string organizationId, OrgKeyKind kind, int version, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
+        KeyAccess.Demand(organizationId, now);
         if (_keys.TryGetValue((organizationId, kind, version), out var cached) && cached.Expires > now)
         {
             return cached.Key;

@@ -6,6 +6,9 @@ public sealed class WebTierOptions
     public string ApiBaseUrl { get; set; } = "";
     public string ServiceCredential { get; set; } = "";
 
+    /// <summary>The installation's directory key (base64): hashes an e-mail address to ask each region whether it holds the account.</summary>
+    public string DirectoryKey { get; set; } = "";
+
     /// <summary>
     /// Production with one API deployment per region: <c>Web:RegionApis:eu = http://api-eu:8081</c>.
     /// Requests are routed by the region their token, path or identifiers carry; anything else goes to <see cref="ApiBaseUrl"/>.

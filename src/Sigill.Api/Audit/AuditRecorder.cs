@@ -61,6 +61,9 @@ public static class AuditRecorder
         salt.CopyTo(plaintext, 0);
         canonical.CopyTo(plaintext, salt.Length);
         var owner = data.OrganizationId ?? await EnsureCellKeysAsync(cell, ct);
+        // Sealing an event is the system writing its own log, whoever caused the event (an operator asking for access,
+        // a person switching organization): it may always encrypt under the event's owner.
+        using var sealing = KeyAccess.Include(owner);
         var sealedBytes = await cell.Keys.EncryptBytesAsync(new ObjectContext(cell.Region, owner, id, 1, EventPurpose), plaintext, ct);
         var row = new AuditEvent
         {

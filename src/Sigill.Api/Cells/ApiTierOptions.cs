@@ -14,6 +14,23 @@ public sealed class ApiTierOptions
     /// <summary>File holding the SHA-256 of the one-time setup token; absent once setup is done.</summary>
     public string SetupTokenFile { get; set; } = "";
 
+    public IdentityKeyOptions? Identity { get; set; }
+
+    public sealed class IdentityKeyOptions
+    {
+        public string DirectoryKey { get; set; } = "";
+    }
+
+    private static bool IsKey(string? base64)
+    {
+        if (string.IsNullOrEmpty(base64))
+        {
+            return false;
+        }
+        Span<byte> buffer = stackalloc byte[base64.Length];
+        return Convert.TryFromBase64String(base64, buffer, out var length) && length >= 32;
+    }
+
     public Dictionary<string, CellOptions> Cells { get; set; } = new(StringComparer.Ordinal);
 
     public static readonly string[] Environments = ["production", "staging", "development"];
@@ -32,6 +49,10 @@ public sealed class ApiTierOptions
         if (ServiceCredential.Length < 32)
         {
             problems.Add("ServiceCredential must be at least 32 characters (a random per-installation secret)");
+        }
+        if (!IsKey(Identity?.DirectoryKey))
+        {
+            problems.Add("Identity:DirectoryKey must be the base64 of a random key of at least 32 bytes (the installation's directory key, shared with the web tier)");
         }
         if (!Environments.Contains(Environment))
         {

@@ -14,6 +14,12 @@ public abstract class CellDbContext(DbContextOptions options) : DbContext(option
 {
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Identity.User> Users => Set<Identity.User>();
+    public DbSet<Identity.Membership> Memberships => Set<Identity.Membership>();
+    public DbSet<Identity.Session> Sessions => Set<Identity.Session>();
+    public DbSet<Identity.Invitation> Invitations => Set<Identity.Invitation>();
+    public DbSet<Identity.Operator> Operators => Set<Identity.Operator>();
+    public DbSet<Identity.SupportGrant> SupportGrants => Set<Identity.SupportGrant>();
     public DbSet<Encryption.OrgKeyRow> OrgKeys => Set<Encryption.OrgKeyRow>();
     public DbSet<Encryption.OrgKeyUsageRow> OrgKeyUsage => Set<Encryption.OrgKeyUsageRow>();
     public DbSet<Encryption.ShredRequestRow> ShredRequests => Set<Encryption.ShredRequestRow>();

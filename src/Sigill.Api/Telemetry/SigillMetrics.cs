@@ -16,6 +16,7 @@ public sealed class SigillMetrics
     {
         var meter = meters.Create(MeterName);
         OrganizationsCreated = meter.CreateCounter<long>("sigill.organizations.created", description: "Organizations created, by region.");
+        SignInFailures = meter.CreateCounter<long>("sigill.sign_in.failures", description: "Failed sign-ins, by reason (credentials, second_factor, throttled).");
         meter.CreateObservableGauge("sigill.audit.log.size", () => audit.All.Select(log =>
             new Measurement<long>(log.Tree.Size, new KeyValuePair<string, object?>("region", log.Cell.Region))),
             unit: "{event}", description: "Events in the region's audit log (sequenced leaves).");
@@ -25,4 +26,6 @@ public sealed class SigillMetrics
     }
 
     public Counter<long> OrganizationsCreated { get; }
+
+    public Counter<long> SignInFailures { get; }
 }

@@ -42,7 +42,7 @@ internal static partial class DemoCommand
             Console.Out.WriteLine($"data: {server.Installation.DataDirectory}");
             using var web = new HttpClient { BaseAddress = server.WebUrl };
 
-            var org = await PostAsync(web, "/api/v1/setup", new { setupToken = setup.Segments[^1], organizationName = "Demo Company AB", region }, ct);
+            var org = await PostAsync(web, "/api/v1/setup", new { setupToken = setup.Segments[^1], organizationName = "Demo Company AB", region, name = "Demo Owner", email = "owner@demo.example", password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)) }, ct);
             Console.Out.WriteLine($"organization: {org.GetProperty("organizationId").GetString()}");
             web.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.GetProperty("apiToken").GetString());
 

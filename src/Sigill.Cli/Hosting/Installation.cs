@@ -9,6 +9,7 @@ namespace Sigill.Cli.Hosting;
 /// DATA/installation.json        id, environment, creation time (written last: the commit marker)
 /// DATA/secrets/                 0700; each file 0600
 ///   service-credential          the web tier's credential for the API tier
+///   directory-key               keys the e-mail hashes that route sign-ins to their region (web and API tiers)
 ///   master-&lt;region&gt;.key          master secret of that cell's file keyring (never in backups)
 ///   setup-token.sha256          hash of the pending one-time setup token; gone once setup is done
 /// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox
@@ -42,12 +43,18 @@ internal sealed class Installation
     public string SecretsDirectory => Path.Combine(DataDirectory, "secrets");
     public string SetupTokenFile => Path.Combine(SecretsDirectory, "setup-token.sha256");
     public string ServiceCredential => _prospectiveCredential ?? File.ReadAllText(Path.Combine(SecretsDirectory, "service-credential")).Trim();
+    public string DirectoryKey => _prospectiveCredential is not null ? Convert.ToBase64String(new byte[32]) : File.ReadAllText(DirectoryKeyFile).Trim();
+    private string DirectoryKeyFile => Path.Combine(SecretsDirectory, "directory-key");
     public string CellDirectory(string region) => Path.Combine(DataDirectory, region);
     public string MasterKeyFile(string region) => Path.Combine(SecretsDirectory, $"master-{region}.key");
 
     /// <summary>Creates the per-cell secrets of regions that have none yet (a region added to the configuration later).</summary>
     public void EnsureCellSecrets(IEnumerable<string> regions)
     {
+        if (_prospectiveCredential is null && !File.Exists(DirectoryKeyFile))
+        {
+            WriteSecret(DirectoryKeyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))); // installations from before accounts existed
+        }
         foreach (var region in regions)
         {
             // Only for a cell that has no keyring yet: a lost master key must surface as an error, never be replaced.
@@ -153,6 +160,7 @@ internal sealed class Installation
         Directory.CreateDirectory(secrets, PrivateDir);
         File.SetUnixFileMode(secrets, PrivateDir);
         WriteSecret(Path.Combine(secrets, "service-credential"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        WriteSecret(Path.Combine(secrets, "directory-key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         var manifest = new InstallationManifest(Api.Cells.SigillId.New("inst", "global")[12..], 1, DateTime.UtcNow);
         var installation = new Installation(full, manifest);
         Api.Features.Setup.SetupToken.Issue(installation.SetupTokenFile);

@@ -50,6 +50,7 @@ internal static class SigillConfiguration
             defaults["SetupTokenFile"] = installation.SetupTokenFile;
             defaults["Audit:InstallationId"] = installation.Manifest.InstallationId; // names the audit logs: <host>/<id>/audit/<region>
             installation.EnsureCellSecrets(regions);
+            defaults["Identity:DirectoryKey"] = installation.DirectoryKey;
             foreach (var region in regions)
             {
                 var cell = installation.CellDirectory(region);
@@ -89,7 +90,7 @@ internal static class SigillConfiguration
             .Where(kv => kv.Value is not null && !kv.Key.StartsWith("Web:", StringComparison.OrdinalIgnoreCase) && !kv.Key.Equals("Web", StringComparison.OrdinalIgnoreCase)))
             .Build();
 
-    /// <summary>The web tier's view: its own section plus the service credential — nothing else.</summary>
+    /// <summary>The web tier's view: its own section plus the service credential and the directory key — nothing else.</summary>
     public static IConfiguration ForWeb(IConfiguration configuration, string? apiBaseUrl)
     {
         var web = configuration.GetSection("Web").AsEnumerable(makePathsRelative: true)
@@ -97,6 +98,7 @@ internal static class SigillConfiguration
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         web["ServiceCredential"] = configuration["ServiceCredential"];
         web["Environment"] = configuration["Environment"];
+        web["DirectoryKey"] = configuration["Identity:DirectoryKey"];
         if (apiBaseUrl is not null)
         {
             web["ApiBaseUrl"] = apiBaseUrl;

@@ -13,16 +13,17 @@ public sealed class ApiClient(HttpClient http)
 
     public sealed record SetupStatus(bool SetupPending, IReadOnlyList<string> Regions);
 
-    public sealed record SetupResult(string OrganizationId, string Region, string ApiToken, DateTime ApiTokenExpiresAt);
+    public sealed record SetupResult(string OrganizationId, string Region, string UserId, string ApiToken, DateTime ApiTokenExpiresAt);
 
     public sealed record Problem(int? Status, string? Title, string? Detail, string? Code);
 
     public async Task<SetupStatus> GetSetupStatusAsync(CancellationToken ct) =>
         await http.GetFromJsonAsync<SetupStatus>("/api/v1/setup", Json, ct) ?? throw new InvalidOperationException("empty setup status");
 
-    public async Task<(SetupResult? Result, Problem? Problem)> CompleteSetupAsync(string token, string organizationName, string region, CancellationToken ct)
+    public async Task<(SetupResult? Result, Problem? Problem)> CompleteSetupAsync(string token, string organizationName, string region,
+        string name, string email, string password, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName, region }, Json, ct);
+        using var response = await http.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName, region, name, email, password }, Json, ct);
         if (response.IsSuccessStatusCode)
         {
             return (await response.Content.ReadFromJsonAsync<SetupResult>(Json, ct), null);

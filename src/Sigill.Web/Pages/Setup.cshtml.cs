@@ -4,7 +4,7 @@ using Sigill.Web.Api;
 
 namespace Sigill.Web.Pages;
 
-/// <summary>First-run setup from the one-time link: choose the organization's name and its permanent region.</summary>
+/// <summary>First-run setup from the one-time link: the owner's account, the organization's name and its permanent region.</summary>
 public sealed class SetupModel(ApiClient api) : PageModel
 {
     [FromRoute]
@@ -16,6 +16,15 @@ public sealed class SetupModel(ApiClient api) : PageModel
     [BindProperty]
     public string Region { get; set; } = "";
 
+    [BindProperty]
+    public string Name { get; set; } = "";
+
+    [BindProperty]
+    public string Email { get; set; } = "";
+
+    [BindProperty]
+    public string Password { get; set; } = "";
+
     public bool Pending { get; private set; }
     public IReadOnlyList<string> Regions { get; private set; } = [];
     public string? Error { get; private set; }
@@ -25,7 +34,8 @@ public sealed class SetupModel(ApiClient api) : PageModel
 
     public async Task OnPostAsync(CancellationToken ct)
     {
-        var (result, problem) = await api.CompleteSetupAsync(Token, OrganizationName, Region, ct);
+        var (result, problem) = await api.CompleteSetupAsync(Token, OrganizationName, Region, Name, Email, Password, ct);
+        Password = ""; // never rendered back
         if (result is not null)
         {
             Result = result;

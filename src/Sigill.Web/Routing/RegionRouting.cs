@@ -6,9 +6,9 @@ namespace Sigill.Web.Routing;
 
 /// <summary>
 /// Sends each proxied request to the API deployment of its region, without any global database:
-/// the region is read from what the request carries — the bearer token (<c>sgl_{region}_…</c>), the
-/// public log path (<c>/audit/{region}/…</c>), or an identifier or recipient link token in the path
-/// (<c>{kind}_{region}_…</c>, <c>sgr_{region}_…</c>),
+/// the region is read from what the request carries — the bearer credential (<c>sgl_</c>, <c>sgs_</c> or
+/// <c>sgo_{region}_…</c>), a region path (<c>/api/v1/regions/{region}/…</c> for sign-in, <c>/audit/{region}/…</c>),
+/// or an identifier or recipient link token in the path (<c>{kind}_{region}_…</c>, <c>sgr_{region}_…</c>),
 /// in that order. A request that names no region goes to the default API tier. The API tier itself
 /// refuses anything of a region it does not serve; nothing is ever forwarded from one region to another.
 /// </summary>
@@ -19,12 +19,12 @@ internal static partial class RegionRouting
     public static string? RegionOf(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer sgl_", StringComparison.Ordinal) && TokenRegion().Match(authorization) is { Success: true } token)
+        if (TokenRegion().Match(authorization) is { Success: true } token)
         {
             return token.Groups[1].Value;
         }
         var path = request.Path.Value ?? "";
-        if (AuditRegion().Match(path) is { Success: true } audit)
+        if (RegionPath().Match(path) is { Success: true } audit)
         {
             return audit.Groups[1].Value;
         }
@@ -41,11 +41,11 @@ internal static partial class RegionRouting
         return next();
     }
 
-    [GeneratedRegex("^Bearer sgl_([a-z][a-z0-9-]{1,15})_")]
+    [GeneratedRegex("^Bearer sg[lso]_([a-z][a-z0-9-]{1,15})_")]
     private static partial Regex TokenRegion();
 
-    [GeneratedRegex("^/audit/([a-z][a-z0-9-]{1,15})/")]
-    private static partial Regex AuditRegion();
+    [GeneratedRegex("^/(?:audit|api/v1/regions)/([a-z][a-z0-9-]{1,15})/")]
+    private static partial Regex RegionPath();
 
     // Identifiers ({kind}_{region}_ + 26 base32 chars) and recipient link tokens (sgr_{region}_ + 52).
     [GeneratedRegex("/[a-z]{2,8}_([a-z][a-z0-9-]{1,15})_[0-9a-z]{26}(?:[0-9a-z]{26})?(?:/|$)")]

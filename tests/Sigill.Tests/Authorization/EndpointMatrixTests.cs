@@ -13,8 +13,8 @@ namespace Sigill.Tests.Authorization;
 /// <summary>
 /// The authorization matrix: every endpoint of the API tier, read from the application's own route
 /// table, must have an entry here saying who may call it — and the entry is checked over HTTP with no
-/// token, an expired token, a revoked token and a token that lacks the scope. A new endpoint without an
-/// entry fails the suite. (Roles arrive with the identity work and will add columns here.)
+/// token, an expired token, a revoked token, a token that lacks the scope, and a session of every role
+/// (owner, admin, member, viewer) and of an operator without a grant. A new endpoint without an entry fails the suite.
 /// </summary>
 public sealed class EndpointMatrixTests : IAsyncLifetime
 {
@@ -58,6 +58,43 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/signing/{token}/consent"] = Anonymous,
         ["POST /api/v1/signing/{token}/sign"] = Anonymous,
         ["POST /api/v1/signing/{token}/decline"] = Anonymous,
+        // Signing up and in: anonymous, the region in the path routes them; throttled per account and address.
+        ["POST /api/v1/regions/{region}/auth/locate"] = Anonymous,
+        ["POST /api/v1/regions/{region}/auth/sign-up"] = Anonymous,
+        ["POST /api/v1/regions/{region}/auth/sign-in"] = Anonymous,
+        ["POST /api/v1/regions/{region}/auth/second-factor"] = Anonymous,
+        ["POST /api/v1/regions/{region}/invitations/accept"] = Anonymous,
+        // A person's own account: browser sessions only, never API tokens.
+        ["GET /api/v1/account/"] = "account",
+        ["POST /api/v1/account/sign-out"] = "account",
+        ["GET /api/v1/account/sessions"] = "account",
+        ["DELETE /api/v1/account/sessions/{id}"] = "account",
+        ["POST /api/v1/account/sessions/revoke-all"] = "account",
+        ["POST /api/v1/account/organization"] = "account",
+        ["POST /api/v1/account/organizations"] = "account",
+        ["POST /api/v1/account/password"] = "account",
+        ["POST /api/v1/account/totp"] = "account",
+        ["POST /api/v1/account/totp/confirm"] = "account",
+        ["POST /api/v1/account/totp/disable"] = "account",
+        ["GET /api/v1/tokens/"] = "account",
+        ["POST /api/v1/tokens/"] = "account",
+        ["DELETE /api/v1/tokens/{id}"] = "account",
+        ["GET /api/v1/members/"] = "members:read",
+        ["PATCH /api/v1/members/{userId}"] = "members:write",
+        ["DELETE /api/v1/members/{userId}"] = "members:write",
+        ["GET /api/v1/invitations/"] = "members:read",
+        ["POST /api/v1/invitations/"] = "members:write",
+        ["DELETE /api/v1/invitations/{id}"] = "members:write",
+        // Staff access: operators only; the organization decides and sees everything.
+        ["POST /api/v1/support/grants"] = "support",
+        ["GET /api/v1/support/grants"] = "support",
+        ["POST /api/v1/support/break-glass"] = "support",
+        ["POST /api/v1/support/break-glass/{id}/confirm"] = "support",
+        ["GET /api/v1/organization/support-grants"] = "organization:read",
+        ["POST /api/v1/organization/support-grants/{id}/approve"] = "organization:write",
+        ["POST /api/v1/organization/support-grants/{id}/deny"] = "organization:write",
+        ["POST /api/v1/organization/support-grants/{id}/revoke"] = "organization:write",
+        ["GET /api/v1/organization/access-log"] = "organization:read",
     };
 
     private SigillApp _app = null!;
@@ -130,6 +167,59 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Every_role_gets_exactly_the_endpoints_its_scopes_allow()
+    {
+        var org = await _app.SetUpOrganizationAsync("Roles AB", "us");
+        var failures = new List<string>();
+        foreach (var role in Sigill.Api.Identity.Roles.All.Append("operator"))
+        {
+            var held = role == "operator" ? new[] { "support" } : [.. Sigill.Api.Identity.Roles.ScopesOf(role), "account"];
+            foreach (var (key, method, pattern, _) in _endpoints.Where(e => Matrix.TryGetValue(e.Key, out var access) && access != Anonymous))
+            {
+                // A fresh credential per call: sign-out and revoke-all end the session they are called with.
+                var credential = role == "operator" ? await IssueOperatorAsync() : await IssueSessionAsync(org.OrganizationId, role);
+                var (status, code) = await SendWithCodeAsync(method, Concrete(pattern), credential);
+                var refused = status == HttpStatusCode.Unauthorized || (status == HttpStatusCode.Forbidden && code == "forbidden");
+                if (refused == held.Contains(Matrix[key]))
+                {
+                    failures.Add($"{role} → {key}: {(int)status} {code}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, "role matrix violations: " + string.Join("; ", failures));
+    }
+
+    private async Task<string> IssueSessionAsync(string organizationId, string role)
+    {
+        var cell = _app.Cells.Get("us");
+        var now = DateTime.UtcNow;
+        await using var db = cell.CreateDbContext();
+        var accounts = _app.ApiServices.GetRequiredService<Sigill.Api.Identity.Accounts>();
+        var email = $"{role}-{Guid.NewGuid():N}@example.com";
+        var user = await accounts.NewUserAsync(cell, email, role, null, CancellationToken.None);
+        var userId = user.Id;
+        db.Users.Add(user);
+        db.Memberships.Add(await Sigill.Api.Identity.Accounts.NewMembershipAsync(cell, organizationId, userId, email, role, role, now, CancellationToken.None));
+        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.Session.Issue("us");
+        db.Sessions.Add(new Sigill.Api.Identity.Session
+        {
+            Id = id, UserId = userId, OrganizationId = organizationId, SecretHash = hash, Method = "password",
+            CreatedAt = now, LastSeenAt = now, ExpiresAt = now.AddHours(1),
+        });
+        await db.SaveChangesAsync();
+        return presented;
+    }
+
+    private async Task<string> IssueOperatorAsync()
+    {
+        await using var db = _app.Cells.Get("us").CreateDbContext();
+        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.Operator.Issue("us");
+        db.Operators.Add(new Sigill.Api.Identity.Operator { Id = id, Name = id, SecretHash = hash, CreatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        return presented;
+    }
+
     private static bool IsInfrastructure(string key) => key is "ANY /health/live" or "ANY /health/ready" or "ANY /metrics";
 
     /// <summary>Fills route parameters with well-formed values of this installation's regions.</summary>
@@ -140,7 +230,9 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         _ => Sigill.Api.Cells.SigillId.New("obj", "us"),
     });
 
-    private async Task<HttpStatusCode> SendAsync(string method, string path, string? token)
+    private async Task<HttpStatusCode> SendAsync(string method, string path, string? token) => (await SendWithCodeAsync(method, path, token)).Status;
+
+    private async Task<(HttpStatusCode Status, string? Code)> SendWithCodeAsync(string method, string path, string? token)
     {
         using var api = _app.Api(withServiceCredential: true);
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
@@ -153,12 +245,18 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         using var response = await api.SendAsync(request);
-        return response.StatusCode;
+        string? code = null;
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+        }
+        return (response.StatusCode, code);
     }
 
     private async Task<string> IssueTokenAsync(string organizationId, string[] scopes, bool expired = false, bool revoked = false)
     {
-        var (presented, id, hash) = ApiTokenSecret.Issue("us");
+        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.ApiToken.Issue("us");
         var now = DateTime.UtcNow;
         await using var db = _app.Cells.Get("us").CreateDbContext();
         db.ApiTokens.Add(new ApiToken

@@ -42,7 +42,7 @@ public sealed class HsmServeTests : IDisposable
         {
             var setup = await serve.WaitForLineAsync("setup: ", TimeSpan.FromSeconds(60));
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            using var created = await http.PostAsJsonAsync("/api/v1/setup", new { setupToken = setup.Split('/')[^1], organizationName = "Hsm Kunde GmbH", region = "eu" });
+            using var created = await http.PostAsJsonAsync("/api/v1/setup", new { setupToken = setup.Split('/')[^1], organizationName = "Hsm Kunde GmbH", region = "eu", name = "Ada Owner", email = "owner@example.com", password = "correct horse battery staple" });
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var org = await created.Content.ReadFromJsonAsync<Dictionary<string, object>>();
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", org!["apiToken"].ToString());

@@ -34,9 +34,9 @@ public sealed partial class SetupTests : IAsyncLifetime
     {
         var token = _app.IssueSetupToken();
         using var web = _app.Web();
-        using var first = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "First", region = "us" });
+        using var first = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "First", region = "us", name = "Ada Owner", email = "owner@example.com", password = "correct horse battery staple" });
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        using var second = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "Second", region = "us" });
+        using var second = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "Second", region = "us", name = "Ada Owner", email = "owner@example.com", password = "correct horse battery staple" });
         Assert.Equal(HttpStatusCode.Forbidden, second.StatusCode);
         Assert.Equal("setup_token_invalid", (await second.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["code"].ToString());
         var status = await web.GetFromJsonAsync<Dictionary<string, object>>("/api/v1/setup");
@@ -47,7 +47,10 @@ public sealed partial class SetupTests : IAsyncLifetime
     [InlineData("{\"setupToken\":\"TOKEN\",\"organizationName\":\"Acme\",\"region\":\"mars\"}", 400, "validation_failed")]
     [InlineData("{\"setupToken\":\"TOKEN\",\"organizationName\":\"\",\"region\":\"eu\"}", 400, "validation_failed")]
     [InlineData("{\"setupToken\":\"TOKEN\",\"region\":\"eu\"}", 400, "validation_failed")]
-    [InlineData("{\"setupToken\":\"wrong\",\"organizationName\":\"Acme\",\"region\":\"eu\"}", 403, "setup_token_invalid")]
+    [InlineData("{\"setupToken\":\"wrong\",\"organizationName\":\"Acme\",\"region\":\"eu\",\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}", 403, "setup_token_invalid")]
+    [InlineData("{\"setupToken\":\"TOKEN\",\"organizationName\":\"Acme\",\"region\":\"eu\",\"name\":\"Ada\",\"email\":\"not-an-address\",\"password\":\"correct horse battery\"}", 400, "validation_failed")]
+    [InlineData("{\"setupToken\":\"TOKEN\",\"organizationName\":\"Acme\",\"region\":\"eu\",\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"short\"}", 400, "validation_failed")]
+    [InlineData("{\"setupToken\":\"TOKEN\",\"organizationName\":\"Acme\",\"region\":\"eu\",\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"password123\"}", 400, "validation_failed")]
     [InlineData("{\"setupToken\": \"TOKEN\", \"organizationName\": ", 400, "bad_request")]
     public async Task Bad_setup_input_is_refused_with_problem_details_and_stores_nothing(string body, int status, string code)
     {
@@ -63,9 +66,10 @@ public sealed partial class SetupTests : IAsyncLifetime
             await using var db = cell.CreateDbContext();
             Assert.Equal(0, await db.Organizations.CountAsync());
             Assert.Equal(0, await db.ApiTokens.CountAsync());
+            Assert.Equal(0, await db.Users.CountAsync());
         }
         // The link still works: a refused attempt does not burn it.
-        using var retry = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "Acme", region = "eu" });
+        using var retry = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "Acme", region = "eu", name = "Ada Owner", email = "owner@example.com", password = "correct horse battery staple" });
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
     }
 
@@ -90,6 +94,9 @@ public sealed partial class SetupTests : IAsyncLifetime
         {
             ["OrganizationName"] = "Globex GmbH",
             ["Region"] = "eu",
+            ["Name"] = "Grace Owner",
+            ["Email"] = "grace@example.com",
+            ["Password"] = "correct horse battery staple",
             ["__RequestVerificationToken"] = antiforgery,
         }));
         var page = await response.Content.ReadAsStringAsync();

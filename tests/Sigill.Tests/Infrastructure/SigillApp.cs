@@ -67,6 +67,9 @@ internal sealed class SigillApp : IAsyncDisposable
 
     public sealed record SetUpOrganization(string OrganizationId, string Region, string ApiToken);
 
+    /// <summary>The password test owners get (long, not in the breached list).</summary>
+    public const string OwnerPassword = "correct horse battery staple";
+
     /// <summary>
     /// Creates an organization: the first through the setup link and the public API, later ones
     /// directly in the cell (organization sign-up arrives with the identity work).
@@ -80,7 +83,7 @@ internal sealed class SigillApp : IAsyncDisposable
             return new SetUpOrganization(organization.Id, region, presented);
         }
         using var web = Web();
-        using var response = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = IssueSetupToken(), organizationName = name, region });
+        using var response = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = IssueSetupToken(), organizationName = name, region, name = "Test Owner", email = $"owner-{Guid.NewGuid():N}@example.com", password = OwnerPassword });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<SetUpOrganization>())!;
     }

@@ -3,14 +3,13 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Sigill.Api.Features.ApiTokens;
 
-/// <summary>
-/// An API token. Only the SHA-256 of its secret is stored: the secret has 256 bits of entropy, so a
-/// fast hash is enough (no dictionary to attack) and lookups stay cheap.
-/// </summary>
+/// <summary>An API token (<c>sgl_…</c>, see <see cref="Security.PresentedSecret"/>): scoped, expiring, revocable, stored as a hash.</summary>
 public sealed class ApiToken
 {
     public required string Id { get; init; }
     public required string OrganizationId { get; init; }
+    /// <summary>The person who created it: the token acts with its scopes narrowed to that person's current role. Null for the setup token.</summary>
+    public string? UserId { get; init; }
     public required string Name { get; set; }
     public required byte[] SecretHash { get; init; }
     /// <summary>Space-separated scopes, e.g. <c>organization:read organization:write</c>.</summary>
@@ -29,6 +28,7 @@ internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
         builder.HasKey(t => t.Id);
         builder.Property(t => t.Id).HasMaxLength(64);
         builder.Property(t => t.OrganizationId).HasMaxLength(64);
+        builder.Property(t => t.UserId).HasMaxLength(64);
         builder.Property(t => t.Name).HasMaxLength(200);
         builder.Property(t => t.SecretHash).HasMaxLength(32);
         builder.Property(t => t.Scopes).HasMaxLength(1000);

@@ -231,7 +231,7 @@ public static class DocumentEndpoints
         return doc;
     }
 
-    internal static string TokenId(ClaimsPrincipal user) => user.FindFirstValue(SigillClaims.TokenId) ?? "unknown";
+    internal static string TokenId(ClaimsPrincipal user) => SigillClaims.ActorOf(user);
 
     private static ProblemHttpResult TooLarge(DocumentOptions options) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, PdfErrorCodes.TooLarge, "The PDF is too large.", $"At most {options.MaxPdfBytes} bytes are accepted.");

@@ -10,12 +10,12 @@ using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.Setup;
 
-/// <summary>First-run setup: the one-time link creates the first organization and its owner token.</summary>
+/// <summary>First-run setup: the one-time link creates the first organization, its owner's account and a first API token.</summary>
 public static class SetupEndpoints
 {
-    public sealed record SetupRequest(string? SetupToken, string? OrganizationName, string? Region);
+    public sealed record SetupRequest(string? SetupToken, string? OrganizationName, string? Region, string? Email, string? Name, string? Password);
 
-    public sealed record SetupResponse(string OrganizationId, string Region, string ApiToken, DateTime ApiTokenExpiresAt);
+    public sealed record SetupResponse(string OrganizationId, string Region, string UserId, string ApiToken, DateTime ApiTokenExpiresAt);
 
     public sealed record SetupStatus(bool SetupPending, IReadOnlyList<string> Regions);
 
@@ -29,12 +29,16 @@ public static class SetupEndpoints
     }
 
     private static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> Complete(
-        SetupRequest request, SetupToken setup, CellRegistry cells, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
+        SetupRequest request, SetupToken setup, CellRegistry cells, Identity.Accounts accounts, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
         var name = request.OrganizationName?.Trim() ?? "";
         if (name.Length is 0 or > 200)
         {
             return Problems.Validation("organizationName is required (1-200 characters).");
+        }
+        if (Identity.AuthEndpoints.ValidateNewAccount(request.Email, request.Password, request.Name) is { } problem)
+        {
+            return Problems.Validation(problem);
         }
         if (!cells.TryGet(request.Region, out var cell))
         {
@@ -48,12 +52,15 @@ public static class SetupEndpoints
         }
         try
         {
-            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Audit.AuditActor.From(http, "setup"));
+            var email = request.Email!.Trim();
+            var owner = await accounts.NewUserAsync(cell, email, request.Name!.Trim(), request.Password, ct);
+            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Audit.AuditActor.From(http, "setup"),
+                new OrganizationOwner(owner, true, email, request.Name!.Trim()));
             claim.Commit();
             metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
             SetupLog.Completed(loggers.CreateLogger("Sigill.Setup"), organization.Id, cell.Region);
             return TypedResults.Created($"/api/v1/organizations/{organization.Id}",
-                new SetupResponse(organization.Id, cell.Region, presented, token.ExpiresAt));
+                new SetupResponse(organization.Id, cell.Region, owner.Id, presented, token.ExpiresAt));
         }
         catch
         {

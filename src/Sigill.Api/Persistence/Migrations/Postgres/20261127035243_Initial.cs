@@ -211,6 +211,21 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "operators",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    SecretHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DisabledAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_operators", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "org_key_usage",
                 columns: table => new
                 {
@@ -298,11 +313,46 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "throttles",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    WindowStart = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Failures = table.Column<int>(type: "integer", nullable: false),
+                    BlockedUntil = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_throttles", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "users",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EmailHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EmailToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    NameToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    PasswordHash = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    TotpSecretToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    TotpEnabledAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    TotpLastStep = table.Column<long>(type: "bigint", nullable: false),
+                    RecoveryCodeHashes = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_users", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "api_tokens",
                 columns: table => new
                 {
                     Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     SecretHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
                     Scopes = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
@@ -318,6 +368,144 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         name: "FK_api_tokens_organizations_OrganizationId",
                         column: x => x.OrganizationId,
                         principalTable: "organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "invitations",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EmailHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EmailToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    Role = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    SecretHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    InvitedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    AcceptedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_invitations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_invitations_organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "support_grants",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OperatorId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    JustificationToken = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
+                    TicketReference = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Access = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    DurationMinutes = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    RequestedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DecidedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DecidedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_support_grants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_support_grants_operators_OperatorId",
+                        column: x => x.OperatorId,
+                        principalTable: "operators",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_support_grants_organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "memberships",
+                columns: table => new
+                {
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Role = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    EmailToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    NameToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_memberships", x => new { x.OrganizationId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_memberships_organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_memberships_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sessions",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SecretHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    Method = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ClientToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LastSeenAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_sessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_sessions_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sign_in_challenges",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SecretHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    FailedAttempts = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_sign_in_challenges", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_sign_in_challenges_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -376,6 +564,11 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 columns: new[] { "OrganizationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_invitations_OrganizationId",
+                table: "invitations",
+                column: "OrganizationId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_jobs_IdempotencyKey",
                 table: "jobs",
                 column: "IdempotencyKey",
@@ -387,14 +580,51 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 columns: new[] { "State", "RunAfter" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_memberships_UserId",
+                table: "memberships",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_operators_Name",
+                table: "operators",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_sessions_UserId",
+                table: "sessions",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_shred_requests_DueAt",
                 table: "shred_requests",
                 column: "DueAt");
 
             migrationBuilder.CreateIndex(
+                name: "IX_sign_in_challenges_UserId",
+                table: "sign_in_challenges",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_support_grants_OperatorId",
+                table: "support_grants",
+                column: "OperatorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_support_grants_OrganizationId",
+                table: "support_grants",
+                column: "OrganizationId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_templates_OrganizationId",
                 table: "templates",
                 column: "OrganizationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_users_EmailHash",
+                table: "users",
+                column: "EmailHash",
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -431,7 +661,13 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 name: "documents");
 
             migrationBuilder.DropTable(
+                name: "invitations");
+
+            migrationBuilder.DropTable(
                 name: "jobs");
+
+            migrationBuilder.DropTable(
+                name: "memberships");
 
             migrationBuilder.DropTable(
                 name: "org_key_usage");
@@ -443,10 +679,28 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 name: "organization_signing_keys");
 
             migrationBuilder.DropTable(
+                name: "sessions");
+
+            migrationBuilder.DropTable(
                 name: "shred_requests");
 
             migrationBuilder.DropTable(
+                name: "sign_in_challenges");
+
+            migrationBuilder.DropTable(
+                name: "support_grants");
+
+            migrationBuilder.DropTable(
                 name: "templates");
+
+            migrationBuilder.DropTable(
+                name: "throttles");
+
+            migrationBuilder.DropTable(
+                name: "users");
+
+            migrationBuilder.DropTable(
+                name: "operators");
 
             migrationBuilder.DropTable(
                 name: "organizations");

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Identity;
+using Sigill.Api.Security;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill operators add|list|disable</c>: the staff who run the installation. An operator's credential opens the
+/// support endpoints only; organization content needs a grant the organization approves (or break-glass by two operators).
+/// </summary>
+internal static class OperatorsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("operators", "Staff credentials for support access (no standing access to any organization)");
+        command.Subcommands.Add(Add());
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Disable());
+        return command;
+    }
+
+    private static Command Add()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var name = new Argument<string>("name") { Description = "The operator's name, e.g. alice (letters, digits, '.', '-')" };
+        var region = new Option<string>("--region") { Description = "The region whose API deployment the operator works with", Required = true };
+        var command = new Command("add", "Creates an operator and prints its credential once") { name, region, data, config };
+        command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+        {
+            var operatorName = r.GetValue(name)!;
+            if (operatorName.Length is 0 or > 100 || !operatorName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-'))
+            {
+                return CommonOptions.Fail($"invalid operator name '{operatorName}': use 1-100 letters, digits, '.' or '-'");
+            }
+            if (!cells.TryGet(r.GetValue(region), out var cell))
+            {
+                return CommonOptions.Fail($"--region '{r.GetValue(region)}' is not served (regions: {string.Join(", ", cells.Regions)})");
+            }
+            await using var db = cell.CreateDbContext();
+            if (await db.Operators.AnyAsync(o => o.Name == operatorName, ct))
+            {
+                return CommonOptions.Fail($"an operator named '{operatorName}' exists in {cell.Region}");
+            }
+            var (presented, id, hash) = PresentedSecret.Operator.Issue(cell.Region);
+            var now = DateTime.UtcNow;
+            db.Operators.Add(new Operator { Id = id, Name = operatorName, SecretHash = hash, CreatedAt = now });
+            await Sigill.Api.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.created", null, Sigill.Api.Audit.AuditActor.System, id,
+                new Dictionary<string, string> { ["name"] = operatorName }), now, ct);
+            await db.SaveChangesAsync(ct);
+            Console.Out.WriteLine($"operator {id} ({operatorName}) in {cell.Region}");
+            Console.Out.WriteLine($"credential (shown once): {presented}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var command = new Command("list", "Lists operators per region") { data, config };
+        command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+        {
+            foreach (var cell in cells.All)
+            {
+                await using var db = cell.CreateDbContext();
+                foreach (var op in await db.Operators.OrderBy(o => o.Name).ToListAsync(ct))
+                {
+                    Console.Out.WriteLine($"{cell.Region}  {op.Id}  {op.Name}  {(op.DisabledAt is null ? "active" : $"disabled {op.DisabledAt:u}")}");
+                }
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Disable()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var id = new Argument<string>("id") { Description = "The operator id (opr_<region>_…)" };
+        var command = new Command("disable", "Disables an operator's credential at once") { id, data, config };
+        command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
+        {
+            var operatorId = r.GetValue(id)!;
+            if (!Sigill.Api.Cells.SigillId.TryParse(operatorId, "opr", out var region) || !cells.TryGet(region, out var cell))
+            {
+                return CommonOptions.Fail($"invalid operator id '{operatorId}'");
+            }
+            await using var db = cell.CreateDbContext();
+            var op = await db.Operators.SingleOrDefaultAsync(o => o.Id == operatorId, ct);
+            if (op is null)
+            {
+                return CommonOptions.Fail($"no operator {operatorId}");
+            }
+            op.DisabledAt ??= DateTime.UtcNow;
+            await Sigill.Api.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.disabled", null, Sigill.Api.Audit.AuditActor.System, operatorId), DateTime.UtcNow, ct);
+            await db.SaveChangesAsync(ct);
+            Console.Out.WriteLine($"operator {operatorId} disabled");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
