@@ -58,6 +58,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/signing/{token}/consent"] = Anonymous,
         ["POST /api/v1/signing/{token}/sign"] = Anonymous,
         ["POST /api/v1/signing/{token}/decline"] = Anonymous,
+        ["POST /api/v1/signing/receipt"] = Anonymous,
     };
 
     private SigillApp _app = null!;
