@@ -19,6 +19,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     public Steps Step { get; private set; } = Steps.Inactive;
     public ApiClient.SigningView? View { get; private set; }
     public string? Title { get; private set; }
+    public bool Completed { get; private set; }
     public string? Error { get; private set; }
 
     [BindProperty]
@@ -69,7 +70,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         var fields = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value)).ToDictionary(f => f.Key, f => f.Value.Trim());
         var (result, problem) = await api.SignAsync(session.Region, session.Token, fields, drawn is null ? TypedName : null, drawn, ct);
         if (result is null) return await ShowAsync(ct, problem);
-        (session with { Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title }).Write(HttpContext, protection, options);
+        (session with { Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed" }).Write(HttpContext, protection, options);
         return Redirect("/s");
     }
 
@@ -90,6 +91,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         {
             Step = outcome == RecipientSession.Signed ? Steps.Signed : Steps.Declined;
             Title = session.Title;
+            Completed = session.Completed;
             return Page();
         }
         View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, ct);

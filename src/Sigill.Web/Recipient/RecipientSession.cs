@@ -14,7 +14,7 @@ namespace Sigill.Web.Recipient;
 /// prefix (no Domain, Path=/). It holds the link token, and after signing the signing receipt that downloads
 /// the signed PDF — never document content.
 /// </summary>
-internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null)
+internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null, bool Completed = false)
 {
     public const string Signed = "signed";
     public const string Declined = "declined";

@@ -42,7 +42,17 @@ public sealed partial class RecipientPageHttpTests
         Assert.Matches("name=\"__RequestVerificationToken\"", html);
         using var forged = await web.PostAsync("/s?handler=Consent", new FormUrlEncodedContent([]));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
-        Assert.Contains("id=\"consent\"", await web.GetStringAsync("/s"), StringComparison.Ordinal);
+        var consentPage = await web.GetStringAsync("/s");
+        Assert.Contains("id=\"consent\"", consentPage, StringComparison.Ordinal);
+
+        // Without JavaScript the forms still work: consent, then a decline without a reason is refused with a message.
+        using var consent = await web.PostAsync("/s?handler=Consent", Form(consentPage));
+        Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
+        var signPage = await web.GetStringAsync("/s");
+        Assert.Contains("id=\"sign-form\"", signPage, StringComparison.Ordinal);
+        using var noReason = await web.PostAsync("/s?handler=Decline", Form(signPage, ("Reason", "  ")));
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Contains("role=\"alert\"", await noReason.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var pdf = await web.GetAsync("/s/document.pdf");
         Assert.Equal("application/pdf", pdf.Content.Headers.ContentType!.MediaType);
@@ -113,6 +123,12 @@ public sealed partial class RecipientPageHttpTests
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { message = "Please sign", expiresInDays = 7 });
         return LinkFor(app.DataDirectory, "eu", "di@example.test");
     }
+
+    private static FormUrlEncodedContent Form(string page, params (string Name, string Value)[] fields) =>
+        new([new("__RequestVerificationToken", AntiforgeryField().Match(page).Groups[1].Value), .. fields.Select(f => KeyValuePair.Create(f.Name, f.Value))]);
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
 
     [GeneratedRegex("sigill-recipient=([^;]+)")]
     private static partial Regex CookieValue();
