@@ -13,7 +13,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- 1. Debian packages --------------------------------------------------------------------------
-APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager)
+# chromium: Debian's browser, driven by Playwright in the browser tests (never a downloaded browser).
+APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,10 +28,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- 2. npm tools ----------------------------------------------------------------------------------
-if [ ! -d tools/test-services/node_modules ] || [ tools/test-services/package-lock.json -nt tools/test-services/node_modules ]; then
-  log "npm ci (tools/test-services)"
-  (cd tools/test-services && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+# test-services: s3rver, the SMTP sink, axe-core. web-assets: the pinned browser modules the web tier
+# vendors (a test checks the vendored copies are byte for byte these).
+for dir in tools/test-services tools/web-assets; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    log "npm ci ($dir)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done
 
 # --- 3. services on loopback -----------------------------------------------------------------------
 RUN="$(mktemp -d /tmp/sigill-test.XXXXXX)"

@@ -114,6 +114,7 @@ public static class ApiHost
         Features.Documents.DocumentEndpoints.MapDocuments(app);
         Features.Templates.TemplateEndpoints.MapTemplates(app);
         Features.Signing.SigningEndpoints.MapSigning(app);
+        Features.Signing.SigningReceipts.MapSigningReceipts(app);
         Features.Signing.PkiEndpoints.MapPki(app);
         return app;
     }

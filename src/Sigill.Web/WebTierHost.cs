@@ -8,7 +8,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.StaticFiles;
 using Sigill.Web.Api;
+using Sigill.Web.Recipient;
 using Sigill.Web.Security;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
@@ -53,6 +55,14 @@ public static class WebTierHost
         // (Sessions that must survive restarts arrive with the identity work; see docs/architecture.md.)
         services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         services.AddRazorPages();
+        services.AddAntiforgery(a =>
+        {
+            // Every form post carries a token bound to this cookie. With TLS: __Host- (Secure, Path=/, no Domain).
+            a.Cookie.Name = options.Tls ? "__Host-sigill-af" : "sigill-af";
+            a.Cookie.SecurePolicy = options.Tls ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            a.Cookie.SameSite = SameSiteMode.Strict;
+            a.Cookie.HttpOnly = true;
+        });
         services.AddProblemDetails();
         services.AddHttpClient<ApiClient>(c =>
         {
@@ -88,15 +98,27 @@ public static class WebTierHost
         var app = builder.Build();
         app.UseExceptionHandler("/error");
         app.UseStatusCodePages();
+        if (options.Tls)
+        {
+            // Web:Tls says the public side is HTTPS, terminated here or by the proxy in front: requests are
+            // treated as HTTPS, so Secure cookies and the antiforgery checks hold behind a TLS-terminating proxy.
+            app.Use((context, next) =>
+            {
+                context.Request.Scheme = "https";
+                return next(context);
+            });
+        }
         app.UseSecurityHeaders(options.Tls);
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = "/assets",
             FileProvider = new EmbeddedFileProvider(typeof(WebTierHost).Assembly, "Sigill.Web.Assets"),
+            ContentTypeProvider = AssetTypes(),
         });
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
+        app.MapRecipientDocuments();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(Routing.RegionRouting.SelectAsync);
@@ -104,6 +126,14 @@ public static class WebTierHost
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
         return app;
+    }
+
+    // JavaScript modules (.mjs) must be served as JavaScript or the browser refuses to run them.
+    private static FileExtensionContentTypeProvider AssetTypes()
+    {
+        var types = new FileExtensionContentTypeProvider();
+        types.Mappings[".mjs"] = "text/javascript";
+        return types;
     }
 
     private sealed class ApiTierHealthCheck(ApiClient api) : IHealthCheck

@@ -113,7 +113,7 @@ internal static partial class DemoCommand
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    [GeneratedRegex(@"/sign/(sgr_[a-z]+_[0-9a-z]{52})")]
+    [GeneratedRegex(@"/s/(sgr_[a-z]+_[0-9a-z]{52})")]
     private static partial Regex LinkPattern();
 
     private static string LinkFromOutbox(string outbox, string email)

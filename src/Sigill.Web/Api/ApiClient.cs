@@ -7,7 +7,7 @@ namespace Sigill.Web.Api;
 /// The web tier's backend-for-frontend client of the API tier. The service credential is added by
 /// the HttpClient's configuration; pages never see it. Errors come back as the API's problem details.
 /// </summary>
-public sealed class ApiClient(HttpClient http)
+public sealed partial class ApiClient(HttpClient http, WebTierOptions options)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

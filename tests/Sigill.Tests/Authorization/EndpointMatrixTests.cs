@@ -95,6 +95,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/organization/support-grants/{id}/deny"] = "organization:write",
         ["POST /api/v1/organization/support-grants/{id}/revoke"] = "organization:write",
         ["GET /api/v1/organization/access-log"] = "organization:read",
+        ["POST /api/v1/signing/receipt"] = Anonymous,
     };
 
     private SigillApp _app = null!;

@@ -79,7 +79,7 @@ internal static partial class DocumentKit
     public static async Task<string> AddFieldAsync(HttpClient client, string documentId, string recipientId, string kind, double y, bool required = true, int page = 1) =>
         (await PostOkAsync(client, $"/api/v1/documents/{documentId}/fields", new { recipientId, kind, page, x = 60, y, width = 200, height = 30, required })).GetProperty("id").GetString()!;
 
-    [GeneratedRegex(@"/sign/(sgr_[a-z]+_[0-9a-z]{52})")]
+    [GeneratedRegex(@"/s/(sgr_[a-z]+_[0-9a-z]{52})")]
     private static partial Regex LinkPattern();
 
     /// <summary>The newest link e-mailed to <paramref name="email"/>, read from the region's outbox (.eml files).</summary>

@@ -27,7 +27,7 @@ public sealed class SmtpMailTests
             if (mail is null) await Task.Delay(100);
         }
         Assert.NotNull(mail);
-        Assert.Matches(@"/sign/sgr_us_[0-9a-z]{52}", mail.Replace("=\r\n", "", StringComparison.Ordinal));
+        Assert.Matches(@"/s/sgr_us_[0-9a-z]{52}", mail.Replace("=\r\n", "", StringComparison.Ordinal));
         Assert.Equal(0, MailCount(app.DataDirectory, "us"));
     }
 }

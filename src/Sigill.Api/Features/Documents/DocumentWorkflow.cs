@@ -125,7 +125,7 @@ internal static class DocumentWorkflow
             var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
             var email = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct);
             var action = r.Role switch { RecipientRoles.Signer => "sign", RecipientRoles.Approver => "approve", _ => "view" };
-            var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/sign/{token}";
+            var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/s/{token}";
             var body = $"Hello {name},\n\nYou have been asked to {action} \"{title}\".\n\n"
                 + (string.IsNullOrWhiteSpace(note) ? "" : note + "\n\n")
                 + $"Open the document: {link}\n\nThe link is personal and expires on {document.ExpiresAt?.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}.\n";

@@ -179,7 +179,7 @@ internal static class SignOnce
             foreach (var id in written) await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, id);
             throw;
         }
-        return new Outcome(new SignResult(r.Id, r.Status, d.Status), null, false, messages);
+        return new Outcome(new SignResult(r.Id, r.Status, d.Status, await SigningReceipts.IssueAsync(cell, r, now, ct)), null, false, messages);
     }
 
     private static string Initials(string name) =>

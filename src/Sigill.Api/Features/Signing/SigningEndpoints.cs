@@ -186,4 +186,5 @@ public static class SigningEndpoints
     }
 }
 
-public sealed record SignResult(string RecipientId, string Status, string DocumentStatus);
+/// <summary>The outcome of signing; <see cref="Receipt"/> downloads the document for a while (see <see cref="SigningReceipts"/>).</summary>
+public sealed record SignResult(string RecipientId, string Status, string DocumentStatus, string Receipt);

@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Web.Api;
+using Sigill.Web.Recipient;
+
+namespace Sigill.Web.Pages;
+
+/// <summary>
+/// The recipient's signing page at <c>/s</c>, one step at a time: consent to electronic records, then the
+/// document's pages with the recipient's fields and signature, then a confirmation. Every action is a plain
+/// form post (antiforgery-checked) answered by a redirect back to <c>/s</c>; JavaScript only draws the pages
+/// (pdf.js), guides to the next field and offers the drawing pad.
+/// </summary>
+public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+{
+    public enum Steps { Inactive, Waiting, Consent, Sign, Signed, Declined }
+
+    public Steps Step { get; private set; } = Steps.Inactive;
+    public ApiClient.SigningView? View { get; private set; }
+    public string? Title { get; private set; }
+    public bool Completed { get; private set; }
+    public string? Error { get; private set; }
+
+    [BindProperty]
+    public Dictionary<string, string> Fields { get; set; } = [];
+
+    [BindProperty]
+    public string? SignatureMode { get; set; }
+
+    [BindProperty]
+    public string? TypedName { get; set; }
+
+    [BindProperty]
+    public string? DrawnPng { get; set; }
+
+    [BindProperty]
+    public string? Reason { get; set; }
+
+    /// <summary>
+    /// <c>/s/{token}</c> from the e-mail: trade the token for the session cookie and redirect to <c>/s</c>.
+    /// <c>/s</c>: show the step the recipient is at.
+    /// </summary>
+    public async Task<IActionResult> OnGetAsync(string? token, CancellationToken ct)
+    {
+        if (token is not null)
+        {
+            if (!RecipientSession.TryParseToken(token, out var region))
+            {
+                Response.StatusCode = StatusCodes.Status404NotFound;
+                return Page();
+            }
+            new RecipientSession(token, region).Write(HttpContext, protection, options);
+            return Redirect("/s");
+        }
+        return await ShowAsync(ct);
+    }
+
+    public async Task<IActionResult> OnPostConsentAsync(CancellationToken ct)
+    {
+        if (Session() is not { } session) return await ShowAsync(ct);
+        if (await api.ConsentAsync(session.Region, session.Token, ct) is { } problem) return await ShowAsync(ct, problem);
+        return Redirect("/s");
+    }
+
+    public async Task<IActionResult> OnPostSignAsync(CancellationToken ct)
+    {
+        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, ct) is not { } view) return await ShowAsync(ct);
+        var drawn = SignatureMode == "draw" && DrawnPng is { Length: > 0 } png ? StripDataUrl(png) : null;
+        var fields = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value)).ToDictionary(f => f.Key, f => f.Value.Trim());
+        var (result, problem) = await api.SignAsync(session.Region, session.Token, fields, drawn is null ? TypedName : null, drawn, ct);
+        if (result is null) return await ShowAsync(ct, problem);
+        (session with { Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed" }).Write(HttpContext, protection, options);
+        return Redirect("/s");
+    }
+
+    public async Task<IActionResult> OnPostDeclineAsync(CancellationToken ct)
+    {
+        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, ct) is not { } view) return await ShowAsync(ct);
+        if (await api.DeclineAsync(session.Region, session.Token, Reason ?? "", ct) is { } problem) return await ShowAsync(ct, problem);
+        (session with { Outcome = RecipientSession.Declined, Title = view.Title }).Write(HttpContext, protection, options);
+        return Redirect("/s");
+    }
+
+    private RecipientSession? Session() => RecipientSession.Read(HttpContext, protection, options);
+
+    private async Task<IActionResult> ShowAsync(CancellationToken ct, ApiClient.Problem? problem = null)
+    {
+        var session = Session();
+        if (session?.Outcome is { } outcome)
+        {
+            Step = outcome == RecipientSession.Signed ? Steps.Signed : Steps.Declined;
+            Title = session.Title;
+            Completed = session.Completed;
+            return Page();
+        }
+        View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, ct);
+        // A step-up check (an access code or an e-mail one-time code, when the sender asks for one) belongs here,
+        // before anything of the document is shown: when the API answers that a code is required, render a code
+        // step that posts the code to the API, then continue with consent. The API side is not built yet.
+        Step = View switch
+        {
+            null => Steps.Inactive,
+            { YourTurn: false } => Steps.Waiting,
+            { ConsentGiven: false } => Steps.Consent,
+            _ => Steps.Sign,
+        };
+        Title = View?.Title;
+        if (problem is not null)
+        {
+            Error = problem.Detail ?? problem.Title ?? "That did not work; please try again.";
+            Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        }
+        if (Step == Steps.Inactive)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+        return Page();
+    }
+
+    private static string StripDataUrl(string png) =>
+        png.StartsWith("data:image/png;base64,", StringComparison.Ordinal) ? png["data:image/png;base64,".Length..] : png;
+
+    public static string FieldLabel(ApiClient.SigningField field, int number) => field.Kind switch
+    {
+        "text" => $"Text {number}",
+        "date" => $"Date {number}",
+        "checkbox" => $"Checkbox {number}",
+        _ => $"Field {number}",
+    } + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
+}
