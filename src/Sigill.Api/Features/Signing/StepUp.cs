@@ -87,8 +87,15 @@ internal static class StepUp
         // Reserve the attempt before comparing: parallel guesses each take one of the MaxFailures slots.
         var reserved = await db.Recipients.Where(x => x.Id == r.Id && x.StepUpFailures < MaxFailures && (x.StepUpLockedUntil == null || x.StepUpLockedUntil <= now))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.StepUpFailures, x => x.StepUpFailures + 1), ct);
-        if (reserved == 0) return Locked(http, now + Lockout, now);
-        var failures = r.StepUpFailures + 1;
+        if (reserved == 0)
+        {
+            // Out of attempts but not locked (a request died between reserving and locking): lock now.
+            await db.Recipients.Where(x => x.Id == r.Id && x.StepUpFailures >= MaxFailures && (x.StepUpLockedUntil == null || x.StepUpLockedUntil <= now))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.StepUpLockedUntil, (DateTime?)(now + Lockout)).SetProperty(x => x.StepUpFailures, 0), ct);
+            return Locked(http, now + Lockout, now);
+        }
+        // The count after this reservation, including parallel ones: the request that reaches the limit locks.
+        var failures = await db.Recipients.Where(x => x.Id == r.Id).Select(x => x.StepUpFailures).SingleAsync(ct);
 
         var expired = r.StepUp == EmailCode && (r.StepUpCodeExpiresAt is not { } expires || expires <= now);
         var expected = r.StepUpCodeHash;
