@@ -80,6 +80,12 @@ public static class ApiHost
         services.AddAudit(configuration);
         services.AddJobs(configuration);
         services.AddSingleton<Jobs.IJobHandler, Encryption.ReencryptionJobHandler>();
+        services.AddSingleton<Jobs.IJobHandler, Features.Documents.ExpireDocumentJob>();
+        services.AddSingleton<Jobs.IJobHandler, Features.Documents.RemindDocumentJob>();
+        services.AddSingleton<Jobs.IJobHandler, Features.Webhooks.WebhookDeliveryJob>();
+        services.AddSingleton(Features.Webhooks.WebhookOptions.Bind(configuration));
+        services.AddSingleton<Features.Webhooks.SsrfGuard>();
+        services.AddOpenApi(OpenApiSetup.Configure);
         services.AddBackups(configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();
@@ -116,6 +122,8 @@ public static class ApiHost
         Features.Signing.SigningEndpoints.MapSigning(app);
         Features.Signing.SigningReceipts.MapSigningReceipts(app);
         Features.Signing.PkiEndpoints.MapPki(app);
+        Features.Webhooks.WebhookEndpoints.MapWebhooks(app);
+        app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Sigill.Pdf.Rendering;
 using Sigill.Pdf.Signing;
@@ -90,10 +91,11 @@ public static class IncrementalSigner
         var brSpan = output.AsSpan((int)builder.ByteRangeOffset, RevisionBuilder.ByteRangePlaceholderLength);
         Encoding.ASCII.GetBytes(byteRange, brSpan); // the rest of the placeholder stays spaces, then ']'
 
-        var signed = new byte[contentsStart + (output.Length - contentsEnd)];
-        output.AsSpan(0, (int)contentsStart).CopyTo(signed);
-        output.AsSpan((int)contentsEnd).CopyTo(signed.AsSpan((int)contentsStart));
-        var cms = CadesSignature.Create(signed, request.Certificate, request.Chain);
+        // Hash the two signed ranges where they lie: no copy of the file without /Contents.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(output, 0, (int)contentsStart);
+        hash.AppendData(output, (int)contentsEnd, output.Length - (int)contentsEnd);
+        var cms = CadesSignature.Create(hash.GetHashAndReset(), request.Certificate, request.Chain);
         if (cms.Length * 2 > builder.ContentsHexLength)
         {
             throw new InvalidOperationException($"the signature ({cms.Length} bytes) does not fit the reserved space ({builder.ContentsHexLength / 2} bytes)");

@@ -15,9 +15,15 @@ public interface IJobHandler
     Task HandleAsync(JobContext job, CancellationToken cancellationToken);
 }
 
-/// <summary>What a handler sees of a claimed job. <see cref="Payload"/> is already decrypted when it was sealed.</summary>
-public sealed record JobContext(Cell Cell, string JobId, string Kind, string? OrganizationId, ReadOnlyMemory<byte> Payload, int Attempt, int MaxAttempts)
+/// <summary>
+/// What a handler sees of a claimed job. <see cref="Payload"/> is already decrypted when it was sealed.
+/// <see cref="Time"/> is the worker's clock: handlers read "now" from it, so tests drive due dates with a fake clock.
+/// </summary>
+public sealed record JobContext(Cell Cell, string JobId, string Kind, string? OrganizationId, ReadOnlyMemory<byte> Payload, int Attempt, int MaxAttempts, TimeProvider Time)
 {
+    /// <summary>True on the attempt after which a failure dead-letters the job.</summary>
+    public bool IsLastAttempt => Attempt >= MaxAttempts;
+
     public string PayloadText => System.Text.Encoding.UTF8.GetString(Payload.Span);
 }
 

@@ -22,6 +22,12 @@ public sealed class JobOptions
     /// <summary>Jobs one worker runs per cell before it looks at the next cell (fairness between cells).</summary>
     public int BatchPerCell { get; set; } = 20;
 
+    /// <summary>
+    /// False: this API node only enqueues and leaves running jobs to other nodes (or, in tests, to a worker the
+    /// test drives with a fake clock).
+    /// </summary>
+    public bool RunWorker { get; set; } = true;
+
     public static JobOptions Bind(IConfiguration configuration)
     {
         var options = new JobOptions();

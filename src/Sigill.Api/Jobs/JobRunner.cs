@@ -16,7 +16,7 @@ internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> han
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var list = handlers.ToList();
-        if (list.Count == 0)
+        if (list.Count == 0 || !options.RunWorker)
         {
             return;
         }

@@ -52,7 +52,7 @@ public sealed class JobWorker
         try
         {
             var payload = await JobQueue.OpenPayloadAsync(_cell, job, ct);
-            await _handlers[job.Kind].HandleAsync(new JobContext(_cell, job.Id, job.Kind, job.OrganizationId, payload, job.Attempts, job.MaxAttempts), ct);
+            await _handlers[job.Kind].HandleAsync(new JobContext(_cell, job.Id, job.Kind, job.OrganizationId, payload, job.Attempts, job.MaxAttempts, _time), ct);
             await StopRenewalAsync(running, renewal);
             if (await JobQueue.CompleteAsync(_cell, job, _time, CancellationToken.None))
             {

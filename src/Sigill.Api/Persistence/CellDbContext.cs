@@ -32,6 +32,8 @@ public abstract class CellDbContext(DbContextOptions options) : DbContext(option
     public DbSet<Features.Templates.ContentBlock> ContentBlocks => Set<Features.Templates.ContentBlock>();
     public DbSet<Features.Signing.CellCertificateAuthority> CellCertificateAuthorities => Set<Features.Signing.CellCertificateAuthority>();
     public DbSet<Features.Signing.OrganizationSigningKey> OrganizationSigningKeys => Set<Features.Signing.OrganizationSigningKey>();
+    public DbSet<Features.Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Features.Webhooks.WebhookSubscription>();
+    public DbSet<Features.Webhooks.WebhookDelivery> WebhookDeliveries => Set<Features.Webhooks.WebhookDelivery>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,38 +1,116 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
-using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Sigill.Pdf.Signing;
 
 /// <summary>
 /// The CMS inside /Contents: a detached CAdES signature as PAdES baseline B asks for (ETSI EN 319 142-1).
-/// Signed attributes are content-type, message-digest (added by SignedCms) and signing-certificate-v2
-/// (RFC 5035), which binds the signer certificate into what is signed so it cannot be swapped.
-/// There is deliberately no signing-time attribute: baseline B carries the time in the dictionary's /M.
+/// Signed attributes are content-type, message-digest and signing-certificate-v2 (RFC 5035), which binds
+/// the signer certificate into what is signed so it cannot be swapped. There is deliberately no
+/// signing-time attribute: baseline B carries the time in the dictionary's /M.
+/// The SignedData (RFC 5652 §5) is written here rather than by <c>SignedCms</c> because SignedCms wants
+/// the signed bytes as one array: the signer would have to copy the whole file without its /Contents
+/// first. Taking the digest lets the caller hash the two byte ranges in place.
 /// </summary>
 internal static class CadesSignature
 {
     public const string SigningCertificateV2Oid = "1.2.840.113549.1.9.16.2.47";
     public const string MessageDigestOid = "1.2.840.113549.1.9.4";
+    private const string ContentTypeOid = "1.2.840.113549.1.9.3";
+    private const string DataOid = "1.2.840.113549.1.7.1";
+    private const string SignedDataOid = "1.2.840.113549.1.7.2";
     private const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
+    private const string EcdsaSha256Oid = "1.2.840.10045.4.3.2";
+    private const string RsaOid = "1.2.840.113549.1.1.1";
 
-    public static byte[] Create(byte[] signedBytes, X509Certificate2 certificate, IEnumerable<X509Certificate2> chain)
+    /// <summary>A DER ContentInfo holding SignedData over content whose SHA-256 is <paramref name="sha256"/>.</summary>
+    public static byte[] Create(ReadOnlySpan<byte> sha256, X509Certificate2 certificate, IEnumerable<X509Certificate2> chain)
     {
-        if (!certificate.HasPrivateKey) throw new ArgumentException("the signing certificate has no private key", nameof(certificate));
-        var cms = new SignedCms(new ContentInfo(signedBytes), detached: true);
-        var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate)
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(chain);
+        if (sha256.Length != 32) throw new ArgumentException("a SHA-256 digest is 32 bytes", nameof(sha256));
+        using var ecdsa = certificate.GetECDsaPrivateKey();
+        using var rsa = ecdsa is null ? certificate.GetRSAPrivateKey() : null;
+        if (ecdsa is null && rsa is null) throw new ArgumentException("the signing certificate has no ECDSA or RSA private key", nameof(certificate));
+
+        // Signed attributes are signed as a DER SET OF (tag 0x31) and stored as [0] IMPLICIT (§5.4).
+        var attributes = new AsnWriter(AsnEncodingRules.DER);
+        using (attributes.PushSetOf())
         {
-            DigestAlgorithm = new Oid(Sha256Oid),
-            IncludeOption = X509IncludeOption.EndCertOnly,
-        };
-        foreach (var c in chain)
-        {
-            if (!c.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)) signer.Certificates.Add(c);
+            using (attributes.PushSequence())
+            {
+                attributes.WriteObjectIdentifier(ContentTypeOid);
+                using (attributes.PushSetOf()) attributes.WriteObjectIdentifier(DataOid);
+            }
+            using (attributes.PushSequence())
+            {
+                attributes.WriteObjectIdentifier(MessageDigestOid);
+                using (attributes.PushSetOf()) attributes.WriteOctetString(sha256);
+            }
+            using (attributes.PushSequence())
+            {
+                attributes.WriteObjectIdentifier(SigningCertificateV2Oid);
+                using (attributes.PushSetOf()) attributes.WriteEncodedValue(EncodeSigningCertificateV2(certificate));
+            }
         }
-        signer.SignedAttributes.Add(new AsnEncodedData(SigningCertificateV2Oid, EncodeSigningCertificateV2(certificate)));
-        cms.ComputeSignature(signer, silent: true);
-        return cms.Encode();
+        var signedAttributes = attributes.Encode();
+        var signature = ecdsa is not null
+            ? ecdsa.SignData(signedAttributes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)
+            : rsa!.SignData(signedAttributes, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        signedAttributes[0] = 0xA0; // the same SET as [0] IMPLICIT: only the tag byte differs
+
+        var w = new AsnWriter(AsnEncodingRules.DER);
+        using (w.PushSequence())
+        {
+            w.WriteObjectIdentifier(SignedDataOid);
+            using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+            using (w.PushSequence())
+            {
+                w.WriteInteger(1);
+                using (w.PushSetOf()) WriteSha256(w);
+                using (w.PushSequence()) w.WriteObjectIdentifier(DataOid); // detached: no eContent
+                using (w.PushSetOf(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+                {
+                    w.WriteEncodedValue(certificate.RawDataMemory.Span);
+                    foreach (var c in chain)
+                    {
+                        if (!c.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)) w.WriteEncodedValue(c.RawDataMemory.Span);
+                    }
+                }
+                using (w.PushSetOf())
+                using (w.PushSequence())
+                {
+                    w.WriteInteger(1);
+                    using (w.PushSequence())
+                    {
+                        w.WriteEncodedValue(certificate.IssuerName.RawData);
+                        w.WriteInteger(certificate.SerialNumberBytes.Span);
+                    }
+                    WriteSha256(w);
+                    w.WriteEncodedValue(signedAttributes);
+                    using (w.PushSequence())
+                    {
+                        if (ecdsa is not null)
+                        {
+                            w.WriteObjectIdentifier(EcdsaSha256Oid);
+                        }
+                        else
+                        {
+                            w.WriteObjectIdentifier(RsaOid);
+                            w.WriteNull();
+                        }
+                    }
+                    w.WriteOctetString(signature);
+                }
+            }
+        }
+        return w.Encode();
+    }
+
+    private static void WriteSha256(AsnWriter w)
+    {
+        using (w.PushSequence()) w.WriteObjectIdentifier(Sha256Oid);
     }
 
     // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … OPTIONAL }

@@ -96,6 +96,14 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/organization/support-grants/{id}/revoke"] = "organization:write",
         ["GET /api/v1/organization/access-log"] = "organization:read",
         ["POST /api/v1/signing/receipt"] = Anonymous,
+        ["POST /api/v1/signing/{token}/step-up"] = Anonymous,
+        ["POST /api/v1/signing/{token}/step-up/code"] = Anonymous,
+        // Webhooks are organization settings; roles will map onto these scopes.
+        ["GET /api/v1/webhooks/"] = "organization:read",
+        ["GET /api/v1/webhooks/{id}/deliveries"] = "organization:read",
+        ["POST /api/v1/webhooks/"] = "organization:write",
+        ["DELETE /api/v1/webhooks/{id}"] = "organization:write",
+        ["GET /api/v1/openapi.json"] = Anonymous,
     };
 
     private SigillApp _app = null!;

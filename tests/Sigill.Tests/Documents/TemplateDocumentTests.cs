@@ -77,6 +77,7 @@ public sealed class TemplateDocumentTests
         Assert.Equal("template_variable_unknown", await CodeOf(await sender.PostAsJsonAsync("/api/v1/templates", new { name = "Undeclared", body = "Hello {{ who }}", variables = Array.Empty<string>() })));
         Assert.Equal("template_block_unknown", await CodeOf(await sender.PostAsJsonAsync("/api/v1/templates", new { name = "No block", body = "{{ blocks.missing }}", variables = Array.Empty<string>() })));
 
+        Assert.Equal("template_syntax_error", await CodeOf(await sender.PostAsJsonAsync("/api/v1/templates/blocks", new { name = "broken", body = "{% for %}" })));
         var template = await PostOkAsync(sender, "/api/v1/templates", new { name = "Ok", body = "Hello {{ who }} {{ pricing_table }}", variables = new[] { "who" } });
         var templateId = template.GetProperty("id").GetString();
         Assert.Equal("template_variable_unknown", await CodeOf(await sender.PostAsJsonAsync("/api/v1/documents/from-template",
@@ -88,5 +89,8 @@ public sealed class TemplateDocumentTests
         })));
         var list = await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents");
         Assert.Equal(0, list.GetArrayLength());
+        await using var db = app.Cells.Get("us").CreateDbContext();
+        Assert.Equal(1, await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Templates)); // only the valid template was stored
+        Assert.Equal(0, await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.ContentBlocks));
     }
 }

@@ -34,6 +34,8 @@ public sealed class Document
     public DateTime? CompletedAt { get; set; }
     public DateTime? VoidedAt { get; set; }
     public DateTime? DeclinedAt { get; set; }
+    /// <summary>Automatic reminders: every this many days while the document waits (null: none). Run by the job queue.</summary>
+    public int? RemindEveryDays { get; set; }
 
     public const string TitlePurpose = "document.title";
     public const string MessagePurpose = "document.message";
@@ -72,12 +74,25 @@ public sealed class Recipient
     public string? CompletedUserAgentToken { get; set; }
     /// <summary>"typed" or "drawn" for signers.</summary>
     public string? SignatureKind { get; set; }
+    /// <summary>Step-up before content or action: null (none), <c>access_code</c> or <c>email_code</c> (see <c>Signing/StepUp.cs</c>).</summary>
+    public string? StepUp { get; init; }
+    /// <summary>Keyed hash of the sender's access code, or of the current e-mailed one-time code; never the code.</summary>
+    public string? StepUpCodeHash { get; set; }
+    public DateTime? StepUpCodeExpiresAt { get; set; }
+    public DateTime? StepUpCodeSentAt { get; set; }
+    /// <summary>Failed attempts since the last success or lockout; reserved atomically before a code is checked.</summary>
+    public int StepUpFailures { get; set; }
+    public DateTime? StepUpLockedUntil { get; set; }
+    /// <summary>SHA-256 of the grant a passed step-up hands out (header <c>Sigill-Step-Up</c>).</summary>
+    public byte[]? StepUpGrantHash { get; set; }
+    public DateTime? StepUpGrantExpiresAt { get; set; }
 
     public const string NamePurpose = "recipient.name";
     public const string EmailPurpose = "recipient.email";
     public const string EmailIndexPurpose = "recipient.email";
     public const string IpPurpose = "recipient.ip";
     public const string UserAgentPurpose = "recipient.user-agent";
+    public const string StepUpPurpose = "recipient.step-up";
 }
 
 /// <summary>A field on a page, assigned to one recipient. Coordinates in points from the page's top-left corner.</summary>
@@ -145,6 +160,8 @@ internal sealed class RecipientConfiguration : IEntityTypeConfiguration<Recipien
         builder.Property(r => r.Status).HasMaxLength(16);
         builder.Property(r => r.ViewedSha256).HasMaxLength(64);
         builder.Property(r => r.SignatureKind).HasMaxLength(16);
+        builder.Property(r => r.StepUp).HasMaxLength(16);
+        builder.Property(r => r.StepUpCodeHash).HasMaxLength(128);
         builder.HasIndex(r => r.DocumentId);
         builder.HasIndex(r => r.LinkHash).IsUnique();
         builder.HasIndex(r => new { r.OrganizationId, r.EmailIndex });

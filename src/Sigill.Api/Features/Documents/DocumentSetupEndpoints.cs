@@ -19,11 +19,13 @@ namespace Sigill.Api.Features.Documents;
 /// <summary>Recipients and fields (draft only), then send and void.</summary>
 public static class DocumentSetupEndpoints
 {
-    public sealed record AddRecipientRequest(string? Name, string? Email, string? Role, int? SigningOrder);
+    /// <param name="StepUp">none (default), access_code (with <paramref name="AccessCode"/>, 6-64 characters) or email_code.</param>
+    public sealed record AddRecipientRequest(string? Name, string? Email, string? Role, int? SigningOrder, string? StepUp = null, string? AccessCode = null);
 
     public sealed record AddFieldRequest(string? RecipientId, string? Kind, int Page, double X, double Y, double Width, double Height, bool Required = true);
 
-    public sealed record SendRequest(string? Message, int? ExpiresInDays);
+    /// <param name="RemindEveryDays">Automatic reminders to recipients who have not acted, every this many days until expiry (1-365; none when absent).</param>
+    public sealed record SendRequest(string? Message, int? ExpiresInDays, int? RemindEveryDays = null);
 
     public sealed record VoidRequest(string? Reason);
 
@@ -56,6 +58,12 @@ public static class DocumentSetupEndpoints
         }
         var role = request.Role ?? RecipientRoles.Signer;
         if (!RecipientRoles.IsValid(role)) return Problems.Validation("role must be signer, approver or cc.");
+        if (!Signing.StepUp.TryParseKind(request.StepUp, out var stepUp)) return Problems.Validation("stepUp must be none, access_code or email_code.");
+        var accessCode = request.AccessCode?.Trim();
+        if (stepUp == Signing.StepUp.AccessCode ? accessCode is not { Length: >= 6 and <= 64 } : accessCode is not null)
+        {
+            return Problems.Validation("accessCode (6-64 characters) goes with stepUp access_code, and only with it.");
+        }
         var existing = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
         if (existing.Count >= 50) return Problems.Validation("A document has at most 50 recipients.");
         if (request.SigningOrder is < 1 or > 50) return Problems.Validation("signingOrder must be 1-50 (equal numbers sign in parallel).");
@@ -74,6 +82,8 @@ public static class DocumentSetupEndpoints
             Role = role,
             SigningOrder = order,
             Status = RecipientStates.Pending,
+            StepUp = stepUp,
+            StepUpCodeHash = accessCode is null ? null : await Signing.StepUp.HashAsync(cell, doc.OrganizationId, rid, accessCode, ct),
         };
         db.Recipients.Add(recipient);
         await db.SaveChangesAsync(ct);
@@ -133,6 +143,7 @@ public static class DocumentSetupEndpoints
         var days = request?.ExpiresInDays ?? options.DefaultExpiryDays;
         if (days is < 1 or > 3650) return Problems.Validation("expiresInDays must be 1-3650.");
         if (request?.Message is { Length: > 4000 }) return Problems.Validation("message is at most 4000 characters.");
+        if (request?.RemindEveryDays is < 1 or > 365) return Problems.Validation("remindEveryDays must be 1-365.");
         var recipients = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
         if (!recipients.Any(r => RecipientRoles.Acts(r.Role))) return Problems.Validation("A document needs at least one signer or approver before it is sent.");
         var cell = cells.Get(caller.Region);
@@ -140,8 +151,10 @@ public static class DocumentSetupEndpoints
         DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
         doc.SentAt = now;
         doc.ExpiresAt = now.AddDays(days);
+        doc.RemindEveryDays = request?.RemindEveryDays;
         doc.MessageToken = string.IsNullOrWhiteSpace(request?.Message) ? null : await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Document.MessagePurpose, request.Message, doc.Id, ct);
         var messages = await DocumentWorkflow.IssueLinksAsync(cell, doc, recipients, mail, now, ct);
+        await DocumentReminders.ScheduleAsync(db, cell, doc, now, ct);
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", AuditActor.From(http, DocumentEndpoints.TokenId(user)), now, ct,
             details: new Dictionary<string, string> { ["recipients"] = recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         try

@@ -5,13 +5,15 @@ using Sigill.Api.Features.Templates;
 namespace Sigill.Api.Features.Documents;
 
 public sealed record RecipientView(string Id, string Name, string Email, string Role, int SigningOrder, string Status,
-    DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt, int ViewCount, string? ViewedSha256, DateTime? CompletedAt)
+    DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt, int ViewCount, string? ViewedSha256, DateTime? CompletedAt,
+    string StepUp)
 {
     public static async Task<RecipientView> FromAsync(Recipient r, Cell cell, CancellationToken ct) => new(
         r.Id,
         (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
         (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
-        r.Role, r.SigningOrder, r.Status, r.NotifiedAt, r.ConsentedAt, r.FirstViewedAt, r.LastViewedAt, r.ViewCount, r.ViewedSha256, r.CompletedAt);
+        r.Role, r.SigningOrder, r.Status, r.NotifiedAt, r.ConsentedAt, r.FirstViewedAt, r.LastViewedAt, r.ViewCount, r.ViewedSha256, r.CompletedAt,
+        r.StepUp ?? "none");
 }
 
 public sealed record FieldView(string Id, string RecipientId, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value)
@@ -25,7 +27,7 @@ public sealed record PageView(int Page, double Width, double Height);
 
 public sealed record DocumentView(string Id, string Title, string Status, string Source, int PageCount, IReadOnlyList<PageView> Pages,
     string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,
-    DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields)
+    DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, int? RemindEveryDays, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields)
 {
     public static IReadOnlyList<PageView> PagesOf(Document d) =>
         [.. JsonSerializer.Deserialize<double[][]>(d.PagesJson)!.Select((p, i) => new PageView(i + 1, p[0], p[1]))];
@@ -44,7 +46,7 @@ public sealed record DocumentView(string Id, string Title, string Status, string
             pricing is null ? null : JsonSerializer.Deserialize<PricingTotals>(pricing),
             d.CreatedAt, d.SentAt, d.ExpiresAt, d.CompletedAt, d.VoidedAt, d.DeclinedAt,
             await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.DeclinePurpose, d.DeclineReasonToken, d.Id, ct),
-            rs, fs);
+            d.RemindEveryDays, rs, fs);
     }
 }
 

@@ -44,7 +44,10 @@ internal static class DocumentWorkflow
 
     public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
-    /// <summary>Adds an audit event and the document's activity row to <paramref name="db"/>: both commit with the change.</summary>
+    /// <summary>
+    /// Adds an audit event, the document's activity row and the webhook deliveries the event calls for to
+    /// <paramref name="db"/>: all commit with the change, or none does.
+    /// </summary>
     public static async Task RecordAsync(CellDbContext db, Cell cell, Document document, string action, AuditActor actor, DateTime now, CancellationToken ct,
         string? recipientId = null, IReadOnlyDictionary<string, string>? details = null)
     {
@@ -58,6 +61,7 @@ internal static class DocumentWorkflow
             RecipientId = recipientId,
             OccurredAt = evt.OccurredAt,
         });
+        await Webhooks.WebhookEvents.EnqueueAsync(db, cell, document, action, recipientId, evt.OccurredAt, ct);
     }
 
     public static bool TryMove(Document document, string to)
@@ -118,20 +122,30 @@ internal static class DocumentWorkflow
         var note = await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.MessagePurpose, document.MessageToken, document.Id, ct);
         foreach (var r in recipients.Where(r => r.Status == RecipientStates.Pending && (r.Role == RecipientRoles.Cc || r.SigningOrder == group)))
         {
-            var token = $"{LinkPrefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
-            r.LinkHash = HashLinkToken(token);
             r.Status = RecipientStates.Notified;
             r.NotifiedAt = now;
-            var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
-            var email = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct);
-            var action = r.Role switch { RecipientRoles.Signer => "sign", RecipientRoles.Approver => "approve", _ => "view" };
-            var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/s/{token}";
-            var body = $"Hello {name},\n\nYou have been asked to {action} \"{title}\".\n\n"
-                + (string.IsNullOrWhiteSpace(note) ? "" : note + "\n\n")
-                + $"Open the document: {link}\n\nThe link is personal and expires on {document.ExpiresAt?.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}.\n";
-            messages.Add(new MailMessage(cell.Region, name!, email!, $"Please {action}: {title}", body));
+            messages.Add(await IssueLinkAsync(cell, document, r, mail, title!, note, reminder: false, ct));
         }
         return messages;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="r"/> a fresh link (any earlier link of theirs stops working: only hashes are
+    /// stored, so a link can never be sent twice) and writes the e-mail that carries it.
+    /// </summary>
+    public static async Task<MailMessage> IssueLinkAsync(Cell cell, Document document, Recipient r, MailOptions mail, string title, string? note, bool reminder, CancellationToken ct)
+    {
+        var token = $"{LinkPrefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
+        r.LinkHash = HashLinkToken(token);
+        var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
+        var email = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct);
+        var action = r.Role switch { RecipientRoles.Signer => "sign", RecipientRoles.Approver => "approve", _ => "view" };
+        var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/s/{token}";
+        var body = $"Hello {name},\n\n"
+            + (reminder ? $"A reminder: you have been asked to {action} \"{title}\". This message carries a new link; earlier links stop working.\n\n" : $"You have been asked to {action} \"{title}\".\n\n")
+            + (string.IsNullOrWhiteSpace(note) ? "" : note + "\n\n")
+            + $"Open the document: {link}\n\nThe link is personal and expires on {document.ExpiresAt?.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}.\n";
+        return new MailMessage(cell.Region, name!, email!, $"{(reminder ? "Reminder: please" : "Please")} {action}: {title}", body);
     }
 
     public static async Task SendAllAsync(IMailer mailer, IEnumerable<MailMessage> messages, Microsoft.Extensions.Logging.ILogger logger, string documentId)

@@ -22,8 +22,10 @@ namespace Sigill.Api.Features.Signing;
 /// </summary>
 public static class SigningEndpoints
 {
-    public sealed record SigningView(string DocumentId, string Title, string RecipientId, string Name, string Role, string Status,
-        bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt);
+    /// <summary>What the link shows. Until a required step-up passes, only <see cref="StepUp"/> and the recipient's own name: no title, pages or fields.</summary>
+    public sealed record SigningView(string DocumentId, string? Title, string RecipientId, string Name, string Role, string Status,
+        bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt,
+        string? StepUp, bool StepUpPassed);
 
     public sealed record ConsentRequest(bool Accept);
 
@@ -41,6 +43,8 @@ public static class SigningEndpoints
         group.MapPost("/consent", Consent);
         group.MapPost("/sign", Sign);
         group.MapPost("/decline", Decline);
+        group.MapPost("/step-up", StepUp.Verify);
+        group.MapPost("/step-up/code", StepUp.SendCode);
         return group;
     }
 
@@ -78,11 +82,16 @@ public static class SigningEndpoints
             && r.SigningOrder < link.Recipient.SigningOrder && r.Status != RecipientStates.Signed && r.Status != RecipientStates.Approved, ct);
     }
 
-    private static async Task<Results<Ok<SigningView>, NotFound>> Get(string token, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<SigningView>, NotFound>> Get(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
     {
         await using var link = await ResolveAsync(token, cells, time, ct);
         if (link is null) return TypedResults.NotFound();
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
+        var name = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!;
+        if (!StepUp.Passed(r, http, time.GetUtcNow().UtcDateTime))
+        {
+            return TypedResults.Ok(new SigningView(d.Id, null, r.Id, name, r.Role, r.Status, false, false, false, 0, [], [], d.ExpiresAt, r.StepUp, false));
+        }
         var fields = new List<FieldView>();
         foreach (var f in await link.Db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == d.Id && f.RecipientId == r.Id).OrderBy(f => f.Page).ToListAsync(ct))
         {
@@ -91,18 +100,19 @@ public static class SigningEndpoints
         var pages = DocumentView.PagesOf(d);
         return TypedResults.Ok(new SigningView(d.Id,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
-            r.Id, (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
-            r.Role, r.Status, r.ConsentedAt is not null, r.ViewCount > 0, await IsTurnAsync(link, ct), pages.Count, pages, fields, d.ExpiresAt));
+            r.Id, name, r.Role, r.Status, r.ConsentedAt is not null, r.ViewCount > 0, await IsTurnAsync(link, ct), pages.Count, pages, fields, d.ExpiresAt,
+            r.StepUp, true));
     }
 
     /// <summary>The PDF exactly as the server holds it; recorded as a view with the SHA-256 of the bytes served.</summary>
-    private static async Task<Results<FileContentHttpResult, NotFound>> View(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> View(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
     {
         await using var link = await ResolveAsync(token, cells, time, ct);
         if (link is null) return TypedResults.NotFound();
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
-        var pdf = await DocumentWorkflow.ReadPdfAsync(cell, d, ct);
         var now = time.GetUtcNow().UtcDateTime;
+        if (!StepUp.Passed(r, http, now)) return StepUp.Required(r);
+        var pdf = await DocumentWorkflow.ReadPdfAsync(cell, d, ct);
         var actor = AuditActor.From(http, r.Id);
         r.FirstViewedAt ??= now;
         r.LastViewedAt = now;
@@ -121,6 +131,7 @@ public static class SigningEndpoints
     {
         await using var link = await ResolveAsync(token, cells, time, ct);
         if (link is null) return TypedResults.NotFound();
+        if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
         if (!request.Accept) return Problems.Validation("accept must be true to consent to electronic records and signatures.");
         if (link.Recipient.ConsentedAt is null)
         {
@@ -136,6 +147,7 @@ public static class SigningEndpoints
     {
         await using var link = await ResolveAsync(token, cells, time, ct);
         if (link is null) return TypedResults.NotFound();
+        if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
         var reason = request.Reason?.Trim() ?? "";
         if (reason.Length is 0 or > 1000) return Problems.Validation("reason is required (at most 1000 characters).");
         if (!RecipientRoles.Acts(link.Recipient.Role)) return Problems.Conflict("recipient_cannot_act", "A cc recipient receives the document but cannot decline it.");
@@ -171,6 +183,7 @@ public static class SigningEndpoints
         {
             await using var link = await ResolveAsync(token, cells, time, ct);
             if (link is null) return TypedResults.NotFound();
+            if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
             var outcome = await SignOnce.RunAsync(link, request, http, keys, logs, mail, time, ct);
             if (outcome.Conflict && attempt < 4)
             {

@@ -150,7 +150,15 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     CompletedIpToken = table.Column<string>(type: "TEXT", nullable: true),
                     CompletedUserAgentToken = table.Column<string>(type: "TEXT", nullable: true),
-                    SignatureKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true)
+                    SignatureKind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    StepUp = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    StepUpCodeHash = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    StepUpCodeExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    StepUpCodeSentAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    StepUpFailures = table.Column<int>(type: "INTEGER", nullable: false),
+                    StepUpLockedUntil = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    StepUpGrantHash = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    StepUpGrantExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -178,7 +186,8 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     ExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     VoidedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    DeclinedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                    DeclinedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    RemindEveryDays = table.Column<int>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -344,6 +353,46 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_users", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhook_deliveries",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    SubscriptionId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    EventType = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DocumentId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DocumentStatus = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    RecipientId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    OccurredAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastStatusCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
+                    LastAttemptAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    DeliveredAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_webhook_deliveries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhook_subscriptions",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UrlToken = table.Column<string>(type: "TEXT", nullable: false),
+                    SecretToken = table.Column<string>(type: "TEXT", nullable: false),
+                    Events = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_webhook_subscriptions", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -625,6 +674,16 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                 table: "users",
                 column: "EmailHash",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_deliveries_SubscriptionId_OccurredAt",
+                table: "webhook_deliveries",
+                columns: new[] { "SubscriptionId", "OccurredAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_subscriptions_OrganizationId",
+                table: "webhook_subscriptions",
+                column: "OrganizationId");
         }
 
         /// <inheritdoc />
@@ -695,6 +754,12 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "throttles");
+
+            migrationBuilder.DropTable(
+                name: "webhook_deliveries");
+
+            migrationBuilder.DropTable(
+                name: "webhook_subscriptions");
 
             migrationBuilder.DropTable(
                 name: "users");

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Sigill.Api.Jobs;
+
+namespace Sigill.Tests.Infrastructure;
+
+/// <summary>
+/// Runs a <see cref="SigillApp"/>'s job queue with a fake clock: start the app with <see cref="Config"/> (its own
+/// worker off), move <see cref="Time"/> forward, then <see cref="DrainAsync"/> runs whatever is due by then.
+/// The fake clock never lags the real one (requests stamp jobs with real time): draining first catches it up.
+/// </summary>
+internal sealed class AppJobs(SigillApp app, string region)
+{
+    public const string Config = """ "Jobs": { "RunWorker": false } """;
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public Task<int> DrainAsync()
+    {
+        if (Time.GetUtcNow() < DateTimeOffset.UtcNow)
+        {
+            Time.SetUtcNow(DateTimeOffset.UtcNow);
+        }
+        return new JobWorker(app.Cells.Get(region), app.ApiServices.GetServices<IJobHandler>(), app.ApiServices.GetRequiredService<JobOptions>(), Time, NullLogger.Instance)
+            .DrainAsync(100, CancellationToken.None);
+    }
+}
