@@ -82,6 +82,7 @@ public static class ApiHost
         services.AddBackups(configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();
+        services.AddSingleton<Jobs.IJobHandler, Features.Documents.DocumentCompletionJobHandler>();
         Mail.MailServices.AddSigillMail(services, configuration);
 
         var app = builder.Build();
