@@ -95,6 +95,7 @@ public static class ApiHost
         services.AddSingleton(new Identity.PasswordHasher(identity.PasswordMemoryKiB, identity.PasswordPasses));
         services.AddSingleton<Identity.Accounts>();
         services.AddSingleton<Identity.Throttle>();
+        services.AddSingleton<Jobs.IJobHandler, Features.Documents.DocumentCompletionJobHandler>();
         Mail.MailServices.AddSigillMail(services, configuration);
 
         var app = builder.Build();

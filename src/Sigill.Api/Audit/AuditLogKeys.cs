@@ -40,15 +40,32 @@ public sealed class AuditLogKeyMaterial : IDisposable
     /// </summary>
     public byte[] PositionSeal(long leafIndex, ReadOnlySpan<byte> commitment, string eventId)
     {
-        var input = new byte[8 + commitment.Length + Encoding.UTF8.GetByteCount(eventId)];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input, leafIndex);
-        commitment.CopyTo(input.AsSpan(8));
-        Encoding.UTF8.GetBytes(eventId, input.AsSpan(8 + commitment.Length));
-        return HMACSHA256.HashData(_sealKey, input);
+        var seal = new byte[32];
+        PositionSeal(leafIndex, commitment, eventId, seal);
+        return seal;
     }
 
-    public bool PositionSealMatches(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, byte[]? seal) =>
-        seal is { Length: 32 } && CryptographicOperations.FixedTimeEquals(PositionSeal(leafIndex, commitment, eventId), seal);
+    private void PositionSeal(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, Span<byte> destination)
+    {
+        int length = 8 + commitment.Length + Encoding.UTF8.GetByteCount(eventId);
+        Span<byte> input = length <= 256 ? stackalloc byte[256] : new byte[length];
+        input = input[..length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input, leafIndex);
+        commitment.CopyTo(input[8..]);
+        Encoding.UTF8.GetBytes(eventId, input[(8 + commitment.Length)..]);
+        HMACSHA256.HashData(_sealKey, input, destination);
+    }
+
+    public bool PositionSealMatches(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, byte[]? seal)
+    {
+        if (seal is not { Length: 32 })
+        {
+            return false;
+        }
+        Span<byte> expected = stackalloc byte[32];
+        PositionSeal(leafIndex, commitment, eventId, expected);
+        return CryptographicOperations.FixedTimeEquals(expected, seal);
+    }
 
     /// <summary>Loads the cell's log key; null when none was created yet.</summary>
     public static async Task<AuditLogKeyMaterial?> LoadAsync(Cell cell, CancellationToken ct)

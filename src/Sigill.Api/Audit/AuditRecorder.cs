@@ -52,7 +52,7 @@ public static class AuditRecorder
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(data);
-        var id = SigillId.New("aev", cell.Region);
+        var id = NewEventId(cell.Region);
         // Microseconds: both providers store them exactly, so the plain column equals the sealed time.
         var time = new DateTime(occurredAt.ToUniversalTime().Ticks / 10 * 10, DateTimeKind.Utc);
         var canonical = AuditEventJson.Canonical(id, cell.Region, data, time);
@@ -76,6 +76,29 @@ public static class AuditRecorder
         };
         db.Set<AuditEvent>().Add(row);
         return row;
+    }
+
+    private static long s_lastTicks;
+
+    /// <summary>
+    /// <c>aev_&lt;region&gt;_</c> + base32 of (8-byte big-endian time counter || 8 random bytes). The counter is
+    /// the UTC time in ticks, strictly increasing within the process, so ids sort in the order they were
+    /// made. The sequencer orders waiting events by (time, id): events one transaction records at the same
+    /// time take their leaves in the order they were recorded, whatever order the database returns rows in.
+    /// </summary>
+    internal static string NewEventId(string region)
+    {
+        long now = DateTime.UtcNow.Ticks, last, next;
+        do
+        {
+            last = Volatile.Read(ref s_lastTicks);
+            next = Math.Max(now, last + 1);
+        }
+        while (Interlocked.CompareExchange(ref s_lastTicks, next, last) != last);
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, next);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes[8..]);
+        return $"aev_{region}_{SigillId.Base32(bytes)}";
     }
 
     /// <summary>Creates the cell pseudo-organization's keys once per process and cell; returns its id.</summary>

@@ -40,11 +40,12 @@ public sealed record AuditVerificationReport(
 /// </summary>
 public static class AuditVerification
 {
-    private const int BatchSize = 4096;
+    private const int BatchSize = 8192;
 
-    private sealed record Row(string Id, string? OrganizationId, string Action, DateTime OccurredAt, byte[] Sealed, byte[] Commitment, long? LeafIndex, byte[]? PositionSeal);
+    private sealed record Row(string Id, string? OrganizationId, string Action, DateTime OccurredAt, byte[]? Sealed, byte[] Commitment, long? LeafIndex, byte[]? PositionSeal);
 
-    private readonly record struct Opened(byte[]? Salt, byte[]? EventHash, string? Problem, bool Shredded);
+    /// <summary>What the parallel phase found for one row; the sequential fold reports the first problem in leaf order.</summary>
+    private readonly record struct Checked(string? Problem, bool Shredded);
 
     /// <param name="cell">The cell.</param>
     /// <param name="progress">Leaves done and total, per batch.</param>
@@ -59,7 +60,7 @@ public static class AuditVerification
         long total = await events.LongCountAsync(e => e.LeafIndex != null, ct);
         long pendingCount = await events.LongCountAsync(e => e.LeafIndex == null, ct);
         var notes = await db.Set<AuditCheckpoint>().AsNoTracking().OrderBy(c => c.TreeSize).Select(c => c.Note).ToListAsync(ct);
-        long checkpointSize = 0, expected = 0, shredded = 0;
+        long expected = 0, shredded = 0, checkpointSize = 0;
         using var key = await AuditLogKeyMaterial.LoadAsync(cell, ct);
         if (key is null)
         {
@@ -67,77 +68,55 @@ public static class AuditVerification
                 ? new AuditVerificationReport(cell.Region, true, null, 0, 0, 0, 0, 0, null)
                 : Fail("events or checkpoints are stored but the region's log key is missing (deleted)", 0);
         }
-        foreach (var note in notes)
-        {
-            if (Checkpoint.Open(note, key.Verifier, key.Origin) is { IsValid: true } valid)
-            {
-                checkpointSize = Math.Max(checkpointSize, valid.Checkpoint.Size);
-            }
-        }
         var verifier = new AuditLogVerifier(key.Origin, key.Verifier, notes);
+        checkpointSize = verifier.LargestCheckpointSize;
         progress?.Report((0, total));
 
-        var batch = new List<Row>(BatchSize);
-        var opened = new Opened[BatchSize];
-        var query = events.Where(e => e.LeafIndex != null).OrderBy(e => e.LeafIndex)
-            .Select(e => new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.Sealed, e.Commitment, e.LeafIndex, e.PositionSeal));
+        // Reading the next batch overlaps with checking this one; checks run on every core; the fold is sequential.
+        var parallel = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        var sequenced = events.Where(e => e.LeafIndex != null).OrderBy(e => e.LeafIndex);
+        var query = decrypt
+            ? sequenced.Select(e => new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.Sealed, e.Commitment, e.LeafIndex, e.PositionSeal))
+            : sequenced.Select(e => new Row(e.Id, null, "", default, null, e.Commitment, e.LeafIndex, e.PositionSeal)); // what seals and tree need
         await using (var rows = query.AsAsyncEnumerable().GetAsyncEnumerator(ct))
         {
-            bool more = true;
-            while (more)
+            var reading = ReadBatchAsync(rows);
+            try
             {
-                batch.Clear();
-                while (batch.Count < BatchSize && (more = await rows.MoveNextAsync()))
+                while (await reading is { Count: > 0 } batch)
                 {
-                    batch.Add(rows.Current);
-                }
-                if (decrypt)
-                {
-                    await Parallel.ForAsync(0, batch.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                        async (i, token) => opened[i] = await OpenAsync(cell, batch[i], token));
-                }
-                else
-                {
-                    Array.Fill(opened, default);
-                }
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    var row = batch[i];
-                    long index = row.LeafIndex!.Value;
-                    if (index != expected)
+                    reading = ReadBatchAsync(rows);
+                    var results = new Checked[batch.Count];
+                    await Parallel.ForAsync(0, batch.Count, parallel, async (i, token) => results[i] = await CheckAsync(cell, key, batch[i], decrypt, token));
+                    for (int i = 0; i < batch.Count; i++)
                     {
-                        return Fail(Leaves(expected, index - 1) + " missing (deleted)", expected);
-                    }
-                    var open = opened[i];
-                    if (open.Problem is not null)
-                    {
-                        return Fail($"leaf {index}: {open.Problem}", expected);
-                    }
-                    if (open.Salt is not null)
-                    {
-                        var recomputed = LeafCommitment.FromEventHash(open.Salt, open.EventHash);
-                        if (!CryptographicOperations.FixedTimeEquals(recomputed, row.Commitment))
+                        var row = batch[i];
+                        long index = row.LeafIndex!.Value;
+                        if (index != expected)
                         {
-                            return Fail(key.PositionSealMatches(index, recomputed, row.Id, row.PositionSeal)
-                                ? $"leaf {index}: stored commitment was changed, the event still matches the original (edited)"
-                                : $"leaf {index}: stored event does not match its commitment (edited)", expected);
+                            return Fail(Leaves(expected, index - 1) + " missing (deleted)", expected);
                         }
+                        if (results[i].Problem is { } problem)
+                        {
+                            return Fail(problem, expected);
+                        }
+                        if (results[i].Shredded)
+                        {
+                            shredded++;
+                        }
+                        if (verifier.Append(index, row.Commitment) is { } failure)
+                        {
+                            return Fail(Describe(failure), expected);
+                        }
+                        expected++;
                     }
-                    else if (open.Shredded)
-                    {
-                        shredded++;
-                    }
-                    if (!key.PositionSealMatches(index, row.Commitment, row.Id, row.PositionSeal))
-                    {
-                        return Fail($"leaf {index}: event {row.Id} is not the event the sequencer put at this position (reordered or inserted)", expected);
-                    }
-                    if (verifier.Append(index, row.Commitment, open.Salt, open.EventHash) is { } failure)
-                    {
-                        return Fail(Describe(failure), expected);
-                    }
-                    expected++;
+                    progress?.Report((expected, total));
                 }
-                progress?.Report((expected, total));
+            }
+            finally
+            {
+                // Never leave a read running on the enumerator being disposed.
+                await reading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
         }
 
@@ -152,14 +131,9 @@ public static class AuditVerification
             .Select(e => new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.Sealed, e.Commitment, e.LeafIndex, e.PositionSeal)).ToListAsync(ct);
         foreach (var row in decrypt ? pending : [])
         {
-            var open = await OpenAsync(cell, row, ct);
-            if (open.Problem is not null)
+            if ((await CheckAsync(cell, key, row, decrypt, ct)).Problem is { } problem)
             {
-                return Fail($"event {row.Id} awaiting sequencing: {open.Problem}", expected);
-            }
-            if (open.Salt is not null && !CryptographicOperations.FixedTimeEquals(LeafCommitment.FromEventHash(open.Salt, open.EventHash), row.Commitment))
-            {
-                return Fail($"event {row.Id} awaiting sequencing: stored event does not match its commitment (edited)", expected);
+                return Fail(problem, expected);
             }
         }
         return new AuditVerificationReport(cell.Region, true, null, expected, checkpointSize, result.CheckpointsVerified, shredded, pending.Count, key.VerifierKey)
@@ -169,6 +143,52 @@ public static class AuditVerification
 
         AuditVerificationReport Fail(string problem, long verified) =>
             new(cell.Region, false, problem, verified, checkpointSize, 0, shredded, pendingCount, key?.VerifierKey);
+
+        async Task<List<Row>> ReadBatchAsync(IAsyncEnumerator<Row> source)
+        {
+            var batch = new List<Row>(BatchSize);
+            while (batch.Count < BatchSize && await source.MoveNextAsync())
+            {
+                batch.Add(source.Current);
+            }
+            return batch;
+        }
+    }
+
+    /// <summary>
+    /// The checks of one row that need no other row: its content against its commitment and columns
+    /// (when decrypting) and, for a sequenced row, its position seal. Problems name the leaf or event.
+    /// </summary>
+    private static async Task<Checked> CheckAsync(Cell cell, AuditLogKeyMaterial key, Row row, bool decrypt, CancellationToken ct)
+    {
+        string where = row.LeafIndex is { } leaf
+            ? string.Create(CultureInfo.InvariantCulture, $"leaf {leaf}")
+            : $"event {row.Id} awaiting sequencing";
+        bool shredded = false;
+        if (decrypt)
+        {
+            var open = await OpenAsync(cell, row, ct);
+            if (open.Problem is not null)
+            {
+                return new Checked($"{where}: {open.Problem}", false);
+            }
+            shredded = open.Shredded;
+            if (open.Salt is not null)
+            {
+                var recomputed = LeafCommitment.FromEventHash(open.Salt, open.EventHash);
+                if (!CryptographicOperations.FixedTimeEquals(recomputed, row.Commitment))
+                {
+                    return new Checked(row.LeafIndex is { } index && key.PositionSealMatches(index, recomputed, row.Id, row.PositionSeal)
+                        ? $"{where}: stored commitment was changed, the event still matches the original (edited)"
+                        : $"{where}: stored event does not match its commitment (edited)", false);
+                }
+            }
+        }
+        if (row.LeafIndex is { } position && !key.PositionSealMatches(position, row.Commitment, row.Id, row.PositionSeal))
+        {
+            return new Checked($"{where}: event {row.Id} is not the event the sequencer put at this position (reordered or inserted)", false);
+        }
+        return new Checked(null, shredded);
     }
 
     private static string Leaves(long first, long last) =>
@@ -186,6 +206,8 @@ public static class AuditVerification
         _ => failure.Detail,
     };
 
+    private readonly record struct Opened(byte[]? Salt, byte[]? EventHash, string? Problem, bool Shredded);
+
     private static async Task<Opened> OpenAsync(Cell cell, Row row, CancellationToken ct)
     {
         byte[] salt, canonical;
@@ -193,7 +215,7 @@ public static class AuditVerification
         {
             (salt, canonical) = await AuditReceipts.OpenAsync(cell, new AuditEvent
             {
-                Id = row.Id, OrganizationId = row.OrganizationId, Action = row.Action, Sealed = row.Sealed, Commitment = row.Commitment,
+                Id = row.Id, OrganizationId = row.OrganizationId, Action = row.Action, Sealed = row.Sealed ?? [], Commitment = row.Commitment,
             }, ct);
         }
         catch (CryptoIntegrityException e) when (e.Reason == CryptoFailureReason.KeyDestroyed)

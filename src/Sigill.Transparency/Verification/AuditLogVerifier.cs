@@ -60,23 +60,28 @@ public sealed class AuditLogVerifier
     private AuditLogResult? failure;
     private int nextCheckpoint;
 
-    /// <summary>Opens every stored checkpoint (oldest first) with the region's verifier.</summary>
+    /// <summary>
+    /// Opens every stored checkpoint (oldest first) with the region's verifier. Signatures are checked
+    /// on every core (a log has a checkpoint per sequencing pass, so there can be many); the first
+    /// problem in storage order is the one reported.
+    /// </summary>
     public AuditLogVerifier(string origin, NoteVerifier verifier, IEnumerable<string> signedCheckpoints)
     {
         ArgumentNullException.ThrowIfNull(origin);
         ArgumentNullException.ThrowIfNull(verifier);
         ArgumentNullException.ThrowIfNull(signedCheckpoints);
-        int position = 0;
-        foreach (var note in signedCheckpoints)
+        var notes = signedCheckpoints as IReadOnlyList<string> ?? [.. signedCheckpoints];
+        var opened = new CheckpointOpenResult[notes.Count];
+        Parallel.For(0, notes.Count, i => opened[i] = Checkpoint.Open(notes[i], verifier));
+        for (int position = 0; position < opened.Length; position++)
         {
-            var opened = Checkpoint.Open(note, verifier);
-            if (!opened.IsValid)
+            if (!opened[position].IsValid)
             {
-                failure = Fail(AuditProblem.CheckpointInvalid, $"Stored checkpoint #{position} is rejected: {opened.Detail}", null, null);
+                failure = Fail(AuditProblem.CheckpointInvalid, $"Stored checkpoint #{position} is rejected: {opened[position].Detail}", null, null);
                 return;
             }
 
-            var checkpoint = opened.Checkpoint;
+            var checkpoint = opened[position].Checkpoint!;
             if (checkpoint.Origin != origin)
             {
                 failure = Fail(AuditProblem.CheckpointOriginMismatch, $"Stored checkpoint #{position} (size {checkpoint.Size}) is for \"{checkpoint.Origin}\", not \"{origin}\".", null, checkpoint.Size);
@@ -90,9 +95,11 @@ public sealed class AuditLogVerifier
             }
 
             checkpoints.Add(checkpoint);
-            position++;
         }
     }
+
+    /// <summary>The tree size of the largest validly signed checkpoint opened so far (0 when none).</summary>
+    public long LargestCheckpointSize => checkpoints.Count > 0 ? checkpoints[^1].Size : 0;
 
     /// <summary>
     /// Appends the leaf at <paramref name="index"/>. When the event is not shredded pass its

@@ -25,11 +25,13 @@ internal sealed class AuditTestCell : IAsyncDisposable
     public CellAuditLog Log { get; private set; }
     public AuditOptions Options { get; } = new() { InstallationId = "test" };
 
-    public static async Task<AuditTestCell> CreateAsync(string provider)
+    /// <param name="provider">sqlite or postgres.</param>
+    /// <param name="keyTime">The clock of the cell's key management (a fake one lets a test pass the shred delay).</param>
+    public static async Task<AuditTestCell> CreateAsync(string provider, TimeProvider? keyTime = null)
     {
         var directory = new TempDirectory();
         var options = await TestServices.CellOptionsAsync(provider, directory);
-        var cell = new Cell("eu", options);
+        var cell = new Cell("eu", options, time: keyTime);
         await cell.MigrateAsync(CancellationToken.None);
         var result = new AuditTestCell(directory, cell);
         await result.Log.InitializeAsync(result.Options, TimeProvider.System, CancellationToken.None);
@@ -43,8 +45,8 @@ internal sealed class AuditTestCell : IAsyncDisposable
         return organization.Id;
     }
 
-    /// <summary>Records <paramref name="count"/> events of <paramref name="organizationId"/>, committed in one transaction.</summary>
-    public async Task<IReadOnlyList<string>> RecordAsync(string organizationId, int count, string action = "document.viewed")
+    /// <summary>Records <paramref name="count"/> events of <paramref name="organizationId"/>, committed in one transaction; returns their ids in recording order.</summary>
+    public async Task<IReadOnlyList<string>> RecordAsync(string organizationId, int count, string action = "document.viewed", DateTime? at = null)
     {
         await using var db = Cell.CreateDbContext();
         var ids = new List<string>();
@@ -52,7 +54,7 @@ internal sealed class AuditTestCell : IAsyncDisposable
         {
             var row = await AuditRecorder.RecordAsync(db, Cell,
                 new AuditEventData(action, organizationId, new AuditActor("tok_eu_test", "203.0.113.7"), "doc_eu_" + i, new Dictionary<string, string> { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
-                DateTime.UtcNow, CancellationToken.None);
+                at ?? DateTime.UtcNow, CancellationToken.None);
             ids.Add(row.Id);
         }
         await db.SaveChangesAsync();

@@ -162,68 +162,6 @@ internal static class DocumentWorkflow
             }
         }
     }
-
-    /// <summary>
-    /// Appends the certificate of completion and the organization's seal. The audit list holds the
-    /// document's events already in the log (leaf index + checkpoint); events of the last few hundred
-    /// milliseconds are still waiting for the sequencer and are cited by the activity feed instead.
-    /// </summary>
-    public static async Task<byte[]> SealAsync(CellDbContext db, Cell cell, AuditLogs logs, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients, DateTime now, CancellationToken ct)
-    {
-        var signers = new List<CompletionSigner>();
-        foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
-        {
-            signers.Add(new CompletionSigner(
-                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))! + (r.Role == RecipientRoles.Approver ? " (approver)" : ""),
-                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
-                new DateTimeOffset(r.CompletedAt ?? now, TimeSpan.Zero),
-                await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.IpPurpose, r.CompletedIpToken, r.Id, ct) ?? "unknown",
-                await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.UserAgentPurpose, r.CompletedUserAgentToken, r.Id, ct) ?? "unknown",
-                "e-mail link" + (r.SignatureKind is { } kind ? $", {kind} signature" : ""),
-                r.ViewedSha256 ?? ""));
-        }
-        var events = new List<CompletionAuditEvent>();
-        if (logs.TryGet(cell.Region, out var log))
-        {
-            var ids = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == document.Id).Select(e => e.Id).ToListAsync(ct);
-            var actions = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == document.Id).ToDictionaryAsync(e => e.Id, ct);
-            foreach (var inclusion in await AuditReceipts.ForEventsAsync(log, document.OrganizationId, ids, ct))
-            {
-                if (inclusion is { LeafIndex: { } index, Checkpoint: { } checkpoint } && actions.TryGetValue(inclusion.EventId, out var row))
-                {
-                    events.Add(new CompletionAuditEvent(new DateTimeOffset(row.OccurredAt, TimeSpan.Zero), $"{row.Action} ({row.Id})", index, CheckpointReference(checkpoint)));
-                }
-            }
-        }
-        var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
-        var certificate = new CompletionCertificate
-        {
-            DocumentTitle = title,
-            DocumentId = document.Id,
-            CompletedAt = new DateTimeOffset(now, TimeSpan.Zero),
-            Signers = signers,
-            AuditEvents = events,
-            Hashes =
-            [
-                new DocumentHash("Original document SHA-256", document.OriginalSha256),
-                new DocumentHash("Signed revisions SHA-256", Sha256Hex(pdf)),
-            ],
-        };
-        var (leaf, root) = await keys.ForOrganizationAsync(cell, document.OrganizationId, ct);
-        return IncrementalSigner.Complete(pdf, certificate, new SignatureRequest
-        {
-            Certificate = leaf,
-            Chain = [root],
-            FieldName = "Sigill seal",
-            SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
-            SignerName = "Sigill",
-            Reason = "Certificate of completion",
-        });
-    }
-
-    // The first three lines of a C2SP checkpoint: origin, tree size, root hash.
-    private static string CheckpointReference(string note) =>
-        string.Join(" ", note.Split('\n').Take(3));
 }
 
 internal static partial class DocumentLog

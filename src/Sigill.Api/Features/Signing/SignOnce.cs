@@ -13,20 +13,21 @@ namespace Sigill.Api.Features.Signing;
 
 /// <summary>
 /// One attempt at a recipient's signature, kept together on purpose (it is the transaction):
-/// check turn, consent, view and fields; stamp and sign the PDF as one incremental revision; seal
-/// when it was the last step; store the new encrypted revision; commit rows and audit events
-/// together. A failed commit deletes the revisions it wrote, so nothing is stored half-way.
+/// check turn, consent, view and fields; stamp and sign the PDF as one incremental revision; store
+/// the new encrypted revision; commit rows and audit events together (with the completion job when
+/// it was the last step). A failed commit deletes the revisions it wrote, so nothing is stored half-way.
 /// </summary>
 internal static class SignOnce
 {
     public const int MaxPngBytes = 512 * 1024;
 
-    internal sealed record Outcome(SignResult? Result, ProblemHttpResult? Problem, bool Conflict, List<MailMessage> Messages)
+    /// <param name="Finished">Every recipient has acted: the caller completes the document (<see cref="DocumentCompletion"/>) after the commit.</param>
+    internal sealed record Outcome(SignResult? Result, ProblemHttpResult? Problem, bool Conflict, List<MailMessage> Messages, bool Finished = false)
     {
         public static Outcome Fail(ProblemHttpResult problem) => new(null, problem, false, []);
     }
 
-    public static async Task<Outcome> RunAsync(SigningEndpoints.Link link, SigningEndpoints.SignRequest request, HttpContext http, SigningKeys keys, AuditLogs logs,
+    public static async Task<Outcome> RunAsync(SigningEndpoints.Link link, SigningEndpoints.SignRequest request, HttpContext http, SigningKeys keys,
         MailOptions mail, TimeProvider time, CancellationToken ct)
     {
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
@@ -146,13 +147,9 @@ internal static class SignOnce
         var finished = recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status));
         if (finished)
         {
-            pdf ??= await DocumentWorkflow.ReadPdfAsync(cell, d, ct);
-            DocumentWorkflow.TryMove(d, DocumentStates.Completed);
-            d.CompletedAt = now;
-            foreach (var x in recipients) x.LinkHash = null;
-            // One microsecond after the last signature (times are stored to the microsecond), so the activity reads in order.
-            await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now.AddTicks(10), ct);
-            pdf = await DocumentWorkflow.SealAsync(db, cell, logs, keys, d, pdf, recipients, now, ct);
+            // The certificate of completion cites this transaction's events too, so it is built after the commit
+            // (DocumentCompletion); the job finishes it should this process stop first.
+            await DocumentCompletion.EnqueueAsync(db, cell, d.Id, time, ct);
         }
         else
         {
@@ -179,7 +176,7 @@ internal static class SignOnce
             foreach (var id in written) await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, id);
             throw;
         }
-        return new Outcome(new SignResult(r.Id, r.Status, d.Status, await SigningReceipts.IssueAsync(cell, r, now, ct)), null, false, messages);
+        return new Outcome(new SignResult(r.Id, r.Status, d.Status, await SigningReceipts.IssueAsync(cell, r, now, ct)), null, false, messages, finished);
     }
 
     private static string Initials(string name) =>

@@ -175,7 +175,7 @@ public static class SigningEndpoints
     }
 
     private static async Task<Results<Ok<SignResult>, NotFound, ProblemHttpResult>> Sign(string token, SignRequest request, HttpContext http, CellRegistry cells,
-        SigningKeys keys, AuditLogs logs, MailOptions mail, IMailer mailer, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+        SigningKeys keys, AuditLogs logs, AuditOptions auditOptions, MailOptions mail, IMailer mailer, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         // Two recipients of one parallel group may sign at once: the loser of the optimistic
         // concurrency check (Document.Revision) starts again from the winner's revision.
@@ -184,7 +184,7 @@ public static class SigningEndpoints
             await using var link = await ResolveAsync(token, cells, time, ct);
             if (link is null) return TypedResults.NotFound();
             if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
-            var outcome = await SignOnce.RunAsync(link, request, http, keys, logs, mail, time, ct);
+            var outcome = await SignOnce.RunAsync(link, request, http, keys, mail, time, ct);
             if (outcome.Conflict && attempt < 4)
             {
                 continue;
@@ -192,9 +192,21 @@ public static class SigningEndpoints
             if (outcome.Problem is { } problem) return problem;
             if (outcome.Conflict) return Problems.Conflict("document_state_conflict", "The document is busy; try again.");
             var logger = loggers.CreateLogger("Sigill.Api.Signing");
-            if (outcome.Result!.DocumentStatus == DocumentStates.Completed) DocumentLog.Completed(logger, link.Document.Id);
+            var result = outcome.Result!;
+            if (outcome.Finished)
+            {
+                try
+                {
+                    result = result with { DocumentStatus = await DocumentCompletion.CompleteAsync(link.Cell, logs, auditOptions, keys, time, link.Document.Id, ct) ?? result.DocumentStatus };
+                }
+                catch (Sigill.Api.Jobs.JobFailedException)
+                {
+                    // The signature is committed; the completion job finishes the document shortly.
+                }
+                if (result.DocumentStatus == DocumentStates.Completed) DocumentLog.Completed(logger, link.Document.Id);
+            }
             await DocumentWorkflow.SendAllAsync(mailer, outcome.Messages, logger, link.Document.Id);
-            return TypedResults.Ok(outcome.Result);
+            return TypedResults.Ok(result);
         }
     }
 }

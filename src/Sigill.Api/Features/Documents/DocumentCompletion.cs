@@ -1,0 +1,164 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Sigill.Api.Audit;
+using Sigill.Api.Cells;
+using Sigill.Api.Features.Signing;
+using Sigill.Api.Jobs;
+using Sigill.Pdf;
+
+namespace Sigill.Api.Features.Documents;
+
+/// <summary>
+/// Completes a document whose recipients have all acted: certificate of completion, seal, status
+/// <c>completed</c> and the <c>document.completed</c> event, in one transaction of its own.
+/// <para>
+/// The certificate lists, for each event of the document, its leaf index and the signed checkpoint
+/// that includes it. An event gets both only after its transaction commits and the sequencer runs,
+/// so the last signature commits first (with a <see cref="JobKind"/> job), then this step sequences
+/// the log at once (<see cref="CellAuditLog.SequenceUntilCheckpointedAsync"/>, bounded by
+/// <see cref="CheckpointTimeout"/>) and builds the certificate from events that are all in a
+/// checkpoint. The signing request runs it straight away; the job, due <see cref="JobDelay"/> later,
+/// finishes it if the process stopped in between (or the log could not be sequenced in time).
+/// Running it twice is harmless: it acts only on a sent document whose recipients are all done, and
+/// the document's revision token lets one of two racing runs win.
+/// </para>
+/// </summary>
+internal static class DocumentCompletion
+{
+    public const string JobKind = "document.complete";
+    public static readonly TimeSpan JobDelay = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Adds the completion job to the last signature's transaction.</summary>
+    public static Task<JobRow?> EnqueueAsync(Persistence.CellDbContext db, Cell cell, string documentId, TimeProvider time, CancellationToken ct) =>
+        JobQueue.EnqueueAsync(db, cell, JobRequest.Text(JobKind, documentId, $"{JobKind}:{documentId}", time.GetUtcNow() + JobDelay), time, ct: ct);
+
+    /// <summary>Completes the document if it is due; returns its status afterwards (null when it does not exist).</summary>
+    public static async Task<string?> CompleteAsync(Cell cell, AuditLogs logs, AuditOptions options, SigningKeys keys, TimeProvider time, string documentId, CancellationToken ct)
+    {
+        await using var db = cell.CreateDbContext();
+        var d = await db.Documents.SingleOrDefaultAsync(x => x.Id == documentId, ct);
+        if (d is null) return null;
+        var recipients = await db.Recipients.Where(x => x.DocumentId == d.Id).ToListAsync(ct);
+        if (d.Status != DocumentStates.Sent || !recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status)))
+        {
+            return d.Status;
+        }
+        if (!logs.TryGet(cell.Region, out var log))
+        {
+            throw new JobFailedException($"No audit log for region {cell.Region}.");
+        }
+        var events = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == d.Id).ToDictionaryAsync(e => e.Id, ct);
+        var ids = events.Keys.ToList();
+        if (!await log.SequenceUntilCheckpointedAsync(ids, options, time, CheckpointTimeout, ct))
+        {
+            throw new JobFailedException($"The audit events of document {d.Id} are not in a checkpoint yet.");
+        }
+        var audit = new List<CompletionAuditEvent>();
+        foreach (var inclusion in await AuditReceipts.ForEventsAsync(log, d.OrganizationId, ids, ct))
+        {
+            if (inclusion is not { LeafIndex: { } index, Checkpoint: { } checkpoint })
+            {
+                throw new JobFailedException($"Audit event {inclusion.EventId} of document {d.Id} is not in the served checkpoint.");
+            }
+            var row = events[inclusion.EventId];
+            audit.Add(new CompletionAuditEvent(new DateTimeOffset(row.OccurredAt, TimeSpan.Zero), $"{row.Action} ({row.Id})", index, CheckpointReference(checkpoint)));
+        }
+        if (audit.Count != events.Count)
+        {
+            throw new JobFailedException($"Some audit events of document {d.Id} are missing from the log.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        DocumentWorkflow.TryMove(d, DocumentStates.Completed);
+        d.CompletedAt = now;
+        foreach (var x in recipients) x.LinkHash = null;
+        await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now, ct);
+        var pdf = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, audit, now, ct);
+        var objectId = await DocumentWorkflow.WritePdfAsync(cell, d.OrganizationId, pdf, ct);
+        d.CurrentPdfObjectId = objectId;
+        d.Revision++;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another run completed it (or the sender voided it) meanwhile.
+            await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, objectId);
+            await using var fresh = cell.CreateDbContext();
+            return await fresh.Documents.AsNoTracking().Where(x => x.Id == documentId).Select(x => x.Status).SingleAsync(ct);
+        }
+        catch
+        {
+            await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, objectId);
+            throw;
+        }
+        return d.Status;
+    }
+
+    /// <summary>Appends the certificate of completion and the organization's seal.</summary>
+    private static async Task<byte[]> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients,
+        List<CompletionAuditEvent> events, DateTime now, CancellationToken ct)
+    {
+        var signers = new List<CompletionSigner>();
+        foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
+        {
+            signers.Add(new CompletionSigner(
+                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))! + (r.Role == RecipientRoles.Approver ? " (approver)" : ""),
+                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
+                new DateTimeOffset(r.CompletedAt ?? now, TimeSpan.Zero),
+                await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.IpPurpose, r.CompletedIpToken, r.Id, ct) ?? "unknown",
+                await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.UserAgentPurpose, r.CompletedUserAgentToken, r.Id, ct) ?? "unknown",
+                "e-mail link" + (r.SignatureKind is { } kind ? $", {kind} signature" : ""),
+                r.ViewedSha256 ?? ""));
+        }
+        var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
+        var certificate = new CompletionCertificate
+        {
+            DocumentTitle = title,
+            DocumentId = document.Id,
+            CompletedAt = new DateTimeOffset(now, TimeSpan.Zero),
+            Signers = signers,
+            AuditEvents = [.. events.OrderBy(e => e.LeafIndex)],
+            Hashes =
+            [
+                new DocumentHash("Original document SHA-256", document.OriginalSha256),
+                new DocumentHash("Signed revisions SHA-256", DocumentWorkflow.Sha256Hex(pdf)),
+            ],
+        };
+        var (leaf, root) = await keys.ForOrganizationAsync(cell, document.OrganizationId, ct);
+        return IncrementalSigner.Complete(pdf, certificate, new SignatureRequest
+        {
+            Certificate = leaf,
+            Chain = [root],
+            FieldName = "Sigill seal",
+            SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
+            SignerName = "Sigill",
+            Reason = "Certificate of completion",
+        });
+    }
+
+    // The first three lines of a C2SP checkpoint: origin, tree size, root hash.
+    private static string CheckpointReference(string note) =>
+        string.Join(" ", note.Split('\n').Take(3));
+}
+
+/// <summary>Runs <see cref="DocumentCompletion"/> for documents whose signing request did not finish it.</summary>
+internal sealed partial class DocumentCompletionJobHandler(AuditLogs logs, AuditOptions options, SigningKeys keys, TimeProvider time, ILogger<DocumentCompletionJobHandler> logger) : IJobHandler
+{
+    public string Kind => DocumentCompletion.JobKind;
+
+    public async Task HandleAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var documentId = job.PayloadText;
+        if (await DocumentCompletion.CompleteAsync(job.Cell, logs, options, keys, time, documentId, cancellationToken) == DocumentStates.Completed)
+        {
+            Completed(logger, documentId);
+        }
+    }
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Information, Message = "Completion job for document {DocumentId} done (the document is completed).")]
+    private static partial void Completed(ILogger logger, string documentId);
+}
