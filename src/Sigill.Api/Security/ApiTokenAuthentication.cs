@@ -19,6 +19,7 @@ internal sealed class ApiTokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     CellRegistry cells,
+    Telemetry.SigillMetrics metrics,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -32,11 +33,11 @@ internal sealed class ApiTokenAuthenticationHandler(
         }
         if (!ApiTokenSecret.TryParse(header["Bearer ".Length..].Trim(), out var id, out var region, out var secret))
         {
-            return AuthenticateResult.Fail("malformed token");
+            return Refused("malformed_token", "malformed token");
         }
         if (!cells.TryGet(region, out var cell))
         {
-            return AuthenticateResult.Fail("token for a region this deployment does not serve");
+            return Refused("foreign_region", "token for a region this deployment does not serve");
         }
         await using var db = cell.CreateDbContext();
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id, Context.RequestAborted);
@@ -44,7 +45,7 @@ internal sealed class ApiTokenAuthenticationHandler(
         if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, ApiTokenSecret.Hash(secret))
             || token.RevokedAt is not null || token.ExpiresAt <= now)
         {
-            return AuthenticateResult.Fail("unknown, revoked or expired token");
+            return Refused("invalid_token", "unknown, revoked or expired token");
         }
         // Record last use at most once a minute, so a busy token doesn't turn every read into a write.
         if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
@@ -60,6 +61,13 @@ internal sealed class ApiTokenAuthenticationHandler(
             .. token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(SigillClaims.Scope, s)),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>Counts the refusal (<c>sigill_sign_in_failures_total</c>): a burst is credential guessing.</summary>
+    private AuthenticateResult Refused(string reason, string message)
+    {
+        metrics.SignInFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        return AuthenticateResult.Fail(message);
     }
 }
 
