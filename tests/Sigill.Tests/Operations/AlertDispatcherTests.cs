@@ -169,6 +169,31 @@ public sealed class AlertDispatcherTests
         Assert.Equal("bob", closed.AcknowledgedBy);
     }
 
+    [Fact]
+    public async Task A_running_installation_with_alerts_configured_mails_the_on_call_contact_through_its_outbox()
+    {
+        using var backups = new TempDirectory();
+        await using var app = await SigillApp.StartAsync(JsonSerializer.Serialize(new
+        {
+            Backups = new { Directory = backups.Path },
+            Alerts = new { Primary = new { Email = "oncall@example.test" }, EvaluateEvery = "00:00:00.200", BackupMaxAge = "00:00:01" },
+        }));
+        var outbox = Path.Combine(app.DataDirectory, "eu", "outbox");
+        string? mail = null;
+        for (var i = 0; i < 300 && mail is null; i++) // the probe, the dispatcher and the job runner run on their own
+        {
+            mail = Directory.Exists(outbox) ? Directory.GetFiles(outbox, "*.eml").Select(File.ReadAllText).FirstOrDefault(m => m.Contains("SigillBackupTooOld", StringComparison.Ordinal)) : null;
+            if (mail is null)
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.NotNull(mail);
+        Assert.Contains("oncall@example.test", mail, StringComparison.Ordinal);
+        var alert = Assert.Single(await AlertStore.ListAsync(app.Cells.Get("eu"), all: false, CancellationToken.None), a => a.Rule == "SigillBackupTooOld");
+        Assert.Contains(alert.Id, mail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{ \"Alerts\": { \"Primary\": { \"Email\": \"not an address\" } } }", "Alerts:Primary:Email is not an e-mail address")]
     [InlineData("{ \"Alerts\": { \"Primary\": { \"Webhook\": \"https://pager.example/hook\" } } }", "Alerts:WebhookSecret must be at least 32 characters when a webhook is configured")]
