@@ -76,6 +76,8 @@ public static class ApiHost
             .AddAspNetCoreInstrumentation()
             .AddMeter(Telemetry.SigillMetrics.MeterName, Sigill.Crypto.CryptoMetrics.MeterName)
             .AddPrometheusExporter());
+        services.AddSingleton<Telemetry.CellProbe>();
+        services.AddHostedService(sp => sp.GetRequiredService<Telemetry.CellProbe>());
         services.AddSingleton<Telemetry.SigillMetrics>();
         services.AddAudit(configuration);
         services.AddJobs(configuration);
@@ -87,6 +89,7 @@ public static class ApiHost
         services.AddSingleton<Features.Webhooks.SsrfGuard>();
         services.AddOpenApi(OpenApiSetup.Configure);
         services.AddBackups(configuration);
+        Alerts.AlertServiceCollectionExtensions.AddAlerts(services, configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();
         var identity = Identity.IdentityOptions.Bind(configuration);
@@ -101,7 +104,14 @@ public static class ApiHost
         var app = builder.Build();
         app.Services.GetRequiredService<Telemetry.SigillMetrics>(); // observable gauges exist from the start
         app.UseServiceCredential(options.ServiceCredential);
-        app.UseExceptionHandler();
+        if (options.Diagnostics.Enabled)
+        {
+            app.UseDeveloperExceptionPage(); // development only: ApiTierOptions refuses it in production
+        }
+        else
+        {
+            app.UseExceptionHandler();
+        }
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseKeyAccessScopes();

@@ -13,6 +13,7 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     AuditCommands.Create(),
     BackupCommands.Backup(),
     BackupCommands.Restore(),
+    AlertsCommand.Create(),
     BenchCommand.Create(),
     PdfCommand.Create(),
     DemoCommand.Create(),

@@ -66,6 +66,10 @@ public sealed partial class CellKeyManager
         await _rootGate.WaitAsync(cancellationToken);
         try
         {
+            if (_environment == "production")
+            {
+                await RefuseOtherEnvironmentsAsync(cancellationToken);
+            }
             var roots = await ListRootKeysAsync(cancellationToken);
             if (roots.Count == 0)
             {
@@ -81,6 +85,20 @@ public sealed partial class CellKeyManager
         finally
         {
             _rootGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Isolated environments: a production cell refuses a key provider that holds keys of another environment (a
+    /// development or staging keyring copied or pointed at by mistake). Key identifiers start with the environment.
+    /// </summary>
+    private async Task RefuseOtherEnvironmentsAsync(CancellationToken cancellationToken)
+    {
+        var foreign = (await _provider.ListKeysAsync("", cancellationToken)).FirstOrDefault(id => !id.StartsWith(_environment + "/", StringComparison.Ordinal));
+        if (foreign is not null)
+        {
+            throw new InvalidOperationException(
+                $"the key provider holds keys of another environment ({foreign}): {_environment} refuses a keyring that is not its own");
         }
     }
 

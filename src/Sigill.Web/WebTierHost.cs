@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.StaticFiles;
 using Sigill.Web.Api;
 using Sigill.Web.Recipient;
+using Sigill.Web.Routing;
 using Sigill.Web.Security;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
@@ -28,8 +29,7 @@ public static class WebTierHost
 
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
     {
-        var options = new WebTierOptions();
-        configuration.Bind(options);
+        var options = WebTierOptions.Bind(configuration);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
@@ -66,10 +66,10 @@ public static class WebTierHost
         services.AddProblemDetails();
         services.AddHttpClient<ApiClient>(c =>
         {
-            c.BaseAddress = new Uri(options.ApiBaseUrl);
             c.DefaultRequestHeaders.Add(ServiceCredentialHeader, options.ServiceCredential);
             c.Timeout = TimeSpan.FromSeconds(30);
         });
+        services.AddSingleton<Yarp.ReverseProxy.Health.IProbingRequestFactory, ApiClusters.CredentialedProbes>();
         services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("api-tier", tags: ["ready"]);
         services.AddReverseProxy()
             .LoadFromMemory(
@@ -78,15 +78,7 @@ public static class WebTierHost
                     // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
                     new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
                 ],
-                [new ClusterConfig
-                {
-                    ClusterId = "api",
-                    // One destination per region deployment plus the default; RegionRouting picks one per request.
-                    Destinations = options.RegionApis
-                        .Select(r => KeyValuePair.Create(r.Key, new DestinationConfig { Address = r.Value }))
-                        .Append(KeyValuePair.Create(Routing.RegionRouting.DefaultDestination, new DestinationConfig { Address = options.ApiBaseUrl }))
-                        .ToDictionary(),
-                }])
+                ApiClusters.Build(options))
             .AddTransforms(t =>
             {
                 // Whatever a client sends in the credential header is replaced by the real one;
@@ -122,7 +114,9 @@ public static class WebTierHost
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(Routing.RegionRouting.SelectAsync);
+            proxy.Use(ApiClusters.RetryRefusedConnectsAsync);
             proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
         return app;

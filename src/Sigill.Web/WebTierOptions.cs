@@ -1,8 +1,11 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Sigill.Web;
 
 /// <summary>Everything the web tier knows: where the API tier is and how to prove itself to it. No database, no keys.</summary>
 public sealed class WebTierOptions
 {
+    /// <summary>The default API deployment: one URL, or several API nodes separated by commas (load-balanced).</summary>
     public string ApiBaseUrl { get; set; } = "";
     public string ServiceCredential { get; set; } = "";
 
@@ -10,10 +13,18 @@ public sealed class WebTierOptions
     public string DirectoryKey { get; set; } = "";
 
     /// <summary>
-    /// Production with one API deployment per region: <c>Web:RegionApis:eu = http://api-eu:8081</c>.
-    /// Requests are routed by the region their token, path or identifiers carry; anything else goes to <see cref="ApiBaseUrl"/>.
+    /// Production with one API deployment per region: <c>Web:RegionApis:eu = http://api-eu-1:8081</c>. A region served
+    /// by several API nodes lists them all, comma-separated or as a JSON array; the web tier balances requests over the
+    /// healthy ones. Requests are routed by the region their token, path or identifiers carry; anything else goes to
+    /// <see cref="ApiBaseUrl"/>.
     /// </summary>
-    public Dictionary<string, string> RegionApis { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string[]> RegionApis { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How often each API node's <c>/health/ready</c> is probed when a deployment has several nodes.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a node that failed requests stays out of the rotation before it is tried again.</summary>
+    public TimeSpan ReactivationPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>True when the public listener terminates TLS (or sits behind a TLS proxy): turns on HSTS. Required in production.</summary>
     public bool Tls { get; set; }
@@ -21,19 +32,42 @@ public sealed class WebTierOptions
     /// <summary>production, staging or development: the same value as the API tier's.</summary>
     public string Environment { get; set; } = "development";
 
+    /// <summary>The API nodes of the default deployment.</summary>
+    public IReadOnlyList<string> ApiNodes => Split(ApiBaseUrl);
+
+    /// <summary>Binds the section; a region's API nodes may be one string (comma-separated) or an array.</summary>
+    public static WebTierOptions Bind(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new WebTierOptions();
+        configuration.Bind(options);
+        options.RegionApis = configuration.GetSection("RegionApis").GetChildren().ToDictionary(
+            c => c.Key,
+            c => (c.Value is { } value ? Split(value) : c.GetChildren().Select(n => n.Value ?? "").ToList()).ToArray(),
+            StringComparer.Ordinal);
+        return options;
+    }
+
+    private static List<string> Split(string value) =>
+        [.. value.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (!Uri.TryCreate(ApiBaseUrl, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
+        if (ApiNodes.Count == 0 || !ApiNodes.All(IsHttpUrl))
         {
-            problems.Add("Web:ApiBaseUrl must be the API tier's absolute http(s) URL");
+            problems.Add("Web:ApiBaseUrl must be the API tier's absolute http(s) URL (several nodes: comma-separated)");
         }
-        foreach (var (region, url) in RegionApis)
+        foreach (var (region, urls) in RegionApis)
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var regionApi) || regionApi.Scheme is not ("http" or "https"))
+            if (urls.Length == 0 || !urls.All(IsHttpUrl))
             {
-                problems.Add($"Web:RegionApis:{region} must be that region's API tier URL");
+                problems.Add($"Web:RegionApis:{region} must be that region's API tier URL (several nodes: comma-separated or an array)");
             }
+        }
+        if (HealthCheckInterval < TimeSpan.FromMilliseconds(100) || ReactivationPeriod < TimeSpan.FromMilliseconds(100))
+        {
+            problems.Add("Web:HealthCheckInterval and Web:ReactivationPeriod must be at least 00:00:00.1");
         }
         if (Environment == "production" && !Tls)
         {
@@ -45,4 +79,6 @@ public sealed class WebTierOptions
         }
         return problems;
     }
+
+    private static bool IsHttpUrl(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

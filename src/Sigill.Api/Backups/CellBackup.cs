@@ -117,6 +117,10 @@ public static class CellBackup
         {
             throw new BackupException($"cannot write the backup of {cell.Region} to {directory}: {e.Message}", e);
         }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 13) // SQLITE_FULL: the snapshot file hit a full disk
+        {
+            throw new BackupException($"cannot write the backup of {cell.Region} to {directory}: No space left on device (database snapshot)", e);
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(dataKey);

@@ -33,6 +33,9 @@ public sealed class ApiTierOptions
 
     public Dictionary<string, CellOptions> Cells { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary><c>Diagnostics:Enabled</c>: the developer exception page (stack traces and exception text in 500 responses). Refused in production.</summary>
+    public DiagnosticsOptions Diagnostics { get; set; } = new();
+
     public static readonly string[] Environments = ["production", "staging", "development"];
 
     public static ApiTierOptions Bind(IConfiguration configuration)
@@ -57,6 +60,10 @@ public sealed class ApiTierOptions
         if (!Environments.Contains(Environment))
         {
             problems.Add($"Environment must be one of {string.Join(", ", Environments)}, not '{Environment}'");
+        }
+        if (Environment == "production" && Diagnostics.Enabled)
+        {
+            problems.Add("Diagnostics:Enabled must be false in production: diagnostic output shows internals and can carry personal data");
         }
         if (Cells.Count == 0)
         {
@@ -137,4 +144,9 @@ public sealed class ApiTierOptions
         }
         return problems;
     }
+}
+
+public sealed class DiagnosticsOptions
+{
+    public bool Enabled { get; set; }
 }

@@ -214,6 +214,39 @@ public static class JobQueue
         return (due, dead, oldest is { } at ? TimeSpan.FromMilliseconds(now - at) : TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// Unfinished jobs by kind and exported state (see <see cref="Telemetry.CellProbe.States"/>), each with the wait of
+    /// its oldest due job; and the safe error of a backup job that failed and waits for its retry, if any.
+    /// </summary>
+    public static async Task<(IReadOnlyList<Telemetry.JobGauge> Jobs, string? BackupFailure)> GaugesAsync(Cell cell, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        ArgumentNullException.ThrowIfNull(time);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var db = cell.CreateDbContext();
+        var jobs = db.Set<JobRow>().AsNoTracking().Where(j => j.State != JobState.Succeeded);
+        var groups = await jobs
+            .GroupBy(j => new { j.Kind, j.State, Retrying = j.Attempts > 0 })
+            .Select(g => new { g.Key.Kind, g.Key.State, g.Key.Retrying, Count = g.Count(), OldestDue = g.Min(j => j.RunAfter <= now ? (long?)j.RunAfter : null) })
+            .ToListAsync(ct);
+        var gauges = groups
+            .Select(g => (g.Kind, State: g.State switch
+            {
+                JobState.Queued => g.Retrying ? "retrying" : "queued",
+                JobState.Running => "running",
+                _ => "dead_lettered",
+            }, g.Count, g.OldestDue))
+            .GroupBy(g => (g.Kind, g.State))
+            .Select(g => new Telemetry.JobGauge(g.Key.Kind, g.Key.State, g.Sum(x => x.Count),
+                g.Min(x => x.OldestDue) is { } due ? (now - due) / 1000.0 : null))
+            .OrderBy(g => g.Kind, StringComparer.Ordinal).ThenBy(g => g.State, StringComparer.Ordinal)
+            .ToList();
+        var backupFailure = await jobs
+            .Where(j => j.Kind == Backups.BackupJobHandler.JobKind && j.State == JobState.Queued && j.Attempts > 0)
+            .OrderByDescending(j => j.CreatedAt).Select(j => j.LastError).FirstOrDefaultAsync(ct);
+        return (gauges, backupFailure);
+    }
+
     private static IQueryable<JobRow> Claimed(CellDbContext db, JobRow claim) =>
         db.Set<JobRow>().Where(j => j.Id == claim.Id && j.State == JobState.Running && j.LockedBy == claim.LockedBy && j.Attempts == claim.Attempts);
 

@@ -23,6 +23,7 @@ internal sealed class ApiTokenAuthenticationHandler(
     UrlEncoder encoder,
     CellRegistry cells,
     IdentityOptions identity,
+    Telemetry.SigillMetrics metrics,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -42,11 +43,11 @@ internal sealed class ApiTokenAuthenticationHandler(
             .FirstOrDefault(k => presented.StartsWith(k.Prefix + "_", StringComparison.Ordinal));
         if (kind is null || !kind.TryParse(presented, out var id, out var region, out var secret))
         {
-            return AuthenticateResult.Fail("malformed credential");
+            return Refused("malformed_token", "malformed credential");
         }
         if (!cells.TryGet(region, out var cell))
         {
-            return AuthenticateResult.Fail("credential for a region this deployment does not serve");
+            return Refused("foreign_region", "credential for a region this deployment does not serve");
         }
         await using var db = cell.CreateDbContext();
         var now = time.GetUtcNow().UtcDateTime;
@@ -55,7 +56,7 @@ internal sealed class ApiTokenAuthenticationHandler(
             : await OperatorAsync(db, id, secret, now);
         if (claims is null)
         {
-            return AuthenticateResult.Fail("unknown, revoked or expired credential");
+            return Refused("invalid_token", "unknown, revoked or expired credential");
         }
         claims.Add(new Claim(SigillClaims.Region, region));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -152,6 +153,13 @@ internal sealed class ApiTokenAuthenticationHandler(
     private async Task<string?> RoleAsync(CellDbContext db, string organizationId, string userId) =>
         await db.Memberships.Where(m => m.OrganizationId == organizationId && m.UserId == userId)
             .Select(m => m.Role).SingleOrDefaultAsync(Context.RequestAborted);
+
+    /// <summary>Counts the refusal (<c>sigill_sign_in_failures_total</c>): a burst is credential guessing.</summary>
+    private AuthenticateResult Refused(string reason, string message)
+    {
+        metrics.SignInFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        return AuthenticateResult.Fail(message);
+    }
 }
 
 public static class SigillClaims

@@ -57,9 +57,6 @@ public sealed partial class ApiClient
         return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
     }
 
-    // Each region's API deployment when configured (Web:RegionApis), else the default API tier.
-    private Uri For(string region, string path) =>
-        new(new Uri(options.RegionApis.TryGetValue(region, out var api) ? api : options.ApiBaseUrl), path);
 
     private static HttpResponseMessage? PdfOrNull(HttpResponseMessage response)
     {

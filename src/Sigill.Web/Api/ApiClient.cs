@@ -7,7 +7,7 @@ namespace Sigill.Web.Api;
 /// The web tier's backend-for-frontend client of the API tier. The service credential is added by
 /// the HttpClient's configuration; pages never see it. Errors come back as the API's problem details.
 /// </summary>
-public sealed partial class ApiClient(HttpClient http, WebTierOptions options)
+public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyStateLookup proxy)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -18,12 +18,12 @@ public sealed partial class ApiClient(HttpClient http, WebTierOptions options)
     public sealed record Problem(int? Status, string? Title, string? Detail, string? Code);
 
     public async Task<SetupStatus> GetSetupStatusAsync(CancellationToken ct) =>
-        await http.GetFromJsonAsync<SetupStatus>("/api/v1/setup", Json, ct) ?? throw new InvalidOperationException("empty setup status");
+        await http.GetFromJsonAsync<SetupStatus>(Url("/api/v1/setup"), Json, ct) ?? throw new InvalidOperationException("empty setup status");
 
     public async Task<(SetupResult? Result, Problem? Problem)> CompleteSetupAsync(string token, string organizationName, string region,
         string name, string email, string password, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName, region, name, email, password }, Json, ct);
+        using var response = await http.PostAsJsonAsync(Url("/api/v1/setup"), new { setupToken = token, organizationName, region, name, email, password }, Json, ct);
         if (response.IsSuccessStatusCode)
         {
             return (await response.Content.ReadFromJsonAsync<SetupResult>(Json, ct), null);
@@ -34,11 +34,25 @@ public sealed partial class ApiClient(HttpClient http, WebTierOptions options)
         return (null, problem ?? new Problem((int)response.StatusCode, "The request failed.", null, null));
     }
 
+    /// <summary>An address on a node of the default API deployment that the proxy currently considers healthy.</summary>
+    private Uri Url(string path) => NodeUrl(Routing.ApiClusters.DefaultCluster, path);
+
+    /// <summary>An address on a healthy node of a region's API deployment (<c>Web:RegionApis</c>), else of the default one.</summary>
+    private Uri For(string region, string path) =>
+        NodeUrl(proxy.TryGetCluster(Routing.ApiClusters.RegionCluster(region), out _) ? Routing.ApiClusters.RegionCluster(region) : Routing.ApiClusters.DefaultCluster, path);
+
+    private Uri NodeUrl(string clusterId, string path)
+    {
+        var nodes = proxy.TryGetCluster(clusterId, out var cluster) ? cluster.DestinationsState.AvailableDestinations : [];
+        var node = nodes.Count > 0 ? nodes[System.Security.Cryptography.RandomNumberGenerator.GetInt32(nodes.Count)] : cluster!.Destinations.Values.First();
+        return new Uri(new Uri(node.Model.Config.Address), path);
+    }
+
     public async Task<bool> IsReadyAsync(CancellationToken ct)
     {
         try
         {
-            using var response = await http.GetAsync("/health/ready", ct);
+            using var response = await http.GetAsync(Url("/health/ready"), ct);
             return response.IsSuccessStatusCode;
         }
         catch (HttpRequestException)

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Model;
 
 namespace Sigill.Web.Routing;
@@ -14,8 +15,6 @@ namespace Sigill.Web.Routing;
 /// </summary>
 internal static partial class RegionRouting
 {
-    public const string DefaultDestination = "default";
-
     public static string? RegionOf(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
@@ -31,13 +30,14 @@ internal static partial class RegionRouting
         return IdRegion().Match(path) is { Success: true } id ? id.Groups[1].Value : null;
     }
 
-    /// <summary>YARP pipeline step: narrows the destinations to the request's region (or the default API).</summary>
+    /// <summary>YARP pipeline step: moves the request to its region's API cluster (or leaves it on the default API).</summary>
     public static Task SelectAsync(HttpContext context, Func<Task> next)
     {
-        var proxy = context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>()!;
-        var region = RegionOf(context.Request);
-        var wanted = region is not null && proxy.AllDestinations.Any(d => d.DestinationId == region) ? region : DefaultDestination;
-        proxy.AvailableDestinations = proxy.AllDestinations.Where(d => d.DestinationId == wanted).ToList();
+        if (RegionOf(context.Request) is { } region
+            && context.RequestServices.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>().TryGetCluster(ApiClusters.RegionCluster(region), out var cluster))
+        {
+            context.ReassignProxyRequest(cluster);
+        }
         return next();
     }
 

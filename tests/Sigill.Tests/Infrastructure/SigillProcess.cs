@@ -94,6 +94,13 @@ internal sealed class SigillProcess : IAsyncDisposable
         throw new TimeoutException($"no '{prefix}' line within {timeout}. stdout: {Stdout} stderr: {Stderr}");
     }
 
+    /// <summary>Kills the process at once (SIGKILL), as a crashed or powered-off node.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _exited.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

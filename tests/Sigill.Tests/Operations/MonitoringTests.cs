@@ -33,8 +33,15 @@ public sealed partial class MonitoringTests
     [Fact]
     public async Task Every_metric_the_rules_watch_is_exported_by_the_api_tier()
     {
-        await using var app = await SigillApp.StartAsync();
+        using var backups = new TempDirectory();
+        await using var app = await SigillApp.StartAsync(System.Text.Json.JsonSerializer.Serialize(new { Backups = new { Directory = backups.Path } }));
         var org = await app.SetUpOrganizationAsync("Metrics AB", "us");
+        // A due job no handler takes (queue depth and age), and a refused API token (sign-in failures).
+        await Sigill.Api.Jobs.JobQueue.EnqueueNowAsync(app.Cells.Get("us"), new Sigill.Api.Jobs.JobRequest("metrics.unhandled"), TimeProvider.System);
+        using (var stranger = app.Web("sgl_us_" + new string('a', 26) + "_" + new string('b', 52)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await stranger.GetAsync("/api/v1/organizations/current")).StatusCode);
+        }
         // Provoke one refused decryption so the integrity counter exists.
         var cell = app.Cells.Get("us");
         var context = new ObjectContext("us", org.OrganizationId, "doc_us_metrics", 1, "document");
@@ -47,11 +54,12 @@ public sealed partial class MonitoringTests
         var rules = await File.ReadAllTextAsync(Path.Combine(Deploy, "prometheus", "sigill-rules.yml"));
         var watched = MetricName().Matches(rules).Select(m => m.Value).Where(n => n != "up").ToHashSet(StringComparer.Ordinal);
         Assert.Contains("sigill_crypto_integrity_failures_total", watched);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(45);
         var missing = watched.ToList();
+        var scrape = "";
         while (missing.Count > 0 && DateTime.UtcNow < deadline)
         {
-            var scrape = await api.GetStringAsync("/metrics");
+            scrape = await api.GetStringAsync("/metrics");
             missing = [.. watched.Where(name => !Regex.IsMatch(scrape, "^" + Regex.Escape(name) + "[{ ]", RegexOptions.Multiline))];
             if (missing.Count > 0)
             {
@@ -59,6 +67,10 @@ public sealed partial class MonitoringTests
             }
         }
         Assert.True(missing.Count == 0, "metrics named in the rules but not exported: " + string.Join(", ", missing));
+        Assert.Matches("(?m)^sigill_jobs\\{[^}]*kind=\"metrics.unhandled\"[^}]*state=\"queued\"[^}]*\\} 1", scrape.Replace("region=\"us\",", "", StringComparison.Ordinal));
+        Assert.Matches("(?m)^sigill_sign_in_failures_total\\{[^}]*reason=\"invalid_token\"[^}]*\\} [1-9]", scrape);
+        Assert.Matches("(?m)^sigill_backup_age_seconds\\{[^}]*region=\"us\"[^}]*\\} ", scrape);
+        Assert.Matches("(?m)^sigill_cell_up\\{[^}]*region=\"eu\"[^}]*\\} 1", scrape);
     }
 
     [GeneratedRegex("\\b(?:sigill|http_server)_[a-z_]+")]

@@ -12,6 +12,29 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "alerts",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Rule = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    OpenKey = table.Column<string>(type: "TEXT", maxLength: 270, nullable: true),
+                    Summary = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    FiredAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LastNotifiedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Notifications = table.Column<int>(type: "INTEGER", nullable: false),
+                    EscalatedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    AcknowledgedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    AcknowledgedBy = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    ResolvedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alerts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "audit_checkpoints",
                 columns: table => new
                 {
@@ -560,6 +583,17 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_alerts_FiredAt",
+                table: "alerts",
+                column: "FiredAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alerts_OpenKey",
+                table: "alerts",
+                column: "OpenKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_api_tokens_OrganizationId",
                 table: "api_tokens",
                 column: "OrganizationId");
@@ -689,6 +723,9 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "alerts");
+
             migrationBuilder.DropTable(
                 name: "api_tokens");
 
