@@ -45,12 +45,13 @@ public sealed class AuditHttpTests : IAsyncLifetime
     {
         var org = await _app.SetUpOrganizationAsync("Acme AB", "eu");
         using var web = _app.Web();
-        var (checkpoint, _, verifier) = await WaitForCheckpointAsync(web, 2);
-        Assert.Equal(2, checkpoint.Size);
+        // organization.created, user.created (the owner), member.added, api_token.created
+        var (checkpoint, _, verifier) = await WaitForCheckpointAsync(web, 4);
+        Assert.Equal(4, checkpoint.Size);
         Assert.EndsWith("/audit/eu", checkpoint.Origin, StringComparison.Ordinal);
         Assert.Equal(checkpoint.Origin, verifier.Name);
         await using var db = _app.Cells.Get("eu").CreateDbContext();
-        Assert.Equal(2, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == org.OrganizationId && e.LeafIndex != null));
+        Assert.Equal(4, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == org.OrganizationId && e.LeafIndex != null));
     }
 
     [Fact]
@@ -164,7 +165,7 @@ public sealed class AuditHttpTests : IAsyncLifetime
     {
         var acme = await _app.SetUpOrganizationAsync("Acme AB", "eu");
         using var web = _app.Web();
-        var (_, note, _) = await WaitForCheckpointAsync(web, 2);
+        var (_, note, _) = await WaitForCheckpointAsync(web, 4);
         // A second node's view of the cell: it catches up from the database.
         using var log = new CellAuditLog(_app.Cells.Get("eu"));
         await log.InitializeAsync(new AuditOptions(), TimeProvider.System, CancellationToken.None);
@@ -173,8 +174,8 @@ public sealed class AuditHttpTests : IAsyncLifetime
         var ids = await db.Set<AuditEvent>().Where(e => e.OrganizationId == acme.OrganizationId).Select(e => e.Id).ToListAsync();
 
         var inclusions = await AuditReceipts.ForEventsAsync(log, acme.OrganizationId, [.. ids, "aev_eu_0000000000000000000000000a"], CancellationToken.None);
-        Assert.Equal(2, inclusions.Count);
-        Assert.Equal([0L, 1L], inclusions.Select(i => i.LeafIndex!.Value));
+        Assert.Equal(4, inclusions.Count);
+        Assert.Equal([0L, 1L, 2L, 3L], inclusions.Select(i => i.LeafIndex!.Value));
         Assert.All(inclusions, i => Assert.Equal(note, i.Checkpoint));
         Assert.Empty(await AuditReceipts.ForEventsAsync(log, "org_eu_someoneelse00000000000000", ids, CancellationToken.None));
     }

@@ -65,7 +65,7 @@ public sealed class ReminderExpiryTests
         await SignAsync(app, LinkFor(app.DataDirectory, "us", "quick@example.test"), new { typedName = "Quick" });
         var mails = MailCount(app.DataDirectory, "us");
         jobs.Time.Advance(TimeSpan.FromDays(10));
-        Assert.Equal(2, await jobs.DrainAsync()); // the first reminder and the expiry run, and do nothing
+        Assert.Equal(3, await jobs.DrainAsync()); // the first reminder, the expiry and the completion fallback run, and do nothing
         Assert.Equal(mails, MailCount(app.DataDirectory, "us"));
         Assert.Equal("completed", (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString());
     }

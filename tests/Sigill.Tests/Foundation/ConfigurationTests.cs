@@ -14,7 +14,8 @@ public sealed class ConfigurationTests
         var installation = Installation.OpenOrCreate(directory.Combine("data"));
         var configuration = SigillConfiguration.Load(installation, null);
         var web = SigillConfiguration.ForWeb(configuration, "http://127.0.0.1:1").AsEnumerable().ToList();
-        Assert.Equal(["ApiBaseUrl", "Environment", "ServiceCredential"], web.Where(kv => kv.Value is not null).Select(kv => kv.Key).Order().ToArray());
+        // The directory key only hashes e-mail addresses to find their region (ADR 0007); it decrypts nothing.
+        Assert.Equal(["ApiBaseUrl", "DirectoryKey", "Environment", "ServiceCredential"], web.Where(kv => kv.Value is not null).Select(kv => kv.Key).Order().ToArray());
         Assert.Contains(SigillConfiguration.ForApi(configuration).AsEnumerable(), kv => kv.Key == "Cells:eu:Database:ConnectionString");
     }
 

@@ -7,6 +7,7 @@ using Sigill.Tests.Infrastructure;
 namespace Sigill.Tests.Operations;
 
 /// <summary>The alert rules shipped in deploy/ are valid, fire when they should, and watch metrics the product really exports.</summary>
+[Collection(nameof(MonitoringTests))]
 public sealed partial class MonitoringTests
 {
     private static readonly string Deploy = Path.Combine(RepoRoot(), "deploy");
@@ -112,3 +113,10 @@ public sealed partial class MonitoringTests
         throw new InvalidOperationException("repository root not found");
     }
 }
+
+/// <summary>
+/// Runs the scrape test alone: every host's metrics provider listens to meters by name, so instruments of other
+/// Sigill hosts alive in the same test process can shadow this host's in its /metrics (never the case in a real process).
+/// </summary>
+[CollectionDefinition(nameof(MonitoringTests), DisableParallelization = true)]
+public sealed class MonitoringTestsCollection;

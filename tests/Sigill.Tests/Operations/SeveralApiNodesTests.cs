@@ -36,6 +36,7 @@ public sealed partial class SeveralApiNodesTests
             Environment = "development",
             Regions = "eu",
             ServiceCredential = credential,
+            Identity = new { DirectoryKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
             Audit = new { Host = "sign.example.test", InstallationId = "two-nodes" },
             Cells = new { eu = cellOptions },
         }));
