@@ -5,8 +5,8 @@ namespace Sigill.Cli.Commands;
 
 /// <summary>
 /// <c>sigill residency report</c>: lists per region what is stored there, and proves that no other cell
-/// holds anything of each organization — scanning every byte of the other cells for the organization's
-/// identifiers and for the keyed hashes (blind indexes) its rows carry. Exit code 1 names any leak.
+/// holds anything of each organization or user — scanning every byte of the other cells for their identifiers and
+/// for the keyed hashes (blind indexes, users' directory hashes) their rows carry. Exit code 1 names any leak.
 /// </summary>
 internal static class ResidencyCommand
 {
@@ -33,7 +33,7 @@ internal static class ResidencyCommand
             {
                 objects++;
             }
-            Console.Out.WriteLine($"region {cell.Region}: {inventory.Organizations.Count} organizations, {objects} stored objects, {inventory.KeyedHashes.Count} keyed hashes; " +
+            Console.Out.WriteLine($"region {cell.Region}: {inventory.Organizations.Count} organizations and users, {objects} stored objects, {inventory.KeyedHashes.Count} keyed hashes; " +
                 $"database {cell.DatabaseLocation}, blobs {cell.Blobs.Location}");
             foreach (var folder in scanner.LocalFolders())
             {
@@ -46,7 +46,7 @@ internal static class ResidencyCommand
         {
             // Everything that belongs to the other regions' organizations: their ids and their keyed hashes.
             var foreign = inventories.Where(i => i.Key != cell.Region)
-                .SelectMany(i => i.Value.Organizations.Select(o => (Needle: o, Owner: i.Key, Kind: "organization id"))
+                .SelectMany(i => i.Value.Organizations.Select(o => (Needle: o, Owner: i.Key, Kind: o.StartsWith("usr_", StringComparison.Ordinal) ? "user id" : "organization id"))
                     .Concat(i.Value.KeyedHashes.Select(h => (Needle: h, Owner: i.Key, Kind: "keyed hash"))))
                 .ToList();
             var found = await new CellScanner(cell).FindAsync([.. foreign.Select(f => f.Needle)], ct);
@@ -55,10 +55,10 @@ internal static class ResidencyCommand
                 leaks++;
                 Console.Out.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
             }
-            Console.Out.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
+            Console.Out.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations, {foreign.Count(f => f.Kind == "user id")} users and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
         }
         Console.Out.WriteLine(leaks == 0
-            ? "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations"
+            ? "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations or users"
             : $"residency: FAILED — {leaks} leaks");
         return leaks == 0 ? ExitCodes.Ok : ExitCodes.Unexpected;
     }

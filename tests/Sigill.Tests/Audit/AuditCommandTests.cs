@@ -39,7 +39,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
     {
         var verify = await SigillProcess.RunAsync(Generous, "audit", "verify", "--data", _app.DataDirectory);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
-        Assert.Contains("audit log eu: OK, 4 events, checkpoint size 4", verify.Stdout, StringComparison.Ordinal);
+        Assert.Contains("audit log eu: OK, 6 events, checkpoint size 6", verify.Stdout, StringComparison.Ordinal);
         Assert.Contains("audit log us: OK, 2 events, checkpoint size 2", verify.Stdout, StringComparison.Ordinal);
         Assert.Contains("verifier key: sigill.local/", verify.Stdout, StringComparison.Ordinal);
     }
@@ -67,19 +67,22 @@ public sealed class AuditCommandTests : IAsyncLifetime
         var export = Path.Combine(_app.DataDirectory, "..", "acme.jsonl");
         var run = await SigillProcess.RunAsync(Generous, "audit", "export", "--org", _org, "--out", export, "--data", _app.DataDirectory);
         Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Contains("exported 2 events", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exported 4 events", run.Stderr, StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(export);
-        Assert.Equal(2, lines.Length);
-        // Both events commit in one transaction at the same instant: the log keeps the order they were recorded in.
-        Assert.Contains("\"action\":\"organization.created\"", JsonDocument.Parse(lines[0]).RootElement.GetProperty("event").GetString()!, StringComparison.Ordinal);
-        Assert.Contains("\"action\":\"api_token.created\"", JsonDocument.Parse(lines[1]).RootElement.GetProperty("event").GetString()!, StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        // All four events commit in one transaction at the same instant: the log keeps the order they were recorded in.
+        string[] actions = ["organization.created", "user.created", "member.added", "api_token.created"];
+        foreach (var (line, action) in lines.Zip(actions))
+        {
+            Assert.Contains($"\"action\":\"{action}\"", JsonDocument.Parse(line).RootElement.GetProperty("event").GetString()!, StringComparison.Ordinal);
+        }
         var created = lines[0];
 
         var key = (await SigillProcess.RunAsync(Generous, "audit", "verify", "--data", _app.DataDirectory, "--region", "eu")).Stdout
             .Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("verifier key: ", StringComparison.Ordinal))["verifier key: ".Length..];
         var ok = await SigillProcess.RunAsync(Generous, "audit", "verify-receipt", export, "--key", key);
         Assert.True(ok.ExitCode == 0, ok.Stdout + ok.Stderr);
-        Assert.Equal(2, ok.Stdout.Split('\n').Count(l => l.Contains(": OK, leaf ", StringComparison.Ordinal) && l.Contains("trusted key, event bytes match", StringComparison.Ordinal)));
+        Assert.Equal(4, ok.Stdout.Split('\n').Count(l => l.Contains(": OK, leaf ", StringComparison.Ordinal) && l.Contains("trusted key, event bytes match", StringComparison.Ordinal)));
 
         // One receipt on its own, then with one changed byte of its event.
         var receiptFile = export + ".receipt.json";

@@ -19,10 +19,10 @@ public sealed class ResidencyReportTests
 
         var report = await SigillProcess.RunAsync(Generous, "residency", "report", "--data", app.DataDirectory);
         Assert.True(report.ExitCode == 0, report.Stdout + report.Stderr);
-        Assert.Contains("region eu: 1 organizations, 1 stored objects", report.Stdout, StringComparison.Ordinal);
-        Assert.Contains("region us: 1 organizations, 0 stored objects", report.Stdout, StringComparison.Ordinal);
-        Assert.Contains("region us: scanned for 1 organizations", report.Stdout, StringComparison.Ordinal);
-        Assert.EndsWith("residency: OK — no cell holds identifiers or keyed hashes of another region's organizations", report.Stdout.Trim(), StringComparison.Ordinal);
+        Assert.Contains("region eu: 2 organizations and users, 1 stored objects", report.Stdout, StringComparison.Ordinal);
+        Assert.Contains("region us: 1 organizations and users, 0 stored objects", report.Stdout, StringComparison.Ordinal);
+        Assert.Contains("region us: scanned for 1 organizations, 1 users and ", report.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("residency: OK — no cell holds identifiers or keyed hashes of another region's organizations or users", report.Stdout.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("Euro GmbH", report.Stdout, StringComparison.Ordinal);
         _ = us;
     }
