@@ -21,8 +21,8 @@ public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyS
         public int? RetryAfterSeconds { get; init; }
 
         /// <summary>
-        /// What a person reads: a 429 says how long to wait; a step-up answer says both what went wrong and what is left
-        /// ("The code is not right. 4 attempt(s) left…"); anything else the API's detail.
+        /// What a person reads: a 429 says how long to wait; anything else both what went wrong and what to do
+        /// ("The code is not right. 4 attempt(s) left…").
         /// </summary>
         public string Describe()
         {
@@ -31,11 +31,7 @@ public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyS
                 var wait = seconds >= 90 ? $"{(seconds + 59) / 60} minutes" : $"{seconds} seconds";
                 return $"{Title ?? "Too many attempts."} Please wait {wait} before trying again.";
             }
-            if (Code?.StartsWith("step_up", StringComparison.Ordinal) == true && Title is not null && Detail is not null)
-            {
-                return $"{Title} {Detail}";
-            }
-            return Detail ?? Title ?? "That did not work; please try again.";
+            return Title is not null && Detail is not null ? $"{Title} {Detail}" : Detail ?? Title ?? "That did not work; please try again.";
         }
     }
 

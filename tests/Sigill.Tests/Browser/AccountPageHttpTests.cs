@@ -105,6 +105,36 @@ public sealed partial class AccountPageHttpTests
     }
 
     [Fact]
+    public async Task With_an_authenticator_app_sign_in_asks_for_the_code_and_a_wrong_code_is_told()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var account = await Sigill.Tests.Identity.IdentityKit.SignUpAsync(app, "mo.totp@example.com", "us");
+        using var direct = app.Web(account.Session);
+        var enrolment = await (await direct.PostAsync("/api/v1/account/totp", null)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var secret = Sigill.Tests.Identity.SecondFactorTests.Base32Decode(enrolment.GetProperty("secret").GetString()!);
+        var step = Sigill.Api.Identity.Totp.StepAt(DateTimeOffset.UtcNow);
+        (await direct.PostAsJsonAsync("/api/v1/account/totp/confirm", new { code = Sigill.Api.Identity.Totp.Code(secret, step - 1) })).EnsureSuccessStatusCode();
+
+        using var web = app.Web();
+        var form = await web.GetStringAsync("/sign-in");
+        using var password = await web.PostAsync("/sign-in", Form(form, ("Email", "mo.totp@example.com"), ("Password", Password)));
+        Assert.Equal(HttpStatusCode.Redirect, password.StatusCode);
+        Assert.Equal("/sign-in", password.Headers.Location!.OriginalString);
+        var codeForm = await web.GetStringAsync("/sign-in");
+        Assert.Contains("id=\"second-factor-form\"", codeForm, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await web.GetAsync("/account")).StatusCode); // not signed in yet
+
+        var right = Sigill.Api.Identity.Totp.Code(secret, step);
+        using var wrong = await web.PostAsync("/sign-in?handler=SecondFactor", Form(codeForm, ("Code", right == "000000" ? "111111" : "000000")));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.StartsWith("The code is not correct.", ErrorText(await wrong.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        using var ok = await web.PostAsync("/sign-in?handler=SecondFactor", Form(codeForm, ("Code", right)));
+        Assert.Equal(HttpStatusCode.Redirect, ok.StatusCode);
+        Assert.Equal("/account", ok.Headers.Location!.OriginalString);
+        Assert.Contains("mo.totp@example.com", await web.GetStringAsync("/account"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_tls_the_session_cookie_is_host_prefixed_and_secure()
     {
         await using var app = await SigillApp.StartAsync("""{ "Web": { "Tls": true } }""");
