@@ -15,7 +15,25 @@ public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyS
 
     public sealed record SetupResult(string OrganizationId, string Region, string UserId, string ApiToken, DateTime ApiTokenExpiresAt);
 
-    public sealed record Problem(int? Status, string? Title, string? Detail, string? Code);
+    public sealed record Problem(int? Status, string? Title, string? Detail, string? Code)
+    {
+        /// <summary>Seconds to wait before trying again (the response's Retry-After), when the API said so.</summary>
+        public int? RetryAfterSeconds { get; init; }
+
+        /// <summary>
+        /// What a person reads: a 429 says how long to wait; anything else both what went wrong and what to do
+        /// ("The code is not right. 4 attempt(s) left…").
+        /// </summary>
+        public string Describe()
+        {
+            if (RetryAfterSeconds is { } seconds)
+            {
+                var wait = seconds >= 90 ? $"{(seconds + 59) / 60} minutes" : $"{seconds} seconds";
+                return $"{Title ?? "Too many attempts."} Please wait {wait} before trying again.";
+            }
+            return Title is not null && Detail is not null ? $"{Title} {Detail}" : Detail ?? Title ?? "That did not work; please try again.";
+        }
+    }
 
     public async Task<SetupStatus> GetSetupStatusAsync(CancellationToken ct) =>
         await http.GetFromJsonAsync<SetupStatus>(Url("/api/v1/setup"), Json, ct) ?? throw new InvalidOperationException("empty setup status");

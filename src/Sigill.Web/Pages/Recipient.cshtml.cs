@@ -7,20 +7,25 @@ using Sigill.Web.Recipient;
 namespace Sigill.Web.Pages;
 
 /// <summary>
-/// The recipient's signing page at <c>/s</c>, one step at a time: consent to electronic records, then the
+/// The recipient's signing page at <c>/s</c>, one step at a time: a code when the sender asks for one (an access
+/// code handed over out of band, or a one-time code the API e-mails on request), consent to electronic records, then the
 /// document's pages with the recipient's fields and signature, then a confirmation. Every action is a plain
 /// form post (antiforgery-checked) answered by a redirect back to <c>/s</c>; JavaScript only draws the pages
 /// (pdf.js), guides to the next field and offers the drawing pad.
 /// </summary>
 public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
 {
-    public enum Steps { Inactive, Waiting, Consent, Sign, Signed, Declined }
+    public enum Steps { Inactive, Verify, Waiting, Consent, Sign, Signed, Declined }
 
     public Steps Step { get; private set; } = Steps.Inactive;
     public ApiClient.SigningView? View { get; private set; }
     public string? Title { get; private set; }
     public bool Completed { get; private set; }
     public string? Error { get; private set; }
+    public bool CodeSent { get; private set; }
+
+    [BindProperty]
+    public string? Code { get; set; }
 
     [BindProperty]
     public Dictionary<string, string> Fields { get; set; } = [];
@@ -59,16 +64,18 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     public async Task<IActionResult> OnPostConsentAsync(CancellationToken ct)
     {
         if (Session() is not { } session) return await ShowAsync(ct);
-        if (await api.ConsentAsync(session.Region, session.Token, ct) is { } problem) return await ShowAsync(ct, problem);
+        if (await api.ConsentAsync(session.Region, session.Token, session.Grant, ct) is { } problem) return await ShowAsync(ct, problem);
         return Redirect("/s");
     }
 
     public async Task<IActionResult> OnPostSignAsync(CancellationToken ct)
     {
-        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, ct) is not { } view) return await ShowAsync(ct);
+        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct) is not { } view) return await ShowAsync(ct);
         var drawn = SignatureMode == "draw" && DrawnPng is { Length: > 0 } png ? StripDataUrl(png) : null;
-        var fields = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value)).ToDictionary(f => f.Key, f => f.Value.Trim());
-        var (result, problem) = await api.SignAsync(session.Region, session.Token, fields, drawn is null ? TypedName : null, drawn, ct);
+        // Only the recipient's own field ids: with no Fields[...] in the post (a signature-only recipient) the dictionary
+        // binder falls back to every form key (SignatureMode, TypedName, …), which the API rightly refuses.
+        var fields = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value) && view.Fields.Any(v => v.Id == f.Key)).ToDictionary(f => f.Key, f => f.Value.Trim());
+        var (result, problem) = await api.SignAsync(session.Region, session.Token, session.Grant, fields, drawn is null ? TypedName : null, drawn, ct);
         if (result is null) return await ShowAsync(ct, problem);
         (session with { Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed" }).Write(HttpContext, protection, options);
         return Redirect("/s");
@@ -76,10 +83,29 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
 
     public async Task<IActionResult> OnPostDeclineAsync(CancellationToken ct)
     {
-        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, ct) is not { } view) return await ShowAsync(ct);
-        if (await api.DeclineAsync(session.Region, session.Token, Reason ?? "", ct) is { } problem) return await ShowAsync(ct, problem);
+        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct) is not { } view) return await ShowAsync(ct);
+        if (await api.DeclineAsync(session.Region, session.Token, session.Grant, Reason ?? "", ct) is { } problem) return await ShowAsync(ct, problem);
         (session with { Outcome = RecipientSession.Declined, Title = view.Title }).Write(HttpContext, protection, options);
         return Redirect("/s");
+    }
+
+    /// <summary>The access code or e-mailed code: a pass keeps the API's grant in the session cookie for every later call.</summary>
+    public async Task<IActionResult> OnPostVerifyAsync(CancellationToken ct)
+    {
+        if (Session() is not { } session) return await ShowAsync(ct);
+        var (grant, problem) = await api.VerifyStepUpAsync(session.Region, session.Token, Code ?? "", ct);
+        if (grant is null) return await ShowAsync(ct, problem);
+        (session with { Grant = grant.Grant }).Write(HttpContext, protection, options);
+        return Redirect("/s");
+    }
+
+    /// <summary>Asks the API to e-mail a one-time code, then shows the same code step with a note that it was sent.</summary>
+    public async Task<IActionResult> OnPostSendCodeAsync(CancellationToken ct)
+    {
+        if (Session() is not { } session) return await ShowAsync(ct);
+        var problem = await api.SendStepUpCodeAsync(session.Region, session.Token, ct);
+        CodeSent = problem is null;
+        return await ShowAsync(ct, problem);
     }
 
     private RecipientSession? Session() => RecipientSession.Read(HttpContext, protection, options);
@@ -94,13 +120,11 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
             Completed = session.Completed;
             return Page();
         }
-        View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, ct);
-        // A step-up check (an access code or an e-mail one-time code, when the sender asks for one) belongs here,
-        // before anything of the document is shown: when the API answers that a code is required, render a code
-        // step that posts the code to the API, then continue with consent. The API side is not built yet.
+        View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct);
         Step = View switch
         {
             null => Steps.Inactive,
+            { NeedsStepUp: true } => Steps.Verify, // before anything of the document, even its title
             { YourTurn: false } => Steps.Waiting,
             { ConsentGiven: false } => Steps.Consent,
             _ => Steps.Sign,
@@ -108,7 +132,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         Title = View?.Title;
         if (problem is not null)
         {
-            Error = problem.Detail ?? problem.Title ?? "That did not work; please try again.";
+            Error = problem.Describe();
             Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         }
         if (Step == Steps.Inactive)

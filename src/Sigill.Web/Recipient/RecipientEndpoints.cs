@@ -18,7 +18,7 @@ internal static class RecipientEndpoints
     {
         app.MapGet("/s/document.pdf", async (HttpContext http, ApiClient api, IDataProtectionProvider protection, WebTierOptions options, CancellationToken ct) =>
             RecipientSession.Read(http, protection, options) is { Outcome: null } session
-                ? await PdfAsync(http, await api.GetSigningPdfAsync(session.Region, session.Token, ct), "document.pdf")
+                ? await PdfAsync(http, await api.GetSigningPdfAsync(session.Region, session.Token, session.Grant, ct), "document.pdf")
                 : Results.NotFound());
         app.MapGet("/s/signed.pdf", async (HttpContext http, ApiClient api, IDataProtectionProvider protection, WebTierOptions options, CancellationToken ct) =>
             RecipientSession.Read(http, protection, options) is { Receipt: { } receipt } session

@@ -11,10 +11,12 @@ namespace Sigill.Web.Recipient;
 /// and the browser is redirected to <c>/s</c>, so the token leaves the address bar, history and Referer.
 /// The cookie is encrypted and authenticated by the web tier (data protection) and is HttpOnly, SameSite=Lax
 /// (the first request arrives from a mail client, another site) and, with TLS, Secure with the <c>__Host-</c>
-/// prefix (no Domain, Path=/). It holds the link token, and after signing the signing receipt that downloads
-/// the signed PDF — never document content.
+/// prefix (no Domain, Path=/). It holds the link token, the step-up grant once the recipient passed a code (sent
+/// as <c>Sigill-Step-Up</c> on every later call; the API lets it lapse after 30 minutes), and after signing the
+/// signing receipt that downloads the signed PDF — never document content.
 /// </summary>
-internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null, bool Completed = false)
+internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null, bool Completed = false,
+    string? Grant = null)
 {
     public const string Signed = "signed";
     public const string Declined = "declined";

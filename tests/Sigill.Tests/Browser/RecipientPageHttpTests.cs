@@ -113,6 +113,105 @@ public sealed partial class RecipientPageHttpTests
         Assert.Contains(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__Host-sigill-af=", StringComparison.Ordinal) && c.Contains("secure", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task An_emailed_code_is_sent_on_request_resends_wait_and_five_wrong_codes_lock_with_the_wait_shown()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await app.SetUpOrganizationAsync("Acme Otp Web", "eu");
+        using var sender = app.Web(org.ApiToken);
+        var id = (await UploadOkAsync(sender, "Deed Plover-88", SamplePdf("Deed text"))).GetProperty("id").GetString()!;
+        var r = (await PostOkAsync(sender, $"/api/v1/documents/{id}/recipients", new { name = "Fi Otp", email = "fi@example.test", stepUp = "email_code" })).GetProperty("id").GetString()!;
+        await AddFieldAsync(sender, id, r, "signature", 100);
+        await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { message = "Please sign", expiresInDays = 7 });
+        using var web = app.Web();
+        await web.GetAsync($"/s/{LinkFor(app.DataDirectory, "eu", "fi@example.test")}");
+
+        var verify = await web.GetStringAsync("/s");
+        Assert.Contains("id=\"send-code\"", verify, StringComparison.Ordinal);
+        Assert.DoesNotContain("Plover", verify, StringComparison.Ordinal);
+        using var forged = await web.PostAsync("/s?handler=SendCode", new FormUrlEncodedContent([])); // no antiforgery token: no mail
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Null(LatestCode(app, "fi@example.test"));
+
+        using var sent = await web.PostAsync("/s?handler=SendCode", Form(verify));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Contains("id=\"code-sent\"", await sent.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var code = LatestCode(app, "fi@example.test")!;
+        using var again = await web.PostAsync("/s?handler=SendCode", Form(verify));
+        Assert.Equal(HttpStatusCode.TooManyRequests, again.StatusCode);
+        Assert.Matches("Please wait [0-9]+ seconds before trying again", await again.Content.ReadAsStringAsync());
+
+        for (var i = 1; i <= 5; i++)
+        {
+            using var wrong = await web.PostAsync("/s?handler=Verify", Form(verify, ("Code", code == "000000" ? "111111" : "000000")));
+            var html = await wrong.Content.ReadAsStringAsync();
+            Assert.Contains("role=\"alert\"", html, StringComparison.Ordinal);
+            if (i < 5)
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+                Assert.Contains($"{5 - i} attempt(s) left", html, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, wrong.StatusCode);
+                Assert.Contains("Please wait 15 minutes before trying again", html, StringComparison.Ordinal);
+            }
+        }
+        // Locked: even the right code does not pass, and nothing of the document shows.
+        using var locked = await web.PostAsync("/s?handler=Verify", Form(verify, ("Code", code)));
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        var after = await web.GetStringAsync("/s");
+        Assert.Contains("id=\"verify\"", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("Plover", after, StringComparison.Ordinal);
+        using var consent = await web.PostAsync("/s?handler=Consent", Form(after));
+        Assert.Equal(HttpStatusCode.Forbidden, consent.StatusCode);
+        Assert.Contains("id=\"verify\"", await consent.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_emailed_code_passes_and_the_grant_rides_in_the_encrypted_cookie()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await app.SetUpOrganizationAsync("Acme Otp Pass", "eu");
+        using var sender = app.Web(org.ApiToken);
+        var id = (await UploadOkAsync(sender, "Deed Tern-19", SamplePdf("Deed text"))).GetProperty("id").GetString()!;
+        var r = (await PostOkAsync(sender, $"/api/v1/documents/{id}/recipients", new { name = "Gu Otp", email = "gu@example.test", stepUp = "email_code" })).GetProperty("id").GetString()!;
+        await AddFieldAsync(sender, id, r, "signature", 100);
+        await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { message = "Please sign", expiresInDays = 7 });
+        using var web = app.Web();
+        await web.GetAsync($"/s/{LinkFor(app.DataDirectory, "eu", "gu@example.test")}");
+        var verify = await web.GetStringAsync("/s");
+        using var sent = await web.PostAsync("/s?handler=SendCode", Form(verify));
+        using var pass = await web.PostAsync("/s?handler=Verify", Form(verify, ("Code", LatestCode(app, "gu@example.test")!)));
+        Assert.Equal(HttpStatusCode.Redirect, pass.StatusCode);
+        var cookie = Assert.Single(pass.Headers.GetValues("Set-Cookie"), c => c.StartsWith("sigill-recipient=", StringComparison.Ordinal));
+        Assert.DoesNotContain("sgs_", cookie, StringComparison.Ordinal); // the grant is inside the encrypted cookie, not readable
+
+        var consentPage = await web.GetStringAsync("/s");
+        Assert.Contains("Deed Tern-19", consentPage, StringComparison.Ordinal);
+        using var consent = await web.PostAsync("/s?handler=Consent", Form(consentPage));
+        Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
+        using var pdf = await web.GetAsync("/s/document.pdf");
+        Assert.Equal("application/pdf", pdf.Content.Headers.ContentType!.MediaType);
+
+        // The same link in a browser without the grant sees the code step again, and the PDF is refused.
+        using var other = app.Web();
+        await other.GetAsync($"/s/{LinkFor(app.DataDirectory, "eu", "gu@example.test")}");
+        Assert.Contains("id=\"verify\"", await other.GetStringAsync("/s"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync("/s/document.pdf")).StatusCode);
+    }
+
+    private static string? LatestCode(SigillApp app, string email)
+    {
+        var folder = Path.Combine(app.DataDirectory, "eu", "outbox");
+        var mail = Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).Select(File.ReadAllText)
+            .LastOrDefault(t => t.Contains(email, StringComparison.Ordinal) && CodePattern().IsMatch(t));
+        return mail is null ? null : CodePattern().Match(mail).Groups[1].Value;
+    }
+
+    [GeneratedRegex(@"verification code is (\d{6})")]
+    private static partial Regex CodePattern();
+
     private static async Task<string> SentDocumentLinkAsync(SigillApp app)
     {
         var org = await app.SetUpOrganizationAsync("Acme Http", "eu");

@@ -123,7 +123,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
         return sessions.EnumerateArray().Single(s => s.GetProperty("current").GetBoolean()).GetProperty("method").GetString()!;
     }
 
-    private static byte[] Base32Decode(string text)
+    internal static byte[] Base32Decode(string text)
     {
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         var bytes = new List<byte>();

@@ -1,0 +1,21 @@
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Accounts;
+
+internal static class AccountRegions
+{
+    /// <summary>Every region this installation serves: those of the default API deployment and those with their own (<c>Web:RegionApis</c>).</summary>
+    public static async Task<IReadOnlyList<string>> AllAsync(ApiClient api, WebTierOptions options, CancellationToken ct) =>
+        [.. (await api.GetSetupStatusAsync(ct)).Regions.Union(options.RegionApis.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>The region holding the account with this e-mail address (asked by directory hash only), or null when none does.</summary>
+    public static async Task<string?> LocateAsync(ApiClient api, WebTierOptions options, IReadOnlyList<string> regions, string email, CancellationToken ct)
+    {
+        var hash = DirectoryHash.Of(options.DirectoryKey, email);
+        foreach (var region in regions)
+        {
+            if (await api.LocateAsync(region, hash, ct)) return region;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+
+namespace Sigill.Web.Api;
+
+/// <summary>
+/// Sign-up, sign-in and the account, on the region's API (<c>/api/v1/regions/{region}/auth/…</c>). The person's
+/// address goes along as X-Forwarded-For so the API's per-address throttles count the person, not the web tier.
+/// The session secret is sent as a Bearer credential and never reaches the browser.
+/// </summary>
+public sealed partial class ApiClient
+{
+    public sealed record SignInResult(string? Session, DateTime? ExpiresAt, string? UserId, string? OrganizationId, string? Challenge, string? SecondFactor);
+
+    public sealed record AccountOrganization(string Id, string Name, string Role);
+
+    public sealed record AccountView(string UserId, string Email, string Name, string Region, string OrganizationId, string Role, bool SecondFactor,
+        IReadOnlyList<AccountOrganization> Organizations);
+
+    /// <summary>Whether the region's API holds an account with this directory hash; a region it does not serve knows nobody.</summary>
+    public async Task<bool> LocateAsync(string region, string emailHash, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, "locate", new { emailHash }, null, ct);
+        return response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<LocateResult>(Json, ct))?.Known == true;
+    }
+
+    public Task<(SignInResult? Result, Problem? Problem)> SignUpAsync(string region, string name, string email, string password, string organizationName,
+        string? clientAddress, CancellationToken ct) =>
+        SignInLikeAsync(region, "sign-up", new { name, email, password, organizationName }, clientAddress, ct);
+
+    public Task<(SignInResult? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? clientAddress, CancellationToken ct) =>
+        SignInLikeAsync(region, "sign-in", new { email, password }, clientAddress, ct);
+
+    public Task<(SignInResult? Result, Problem? Problem)> SecondFactorAsync(string region, string challenge, string code, string? clientAddress, CancellationToken ct) =>
+        SignInLikeAsync(region, "second-factor", new { challenge, code }, clientAddress, ct);
+
+    /// <summary>The signed-in person, or null when the session is no longer good (expired, revoked, signed out).</summary>
+    public async Task<AccountView?> GetAccountAsync(string region, string session, CancellationToken ct)
+    {
+        using var response = await http.SendAsync(WithBearer(HttpMethod.Get, For(region, "/api/v1/account"), session), ct);
+        return response.IsSuccessStatusCode ? await ReadAsync<AccountView>(response, ct) : null;
+    }
+
+    /// <summary>Ends the session at the API; whatever it answers, the caller forgets the secret.</summary>
+    public async Task SignOutAsync(string region, string session, CancellationToken ct)
+    {
+        using var response = await http.SendAsync(WithBearer(HttpMethod.Post, For(region, "/api/v1/account/sign-out"), session), ct);
+    }
+
+    private sealed record LocateResult(bool Known);
+
+    private async Task<(SignInResult?, Problem?)> SignInLikeAsync(string region, string action, object body, string? clientAddress, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, action, body, clientAddress, ct);
+        return response.IsSuccessStatusCode ? (await ReadAsync<SignInResult>(response, ct), null) : (null, await ProblemAsync(response, ct));
+    }
+
+    private Task<HttpResponseMessage> AuthAsync(string region, string action, object body, string? clientAddress, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, For(region, $"/api/v1/regions/{Uri.EscapeDataString(region)}/auth/{action}"))
+        {
+            Content = JsonContent.Create(body, options: Json),
+        };
+        if (clientAddress is not null) request.Headers.Add("X-Forwarded-For", clientAddress);
+        return http.SendAsync(request, ct);
+    }
+
+    private static HttpRequestMessage WithBearer(HttpMethod method, Uri url, string session) =>
+        new(method, url) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", session) } };
+}
