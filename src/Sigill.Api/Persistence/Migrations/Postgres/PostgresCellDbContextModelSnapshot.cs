@@ -706,6 +706,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("VariablesToken")
                         .IsRequired()
                         .HasColumnType("text");

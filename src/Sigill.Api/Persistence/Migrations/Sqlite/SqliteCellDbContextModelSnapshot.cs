@@ -701,6 +701,9 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("VariablesToken")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -337,7 +337,8 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     NameToken = table.Column<string>(type: "text", nullable: false),
                     BodyToken = table.Column<string>(type: "text", nullable: false),
                     VariablesToken = table.Column<string>(type: "text", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {

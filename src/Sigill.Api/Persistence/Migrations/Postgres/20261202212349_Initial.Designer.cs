@@ -12,7 +12,7 @@ using Sigill.Api.Persistence;
 namespace Sigill.Api.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresCellDbContext))]
-    [Migration("20261127045510_Initial")]
+    [Migration("20261202212349_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -708,6 +708,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("VariablesToken")
                         .IsRequired()

@@ -337,7 +337,8 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     NameToken = table.Column<string>(type: "TEXT", nullable: false),
                     BodyToken = table.Column<string>(type: "TEXT", nullable: false),
                     VariablesToken = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -11,7 +11,7 @@ using Sigill.Api.Persistence;
 namespace Sigill.Api.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCellDbContext))]
-    [Migration("20261127045344_Initial")]
+    [Migration("20261202211923_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -702,6 +702,9 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     b.Property<string>("OrganizationId")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("UpdatedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("VariablesToken")
