@@ -10,7 +10,7 @@ namespace Sigill.Web.Pages.Documents;
 /// Afterwards the page shows each recipient's progress, the activity timeline and the downloads; a live document can be voided.
 /// Field posts from the browser module ask for JSON and get the placed field back; plain form posts reload the page.
 /// </summary>
-public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SenderPage(api, protection, options)
+public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     /// <summary>A new field's size in PDF points, by kind.</summary>
     public static readonly IReadOnlyDictionary<string, (double Width, double Height)> FieldSizes = new Dictionary<string, (double, double)>

@@ -5,7 +5,7 @@ using Sigill.Web.Api;
 namespace Sigill.Web.Pages.Documents;
 
 /// <summary>The sender's documents at <c>/documents</c>, newest first, filtered by status and searched by title (in the API, over decrypted titles).</summary>
-public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SenderPage(api, protection, options)
+public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     public static readonly IReadOnlyList<string> Statuses = ["draft", "sent", "completed", "declined", "voided", "expired"];
 

@@ -15,7 +15,7 @@ namespace Sigill.Web.Pages.Documents;
 /// </summary>
 [RequestSizeLimit(MaxUploadBytes + 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = MaxUploadBytes + 1024 * 1024)]
-public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SenderPage(api, protection, options)
+public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     /// <summary>The web tier lets through what the API's default limit (50 MB) accepts; the API gives the precise answer.</summary>
     public const long MaxUploadBytes = 50L * 1024 * 1024;

@@ -9,7 +9,7 @@ namespace Sigill.Web.Pages.Templates;
 /// checks it when saved (syntax, undeclared variables, unknown blocks) and its message is shown here. A saved template
 /// can be previewed: the PDF a document would get, with each variable shown as <c>[name]</c> and a sample pricing line.
 /// </summary>
-public sealed class EditModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SenderPage(api, protection, options)
+public sealed class EditModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     /// <summary>What a new template starts with: every feature once, so a newcomer sees how they are written.</summary>
     public const string StarterBody = """

@@ -5,7 +5,7 @@ using Sigill.Web.Api;
 namespace Sigill.Web.Pages.Templates;
 
 /// <summary>The organization's templates and reusable content blocks at <c>/templates</c>; a block is added here.</summary>
-public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SenderPage(api, protection, options)
+public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     public IReadOnlyList<ApiClient.TemplateSummary> Templates { get; private set; } = [];
 

@@ -8,10 +8,10 @@ using Sigill.Web.Api;
 namespace Sigill.Web.Pages;
 
 /// <summary>
-/// A page of the signed-in sender. Without a session in the cookie it answers with the sign-in page; when the API says
+/// A page of a signed-in person (the sender's pages, the account, the organization). Without a session in the cookie it answers with the sign-in page; when the API says
 /// the session ended, the cookie is cleared and the sign-in page shown. Calls go to the person's region with their session.
 /// </summary>
-public abstract class SenderPage(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
 {
     private string _region = "";
     private string _session = "";
