@@ -17,6 +17,6 @@ public sealed partial class ApiClient
         return response.IsSuccessStatusCode ? (await ReadAsync<SsoStart>(response, ct), null) : (null, await ProblemAsync(response, ct));
     }
 
-    public Task<(SignInResult? Result, Problem? Problem)> FinishSsoAsync(string region, string state, string code, string? clientAddress, CancellationToken ct) =>
-        SignInLikeAsync(region, "sso/callback", new { state, code }, clientAddress, ct);
+    public Task<(SignInResult? Result, Problem? Problem)> FinishSsoAsync(string region, string state, string code, string? iss, string? clientAddress, CancellationToken ct) =>
+        SignInLikeAsync(region, "sso/callback", new { state, code, iss }, clientAddress, ct);
 }

@@ -16,7 +16,7 @@ public sealed class SsoCallbackModel(ApiClient api, IDataProtectionProvider prot
 {
     public string Error { get; private set; } = "";
 
-    public async Task<IActionResult> OnGetAsync(string? code, string? state, string? error, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string? code, string? state, string? error, string? iss, CancellationToken ct)
     {
         var pending = SsoPending.Read(HttpContext, protection, options);
         SsoPending.Clear(HttpContext, options);
@@ -28,7 +28,7 @@ public sealed class SsoCallbackModel(ApiClient api, IDataProtectionProvider prot
         {
             return Fail(StatusCodes.Status401Unauthorized, "Your identity provider did not sign you in" + (error is "access_denied" ? " (access was denied)." : "."));
         }
-        var (result, problem) = await api.FinishSsoAsync(pending.Region, pending.State, code, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+        var (result, problem) = await api.FinishSsoAsync(pending.Region, pending.State, code, iss, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
         if (result?.Session is { } session)
         {
             new AccountSession(pending.Region, Session: session).Write(HttpContext, protection, options);

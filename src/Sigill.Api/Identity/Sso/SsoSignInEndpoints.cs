@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Sigill.Api.Audit;
 using Sigill.Api.Cells;
 using Sigill.Api.Errors;
@@ -26,11 +27,12 @@ namespace Sigill.Api.Identity.Sso;
 /// refused, so an organization's provider can never take over an account that is not already in the organization.
 /// Every refusal is a problem with its own code and stores nothing (the used attempt is deleted).
 /// </summary>
-public static class SsoSignInEndpoints
+public static partial class SsoSignInEndpoints
 {
     public sealed record StartRequest(string? OrganizationId, string? DomainHash);
     public sealed record StartResponse(string AuthorizationUrl, string State, string OrganizationId);
-    public sealed record CallbackRequest(string? State, string? Code);
+    /// <summary><c>iss</c>: the authorization response's issuer parameter (RFC 9207), when the provider sent one.</summary>
+    public sealed record CallbackRequest(string? State, string? Code, string? Iss = null);
 
     public static void MapSsoSignIn(this IEndpointRouteBuilder app)
     {
@@ -39,11 +41,21 @@ public static class SsoSignInEndpoints
         group.MapPost("/callback", Callback);
     }
 
-    private static ProblemHttpResult Fail(Telemetry.SigillMetrics metrics, int status, string code, string title, string? detail = null)
+    private sealed record Refusals(Telemetry.SigillMetrics Metrics, ILogger Logger)
     {
-        metrics.SignInFailures.Add(1, new KeyValuePair<string, object?>("reason", "sso"));
-        return Problems.Create(status, code, title, detail);
+        public string Connection { get; set; } = "-";
+
+        /// <summary>Counts and logs a refused callback (identifiers and the code only, never the e-mail or the token) and answers the problem.</summary>
+        public ProblemHttpResult Fail(int status, string code, string title, string? detail = null)
+        {
+            Metrics.SignInFailures.Add(1, new KeyValuePair<string, object?>("reason", "sso"));
+            LogRefused(Logger, Connection, code);
+            return Problems.Create(status, code, title, detail);
+        }
     }
+
+    [LoggerMessage(EventId = 5301, Level = LogLevel.Warning, Message = "Single sign-on refused (connection {ConnectionId}): {Code}")]
+    private static partial void LogRefused(ILogger logger, string connectionId, string code);
 
     private static async Task<Results<Ok<StartResponse>, ProblemHttpResult>> Start(string region, StartRequest request, CellRegistry cells, Accounts accounts,
         Throttle throttle, OidcClient oidc, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
@@ -119,13 +131,14 @@ public static class SsoSignInEndpoints
     }
 
     private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, ProblemHttpResult>> Callback(string region, CallbackRequest request, CellRegistry cells,
-        Accounts accounts, OidcClient oidc, MailOptions mail, TimeProvider time, Telemetry.SigillMetrics metrics, HttpContext http, CancellationToken ct)
+        Accounts accounts, OidcClient oidc, MailOptions mail, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
+        var refusals = new Refusals(metrics, loggers.CreateLogger("Sigill.Api.Identity.Sso"));
         if (!cells.TryGet(region, out var cell))
         {
             return AuthEndpoints.NotServed(region);
         }
-        ProblemHttpResult InvalidState() => Fail(metrics, StatusCodes.Status400BadRequest, "sso_state_invalid", "This single sign-on attempt is not valid.",
+        ProblemHttpResult InvalidState() => refusals.Fail(StatusCodes.Status400BadRequest, "sso_state_invalid", "This single sign-on attempt is not valid.",
             "It may have expired or been used already. Start the sign-in again.");
         if (!PresentedSecret.SsoState.TryParse(request.State, out var id, out var stateRegion, out var secret) || stateRegion != region)
         {
@@ -153,7 +166,14 @@ public static class SsoSignInEndpoints
         {
             return SsoEndpoints.NotConfigured();
         }
+        refusals.Connection = connection.Id;
         var settings = await SsoEndpoints.SettingsAsync(cell, connection, ct);
+        if (request.Iss is not null && request.Iss != settings.Issuer)
+        {
+            // RFC 9207: the answer came from another provider than this attempt's (a mix-up attack); never send it our secret.
+            return refusals.Fail(StatusCodes.Status401Unauthorized, "sso_id_token_invalid", "The identity provider's answer is not valid.",
+                "The authorization response names another issuer than this organization's provider.");
+        }
         var clientSecret = (await cell.Keys.DecryptFieldAsync(connection.OrganizationId, IdentityProviderConnection.SecretPurpose, connection.SecretToken, connection.Id, ct))!;
         var verifier = (await cell.Keys.DecryptFieldAsync(attempt.OrganizationId, SsoSignInAttempt.VerifierPurpose, attempt.VerifierToken, attempt.Id, ct))!;
         IdTokenClaims claims;
@@ -167,29 +187,29 @@ public static class SsoSignInEndpoints
         catch (IdentityProviderException e)
         {
             return e.Code == "sso_code_rejected"
-                ? Fail(metrics, StatusCodes.Status401Unauthorized, e.Code, "The identity provider refused the sign-in.", e.Message)
-                : Fail(metrics, StatusCodes.Status502BadGateway, "sso_provider_error", "The identity provider could not be reached.", e.Message);
+                ? refusals.Fail(StatusCodes.Status401Unauthorized, e.Code, "The identity provider refused the sign-in.", e.Message)
+                : refusals.Fail(StatusCodes.Status502BadGateway, "sso_provider_error", "The identity provider could not be reached.", e.Message);
         }
         catch (IdTokenInvalidException e)
         {
-            return Fail(metrics, StatusCodes.Status401Unauthorized, "sso_id_token_invalid", "The identity provider's answer is not valid.", e.Message + ".");
+            return refusals.Fail(StatusCodes.Status401Unauthorized, "sso_id_token_invalid", "The identity provider's answer is not valid.", e.Message + ".");
         }
         if (!claims.EmailVerified || !Directory.IsPlausibleEmail(claims.Email))
         {
-            return Fail(metrics, StatusCodes.Status403Forbidden, "sso_email_unverified", "Your identity provider did not confirm your e-mail address.",
+            return refusals.Fail(StatusCodes.Status403Forbidden, "sso_email_unverified", "Your identity provider did not confirm your e-mail address.",
                 "Sigill signs people in by a verified e-mail address; ask your administrator.");
         }
         var email = claims.Email!.Trim();
         var domain = email[(email.LastIndexOf('@') + 1)..].TrimEnd('.').ToLowerInvariant();
         if (!settings.AllowedDomains.Contains(domain, StringComparer.Ordinal))
         {
-            return Fail(metrics, StatusCodes.Status403Forbidden, "sso_domain_not_allowed", "Your e-mail domain may not sign in to this organization.",
+            return refusals.Fail(StatusCodes.Status403Forbidden, "sso_domain_not_allowed", "Your e-mail domain may not sign in to this organization.",
                 "The organization's single sign-on accepts only its own e-mail domains.");
         }
         var user = await db.Users.SingleOrDefaultAsync(u => u.EmailHash == accounts.Directory.EmailHash(email), ct);
         if (user is not null && !await db.Memberships.AnyAsync(m => m.OrganizationId == connection.OrganizationId && m.UserId == user.Id, ct))
         {
-            return Fail(metrics, StatusCodes.Status409Conflict, "sso_account_exists", "An account with this e-mail address exists but is not a member of this organization.",
+            return refusals.Fail(StatusCodes.Status409Conflict, "sso_account_exists", "An account with this e-mail address exists but is not a member of this organization.",
                 "Ask an organization admin for an invitation and accept it; then single sign-on works for it.");
         }
         if (user is null)

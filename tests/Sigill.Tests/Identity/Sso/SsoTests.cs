@@ -57,10 +57,10 @@ public sealed class SsoTests
         return body;
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> CallbackAsync(SigillApp app, string state, string code)
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> CallbackAsync(SigillApp app, string state, string code, string? iss = null)
     {
         using var web = app.Web();
-        using var response = await web.PostAsJsonAsync("/api/v1/regions/us/auth/sso/callback", new { state, code });
+        using var response = await web.PostAsJsonAsync("/api/v1/regions/us/auth/sso/callback", new { state, code, iss });
         return (response.StatusCode, await JsonAsync(response));
     }
 
@@ -165,7 +165,9 @@ public sealed class SsoTests
 
         var redirect = await TestIdentityProvider.SignInAsync(authorizationUrl, "ada");
         Assert.Equal(start.GetProperty("state").GetString(), TestIdentityProvider.Parameter(redirect, "state"));
-        var (status, body) = await CallbackAsync(s.App, TestIdentityProvider.Parameter(redirect, "state"), TestIdentityProvider.Parameter(redirect, "code"));
+        Assert.Equal(s.Idp.Issuer, TestIdentityProvider.Parameter(redirect, "iss")); // RFC 9207, passed on and checked
+        var (status, body) = await CallbackAsync(s.App, TestIdentityProvider.Parameter(redirect, "state"), TestIdentityProvider.Parameter(redirect, "code"),
+            TestIdentityProvider.Parameter(redirect, "iss"));
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         var session = body.GetProperty("session").GetString()!;
         Assert.StartsWith("sgs_us_", session, StringComparison.Ordinal);
@@ -246,6 +248,21 @@ public sealed class SsoTests
         Assert.Equal(HttpStatusCode.OK, status);
         var afterFirst = await CountsAsync(s.App);
         (status, body) = await CallbackAsync(s.App, state, code);
+        Refused(HttpStatusCode.BadRequest, "sso_state_invalid", status, body);
+        Assert.Equal(afterFirst, await CountsAsync(s.App));
+
+        // An answer that names another issuer (a mix-up between providers, RFC 9207), and an attempt past its ten minutes.
+        var mixUp = await StartAsync(s.App, new { organizationId = s.Owner.OrganizationId });
+        var mixUpRedirect = await TestIdentityProvider.SignInAsync(mixUp.GetProperty("authorizationUrl").GetString()!, "ada");
+        (status, body) = await CallbackAsync(s.App, TestIdentityProvider.Parameter(mixUpRedirect, "state"), TestIdentityProvider.Parameter(mixUpRedirect, "code"), "https://idp.attacker.example");
+        Refused(HttpStatusCode.Unauthorized, "sso_id_token_invalid", status, body);
+        var late = await StartAsync(s.App, new { organizationId = s.Owner.OrganizationId });
+        var lateRedirect = await TestIdentityProvider.SignInAsync(late.GetProperty("authorizationUrl").GetString()!, "ada");
+        await using (var expire = s.App.Cells.Get("us").CreateDbContext())
+        {
+            await expire.Set<SsoSignInAttempt>().ExecuteUpdateAsync(a => a.SetProperty(x => x.ExpiresAt, DateTime.UtcNow.AddSeconds(-1)));
+        }
+        (status, body) = await CallbackAsync(s.App, TestIdentityProvider.Parameter(lateRedirect, "state"), TestIdentityProvider.Parameter(lateRedirect, "code"));
         Refused(HttpStatusCode.BadRequest, "sso_state_invalid", status, body);
         Assert.Equal(afterFirst, await CountsAsync(s.App));
 
