@@ -127,7 +127,7 @@ public static class SsoEndpoints
         {
             connection.SecretToken = await cell.Keys.EncryptFieldAsync(caller.OrganizationId, IdentityProviderConnection.SecretPurpose, request.ClientSecret, connection.Id, ct);
         }
-        connection.PasswordSignInAllowed = request.PasswordSignInAllowed ?? true;
+        connection.PasswordSignInAllowed = request.PasswordSignInAllowed ?? existing?.PasswordSignInAllowed ?? true; // omitted: unchanged (new: allowed)
         connection.UpdatedAt = now;
         if (existing is null)
         {

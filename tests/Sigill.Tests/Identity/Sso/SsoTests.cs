@@ -118,6 +118,10 @@ public sealed class SsoTests
         }
         var (ssoStatus, ssoBody, _) = await SignInThroughProviderAsync(s.App, "ada");
         Assert.True(ssoStatus == HttpStatusCode.OK, ssoBody.ToString()); // the kept secret still works at the token endpoint
+        using (var unchanged = await s.Admin.PutAsJsonAsync("/api/v1/organization/sso", new { issuer = s.Idp.Issuer, clientId = "sigill", allowedDomains = new[] { "sso.example" } }))
+        {
+            Assert.False((await JsonAsync(unchanged)).GetProperty("passwordSignInAllowed").GetBoolean()); // omitted: kept as it was
+        }
         using var member = As(s.App, ssoBody.GetProperty("session").GetString()!);
         Assert.Equal(HttpStatusCode.Forbidden, (await member.GetAsync("/api/v1/organization/sso")).StatusCode);
 
@@ -147,7 +151,7 @@ public sealed class SsoTests
         Assert.Equal("sso_not_configured", Code(await StartAsync(s.App, new { domainHash = DomainHash(s.App, "sso.example") }, HttpStatusCode.NotFound)));
         await using (var db = s.App.Cells.Get("us").CreateDbContext())
         {
-            Assert.Equal(["sso.configured", "sso.updated", "sso.removed"],
+            Assert.Equal(["sso.configured", "sso.updated", "sso.updated", "sso.removed"],
                 await db.Set<Sigill.Api.Audit.AuditEvent>().Where(e => e.Action.StartsWith("sso.")).OrderBy(e => e.OccurredAt).Select(e => e.Action).ToListAsync());
         }
     }
