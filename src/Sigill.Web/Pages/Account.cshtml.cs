@@ -27,7 +27,19 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
 
     public string? Notice { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
+    /// <summary>What a successful action says, shown after its redirect (a reload repeats nothing).</summary>
+    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
+    {
+        ["totp-off"] = "The authenticator app is off.",
+        ["password"] = "Your password is changed.",
+        ["session"] = "That session is signed out.",
+    };
+
+    public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
+    {
+        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        return await LoadAsync(ct) ?? Page();
+    }
 
     public async Task<IActionResult> OnPostSignOutAsync(CancellationToken ct)
     {
@@ -55,13 +67,13 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
     }
 
     public async Task<IActionResult> OnPostDisableTotpAsync(string? code, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/account/totp/disable", new { code = code?.Trim() }, ct), "The authenticator app is off.", ct);
+        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/account/totp/disable", new { code = code?.Trim() }, ct), "totp-off", ct);
 
     public async Task<IActionResult> OnPostPasswordAsync(string? currentPassword, string? newPassword, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/account/password", new { currentPassword, newPassword }, ct), "Your password is changed.", ct);
+        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/account/password", new { currentPassword, newPassword }, ct), "password", ct);
 
     public async Task<IActionResult> OnPostRevokeSessionAsync(string sessionId, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/account/sessions/{Seg(sessionId)}", null, ct), "That session is signed out.", ct);
+        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/account/sessions/{Seg(sessionId)}", null, ct), "session", ct);
 
     public async Task<IActionResult> OnPostRevokeAllAsync(CancellationToken ct)
     {
@@ -70,12 +82,10 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
         return Redirect("/sign-in");
     }
 
-    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string notice, CancellationToken ct)
+    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
     {
-        if (await LoadAsync(ct) is { } failed) return failed;
-        if (problem is not null) return Failed(problem);
-        Notice = notice;
-        return Page();
+        if (problem is null) return LocalRedirect($"/account?done={done}");
+        return await LoadAsync(ct) ?? Failed(problem);
     }
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)

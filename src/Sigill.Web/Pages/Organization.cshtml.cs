@@ -22,33 +22,47 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
 
     public bool Admin => Account.Role is "owner" or "admin";
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
+    /// <summary>What a successful action says, shown after its redirect (post, redirect, get: a reload repeats nothing).</summary>
+    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
+    {
+        ["invited"] = "Invitation sent.",
+        ["withdrawn"] = "Invitation withdrawn.",
+        ["role"] = "Role changed.",
+        ["removed"] = "Member removed.",
+        ["approve"] = "Access approved.",
+        ["deny"] = "Access denied.",
+        ["revoke"] = "Access revoked.",
+    };
+
+    public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
+    {
+        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        return await LoadAsync(ct) ?? Page();
+    }
 
     public async Task<IActionResult> OnPostInviteAsync(string? email, string? role, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/invitations/", new { email = email?.Trim(), role }, ct), "Invitation sent.", ct);
+        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/invitations/", new { email = email?.Trim(), role }, ct), "invited", ct);
 
     public async Task<IActionResult> OnPostRevokeInvitationAsync(string invitationId, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/invitations/{Seg(invitationId)}", null, ct), "Invitation withdrawn.", ct);
+        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/invitations/{Seg(invitationId)}", null, ct), "withdrawn", ct);
 
     public async Task<IActionResult> OnPostRoleAsync(string userId, string? role, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(new HttpMethod("PATCH"), $"/api/v1/members/{Seg(userId)}", new { role }, ct), "Role changed.", ct);
+        await AfterAsync(await SendAsync(new HttpMethod("PATCH"), $"/api/v1/members/{Seg(userId)}", new { role }, ct), "role", ct);
 
     public async Task<IActionResult> OnPostRemoveAsync(string userId, CancellationToken ct) =>
-        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/members/{Seg(userId)}", null, ct), "Member removed.", ct);
+        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/members/{Seg(userId)}", null, ct), "removed", ct);
 
     public async Task<IActionResult> OnPostGrantAsync(string grantId, string decision, CancellationToken ct)
     {
         if (decision is not ("approve" or "deny" or "revoke")) return BadRequest();
         var problem = await SendAsync(HttpMethod.Post, $"/api/v1/organization/support-grants/{Seg(grantId)}/{decision}", new { }, ct);
-        return await AfterAsync(problem, decision switch { "approve" => "Access approved.", "deny" => "Access denied.", _ => "Access revoked." }, ct);
+        return await AfterAsync(problem, decision, ct);
     }
 
-    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string notice, CancellationToken ct)
+    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
     {
-        if (await LoadAsync(ct) is { } failed) return failed;
-        if (problem is not null) return Failed(problem);
-        Notice = notice;
-        return Page();
+        if (problem is null) return LocalRedirect($"/organization?done={done}");
+        return await LoadAsync(ct) ?? Failed(problem);
     }
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
