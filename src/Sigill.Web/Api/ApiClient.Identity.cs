@@ -24,6 +24,9 @@ public sealed partial class ApiClient
 
     public sealed record AccessLogEntry(string EventId, string Action, string Actor, string? Target, DateTime Time, IReadOnlyDictionary<string, string> Details, long? LeafIndex);
 
+    public sealed record SsoConnectionView(string Id, string Protocol, string Issuer, string ClientId, IReadOnlyList<string> AllowedDomains, bool PasswordSignInAllowed,
+        bool ClientSecretSet, string RedirectUri, DateTime CreatedAt, DateTime UpdatedAt);
+
     /// <summary>
     /// Accepts an invitation (<c>sgi_{region}_…</c>) at the region it names: a new account (name and password) or an
     /// existing one (its password). Gives a session like sign-in does.

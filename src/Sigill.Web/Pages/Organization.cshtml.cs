@@ -20,6 +20,9 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
     public IReadOnlyList<ApiClient.AccessLogEntry> AccessLog { get; private set; } = [];
     public string? Notice { get; private set; }
 
+    /// <summary>The single sign-on connection (owners and admins), or none.</summary>
+    public ApiClient.SsoConnectionView? Sso { get; private set; }
+
     public bool Admin => Account.Role is "owner" or "admin";
 
     /// <summary>What a successful action says, shown after its redirect (post, redirect, get: a reload repeats nothing).</summary>
@@ -32,6 +35,8 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         ["approve"] = "Access approved.",
         ["deny"] = "Access denied.",
         ["revoke"] = "Access revoked.",
+        ["sso"] = "Single sign-on saved.",
+        ["sso-removed"] = "Single sign-on removed: members sign in with their passwords.",
     };
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
@@ -59,6 +64,29 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         return await AfterAsync(problem, decision, ct);
     }
 
+    public sealed record SsoInput(string? Issuer, string? ClientId, string? ClientSecret, string? Domains, bool PasswordSignInAllowed);
+
+    /// <summary>Saves the OpenID Connect connection; a blank client secret keeps the stored one. The API checks the issuer at once.</summary>
+    public async Task<IActionResult> OnPostSsoAsync(SsoInput sso, CancellationToken ct)
+    {
+        Submitted = sso with { ClientSecret = null }; // shown again if the API refuses it, never the secret
+        return await AfterAsync(await SendAsync(HttpMethod.Put, "/api/v1/organization/sso/", new
+        {
+            protocol = "oidc",
+            issuer = sso.Issuer?.Trim(),
+            clientId = sso.ClientId?.Trim(),
+            clientSecret = string.IsNullOrEmpty(sso.ClientSecret) ? null : sso.ClientSecret,
+            allowedDomains = (sso.Domains ?? "").Split([',', ' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            passwordSignInAllowed = sso.PasswordSignInAllowed,
+        }, ct), "sso", ct);
+    }
+
+    /// <summary>What the admin typed into the single sign-on form, when it was refused.</summary>
+    public SsoInput? Submitted { get; private set; }
+
+    public async Task<IActionResult> OnPostRemoveSsoAsync(CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, "/api/v1/organization/sso/", null, ct), "sso-removed", ct);
+
     private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
     {
         if (problem is null) return LocalRedirect($"/organization?done={done}");
@@ -77,6 +105,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         {
             Grants = (await GetAsync<ApiClient.GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
             AccessLog = (await GetAsync<ApiClient.AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
+            Sso = (await GetAsync<ApiClient.SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
         }
         return null;
     }

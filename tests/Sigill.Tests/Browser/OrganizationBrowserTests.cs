@@ -94,6 +94,17 @@ public sealed class OrganizationBrowserTests(Chromium chromium) : IClassFixture<
         await page.GotoAsync("/organization");
         Assert.Contains("Mio Member", await page.InnerTextAsync("#members"), StringComparison.Ordinal);
 
+        // Single sign-on: an identity provider on a private address is refused by the SSRF guard, and nothing is saved.
+        await page.ClickAsync("#sso-details summary");
+        await page.FillAsync("#sso-issuer", "http://10.1.2.3/realms/acme");
+        await page.FillAsync("#sso-client", "sigill");
+        await page.FillAsync("#sso-secret", "client-secret-for-test");
+        await page.FillAsync("#sso-domains", "example.com");
+        await page.ClickAsync("#sso-save");
+        await page.WaitForSelectorAsync("#error");
+        Assert.StartsWith("Off.", await page.InnerTextAsync("#sso-status"), StringComparison.Ordinal);
+        Assert.Equal("http://10.1.2.3/realms/acme", await page.InputValueAsync("#sso-issuer")); // kept for correcting
+
         // An operator asks for support access; nothing is readable until the owner approves it on the page.
         await page.GotoAsync("/account");
         var organizationId = await page.InnerTextAsync("#account-organization-id"); // what the customer tells support
