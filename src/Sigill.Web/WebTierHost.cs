@@ -51,9 +51,11 @@ public static class WebTierHost
 
         var services = builder.Services;
         services.AddSingleton(options);
-        // Antiforgery tokens are protected with an in-memory key ring: the web tier persists no key material.
-        // (Sessions that must survive restarts arrive with the identity work; see docs/architecture.md.)
-        services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+        // Cookies (sessions, antiforgery) are sealed under Web:CookieKey, so they survive a restart and work on every web
+        // node; without one (a bare development web tier) an in-memory key ring, and a restart signs everyone out.
+        services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(options.CookieKeyBytes is { } cookieKey
+            ? new CookieProtection(cookieKey)
+            : new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         services.AddRazorPages();
         services.AddAntiforgery(a =>
         {

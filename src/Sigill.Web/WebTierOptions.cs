@@ -13,6 +13,23 @@ public sealed class WebTierOptions
     public string DirectoryKey { get; set; } = "";
 
     /// <summary>
+    /// The installation's web cookie key (base64 of 32 random bytes, <c>secrets/web-cookie-key</c> in the embedded
+    /// default): seals the session and antiforgery cookies so that they survive restarts and work on every web node.
+    /// Required in production; the same value on every web node.
+    /// </summary>
+    public string CookieKey { get; set; } = "";
+
+    internal byte[]? CookieKeyBytes
+    {
+        get
+        {
+            if (CookieKey.Length == 0) return null;
+            var bytes = new byte[64];
+            return Convert.TryFromBase64String(CookieKey, bytes, out var length) && length >= 32 ? bytes[..length] : null;
+        }
+    }
+
+    /// <summary>
     /// Production with one API deployment per region: <c>Web:RegionApis:eu = http://api-eu-1:8081</c>. A region served
     /// by several API nodes lists them all, comma-separated or as a JSON array; the web tier balances requests over the
     /// healthy ones. Requests are routed by the region their token, path or identifiers carry; anything else goes to
@@ -72,6 +89,14 @@ public sealed class WebTierOptions
         if (Environment == "production" && !Tls)
         {
             problems.Add("Web:Tls must be true in production: the public tier serves HTTPS only (terminated here or by its proxy)");
+        }
+        if (CookieKey.Length > 0 && CookieKeyBytes is null)
+        {
+            problems.Add("Web:CookieKey must be base64 of at least 32 random bytes (e.g. openssl rand -base64 32)");
+        }
+        if (Environment == "production" && CookieKey.Length == 0)
+        {
+            problems.Add("Web:CookieKey is required in production: it keeps people signed in across restarts and web nodes");
         }
         if (ServiceCredential.Length < 32)
         {

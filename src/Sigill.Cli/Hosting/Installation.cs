@@ -10,6 +10,7 @@ namespace Sigill.Cli.Hosting;
 /// DATA/secrets/                 0700; each file 0600
 ///   service-credential          the web tier's credential for the API tier
 ///   directory-key               keys the e-mail hashes that route sign-ins to their region (web and API tiers)
+///   web-cookie-key              seals the web tier's cookies (sessions, antiforgery) so they survive restarts
 ///   master-&lt;region&gt;.key          master secret of that cell's file keyring (never in backups)
 ///   setup-token.sha256          hash of the pending one-time setup token; gone once setup is done
 /// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox
@@ -45,6 +46,8 @@ internal sealed class Installation
     public string ServiceCredential => _prospectiveCredential ?? File.ReadAllText(Path.Combine(SecretsDirectory, "service-credential")).Trim();
     public string DirectoryKey => _prospectiveCredential is not null ? Convert.ToBase64String(new byte[32]) : File.ReadAllText(DirectoryKeyFile).Trim();
     private string DirectoryKeyFile => Path.Combine(SecretsDirectory, "directory-key");
+    public string WebCookieKey => _prospectiveCredential is not null ? "" : File.ReadAllText(WebCookieKeyFile).Trim();
+    private string WebCookieKeyFile => Path.Combine(SecretsDirectory, "web-cookie-key");
     public string CellDirectory(string region) => Path.Combine(DataDirectory, region);
     public string MasterKeyFile(string region) => Path.Combine(SecretsDirectory, $"master-{region}.key");
 
@@ -54,6 +57,10 @@ internal sealed class Installation
         if (_prospectiveCredential is null && !File.Exists(DirectoryKeyFile))
         {
             WriteSecret(DirectoryKeyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))); // installations from before accounts existed
+        }
+        if (_prospectiveCredential is null && !File.Exists(WebCookieKeyFile))
+        {
+            WriteSecret(WebCookieKeyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))); // installations from before it existed
         }
         foreach (var region in regions)
         {
@@ -161,6 +168,7 @@ internal sealed class Installation
         File.SetUnixFileMode(secrets, PrivateDir);
         WriteSecret(Path.Combine(secrets, "service-credential"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         WriteSecret(Path.Combine(secrets, "directory-key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        WriteSecret(Path.Combine(secrets, "web-cookie-key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         var manifest = new InstallationManifest(Api.Cells.SigillId.New("inst", "global")[12..], 1, DateTime.UtcNow);
         var installation = new Installation(full, manifest);
         Api.Features.Setup.SetupToken.Issue(installation.SetupTokenFile);

@@ -51,6 +51,7 @@ internal static class SigillConfiguration
             defaults["Audit:InstallationId"] = installation.Manifest.InstallationId; // names the audit logs: <host>/<id>/audit/<region>
             installation.EnsureCellSecrets(regions);
             defaults["Identity:DirectoryKey"] = installation.DirectoryKey;
+            if (installation.WebCookieKey is { Length: > 0 } cookieKey) defaults["Web:CookieKey"] = cookieKey;
             foreach (var region in regions)
             {
                 var cell = installation.CellDirectory(region);

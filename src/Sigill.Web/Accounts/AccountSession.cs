@@ -10,7 +10,7 @@ namespace Sigill.Web.Accounts;
 /// lives only here, inside a cookie the web tier encrypts and authenticates (data protection): HttpOnly, SameSite=Lax,
 /// Path=/, and with TLS Secure under the <c>__Host-</c> prefix. Pages send the secret to the region's API as a Bearer
 /// credential; the browser never reads it. Between the password and the second factor the cookie holds the API's
-/// sign-in challenge instead. The web tier's key ring is in memory, so a restarted web tier signs everyone out.
+/// sign-in challenge instead. The cookie is sealed under `Web:CookieKey` (Security/CookieProtection.cs), so it outlives a web-tier restart.
 /// </summary>
 internal sealed record AccountSession(string Region, string? Session = null, string? Challenge = null)
 {

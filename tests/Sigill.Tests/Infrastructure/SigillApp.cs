@@ -12,12 +12,14 @@ namespace Sigill.Tests.Infrastructure;
 internal sealed class SigillApp : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
-    private readonly EmbeddedServer _server;
+    private EmbeddedServer _server;
+    private readonly string? _configFile;
 
-    private SigillApp(TempDirectory directory, EmbeddedServer server)
+    private SigillApp(TempDirectory directory, EmbeddedServer server, string? configFile)
     {
         _directory = directory;
         _server = server;
+        _configFile = configFile;
     }
 
     public string DataDirectory => _server.Installation.DataDirectory;
@@ -38,7 +40,7 @@ internal sealed class SigillApp : IAsyncDisposable
         // SIGILL_TEST_LOG=1 shows both hosts' logs when a test needs diagnosing.
         var logging = Environment.GetEnvironmentVariable("SIGILL_TEST_LOG") == "1" ? (Action<Microsoft.Extensions.Logging.ILoggingBuilder>)CommonOptions.ConfigureLogging : null;
         var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None);
-        return new SigillApp(directory, server);
+        return new SigillApp(directory, server, configFile);
     }
 
     /// <summary>A client of the public web tier, as a browser or API integrator would use it.</summary>
@@ -99,6 +101,15 @@ internal sealed class SigillApp : IAsyncDisposable
             await _server.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
+    }
+
+    /// <summary>Stops both hosts and starts them again on the same data directory (new loopback ports), as after a reboot.</summary>
+    public async Task RestartAsync()
+    {
+        var data = DataDirectory;
+        await StopServerAsync();
+        _server = await EmbeddedServer.StartAsync(data, _configFile, 0, null, CancellationToken.None);
+        _stopped = false;
     }
 
     public async ValueTask DisposeAsync()
