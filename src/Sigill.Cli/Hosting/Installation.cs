@@ -12,7 +12,7 @@ namespace Sigill.Cli.Hosting;
 ///   directory-key               keys the e-mail hashes that route sign-ins to their region (web and API tiers)
 ///   master-&lt;region&gt;.key          master secret of that cell's file keyring (never in backups)
 ///   setup-token.sha256          hash of the pending one-time setup token; gone once setup is done
-/// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox
+/// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox, logs (records naming its identifiers)
 /// </code>
 /// Nothing outside the region folders holds personal data.
 /// </summary>
