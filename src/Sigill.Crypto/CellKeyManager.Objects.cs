@@ -307,7 +307,7 @@ public sealed partial class CellKeyManager
         // Context first: a misrouted object is reported as such before any key is looked up.
         var encoded = ObjectEnvelope.CheckContext(header, _environment, context);
         var key = await GetKeyAsync(context.OrganizationId, OrgKeyKind.Content, ReadObjectKeyVersion(header.Bytes), ct);
-        return ObjectEnvelope.Open(header, encoded, key);
+        return ObjectEnvelope.Open(header, encoded, key, contextChecked: true);
     }
 
     private static async Task<ObjectHeader> ReadHeaderAsync(Stream source, CancellationToken ct)

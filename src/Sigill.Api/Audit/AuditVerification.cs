@@ -80,6 +80,7 @@ public static class AuditVerification
 
         var parallel = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount };
         var shreddedOrganizations = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var warmed = new HashSet<string>(StringComparer.Ordinal);
         await using var readDb = cell.CreateDbContext();
         var connection = readDb.Database.GetDbConnection();
         await connection.OpenAsync(ct);
@@ -90,8 +91,24 @@ public static class AuditVerification
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(ct))
             {
+                if (decrypt)
+                {
+                    // The first event of each organization loads its key (possibly from the database) here, awaited; after
+                    // that the key is cached and every decryption in the parallel loop completes synchronously.
+                    foreach (var row in batch)
+                    {
+                        if (warmed.Add(row.OrganizationId ?? ""))
+                        {
+                            await CheckAsync(cell, key, row, decrypt, shreddedOrganizations, ct);
+                        }
+                    }
+                }
                 var results = new Checked[batch.Count];
-                await Parallel.ForAsync(0, batch.Count, parallel, async (i, token) => results[i] = await CheckAsync(cell, key, batch[i], decrypt, shreddedOrganizations, token));
+                Parallel.For(0, batch.Count, parallel, i =>
+                {
+                    var check = CheckAsync(cell, key, batch[i], decrypt, shreddedOrganizations, ct);
+                    results[i] = check.IsCompletedSuccessfully ? check.Result : check.AsTask().GetAwaiter().GetResult();
+                });
                 // The rows before the first one with a problem go into the tree; then that row's problem is reported
                 // (after any checkpoint those earlier leaves contradict: the first problem in leaf order).
                 int stop = 0;
