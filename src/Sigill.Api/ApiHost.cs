@@ -88,6 +88,7 @@ public static class ApiHost
         services.AddSingleton<Jobs.IJobHandler, Features.Webhooks.WebhookDeliveryJob>();
         services.AddSingleton(Features.Webhooks.WebhookOptions.Bind(configuration));
         services.AddSingleton<Features.Webhooks.SsrfGuard>();
+        services.AddSingleton<Identity.Sso.OidcClient>();
         services.AddOpenApi(OpenApiSetup.Configure);
         services.AddBackups(configuration);
         Alerts.AlertServiceCollectionExtensions.AddAlerts(services, configuration);
@@ -128,6 +129,8 @@ public static class ApiHost
         app.MapMembers();
         app.MapTokens();
         app.MapSupport();
+        Identity.Sso.SsoEndpoints.MapSsoSettings(app);
+        Identity.Sso.SsoSignInEndpoints.MapSsoSignIn(app);
         app.MapAudit();
         Features.Documents.DocumentEndpoints.MapDocuments(app);
         Features.Templates.TemplateEndpoints.MapTemplates(app);

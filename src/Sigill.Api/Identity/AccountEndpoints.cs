@@ -119,7 +119,7 @@ public static class AccountEndpoints
     }
 
     // Switching organization starts a new session (a fresh secret), so nothing from the old context carries over.
-    private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, NotFound>> Switch(SwitchRequest request, ClaimsPrincipal principal, CellDbContext db,
+    private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, NotFound, ProblemHttpResult>> Switch(SwitchRequest request, ClaimsPrincipal principal, CellDbContext db,
         CellRegistry cells, Accounts accounts, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(principal);
@@ -129,6 +129,16 @@ public static class AccountEndpoints
         }
         var cell = cells.Get(caller.Region);
         var old = await db.Sessions.SingleAsync(s => s.Id == caller.SessionId, ct);
+        if (old.Method == "sso")
+        {
+            // An organization's identity provider vouches for its own organization only: never a way into another one.
+            return Problems.Create(StatusCodes.Status403Forbidden, "sso_session_bound", "A single sign-on session stays in its organization.",
+                "Sign out and sign in to the other organization.");
+        }
+        if (await AuthEndpoints.SsoRequiredAsync(db, request.OrganizationId, caller.UserId!, ct) is { } required)
+        {
+            return required;
+        }
         old.RevokedAt = time.GetUtcNow().UtcDateTime;
         var (session, token) = await accounts.NewSessionAsync(db, cell, caller.UserId!, request.OrganizationId, old.Method, http, ct);
         await db.SaveChangesAsync(ct);

@@ -44,7 +44,7 @@ public static class AuthEndpoints
     private static ProblemHttpResult SignInFailed() => Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_failed",
         "The e-mail address or the password is not correct.");
 
-    private static ProblemHttpResult NotServed(string region) => Problems.Create(StatusCodes.Status404NotFound, "region_not_served",
+    internal static ProblemHttpResult NotServed(string region) => Problems.Create(StatusCodes.Status404NotFound, "region_not_served",
         "This deployment does not serve that region.", $"Region '{region}' is not served here.");
 
     internal static ProblemHttpResult Throttled(HttpContext http, TimeSpan retryAfter)
@@ -53,6 +53,23 @@ public static class AuthEndpoints
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts.",
             $"Try again in {seconds} seconds.");
+    }
+
+    /// <summary>
+    /// A 403 <c>sso_required</c> when the organization's single sign-on connection turned password sign-in off and the
+    /// person is not an owner (owners keep their password, so a broken identity provider cannot lock everyone out).
+    /// Checked only after a correct password, so it tells nothing to someone guessing.
+    /// </summary>
+    internal static async Task<ProblemHttpResult?> SsoRequiredAsync(CellDbContext db, string organizationId, string userId, CancellationToken ct)
+    {
+        var passwordAllowed = await db.Set<Sso.IdentityProviderConnection>().Where(c => c.OrganizationId == organizationId)
+            .Select(c => (bool?)c.PasswordSignInAllowed).SingleOrDefaultAsync(ct);
+        if (passwordAllowed != false || await db.Memberships.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == userId && m.Role == Roles.Owner, ct))
+        {
+            return null;
+        }
+        return Problems.Create(StatusCodes.Status403Forbidden, "sso_required", "This organization signs in with single sign-on.",
+            "Choose \u201cSign in with single sign-on\u201d and give your work e-mail address.");
     }
 
     // For the web tier: which region holds the account with this directory hash. Only the hash travels.
@@ -169,6 +186,10 @@ public static class AuthEndpoints
             return block is { } b ? Throttled(http, b) : SignInFailed();
         }
         await throttle.ResetAsync(db, accountKey, ct);
+        if (await SsoRequiredAsync(db, organizationId!, user!.Id, ct) is { } ssoRequired)
+        {
+            return ssoRequired;
+        }
         if (accounts.Passwords.NeedsRehash(user!.PasswordHash!))
         {
             user.PasswordHash = accounts.Passwords.Hash(password);

@@ -35,6 +35,15 @@ public sealed class Directory
         return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("sigill.directory.email.v1\n" + normalized)));
     }
 
+    /// <summary>
+    /// The directory hash of an e-mail domain (lower-case, trimmed): how a cell finds the organization whose single
+    /// sign-on claims a work address's domain, without the domain travelling in clear. The web tier computes the same.
+    /// </summary>
+    public string DomainHash(string domain) => DomainHash(_key, domain);
+
+    public static string DomainHash(byte[] key, string domain) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("sigill.directory.domain.v1\n" + domain.Trim().TrimEnd('.').ToLowerInvariant())));
+
     /// <summary>A keyed hash for throttle keys that must not hold personal data (IP addresses).</summary>
     public string ThrottleKey(string kind, string value) =>
         kind + ":" + Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("sigill.throttle.v1\n" + kind + "\n" + value)))[..40];

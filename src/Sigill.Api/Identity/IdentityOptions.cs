@@ -24,6 +24,10 @@ public sealed class IdentityOptions
     public ThrottleRule CodeFailures { get; set; } = new(5, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(15));
     /// <summary>Sign-ups and invitation acceptances per client address.</summary>
     public ThrottleRule SignUps { get; set; } = new(10, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+    /// <summary>Single sign-on starts per client address (each stores a pending attempt).</summary>
+    public ThrottleRule SsoStarts { get; set; } = new(30, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10));
+    /// <summary>How long a person has at their identity provider before the single sign-on attempt expires.</summary>
+    public TimeSpan SsoAttemptLifetime { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>Longest support grant an organization admin can approve.</summary>
     public TimeSpan MaxSupportGrant { get; set; } = TimeSpan.FromHours(4);
     public TimeSpan BreakGlassGrant { get; set; } = TimeSpan.FromHours(1);

@@ -20,6 +20,8 @@ public sealed record PresentedSecret(string Prefix, string IdKind)
     public static readonly PresentedSecret SignInChallenge = new("sgc", "chl");
     /// <summary>Invitation links: <c>sgi_…</c>.</summary>
     public static readonly PresentedSecret Invitation = new("sgi", "inv");
+    /// <summary>The OAuth <c>state</c> of a single sign-on in progress: <c>sga_…</c>.</summary>
+    public static readonly PresentedSecret SsoState = new("sga", "ssa");
     /// <summary>Operator (staff) credentials: <c>sgo_…</c>.</summary>
     public static readonly PresentedSecret Operator = new("sgo", "opr");
 

@@ -31,6 +31,14 @@ internal static class ServeCommand
                 Console.Out.WriteLine($"setup: {setup}");
             }
             Console.Out.WriteLine($"data: {server.Installation.DataDirectory} (regions: {string.Join(", ", server.Regions)})");
+            if (server.ApiServices.GetService(typeof(Sigill.Api.Mail.MailOptions)) is Sigill.Api.Mail.MailOptions { Provider: "outbox" } mail)
+            {
+                // Without an SMTP server nothing leaves the machine: recipients' links and invitations are in these folders.
+                foreach (var (region, folder) in mail.Outbox.OrderBy(o => o.Key, StringComparer.Ordinal))
+                {
+                    Console.Out.WriteLine($"mail ({region}): no SMTP server configured; e-mails are written to {folder} as .eml files");
+                }
+            }
             Console.Out.Flush();
             await CommonOptions.WaitForShutdownAsync(ct);
             return ExitCodes.Ok;

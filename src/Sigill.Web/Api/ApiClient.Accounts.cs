@@ -20,19 +20,19 @@ public sealed partial class ApiClient
     /// <summary>Whether the region's API holds an account with this directory hash; a region it does not serve knows nobody.</summary>
     public async Task<bool> LocateAsync(string region, string emailHash, CancellationToken ct)
     {
-        using var response = await AuthAsync(region, "locate", new { emailHash }, null, ct);
+        using var response = await AuthAsync(region, "auth/locate", new { emailHash }, null, ct);
         return response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<LocateResult>(Json, ct))?.Known == true;
     }
 
     public Task<(SignInResult? Result, Problem? Problem)> SignUpAsync(string region, string name, string email, string password, string organizationName,
         string? clientAddress, CancellationToken ct) =>
-        SignInLikeAsync(region, "sign-up", new { name, email, password, organizationName }, clientAddress, ct);
+        SignInLikeAsync(region, "auth/sign-up", new { name, email, password, organizationName }, clientAddress, ct);
 
     public Task<(SignInResult? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? clientAddress, CancellationToken ct) =>
-        SignInLikeAsync(region, "sign-in", new { email, password }, clientAddress, ct);
+        SignInLikeAsync(region, "auth/sign-in", new { email, password }, clientAddress, ct);
 
     public Task<(SignInResult? Result, Problem? Problem)> SecondFactorAsync(string region, string challenge, string code, string? clientAddress, CancellationToken ct) =>
-        SignInLikeAsync(region, "second-factor", new { challenge, code }, clientAddress, ct);
+        SignInLikeAsync(region, "auth/second-factor", new { challenge, code }, clientAddress, ct);
 
     /// <summary>The signed-in person, or null when the session is no longer good (expired, revoked, signed out).</summary>
     public async Task<AccountView?> GetAccountAsync(string region, string session, CancellationToken ct)
@@ -57,7 +57,7 @@ public sealed partial class ApiClient
 
     private Task<HttpResponseMessage> AuthAsync(string region, string action, object body, string? clientAddress, CancellationToken ct)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, For(region, $"/api/v1/regions/{Uri.EscapeDataString(region)}/auth/{action}"))
+        var request = new HttpRequestMessage(HttpMethod.Post, For(region, $"/api/v1/regions/{Uri.EscapeDataString(region)}/{action}"))
         {
             Content = JsonContent.Create(body, options: Json),
         };

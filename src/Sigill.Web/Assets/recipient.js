@@ -2,44 +2,18 @@
 // holds, fetched from /s/document.pdf), marks where the recipient's fields are, guides to the next required
 // field, and switches between a typed and a drawn signature. The page works without it except for
 // drawing (the form posts plain fields and the typed name).
-import * as pdfjs from "/assets/vendor/pdfjs/pdf.min.mjs";
+import { renderPages } from "/assets/pdf-pages.js";
 import { signaturePad } from "/assets/signature-pad.js";
 
-pdfjs.GlobalWorkerOptions.workerSrc = "/assets/vendor/pdfjs/pdf.worker.min.mjs";
-
-async function renderPages() {
+async function showPages() {
   const status = document.getElementById("pages-status");
   try {
-    const response = await fetch("/s/document.pdf", { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const pdf = await pdfjs.getDocument({ data: new Uint8Array(await response.arrayBuffer()), isEvalSupported: false }).promise;
-    for (const holder of document.querySelectorAll(".page")) {
-      const page = await pdf.getPage(Number(holder.dataset.page));
-      const canvas = holder.querySelector("canvas");
-      const base = page.getViewport({ scale: 1 });
-      const scale = (holder.clientWidth / base.width) * (window.devicePixelRatio || 1);
-      const viewport = page.getViewport({ scale });
-      canvas.width = Math.floor(viewport.width);
-      canvas.height = Math.floor(viewport.height);
-      await page.render({ canvas, viewport }).promise;
-      placeFieldBoxes(holder);
-    }
-    status.textContent = `${pdf.numPages} ${pdf.numPages === 1 ? "page" : "pages"} shown.`;
+    const count = await renderPages("/s/document.pdf", document.querySelectorAll(".page"), ".field-box");
+    status.textContent = `${count} ${count === 1 ? "page" : "pages"} shown.`;
     document.body.dataset.pagesRendered = "true";
   } catch (e) {
     status.textContent = "The document could not be shown here; use “Download the PDF” to read it.";
     document.body.dataset.pagesRendered = "failed";
-  }
-}
-
-// Field rectangles are in PDF points from the page's top-left corner: place them as percentages of the page.
-function placeFieldBoxes(holder) {
-  const w = Number(holder.dataset.width), h = Number(holder.dataset.height);
-  for (const box of holder.querySelectorAll(".field-box")) {
-    box.style.left = `${(100 * Number(box.dataset.x)) / w}%`;
-    box.style.top = `${(100 * Number(box.dataset.y)) / h}%`;
-    box.style.width = `${(100 * Number(box.dataset.w)) / w}%`;
-    box.style.height = `${(100 * Number(box.dataset.h)) / h}%`;
   }
 }
 
@@ -98,4 +72,4 @@ function signatureModes() {
 
 guideFields();
 signatureModes();
-renderPages();
+showPages();

@@ -1,35 +1,99 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Sigill.Web.Accounts;
 using Sigill.Web.Api;
 
 namespace Sigill.Web.Pages;
 
-/// <summary>The signed-in person at <c>/account</c>, read from the API with the session in the cookie, and sign-out.</summary>
-public sealed class AccountModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+/// <summary>
+/// The signed-in person at <c>/account</c>: who they are, the authenticator app (set up with a key and a confirming code,
+/// then recovery codes shown once; turned off with a code), the password, their sessions (each revocable, or all at
+/// once), and sign-out. Everything goes through the API with the session in the cookie.
+/// </summary>
+public sealed class AccountModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
+    private readonly IDataProtectionProvider _protection = protection;
+    private readonly WebTierOptions _options = options;
+
     public ApiClient.AccountView? Account { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    public IReadOnlyList<ApiClient.SessionView> Sessions { get; private set; } = [];
+
+    /// <summary>Set while the authenticator app is being set up: the key to enter (or the otpauth link to open).</summary>
+    public ApiClient.TotpEnrolment? Enrolment { get; private set; }
+
+    /// <summary>Shown once, right after the authenticator app is confirmed.</summary>
+    public IReadOnlyList<string>? RecoveryCodes { get; private set; }
+
+    public string? Notice { get; private set; }
+
+    /// <summary>What a successful action says, shown after its redirect (a reload repeats nothing).</summary>
+    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
     {
-        if (AccountSession.Read(HttpContext, protection, options) is not { Session: { } secret } session) return Redirect("/sign-in");
-        Account = await api.GetAccountAsync(session.Region, secret, ct);
-        if (Account is null)
-        {
-            AccountSession.Clear(HttpContext, options); // expired or revoked at the API
-            return Redirect("/sign-in");
-        }
-        return Page();
+        ["totp-off"] = "The authenticator app is off.",
+        ["password"] = "Your password is changed.",
+        ["session"] = "That session is signed out.",
+    };
+
+    public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
+    {
+        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        return await LoadAsync(ct) ?? Page();
     }
 
     public async Task<IActionResult> OnPostSignOutAsync(CancellationToken ct)
     {
-        if (AccountSession.Read(HttpContext, protection, options) is { Session: { } secret } session)
-        {
-            await api.SignOutAsync(session.Region, secret, ct);
-        }
-        AccountSession.Clear(HttpContext, options);
+        await SendAsync(HttpMethod.Post, "/api/v1/account/sign-out", null, ct);
+        AccountSession.Clear(HttpContext, _options);
         return Redirect("/sign-in");
+    }
+
+    public async Task<IActionResult> OnPostStartTotpAsync(CancellationToken ct)
+    {
+        var reply = await SendAsync<ApiClient.TotpEnrolment>(HttpMethod.Post, "/api/v1/account/totp", new { }, ct);
+        if (await LoadAsync(ct) is { } failed) return failed;
+        if (!reply.Ok) return Failed(reply.Problem!);
+        Enrolment = reply.Value;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostConfirmTotpAsync(string? code, CancellationToken ct)
+    {
+        var reply = await SendAsync<ApiClient.RecoveryCodes>(HttpMethod.Post, "/api/v1/account/totp/confirm", new { code = code?.Trim() }, ct);
+        if (await LoadAsync(ct) is { } failed) return failed;
+        if (!reply.Ok) return Failed(reply.Problem!);
+        RecoveryCodes = reply.Value!.Codes;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDisableTotpAsync(string? code, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/account/totp/disable", new { code = code?.Trim() }, ct), "totp-off", ct);
+
+    public async Task<IActionResult> OnPostPasswordAsync(string? currentPassword, string? newPassword, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/account/password", new { currentPassword, newPassword }, ct), "password", ct);
+
+    public async Task<IActionResult> OnPostRevokeSessionAsync(string sessionId, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/account/sessions/{Seg(sessionId)}", null, ct), "session", ct);
+
+    public async Task<IActionResult> OnPostRevokeAllAsync(CancellationToken ct)
+    {
+        await SendAsync(HttpMethod.Post, "/api/v1/account/sessions/revoke-all", new { }, ct);
+        AccountSession.Clear(HttpContext, _options);
+        return Redirect("/sign-in");
+    }
+
+    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
+    {
+        if (problem is null) return LocalRedirect($"/account?done={done}");
+        return await LoadAsync(ct) ?? Failed(problem);
+    }
+
+    private async Task<IActionResult?> LoadAsync(CancellationToken ct)
+    {
+        var account = await GetAsync<ApiClient.AccountView>("/api/v1/account/", ct);
+        if (!account.Ok) return Failed(account.Problem!);
+        Account = account.Value;
+        Sessions = (await GetAsync<ApiClient.SessionView[]>("/api/v1/account/sessions", ct)).Value ?? [];
+        return null;
     }
 }

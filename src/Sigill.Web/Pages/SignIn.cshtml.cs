@@ -24,6 +24,13 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     [BindProperty]
     public string Code { get; set; } = "";
 
+    /// <summary>Single sign-on: a work e-mail address (its domain finds the organization) or an organization id.</summary>
+    [BindProperty]
+    public string SsoHint { get; set; } = "";
+
+    /// <summary>Set when single sign-on has started: the identity provider's authorization URL the page sends the browser to.</summary>
+    public string? SsoRedirect { get; private set; }
+
     public bool SecondFactorStep { get; private set; }
     public string? Error { get; private set; }
 
@@ -57,6 +64,59 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         return Complete(pending.Region, result, problem);
     }
 
+    /// <summary>
+    /// Starts single sign-on: finds the region (from the organization id, or by asking each region about the directory
+    /// hash of the e-mail's domain), keeps the API's state in the <see cref="SsoPending"/> cookie and sends the browser
+    /// to the identity provider. The page answers 200 with a Refresh header and a link rather than a 302: the pages'
+    /// Content-Security-Policy says <c>form-action 'self'</c>, which browsers apply to a form post's redirects too.
+    /// </summary>
+    public async Task<IActionResult> OnPostSsoAsync(CancellationToken ct)
+    {
+        var hint = SsoHint.Trim();
+        var regions = await AccountRegions.AllAsync(api, options, ct);
+        ApiClient.SsoStart? start = null;
+        ApiClient.Problem? problem = null;
+        if (hint.Length is > 0 and <= 254 && hint.IndexOf('@', StringComparison.Ordinal) is var at and > 0 && at < hint.Length - 1)
+        {
+            var domainHash = SsoPending.DomainHash(options.DirectoryKey, hint[(at + 1)..]);
+            foreach (var region in regions)
+            {
+                (start, problem) = await api.StartSsoAsync(region, null, domainHash, ClientAddress, ct);
+                if (start is not null || problem?.Code != "sso_not_configured") break;
+            }
+            return Started(regions, start, problem);
+        }
+        var parts = hint.Split('_');
+        if (parts.Length == 3 && parts[0] == "org" && regions.Contains(parts[1], StringComparer.Ordinal))
+        {
+            (start, problem) = await api.StartSsoAsync(parts[1], hint, null, ClientAddress, ct);
+        }
+        return Started(regions, start, problem);
+    }
+
+    private IActionResult Started(IReadOnlyList<string> regions, ApiClient.SsoStart? start, ApiClient.Problem? problem)
+    {
+        if (start is null)
+        {
+            Error = problem is null || problem.Code == "sso_not_configured" || problem.Status == 400
+                ? "No single sign-on is set up for that e-mail address or organization."
+                : problem.Describe();
+            Response.StatusCode = problem?.Status is { } status && (status == 429 || status == 502) ? status : StatusCodes.Status404NotFound;
+            return Page();
+        }
+        var region = start.State.Split('_') is { Length: 4 } p && regions.Contains(p[1], StringComparer.Ordinal) ? p[1] : null;
+        if (region is null || !Uri.TryCreate(start.AuthorizationUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+        {
+            Error = "Single sign-on could not be started.";
+            Response.StatusCode = StatusCodes.Status502BadGateway;
+            return Page();
+        }
+        new SsoPending(region, start.State).Write(HttpContext, protection, options);
+        SsoRedirect = url.AbsoluteUri;
+        Response.Headers["Refresh"] = "0;url=" + url.AbsoluteUri;
+        return Page();
+    }
+
     private IActionResult Complete(string region, ApiClient.SignInResult? result, ApiClient.Problem? problem)
     {
         if (result?.Session is { } secret)
@@ -75,8 +135,8 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     private PageResult Fail(ApiClient.Problem? problem)
     {
         // Throttles and second-factor answers are the API's own words; any other refusal is the one generic message.
-        Error = problem is not null && (problem.Status == 429 || SecondFactorStep || problem.Code == "challenge_invalid") ? problem.Describe() : Generic;
-        Response.StatusCode = problem?.Status is 429 ? 429 : StatusCodes.Status401Unauthorized;
+        Error = problem is not null && (problem.Status == 429 || SecondFactorStep || problem.Code is "challenge_invalid" or "sso_required") ? problem.Describe() : Generic;
+        Response.StatusCode = problem?.Status is { } status && (status == 429 || status == 403) ? status : StatusCodes.Status401Unauthorized;
         return Page();
     }
 

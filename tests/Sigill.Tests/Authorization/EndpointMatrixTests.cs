@@ -45,10 +45,15 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/documents/"] = "documents:write",
         ["POST /api/v1/documents/from-template"] = "documents:write", // and templates:read
         ["POST /api/v1/documents/{id}/recipients"] = "documents:write",
+        ["DELETE /api/v1/documents/{id}/recipients/{recipientId}"] = "documents:write",
         ["POST /api/v1/documents/{id}/fields"] = "documents:write",
+        ["DELETE /api/v1/documents/{id}/fields/{fieldId}"] = "documents:write",
         ["POST /api/v1/documents/{id}/send"] = "documents:write",
         ["POST /api/v1/documents/{id}/void"] = "documents:write",
+        ["GET /api/v1/templates/"] = "templates:read",
         ["GET /api/v1/templates/{id}"] = "templates:read",
+        ["POST /api/v1/templates/{id}/preview"] = "templates:read",
+        ["PUT /api/v1/templates/{id}"] = "templates:write",
         ["GET /api/v1/templates/blocks"] = "templates:read",
         ["POST /api/v1/templates/"] = "templates:write",
         ["POST /api/v1/templates/blocks"] = "templates:write",
@@ -64,6 +69,13 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/regions/{region}/auth/sign-in"] = Anonymous,
         ["POST /api/v1/regions/{region}/auth/second-factor"] = Anonymous,
         ["POST /api/v1/regions/{region}/invitations/accept"] = Anonymous,
+        // Single sign-on: anonymous like sign-in; the one-time state (sga_…) and the provider's code are the credential.
+        ["POST /api/v1/regions/{region}/auth/sso/start"] = Anonymous,
+        ["POST /api/v1/regions/{region}/auth/sso/callback"] = Anonymous,
+        // The organization's single sign-on connection decides who becomes a member: owners and admins.
+        ["GET /api/v1/organization/sso/"] = "members:write",
+        ["PUT /api/v1/organization/sso/"] = "members:write",
+        ["DELETE /api/v1/organization/sso/"] = "members:write",
         // A person's own account: browser sessions only, never API tokens.
         ["GET /api/v1/account/"] = "account",
         ["POST /api/v1/account/sign-out"] = "account",

@@ -21,6 +21,8 @@ public sealed class CommandLineTests : IDisposable
         var api = await serve.WaitForLineAsync("api: ", Generous);
         var setup = await serve.WaitForLineAsync("setup: ", Generous);
         Assert.StartsWith($"http://127.0.0.1:{port}/setup/", setup, StringComparison.Ordinal);
+        // Without SMTP the newcomer is told where recipients' links go.
+        Assert.EndsWith(Path.Combine("us", "outbox") + " as .eml files", await serve.WaitForLineAsync("mail (us): ", Generous), StringComparison.Ordinal);
 
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode);

@@ -6,7 +6,7 @@ using Sigill.Tests.Infrastructure;
 namespace Sigill.Tests.Identity;
 
 /// <summary>Signing up, in and around through the public web tier, as the browser's backend would.</summary>
-internal static class IdentityKit
+internal static partial class IdentityKit
 {
     public const string Password = "a sturdy passphrase 42";
 
@@ -40,4 +40,17 @@ internal static class IdentityKit
     public static string? Code(JsonElement problem) => problem.TryGetProperty("code", out var c) ? c.GetString() : null;
 
     public static void Bearer(HttpClient client, string credential) => client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+
+    /// <summary>The invitation (<c>sgi_…</c>) in the newest e-mail to <paramref name="email"/> in the region's outbox.</summary>
+    public static string InvitationFor(SigillApp app, string email, string region = "us")
+    {
+        var folder = Path.Combine(app.DataDirectory, region, "outbox");
+        var mail = System.IO.Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).Select(File.ReadAllText)
+            .Select(t => t.Replace("=\r\n", "", StringComparison.Ordinal).Replace("=\n", "", StringComparison.Ordinal))
+            .Last(t => t.Contains(email, StringComparison.Ordinal));
+        return InvitationLink().Match(mail).Groups[1].Value;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("/invitations/(sgi_[a-z]+_[0-9a-z]{26}_[0-9a-z]{52})")]
+    private static partial System.Text.RegularExpressions.Regex InvitationLink();
 }

@@ -168,15 +168,5 @@ public sealed partial class MembersAndTokensTests : IAsyncLifetime
         return (await JsonAsync(accepted)).GetProperty("session").GetString()!;
     }
 
-    private string LastInvitation(string email)
-    {
-        var folder = Path.Combine(_app.DataDirectory, "us", "outbox");
-        var mail = Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).Select(File.ReadAllText)
-            .Select(t => t.Replace("=\r\n", "", StringComparison.Ordinal).Replace("=\n", "", StringComparison.Ordinal))
-            .Last(t => t.Contains(email, StringComparison.Ordinal));
-        return InvitationLink().Match(mail).Groups[1].Value;
-    }
-
-    [GeneratedRegex("/invitations/(sgi_[a-z]+_[0-9a-z]{26}_[0-9a-z]{52})")]
-    private static partial Regex InvitationLink();
+    private string LastInvitation(string email) => IdentityKit.InvitationFor(_app, email);
 }

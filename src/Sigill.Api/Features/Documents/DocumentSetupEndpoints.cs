@@ -32,7 +32,9 @@ public static class DocumentSetupEndpoints
     internal static void MapDocumentSetup(this RouteGroupBuilder group)
     {
         group.MapPost("/{id}/recipients", AddRecipient);
+        group.MapDelete("/{id}/recipients/{recipientId}", RemoveRecipient);
         group.MapPost("/{id}/fields", AddField);
+        group.MapDelete("/{id}/fields/{fieldId}", RemoveField);
         group.MapPost("/{id}/send", Send);
         group.MapPost("/{id}/void", Void);
     }
@@ -131,6 +133,34 @@ public static class DocumentSetupEndpoints
         db.DocumentFields.Add(field);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}/fields/{field.Id}", await FieldView.FromAsync(field, cell, ct));
+    }
+
+    /// <summary>Removes a recipient of a draft, with the fields assigned to them.</summary>
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveRecipient(string id, string recipientId, ClaimsPrincipal user,
+        CellDbContext db, CancellationToken ct)
+    {
+        var doc = await DocumentEndpoints.FindAsync(db, Caller.From(user), id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        var recipient = await db.Recipients.SingleOrDefaultAsync(r => r.Id == recipientId && r.DocumentId == doc.Id, ct);
+        if (recipient is null) return TypedResults.NotFound();
+        if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
+        db.DocumentFields.RemoveRange(await db.DocumentFields.Where(f => f.DocumentId == doc.Id && f.RecipientId == recipient.Id).ToListAsync(ct));
+        db.Recipients.Remove(recipient);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Removes a field from a draft (moving a field is removing it and placing it again).</summary>
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveField(string id, string fieldId, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    {
+        var doc = await DocumentEndpoints.FindAsync(db, Caller.From(user), id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        var field = await db.DocumentFields.SingleOrDefaultAsync(f => f.Id == fieldId && f.DocumentId == doc.Id, ct);
+        if (field is null) return TypedResults.NotFound();
+        if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
+        db.DocumentFields.Remove(field);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Send(string id, SendRequest? request, HttpContext http, ClaimsPrincipal user,

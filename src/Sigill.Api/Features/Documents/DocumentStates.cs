@@ -29,6 +29,8 @@ public static class DocumentStates
         [Expired] = [],
     };
 
+    public static IReadOnlyCollection<string> All => Allowed.Keys;
+
     public static bool CanMove(string from, string to) => Allowed.TryGetValue(from, out var next) && next.Contains(to, StringComparer.Ordinal);
 }
 

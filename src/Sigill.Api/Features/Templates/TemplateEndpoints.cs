@@ -18,7 +18,13 @@ public static partial class TemplateEndpoints
 {
     public sealed record CreateTemplateRequest(string? Name, string? Body, IReadOnlyList<string>? Variables);
 
-    public sealed record TemplateView(string Id, string Name, string Body, IReadOnlyList<string> Variables, DateTime CreatedAt);
+    public sealed record TemplateView(string Id, string Name, string Body, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt = null);
+
+    public sealed record TemplateSummary(string Id, string Name, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt);
+
+    /// <param name="Variables">Values for the preview; a declared variable without one shows as <c>[name]</c>.</param>
+    /// <param name="Pricing">The preview's pricing table; a one-line sample when absent.</param>
+    public sealed record PreviewRequest(Dictionary<string, string>? Variables, PricingInput? Pricing);
 
     public sealed record CreateBlockRequest(string? Name, string? Body);
 
@@ -35,10 +41,13 @@ public static partial class TemplateEndpoints
     public static RouteGroupBuilder MapTemplates(this IEndpointRouteBuilder app)
     {
         var read = app.MapGroup("/api/v1/templates").WithTags("Templates").RequireAuthorization(Policies.TemplatesRead);
+        read.MapGet("/", List);
         read.MapGet("/{id}", Get);
+        read.MapPost("/{id}/preview", Preview);
         read.MapGet("/blocks", ListBlocks);
         var write = app.MapGroup("/api/v1/templates").WithTags("Templates").RequireAuthorization(Policies.TemplatesWrite);
         write.MapPost("/", Create);
+        write.MapPut("/{id}", Update);
         write.MapPost("/blocks", CreateBlock);
         return write;
     }
@@ -54,42 +63,130 @@ public static partial class TemplateEndpoints
         return result;
     }
 
+    /// <summary>
+    /// Checks a template as the sender wrote it: name, body, declared variables, and a dry run with every declared
+    /// variable set, which catches syntax errors, undeclared variables and unknown blocks now, not when a document is due.
+    /// </summary>
+    private static async Task<(string Name, string Body, IReadOnlyList<string> Variables, ProblemHttpResult? Problem)> CheckAsync(
+        CreateTemplateRequest request, CellDbContext db, Cell cell, string organizationId, CancellationToken ct)
+    {
+        var name = request.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200) return ("", "", [], Problems.Validation("name is required (at most 200 characters)."));
+        if (request.Body is not { Length: > 0 and <= MaxBodyLength } body) return ("", "", [], Problems.Validation($"body is required (at most {MaxBodyLength} characters of Liquid)."));
+        var variables = request.Variables ?? [];
+        if (variables.Count > 200 || variables.Any(v => v is null || !VariableName().IsMatch(v)) || variables.Distinct(StringComparer.Ordinal).Count() != variables.Count)
+        {
+            return ("", "", [], Problems.Validation("variables: at most 200 distinct names of letters, digits and '_' (not starting with a digit)."));
+        }
+        try
+        {
+            var blocks = await LoadBlocksAsync(db, cell, organizationId, ct);
+            await TemplateRenderer.RenderAsync(name, body, blocks, variables.ToDictionary(v => v, v => "x", StringComparer.Ordinal), SamplePricing);
+        }
+        catch (TemplateException e)
+        {
+            return ("", "", [], Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template is not valid.", e.Message));
+        }
+        return (name, body, variables, null);
+    }
+
+    private static readonly PricingInput SamplePricing = new("EUR", [new PricingItem("Sample line", 1, 100)]);
+
     private static async Task<Results<Created<TemplateView>, ProblemHttpResult>> Create(CreateTemplateRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var cell = cells.Get(caller.Region);
-        var name = request.Name?.Trim() ?? "";
-        if (name.Length is 0 or > 200) return Problems.Validation("name is required (at most 200 characters).");
-        if (request.Body is not { Length: > 0 and <= MaxBodyLength } body) return Problems.Validation($"body is required (at most {MaxBodyLength} characters of Liquid).");
-        var variables = request.Variables ?? [];
-        if (variables.Count > 200 || variables.Any(v => v is null || !VariableName().IsMatch(v)) || variables.Distinct(StringComparer.Ordinal).Count() != variables.Count)
-        {
-            return Problems.Validation("variables: at most 200 distinct names of letters, digits and '_' (not starting with a digit).");
-        }
-        try
-        {
-            // A dry run with every declared variable set: catches syntax errors, undeclared variables and unknown blocks now, not when a document is due.
-            var blocks = await LoadBlocksAsync(db, cell, caller.OrganizationId, ct);
-            await TemplateRenderer.RenderAsync(name, body, blocks, variables.ToDictionary(v => v, v => "x", StringComparer.Ordinal),
-                new PricingInput("EUR", [new PricingItem("x", 1, 1)]));
-        }
-        catch (TemplateException e)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template is not valid.", e.Message);
-        }
+        var (name, body, variables, problem) = await CheckAsync(request, db, cell, caller.OrganizationId, ct);
+        if (problem is not null) return problem;
         var id = SigillId.New("tpl", cell.Region);
         var template = new Template
         {
             Id = id,
             OrganizationId = caller.OrganizationId,
-            NameToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Template.NamePurpose, name, id, ct))!,
-            BodyToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Template.BodyPurpose, body, id, ct))!,
-            VariablesToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Template.VariablesPurpose, JsonSerializer.Serialize(variables), id, ct))!,
+            NameToken = "",
+            BodyToken = "",
+            VariablesToken = "",
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
+        await SealAsync(template, cell, name, body, variables, ct);
         db.Templates.Add(template);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/templates/{id}", new TemplateView(id, name, body, variables, template.CreatedAt));
+    }
+
+    /// <summary>Replaces a template's name, body and variables. Documents made from it earlier keep the PDF they were rendered to.</summary>
+    private static async Task<Results<Ok<TemplateView>, NotFound, ProblemHttpResult>> Update(string id, CreateTemplateRequest request, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
+        if (template is null) return TypedResults.NotFound();
+        var cell = cells.Get(caller.Region);
+        var (name, body, variables, problem) = await CheckAsync(request, db, cell, caller.OrganizationId, ct);
+        if (problem is not null) return problem;
+        await SealAsync(template, cell, name, body, variables, ct);
+        template.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new TemplateView(id, name, body, variables, template.CreatedAt, template.UpdatedAt));
+    }
+
+    private static async Task SealAsync(Template template, Cell cell, string name, string body, IReadOnlyList<string> variables, CancellationToken ct)
+    {
+        template.NameToken = (await cell.Keys.EncryptFieldAsync(template.OrganizationId, Template.NamePurpose, name, template.Id, ct))!;
+        template.BodyToken = (await cell.Keys.EncryptFieldAsync(template.OrganizationId, Template.BodyPurpose, body, template.Id, ct))!;
+        template.VariablesToken = (await cell.Keys.EncryptFieldAsync(template.OrganizationId, Template.VariablesPurpose, JsonSerializer.Serialize(variables), template.Id, ct))!;
+    }
+
+    private static async Task<TemplateView> ViewAsync(Template t, Cell cell, CancellationToken ct) => new(t.Id,
+        (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.NamePurpose, t.NameToken, t.Id, ct))!,
+        (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.BodyPurpose, t.BodyToken, t.Id, ct))!,
+        JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.VariablesPurpose, t.VariablesToken, t.Id, ct))!)!,
+        t.CreatedAt, t.UpdatedAt);
+
+    private static async Task<Ok<TemplateSummary[]>> List(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var cell = cells.Get(caller.Region);
+        var result = new List<TemplateSummary>();
+        foreach (var t in await db.Templates.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId).OrderByDescending(t => t.CreatedAt).Take(500).ToListAsync(ct))
+        {
+            result.Add(new TemplateSummary(t.Id,
+                (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.NamePurpose, t.NameToken, t.Id, ct))!,
+                JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.VariablesPurpose, t.VariablesToken, t.Id, ct))!)!,
+                t.CreatedAt, t.UpdatedAt));
+        }
+        return TypedResults.Ok(result.ToArray());
+    }
+
+    /// <summary>Renders the template to the PDF a document would get, without storing anything.</summary>
+    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> Preview(string id, PreviewRequest? request, ClaimsPrincipal user,
+        CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
+        if (t is null) return TypedResults.NotFound();
+        var cell = cells.Get(caller.Region);
+        var view = await ViewAsync(t, cell, ct);
+        var values = view.Variables.ToDictionary(v => v, v => $"[{v}]", StringComparer.Ordinal);
+        foreach (var (k, v) in request?.Variables ?? [])
+        {
+            if (v is null || v.Length > TemplateRenderer.MaxVariableLength) return Problems.Validation($"variables: values at most {TemplateRenderer.MaxVariableLength} characters.");
+            values[k] = v;
+        }
+        var pricing = request?.Pricing ?? SamplePricing;
+        if (TemplateRenderer.Validate(pricing) is { } pricingError)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "pricing_invalid", "The pricing table is not valid.", pricingError);
+        }
+        try
+        {
+            var (model, _) = await TemplateRenderer.RenderAsync(view.Name, view.Body, await LoadBlocksAsync(db, cell, caller.OrganizationId, ct), values, pricing);
+            return TypedResults.File(Pdf.DocumentRenderer.Render(model).Bytes, "application/pdf", $"{t.Id}-preview.pdf");
+        }
+        catch (TemplateException e)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template could not be rendered.", e.Message);
+        }
     }
 
     private static async Task<Results<Ok<TemplateView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
@@ -97,12 +194,7 @@ public static partial class TemplateEndpoints
         var caller = Caller.From(user);
         var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (t is null) return TypedResults.NotFound();
-        var cell = cells.Get(caller.Region);
-        return TypedResults.Ok(new TemplateView(t.Id,
-            (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.NamePurpose, t.NameToken, t.Id, ct))!,
-            (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.BodyPurpose, t.BodyToken, t.Id, ct))!,
-            JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.VariablesPurpose, t.VariablesToken, t.Id, ct))!)!,
-            t.CreatedAt));
+        return TypedResults.Ok(await ViewAsync(t, cells.Get(caller.Region), ct));
     }
 
     private static async Task<Results<Created<BlockView>, ProblemHttpResult>> CreateBlock(CreateBlockRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)

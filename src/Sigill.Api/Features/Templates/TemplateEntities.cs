@@ -13,6 +13,7 @@ public sealed class Template
     /// <summary>JSON array of the variable names the template declares (a field token).</summary>
     public required string VariablesToken { get; set; }
     public DateTime CreatedAt { get; init; }
+    public DateTime? UpdatedAt { get; set; }
 
     public const string NamePurpose = "template.name";
     public const string BodyPurpose = "template.body";

@@ -337,7 +337,8 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     NameToken = table.Column<string>(type: "text", nullable: false),
                     BodyToken = table.Column<string>(type: "text", nullable: false),
                     VariablesToken = table.Column<string>(type: "text", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -438,6 +439,30 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     table.PrimaryKey("PK_api_tokens", x => x.Id);
                     table.ForeignKey(
                         name: "FK_api_tokens_organizations_OrganizationId",
+                        column: x => x.OrganizationId,
+                        principalTable: "organizations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "identity_provider_connections",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Protocol = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    SettingsToken = table.Column<string>(type: "character varying(8192)", maxLength: 8192, nullable: false),
+                    SecretToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    PasswordSignInAllowed = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_identity_provider_connections", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_identity_provider_connections_organizations_OrganizationId",
                         column: x => x.OrganizationId,
                         principalTable: "organizations",
                         principalColumn: "Id",
@@ -582,6 +607,49 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "identity_provider_domains",
+                columns: table => new
+                {
+                    DomainHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ConnectionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_identity_provider_domains", x => x.DomainHash);
+                    table.ForeignKey(
+                        name: "FK_identity_provider_domains_identity_provider_connections_Con~",
+                        column: x => x.ConnectionId,
+                        principalTable: "identity_provider_connections",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "sso_sign_in_attempts",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    OrganizationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ConnectionId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SecretHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    NonceHash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    VerifierToken = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_sso_sign_in_attempts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_sso_sign_in_attempts_identity_provider_connections_Connecti~",
+                        column: x => x.ConnectionId,
+                        principalTable: "identity_provider_connections",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_alerts_FiredAt",
                 table: "alerts",
@@ -652,6 +720,17 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 columns: new[] { "OrganizationId", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_identity_provider_connections_OrganizationId",
+                table: "identity_provider_connections",
+                column: "OrganizationId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_identity_provider_domains_ConnectionId",
+                table: "identity_provider_domains",
+                column: "ConnectionId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_invitations_OrganizationId",
                 table: "invitations",
                 column: "OrganizationId");
@@ -692,6 +771,16 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 name: "IX_sign_in_challenges_UserId",
                 table: "sign_in_challenges",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_sso_sign_in_attempts_ConnectionId",
+                table: "sso_sign_in_attempts",
+                column: "ConnectionId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_sso_sign_in_attempts_ExpiresAt",
+                table: "sso_sign_in_attempts",
+                column: "ExpiresAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_support_grants_OperatorId",
@@ -762,6 +851,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 name: "documents");
 
             migrationBuilder.DropTable(
+                name: "identity_provider_domains");
+
+            migrationBuilder.DropTable(
                 name: "invitations");
 
             migrationBuilder.DropTable(
@@ -789,6 +881,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                 name: "sign_in_challenges");
 
             migrationBuilder.DropTable(
+                name: "sso_sign_in_attempts");
+
+            migrationBuilder.DropTable(
                 name: "support_grants");
 
             migrationBuilder.DropTable(
@@ -805,6 +900,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "users");
+
+            migrationBuilder.DropTable(
+                name: "identity_provider_connections");
 
             migrationBuilder.DropTable(
                 name: "operators");

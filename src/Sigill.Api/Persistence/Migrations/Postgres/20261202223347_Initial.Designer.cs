@@ -12,7 +12,7 @@ using Sigill.Api.Persistence;
 namespace Sigill.Api.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresCellDbContext))]
-    [Migration("20261202213517_Initial")]
+    [Migration("20261202223347_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -711,6 +711,9 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("VariablesToken")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1025,6 +1028,117 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     b.ToTable("sign_in_challenges", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Identity.Sso.IdentityProviderConnection", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("PasswordSignInAllowed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Protocol")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SecretToken")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("SettingsToken")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("character varying(8192)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId")
+                        .IsUnique();
+
+                    b.ToTable("identity_provider_connections", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Identity.Sso.IdentityProviderDomain", b =>
+                {
+                    b.Property<string>("DomainHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("DomainHash");
+
+                    b.HasIndex("ConnectionId");
+
+                    b.ToTable("identity_provider_domains", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Identity.Sso.SsoSignInAttempt", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("NonceHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("VerifierToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("sso_sign_in_attempts", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Identity.SupportGrant", b =>
                 {
                     b.Property<string>("Id")
@@ -1274,6 +1388,33 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     b.HasOne("Sigill.Api.Identity.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Identity.Sso.IdentityProviderConnection", b =>
+                {
+                    b.HasOne("Sigill.Api.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Identity.Sso.IdentityProviderDomain", b =>
+                {
+                    b.HasOne("Sigill.Api.Identity.Sso.IdentityProviderConnection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Identity.Sso.SsoSignInAttempt", b =>
+                {
+                    b.HasOne("Sigill.Api.Identity.Sso.IdentityProviderConnection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+
+namespace Sigill.Web.Api;
+
+/// <summary>
+/// The sender's pages call the public REST API (<c>/api/v1/…</c>) of their region, as the signed-in person: the session
+/// secret from the cookie goes along as a Bearer credential. The answers are the API's own JSON, read into the records
+/// below, or its problem details. A 401 means the session ended (expired, revoked, signed out elsewhere).
+/// </summary>
+public sealed partial class ApiClient
+{
+    public sealed record DocumentSummary(string Id, string Title, string Status, DateTime CreatedAt);
+
+    public sealed record PageView(int Page, double Width, double Height);
+
+    public sealed record RecipientView(string Id, string Name, string Email, string Role, int SigningOrder, string Status,
+        DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt, int ViewCount, DateTime? CompletedAt, string StepUp);
+
+    public sealed record FieldView(string Id, string RecipientId, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value);
+
+    public sealed record PricingTotals(string Currency, decimal Subtotal, decimal Discount, decimal Tax, decimal Total);
+
+    public sealed record DocumentView(string Id, string Title, string Status, string Source, int PageCount, IReadOnlyList<PageView> Pages,
+        string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,
+        DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, int? RemindEveryDays, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields);
+
+    public sealed record ActivityEntry(string EventId, string Action, string? RecipientId, DateTime OccurredAt);
+
+    public sealed record TemplateSummary(string Id, string Name, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt);
+
+    public sealed record TemplateView(string Id, string Name, string Body, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt);
+
+    public sealed record BlockView(string Id, string Name, string Body, DateTime CreatedAt);
+
+    public sealed record PricingItem(string Description, decimal Quantity, decimal UnitPrice, decimal DiscountPercent, decimal TaxPercent);
+
+    public sealed record PricingInput(string Currency, IReadOnlyList<PricingItem> Items);
+
+    /// <summary>The API's answer: a value, or its problem details (never both).</summary>
+    public sealed record Reply<T>(T? Value, Problem? Problem)
+    {
+        public bool Ok => Problem is null;
+    }
+
+    /// <summary>Thrown when the API says the session is no longer good; the sender's pages answer with the sign-in page.</summary>
+    public sealed class SignedOutException() : Exception("the session ended");
+
+    /// <summary>A JSON call (<paramref name="body"/> serialized when given) whose answer is read as <typeparamref name="T"/>.</summary>
+    public async Task<Reply<T>> CallAsync<T>(string region, string session, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var response = await SessionAsync(region, session, method, path, body is null ? null : JsonContent.Create(body, options: Json), ct);
+        return response.IsSuccessStatusCode ? new(await ReadAsync<T>(response, ct), null) : new(default, await ProblemAsync(response, ct));
+    }
+
+    /// <summary>A call whose answer has no body worth reading (204, or a view the page reloads anyway).</summary>
+    public async Task<Problem?> CallAsync(string region, string session, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var response = await SessionAsync(region, session, method, path, body is null ? null : JsonContent.Create(body, options: Json), ct);
+        return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
+    }
+
+    /// <summary>An upload (multipart) read as <typeparamref name="T"/>.</summary>
+    public async Task<Reply<T>> UploadAsync<T>(string region, string session, string path, MultipartFormDataContent content, CancellationToken ct)
+    {
+        using var response = await SessionAsync(region, session, HttpMethod.Post, path, content, ct);
+        return response.IsSuccessStatusCode ? new(await ReadAsync<T>(response, ct), null) : new(default, await ProblemAsync(response, ct));
+    }
+
+    /// <summary>
+    /// A PDF from the API, left unread for the caller to stream through (and dispose). A non-PDF answer is returned as
+    /// its problem details instead.
+    /// </summary>
+    public async Task<(HttpResponseMessage? Pdf, Problem? Problem)> PdfAsync(string region, string session, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        var response = await SessionAsync(region, session, method, path, body is null ? null : JsonContent.Create(body, options: Json), ct, HttpCompletionOption.ResponseHeadersRead);
+        if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/pdf") return (response, null);
+        using (response) return (null, await ProblemAsync(response, ct));
+    }
+
+    private async Task<HttpResponseMessage> SessionAsync(string region, string session, HttpMethod method, string path, HttpContent? content, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        var request = new HttpRequestMessage(method, For(region, path)) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+        var response = await http.SendAsync(request, completion, ct);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            response.Dispose();
+            throw new SignedOutException();
+        }
+        return response;
+    }
+}

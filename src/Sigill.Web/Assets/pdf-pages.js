@@ -1,0 +1,32 @@
+// Draws a PDF's pages with pdf.js into the page holders of a page (<div class="page" data-page data-width data-height>
+// with a <canvas>), at the holder's width and the screen's pixel density, and places the holder's boxes
+// (elements with data-x, data-y, data-w, data-h in PDF points from the top-left corner) as percentages of the page.
+import * as pdfjs from "/assets/vendor/pdfjs/pdf.min.mjs";
+
+pdfjs.GlobalWorkerOptions.workerSrc = "/assets/vendor/pdfjs/pdf.worker.min.mjs";
+
+export async function renderPages(url, holders, boxSelector) {
+  const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const pdf = await pdfjs.getDocument({ data: new Uint8Array(await response.arrayBuffer()), isEvalSupported: false }).promise;
+  for (const holder of holders) {
+    const page = await pdf.getPage(Number(holder.dataset.page));
+    const canvas = holder.querySelector("canvas");
+    const base = page.getViewport({ scale: 1 });
+    const scale = (holder.clientWidth / base.width) * (window.devicePixelRatio || 1);
+    const viewport = page.getViewport({ scale });
+    canvas.width = Math.floor(viewport.width);
+    canvas.height = Math.floor(viewport.height);
+    await page.render({ canvas, viewport }).promise;
+    for (const box of holder.querySelectorAll(boxSelector)) placeBox(holder, box);
+  }
+  return pdf.numPages;
+}
+
+export function placeBox(holder, box) {
+  const w = Number(holder.dataset.width), h = Number(holder.dataset.height);
+  box.style.left = `${(100 * Number(box.dataset.x)) / w}%`;
+  box.style.top = `${(100 * Number(box.dataset.y)) / h}%`;
+  box.style.width = `${(100 * Number(box.dataset.w)) / w}%`;
+  box.style.height = `${(100 * Number(box.dataset.h)) / h}%`;
+}

@@ -1,0 +1,174 @@
+// The sender's document page: draws the pages with pdf.js and, on a draft, lets the sender drag a field from the
+// palette onto a page, drag a placed field to move it, and remove one. Pointer events, so mouse, pen and touch all
+// work; the form under the pages does the same with the keyboard. Every change is a POST of the page's own handler
+// (with the antiforgery token of its field form) that answers JSON; the API checks that the field lies on the page.
+import { renderPages, placeBox } from "/assets/pdf-pages.js";
+
+const pages = document.getElementById("pages");
+const status = document.getElementById("pages-status");
+const form = document.getElementById("field-form");
+const announce = (text) => { status.textContent = text; };
+
+async function post(handler, data) {
+  const body = new FormData();
+  body.append("__RequestVerificationToken", form.querySelector("input[name=__RequestVerificationToken]").value);
+  for (const [k, v] of Object.entries(data)) body.append(k, String(v));
+  const response = await fetch(`${location.pathname}?handler=${handler}`, {
+    method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
+  });
+  const json = await response.json().catch(() => ({ error: "The server did not answer; reload the page." }));
+  if (!response.ok) throw new Error(json.error ?? `HTTP ${response.status}`);
+  return json;
+}
+
+// Where a screen point falls on a page, in PDF points from the page's top-left corner.
+function pointOnPage(clientX, clientY) {
+  for (const holder of pages.querySelectorAll(".page")) {
+    const r = holder.getBoundingClientRect();
+    if (clientX >= r.left && clientX <= r.right && clientY >= r.top && clientY <= r.bottom) {
+      const perPixel = Number(holder.dataset.width) / r.width;
+      return { holder, x: (clientX - r.left) * perPixel, y: (clientY - r.top) * perPixel };
+    }
+  }
+  return null;
+}
+
+function inside(holder, x, y, w, h) {
+  const W = Number(holder.dataset.width), H = Number(holder.dataset.height);
+  return { x: Math.max(0, Math.min(x, W - w)), y: Math.max(0, Math.min(y, H - h)) };
+}
+
+// Follows the pointer with an outline of the field's size; calls onDrop(hit, event) when it is let go over a page.
+function drag(start, w, h, colour, label, grab, onDrop) {
+  const first = pages.querySelector(".page");
+  const pixels = first.getBoundingClientRect().width / Number(first.dataset.width);
+  const ghost = document.createElement("div");
+  ghost.className = `ghost r${colour}`;
+  ghost.textContent = label;
+  ghost.style.width = `${w * pixels}px`;
+  ghost.style.height = `${h * pixels}px`;
+  const follow = (e) => {
+    ghost.style.left = `${e.clientX - grab.x * pixels}px`;
+    ghost.style.top = `${e.clientY - grab.y * pixels}px`;
+  };
+  follow(start);
+  document.body.append(ghost);
+  const end = (e) => {
+    window.removeEventListener("pointermove", follow);
+    ghost.remove();
+    const hit = pointOnPage(e.clientX, e.clientY);
+    if (hit) onDrop(hit, e);
+  };
+  window.addEventListener("pointermove", follow);
+  window.addEventListener("pointerup", end, { once: true });
+}
+
+function labelOf(field) {
+  const who = document.querySelector(`#place-recipient option[value="${field.recipientId}"]`);
+  const kind = document.querySelector(`.palette-item[data-kind="${field.kind}"]`);
+  return `${who?.textContent ?? ""} · ${kind?.textContent ?? field.kind}`;
+}
+
+function colourOf(recipientId) {
+  return document.querySelector(`#place-recipient option[value="${recipientId}"]`)?.dataset.colour ?? "0";
+}
+
+// A placed field on its page, and in the list under the pages.
+function show(field) {
+  const holder = pages.querySelector(`.page[data-page="${field.page}"]`);
+  const box = document.createElement("div");
+  box.className = `placed r${colourOf(field.recipientId)}`;
+  Object.assign(box.dataset, { field: field.id, x: field.x, y: field.y, w: field.width, h: field.height });
+  const text = document.createElement("span");
+  text.textContent = labelOf(field);
+  box.append(text);
+  holder.append(box);
+  placeBox(holder, box);
+  const item = document.createElement("li");
+  item.dataset.field = field.id;
+  const name = document.createElement("span");
+  name.textContent = `${labelOf(field)} · page ${field.page}`;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "link";
+  remove.dataset.remove = field.id;
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${labelOf(field)} on page ${field.page}`);
+  item.append(name, remove);
+  document.getElementById("field-list").append(item);
+}
+
+function forget(fieldId) {
+  for (const el of document.querySelectorAll(`[data-field="${fieldId}"]`)) el.remove();
+}
+
+function editing() {
+  for (const item of document.querySelectorAll(".palette-item")) {
+    item.addEventListener("pointerdown", (e) => {
+      e.preventDefault();
+      const select = document.getElementById("place-recipient");
+      const recipientId = select.value;
+      const w = Number(item.dataset.w), h = Number(item.dataset.h);
+      drag(e, w, h, colourOf(recipientId), `${select.selectedOptions[0].textContent} · ${item.textContent}`, { x: w / 2, y: h / 2 }, async (hit) => {
+        const at = inside(hit.holder, hit.x - w / 2, hit.y - h / 2, w, h);
+        try {
+          const field = await post("AddField", { RecipientId: recipientId, Kind: item.dataset.kind, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2), Required: true });
+          show(field);
+          announce(`${labelOf(field)} placed on page ${field.page}.`);
+        } catch (error) {
+          announce(error.message);
+        }
+      });
+    });
+  }
+  pages.addEventListener("pointerdown", (e) => {
+    const box = e.target.closest(".placed");
+    if (!box) return;
+    e.preventDefault();
+    const r = box.getBoundingClientRect();
+    const perPixel = Number(box.dataset.w) / r.width;
+    const grab = { x: (e.clientX - r.left) * perPixel, y: (e.clientY - r.top) * perPixel };
+    const w = Number(box.dataset.w), h = Number(box.dataset.h);
+    const [startX, startY] = [e.clientX, e.clientY];
+    box.classList.add("moving");
+    drag(e, w, h, [...box.classList].find((c) => /^r\d$/.test(c))?.slice(1) ?? "0", box.textContent, grab, async (hit, end) => {
+      if (Math.hypot(end.clientX - startX, end.clientY - startY) < 4) return; // a click, not a move
+      const at = inside(hit.holder, hit.x - grab.x, hit.y - grab.y, w, h);
+      try {
+        const field = await post("MoveField", { FieldId: box.dataset.field, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2) });
+        forget(box.dataset.field);
+        show(field);
+        announce(`${labelOf(field)} moved to page ${field.page}.`);
+      } catch (error) {
+        announce(error.message);
+      }
+    });
+    window.addEventListener("pointerup", () => box.classList.remove("moving"), { once: true });
+  });
+  document.getElementById("field-list").addEventListener("click", async (e) => {
+    const id = e.target.closest("button[data-remove]")?.dataset.remove;
+    if (!id) return;
+    try {
+      await post("RemoveField", { FieldId: id });
+      forget(id);
+      announce("Field removed.");
+    } catch (error) {
+      announce(error.message);
+    }
+  });
+}
+
+async function main() {
+  try {
+    const count = await renderPages(pages.dataset.pdf, pages.querySelectorAll(".page"), ".placed");
+    announce(`${count} ${count === 1 ? "page" : "pages"} shown.`);
+    document.body.dataset.pagesRendered = "true";
+  } catch {
+    announce("The pages could not be shown here.");
+    document.body.dataset.pagesRendered = "failed";
+    return;
+  }
+  if (pages.dataset.editable === "true" && form) editing();
+}
+
+main();

@@ -1,0 +1,171 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Pages.Documents;
+
+/// <summary>
+/// One document at <c>/documents/{id}</c>. A draft is prepared here: recipients in signing order, fields placed on the
+/// pages (dragged from the palette by the browser module, or placed with the form), then sent from the send dialog.
+/// Afterwards the page shows each recipient's progress, the activity timeline and the downloads; a live document can be voided.
+/// Field posts from the browser module ask for JSON and get the placed field back; plain form posts reload the page.
+/// </summary>
+public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
+{
+    /// <summary>A new field's size in PDF points, by kind.</summary>
+    public static readonly IReadOnlyDictionary<string, (double Width, double Height)> FieldSizes = new Dictionary<string, (double, double)>
+    {
+        ["signature"] = (180, 48),
+        ["initials"] = (72, 40),
+        ["text"] = (180, 24),
+        ["date"] = (110, 24),
+        ["checkbox"] = (18, 18),
+    };
+
+    [BindProperty(SupportsGet = true)]
+    public string Id { get; set; } = "";
+
+    public ApiClient.DocumentView Document { get; private set; } = null!;
+
+    public IReadOnlyList<ApiClient.ActivityEntry> Activity { get; private set; } = [];
+
+    public bool IsDraft => Document.Status == "draft";
+
+    public IEnumerable<ApiClient.RecipientView> Signers => Document.Recipients.Where(r => r.Role == "signer");
+
+    public string RecipientName(string? id) => Document.Recipients.FirstOrDefault(r => r.Id == id)?.Name ?? "";
+
+    /// <summary>A colour slot per signer, so the boxes of one person look alike.</summary>
+    public int ColourOf(string recipientId) => Math.Max(0, Signers.Select(r => r.Id).ToList().IndexOf(recipientId)) % 5;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
+
+    // ---- recipients -----------------------------------------------------------------------------------------
+
+    public sealed record RecipientInput(string? Name, string? Email, string? Role, int? SigningOrder, string? StepUp, string? AccessCode);
+
+    public async Task<IActionResult> OnPostAddRecipientAsync(RecipientInput recipient, CancellationToken ct)
+    {
+        var stepUp = recipient.StepUp is "access_code" or "email_code" ? recipient.StepUp : null;
+        var problem = await SendAsync(HttpMethod.Post, Path("/recipients"), new
+        {
+            name = recipient.Name,
+            email = recipient.Email?.Trim(),
+            role = recipient.Role ?? "signer",
+            signingOrder = recipient.SigningOrder,
+            stepUp,
+            accessCode = stepUp == "access_code" ? recipient.AccessCode : null,
+        }, ct);
+        return await AfterAsync(problem, "#recipients", ct);
+    }
+
+    public async Task<IActionResult> OnPostRemoveRecipientAsync(string recipientId, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, Path($"/recipients/{Seg(recipientId)}"), null, ct), "#recipients", ct);
+
+    // ---- fields -----------------------------------------------------------------------------------------------
+
+    public sealed record FieldInput(string? RecipientId, string? Kind, int Page, double X, double Y, bool Required = true);
+
+    public async Task<IActionResult> OnPostAddFieldAsync(FieldInput field, CancellationToken ct)
+    {
+        if (field.Kind is null || !FieldSizes.TryGetValue(field.Kind, out var size)) return await FieldFailedAsync("Choose a kind of field.", ct);
+        var reply = await SendAsync<ApiClient.FieldView>(HttpMethod.Post, Path("/fields"), new
+        {
+            recipientId = field.RecipientId,
+            kind = field.Kind,
+            page = field.Page,
+            x = Math.Round(field.X, 2),
+            y = Math.Round(field.Y, 2),
+            width = size.Width,
+            height = size.Height,
+            required = field.Required,
+        }, ct);
+        if (WantsJson) return reply.Ok ? new JsonResult(reply.Value) : Json(reply.Problem!);
+        return await AfterAsync(reply.Problem, "#fields", ct);
+    }
+
+    public async Task<IActionResult> OnPostRemoveFieldAsync(string fieldId, CancellationToken ct)
+    {
+        var problem = await SendAsync(HttpMethod.Delete, Path($"/fields/{Seg(fieldId)}"), null, ct);
+        if (WantsJson) return problem is null ? new JsonResult(new { removed = fieldId }) : Json(problem);
+        return await AfterAsync(problem, "#fields", ct);
+    }
+
+    /// <summary>Moving a field places a copy at the new spot, then removes the old one; if placing fails nothing changes.</summary>
+    public async Task<IActionResult> OnPostMoveFieldAsync(string fieldId, int page, double x, double y, CancellationToken ct)
+    {
+        var current = await GetAsync<ApiClient.DocumentView>(Path(""), ct);
+        if (!current.Ok) return Json(current.Problem!);
+        if (current.Value!.Fields.FirstOrDefault(f => f.Id == fieldId) is not { } old) return Json(new ApiClient.Problem(404, "That field does not exist any more.", null, null));
+        var moved = await SendAsync<ApiClient.FieldView>(HttpMethod.Post, Path("/fields"), new
+        {
+            recipientId = old.RecipientId,
+            kind = old.Kind,
+            page,
+            x = Math.Round(x, 2),
+            y = Math.Round(y, 2),
+            width = old.Width,
+            height = old.Height,
+            required = old.Required,
+        }, ct);
+        if (!moved.Ok) return Json(moved.Problem!);
+        var removed = await SendAsync(HttpMethod.Delete, Path($"/fields/{Seg(fieldId)}"), null, ct);
+        return removed is null ? new JsonResult(moved.Value) : Json(removed);
+    }
+
+    // ---- sending and after ----------------------------------------------------------------------------------------
+
+    public sealed record SendInput(string? Message, int? ExpiresInDays, int? RemindEveryDays);
+
+    public async Task<IActionResult> OnPostSendAsync(SendInput send, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, Path("/send"), new
+        {
+            message = string.IsNullOrWhiteSpace(send.Message) ? null : send.Message.Trim(),
+            expiresInDays = send.ExpiresInDays,
+            remindEveryDays = send.RemindEveryDays is > 0 ? send.RemindEveryDays : null,
+        }, ct), "", ct);
+
+    public async Task<IActionResult> OnPostVoidAsync(string? reason, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, Path("/void"), new { reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim() }, ct), "", ct);
+
+    /// <summary>The PDF as it is now, for the page view (pdf.js) and the download link.</summary>
+    public Task<IActionResult> OnGetPdfAsync(CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/pdf"), null, null, ct);
+
+    public Task<IActionResult> OnGetSealedAsync(CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/sealed.pdf"), null, $"{Id}-sealed.pdf", ct);
+
+    // ---- helpers ----------------------------------------------------------------------------------------------------
+
+    private string Path(string rest) => $"/api/v1/documents/{Seg(Id)}{rest}";
+
+    private bool WantsJson => Request.Headers.Accept.Any(a => a?.Contains("application/json", StringComparison.Ordinal) == true);
+
+    private JsonResult Json(ApiClient.Problem problem) =>
+        new(new { error = problem.Describe() }) { StatusCode = problem.Status is >= 400 and < 600 ? problem.Status : 400 };
+
+    private async Task<IActionResult> FieldFailedAsync(string message, CancellationToken ct) =>
+        WantsJson ? Json(new ApiClient.Problem(400, message, null, null)) : await AfterAsync(new ApiClient.Problem(400, message, null, null), "#fields", ct);
+
+    /// <summary>After a form post: back to the page (at <paramref name="anchor"/>) when it worked, else the page with the API's problem.</summary>
+    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string anchor, CancellationToken ct)
+    {
+        if (problem is null) return LocalRedirect($"/documents/{Seg(Id)}{anchor}");
+        if (await LoadAsync(ct) is { } missing) return missing;
+        return Failed(problem);
+    }
+
+    private async Task<IActionResult?> LoadAsync(CancellationToken ct)
+    {
+        var doc = await GetAsync<ApiClient.DocumentView>(Path(""), ct);
+        if (!doc.Ok)
+        {
+            return doc.Problem!.Status == 404 ? NotFound() : new ContentResult { StatusCode = 502, Content = doc.Problem.Describe(), ContentType = "text/plain; charset=utf-8" };
+        }
+        Document = doc.Value!;
+        if (!IsDraft)
+        {
+            var activity = await GetAsync<ApiClient.ActivityEntry[]>(Path("/activity"), ct);
+            Activity = activity.Value ?? [];
+        }
+        return null;
+    }
+}

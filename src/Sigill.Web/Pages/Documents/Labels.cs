@@ -1,0 +1,54 @@
+namespace Sigill.Web.Pages.Documents;
+
+/// <summary>What people read for the API's codes: statuses, roles, field kinds and activity.</summary>
+public static class Labels
+{
+    public static string Status(string status) => status switch
+    {
+        "draft" => "Draft",
+        "sent" => "Out for signature",
+        "completed" => "Completed",
+        "declined" => "Declined",
+        "voided" => "Voided",
+        "expired" => "Expired",
+        "pending" => "Waiting",
+        "notified" => "Link sent",
+        "signed" => "Signed",
+        "approved" => "Approved",
+        _ => status,
+    };
+
+    public static string Role(string role) => role switch
+    {
+        "signer" => "Signer",
+        "approver" => "Approver",
+        "cc" => "Receives a copy",
+        _ => role,
+    };
+
+    public static string Kind(string kind) => kind switch
+    {
+        "signature" => "Signature",
+        "initials" => "Initials",
+        "text" => "Text",
+        "date" => "Date",
+        "checkbox" => "Checkbox",
+        _ => kind,
+    };
+
+    public static string Activity(string action) => action switch
+    {
+        "document.created" => "Created",
+        "document.sent" => "Sent",
+        "document.viewed" => "Viewed",
+        "document.reminded" => "Reminder sent",
+        "document.consented" => "Agreed to sign electronically",
+        "document.signed" => "Signed",
+        "document.approved" => "Approved",
+        "document.declined" => "Declined",
+        "document.completed" => "Completed and sealed",
+        "document.voided" => "Voided",
+        "document.expired" => "Expired",
+        _ => action,
+    };
+}

@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Web.Accounts;
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Pages;
+
+/// <summary>
+/// The link in an invitation e-mail, <c>/invitations/{invitation}</c>. The invitation (<c>sgi_{region}_…</c>) names its
+/// region, so the page asks that region's API: a new person chooses a name and password, someone with an account there
+/// gives their password. Either way they are signed in to the organization that invited them.
+/// </summary>
+public sealed class InvitationModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string Invitation { get; set; } = "";
+
+    [BindProperty]
+    public string? Name { get; set; }
+
+    [BindProperty]
+    public string Password { get; set; } = "";
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await RegionAsync(ct) is null ? NotFound() : Page();
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var password = Password;
+        Password = "";
+        if (await RegionAsync(ct) is not { } region) return NotFound();
+        var (result, problem) = await api.AcceptInvitationAsync(region, Invitation, string.IsNullOrWhiteSpace(Name) ? null : Name.Trim(), password,
+            HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+        if (result?.Session is not { } session)
+        {
+            Error = problem?.Describe() ?? "The invitation could not be accepted.";
+            Response.StatusCode = problem?.Status ?? 400;
+            return Page();
+        }
+        new AccountSession(region, Session: session).Write(HttpContext, protection, options);
+        return Redirect("/account");
+    }
+
+    /// <summary>The region the invitation names, when this installation serves it; else the link is not one of ours.</summary>
+    private async Task<string?> RegionAsync(CancellationToken ct)
+    {
+        var parts = Invitation.Split('_');
+        if (Invitation.Length > 128 || parts.Length != 4 || parts[0] != "sgi") return null;
+        return (await AccountRegions.AllAsync(api, options, ct)).Contains(parts[1], StringComparer.Ordinal) ? parts[1] : null;
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Pages;
+
+/// <summary>
+/// The organization at <c>/organization</c>: members and their roles, invitations, and — for owners and admins — staff
+/// access: operators' requests to approve or deny, live grants to revoke, and the access-transparency log of every
+/// support action. What a role may not do, the API refuses, and the page says so.
+/// </summary>
+public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
+{
+    public static readonly IReadOnlyList<string> Roles = ["owner", "admin", "member", "viewer"];
+
+    public ApiClient.AccountView Account { get; private set; } = null!;
+    public IReadOnlyList<ApiClient.MemberView> Members { get; private set; } = [];
+    public IReadOnlyList<ApiClient.InvitationView> Invitations { get; private set; } = [];
+    public IReadOnlyList<ApiClient.GrantView> Grants { get; private set; } = [];
+    public IReadOnlyList<ApiClient.AccessLogEntry> AccessLog { get; private set; } = [];
+    public string? Notice { get; private set; }
+
+    public bool Admin => Account.Role is "owner" or "admin";
+
+    /// <summary>What a successful action says, shown after its redirect (post, redirect, get: a reload repeats nothing).</summary>
+    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
+    {
+        ["invited"] = "Invitation sent.",
+        ["withdrawn"] = "Invitation withdrawn.",
+        ["role"] = "Role changed.",
+        ["removed"] = "Member removed.",
+        ["approve"] = "Access approved.",
+        ["deny"] = "Access denied.",
+        ["revoke"] = "Access revoked.",
+    };
+
+    public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
+    {
+        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        return await LoadAsync(ct) ?? Page();
+    }
+
+    public async Task<IActionResult> OnPostInviteAsync(string? email, string? role, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/invitations/", new { email = email?.Trim(), role }, ct), "invited", ct);
+
+    public async Task<IActionResult> OnPostRevokeInvitationAsync(string invitationId, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/invitations/{Seg(invitationId)}", null, ct), "withdrawn", ct);
+
+    public async Task<IActionResult> OnPostRoleAsync(string userId, string? role, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(new HttpMethod("PATCH"), $"/api/v1/members/{Seg(userId)}", new { role }, ct), "role", ct);
+
+    public async Task<IActionResult> OnPostRemoveAsync(string userId, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, $"/api/v1/members/{Seg(userId)}", null, ct), "removed", ct);
+
+    public async Task<IActionResult> OnPostGrantAsync(string grantId, string decision, CancellationToken ct)
+    {
+        if (decision is not ("approve" or "deny" or "revoke")) return BadRequest();
+        var problem = await SendAsync(HttpMethod.Post, $"/api/v1/organization/support-grants/{Seg(grantId)}/{decision}", new { }, ct);
+        return await AfterAsync(problem, decision, ct);
+    }
+
+    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
+    {
+        if (problem is null) return LocalRedirect($"/organization?done={done}");
+        return await LoadAsync(ct) ?? Failed(problem);
+    }
+
+    private async Task<IActionResult?> LoadAsync(CancellationToken ct)
+    {
+        var account = await GetAsync<ApiClient.AccountView>("/api/v1/account/", ct);
+        if (!account.Ok) return Failed(account.Problem!);
+        Account = account.Value!;
+        var members = await GetAsync<ApiClient.MemberView[]>("/api/v1/members/", ct);
+        Members = members.Value ?? [];
+        Invitations = (await GetAsync<ApiClient.InvitationView[]>("/api/v1/invitations/", ct)).Value ?? [];
+        if (Admin)
+        {
+            Grants = (await GetAsync<ApiClient.GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
+            AccessLog = (await GetAsync<ApiClient.AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
+        }
+        return null;
+    }
+}

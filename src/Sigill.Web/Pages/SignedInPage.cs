@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Web.Accounts;
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Pages;
+
+/// <summary>
+/// A page of a signed-in person (the sender's pages, the account, the organization). Without a session in the cookie it answers with the sign-in page; when the API says
+/// the session ended, the cookie is cleared and the sign-in page shown. Calls go to the person's region with their session.
+/// </summary>
+public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+{
+    private string _region = "";
+    private string _session = "";
+
+    protected ApiClient Api => api;
+
+    /// <summary>Set by a handler when the API refused what the person asked; the page shows it in an alert.</summary>
+    public string? Error { get; protected set; }
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        if (AccountSession.Read(HttpContext, protection, options) is not { Session: { } secret } session)
+        {
+            context.Result = Redirect("/sign-in");
+            return;
+        }
+        (_region, _session) = (session.Region, secret);
+        var executed = await next();
+        if (executed.Exception is ApiClient.SignedOutException)
+        {
+            executed.ExceptionHandled = true;
+            AccountSession.Clear(HttpContext, options);
+            executed.Result = Redirect("/sign-in");
+        }
+    }
+
+    protected Task<ApiClient.Reply<T>> GetAsync<T>(string path, CancellationToken ct) => api.CallAsync<T>(_region, _session, HttpMethod.Get, path, null, ct);
+
+    protected Task<ApiClient.Reply<T>> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        api.CallAsync<T>(_region, _session, method, path, body, ct);
+
+    protected Task<ApiClient.Problem?> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct) => api.CallAsync(_region, _session, method, path, body, ct);
+
+    protected Task<ApiClient.Reply<T>> UploadAsync<T>(string path, MultipartFormDataContent content, CancellationToken ct) => api.UploadAsync<T>(_region, _session, path, content, ct);
+
+    /// <summary>Streams a PDF from the API to the browser: inline to view, or as a download with <paramref name="downloadName"/>.</summary>
+    protected async Task<IActionResult> PdfAsync(HttpMethod method, string path, object? body, string? downloadName, CancellationToken ct)
+    {
+        var (pdf, problem) = await api.PdfAsync(_region, _session, method, path, body, ct);
+        if (pdf is null) return problem?.Status == 404 ? NotFound() : Failed(problem!);
+        HttpContext.Response.RegisterForDispose(pdf);
+        var stream = await pdf.Content.ReadAsStreamAsync(ct);
+        return downloadName is null ? File(stream, "application/pdf") : File(stream, "application/pdf", downloadName);
+    }
+
+    /// <summary>Shows the API's problem on the page, with its status.</summary>
+    protected IActionResult Failed(ApiClient.Problem problem)
+    {
+        Error = problem.Describe();
+        Response.StatusCode = problem.Status is >= 400 and < 600 ? problem.Status.Value : 400;
+        return Page();
+    }
+
+    /// <summary>An API path segment from something a browser sent: escaped, so it can never change the path.</summary>
+    protected static string Seg(string value) => Uri.EscapeDataString(value);
+}

@@ -1,0 +1,168 @@
+using Microsoft.Playwright;
+using Sigill.Tests.Infrastructure;
+using static Sigill.Tests.Documents.DocumentKit;
+
+namespace Sigill.Tests.Browser;
+
+/// <summary>
+/// The main journey, in Debian's Chromium against the real hosts, using nothing but the pages: a new person signs up,
+/// writes a template from the starter text, creates a document from it with a pricing line, adds two signers, drags
+/// their fields onto the page (and moves one), sends it from the send dialog; each signer opens the link from the
+/// outbox and signs; the sender sees the timeline and downloads the sealed PDF, which pdfsig verifies.
+/// </summary>
+public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture<Chromium>
+{
+    [Fact]
+    public async Task A_new_sender_takes_a_document_from_nothing_to_a_sealed_pdf_in_the_browser()
+    {
+        await using var app = await SigillApp.StartAsync();
+        await using var s = await chromium.NewSessionAsync(app.WebUrl, mobile: false);
+        var page = s.Page;
+        await page.SetViewportSizeAsync(1280, 2000); // the palette and a whole page in view while dragging
+
+        await page.GotoAsync("/");
+        await page.ClickAsync("#sign-up-link");
+        await page.FillAsync("#name", "Siv Sender");
+        await page.FillAsync("#email", "siv.sender@example.com");
+        await page.FillAsync("#password", "a sturdy passphrase 42");
+        await page.FillAsync("#organization", "Sender Journey AB");
+        await page.SelectOptionAsync("#region", "eu");
+        await page.ClickAsync("#sign-up-submit");
+        await page.WaitForSelectorAsync("#get-started");
+
+        // No templates yet: the new-document page points to writing one, which starts from a working example.
+        await page.ClickAsync("#start-document");
+        await page.WaitForSelectorAsync("#write-template");
+        await s.CheckPageAsync("sender-1-new-document");
+        await page.ClickAsync("#write-template");
+        Assert.Contains("{{ pricing_table }}", await page.InputValueAsync("#body"), StringComparison.Ordinal);
+        await s.CheckPageAsync("sender-2-template");
+        await page.FillAsync("#name", "Proposal Falcon");
+        await page.ClickAsync("#save-template");
+        await page.WaitForSelectorAsync("#saved");
+        var templatePath = new Uri(page.Url).AbsolutePath;
+        var preview = await page.APIRequest.GetAsync($"{templatePath}?handler=Preview");
+        Assert.Equal("application/pdf", preview.Headers["content-type"]);
+        await page.GotoAsync("/templates");
+        Assert.Contains("Proposal Falcon", await page.InnerTextAsync("#templates"), StringComparison.Ordinal);
+        await s.CheckPageAsync("sender-3-templates");
+
+        await page.GotoAsync(templatePath);
+        await page.ClickAsync("#use-template");
+        await page.FillAsync("#title", "Proposal Falcon-4471");
+        await page.FillAsync("#var-client", "Nordlicht GmbH");
+        await page.FillAsync("#var-scope", "Falcon-scope-2718 with å ä ö ß €");
+        await page.FillAsync("#line-0-description", "Design work");
+        await page.FillAsync("#line-0-quantity", "3");
+        await page.FillAsync("#line-0-price", "1250.50");
+        await page.FillAsync("#line-0-tax", "19");
+        await s.CheckPageAsync("sender-4-from-template");
+        await page.ClickAsync("#create-from-template");
+        await page.WaitForSelectorAsync("#document-title");
+        var documentPath = new Uri(page.Url).AbsolutePath;
+        Assert.Equal("Draft", await page.InnerTextAsync("#document-status"));
+
+        await AddRecipientAsync(page, "Ann Early", "ann.early@example.test");
+        await AddRecipientAsync(page, "Bo Later", "bo.later@example.test");
+        await page.WaitForSelectorAsync("body[data-pages-rendered=true]");
+
+        // Drag fields from the palette onto page 1: Ann's signature and text field, Bo's signature.
+        var first = (await page.Locator(".page[data-page='1']").BoundingBoxAsync())!;
+        await page.SelectOptionAsync("#place-recipient", new SelectOptionValue { Label = "Ann Early" });
+        await DragAsync(page, ".palette-item[data-kind=signature]", first.X + first.Width * 0.3f, first.Y + first.Height * 0.6f, 1);
+        await DragAsync(page, ".palette-item[data-kind=text]", first.X + first.Width * 0.3f, first.Y + first.Height * 0.7f, 2);
+        await page.SelectOptionAsync("#place-recipient", new SelectOptionValue { Label = "Bo Later" });
+        await DragAsync(page, ".palette-item[data-kind=signature]", first.X + first.Width * 0.7f, first.Y + first.Height * 0.6f, 3);
+
+        // Move Bo's signature lower: it is placed again where it was dropped, and nothing is left at the old spot.
+        var bo = page.Locator(".placed", new() { HasText = "Bo Later" });
+        var before = double.Parse((await bo.GetAttributeAsync("data-y"))!, System.Globalization.CultureInfo.InvariantCulture);
+        var boBox = (await bo.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(boBox.X + boBox.Width / 2, boBox.Y + boBox.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(boBox.X + boBox.Width / 2, boBox.Y + boBox.Height / 2 + first.Height * 0.15f, new() { Steps = 6 });
+        await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync("y => Number(document.querySelector('.placed.r1')?.dataset.y) > y + 50", before);
+        Assert.Equal(3, await page.Locator(".placed").CountAsync());
+        Assert.Equal(3, await page.Locator("#field-list li").CountAsync());
+        await s.CheckPageAsync("sender-5-fields-placed");
+
+        // After a reload the page shows what the API holds: the three fields where they were put.
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-pages-rendered=true]");
+        Assert.Equal(3, await page.Locator(".placed").CountAsync());
+        Assert.True(double.Parse((await bo.GetAttributeAsync("data-y"))!, System.Globalization.CultureInfo.InvariantCulture) > before + 50);
+
+        await page.ClickAsync("#open-send");
+        await page.WaitForSelectorAsync("#send-dialog[open]");
+        await page.FillAsync("#s-message", "Please sign the proposal.");
+        await s.CheckPageAsync("sender-6-send-dialog");
+        await page.ClickAsync("#send-submit");
+        await page.WaitForSelectorAsync("#timeline");
+        Assert.Equal("Out for signature", await page.InnerTextAsync("#document-status"));
+
+        // Each signer opens the link from the outbox, in their own browser.
+        foreach (var (name, email) in new[] { ("Ann Early", "ann.early@example.test"), ("Bo Later", "bo.later@example.test") })
+        {
+            await using var r = await chromium.NewSessionAsync(app.WebUrl);
+            await r.Page.GotoAsync($"/s/{LinkFor(app.DataDirectory, "eu", email)}");
+            await r.Page.ClickAsync("#agree");
+            await r.Page.WaitForSelectorAsync("body[data-pages-rendered=true]");
+            foreach (var input in await r.Page.Locator("input[data-field]").AllAsync()) await input.FillAsync($"{name} was here");
+            Assert.Equal(name, await r.Page.InputValueAsync("#typed-name"));
+            await r.Page.ClickAsync("#sign");
+            await r.Page.WaitForSelectorAsync("#signed");
+            r.AssertNoCspViolations();
+        }
+
+        await page.GotoAsync(documentPath);
+        await page.WaitForSelectorAsync("body[data-pages-rendered=true]");
+        Assert.Equal("Completed", await page.InnerTextAsync("#document-status"));
+        Assert.Equal(0, await page.Locator(".placed").CountAsync()); // the fields are in the signed PDF now
+        var timeline = await page.InnerTextAsync("#timeline");
+        foreach (var expected in new[] { "Created", "Sent", "Viewed · Ann Early", "Signed · Ann Early", "Signed · Bo Later", "Completed and sealed" })
+        {
+            Assert.Contains(expected, timeline, StringComparison.Ordinal);
+        }
+        await s.CheckPageAsync("sender-7-completed");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-sealed"));
+        var file = Path.Combine(Chromium.ScreenshotDirectory, "sealed-from-sender.pdf");
+        await download.SaveAsAsync(file);
+        var (_, pdfsig) = Run("pdfsig", file);
+        Assert.Equal(3, CountOf(pdfsig, "Signature is Valid.")); // Ann, Bo and the seal
+        Assert.Equal(0, CountOf(pdfsig, "Signature is Invalid"));
+        Assert.Equal(1, CountOf(pdfsig, "Total document signed"));
+        var (_, text) = Run("pdftotext", file, "-");
+        Assert.Contains("Nordlicht GmbH", text, StringComparison.Ordinal);
+        Assert.Contains("Falcon-scope-2718 with å ä ö ß €", text, StringComparison.Ordinal);
+        Assert.Contains("Ann Early was here", text, StringComparison.Ordinal);
+        Assert.Contains("Design work", text, StringComparison.Ordinal);
+
+        await page.GotoAsync("/documents?status=completed");
+        Assert.Contains("Proposal Falcon-4471", await page.InnerTextAsync("#documents"), StringComparison.Ordinal);
+        await s.CheckPageAsync("sender-8-documents");
+        await page.GotoAsync("/documents?q=no-such-title");
+        Assert.True(await page.IsVisibleAsync("#empty"));
+        s.AssertNoCspViolations();
+    }
+
+    private static async Task AddRecipientAsync(IPage page, string name, string email)
+    {
+        if (!await page.IsVisibleAsync("#r-name")) await page.ClickAsync("#add-recipient summary");
+        await page.FillAsync("#r-name", name);
+        await page.FillAsync("#r-email", email);
+        await page.ClickAsync("#add-recipient-submit");
+        await page.WaitForSelectorAsync($".recipient:has-text('{name}')");
+    }
+
+    /// <summary>Drags a palette item to a point and waits until the page shows <paramref name="placed"/> fields.</summary>
+    private static async Task DragAsync(IPage page, string source, float x, float y, int placed)
+    {
+        var from = (await page.Locator(source).BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(from.X + from.Width / 2, from.Y + from.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(x, y, new() { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync("n => document.querySelectorAll('.placed').length === n", placed);
+    }
+}
