@@ -51,6 +51,7 @@ public static class ApiHost
         builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
+        Telemetry.CellLogs.Configure(builder.Logging, options); // identifiers only in their own region's log files
 
         var services = builder.Services;
         services.AddSingleton(options);

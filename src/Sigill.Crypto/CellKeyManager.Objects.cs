@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace Sigill.Crypto;
 
 /// <summary>Objects (blobs): streaming encryption, decryption, range reads, rewrap and re-encryption.</summary>
@@ -138,12 +140,75 @@ public sealed partial class CellKeyManager
         return destination.ToArray();
     }
 
+    /// <summary>
+    /// Decrypts an object held in memory. Same checks and failures as <see cref="DecryptAsync"/>, without streams or
+    /// chunk buffers: chunks are opened straight into the result (the hot path of `audit verify`, one small object per
+    /// event). The organization key comes from the cache after the first object of an organization.
+    /// </summary>
     public async Task<byte[]> DecryptBytesAsync(ObjectContext context, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken = default)
     {
-        using var destination = new MemoryStream(Math.Max(0, ciphertext.Length - ObjectHeader.Length));
-        using var source = new ReadOnlyMemoryStream(ciphertext);
-        await DecryptAsync(context, source, destination, cancellationToken);
-        return destination.ToArray();
+        ValidateContext(context);
+        try
+        {
+            if (ciphertext.Length < ObjectHeader.Length)
+            {
+                throw ciphertext.Length >= 4 && ciphertext.Span[..4].SequenceEqual(ObjectHeader.Magic)
+                    ? new CryptoIntegrityException(CryptoFailureReason.Truncated, "The encrypted object ends inside its header.")
+                    : new CryptoIntegrityException(CryptoFailureReason.UnsupportedFormat, "Not a Sigill encrypted object.");
+            }
+            var header = ObjectHeader.Parse(ciphertext.Span[..ObjectHeader.Length]);
+            using var cipher = await OpenHeaderAsync(context, header, cancellationToken);
+            return OpenChunks(cipher, ciphertext.Span[ObjectHeader.Length..], header.ChunkSize);
+        }
+        catch (CryptoIntegrityException ex)
+        {
+            Report(ex, context.OrganizationId, context.ObjectId);
+            throw;
+        }
+    }
+
+    /// <summary>The chunks after the header, opened in order into one array (the rules of <see cref="ObjectOpener"/>).</summary>
+    private static byte[] OpenChunks(ChunkCipher cipher, ReadOnlySpan<byte> chunks, int chunkSize)
+    {
+        int sealedLength = chunkSize + ObjectHeader.TagLength;
+        // Every chunk but the last is full; the last holds at least its tag.
+        long count = Math.Max(1, (chunks.Length + sealedLength - 1) / sealedLength);
+        if (chunks.Length < ObjectHeader.TagLength || chunks.Length - ((count - 1) * sealedLength) < ObjectHeader.TagLength)
+        {
+            throw new CryptoIntegrityException(CryptoFailureReason.Truncated, $"The encrypted object ends inside or before chunk {count - 1}.");
+        }
+        var plain = GC.AllocateUninitializedArray<byte>((int)(chunks.Length - (count * ObjectHeader.TagLength)));
+        long index = 0;
+        int read = 0, written = 0;
+        while (chunks.Length - read > sealedLength)
+        {
+            if (!cipher.TryOpen(index, final: false, chunks.Slice(read, sealedLength), plain.AsSpan(written)))
+            {
+                CryptographicOperations.ZeroMemory(plain);
+                throw new CryptoIntegrityException(CryptoFailureReason.Tampered, $"Chunk {index} failed authentication.");
+            }
+            read += sealedLength;
+            written += chunkSize;
+            index++;
+        }
+        var last = chunks[read..];
+        if (cipher.TryOpen(index, final: true, last, plain.AsSpan(written)))
+        {
+            return plain;
+        }
+        CryptographicOperations.ZeroMemory(plain);
+        // A full chunk that verifies as non-final means the object was cut at a chunk boundary.
+        if (last.Length == sealedLength)
+        {
+            var scratch = new byte[chunkSize];
+            var truncated = cipher.TryOpen(index, final: false, last, scratch);
+            CryptographicOperations.ZeroMemory(scratch);
+            if (truncated)
+            {
+                throw new CryptoIntegrityException(CryptoFailureReason.Truncated, $"The encrypted object ends after chunk {index} without its final chunk.");
+            }
+        }
+        throw new CryptoIntegrityException(CryptoFailureReason.Tampered, $"Chunk {index} failed authentication.");
     }
 
     /// <summary>The organization-key version an object's header names, read without any key (for re-encryption jobs).</summary>
@@ -242,7 +307,7 @@ public sealed partial class CellKeyManager
         // Context first: a misrouted object is reported as such before any key is looked up.
         var encoded = ObjectEnvelope.CheckContext(header, _environment, context);
         var key = await GetKeyAsync(context.OrganizationId, OrgKeyKind.Content, ReadObjectKeyVersion(header.Bytes), ct);
-        return ObjectEnvelope.Open(header, encoded, key);
+        return ObjectEnvelope.Open(header, encoded, key, contextChecked: true);
     }
 
     private static async Task<ObjectHeader> ReadHeaderAsync(Stream source, CancellationToken ct)

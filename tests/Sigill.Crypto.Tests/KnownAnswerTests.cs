@@ -31,6 +31,27 @@ public class KnownAnswerTests
     }
 
     [Theory]
+    // RFC 5869 appendix A, test cases 1 and 3 (PRK, info, first 32 and 64 bytes of OKM), and the lengths objects use.
+    [InlineData("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5", "f0f1f2f3f4f5f6f7f8f9", 42)]
+    [InlineData("19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04", "", 42)]
+    public void The_object_formats_HKDF_expand_is_RFC_5869(string prk, string info, int length)
+    {
+        var expected = HKDF.Expand(HashAlgorithmName.SHA256, Bytes.Hex(prk), length, Bytes.Hex(info));
+        foreach (var n in new[] { 1, 16, 32, 33, length, 64 })
+        {
+            var output = new byte[n];
+            ObjectCrypto.ExpandSha256(Bytes.Hex(prk), Bytes.Hex(info), output);
+            Assert.Equal(Convert.ToHexStringLower(HKDF.Expand(HashAlgorithmName.SHA256, Bytes.Hex(prk), n, Bytes.Hex(info))), Convert.ToHexStringLower(output));
+        }
+        var random = RandomNumberGenerator.GetBytes(32);
+        var longInfo = RandomNumberGenerator.GetBytes(77); // the wrap key's info length
+        var wrap = new byte[32];
+        ObjectCrypto.ExpandSha256(random, longInfo, wrap);
+        Assert.Equal(HKDF.Expand(HashAlgorithmName.SHA256, random, 32, longInfo), wrap);
+        Assert.Equal(expected.Length, length);
+    }
+
+    [Theory]
     // RFC 4231 section 4, test cases 1, 2, 3, 4, 6, 7 (HMAC-SHA-256).
     [InlineData("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")]
     [InlineData("4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")]

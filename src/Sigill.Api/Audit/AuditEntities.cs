@@ -67,6 +67,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         // Unique: two rows can never claim one leaf. NULLs (not yet sequenced) do not collide.
         builder.HasIndex(e => e.LeafIndex).IsUnique();
         builder.HasIndex(e => new { e.OrganizationId, e.LeafIndex });
+        // The sequencer's query (LeafIndex IS NULL ORDER BY OccurredAt, Id LIMIT batch) walks this index instead of
+        // sorting the whole backlog on every pass.
+        builder.HasIndex(e => new { e.LeafIndex, e.OccurredAt, e.Id });
         // No foreign key to organizations: history outlives the rows it describes.
     }
 }

@@ -236,7 +236,9 @@ public sealed class CellAuditLog : IDisposable
             index.Value = indexes[i];
             seal.Value = seals[i];
             id.Value = ids[i];
-            if (await command.ExecuteNonQueryAsync(ct) != 1)
+            // Microsoft.Data.Sqlite runs every command synchronously anyway: the async wrapper only adds a task per row.
+            ct.ThrowIfCancellationRequested();
+            if (command.ExecuteNonQuery() != 1)
             {
                 throw new DBConcurrencyException($"Audit event {ids[i]} was sequenced by someone else.");
             }

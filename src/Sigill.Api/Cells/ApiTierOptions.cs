@@ -133,6 +133,11 @@ public sealed class ApiTierOptions
         {
             problems.Add($"Cells {string.Join(" and ", dup.Select(c => c.Key))} share a keyring; cells share nothing");
         }
+        foreach (var dup in Cells.Where(c => !string.IsNullOrWhiteSpace(c.Value.Logs.Directory))
+            .GroupBy(c => Path.GetFullPath(c.Value.Logs.Directory)).Where(g => g.Count() > 1))
+        {
+            problems.Add($"Cells {string.Join(" and ", dup.Select(c => c.Key))} share a log directory; cells share nothing");
+        }
         // Share-nothing: two cells must never point at the same database or blob location.
         foreach (var dup in Cells.GroupBy(c => c.Value.Database.ConnectionString).Where(g => g.Count() > 1 && g.Key.Length > 0))
         {

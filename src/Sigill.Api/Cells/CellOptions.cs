@@ -11,6 +11,9 @@ public sealed class CellOptions
 
     /// <summary>The cell's key provider: a file keyring (default) or a PKCS#11 HSM. Its <c>Environment</c> is set from the tier's.</summary>
     public Sigill.Crypto.KeyProviderOptions Keys { get; set; } = new();
+
+    /// <summary>Where the cell's own log files go (records that carry its identifiers); see <see cref="Telemetry.CellLogs"/>.</summary>
+    public Telemetry.CellLogOptions Logs { get; set; } = new();
 }
 
 public sealed class DatabaseOptions

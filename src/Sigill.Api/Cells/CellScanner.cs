@@ -7,7 +7,7 @@ namespace Sigill.Api.Cells;
 /// <summary>
 /// Reads everything a cell stores, as raw bytes, to prove what is and is not in it (`sigill residency
 /// report`). Local cells: every file under the cell's folders (database and its WAL, blobs, keyring,
-/// outbox). PostgreSQL: every row of every table, as JSON text. S3: every object key and object body.
+/// outbox, log files). PostgreSQL: every row of every table, as JSON text. S3: every object key and object body.
 /// Needles are matched as UTF-8 and UTF-16 bytes, so identifiers are found wherever they were written.
 /// </summary>
 public sealed partial class CellScanner(Cell cell)
@@ -81,6 +81,10 @@ public sealed partial class CellScanner(Cell cell)
         if (cell.Options.Keys.KeyringDirectory is { Length: > 0 } keyring)
         {
             folders.Add(Path.GetFullPath(keyring));
+        }
+        if (cell.Options.Logs.Directory is { Length: > 0 } logs)
+        {
+            folders.Add(Path.GetFullPath(logs)); // the cell's own log files (records that carry identifiers)
         }
         // Nested folders (blobs inside the cell folder) are scanned once.
         var distinct = folders.Distinct(StringComparer.Ordinal).Where(Directory.Exists).Order(StringComparer.Ordinal).ToList();

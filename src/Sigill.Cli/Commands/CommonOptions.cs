@@ -39,6 +39,14 @@ internal static class CommonOptions
         logging.AddFilter("Yarp", LogLevel.Warning);
     }
 
+    /// <summary>The web tier's logging: the same sinks, installation-wide, so identifiers and addresses are redacted (issue #7).</summary>
+    public static Action<ILoggingBuilder>? ForWebTier(Action<ILoggingBuilder>? logging) =>
+        logging is null ? null : b =>
+        {
+            logging(b);
+            Sigill.Api.Telemetry.CellLogs.RedactInstallationWide(b);
+        };
+
     /// <summary>
     /// Runs a verb and turns the expected failures — a bad data directory or configuration, an
     /// unreachable cell — into one line naming the problem and its exit code. Anything else is a bug

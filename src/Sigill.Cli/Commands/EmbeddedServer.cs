@@ -57,7 +57,7 @@ internal sealed class EmbeddedServer : IAsyncDisposable
         try
         {
             var apiUrl = await TierRunner.StartAsync(api, "api", 0, ct);
-            web = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, apiUrl.ToString().TrimEnd('/')), $"http://127.0.0.1:{port}", logging);
+            web = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, apiUrl.ToString().TrimEnd('/')), $"http://127.0.0.1:{port}", CommonOptions.ForWebTier(logging));
             var webUrl = await TierRunner.StartAsync(web, "web", port, ct);
             return new EmbeddedServer(installation, api, web, apiUrl, webUrl, [.. apiOptions.Cells.Keys.Order(StringComparer.Ordinal)]);
         }

@@ -46,7 +46,7 @@ internal static class TierCommands
             var installation = CommonOptions.InstallationFor(result.GetValue(data)!, result.GetValue(config));
             var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
             await using var app = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, result.GetValue(apiUrl)),
-                $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
+                $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ForWebTier(CommonOptions.ConfigureLogging));
             var url = await TierRunner.StartAsync(app, "web", result.GetValue(port), ct);
             Console.Out.WriteLine($"web: {url.ToString().TrimEnd('/')}");
             await CommonOptions.WaitForShutdownAsync(ct);

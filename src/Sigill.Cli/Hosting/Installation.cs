@@ -13,7 +13,7 @@ namespace Sigill.Cli.Hosting;
 ///   web-cookie-key              seals the web tier's cookies (sessions, antiforgery) so they survive restarts
 ///   master-&lt;region&gt;.key          master secret of that cell's file keyring (never in backups)
 ///   setup-token.sha256          hash of the pending one-time setup token; gone once setup is done
-/// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox
+/// DATA/&lt;region&gt;/                one folder per region cell: database, blobs, keys, outbox, logs (records naming its identifiers)
 /// </code>
 /// Nothing outside the region folders holds personal data.
 /// </summary>

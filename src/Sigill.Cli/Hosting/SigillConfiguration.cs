@@ -62,6 +62,7 @@ internal static class SigillConfiguration
                 defaults[$"Cells:{region}:Database:ConnectionString"] = $"Data Source={Path.Combine(cell, "sigill.db")};Pooling=True;Default Timeout=30";
                 defaults[$"Cells:{region}:Blobs:Provider"] = "filesystem";
                 defaults[$"Cells:{region}:Blobs:Path"] = Path.Combine(cell, "blobs");
+                defaults[$"Cells:{region}:Logs:Directory"] = Path.Combine(cell, "logs"); // log records that carry this region's identifiers
                 defaults[$"Mail:Outbox:{region}"] = Path.Combine(cell, "outbox"); // embedded default: .eml files, the one plaintext exception
             }
         }

@@ -40,7 +40,7 @@ internal static class ObjectCrypto
             label.CopyTo(info);
             salt.CopyTo(info[label.Length..]);
             digest.CopyTo(info[(label.Length + salt.Length)..]);
-            HKDF.Expand(HashAlgorithmName.SHA256, dataKey, okm, info[..(label.Length + salt.Length + digest.Length)]);
+            ExpandSha256(dataKey, info[..(label.Length + salt.Length + digest.Length)], okm);
             okm[..32].CopyTo(commitment);
             okm[32..].CopyTo(chunkKey);
         }
@@ -104,6 +104,41 @@ internal static class ObjectCrypto
         wrapSalt.CopyTo(info[label.Length..]);
         digest.CopyTo(info[(label.Length + ObjectHeader.WrapSaltLength)..]);
         BinaryPrimitives.WriteUInt32BigEndian(info[(label.Length + ObjectHeader.WrapSaltLength + 32)..], version);
-        HKDF.Expand(HashAlgorithmName.SHA256, orgKey, wrapKey, info);
+        ExpandSha256(orgKey, info, wrapKey);
+    }
+
+    /// <summary>
+    /// HKDF-Expand with SHA-256 (RFC 5869 section 2.3), output up to 64 bytes: T(1) = HMAC(PRK, info || 0x01),
+    /// T(2) = HMAC(PRK, T(1) || info || 0x02). The same bytes as <see cref="HKDF.Expand(HashAlgorithmName, ReadOnlySpan{byte}, Span{byte}, ReadOnlySpan{byte})"/>,
+    /// computed with one-shot HMACs: on OpenSSL 3 that avoids a KDF fetch and parameter parsing on every object.
+    /// </summary>
+    internal static void ExpandSha256(ReadOnlySpan<byte> prk, ReadOnlySpan<byte> info, Span<byte> output)
+    {
+        if (output.Length is 0 or > 64 || info.Length > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(output), "HKDF-Expand here yields 1 to 64 bytes from at most 256 bytes of info.");
+        }
+        Span<byte> input = stackalloc byte[32 + 256 + 1];
+        Span<byte> block = stackalloc byte[32];
+        try
+        {
+            info.CopyTo(input);
+            input[info.Length] = 1;
+            HMACSHA256.HashData(prk, input[..(info.Length + 1)], block);
+            block[..Math.Min(32, output.Length)].CopyTo(output);
+            if (output.Length > 32)
+            {
+                block.CopyTo(input);
+                info.CopyTo(input[32..]);
+                input[32 + info.Length] = 2;
+                HMACSHA256.HashData(prk, input[..(32 + info.Length + 1)], block);
+                block[..(output.Length - 32)].CopyTo(output[32..]);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(block);
+            CryptographicOperations.ZeroMemory(input);
+        }
     }
 }

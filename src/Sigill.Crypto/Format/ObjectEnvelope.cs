@@ -42,13 +42,13 @@ internal static class ObjectEnvelope
         => Open(header, Binding.EncodeObjectContext(environment, context), orgKey);
 
     /// <summary>Opens a header given the already encoded context (see <see cref="CheckContext"/>).</summary>
-    public static ChunkCipher Open(ObjectHeader header, byte[] encodedContext, ReadOnlySpan<byte> orgKey)
+    public static ChunkCipher Open(ObjectHeader header, byte[] encodedContext, ReadOnlySpan<byte> orgKey, bool contextChecked = false)
     {
         Span<byte> dataKey = stackalloc byte[ObjectHeader.KeyLength];
         Span<byte> chunkKey = stackalloc byte[ObjectHeader.KeyLength];
         try
         {
-            var digest = UnwrapAndVerify(header, encodedContext, orgKey, dataKey, chunkKey);
+            var digest = UnwrapAndVerify(header, encodedContext, orgKey, dataKey, chunkKey, contextChecked);
             return new ChunkCipher(chunkKey, header.NoncePrefix, digest);
         }
         finally
@@ -97,9 +97,10 @@ internal static class ObjectEnvelope
         ObjectCrypto.WrapDataKey(orgKey, version, wrapSalt, digest, dataKey, span.Slice(ObjectHeader.WrappedKeyOffset, ObjectHeader.WrappedKeyLength));
     }
 
-    private static byte[] UnwrapAndVerify(ObjectHeader header, byte[] encoded, ReadOnlySpan<byte> orgKey, Span<byte> dataKey, Span<byte> chunkKey)
+    private static byte[] UnwrapAndVerify(ObjectHeader header, byte[] encoded, ReadOnlySpan<byte> orgKey, Span<byte> dataKey, Span<byte> chunkKey, bool contextChecked = false)
     {
-        if (!CryptographicOperations.FixedTimeEquals(ObjectCrypto.ContextHint(encoded), header.Hint))
+        // contextChecked: the caller has just compared the hint (CheckContext); the digest below binds the context anyway.
+        if (!contextChecked && !CryptographicOperations.FixedTimeEquals(ObjectCrypto.ContextHint(encoded), header.Hint))
         {
             throw new CryptoIntegrityException(CryptoFailureReason.WrongContext, "The encrypted object belongs to another context (region, organization, object, version or purpose).");
         }

@@ -143,6 +143,67 @@ public sealed class AuditLogVerifier
         return null;
     }
 
+    /// <summary>
+    /// Appends consecutive leaves from <paramref name="firstIndex"/>: the same checks as <see cref="Append"/> for each,
+    /// in order, but their leaf hashes (SHA-256(0x00 || commitment)) are computed on every core first. Only the fold
+    /// into the tree, which is a few node hashes per leaf, runs in order. Returns the first problem, or null.
+    /// </summary>
+    public AuditLogResult? AppendRange(long firstIndex, IReadOnlyList<byte[]> commitments)
+    {
+        ArgumentNullException.ThrowIfNull(commitments);
+        if (failure is not null || commitments.Count == 0)
+        {
+            return failure;
+        }
+
+        int count = commitments.Count;
+        var hashes = System.Buffers.ArrayPool<byte>.Shared.Rent(count * MerkleHash.Size);
+        try
+        {
+            Parallel.For(0, (count + HashSlice - 1) / HashSlice, slice =>
+            {
+                int end = Math.Min(count, (slice + 1) * HashSlice);
+                for (int i = slice * HashSlice; i < end; i++)
+                {
+                    if (commitments[i] is { Length: LeafCommitment.Size } commitment)
+                    {
+                        MerkleHash.Leaf(commitment, hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
+                    }
+                }
+            });
+            for (int i = 0; i < count; i++)
+            {
+                long index = firstIndex + i;
+                if (index != calculator.Size)
+                {
+                    return failure = Fail(AuditProblem.LeafIndexGap, $"Expected leaf {calculator.Size}, found leaf {index}.", calculator.Size, null);
+                }
+
+                if (commitments[i] is not { Length: LeafCommitment.Size })
+                {
+                    return failure = Fail(AuditProblem.CommitmentMismatch, $"Leaf {index} has a {commitments[i]?.Length ?? 0}-byte commitment, not 32 bytes.", index, null);
+                }
+
+                CheckCheckpointsAtCurrentSize();
+                if (failure is not null)
+                {
+                    return failure;
+                }
+
+                calculator.AppendLeafHash(hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
+            }
+
+            return null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(hashes);
+        }
+    }
+
+    /// <summary>Leaves hashed per parallel work item (large enough that scheduling costs little next to the hashing).</summary>
+    private const int HashSlice = 1024;
+
     /// <summary>Finishes: checks the checkpoints at the final size and any beyond the stored leaves.</summary>
     public AuditLogResult Complete()
     {

@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
+using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Sigill.Tests.Documents;
 using Sigill.Tests.Identity;
 using Sigill.Tests.Infrastructure;
@@ -18,7 +20,9 @@ public sealed class ResidencyFlowTests
     [InlineData("us", "eu")]
     public async Task A_full_flow_in_one_region_leaves_nothing_in_the_other(string home, string other)
     {
-        await using var app = await SigillApp.StartAsync();
+        // The installation-wide log sinks (the console in production), as both tiers write to them: everything from Information up.
+        var installationWide = new CapturedLog();
+        await using var app = await SigillApp.StartAsync(logging: b => b.AddProvider(installationWide).SetMinimumLevel(LogLevel.Information));
         var marker = Guid.NewGuid().ToString("N")[..12];
         var ownerEmail = $"owner-{marker}@residency.example";
         var memberEmail = $"member-{marker}@residency.example";
@@ -58,7 +62,54 @@ public sealed class ResidencyFlowTests
         // The scan sees: the home cell holds the identifiers, and its outbox the e-mails it sent.
         Assert.NotEmpty(ByteScan.FilesContaining(homeCell, owner.OrganizationId));
         Assert.NotEmpty(ByteScan.FilesContaining(Path.Combine(homeCell, "outbox"), signerEmails[0]));
+        // Logs: records that name the organization's identifiers went to the home cell's own log files, none to the
+        // other cell's, and the installation-wide sinks saw them with every identifier and address redacted.
+        var homeLogs = Path.Combine(homeCell, "logs");
+        Assert.NotEmpty(ByteScan.FilesContaining(homeLogs, owner.OrganizationId)); // "Keys created for organization …"
+        Assert.NotEmpty(ByteScan.FilesContaining(homeLogs, documentId)); // "Document … completed and sealed."
+        var otherLogs = Path.Combine(otherCell, "logs");
+        foreach (var needle in needles)
+        {
+            Assert.True(ByteScan.FilesContaining(otherLogs, needle).Count == 0, $"'{needle}' found in the {other} cell's logs");
+        }
+        foreach (var email in (string[])[ownerEmail, memberEmail, .. signerEmails])
+        {
+            Assert.True(ByteScan.FilesContaining(homeLogs, email).Count == 0, $"an e-mail address ({email}) found in the {home} cell's logs");
+        }
+        var lines = installationWide.Lines;
+        Assert.Contains(lines, l => l.Contains($"[org_{home}]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"[doc_{home}]", StringComparison.Ordinal));
+        foreach (var needle in needles)
+        {
+            Assert.True(!lines.Any(l => l.Contains(needle, StringComparison.Ordinal)), $"'{needle}' found in the installation-wide log: {lines.FirstOrDefault(l => l.Contains(needle, StringComparison.Ordinal))}");
+        }
+        var anyId = lines.FirstOrDefault(l => System.Text.RegularExpressions.Regex.IsMatch(l, "(?<![A-Za-z0-9])[a-z]{2,12}_(us|eu)_[0-9a-hjkmnp-tv-z]{26}(?![A-Za-z0-9])"));
+        Assert.True(anyId is null, $"an identifier in the installation-wide log: {anyId}");
         Assert.False(Directory.Exists(Path.Combine(otherCell, "outbox")) && Directory.EnumerateFiles(Path.Combine(otherCell, "outbox")).Any(),
             $"the {other} outbox has mail");
+    }
+}
+
+/// <summary>A log sink that keeps every formatted record (message and exception text) in memory.</summary>
+internal sealed class CapturedLog : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            log._lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
     }
 }

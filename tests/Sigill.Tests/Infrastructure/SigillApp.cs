@@ -28,7 +28,7 @@ internal sealed class SigillApp : IAsyncDisposable
     public CellRegistry Cells => (CellRegistry)_server.ApiServices.GetService(typeof(CellRegistry))!;
     public IServiceProvider ApiServices => _server.ApiServices;
 
-    public static async Task<SigillApp> StartAsync(string? configJson = null)
+    public static async Task<SigillApp> StartAsync(string? configJson = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
     {
         var directory = new TempDirectory();
         string? configFile = null;
@@ -38,7 +38,10 @@ internal sealed class SigillApp : IAsyncDisposable
             await File.WriteAllTextAsync(configFile, configJson);
         }
         // SIGILL_TEST_LOG=1 shows both hosts' logs when a test needs diagnosing.
-        var logging = Environment.GetEnvironmentVariable("SIGILL_TEST_LOG") == "1" ? (Action<Microsoft.Extensions.Logging.ILoggingBuilder>)CommonOptions.ConfigureLogging : null;
+        if (Environment.GetEnvironmentVariable("SIGILL_TEST_LOG") == "1")
+        {
+            logging += CommonOptions.ConfigureLogging;
+        }
         var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None);
         return new SigillApp(directory, server, configFile);
     }

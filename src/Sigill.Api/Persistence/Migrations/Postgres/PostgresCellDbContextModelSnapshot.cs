@@ -142,6 +142,8 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
 
                     b.HasIndex("OrganizationId", "LeafIndex");
 
+                    b.HasIndex("LeafIndex", "OccurredAt", "Id");
+
                     b.ToTable("audit_events", (string)null);
                 });
 

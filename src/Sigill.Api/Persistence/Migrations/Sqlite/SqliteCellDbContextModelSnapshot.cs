@@ -137,6 +137,8 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
 
                     b.HasIndex("OrganizationId", "LeafIndex");
 
+                    b.HasIndex("LeafIndex", "OccurredAt", "Id");
+
                     b.ToTable("audit_events", (string)null);
                 });
 

@@ -12,7 +12,7 @@ using Sigill.Api.Persistence;
 namespace Sigill.Api.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresCellDbContext))]
-    [Migration("20261202221225_Initial")]
+    [Migration("20261202223347_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -144,6 +144,8 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("OrganizationId", "LeafIndex");
+
+                    b.HasIndex("LeafIndex", "OccurredAt", "Id");
 
                     b.ToTable("audit_events", (string)null);
                 });

@@ -11,7 +11,7 @@ using Sigill.Api.Persistence;
 namespace Sigill.Api.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCellDbContext))]
-    [Migration("20261202221107_Initial")]
+    [Migration("20261202223238_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -139,6 +139,8 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("OrganizationId", "LeafIndex");
+
+                    b.HasIndex("LeafIndex", "OccurredAt", "Id");
 
                     b.ToTable("audit_events", (string)null);
                 });

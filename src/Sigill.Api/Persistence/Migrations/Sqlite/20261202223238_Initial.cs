@@ -673,6 +673,11 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_audit_events_LeafIndex_OccurredAt_Id",
+                table: "audit_events",
+                columns: new[] { "LeafIndex", "OccurredAt", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_audit_events_OrganizationId_LeafIndex",
                 table: "audit_events",
                 columns: new[] { "OrganizationId", "LeafIndex" });
