@@ -20,6 +20,7 @@ public sealed class RegionDeploymentConfigTests
     {
         ["ServiceCredential"] = Convert.ToBase64String(new byte[32]),
         ["Identity:DirectoryKey"] = Convert.ToBase64String(new byte[32]),
+        ["Web:CookieKey"] = Convert.ToBase64String(new byte[32]),
     };
 
     [Theory]
