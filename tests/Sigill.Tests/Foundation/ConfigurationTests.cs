@@ -14,9 +14,12 @@ public sealed class ConfigurationTests
         var installation = Installation.OpenOrCreate(directory.Combine("data"));
         var configuration = SigillConfiguration.Load(installation, null);
         var web = SigillConfiguration.ForWeb(configuration, "http://127.0.0.1:1").AsEnumerable().ToList();
-        // The directory key only hashes e-mail addresses to find their region (ADR 0007); it decrypts nothing.
-        Assert.Equal(["ApiBaseUrl", "DirectoryKey", "Environment", "ServiceCredential"], web.Where(kv => kv.Value is not null).Select(kv => kv.Key).Order().ToArray());
-        Assert.Contains(SigillConfiguration.ForApi(configuration).AsEnumerable(), kv => kv.Key == "Cells:eu:Database:ConnectionString");
+        // The directory key only hashes e-mail addresses to find their region (ADR 0007); it decrypts nothing. The cookie
+        // key seals the web tier's own cookies, and only the web tier has it.
+        Assert.Equal(["ApiBaseUrl", "CookieKey", "DirectoryKey", "Environment", "ServiceCredential"], web.Where(kv => kv.Value is not null).Select(kv => kv.Key).Order().ToArray());
+        var api = SigillConfiguration.ForApi(configuration).AsEnumerable().ToList();
+        Assert.Contains(api, kv => kv.Key == "Cells:eu:Database:ConnectionString");
+        Assert.DoesNotContain(api, kv => kv.Key.Contains("CookieKey", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
