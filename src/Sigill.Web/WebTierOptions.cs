@@ -24,7 +24,7 @@ public sealed class WebTierOptions
         get
         {
             if (CookieKey.Length == 0) return null;
-            var bytes = new byte[64];
+            var bytes = new byte[CookieKey.Length]; // base64 never decodes to more bytes than it has characters
             return Convert.TryFromBase64String(CookieKey, bytes, out var length) && length >= 32 ? bytes[..length] : null;
         }
     }

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
+using Sigill.Web.Security;
 
 namespace Sigill.Web.Accounts;
 
@@ -15,45 +15,18 @@ namespace Sigill.Web.Accounts;
 /// </summary>
 internal sealed record SsoPending(string Region, string State)
 {
-    private const string Purpose = "Sigill.Web.SsoPending.v1";
+    private static readonly SealedCookie<SsoPending> Cookie = new("sigill-sso", "Sigill.Web.SsoPending.v1", TimeSpan.FromMinutes(10));
 
-    public static string CookieName(WebTierOptions options) => options.Tls ? "__Host-sigill-sso" : "sigill-sso";
+    public static string CookieName(WebTierOptions options) => Cookie.Name(options);
 
-    public static SsoPending? Read(HttpContext context, IDataProtectionProvider protection, WebTierOptions options)
-    {
-        if (!context.Request.Cookies.TryGetValue(CookieName(options), out var value) || value.Length > 4000)
-        {
-            return null;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<SsoPending>(protection.CreateProtector(Purpose).Unprotect(value));
-        }
-        catch (Exception e) when (e is CryptographicException or JsonException or FormatException)
-        {
-            return null;
-        }
-    }
+    public static SsoPending? Read(HttpContext context, IDataProtectionProvider protection, WebTierOptions options) => Cookie.Read(context, protection, options);
 
     public bool Matches(string? state) =>
         state is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(State), Encoding.UTF8.GetBytes(state));
 
-    public void Write(HttpContext context, IDataProtectionProvider protection, WebTierOptions options) =>
-        context.Response.Cookies.Append(CookieName(options), protection.CreateProtector(Purpose).Protect(JsonSerializer.Serialize(this)),
-            CookieOptions(options, TimeSpan.FromMinutes(10)));
+    public void Write(HttpContext context, IDataProtectionProvider protection, WebTierOptions options) => Cookie.Write(context, protection, options, this);
 
-    public static void Clear(HttpContext context, WebTierOptions options) =>
-        context.Response.Cookies.Delete(CookieName(options), CookieOptions(options, null));
-
-    private static CookieOptions CookieOptions(WebTierOptions options, TimeSpan? maxAge) => new()
-    {
-        HttpOnly = true,
-        Secure = options.Tls,
-        SameSite = SameSiteMode.Lax,
-        Path = "/",
-        IsEssential = true,
-        MaxAge = maxAge,
-    };
+    public static void Clear(HttpContext context, WebTierOptions options) => Cookie.Clear(context, options);
 
     /// <summary>
     /// The directory hash of an e-mail domain, as <c>Sigill.Api.Identity.Directory.DomainHash</c> computes it (the web

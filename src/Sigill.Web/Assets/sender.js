@@ -38,8 +38,9 @@ function inside(holder, x, y, w, h) {
   return { x: Math.max(0, Math.min(x, W - w)), y: Math.max(0, Math.min(y, H - h)) };
 }
 
-// Follows the pointer with an outline of the field's size; calls onDrop(hit, event) when it is let go over a page.
-function drag(start, w, h, colour, label, grab, onDrop) {
+// Follows the pointer with an outline of the field's size; calls onDrop(hit, event) when it is let go over a page, and
+// onEnd however the drag ends (let go anywhere, or cancelled by the browser, as a touch turning into a scroll is).
+function drag(start, w, h, colour, label, grab, onDrop, onEnd = () => {}) {
   const first = pages.querySelector(".page");
   const pixels = first.getBoundingClientRect().width / Number(first.dataset.width);
   const ghost = document.createElement("div");
@@ -53,14 +54,21 @@ function drag(start, w, h, colour, label, grab, onDrop) {
   };
   follow(start);
   document.body.append(ghost);
-  const end = (e) => {
+  const stop = () => {
     window.removeEventListener("pointermove", follow);
+    window.removeEventListener("pointerup", end);
+    window.removeEventListener("pointercancel", stop);
     ghost.remove();
+    onEnd();
+  };
+  const end = (e) => {
+    stop();
     const hit = pointOnPage(e.clientX, e.clientY);
     if (hit) onDrop(hit, e);
   };
   window.addEventListener("pointermove", follow);
-  window.addEventListener("pointerup", end, { once: true });
+  window.addEventListener("pointerup", end);
+  window.addEventListener("pointercancel", stop);
 }
 
 function labelOf(field) {
@@ -142,8 +150,7 @@ function editing() {
       } catch (error) {
         announce(error.message);
       }
-    });
-    window.addEventListener("pointerup", () => box.classList.remove("moving"), { once: true });
+    }, () => box.classList.remove("moving"));
   });
   document.getElementById("field-list").addEventListener("click", async (e) => {
     const id = e.target.closest("button[data-remove]")?.dataset.remove;

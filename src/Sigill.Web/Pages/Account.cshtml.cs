@@ -12,7 +12,6 @@ namespace Sigill.Web.Pages;
 /// </summary>
 public sealed class AccountModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
-    private readonly IDataProtectionProvider _protection = protection;
     private readonly WebTierOptions _options = options;
 
     public ApiClient.AccountView? Account { get; private set; }

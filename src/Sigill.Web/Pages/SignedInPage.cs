@@ -51,7 +51,7 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
     protected async Task<IActionResult> PdfAsync(HttpMethod method, string path, object? body, string? downloadName, CancellationToken ct)
     {
         var (pdf, problem) = await api.PdfAsync(_region, _session, method, path, body, ct);
-        if (pdf is null) return problem?.Status == 404 ? NotFound() : Failed(problem!);
+        if (pdf is null) return problem!.Status == 404 ? NotFound() : Answer(problem);
         HttpContext.Response.RegisterForDispose(pdf);
         var stream = await pdf.Content.ReadAsStreamAsync(ct);
         return downloadName is null ? File(stream, "application/pdf") : File(stream, "application/pdf", downloadName);
@@ -64,6 +64,14 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
         Response.StatusCode = problem.Status is >= 400 and < 600 ? problem.Status.Value : 400;
         return Page();
     }
+
+    /// <summary>The API's problem as the whole answer, for a request that has no page to show it on (a PDF, a page whose data did not load).</summary>
+    protected static ContentResult Answer(ApiClient.Problem problem) => new()
+    {
+        StatusCode = problem.Status is >= 400 and < 600 ? problem.Status : 502,
+        Content = problem.Describe(),
+        ContentType = "text/plain; charset=utf-8",
+    };
 
     /// <summary>An API path segment from something a browser sent: escaped, so it can never change the path.</summary>
     protected static string Seg(string value) => Uri.EscapeDataString(value);

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
+using Sigill.Web.Security;
 
 namespace Sigill.Web.Recipient;
 
@@ -20,10 +19,9 @@ internal sealed partial record RecipientSession(string Token, string Region, str
 {
     public const string Signed = "signed";
     public const string Declined = "declined";
-    private const string Purpose = "Sigill.Web.RecipientSession.v1";
+    private static readonly SealedCookie<RecipientSession> Cookie = new("sigill-recipient", "Sigill.Web.RecipientSession.v1");
 
-    /// <summary>The cookie name: <c>__Host-</c> needs Secure, which browsers refuse on plain http, so development over http drops the prefix.</summary>
-    public static string CookieName(WebTierOptions options) => options.Tls ? "__Host-sigill-recipient" : "sigill-recipient";
+    public static string CookieName(WebTierOptions options) => Cookie.Name(options);
 
     /// <summary>Reads the region of a well-formed link token (<c>sgr_{region}_{52 base32}</c>); anything else is not a token.</summary>
     public static bool TryParseToken(string? token, out string region)
@@ -33,37 +31,13 @@ internal sealed partial record RecipientSession(string Token, string Region, str
         return match.Success;
     }
 
-    public static RecipientSession? Read(HttpContext context, IDataProtectionProvider protection, WebTierOptions options)
-    {
-        if (!context.Request.Cookies.TryGetValue(CookieName(options), out var value) || value.Length > 4000)
-        {
-            return null;
-        }
-        try
-        {
-            var session = JsonSerializer.Deserialize<RecipientSession>(protection.CreateProtector(Purpose).Unprotect(value));
-            return session is not null && TryParseToken(session.Token, out var region) && region == session.Region ? session : null;
-        }
-        catch (Exception e) when (e is CryptographicException or JsonException or FormatException)
-        {
-            return null; // tampered, from another key ring (a restarted web tier), or not ours: no session
-        }
-    }
+    /// <summary>The session in the cookie, when its token is well-formed and names the region it claims.</summary>
+    public static RecipientSession? Read(HttpContext context, IDataProtectionProvider protection, WebTierOptions options) =>
+        Cookie.Read(context, protection, options) is { } session && TryParseToken(session.Token, out var region) && region == session.Region ? session : null;
 
-    public void Write(HttpContext context, IDataProtectionProvider protection, WebTierOptions options) =>
-        context.Response.Cookies.Append(CookieName(options), protection.CreateProtector(Purpose).Protect(JsonSerializer.Serialize(this)), CookieOptions(options));
+    public void Write(HttpContext context, IDataProtectionProvider protection, WebTierOptions options) => Cookie.Write(context, protection, options, this);
 
-    public static void Clear(HttpContext context, WebTierOptions options) =>
-        context.Response.Cookies.Delete(CookieName(options), CookieOptions(options));
-
-    private static CookieOptions CookieOptions(WebTierOptions options) => new()
-    {
-        HttpOnly = true,
-        Secure = options.Tls,
-        SameSite = SameSiteMode.Lax,
-        Path = "/",
-        IsEssential = true,
-    };
+    public static void Clear(HttpContext context, WebTierOptions options) => Cookie.Clear(context, options);
 
     [GeneratedRegex("^sgr_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
     private static partial Regex LinkToken();

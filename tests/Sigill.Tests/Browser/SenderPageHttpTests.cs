@@ -64,6 +64,11 @@ public sealed partial class SenderPageHttpTests
         using var forged = await web.PostAsync($"{mine}?handler=AddRecipient", new FormUrlEncodedContent([new("Name", "Mallory"), new("Email", "m@example.test")]));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         var draft = await web.GetStringAsync(mine);
+        using (var notSealed = await web.GetAsync($"{mine}?handler=Sealed")) // a draft has no sealed PDF: the API's reason, as the answer
+        {
+            Assert.Equal(HttpStatusCode.Conflict, notSealed.StatusCode);
+            Assert.Contains("a sealed PDF exists once every signer has signed", await notSealed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
         Assert.Contains("Lease Plover-89", draft, StringComparison.Ordinal);
         Assert.DoesNotContain("Mallory", draft, StringComparison.Ordinal);
 

@@ -181,10 +181,7 @@ public static class DocumentEndpoints
         var title = request.Title?.Trim() ?? "";
         if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
         var variables = request.Variables ?? [];
-        if (variables.Count > 200 || variables.Any(v => v.Key.Length is 0 or > 64 || v.Value is null || v.Value.Length > TemplateRenderer.MaxVariableLength))
-        {
-            return Problems.Validation($"variables: at most 200, names 1-64 characters, values at most {TemplateRenderer.MaxVariableLength} characters.");
-        }
+        if (TemplateRenderer.ValidateVariables(variables) is { } variablesError) return Problems.Validation(variablesError);
         if (request.Pricing is { } pricing && TemplateRenderer.Validate(pricing) is { } pricingError)
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "pricing_invalid", "The pricing table is not valid.", pricingError);

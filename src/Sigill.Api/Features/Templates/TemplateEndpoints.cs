@@ -167,12 +167,9 @@ public static partial class TemplateEndpoints
         if (t is null) return TypedResults.NotFound();
         var cell = cells.Get(caller.Region);
         var view = await ViewAsync(t, cell, ct);
+        if (TemplateRenderer.ValidateVariables(request?.Variables) is { } variablesError) return Problems.Validation(variablesError);
         var values = view.Variables.ToDictionary(v => v, v => $"[{v}]", StringComparer.Ordinal);
-        foreach (var (k, v) in request?.Variables ?? [])
-        {
-            if (v is null || v.Length > TemplateRenderer.MaxVariableLength) return Problems.Validation($"variables: values at most {TemplateRenderer.MaxVariableLength} characters.");
-            values[k] = v;
-        }
+        foreach (var (k, v) in request?.Variables ?? []) values[k] = v;
         var pricing = request?.Pricing ?? SamplePricing;
         if (TemplateRenderer.Validate(pricing) is { } pricingError)
         {

@@ -63,6 +63,12 @@ public static partial class TemplateRenderer
         return new PricingTotals(pricing.Currency, subtotal, discount, tax, subtotal - discount + tax);
     }
 
+    /// <summary>Checks the variable values a sender gives; returns an error message or null.</summary>
+    public static string? ValidateVariables(IReadOnlyDictionary<string, string>? variables) =>
+        variables is not null && (variables.Count > 200 || variables.Any(v => v.Key.Length is 0 or > 64 || v.Value is null || v.Value.Length > MaxVariableLength))
+            ? $"variables: at most 200, names 1-64 characters, values at most {MaxVariableLength} characters."
+            : null;
+
     /// <summary>Checks a pricing input; returns an error message or null.</summary>
     public static string? Validate(PricingInput pricing)
     {

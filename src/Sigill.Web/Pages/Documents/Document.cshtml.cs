@@ -31,12 +31,14 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
 
     public bool IsDraft => Document.Status == "draft";
 
-    public IEnumerable<ApiClient.RecipientView> Signers => Document.Recipients.Where(r => r.Role == "signer");
+    public IReadOnlyList<ApiClient.RecipientView> Signers { get; private set; } = [];
 
     public string RecipientName(string? id) => Document.Recipients.FirstOrDefault(r => r.Id == id)?.Name ?? "";
 
     /// <summary>A colour slot per signer, so the boxes of one person look alike.</summary>
-    public int ColourOf(string recipientId) => Math.Max(0, Signers.Select(r => r.Id).ToList().IndexOf(recipientId)) % 5;
+    public int ColourOf(string recipientId) => _colours.GetValueOrDefault(recipientId);
+
+    private Dictionary<string, int> _colours = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
 
@@ -156,11 +158,10 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
         var doc = await GetAsync<ApiClient.DocumentView>(Path(""), ct);
-        if (!doc.Ok)
-        {
-            return doc.Problem!.Status == 404 ? NotFound() : new ContentResult { StatusCode = 502, Content = doc.Problem.Describe(), ContentType = "text/plain; charset=utf-8" };
-        }
+        if (!doc.Ok) return doc.Problem!.Status == 404 ? NotFound() : Answer(doc.Problem);
         Document = doc.Value!;
+        Signers = [.. Document.Recipients.Where(r => r.Role == "signer")];
+        _colours = Signers.Select((r, i) => (r.Id, i % 5)).ToDictionary(c => c.Id, c => c.Item2, StringComparer.Ordinal);
         if (!IsDraft)
         {
             var activity = await GetAsync<ApiClient.ActivityEntry[]>(Path("/activity"), ct);
