@@ -266,6 +266,11 @@ public sealed partial class CellKeyManager
         {
             _keys.TryRemove(k, out _);
         }
+
+        foreach (var k in _recordKeys.Keys.Where(k => k.Org == organizationId))
+        {
+            _recordKeys.TryRemove(k, out _);
+        }
     }
 
     private byte[] InnerAad(string organizationId, OrgKeyKind kind, int version, string erasureKeyId)

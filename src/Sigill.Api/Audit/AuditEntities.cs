@@ -22,7 +22,7 @@ public sealed class AuditEvent
 
     public DateTime OccurredAt { get; init; }
 
-    /// <summary>Encrypted object (purpose <c>audit.event</c>): 32-byte salt followed by the canonical event JSON.</summary>
+    /// <summary>Sealed record (purpose <c>audit.event</c>, docs/formats/encrypted-object.md): 32-byte salt followed by the canonical event JSON.</summary>
     public required byte[] Sealed { get; init; }
 
     /// <summary>The 32-byte leaf commitment, SHA-256("sigill-audit-leaf-v1\n" || salt || SHA-256(canonical JSON)).</summary>

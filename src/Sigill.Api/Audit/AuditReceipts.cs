@@ -56,7 +56,7 @@ public static class AuditReceipts
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(row);
         var owner = row.OrganizationId ?? AuditRecorder.CellOrganization(cell.Region);
-        var plain = await cell.Keys.DecryptBytesAsync(new ObjectContext(cell.Region, owner, row.Id, 1, AuditRecorder.EventPurpose), row.Sealed, ct);
+        var plain = await cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, owner, row.Id), row.Sealed, ct);
         if (plain.Length < LeafCommitment.SaltSize)
         {
             throw new CryptoIntegrityException(CryptoFailureReason.UnsupportedFormat, $"Audit event {row.Id} is too short.");

@@ -64,7 +64,7 @@ public static class AuditRecorder
         // Sealing an event is the system writing its own log, whoever caused the event (an operator asking for access,
         // a person switching organization): it may always encrypt under the event's owner.
         using var sealing = KeyAccess.Include(owner);
-        var sealedBytes = await cell.Keys.EncryptBytesAsync(new ObjectContext(cell.Region, owner, id, 1, EventPurpose), plaintext, ct);
+        var sealedBytes = await cell.Keys.SealRecordAsync(SealContext(cell.Region, owner, id), plaintext, ct);
         var row = new AuditEvent
         {
             Id = id,
@@ -77,6 +77,9 @@ public static class AuditRecorder
         db.Set<AuditEvent>().Add(row);
         return row;
     }
+
+    /// <summary>What an event's sealed record is bound to: its region, owner (organization or cell), id and purpose.</summary>
+    internal static ObjectContext SealContext(string region, string owner, string eventId) => new(region, owner, eventId, 1, EventPurpose);
 
     private static long s_lastTicks;
 

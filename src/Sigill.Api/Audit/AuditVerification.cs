@@ -206,7 +206,7 @@ public static class AuditVerification
         output.TryComplete(error is OperationCanceledException ? null : error);
 
         static byte[]? Bytes(System.Data.Common.DbDataReader reader, int ordinal) =>
-            reader.IsDBNull(ordinal) ? null : (byte[])reader.GetValue(ordinal);
+            reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<byte[]>(ordinal);
     }
 
     /// <summary>
@@ -278,7 +278,7 @@ public static class AuditVerification
         byte[] plain;
         try
         {
-            plain = await cell.Keys.DecryptBytesAsync(new ObjectContext(cell.Region, owner, row.Id, 1, AuditRecorder.EventPurpose), row.Sealed ?? [], ct);
+            plain = await cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, owner, row.Id), row.Sealed ?? [], ct);
         }
         catch (CryptoIntegrityException e) when (e.Reason == CryptoFailureReason.KeyDestroyed)
         {
@@ -316,16 +316,21 @@ public static class AuditVerification
         return new Opened(commitment, null, false);
     }
 
-    /// <summary>True when the sealed JSON's id, organization, action and time are the row's columns (as <see cref="AuditEventJson.Header"/> reads them).</summary>
+    /// <summary>
+    /// True when the sealed JSON's id, organization, action and time are the row's columns (as <see cref="AuditEventJson.Header"/>
+    /// reads them). Reading stops at the time, the last of them: the details that follow are covered by the commitment.
+    /// </summary>
     private static bool HeaderMatches(ReadOnlySpan<byte> canonical, Row row)
     {
-        Span<char> time = stackalloc char[40];
-        if (!row.OccurredAt.TryFormat(time, out int timeLength, AuditEventJson.TimeFormat, CultureInfo.InvariantCulture))
+        // "O" is the runtime's fast path and writes 7 fraction digits; sealed times are whole microseconds (6 digits).
+        Span<byte> time = stackalloc byte[40];
+        if (!row.OccurredAt.TryFormat(time, out int timeLength, "O", CultureInfo.InvariantCulture) || timeLength != 28 || time[26] != '0')
         {
             return false;
         }
-        time = time[..timeLength];
-        bool id = false, organization = row.OrganizationId is null, action = false, at = false; // no organization property reads as null
+        time[26] = (byte)'Z';
+        time = time[..27];
+        bool id = false, organization = row.OrganizationId is null, action = false; // no organization property reads as null
         try
         {
             var reader = new System.Text.Json.Utf8JsonReader(canonical);
@@ -355,7 +360,7 @@ public static class AuditVerification
                 else if (reader.ValueTextEquals("time"u8))
                 {
                     reader.Read();
-                    at = reader.TokenType == System.Text.Json.JsonTokenType.String && reader.ValueTextEquals(time);
+                    return id && organization && action && reader.TokenType == System.Text.Json.JsonTokenType.String && reader.ValueTextEquals(time);
                 }
                 else
                 {
@@ -368,6 +373,6 @@ public static class AuditVerification
         {
             return false;
         }
-        return id && organization && action && at;
+        return false;
     }
 }

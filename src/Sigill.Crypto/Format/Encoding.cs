@@ -47,14 +47,37 @@ internal static class Binding
     /// <summary>enc(env, ctx) of the object format: env, region, org, object id, int32 version, purpose.</summary>
     public static byte[] EncodeObjectContext(string environment, in ObjectContext context)
     {
-        var w = new BindingWriter(string.Empty);
-        w.Add(environment);
-        w.Add(context.Region);
-        w.Add(context.OrganizationId);
-        w.Add(context.ObjectId);
-        w.AddInt32(context.ObjectVersion);
-        w.Add(context.Purpose);
-        return w.ToArray();
+        var encoded = new byte[ObjectContextLength(environment, context)];
+        WriteObjectContext(environment, context, encoded);
+        return encoded;
+    }
+
+    /// <summary>The length of enc(env, ctx).</summary>
+    public static int ObjectContextLength(string environment, in ObjectContext context) =>
+        (5 * 2) + 4 + StrictUtf8.GetByteCount(environment) + StrictUtf8.GetByteCount(context.Region) + StrictUtf8.GetByteCount(context.OrganizationId)
+        + StrictUtf8.GetByteCount(context.ObjectId) + StrictUtf8.GetByteCount(context.Purpose);
+
+    /// <summary>Writes enc(env, ctx) into <paramref name="destination"/> (at least <see cref="ObjectContextLength"/> bytes) without allocating; returns its length.</summary>
+    public static int WriteObjectContext(string environment, in ObjectContext context, Span<byte> destination)
+    {
+        int at = Write(environment, destination, 0);
+        at = Write(context.Region, destination, at);
+        at = Write(context.OrganizationId, destination, at);
+        at = Write(context.ObjectId, destination, at);
+        BinaryPrimitives.WriteInt32BigEndian(destination[at..], context.ObjectVersion);
+        return Write(context.Purpose, destination, at + 4);
+
+        static int Write(string value, Span<byte> destination, int at)
+        {
+            int length = StrictUtf8.GetBytes(value, destination[(at + 2)..]);
+            if (length > MaxStringBytes)
+            {
+                throw new ArgumentException($"Identifier longer than {MaxStringBytes} UTF-8 bytes.", nameof(value));
+            }
+
+            BinaryPrimitives.WriteUInt16BigEndian(destination[at..], (ushort)length);
+            return at + 2 + length;
+        }
     }
 
     /// <summary>SHA-256(label || a || b), one-shot (no hash object per call: this is on every object's path).</summary>
