@@ -82,6 +82,40 @@ public sealed class AuditLogVerifierTests
         Assert.Equal(AuditProblem.CheckpointSizeDecreased, log.Verify(log.Checkpoints(4, 3)).Problem);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(1024)]
+    [InlineData(3000)]
+    public void Ranges_of_leaves_give_the_same_tree_and_checkpoint_checks_as_single_leaves(int range)
+    {
+        var log = new Log(3000);
+        var sizes = new[] { 1, 1023, 1024, 1025, 2047, 3000 };
+        var result = log.VerifyInRanges(log.Checkpoints(sizes), range);
+        Assert.True(result.IsValid, result.Detail);
+        Assert.Equal(log.Tree.RootHash(), result.RootHash);
+        Assert.Equal(sizes.Length, result.CheckpointsVerified);
+
+        // A replaced commitment in the middle of a range is caught at the first checkpoint after it.
+        log.Commitments[1500] = RandomNumberGenerator.GetBytes(32);
+        var tampered = log.VerifyInRanges(log.Checkpoints(sizes), range);
+        Assert.Equal(AuditProblem.CheckpointRootMismatch, tampered.Problem);
+        Assert.Equal(2047, tampered.CheckpointSize);
+        Assert.Equal(4, tampered.CheckpointsVerified);
+    }
+
+    [Fact]
+    public void A_range_that_does_not_start_where_the_tree_ends_is_a_gap()
+    {
+        var log = new Log(10);
+        var verifier = new AuditLogVerifier(Origin, log.Signer.ToVerifier(), log.Checkpoints(10));
+        Assert.Null(verifier.AppendRange(0, log.Commitments.Take(4).SelectMany(c => c).ToArray()));
+        var gap = verifier.AppendRange(5, log.Commitments.Skip(5).SelectMany(c => c).ToArray());
+        Assert.Equal(AuditProblem.LeafIndexGap, gap?.Problem);
+        Assert.Equal(4, gap?.LeafIndex);
+        Assert.Throws<ArgumentException>(() => new AuditLogVerifier(Origin, log.Signer.ToVerifier(), []).AppendRange(0, new byte[33]));
+    }
+
     private sealed class Log
     {
         public Log(int size)
@@ -115,6 +149,21 @@ public sealed class AuditLogVerifierTests
 
         public string[] Checkpoints(params int[] sizes) =>
             [.. sizes.Select(s => new Checkpoint(Origin, s, Tree.RootHash(s)).Sign(Signer))];
+
+        public AuditLogResult VerifyInRanges(IEnumerable<string> checkpoints, int range)
+        {
+            var verifier = new AuditLogVerifier(Origin, Signer.ToVerifier(), checkpoints);
+            for (int first = 0; first < Commitments.Count; first += range)
+            {
+                var commitments = Commitments.Skip(first).Take(range).SelectMany(c => c).ToArray();
+                if (verifier.AppendRange(first, commitments) is { } problem)
+                {
+                    return problem;
+                }
+            }
+
+            return verifier.Complete();
+        }
 
         public AuditLogResult Verify(IEnumerable<string> checkpoints)
         {

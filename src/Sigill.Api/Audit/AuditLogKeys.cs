@@ -65,9 +65,9 @@ public sealed class AuditLogKeyMaterial : IDisposable
         _macs.Add(mac);
     }
 
-    public bool PositionSealMatches(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, byte[]? seal)
+    public bool PositionSealMatches(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, ReadOnlySpan<byte> seal)
     {
-        if (seal is not { Length: 32 })
+        if (seal.Length != 32)
         {
             return false;
         }

@@ -48,7 +48,92 @@ public static class AuditVerification
 {
     private const int BatchSize = 8192;
 
-    private sealed record Row(string Id, string? OrganizationId, string Action, DateTime OccurredAt, byte[]? Sealed, byte[] Commitment, long? LeafIndex, byte[]? PositionSeal);
+    /// <summary>Plaintext buffer per worker; a larger event gets its own array.</summary>
+    private const int ScratchSize = 4096;
+
+    /// <summary>One stored event. Byte columns are empty when NULL; in a <see cref="Batch"/> they point into its buffers.</summary>
+    private readonly record struct Row(string Id, string? OrganizationId, string Action, DateTime OccurredAt, long? LeafIndex,
+        ReadOnlyMemory<byte> Sealed, ReadOnlyMemory<byte> Commitment, ReadOnlyMemory<byte> PositionSeal);
+
+    /// <summary>
+    /// Rows read in leaf order, reused from batch to batch. Their byte columns are packed into the batch's chunks, so
+    /// reading a million events allocates little more than their identifier strings: arrays per row were most of the
+    /// verifier's time in garbage collection.
+    /// </summary>
+    private sealed class Batch
+    {
+        private const int ChunkSize = 1 << 20;
+        private readonly List<byte[]> _chunks = [];
+        private int _chunk;
+        private int _used;
+
+        /// <summary>Organization ids and actions repeat: one instance of each stays alive, the copies read die young.</summary>
+        private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
+
+        public Row[] Rows { get; } = new Row[BatchSize];
+
+        public string Shared(string value)
+        {
+            if (_shared.TryGetValue(value, out var shared))
+            {
+                return shared;
+            }
+            if (_shared.Count < 4096)
+            {
+                _shared[value] = value;
+            }
+            return value;
+        }
+
+        public int Count { get; set; }
+
+        public void Clear()
+        {
+            Array.Clear(Rows, 0, Count);
+            Count = 0;
+            _chunk = 0;
+            _used = 0;
+        }
+
+        /// <summary>
+        /// Copies a byte column into the batch. The provider's array dies young (GetBytes would be cheaper in theory, but
+        /// Microsoft.Data.Sqlite answers it through incremental blob I/O, several times slower).
+        /// </summary>
+        public ReadOnlyMemory<byte> Bytes(System.Data.Common.DbDataReader reader, int ordinal)
+        {
+            if (reader.IsDBNull(ordinal))
+            {
+                return ReadOnlyMemory<byte>.Empty;
+            }
+            var value = reader.GetFieldValue<byte[]>(ordinal);
+            var (chunk, at) = Reserve(value.Length);
+            value.CopyTo(chunk, at);
+            return chunk.AsMemory(at, value.Length);
+        }
+
+        private (byte[] Chunk, int At) Reserve(int length)
+        {
+            while (true)
+            {
+                if (_chunk == _chunks.Count)
+                {
+                    _chunks.Add(new byte[Math.Max(ChunkSize, length)]);
+                }
+                if (_chunks[_chunk].Length - _used >= length)
+                {
+                    _used += length;
+                    return (_chunks[_chunk], _used - length);
+                }
+                if (_used == 0)
+                {
+                    _chunks[_chunk] = new byte[length]; // an event larger than a chunk
+                    continue;
+                }
+                _chunk++;
+                _used = 0;
+            }
+        }
+    }
 
     /// <summary>What the parallel phase found for one row; the sequential fold reports the first problem in leaf order.</summary>
     private readonly record struct Checked(string? Problem, bool Shredded);
@@ -81,54 +166,64 @@ public static class AuditVerification
         var parallel = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount };
         var shreddedOrganizations = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var warmed = new HashSet<string>(StringComparer.Ordinal);
+        var results = new Checked[BatchSize];
+        var commitments = new byte[BatchSize * LeafCommitment.Size];
+        var free = new System.Collections.Concurrent.ConcurrentQueue<Batch>();
         await using var readDb = cell.CreateDbContext();
         var connection = readDb.Database.GetDbConnection();
         await connection.OpenAsync(ct);
-        var batches = System.Threading.Channels.Channel.CreateBounded<List<Row>>(new System.Threading.Channels.BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var batches = System.Threading.Channels.Channel.CreateBounded<Batch>(new System.Threading.Channels.BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reading = Task.Run(() => ReadRows(connection, decrypt, batches.Writer, stopReading.Token), CancellationToken.None);
+        // Its own thread, not a pool thread: on two cores the pool would otherwise leave the checks one core until it grows.
+        var reading = Task.Factory.StartNew(() => ReadRows(connection, decrypt, free, batches.Writer, stopReading.Token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(ct))
             {
+                var rows = batch.Rows;
+                int count = batch.Count;
                 if (decrypt)
                 {
                     // The first event of each organization loads its key (possibly from the database) here, awaited; after
                     // that the key is cached and every decryption in the parallel loop completes synchronously.
-                    foreach (var row in batch)
+                    for (int i = 0; i < count; i++)
                     {
-                        if (warmed.Add(row.OrganizationId ?? ""))
+                        if (warmed.Add(rows[i].OrganizationId ?? ""))
                         {
-                            await CheckAsync(cell, key, row, decrypt, shreddedOrganizations, ct);
+                            await CheckAsync(cell, key, rows[i], decrypt, shreddedOrganizations, new byte[ScratchSize], ct);
                         }
                     }
                 }
-                var results = new Checked[batch.Count];
-                Parallel.For(0, batch.Count, parallel, i =>
+                Parallel.For(0, count, parallel, () => new byte[ScratchSize], (i, _, scratch) =>
                 {
-                    var check = CheckAsync(cell, key, batch[i], decrypt, shreddedOrganizations, ct);
+                    var check = CheckAsync(cell, key, rows[i], decrypt, shreddedOrganizations, scratch, ct);
                     results[i] = check.IsCompletedSuccessfully ? check.Result : check.AsTask().GetAwaiter().GetResult();
-                });
+                    return scratch;
+                }, scratch => CryptographicOperations.ZeroMemory(scratch));
                 // The rows before the first one with a problem go into the tree; then that row's problem is reported
                 // (after any checkpoint those earlier leaves contradict: the first problem in leaf order).
                 int stop = 0;
-                while (stop < batch.Count && batch[stop].LeafIndex == expected + stop && results[stop].Problem is null)
+                while (stop < count && rows[stop].LeafIndex == expected + stop && results[stop].Problem is null)
                 {
                     shredded += results[stop].Shredded ? 1 : 0;
+                    rows[stop].Commitment.Span.CopyTo(commitments.AsSpan(stop * LeafCommitment.Size));
                     stop++;
                 }
-                if (verifier.AppendRange(expected, batch.GetRange(0, stop).ConvertAll(r => r.Commitment)) is { } failure)
+                if (verifier.AppendRange(expected, commitments.AsMemory(0, stop * LeafCommitment.Size)) is { } failure)
                 {
                     return Fail(Describe(failure), failure.LeavesVerified);
                 }
                 expected += stop;
-                if (stop < batch.Count)
+                if (stop < count)
                 {
-                    long index = batch[stop].LeafIndex!.Value;
+                    long index = rows[stop].LeafIndex!.Value;
                     return index != expected
                         ? Fail(Leaves(expected, index - 1) + " missing (deleted)", expected)
                         : Fail(results[stop].Problem!, expected);
                 }
+                batch.Clear();
+                free.Enqueue(batch);
                 progress?.Report((expected, total));
             }
             await reading; // surfaces a failed read
@@ -147,11 +242,11 @@ public static class AuditVerification
         }
 
         // Committed but not yet sequenced events must be genuine too: the sequencer would take them as they are.
-        var pending = await events.Where(e => e.LeafIndex == null)
-            .Select(e => new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.Sealed, e.Commitment, e.LeafIndex, e.PositionSeal)).ToListAsync(ct);
-        foreach (var row in decrypt ? pending : [])
+        var pending = await events.Where(e => e.LeafIndex == null).ToListAsync(ct);
+        foreach (var e in decrypt ? pending : [])
         {
-            if ((await CheckAsync(cell, key, row, decrypt, shreddedOrganizations, ct)).Problem is { } problem)
+            var row = new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.LeafIndex, e.Sealed ?? [], e.Commitment ?? [], e.PositionSeal);
+            if ((await CheckAsync(cell, key, row, decrypt, shreddedOrganizations, new byte[ScratchSize], ct)).Problem is { } problem)
             {
                 return Fail(problem, expected);
             }
@@ -167,36 +262,35 @@ public static class AuditVerification
 
     /// <summary>
     /// Streams the sequenced rows in leaf order with a plain data reader (no change tracking, no per-row task) into
-    /// batches. Column names are those of <see cref="AuditEventConfiguration"/>; the SQL is fixed text.
+    /// batches, synchronously on its own thread. Column names are those of <see cref="AuditEventConfiguration"/>; the SQL is fixed text.
     /// </summary>
-    private static async Task ReadRows(System.Data.Common.DbConnection connection, bool decrypt, System.Threading.Channels.ChannelWriter<List<Row>> output, CancellationToken ct)
+    private static void ReadRows(System.Data.Common.DbConnection connection, bool decrypt, System.Collections.Concurrent.ConcurrentQueue<Batch> free,
+        System.Threading.Channels.ChannelWriter<Batch> output, CancellationToken ct)
     {
         Exception? error = null;
         try
         {
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
 #pragma warning disable CA2100 // one of two fixed statements, no input
             command.CommandText = decrypt
                 ? """SELECT "Id", "OrganizationId", "Action", "OccurredAt", "Sealed", "Commitment", "LeafIndex", "PositionSeal" FROM audit_events WHERE "LeafIndex" IS NOT NULL ORDER BY "LeafIndex" """
                 : """SELECT "Id", "Commitment", "LeafIndex", "PositionSeal" FROM audit_events WHERE "LeafIndex" IS NOT NULL ORDER BY "LeafIndex" """;
 #pragma warning restore CA2100
-            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-            var batch = new List<Row>(BatchSize);
+            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+            var batch = free.TryDequeue(out var reused) ? reused : new Batch();
             while (reader.Read())
             {
-                batch.Add(decrypt
-                    ? new Row(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2),
-                        DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc), Bytes(reader, 4), Bytes(reader, 5) ?? [], reader.GetInt64(6), Bytes(reader, 7))
-                    : new Row(reader.GetString(0), null, "", default, null, Bytes(reader, 1) ?? [], reader.GetInt64(2), Bytes(reader, 3)));
+                // Sequential access: columns are read in select order.
+                batch.Rows[batch.Count++] = decrypt ? ReadEvent(reader, batch) : ReadCommitment(reader, batch);
                 if (batch.Count == BatchSize)
                 {
-                    await output.WriteAsync(batch, ct);
-                    batch = new List<Row>(BatchSize);
+                    Write(batch);
+                    batch = free.TryDequeue(out reused) ? reused : new Batch();
                 }
             }
             if (batch.Count > 0)
             {
-                await output.WriteAsync(batch, ct);
+                Write(batch);
             }
         }
         catch (Exception e)
@@ -205,17 +299,49 @@ public static class AuditVerification
         }
         output.TryComplete(error is OperationCanceledException ? null : error);
 
-        static byte[]? Bytes(System.Data.Common.DbDataReader reader, int ordinal) =>
-            reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<byte[]>(ordinal);
+        void Write(Batch batch)
+        {
+            ct.ThrowIfCancellationRequested(); // the verification stopped at a problem
+            while (!output.TryWrite(batch))
+            {
+                if (!output.WaitToWriteAsync(ct).AsTask().GetAwaiter().GetResult())
+                {
+                    throw new OperationCanceledException(ct);
+                }
+            }
+        }
+
+        static Row ReadEvent(System.Data.Common.DbDataReader reader, Batch batch)
+        {
+            var id = reader.GetString(0);
+            var organization = reader.IsDBNull(1) ? null : batch.Shared(reader.GetString(1));
+            var action = batch.Shared(reader.GetString(2));
+            var at = DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc);
+            var sealedBytes = batch.Bytes(reader, 4);
+            var commitment = batch.Bytes(reader, 5);
+            return new Row(id, organization, action, at, reader.GetInt64(6), sealedBytes, commitment, batch.Bytes(reader, 7));
+        }
+
+        static Row ReadCommitment(System.Data.Common.DbDataReader reader, Batch batch)
+        {
+            var id = reader.GetString(0);
+            var commitment = batch.Bytes(reader, 1);
+            return new Row(id, null, "", default, reader.GetInt64(2), ReadOnlyMemory<byte>.Empty, commitment, batch.Bytes(reader, 3));
+        }
     }
 
     /// <summary>
     /// The checks of one row that need no other row: its content against its commitment and columns
     /// (when decrypting) and, for a sequenced row, its position seal. Problems name the leaf or event.
+    /// <paramref name="scratch"/> receives the plaintext and is cleared again.
     /// </summary>
     private static async ValueTask<Checked> CheckAsync(Cell cell, AuditLogKeyMaterial key, Row row, bool decrypt,
-        System.Collections.Concurrent.ConcurrentDictionary<string, bool> shreddedOrganizations, CancellationToken ct)
+        System.Collections.Concurrent.ConcurrentDictionary<string, bool> shreddedOrganizations, byte[] scratch, CancellationToken ct)
     {
+        if (row.LeafIndex is not null && row.Commitment.Length != LeafCommitment.Size)
+        {
+            return new Checked(string.Create(CultureInfo.InvariantCulture, $"{Where(row)}: stored commitment is {row.Commitment.Length} bytes, not {LeafCommitment.Size} (edited)"), false);
+        }
         bool shredded = false;
         if (decrypt)
         {
@@ -226,29 +352,75 @@ public static class AuditVerification
             }
             else
             {
-                var open = await OpenAsync(cell, owner, row, ct);
-                if (open.Problem is not null)
-                {
-                    return new Checked($"{Where(row)}: {open.Problem}", false);
-                }
+                var open = await OpenAsync(cell, key, owner, row, scratch, ct);
                 if (open.Shredded)
                 {
                     shreddedOrganizations.TryAdd(owner, true);
                     shredded = true;
                 }
-                else if (!CryptographicOperations.FixedTimeEquals(open.Commitment, row.Commitment))
+                else if (open.Problem is not null)
                 {
-                    return new Checked(row.LeafIndex is { } index && key.PositionSealMatches(index, open.Commitment, row.Id, row.PositionSeal)
-                        ? $"{Where(row)}: stored commitment was changed, the event still matches the original (edited)"
-                        : $"{Where(row)}: stored event does not match its commitment (edited)", false);
+                    return new Checked($"{Where(row)}: {open.Problem}", false);
                 }
             }
         }
-        if (row.LeafIndex is { } position && !key.PositionSealMatches(position, row.Commitment, row.Id, row.PositionSeal))
+        if (row.LeafIndex is { } position && !key.PositionSealMatches(position, row.Commitment.Span, row.Id, row.PositionSeal.Span))
         {
             return new Checked($"{Where(row)}: event {row.Id} is not the event the sequencer put at this position (reordered or inserted)", false);
         }
         return new Checked(null, shredded);
+    }
+
+    /// <summary>Decrypts one event into <paramref name="scratch"/> (or its own array when larger) and compares it with the row.</summary>
+    private static async ValueTask<(string? Problem, bool Shredded)> OpenAsync(Cell cell, AuditLogKeyMaterial key, string owner, Row row, byte[] scratch, CancellationToken ct)
+    {
+        int length = CellKeyManager.RecordPlaintextLength(row.Sealed.Length);
+        var plain = length <= scratch.Length ? scratch : new byte[length];
+        try
+        {
+            length = await cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, owner, row.Id), row.Sealed, plain, ct);
+        }
+        catch (CryptoIntegrityException e) when (e.Reason == CryptoFailureReason.KeyDestroyed)
+        {
+            return (null, true);
+        }
+        catch (CryptoIntegrityException)
+        {
+            return ($"event {row.Id} cannot be decrypted: its content or row was altered (edited or inserted)", false);
+        }
+        try
+        {
+            return (Compare(plain.AsSpan(0, length), key, row), false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain.AsSpan(0, length));
+        }
+    }
+
+    /// <summary>The decrypted event against the row: its header against the plain columns, its recomputed commitment against the stored one.</summary>
+    private static string? Compare(ReadOnlySpan<byte> plain, AuditLogKeyMaterial key, Row row)
+    {
+        if (plain.Length < LeafCommitment.SaltSize)
+        {
+            return $"event {row.Id} cannot be decrypted: its content or row was altered (edited or inserted)";
+        }
+        var canonical = plain[LeafCommitment.SaltSize..];
+        if (!HeaderMatches(canonical, row))
+        {
+            return $"event {row.Id}: its stored columns do not match its sealed content (edited)";
+        }
+        Span<byte> eventHash = stackalloc byte[32];
+        SHA256.HashData(canonical, eventHash);
+        Span<byte> commitment = stackalloc byte[LeafCommitment.Size];
+        LeafCommitment.FromEventHash(plain[..LeafCommitment.SaltSize], eventHash, commitment);
+        if (CryptographicOperations.FixedTimeEquals(commitment, row.Commitment.Span))
+        {
+            return null;
+        }
+        return row.LeafIndex is { } index && key.PositionSealMatches(index, commitment, row.Id, row.PositionSeal.Span)
+            ? "stored commitment was changed, the event still matches the original (edited)"
+            : "stored event does not match its commitment (edited)";
     }
 
     private static string Where(Row row) => row.LeafIndex is { } leaf
@@ -269,52 +441,6 @@ public static class AuditVerification
             string.Create(CultureInfo.InvariantCulture, $"leaf {leaf}: stored event does not match its commitment (edited)"),
         _ => failure.Detail,
     };
-
-    private readonly record struct Opened(byte[] Commitment, string? Problem, bool Shredded);
-
-    /// <summary>Decrypts one event and recomputes its commitment; compares its plain columns with the sealed content without allocating.</summary>
-    private static async ValueTask<Opened> OpenAsync(Cell cell, string owner, Row row, CancellationToken ct)
-    {
-        byte[] plain;
-        try
-        {
-            plain = await cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, owner, row.Id), row.Sealed ?? [], ct);
-        }
-        catch (CryptoIntegrityException e) when (e.Reason == CryptoFailureReason.KeyDestroyed)
-        {
-            return new Opened([], null, true);
-        }
-        catch (CryptoIntegrityException)
-        {
-            return new Opened([], $"event {row.Id} cannot be decrypted: its content or row was altered (edited or inserted)", false);
-        }
-        try
-        {
-            return Recompute(plain, row);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
-        }
-    }
-
-    private static Opened Recompute(byte[] plain, Row row)
-    {
-        if (plain.Length < LeafCommitment.SaltSize)
-        {
-            return new Opened([], $"event {row.Id} cannot be decrypted: its content or row was altered (edited or inserted)", false);
-        }
-        var canonical = plain.AsSpan(LeafCommitment.SaltSize);
-        if (!HeaderMatches(canonical, row))
-        {
-            return new Opened([], $"event {row.Id}: its stored columns do not match its sealed content (edited)", false);
-        }
-        Span<byte> eventHash = stackalloc byte[32];
-        SHA256.HashData(canonical, eventHash);
-        var commitment = new byte[LeafCommitment.Size];
-        LeafCommitment.FromEventHash(plain.AsSpan(0, LeafCommitment.SaltSize), eventHash, commitment);
-        return new Opened(commitment, null, false);
-    }
 
     /// <summary>
     /// True when the sealed JSON's id, organization, action and time are the row's columns (as <see cref="AuditEventJson.Header"/>

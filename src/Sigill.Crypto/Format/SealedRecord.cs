@@ -113,15 +113,21 @@ internal sealed class SealedRecord
         return record;
     }
 
-    /// <summary>Opens a record whose version <see cref="ReadVersion"/> read and whose key this is.</summary>
-    public byte[] Open(string environment, in ObjectContext context, ReadOnlySpan<byte> record)
+    /// <summary>Opens a record whose version <see cref="ReadVersion"/> read and whose key this is into <paramref name="destination"/>; returns the plaintext length.</summary>
+    public int Open(string environment, in ObjectContext context, ReadOnlySpan<byte> record, Span<byte> destination)
     {
+        int length = record.Length - Overhead;
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} bytes; the record has {length}.", nameof(destination));
+        }
+
         if (!CryptographicOperations.FixedTimeEquals(record.Slice(9, CommitmentLength), _commitment))
         {
             throw new CryptoIntegrityException(CryptoFailureReason.WrongKey, "The sealed record does not belong to this key, organization or purpose.");
         }
 
-        var plaintext = GC.AllocateUninitializedArray<byte>(record.Length - Overhead);
+        var plaintext = destination[..length];
         int aadLength = HeaderLength + Binding.ObjectContextLength(environment, context);
         Span<byte> aad = aadLength <= StackAad ? stackalloc byte[StackAad] : new byte[aadLength];
         aad = Aad(record[..HeaderLength], environment, context, aad[..aadLength]);
@@ -129,7 +135,7 @@ internal sealed class SealedRecord
         try
         {
             gcm.Decrypt(record.Slice(9 + CommitmentLength, NonceLength), record[HeaderLength..^TagLength], record[^TagLength..], plaintext, aad);
-            return plaintext;
+            return length;
         }
         catch (AuthenticationTagMismatchException ex)
         {

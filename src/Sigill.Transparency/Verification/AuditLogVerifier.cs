@@ -144,19 +144,29 @@ public sealed class AuditLogVerifier
     }
 
     /// <summary>
-    /// Appends consecutive leaves from <paramref name="firstIndex"/>: the same checks as <see cref="Append"/> for each,
-    /// in order, but their leaf hashes (SHA-256(0x00 || commitment)) are computed on every core first. Only the fold
-    /// into the tree, which is a few node hashes per leaf, runs in order. Returns the first problem, or null.
+    /// Appends consecutive leaves from <paramref name="firstIndex"/>, given as their 32-byte commitments back to back:
+    /// the same checks as <see cref="Append"/> for each, in order, but their leaf hashes (SHA-256(0x00 || commitment))
+    /// are computed on every core first. Only the fold into the tree, which is a few node hashes per leaf, runs in
+    /// order. Returns the first problem, or null.
     /// </summary>
-    public AuditLogResult? AppendRange(long firstIndex, IReadOnlyList<byte[]> commitments)
+    public AuditLogResult? AppendRange(long firstIndex, ReadOnlyMemory<byte> commitments)
     {
-        ArgumentNullException.ThrowIfNull(commitments);
-        if (failure is not null || commitments.Count == 0)
+        if (commitments.Length % LeafCommitment.Size != 0)
+        {
+            throw new ArgumentException($"Commitments are {LeafCommitment.Size} bytes each.", nameof(commitments));
+        }
+
+        if (failure is not null || commitments.IsEmpty)
         {
             return failure;
         }
 
-        int count = commitments.Count;
+        if (firstIndex != calculator.Size)
+        {
+            return failure = Fail(AuditProblem.LeafIndexGap, $"Expected leaf {calculator.Size}, found leaf {firstIndex}.", calculator.Size, null);
+        }
+
+        int count = commitments.Length / LeafCommitment.Size;
         var hashes = System.Buffers.ArrayPool<byte>.Shared.Rent(count * MerkleHash.Size);
         try
         {
@@ -165,25 +175,11 @@ public sealed class AuditLogVerifier
                 int end = Math.Min(count, (slice + 1) * HashSlice);
                 for (int i = slice * HashSlice; i < end; i++)
                 {
-                    if (commitments[i] is { Length: LeafCommitment.Size } commitment)
-                    {
-                        MerkleHash.Leaf(commitment, hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
-                    }
+                    MerkleHash.Leaf(commitments.Span.Slice(i * LeafCommitment.Size, LeafCommitment.Size), hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
                 }
             });
             for (int i = 0; i < count; i++)
             {
-                long index = firstIndex + i;
-                if (index != calculator.Size)
-                {
-                    return failure = Fail(AuditProblem.LeafIndexGap, $"Expected leaf {calculator.Size}, found leaf {index}.", calculator.Size, null);
-                }
-
-                if (commitments[i] is not { Length: LeafCommitment.Size })
-                {
-                    return failure = Fail(AuditProblem.CommitmentMismatch, $"Leaf {index} has a {commitments[i]?.Length ?? 0}-byte commitment, not 32 bytes.", index, null);
-                }
-
                 CheckCheckpointsAtCurrentSize();
                 if (failure is not null)
                 {
