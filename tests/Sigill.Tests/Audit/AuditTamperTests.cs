@@ -14,6 +14,7 @@ public sealed class AuditTamperTests
             data.Add(provider, "edit a column", "leaf 17: event aev_|do not match its sealed content (edited)");
             data.Add(provider, "edit the sealed content", "leaf 17: event aev_|cannot be decrypted|(edited or inserted)");
             data.Add(provider, "edit the commitment", "leaf 17: stored commitment was changed|(edited)");
+            data.Add(provider, "truncate the commitment", "leaf 17: stored commitment is 31 bytes, not 32 (edited)");
             data.Add(provider, "delete", "leaf 18 missing (deleted)");
             data.Add(provider, "delete the newest", "leaf 29 missing (deleted)");
             data.Add(provider, "reorder", "leaf 17: event aev_|(reordered or inserted)");
@@ -27,6 +28,7 @@ public sealed class AuditTamperTests
         ["edit a column"] = ["""UPDATE audit_events SET "Action" = 'document.signed' WHERE "LeafIndex" = 17"""],
         ["edit the sealed content"] = ["""UPDATE audit_events SET "Sealed" = (SELECT s."Sealed" FROM audit_events s WHERE s."LeafIndex" = 16) WHERE "LeafIndex" = 17"""],
         ["edit the commitment"] = ["""UPDATE audit_events SET "Commitment" = (SELECT s."Commitment" FROM audit_events s WHERE s."LeafIndex" = 16) WHERE "LeafIndex" = 17"""],
+        ["truncate the commitment"] = ["""UPDATE audit_events SET "Commitment" = substr("Commitment", 1, 31) WHERE "LeafIndex" = 17"""],
         ["delete"] = ["""DELETE FROM audit_events WHERE "LeafIndex" = 18"""],
         ["delete the newest"] = ["""DELETE FROM audit_events WHERE "LeafIndex" = 29"""],
         ["reorder"] =
