@@ -206,12 +206,16 @@ public static partial class SsoSignInEndpoints
             return refusals.Fail(StatusCodes.Status403Forbidden, "sso_domain_not_allowed", "Your e-mail domain may not sign in to this organization.",
                 "The organization's single sign-on accepts only its own e-mail domains.");
         }
-        var user = await db.Users.SingleOrDefaultAsync(u => u.EmailHash == accounts.Directory.EmailHash(email), ct);
+        var emailHash = accounts.Directory.EmailHash(email);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
+        ProblemHttpResult NotAMember() => refusals.Fail(StatusCodes.Status409Conflict, "sso_account_exists",
+            "An account with this e-mail address exists but is not a member of this organization.",
+            "Ask an organization admin for an invitation and accept it; then single sign-on works for it.");
         if (user is not null && !await db.Memberships.AnyAsync(m => m.OrganizationId == connection.OrganizationId && m.UserId == user.Id, ct))
         {
-            return refusals.Fail(StatusCodes.Status409Conflict, "sso_account_exists", "An account with this e-mail address exists but is not a member of this organization.",
-                "Ask an organization admin for an invitation and accept it; then single sign-on works for it.");
+            return NotAMember();
         }
+        bool created = user is null;
         if (user is null)
         {
             var name = claims.Name?.Trim() is { Length: > 0 and <= 200 } n ? n : email[..email.IndexOf('@', StringComparison.Ordinal)];
@@ -224,7 +228,28 @@ public static partial class SsoSignInEndpoints
                 new Dictionary<string, string> { ["role"] = Roles.Member, ["method"] = "sso", ["connection"] = connection.Id }), now, ct);
         }
         var (session, token) = await accounts.NewSessionAsync(db, cell, user.Id, connection.OrganizationId, "sso", http, ct);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (created)
+        {
+            // The same person's other first sign-in (another tab) created the account a moment earlier and the e-mail
+            // hash is unique: nothing of this attempt was stored. Sign in to the account the other one made.
+            await using var again = cell.CreateDbContext();
+            var existing = await again.Users.AsNoTracking().SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
+            if (existing is null)
+            {
+                throw;
+            }
+            if (!await again.Memberships.AnyAsync(m => m.OrganizationId == connection.OrganizationId && m.UserId == existing.Id, ct))
+            {
+                return NotAMember();
+            }
+            user = existing;
+            (session, token) = await accounts.NewSessionAsync(again, cell, user.Id, connection.OrganizationId, "sso", http, ct);
+            await again.SaveChangesAsync(ct);
+        }
         return TypedResults.Ok(new AuthEndpoints.SignInResponse(token, session.ExpiresAt, user.Id, connection.OrganizationId, null, null));
     }
 }

@@ -208,6 +208,28 @@ public sealed class SsoTests
     }
 
     [Fact]
+    public async Task First_sign_ins_of_one_person_at_the_same_moment_all_succeed_and_make_one_account()
+    {
+        await using var s = await ConnectedAsync();
+        var before = await CountsAsync(s.App);
+        // Several browser tabs: each finishes at the provider, then all their callbacks reach Sigill at once.
+        var answers = new List<Uri>();
+        for (int i = 0; i < 4; i++)
+        {
+            var start = await StartAsync(s.App, new { domainHash = DomainHash(s.App, "sso.example") });
+            answers.Add(await TestIdentityProvider.SignInAsync(start.GetProperty("authorizationUrl").GetString()!, "carl"));
+        }
+        var results = await Task.WhenAll(answers.Select(a =>
+            CallbackAsync(s.App, TestIdentityProvider.Parameter(a, "state"), TestIdentityProvider.Parameter(a, "code"))));
+
+        Assert.All(results, r => Assert.True(r.Status == HttpStatusCode.OK, r.Body.ToString()));
+        Assert.Single(results.Select(r => r.Body.GetProperty("userId").GetString()).Distinct());
+        Assert.Equal((before.Users + 1, before.Sessions + 4, before.Members + 1), await CountsAsync(s.App));
+        var members = await s.Admin.GetFromJsonAsync<JsonElement>("/api/v1/members");
+        Assert.Single(members.EnumerateArray(), m => m.GetProperty("email").GetString() == "carl@sso.example");
+    }
+
+    [Fact]
     public async Task With_password_sign_in_turned_off_members_must_use_single_sign_on_but_owners_keep_their_password()
     {
         await using var s = await ConnectedAsync(passwordSignInAllowed: false);
