@@ -2,11 +2,12 @@
 """Independent reader of Sigill's encrypted formats, written from encrypted-object.md alone (Python `cryptography`).
 
 It checks the spec, not production: it opens a file keyring with its master secret, unwraps the organization keys,
-then decrypts an object, a field token and recomputes a blind index. Inputs in DIR (produced by a test harness):
+then decrypts an object, a field token and a sealed record and recomputes a blind index. Inputs in DIR (produced by a test harness):
 master.bin, keyring.json, orgkey-Content-1.txt / orgkey-BlindIndex-1.txt (root key id, erasure key id, base64
 wrapped key, one per line), object.bin + plain.bin (env production, region eu, org org_42, object doc-7 version 3,
 purpose document, chunk exponent from the header), field.txt (purpose recipient.email, record rec-1, value
-ada@example.com) and index.txt (blind index of ada@example.com for recipient.email).
+ada@example.com), index.txt (blind index of ada@example.com for recipient.email), and record.bin +
+record-plain.bin (object aev_eu_1 version 1, purpose audit.event).
 Usage: encrypted-object-reference.py DIR
 """
 import json, base64, hashlib, hmac, struct, sys
@@ -84,3 +85,14 @@ K = hkdf(index_key, b'', b'sigill/blind-index/v1' + s(env) + s(region) + s(org) 
 idx = 'b1.' + base64.urlsafe_b64encode(hmac.new(K, b'ada@example.com', hashlib.sha256).digest()).decode().rstrip('=')
 assert idx == open(DIR + '/index.txt').read(), (idx, open(DIR + '/index.txt').read())
 print('blind index ok:', idx)
+
+# Sealed record
+rec = open(DIR + '/record.bin', 'rb').read()
+assert rec[:4] == b'SGLR' and rec[4] == 1
+assert struct.unpack('>I', rec[5:9])[0] == 1  # content key version (the one unwrapped above)
+okm = expand(content, b'sigill/record/v1/key' + s(env) + s(region) + s(org) + s('audit.event'), 48)
+assert hmac.compare_digest(okm[32:48], rec[9:25])
+enc = s(env) + s(region) + s(org) + s('aev_eu_1') + struct.pack('>i', 1) + s('audit.event')
+plain = AESGCM(okm[:32]).decrypt(rec[25:37], rec[37:], rec[:37] + enc)
+assert plain == open(DIR + '/record-plain.bin', 'rb').read()
+print('sealed record ok:', len(plain), 'bytes')
