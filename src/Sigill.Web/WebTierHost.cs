@@ -54,7 +54,7 @@ public static class WebTierHost
         // Cookies (sessions, antiforgery) are sealed under Web:CookieKey, so they survive a restart and work on every web
         // node; without one (a bare development web tier) an in-memory key ring, and a restart signs everyone out.
         services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(options.CookieKeyBytes is { } cookieKey
-            ? new CookieProtection(cookieKey)
+            ? new CookieProtection(cookieKey, options.PreviousCookieKeyBytes)
             : new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         services.AddRazorPages();
         services.AddAntiforgery(a =>

@@ -19,14 +19,22 @@ public sealed class WebTierOptions
     /// </summary>
     public string CookieKey { get; set; } = "";
 
-    internal byte[]? CookieKeyBytes
+    internal byte[]? CookieKeyBytes => KeyBytes(CookieKey);
+
+    /// <summary>
+    /// Cookie keys used before <see cref="CookieKey"/>: cookies they sealed still open, nothing new is sealed under them.
+    /// To rotate, move the current key here and set a new <see cref="CookieKey"/> on every web node; drop the old key
+    /// once its cookies have expired (account sessions end after Identity:SessionAbsoluteTimeout, 12 hours by default). Empty by default.
+    /// </summary>
+    public List<string> PreviousCookieKeys { get; set; } = [];
+
+    internal List<byte[]> PreviousCookieKeyBytes => [.. PreviousCookieKeys.Select(KeyBytes).OfType<byte[]>()];
+
+    private static byte[]? KeyBytes(string key)
     {
-        get
-        {
-            if (CookieKey.Length == 0) return null;
-            var bytes = new byte[CookieKey.Length]; // base64 never decodes to more bytes than it has characters
-            return Convert.TryFromBase64String(CookieKey, bytes, out var length) && length >= 32 ? bytes[..length] : null;
-        }
+        if (key.Length == 0) return null;
+        var bytes = new byte[key.Length]; // base64 never decodes to more bytes than it has characters
+        return Convert.TryFromBase64String(key, bytes, out var length) && length >= 32 ? bytes[..length] : null;
     }
 
     /// <summary>
@@ -93,6 +101,14 @@ public sealed class WebTierOptions
         if (CookieKey.Length > 0 && CookieKeyBytes is null)
         {
             problems.Add("Web:CookieKey must be base64 of at least 32 random bytes (e.g. openssl rand -base64 32)");
+        }
+        if (PreviousCookieKeys.Any(k => KeyBytes(k) is null))
+        {
+            problems.Add("Web:PreviousCookieKeys must each be base64 of at least 32 bytes (the cookie keys used before Web:CookieKey)");
+        }
+        if (PreviousCookieKeys.Count > 0 && CookieKey.Length == 0)
+        {
+            problems.Add("Web:PreviousCookieKeys needs a current Web:CookieKey to seal new cookies under");
         }
         if (Environment == "production" && CookieKey.Length == 0)
         {

@@ -23,6 +23,8 @@ internal sealed class SigillApp : IAsyncDisposable
     }
 
     public string DataDirectory => _server.Installation.DataDirectory;
+    /// <summary>The JSON configuration file the app was started with (null without one); a restart reads it again.</summary>
+    public string? ConfigFile => _configFile;
     public Uri WebUrl => _server.WebUrl;
     public Uri ApiUrl => _server.ApiUrl;
     public CellRegistry Cells => (CellRegistry)_server.ApiServices.GetService(typeof(CellRegistry))!;
