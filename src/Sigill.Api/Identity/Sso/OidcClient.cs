@@ -18,11 +18,22 @@ public sealed class IdentityProviderException(string code, string message) : Exc
 /// addresses actually dialled are checked (loopback, private and link-local refused unless
 /// <c>Webhooks:AllowedNetworks</c> covers them), no redirects are followed, responses are capped at 256 KB.
 /// Plain http is accepted only for a loopback issuer (tests and development); everything else needs https.
+/// <para>
+/// Discovery documents and key sets are kept for <see cref="CacheLifetime"/>, so a sign-in calls the provider only for
+/// its token; saving a connection always reads discovery afresh, and a sign-in whose ID token the cached keys do not
+/// accept reads the key set again once (the provider may have rotated its keys).
+/// </para>
 /// </summary>
-internal sealed class OidcClient(SsrfGuard guard)
+internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
 {
     private const int MaxResponseBytes = 256 * 1024;
+
+    /// <summary>How long a discovery document or key set is reused.</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(10);
+
     private readonly Lazy<HttpClient> _http = new(guard.CreateClient);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Discovery Value, DateTimeOffset Expires)> _discoveries = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, (JsonElement Value, DateTimeOffset Expires)> _keySets = new();
 
     public sealed record Discovery(string Issuer, Uri AuthorizationEndpoint, Uri TokenEndpoint, Uri JwksUri, bool BasicAuth);
 
@@ -57,7 +68,19 @@ internal sealed class OidcClient(SsrfGuard guard)
         }
     }
 
-    public async Task<Discovery> DiscoverAsync(string issuer, CancellationToken ct)
+    /// <summary>The issuer's discovery document: from the cache unless <paramref name="fresh"/> or older than <see cref="CacheLifetime"/>.</summary>
+    public async Task<Discovery> DiscoverAsync(string issuer, CancellationToken ct, bool fresh = false)
+    {
+        if (!fresh && _discoveries.TryGetValue(issuer, out var cached) && cached.Expires > time.GetUtcNow())
+        {
+            return cached.Value;
+        }
+        var discovery = await FetchDiscoveryAsync(issuer, ct);
+        _discoveries[issuer] = (discovery, time.GetUtcNow() + CacheLifetime);
+        return discovery;
+    }
+
+    private async Task<Discovery> FetchDiscoveryAsync(string issuer, CancellationToken ct)
     {
         var json = await GetJsonAsync(new Uri(issuer.TrimEnd('/') + "/.well-known/openid-configuration"), "discovery", ct);
         if (Text(json, "issuer") != issuer)
@@ -79,7 +102,18 @@ internal sealed class OidcClient(SsrfGuard guard)
         return new Discovery(issuer, Endpoint("authorization_endpoint"), Endpoint("token_endpoint"), Endpoint("jwks_uri"), methods.Contains("client_secret_basic"));
     }
 
-    public Task<JsonElement> KeysAsync(Discovery discovery, CancellationToken ct) => GetJsonAsync(discovery.JwksUri, "keys", ct);
+    /// <summary>The provider's key set (JWKS): from the cache unless <paramref name="fresh"/> or older than <see cref="CacheLifetime"/>.</summary>
+    public async Task<JsonElement> KeysAsync(Discovery discovery, CancellationToken ct, bool fresh = false)
+    {
+        ArgumentNullException.ThrowIfNull(discovery);
+        if (!fresh && _keySets.TryGetValue(discovery.JwksUri, out var cached) && cached.Expires > time.GetUtcNow())
+        {
+            return cached.Value;
+        }
+        var keys = await GetJsonAsync(discovery.JwksUri, "keys", ct);
+        _keySets[discovery.JwksUri] = (keys, time.GetUtcNow() + CacheLifetime);
+        return keys;
+    }
 
     /// <summary>Exchanges the authorization code (with the PKCE verifier) for the ID token.</summary>
     public async Task<string> ExchangeCodeAsync(Discovery discovery, string clientId, string clientSecret, string code, string redirectUri, string verifier, CancellationToken ct)

@@ -104,7 +104,7 @@ public static class SsoEndpoints
         }
         try
         {
-            await oidc.DiscoverAsync(issuer, ct);
+            await oidc.DiscoverAsync(issuer, ct, fresh: true);
         }
         catch (IdentityProviderException e)
         {

@@ -181,8 +181,15 @@ public static partial class SsoSignInEndpoints
         {
             var discovery = await oidc.DiscoverAsync(settings.Issuer, ct);
             var idToken = await oidc.ExchangeCodeAsync(discovery, settings.ClientId, clientSecret, code, SsoEndpoints.RedirectUri(mail), verifier, ct);
-            var keys = await oidc.KeysAsync(discovery, ct);
-            claims = IdTokenValidator.Validate(idToken, keys, settings.Issuer, settings.ClientId, attempt.NonceHash, time.GetUtcNow());
+            try
+            {
+                claims = IdTokenValidator.Validate(idToken, await oidc.KeysAsync(discovery, ct), settings.Issuer, settings.ClientId, attempt.NonceHash, time.GetUtcNow());
+            }
+            catch (IdTokenInvalidException)
+            {
+                // The cached key set may predate a key rotation at the provider: judge the token once more with its current keys.
+                claims = IdTokenValidator.Validate(idToken, await oidc.KeysAsync(discovery, ct, fresh: true), settings.Issuer, settings.ClientId, attempt.NonceHash, time.GetUtcNow());
+            }
         }
         catch (IdentityProviderException e)
         {
