@@ -107,6 +107,30 @@ public sealed class AccountTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sign_ups_from_one_address_are_throttled_and_a_refused_sign_up_stores_nothing()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            using var web = _app.Web();
+            using var response = await web.PostAsJsonAsync("/api/v1/regions/us/auth/sign-up",
+                new { email = $"bulk{i}@example.com", password = Password, name = "Bulk Person", organizationName = $"Bulk {i} AB" });
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "429 without Retry-After");
+                Assert.Equal("too_many_attempts", Code(await JsonAsync(response)));
+            }
+        }
+        // IdentityOptions.SignUps: 10 an hour from one address.
+        Assert.Equal(10, statuses.TakeWhile(s => s is HttpStatusCode.OK or HttpStatusCode.Created).Count());
+        Assert.All(statuses.Skip(10), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        await using var db = _app.Cells.Get("us").CreateDbContext();
+        Assert.Equal(10, await db.Users.CountAsync());
+        Assert.Equal(10, await db.Memberships.CountAsync());
+    }
+
+    [Fact]
     public async Task Every_sign_in_starts_a_new_session_and_sessions_can_be_listed_and_revoked()
     {
         var account = await SignUpAsync(_app, "sessions@example.com");
