@@ -158,29 +158,4 @@ public static class AuditEventJson
         }
         return buffer.ToArray();
     }
-
-    /// <summary>The routing fields of canonical bytes, to compare with the row's plain columns.</summary>
-    public static (string? Id, string? Organization, string? Action, string? Time) Header(ReadOnlySpan<byte> canonical)
-    {
-        var reader = new Utf8JsonReader(canonical);
-        string? id = null, org = null, action = null, time = null;
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return default;
-        }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
-        {
-            var name = reader.GetString();
-            reader.Read();
-            switch (name)
-            {
-                case "id": id = reader.GetString(); break;
-                case "organization": org = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
-                case "action": action = reader.GetString(); break;
-                case "time": time = reader.GetString(); break;
-                default: reader.Skip(); break;
-            }
-        }
-        return (id, org, action, time);
-    }
 }

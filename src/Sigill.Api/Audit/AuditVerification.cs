@@ -443,8 +443,8 @@ public static class AuditVerification
     };
 
     /// <summary>
-    /// True when the sealed JSON's id, organization, action and time are the row's columns (as <see cref="AuditEventJson.Header"/>
-    /// reads them). Reading stops at the time, the last of them: the details that follow are covered by the commitment.
+    /// True when the sealed JSON's id, organization, action and time (<see cref="AuditEventJson"/>) are the row's columns.
+    /// Reading stops at the time, the last of them: the details that follow are covered by the commitment.
     /// </summary>
     private static bool HeaderMatches(ReadOnlySpan<byte> canonical, Row row)
     {
