@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- 1. Debian packages --------------------------------------------------------------------------
 # chromium: Debian's browser, driven by Playwright in the browser tests (never a downloaded browser).
-APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium)
+APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium systemd)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,3 +1,4 @@
+using Sigill.Tests.Infrastructure;
 namespace Sigill.Tests.Browser;
 
 public sealed class VendoredAssetTests
@@ -8,18 +9,9 @@ public sealed class VendoredAssetTests
     [InlineData("build/pdf.worker.min.mjs", "pdf.worker.min.mjs")]
     public void The_vendored_pdfjs_files_are_the_pinned_npm_package(string packagePath, string vendored)
     {
-        var root = Root();
+        var root = Repository.Root;
         var expected = File.ReadAllBytes(Path.Combine(root, "tools", "web-assets", "node_modules", "pdfjs-dist", packagePath));
         var actual = File.ReadAllBytes(Path.Combine(root, "src", "Sigill.Web", "Assets", "vendor", "pdfjs", vendored));
         Assert.True(expected.AsSpan().SequenceEqual(actual), $"{vendored} differs from pdfjs-dist/{packagePath}: run tools/web-assets/update.sh");
-    }
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sigill.slnx"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("repository root not found");
     }
 }

@@ -4,6 +4,7 @@ using Sigill.Api.Audit;
 using Sigill.Api.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Web;
+using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Foundation;
 
@@ -14,7 +15,7 @@ namespace Sigill.Tests.Foundation;
 /// </summary>
 public sealed class RegionDeploymentConfigTests
 {
-    private static readonly string Folder = Path.Combine(RepoRoot(), "deploy", "regions");
+    private static readonly string Folder = Path.Combine(Repository.Root, "deploy", "regions");
 
     private static readonly Dictionary<string, string?> Secrets = new()
     {
@@ -66,17 +67,5 @@ public sealed class RegionDeploymentConfigTests
         Assert.True(web.Tls);
         Assert.Equal(TimeSpan.FromSeconds(10), web.HealthCheckInterval);
         Assert.Empty(web.Validate());
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sigill.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root not found");
     }
 }

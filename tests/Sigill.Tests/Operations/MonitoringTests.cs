@@ -10,7 +10,7 @@ namespace Sigill.Tests.Operations;
 [Collection(nameof(MonitoringTests))]
 public sealed partial class MonitoringTests
 {
-    private static readonly string Deploy = Path.Combine(RepoRoot(), "deploy");
+    private static readonly string Deploy = Path.Combine(Repository.Root, "deploy");
 
     [Fact]
     public async Task The_prometheus_rules_pass_promtool_check_and_their_unit_tests()
@@ -99,18 +99,6 @@ public sealed partial class MonitoringTests
             await process.WaitForExitAsync();
             return (process.ExitCode, output);
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sigill.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root not found");
     }
 }
 
