@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -181,14 +182,15 @@ public static partial class SsoSignInEndpoints
         {
             var discovery = await oidc.DiscoverAsync(settings.Issuer, ct);
             var idToken = await oidc.ExchangeCodeAsync(discovery, settings.ClientId, clientSecret, code, SsoEndpoints.RedirectUri(mail), verifier, ct);
+            IdTokenClaims Judge(JsonElement keys) => IdTokenValidator.Validate(idToken, keys, settings.Issuer, settings.ClientId, attempt.NonceHash, time.GetUtcNow());
             try
             {
-                claims = IdTokenValidator.Validate(idToken, await oidc.KeysAsync(discovery, ct), settings.Issuer, settings.ClientId, attempt.NonceHash, time.GetUtcNow());
+                claims = Judge(await oidc.KeysAsync(discovery, ct));
             }
             catch (IdTokenInvalidException)
             {
                 // The cached key set may predate a key rotation at the provider: judge the token once more with its current keys.
-                claims = IdTokenValidator.Validate(idToken, await oidc.KeysAsync(discovery, ct, fresh: true), settings.Issuer, settings.ClientId, attempt.NonceHash, time.GetUtcNow());
+                claims = Judge(await oidc.KeysAsync(discovery, ct, fresh: true));
             }
         }
         catch (IdentityProviderException e)
