@@ -1,0 +1,7 @@
+namespace Sigill.Hostile;
+
+/// <summary>Every hostile case Sigill knows, by target. Each family lives in its own file.</summary>
+public static partial class HostileCorpus
+{
+    public static IEnumerable<HostileCase> All() => Pdfs().Concat(Templates()).Concat(Pngs());
+}
