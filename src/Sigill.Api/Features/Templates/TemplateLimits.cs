@@ -46,7 +46,8 @@ public sealed class TemplateLimits
     {
         // Nesting is capped because each level costs parser and renderer stack (about 3 KB per level was measured):
         // 256 levels stay under 1 MB, inside the stack of any thread a request runs on.
-        Check(MaxSteps is >= 100, "Templates:MaxSteps must be at least 100");
+        // Fluid's own step check (_steps++ > MaxSteps) can never fire near int.MaxValue.
+        Check(MaxSteps is >= 100 and <= 1_000_000_000, "Templates:MaxSteps must be 100-1,000,000,000");
         Check(MaxNesting is >= 8 and <= 256, "Templates:MaxNesting must be 8-256");
         Check(MaxOutputChars is >= 1_000 and <= 100_000_000, "Templates:MaxOutputChars must be 1,000-100,000,000");
         Check(MaxStringChars is >= 1_000 and <= 100_000_000, "Templates:MaxStringChars must be 1,000-100,000,000");
