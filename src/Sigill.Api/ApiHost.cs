@@ -93,6 +93,7 @@ public static class ApiHost
         services.AddBackups(configuration);
         Alerts.AlertServiceCollectionExtensions.AddAlerts(services, configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
+        Features.Templates.TemplateServices.AddTemplates(services, configuration);
         services.AddSingleton<Features.Signing.SigningKeys>();
         var identity = Identity.IdentityOptions.Bind(configuration);
         services.AddSingleton(identity);

@@ -87,8 +87,7 @@ internal sealed class PageWriter : IDisposable
     private static string Fit(XGraphics g, string text, XFont font, double width)
     {
         if (g.MeasureString(text, font).Width <= width) return text;
-        while (text.Length > 1 && g.MeasureString(text + "…", font).Width > width) text = text[..^1];
-        return text + "…";
+        return text[..LongestFit(g, text, 0, font, width, "…")] + "…";
     }
 
     public static IEnumerable<string> Wrap(XGraphics g, string text, XFont font, double width)
@@ -103,18 +102,44 @@ internal sealed class PageWriter : IDisposable
                 var candidate = current.Length == 0 ? word : current + " " + word;
                 if (g.MeasureString(candidate, font).Width <= width) { current = candidate; continue; }
                 if (current.Length > 0) yield return current;
-                current = word;
-                // A single word longer than the line is split by characters.
-                while (g.MeasureString(current, font).Width > width && current.Length > 1)
+                // A single word longer than the line is split by characters, a line's worth at a time.
+                var start = 0;
+                while (word.Length - start > 1)
                 {
-                    var cut = current.Length - 1;
-                    while (cut > 1 && g.MeasureString(current[..cut], font).Width > width) cut--;
-                    yield return current[..cut];
-                    current = current[cut..];
+                    var fit = LongestFit(g, word, start, font, width, "");
+                    if (start + fit == word.Length) break;
+                    yield return word.Substring(start, fit);
+                    start += fit;
                 }
+                current = word[start..];
             }
             if (current.Length > 0) yield return current;
         }
+    }
+
+    /// <summary>
+    /// The length (at least 1) of the longest piece of <paramref name="text"/> from <paramref name="start"/> that, followed by
+    /// <paramref name="suffix"/>, fits in <paramref name="width"/>. The piece grows by doubling and the last gap is halved,
+    /// so only pieces up to about twice a line are measured: cutting a 200,000-character word (a template body can be one)
+    /// took hours when every shorter prefix of the whole word was measured in turn.
+    /// </summary>
+    private static int LongestFit(XGraphics g, string text, int start, XFont font, double width, string suffix)
+    {
+        var available = text.Length - start;
+        bool Fits(int length) => g.MeasureString(string.Concat(text.AsSpan(start, length), suffix), font).Width <= width;
+        int fits = 1, over = available + 1;
+        for (var probe = 2; probe <= available; probe = probe > available / 2 ? available : probe * 2)
+        {
+            if (!Fits(probe)) { over = probe; break; }
+            fits = probe;
+            if (probe == available) break;
+        }
+        while (over - fits > 1)
+        {
+            var middle = fits + (over - fits) / 2;
+            if (Fits(middle)) fits = middle; else over = middle;
+        }
+        return fits;
     }
 
     public void Dispose() => _gfx?.Dispose();

@@ -173,7 +173,7 @@ public static class DocumentEndpoints
     }
 
     private static async Task<Results<Created<DocumentView>, NotFound, ProblemHttpResult>> FromTemplate(FromTemplateRequest request, HttpContext http, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+        CellDbContext db, CellRegistry cells, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var cell = cells.Get(caller.Region);
@@ -194,7 +194,7 @@ public static class DocumentEndpoints
         {
             var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
             var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, caller.OrganizationId, ct);
-            var (model, computed) = await TemplateRenderer.RenderAsync(title, body, blocks, variables, request.Pricing);
+            var (model, computed) = await renderer.RenderAsync(title, body, blocks, variables, request.Pricing, ct);
             totals = computed;
             rendered = DocumentRenderer.Render(model);
         }

@@ -68,7 +68,7 @@ public static partial class TemplateEndpoints
     /// variable set, which catches syntax errors, undeclared variables and unknown blocks now, not when a document is due.
     /// </summary>
     private static async Task<(string Name, string Body, IReadOnlyList<string> Variables, ProblemHttpResult? Problem)> CheckAsync(
-        CreateTemplateRequest request, CellDbContext db, Cell cell, string organizationId, CancellationToken ct)
+        CreateTemplateRequest request, TemplateRenderer renderer, CellDbContext db, Cell cell, string organizationId, CancellationToken ct)
     {
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > 200) return ("", "", [], Problems.Validation("name is required (at most 200 characters)."));
@@ -81,7 +81,7 @@ public static partial class TemplateEndpoints
         try
         {
             var blocks = await LoadBlocksAsync(db, cell, organizationId, ct);
-            await TemplateRenderer.RenderAsync(name, body, blocks, variables.ToDictionary(v => v, v => "x", StringComparer.Ordinal), SamplePricing);
+            await renderer.RenderAsync(name, body, blocks, variables.ToDictionary(v => v, v => "x", StringComparer.Ordinal), SamplePricing, ct);
         }
         catch (TemplateException e)
         {
@@ -92,11 +92,12 @@ public static partial class TemplateEndpoints
 
     private static readonly PricingInput SamplePricing = new("EUR", [new PricingItem("Sample line", 1, 100)]);
 
-    private static async Task<Results<Created<TemplateView>, ProblemHttpResult>> Create(CreateTemplateRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<TemplateView>, ProblemHttpResult>> Create(CreateTemplateRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells,
+        TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var cell = cells.Get(caller.Region);
-        var (name, body, variables, problem) = await CheckAsync(request, db, cell, caller.OrganizationId, ct);
+        var (name, body, variables, problem) = await CheckAsync(request, renderer, db, cell, caller.OrganizationId, ct);
         if (problem is not null) return problem;
         var id = SigillId.New("tpl", cell.Region);
         var template = new Template
@@ -116,13 +117,13 @@ public static partial class TemplateEndpoints
 
     /// <summary>Replaces a template's name, body and variables. Documents made from it earlier keep the PDF they were rendered to.</summary>
     private static async Task<Results<Ok<TemplateView>, NotFound, ProblemHttpResult>> Update(string id, CreateTemplateRequest request, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+        CellDbContext db, CellRegistry cells, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
         var cell = cells.Get(caller.Region);
-        var (name, body, variables, problem) = await CheckAsync(request, db, cell, caller.OrganizationId, ct);
+        var (name, body, variables, problem) = await CheckAsync(request, renderer, db, cell, caller.OrganizationId, ct);
         if (problem is not null) return problem;
         await SealAsync(template, cell, name, body, variables, ct);
         template.UpdatedAt = time.GetUtcNow().UtcDateTime;
@@ -160,7 +161,7 @@ public static partial class TemplateEndpoints
 
     /// <summary>Renders the template to the PDF a document would get, without storing anything.</summary>
     private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> Preview(string id, PreviewRequest? request, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, CancellationToken ct)
+        CellDbContext db, CellRegistry cells, TemplateRenderer renderer, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
@@ -177,7 +178,7 @@ public static partial class TemplateEndpoints
         }
         try
         {
-            var (model, _) = await TemplateRenderer.RenderAsync(view.Name, view.Body, await LoadBlocksAsync(db, cell, caller.OrganizationId, ct), values, pricing);
+            var (model, _) = await renderer.RenderAsync(view.Name, view.Body, await LoadBlocksAsync(db, cell, caller.OrganizationId, ct), values, pricing, ct);
             return TypedResults.File(Pdf.DocumentRenderer.Render(model).Bytes, "application/pdf", $"{t.Id}-preview.pdf");
         }
         catch (TemplateException e)
@@ -194,7 +195,8 @@ public static partial class TemplateEndpoints
         return TypedResults.Ok(await ViewAsync(t, cells.Get(caller.Region), ct));
     }
 
-    private static async Task<Results<Created<BlockView>, ProblemHttpResult>> CreateBlock(CreateBlockRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<BlockView>, ProblemHttpResult>> CreateBlock(CreateBlockRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells,
+        TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var cell = cells.Get(caller.Region);
@@ -202,7 +204,7 @@ public static partial class TemplateEndpoints
         if (request.Body is not { Length: > 0 and <= MaxBodyLength } body) return Problems.Validation($"body is required (at most {MaxBodyLength} characters of Liquid).");
         try
         {
-            TemplateRenderer.Parse(body, $"content block '{name}'");
+            renderer.Check(body, $"content block '{name}'");
         }
         catch (TemplateException e)
         {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Fluid;
 using Fluid.Values;
+using Microsoft.Extensions.Logging;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Templates;
@@ -12,6 +13,9 @@ namespace Sigill.Api.Features.Templates;
 public sealed class TemplateException(string code, string message) : Exception(message)
 {
     public string Code { get; } = code;
+
+    /// <summary>For <c>template_too_expensive</c>: which limit (a fixed word, for metrics and logs).</summary>
+    internal string? Limit { get; init; }
 }
 
 /// <summary>One line of a pricing table as the sender supplies it. Percentages are 0..100.</summary>
@@ -28,19 +32,25 @@ public sealed record PricingTotals(string Currency, decimal Subtotal, decimal Di
 /// <c>{{ page_break }}</c> starts a page and <c>{{ pricing_table }}</c> places the pricing table.
 /// Reusable content blocks are <c>{{ blocks.NAME }}</c>. Unknown variables and unknown blocks are
 /// errors, never silently empty: a contract with a blank where the price should be is worse than a 400.
+/// Every render (saving a template, preview, a document from a template) runs in the <see cref="LiquidSandbox"/> within
+/// <see cref="TemplateLimits"/> and the request's cancellation; nothing but a <see cref="TemplateException"/> leaves it,
+/// except the OperationCanceledException of a request whose client has gone.
 /// </summary>
-public static partial class TemplateRenderer
+internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMetrics metrics, ILogger<TemplateRenderer> logger)
 {
-    private static readonly FluidParser Parser = new();
     public const int MaxVariableLength = 10_000;
 
-    public static IFluidTemplate Parse(string source, string what)
+    /// <summary>Parses and judges a template or content block without running it.</summary>
+    public void Check(string source, string what)
     {
-        if (!Parser.TryParse(source, out var template, out var error))
+        try
         {
-            throw new TemplateException("template_syntax_error", $"The {what} is not valid Liquid: {error}");
+            sandbox.Parse(source, what);
         }
-        return template;
+        catch (TemplateLimitException e)
+        {
+            throw TooExpensive(e);
+        }
     }
 
     [GeneratedRegex(@"\bblocks\.([A-Za-z0-9_-]+)")]
@@ -92,8 +102,55 @@ public static partial class TemplateRenderer
         return null;
     }
 
-    public static async Task<(DocumentModel Model, PricingTotals? Totals)> RenderAsync(
-        string title, string body, IReadOnlyDictionary<string, string> blocks, IReadOnlyDictionary<string, string> variables, PricingInput? pricing)
+    /// <summary>
+    /// Renders <paramref name="body"/> (and the content blocks it names) to a document model. The render stops at the
+    /// first limit of <see cref="TemplateLimits"/>, after <see cref="TemplateLimits.Timeout"/>, or as soon as
+    /// <paramref name="cancellation"/> fires (the client went away); the last case throws OperationCanceledException.
+    /// </summary>
+    public async Task<(DocumentModel Model, PricingTotals? Totals)> RenderAsync(string title, string body, IReadOnlyDictionary<string, string> blocks,
+        IReadOnlyDictionary<string, string> variables, PricingInput? pricing, CancellationToken cancellation)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(sandbox.Limits.Timeout);
+        var budget = sandbox.NewBudget(timeout.Token);
+        using var active = metrics.Started();
+        try
+        {
+            var result = await RenderCoreAsync(title, body, blocks, variables, pricing, budget);
+            metrics.Finished("rendered");
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            metrics.Finished("cancelled");
+            throw;
+        }
+        catch (Exception e)
+        {
+            var refusal = Refusal(e, budget);
+            metrics.Finished("refused", refusal);
+            if (refusal.Limit is not null) LogTooExpensive(logger, refusal.Limit);
+            else if (e is not TemplateException) LogEngineFailure(logger, e.GetType().Name);
+            throw refusal;
+        }
+    }
+
+    /// <summary>What the sender is told. Only the engine's own verdicts leave: anything else the engine throws is a render failure.</summary>
+    private static TemplateException Refusal(Exception e, RenderBudget budget) => e switch
+    {
+        TemplateException t => t,
+        TemplateLimitException limit => TooExpensive(limit),
+        OperationCanceledException => TooExpensive(TemplateLimitException.Timeout(budget.Limits)), // not the client's: the wall clock
+        InvalidOperationException when budget.FluidLimit() is { } limit => TooExpensive(limit),
+        InvalidOperationException or ArgumentException or FormatException or ArithmeticException or IndexOutOfRangeException or KeyNotFoundException =>
+            new TemplateException("template_render_failed", $"The template could not be rendered: {e.Message}"),
+        _ => new TemplateException("template_render_failed", "The template could not be rendered: the template engine failed on it."),
+    };
+
+    private static TemplateException TooExpensive(TemplateLimitException e) => new("template_too_expensive", e.Message) { Limit = e.Limit };
+
+    private async Task<(DocumentModel Model, PricingTotals? Totals)> RenderCoreAsync(string title, string body, IReadOnlyDictionary<string, string> blocks,
+        IReadOnlyDictionary<string, string> variables, PricingInput? pricing, RenderBudget context)
     {
         // Markers carry a fresh random nonce, so no variable value can forge a page break or a table.
         var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
@@ -101,9 +158,7 @@ public static partial class TemplateRenderer
         var table = $"\u001fsigill-pricing-{nonce}\u001f";
         var totals = pricing is null ? null : Totals(pricing);
 
-        var options = new TemplateOptions { StrictVariables = false, StrictFilters = true };
-        var unknown = new List<string>();
-        var context = new TemplateContext(options);
+        var unknown = new HashSet<string>(StringComparer.Ordinal);
         context.Undefined = name =>
         {
             unknown.Add(name);
@@ -124,7 +179,7 @@ public static partial class TemplateRenderer
                 ["discount"] = Money(totals.Discount),
                 ["tax"] = Money(totals.Tax),
                 ["total"] = Money(totals.Total),
-            }, options));
+            }, context.Options));
         }
         var renderedBlocks = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var name in BlockNames(body))
@@ -133,37 +188,23 @@ public static partial class TemplateRenderer
             {
                 throw new TemplateException("template_block_unknown", $"The template uses the content block '{name}', which does not exist.");
             }
-            renderedBlocks[name] = await RenderTextAsync(Parse(source, $"content block '{name}'"), context);
+            renderedBlocks[name] = await LiquidSandbox.RenderAsync(sandbox.Parse(source, $"content block '{name}'"), context);
         }
-        context.SetValue("blocks", FluidValue.Create(renderedBlocks, options));
-        string text;
-        try
-        {
-            text = await RenderTextAsync(Parse(body, "template"), context);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new TemplateException("template_render_failed", $"The template could not be rendered: {e.Message}");
-        }
+        context.SetValue("blocks", FluidValue.Create(renderedBlocks, context.Options));
+        var text = await LiquidSandbox.RenderAsync(sandbox.Parse(body, "template"), context);
         if (unknown.Count > 0)
         {
             throw new TemplateException("template_variable_unknown",
-                $"The template uses variables that were not given: {string.Join(", ", unknown.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))}.");
+                $"The template uses variables that were not given: {string.Join(", ", unknown.Order(StringComparer.Ordinal))}.");
         }
-        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, pricing, totals)), totals);
+        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, pricing, totals, sandbox.Limits)), totals);
     }
 
-    private static async Task<string> RenderTextAsync(IFluidTemplate template, TemplateContext context)
-    {
-        await using var writer = new StringWriter(CultureInfo.InvariantCulture);
-        await template.RenderAsync(writer, NullEncoder.Default, context);
-        return writer.ToString();
-    }
-
-    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, PricingInput? pricing, PricingTotals? totals)
+    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, PricingInput? pricing, PricingTotals? totals, TemplateLimits limits)
     {
         var blocks = new List<DocumentBlock>();
         var paragraph = new StringBuilder();
+        var pages = 1;
         void Flush()
         {
             if (paragraph.Length > 0)
@@ -179,6 +220,7 @@ public static partial class TemplateRenderer
             if (line == pageBreak)
             {
                 Flush();
+                if (++pages > limits.MaxPages) throw TemplateLimitException.Pages(limits);
                 blocks.Add(new PageBreak());
             }
             else if (line == table && pricing is not null && totals is not null)
@@ -217,6 +259,12 @@ public static partial class TemplateRenderer
     private static string Describe(PricingItem i) => string.Join(", ",
         new[] { i.DiscountPercent > 0 ? $"-{i.DiscountPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" : null,
                 i.TaxPercent > 0 ? $"tax {i.TaxPercent.ToString("0.##", CultureInfo.InvariantCulture)}%" : null }.Where(s => s is not null));
+
+    [LoggerMessage(EventId = 5601, Level = LogLevel.Information, Message = "Template render refused: over the {Limit} limit")]
+    private static partial void LogTooExpensive(ILogger logger, string limit);
+
+    [LoggerMessage(EventId = 5602, Level = LogLevel.Warning, Message = "Template engine failed with {ErrorType}; answered template_render_failed")]
+    private static partial void LogEngineFailure(ILogger logger, string errorType);
 
     public static string Money(decimal value) => value.ToString("#,##0.00", CultureInfo.InvariantCulture);
 

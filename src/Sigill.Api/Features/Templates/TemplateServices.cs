@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Sigill.Api.Features.Templates;
+
+public static class TemplateServices
+{
+    /// <summary>Binds and checks <c>Templates</c> (<see cref="TemplateLimits"/>) at start and registers the renderer.</summary>
+    public static IServiceCollection AddTemplates(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TemplateLimits.Bind(configuration));
+        services.AddSingleton<LiquidSandbox>();
+        services.AddSingleton<TemplateMetrics>();
+        services.AddSingleton<TemplateRenderer>();
+        return services;
+    }
+}
