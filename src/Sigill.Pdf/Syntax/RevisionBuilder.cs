@@ -230,7 +230,7 @@ internal sealed class RevisionBuilder
         {
             if (source.Resolve(item) is PdfStream s)
             {
-                content.Write(PdfFile.DecodeStream(s));
+                content.Write(source.Decode(s));
                 content.WriteByte((byte)'\n');
             }
         }
