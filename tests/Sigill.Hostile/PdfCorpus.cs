@@ -31,6 +31,7 @@ public static partial class HostileCorpus
         Pdf("bomb: LZW", TooComplex, () => Doc(contents: Stream("/Filter/LZWDecode", LzwZeros(256 * MiB)))),
         Pdf("bomb: thirty streams of 30 MiB in a 1 MB file (ratio)", TooComplex, () => ManyStreams(30, 30 * MiB, padding: 0)),
         Pdf("bomb: twenty streams of 60 MiB in a 12 MB file (total)", TooComplex, () => ManyStreams(20, 60 * MiB, padding: 12 * MiB)),
+        Pdf("bomb: seventeen LZW streams of 63 MiB in an 11 MB file (total)", TooComplex, () => ManyStreams(17, 63 * MiB, padding: 11 * MiB, lzw: true)),
         Pdf("bomb: a 256 MiB stream the cross-reference does not list", TooComplex, () => Doc(orphan: p => p.Stream("/Filter/FlateDecode", PdfBytes.DeflateZeros(256 * MiB), listed: false))),
         Pdf("bomb: a JPEG declaring 65535 x 65535 pixels", TooComplex, () => Doc(
             pageExtra: "/Resources<</XObject<</Im0 5 0 R>>>>",
@@ -45,6 +46,15 @@ public static partial class HostileCorpus
         Pdf("bomb: a cross-reference stream of two million objects", TooComplex, () =>
             XrefStream("/W[1 1 0]/Size 2000000/Filter/FlateDecode", PdfBytes.DeflateZeros(4_000_000))),
         Pdf("bomb: 200 000 overlapping object headers", TooComplex, () => Doc(prefix: Repeat("1 0 obj (", 200_000))),
+        Pdf("bomb: 60 000 tiny streams", TooComplex, () => Doc(orphan: p =>
+        {
+            var tiny = PdfBytes.Deflate(new byte[16]);
+            for (var n = 100; n < 60_100; n++) p.Stream("/Filter/FlateDecode", tiny, n, listed: false);
+        })),
+        Pdf("malformed: 2000 object headers that do not read as objects", Malformed, () => Doc(orphan: p =>
+        {
+            for (var n = 100; n < 2100; n++) p.Raw(string.Create(CultureInfo.InvariantCulture, $"{n} 0 obj )\n"));
+        })),
     ];
 
     public static IEnumerable<HostileCase> PdfActiveContent() =>
@@ -69,6 +79,8 @@ public static partial class HostileCorpus
         Pdf("active: an ImportData action", Active, () => Doc(annotation: "<</Type/Annot/Subtype/Link/Rect[0 0 100 100]/A<</S/ImportData/F(data.fdf)>>>>")),
         Pdf("active: a GoToR action", Active, () => Doc(annotation: "<</Type/Annot/Subtype/Link/Rect[0 0 100 100]/A<</S/GoToR/F(\\\\\\\\attacker\\\\share\\\\x.pdf)/D[0/Fit]>>>>")),
         Pdf("active: a GoToE action", Active, () => Doc(annotation: "<</Type/Annot/Subtype/Link/Rect[0 0 100 100]/A<</S/GoToE/T<</R/C/N(a)>>/D[0/Fit]>>>>")),
+        Pdf("active: an action of a type the standard does not name", Active, () => Doc(annotation: "<</Type/Annot/Subtype/Link/Rect[0 0 100 100]/A 9 0 R>>",
+            more: p => p.Object("<</S/SigillRunProgram/F(x)>>", 9))),
         Pdf("active: a Named action", Active, () => Doc(annotation: "<</Type/Annot/Subtype/Link/Rect[0 0 100 100]/A<</S/Named/N/Print>>>>")),
         Pdf("active: a Launch action chained behind a URI link", Active, () => Doc(
             annotation: "<</Type/Annot/Subtype/Link/Rect[0 0 100 100]/A<</S/URI/URI(https://example.com/)/Next 9 0 R>>>>",
@@ -214,7 +226,7 @@ public static partial class HostileCorpus
     }
 
     /// <summary>A page whose content is <paramref name="count"/> streams of <paramref name="size"/> zero bytes, after <paramref name="padding"/> bytes of incompressible image data.</summary>
-    private static byte[] ManyStreams(int count, long size, long padding)
+    private static byte[] ManyStreams(int count, long size, long padding, bool lzw = false)
     {
         var p = Base();
         p.Object("<</Type/Catalog/Pages 2 0 R>>", 1);
@@ -226,8 +238,8 @@ public static partial class HostileCorpus
         new Random(14).NextBytes(noise);
 #pragma warning restore CA5394, SCS0005
         p.Stream(string.Create(CultureInfo.InvariantCulture, $"/Type/XObject/Subtype/Image/Width {Math.Max(1, padding / 3)}/Height 1/ColorSpace/DeviceRGB/BitsPerComponent 8"), noise, 4);
-        var zeros = PdfBytes.DeflateZeros(size);
-        for (var i = 0; i < count; i++) p.Stream("/Filter/FlateDecode", zeros, 10 + i);
+        var zeros = lzw ? LzwZeros(size) : PdfBytes.DeflateZeros(size);
+        for (var i = 0; i < count; i++) p.Stream(lzw ? "/Filter/LZWDecode" : "/Filter/FlateDecode", zeros, 10 + i);
         return p.Finish(1);
     }
 

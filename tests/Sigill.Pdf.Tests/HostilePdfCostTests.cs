@@ -36,6 +36,25 @@ public sealed class HostilePdfCostTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Fact]
+    public void Reading_a_50_MB_file_of_two_million_tiny_objects_takes_under_two_seconds()
+    {
+        // The most objects an upload can make Sigill read (none listed, so only the byte sweep finds them).
+        var p = new PdfBytes();
+        p.Object("<</Type/Catalog/Pages 2 0 R>>", 1);
+        p.Object("<</Type/Pages/Kids[3 0 R]/Count 1>>", 2);
+        p.Object("<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>", 3);
+        var tiny = new System.Text.StringBuilder();
+        for (var n = 10; n < 2_200_000; n++) tiny.Append(CultureInfo.InvariantCulture, $"{n} 0 obj 0 endobj\n");
+        p.Raw(tiny.ToString());
+        var pdf = p.Finish(1);
+        Assert.InRange(pdf.Length, 45_000_000, 50 * 1024 * 1024);
+        var (elapsed, growth, _, outcome) = Measure(() => PdfInspector.Inspect(pdf));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalMilliseconds:0} ms, {growth / 1048576.0:0.0} MB heap, {pdf.Length} B: {outcome}"));
+        Assert.Equal("accepted", outcome);
+        Assert.True(elapsed < MaxTime && growth < MaxGrowth, $"{elapsed.TotalMilliseconds:0} ms, {growth / 1048576.0:0.0} MB");
+    }
+
     internal static (TimeSpan Elapsed, long HeapGrowth, long WorkingSetGrowth, string Outcome) Measure(Action inspect)
     {
         GC.Collect();

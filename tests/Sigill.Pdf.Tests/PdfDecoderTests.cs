@@ -32,7 +32,8 @@ public sealed class PdfDecoderTests
         var pdf = p.Finish(1);
 
         var file = PdfFile.Open(pdf);
-        var ours = file.Decode((PdfStream)file.GetObject(4)!).ToArray();
+        using var decoded = file.Decode((PdfStream)file.GetObject(4)!);
+        var ours = decoded.Span.ToArray();
         var path = Tools.TempFile(pdf);
         try
         {

@@ -133,12 +133,13 @@ public sealed class PdfInspectorTests
     }
 
     [Fact]
-    public void Plain_links_destinations_and_a_go_to_open_action_are_kept()
+    public void Plain_links_destinations_a_go_to_open_action_and_keys_that_only_look_active_are_kept()
     {
         var pdf = MinimalPdf(
             "<</Type/Catalog/Pages 2 0 R/OpenAction[3 0 R/Fit]/Outlines 5 0 R>>",
             "<</Type/Pages/Kids[3 0 R]/Count 1>>",
-            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Annots[4 0 R]/Resources<</Font<</JS 6 0 R/AA 6 0 R>>>>>>",
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Annots[4 0 R]/Resources<</Font<</JS 6 0 R/AA 6 0 R>>>>"
+                + "/VP[<</Type/Viewport/BBox[0 0 612 792]/Measure<</Type/Measure/Subtype/RL/R(1 in = 1 mi)/X[<</U(mi)/C 1/PS( )>>]/A[<</U(sq mi)/C 1>>]>>>>]>>",
             "<</Type/Annot/Subtype/Link/Rect[0 0 100 20]/A<</S/URI/URI(https://example.com/terms)/Next<</S/GoTo/D[3 0 R/Fit]>>>>>>",
             "<</Type/Outlines/First 7 0 R/Last 7 0 R/Count 1>>",
             "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",

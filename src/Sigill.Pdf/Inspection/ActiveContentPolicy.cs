@@ -24,7 +24,6 @@ internal static class ActiveContentPolicy
         ["XFA"] = "an XFA form (/XFA)",
         ["AlternatePresentations"] = "alternate presentations (/AlternatePresentations)",
         ["Renditions"] = "media renditions (/Renditions)",
-        ["PS"] = "PostScript (/PS)",
     };
 
     /// <summary>Every action type of ISO 32000 except GoTo (a place in this document) and URI (a web or mail link).</summary>
@@ -54,6 +53,9 @@ internal static class ActiveContentPolicy
         "Font", "XObject", "ExtGState", "ColorSpace", "Pattern", "Shading", "Properties",
     };
 
+    /// <summary>The only action types kept.</summary>
+    private static readonly HashSet<string> KeptActions = new(StringComparer.Ordinal) { "GoTo", "URI" };
+
     /// <summary>The only link schemes kept.</summary>
     private static readonly string[] LinkSchemes = ["http:", "https:", "mailto:"];
 
@@ -71,7 +73,10 @@ internal static class ActiveContentPolicy
         : RefusedActions.Contains(name) ? Action(name)
         : $"/{name}";
 
-    private static string Action(string type) => $"{("AEIOU".Contains(type[0], StringComparison.Ordinal) ? "an" : "a")} {type} action (/S /{type})";
+    private static string Action(string type) =>
+        $"{(type.Length > 0 && "AEIOU".Contains(type[0], StringComparison.Ordinal) ? "an" : "a")} {Shown(type)} action (/S /{Shown(type)})";
+
+    private static string Shown(string name) => name.Length > 40 ? name[..40] : name;
 
     private static string? Find(object value, PdfFile file, bool keysAreResourceNames)
     {
@@ -110,6 +115,15 @@ internal static class ActiveContentPolicy
                 return what;
             case "Type" when value is PdfName { Value: "EmbeddedFile" }:
                 return "an embedded file (/Type /EmbeddedFile)";
+            case "Type" when value is PdfName { Value: "Action" } && dict.GetName("S") is { } type && !KeptActions.Contains(type):
+                return Action(type);
+            case "A" or "Next":
+                // Where an action sits, a type that is not kept is refused even if the standard does not name it yet.
+                foreach (var action in Resolve(file, value) is PdfArray chain ? chain.Select(a => Resolve(file, a)) : [Resolve(file, value)])
+                {
+                    if (action is PdfDict d && d.GetName("S") is { } s && !KeptActions.Contains(s)) return Action(s);
+                }
+                return null;
             case "OpenAction":
                 return Resolve(file, value) switch
                 {
@@ -144,6 +158,7 @@ internal static class ActiveContentPolicy
         }
         catch (PdfFormatException)
         {
+            file.Budget.Damaged();
             return null;
         }
     }

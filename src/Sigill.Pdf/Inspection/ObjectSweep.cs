@@ -81,6 +81,7 @@ internal static class ObjectSweep
             {
                 // Not an object after all; its bytes are left to the search. What reading it cost still counts.
                 Charge(offset, end);
+                file.Budget.Damaged();
                 return;
             }
             Charge(offset, end);
@@ -102,6 +103,7 @@ internal static class ObjectSweep
                 catch (PdfFormatException) when (!strict)
                 {
                     // An unreadable candidate's filters: no viewer decodes it either.
+                    file.Budget.Damaged();
                 }
             }
         }
@@ -126,15 +128,18 @@ internal static class ObjectSweep
         catch (PdfFormatException) when (!strict)
         {
             // Not an object stream a viewer could use; its data still counts as a stream.
+            file.Budget.Damaged();
             try
             {
                 StreamDecoder.Count(stream, file, file.Budget);
             }
             catch (PdfFormatException)
             {
+                file.Budget.Damaged();
             }
             return;
         }
+        using var held = os;
         for (var i = 0; i < os.Count; i++)
         {
             object value;
@@ -144,6 +149,7 @@ internal static class ObjectSweep
             }
             catch (PdfFormatException) when (!strict)
             {
+                file.Budget.Damaged();
                 continue;
             }
             Judge(file, value, os.NumberAt(i), number);

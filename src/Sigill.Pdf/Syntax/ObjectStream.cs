@@ -8,19 +8,17 @@ namespace Sigill.Pdf.Syntax;
 /// every object is read only inside its own slice and reading all of them is one pass over the data
 /// (overlapping slices would let one object stream cost N passes).
 /// </summary>
-internal sealed class ObjectStream
+internal sealed class ObjectStream : IDisposable
 {
-    private readonly byte[] _data;
-    private readonly int _length;
+    private readonly HeldBytes _held;
     private readonly int[] _numbers;
     private readonly int[] _offsets;
     private readonly ReadBudget? _budget;
     private Dictionary<int, int>? _index;
 
-    private ObjectStream(byte[] data, int length, int[] numbers, int[] offsets, ReadBudget? budget)
+    private ObjectStream(HeldBytes held, int[] numbers, int[] offsets, ReadBudget? budget)
     {
-        _data = data;
-        _length = length;
+        _held = held;
         _numbers = numbers;
         _offsets = offsets;
         _budget = budget;
@@ -28,13 +26,26 @@ internal sealed class ObjectStream
 
     public int Count => _numbers.Length;
 
-    public long Length => _length;
+    public long Length => _held.Length;
 
     public int NumberAt(int index) => _numbers[index];
 
-    public static ObjectStream Parse(PdfDict dict, ArraySegment<byte> decoded, ReadBudget? budget)
+    /// <summary>Reads the header of a decoded object stream; the result owns <paramref name="held"/> (also when it throws).</summary>
+    public static ObjectStream Parse(PdfDict dict, HeldBytes held, ReadBudget? budget)
     {
-        var (data, length) = decoded.Offset == 0 ? (decoded.Array!, decoded.Count) : (decoded.ToArray(), decoded.Count);
+        try
+        {
+            return Parse(dict, held, held.Array, held.Length, budget);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static ObjectStream Parse(PdfDict dict, HeldBytes held, byte[] data, int length, ReadBudget? budget)
+    {
         var n = dict.Get("N") is PdfNumber nn ? nn.AsLong() : throw new PdfFormatException("object stream without /N");
         var first = dict.Get("First") is PdfNumber ff ? ff.AsLong() : throw new PdfFormatException("object stream without /First");
         // Each pair takes at least four bytes ("1 0 "), so /N cannot exceed what /First leaves room for.
@@ -59,12 +70,14 @@ internal sealed class ObjectStream
             numbers[i] = number;
             offsets[i] = (int)at;
         }
-        return new ObjectStream(data, length, numbers, offsets, budget);
+        return new ObjectStream(held, numbers, offsets, budget);
     }
 
     /// <summary>The object at a position in the stream, read inside its own slice.</summary>
     public object Read(int index) =>
-        new PdfLexer(_data, _offsets[index], index + 1 < _offsets.Length ? _offsets[index + 1] : _length, _budget).ReadObject();
+        new PdfLexer(_held.Array, _offsets[index], index + 1 < _offsets.Length ? _offsets[index + 1] : _held.Length, _budget).ReadObject();
+
+    public void Dispose() => _held.Dispose();
 
     /// <summary>The object with a number, or null when the stream does not hold it.</summary>
     public object? Find(int number)

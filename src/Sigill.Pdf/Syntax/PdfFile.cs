@@ -184,8 +184,9 @@ internal sealed class PdfFile
             }
             rows += index[s + 1];
         }
-        var data = Decode(stream, resolveFilters: false);
-        if (rows * rowLength > data.Count) throw new PdfFormatException("xref stream shorter than its /Index");
+        using var held = Decode(stream, resolveFilters: false);
+        var data = held.Array;
+        if (rows * rowLength > held.Length) throw new PdfFormatException("xref stream shorter than its /Index");
         var pos = 0;
         for (var s = 0; s < index.Length; s += 2)
         {
@@ -218,7 +219,7 @@ internal sealed class PdfFile
     }
 
     /// <summary>A big-endian field of 0–8 bytes; 8-byte values that do not fit a long are saturated.</summary>
-    private static long ReadField(ArraySegment<byte> data, int pos, int width)
+    private static long ReadField(byte[] data, int pos, int width)
     {
         ulong v = 0;
         for (var i = 0; i < width; i++) v = (v << 8) | data[pos + i];
@@ -252,10 +253,7 @@ internal sealed class PdfFile
 
     private (PdfRef Ref, object Value) ReadIndirect(PdfLexer lexer, long offset, ref int end)
     {
-        var num = lexer.ReadRegular();
-        var gen = lexer.ReadRegular();
-        if (!int.TryParse(num, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ||
-            !int.TryParse(gen, NumberStyles.None, CultureInfo.InvariantCulture, out var g))
+        if (!lexer.TryReadUnsigned(out var n) || !lexer.TryReadUnsigned(out var g))
         {
             throw new PdfFormatException($"no object header at offset {offset}");
         }
@@ -358,6 +356,7 @@ internal sealed class PdfFile
             os = ObjectStream.Parse(stream.Dict, Decode(stream), Budget);
             if (_heldBytes + os.Length > MaxHeldObjectStreamBytes)
             {
+                foreach (var old in _objectStreams.Values) old.Dispose();
                 _objectStreams.Clear();
                 _heldBytes = 0;
             }
@@ -367,10 +366,10 @@ internal sealed class PdfFile
         return os.Find(number);
     }
 
-    /// <summary>Decodes a stream Sigill parses (object streams, its own helpers' content), charged to this file's budget.</summary>
-    public ArraySegment<byte> Decode(PdfStream stream) => Decode(stream, resolveFilters: true);
+    /// <summary>Decodes a stream Sigill parses (object streams, its own helpers' content), charged to this file's budget; the caller disposes it.</summary>
+    public HeldBytes Decode(PdfStream stream) => Decode(stream, resolveFilters: true);
 
-    private ArraySegment<byte> Decode(PdfStream stream, bool resolveFilters) => StreamDecoder.Decode(stream, resolveFilters ? this : null, Budget);
+    private HeldBytes Decode(PdfStream stream, bool resolveFilters) => StreamDecoder.Decode(stream, resolveFilters ? this : null, Budget);
 
     public PdfRef RootRef => (PdfRef)Trailer["Root"];
 

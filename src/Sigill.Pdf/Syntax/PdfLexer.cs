@@ -73,7 +73,7 @@ internal sealed class PdfLexer
     public bool TryReadKeyword(string keyword)
     {
         var save = Position;
-        if (ReadRegular() == keyword) return true;
+        if (Matches(RegularSpan(), keyword)) return true;
         Position = save;
         return false;
     }
@@ -81,8 +81,21 @@ internal sealed class PdfLexer
     public void ExpectKeyword(string keyword)
     {
         var at = Position;
-        var got = ReadRegular();
-        if (got != keyword) throw new PdfFormatException($"expected '{keyword}' at offset {at}, found '{Truncate(got)}'");
+        var got = RegularSpan();
+        if (!Matches(got, keyword)) throw new PdfFormatException($"expected '{keyword}' at offset {at}, found '{Truncate(Encoding.Latin1.GetString(got))}'");
+    }
+
+    /// <summary>Reads a token that must be an unsigned 32-bit integer (object and generation numbers).</summary>
+    public bool TryReadUnsigned(out int value) => int.TryParse(RegularSpan(), NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    private static bool Matches(ReadOnlySpan<byte> token, string keyword)
+    {
+        if (token.Length != keyword.Length) return false;
+        for (var i = 0; i < token.Length; i++)
+        {
+            if (token[i] != keyword[i]) return false;
+        }
+        return true;
     }
 
     public object ReadObject()

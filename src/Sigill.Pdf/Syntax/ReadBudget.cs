@@ -16,17 +16,26 @@ namespace Sigill.Pdf.Syntax;
 /// <para>
 /// Parsed values (every number, name, string, array and dictionary read by the lexer), at most
 /// <see cref="MaxValues"/>: parsing costs time and memory per value, and object streams can hold many
-/// values in few bytes.
+/// values in few bytes. Streams, at most <see cref="MaxStreams"/>, and damage that reading tolerates, at
+/// most <see cref="MaxDamaged"/>: each costs a fixed amount of work, however few bytes it takes.
 /// </para>
 /// </summary>
 internal sealed class ReadBudget
 {
     /// <summary>Most values parsed for one document; a 2000-page tagged document holds a few million.</summary>
-    public const long MaxValues = 5_000_000;
+    public const long MaxValues = 4_000_000;
+
+    /// <summary>Most streams decoded for one document: each costs a decoder's set-up, however small it is.</summary>
+    public const int MaxStreams = 50_000;
+
+    /// <summary>Most damaged objects and streams tolerated where they can be (each costs an exception, tens of microseconds).</summary>
+    public const int MaxDamaged = 1000;
 
     private readonly PdfLimits _limits;
     private readonly long _fileLength;
     private long _values;
+    private int _streams;
+    private int _damaged;
 
     public ReadBudget(PdfLimits limits, long fileLength)
     {
@@ -44,7 +53,20 @@ internal sealed class ReadBudget
     public long Allowance { get; }
 
     /// <summary>A meter for one stream; every stage of the stream charges it.</summary>
-    public StreamMeter Stream() => new(this);
+    public StreamMeter Stream()
+    {
+        if (++_streams > MaxStreams) throw PdfRejectedException.TooComplex($"The PDF has more than {MaxStreams} streams.");
+        return new(this);
+    }
+
+    /// <summary>
+    /// Counts something damaged that reading tolerates (an unreadable object header found in the bytes,
+    /// stream data that stops decoding): a file with more than <see cref="MaxDamaged"/> is malformed.
+    /// </summary>
+    public void Damaged()
+    {
+        if (++_damaged > MaxDamaged) throw new PdfFormatException($"more than {MaxDamaged} objects or streams are damaged");
+    }
 
     /// <summary>Counts one parsed value.</summary>
     public void ChargeValue()

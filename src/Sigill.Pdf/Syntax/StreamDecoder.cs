@@ -124,6 +124,7 @@ internal static class StreamDecoder
                 catch (Exception e) when (e is InvalidDataException or PdfFormatException)
                 {
                     // Damaged data: counted up to where it stops decoding, as a viewer would stop.
+                    budget.Damaged();
                 }
             }
             if (codec is { } c)
@@ -139,42 +140,49 @@ internal static class StreamDecoder
     }
 
     /// <summary>
-    /// Decodes a stream Sigill must parse, strictly, into memory (at most <see cref="MaxHeldBytes"/>). The result
-    /// is the decoder's own buffer with its length: no second copy of what may be 16 MiB.
+    /// Decodes a stream Sigill must parse, strictly, into a pooled buffer (at most <see cref="MaxHeldBytes"/>);
+    /// the caller disposes it.
     /// </summary>
-    public static ArraySegment<byte> Decode(PdfStream stream, PdfFile? file, ReadBudget budget)
+    public static HeldBytes Decode(PdfStream stream, PdfFile? file, ReadBudget budget)
     {
         var filters = FiltersOf(stream.Dict, file);
         if (filters.Count > 0 && ImageCodecs.Names.Contains(filters[^1].Name))
         {
             throw new PdfFormatException($"an image filter (/{filters[^1].Name}) on a stream that holds PDF syntax");
         }
-        var output = new MemoryStream(Math.Min(MaxHeldBytes, Math.Max(4096, stream.RawData.Length * 4)));
+        var output = new HeldBytes((int)Math.Min(MaxHeldBytes, Math.Max(4096L, stream.RawData.Length * 4L)));
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
         {
-            using var decoded = Open(stream, filters, budget.Stream());
-            int read;
-            while ((read = decoded.Read(buffer)) > 0)
+            using (var decoded = Open(stream, filters, budget.Stream()))
             {
-                if (output.Length + read > MaxHeldBytes)
+                int read;
+                while ((read = decoded.Read(buffer)) > 0)
                 {
-                    throw PdfRejectedException.TooComplex(
-                        $"An object stream or cross-reference stream in the PDF decodes to more than {ReadBudget.Size(MaxHeldBytes)}.");
+                    if (output.Length + read > MaxHeldBytes)
+                    {
+                        throw PdfRejectedException.TooComplex(
+                            $"An object stream or cross-reference stream in the PDF decodes to more than {ReadBudget.Size(MaxHeldBytes)}.");
+                    }
+                    output.Append(buffer.AsSpan(0, read));
                 }
-                output.Write(buffer, 0, read);
             }
+            return filters.Count > 0 && filters[^1].Parms is { } parms ? Predictors.Undo(output, parms) : output;
         }
         catch (InvalidDataException e)
         {
+            output.Dispose();
             throw new PdfFormatException("stream data is damaged", e);
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        var data = new ArraySegment<byte>(output.GetBuffer(), 0, (int)output.Length);
-        return filters.Count > 0 && filters[^1].Parms is { } parms ? Predictors.Undo(data, parms) : data;
     }
 
     /// <summary>A pipeline of decoders over the raw data, each stage's output metered.</summary>

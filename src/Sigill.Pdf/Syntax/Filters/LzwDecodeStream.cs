@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Sigill.Pdf.Syntax.Filters;
 
 /// <summary>
@@ -6,46 +8,52 @@ namespace Sigill.Pdf.Syntax.Filters;
 /// first byte of the current one). With <c>/EarlyChange 1</c> (the default) the code width grows one
 /// code early. A table entry can stand for up to 3,839 bytes, so LZW expands about 2,500:1: only the
 /// meter that reads this stream bounds it.
+/// <para>
+/// Every entry's bytes sit contiguously in one pooled arena (an entry is its prefix's bytes plus one),
+/// so emitting a code is a copy, never a walk along the prefix chain: a bomb decodes at memory speed
+/// and the budget, not the decoder, decides how long it takes. The arena holds at most the 3,838 entries
+/// of one table (under 16 MB) and is cleared when returned.
+/// </para>
 /// </summary>
 internal sealed class LzwDecodeStream(Stream input, bool earlyChange) : DecoderStream(input)
 {
     private const int TableSize = 4096;
-    private readonly int[] _prefix = new int[TableSize];
-    private readonly byte[] _suffix = new byte[TableSize];
-    private readonly int[] _length = new int[TableSize];
-    private readonly byte[] _first = new byte[TableSize];
-    private readonly byte[] _string = new byte[TableSize];
-    private int _stringPos;
-    private int _stringLen;
+    private int[] _start = [];
+    private int[] _length = [];
+    private byte[]? _arena;
+    private int _arenaLength;
+    private int _emit;
+    private int _emitEnd;
     private int _next = 258;
     private int _width = 9;
     private int _previous = -1;
     private uint _bits;
     private int _bitCount;
-    private bool _initialised;
     private bool _done;
 
     protected override int Fill(Span<byte> output)
     {
-        if (!_initialised)
+        if (_arena is null)
         {
+            _arena = ArrayPool<byte>.Shared.Rent(4096);
+            _start = ArrayPool<int>.Shared.Rent(TableSize);
+            _length = ArrayPool<int>.Shared.Rent(TableSize);
             for (var i = 0; i < 256; i++)
             {
-                _prefix[i] = -1;
-                _suffix[i] = (byte)i;
-                _first[i] = (byte)i;
+                _arena[i] = (byte)i;
+                _start[i] = i;
                 _length[i] = 1;
             }
-            _initialised = true;
+            _arenaLength = 256;
         }
         var n = 0;
         while (n < output.Length)
         {
-            if (_stringPos < _stringLen)
+            if (_emit < _emitEnd)
             {
-                var take = Math.Min(_stringLen - _stringPos, output.Length - n);
-                _string.AsSpan(_stringPos, take).CopyTo(output[n..]);
-                _stringPos += take;
+                var take = Math.Min(_emitEnd - _emit, output.Length - n);
+                _arena.AsSpan(_emit, take).CopyTo(output[n..]);
+                _emit += take;
                 n += take;
                 continue;
             }
@@ -54,7 +62,7 @@ internal sealed class LzwDecodeStream(Stream input, bool earlyChange) : DecoderS
         return n;
     }
 
-    /// <summary>Reads one code and puts its string in the output buffer; false at the end.</summary>
+    /// <summary>Reads one code and points the output at its string; false at the end.</summary>
     private bool NextCode()
     {
         while (true)
@@ -70,6 +78,7 @@ internal sealed class LzwDecodeStream(Stream input, bool earlyChange) : DecoderS
                 _next = 258;
                 _width = 9;
                 _previous = -1;
+                _arenaLength = 256;
                 continue;
             }
             if (_previous < 0)
@@ -79,23 +88,35 @@ internal sealed class LzwDecodeStream(Stream input, bool earlyChange) : DecoderS
             else
             {
                 if (code > _next || (code == _next && _next == TableSize)) throw new PdfFormatException("invalid LZWDecode data");
-                if (_next < TableSize)
-                {
-                    _prefix[_next] = _previous;
-                    _suffix[_next] = code < _next ? _first[code] : _first[_previous];
-                    _length[_next] = _length[_previous] + 1;
-                    _first[_next] = _first[_previous];
-                    _next++;
-                    if (_next + (earlyChange ? 1 : 0) >= 1 << _width && _width < 12) _width++;
-                }
+                if (_next < TableSize) Add(code);
             }
             _previous = code;
-            var length = _length[code];
-            for (int i = length - 1, c = code; i >= 0; i--, c = _prefix[c]) _string[i] = _suffix[c];
-            _stringPos = 0;
-            _stringLen = length;
+            _emit = _start[code];
+            _emitEnd = _emit + _length[code];
             return true;
         }
+    }
+
+    /// <summary>Adds previous string + first byte of <paramref name="code"/>'s string (or of the previous one, for the entry being defined).</summary>
+    private void Add(int code)
+    {
+        var arena = _arena!;
+        var length = _length[_previous] + 1;
+        if (_arenaLength + length > arena.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(arena.Length * 2, _arenaLength + length));
+            arena.AsSpan(0, _arenaLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(arena, clearArray: true);
+            _arena = arena = larger;
+        }
+        var at = _arenaLength;
+        arena.AsSpan(_start[_previous], length - 1).CopyTo(arena.AsSpan(at));
+        arena[at + length - 1] = code < _next ? arena[_start[code]] : arena[_start[_previous]];
+        _start[_next] = at;
+        _length[_next] = length;
+        _arenaLength += length;
+        _next++;
+        if (_next + (earlyChange ? 1 : 0) >= 1 << _width && _width < 12) _width++;
     }
 
     private int ReadCode()
@@ -109,5 +130,17 @@ internal sealed class LzwDecodeStream(Stream input, bool earlyChange) : DecoderS
         }
         _bitCount -= _width;
         return (int)((_bits >> _bitCount) & ((1u << _width) - 1));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _arena is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_arena, clearArray: true);
+            ArrayPool<int>.Shared.Return(_start);
+            ArrayPool<int>.Shared.Return(_length);
+            _arena = null;
+        }
+        base.Dispose(disposing);
     }
 }

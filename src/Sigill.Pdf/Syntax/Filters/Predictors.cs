@@ -8,7 +8,7 @@ namespace Sigill.Pdf.Syntax.Filters;
 /// </summary>
 internal static class Predictors
 {
-    public static ArraySegment<byte> Undo(ArraySegment<byte> data, PdfDict parms)
+    public static HeldBytes Undo(HeldBytes data, PdfDict parms)
     {
         var predictor = Number(parms, "Predictor", 1);
         if (predictor == 1) return data;
@@ -19,16 +19,19 @@ internal static class Predictors
         {
             throw new PdfFormatException("invalid predictor parameters");
         }
+        if (columns > (long)data.Length * 8) throw new PdfFormatException("the predictor's row is longer than the stream's data");
         var rowBits = colors * bits * columns;
         var rowLength = (rowBits + 7) / 8;
-        if (rowLength > data.Count) throw new PdfFormatException("the predictor's row is longer than the stream's data");
+        if (rowLength > data.Length) throw new PdfFormatException("the predictor's row is longer than the stream's data");
         var pixel = (int)Math.Max(1, colors * bits / 8);
-        return predictor switch
+        var result = predictor switch
         {
-            2 when bits == 8 => Tiff(data, (int)rowLength, pixel),
-            >= 10 and <= 15 => Png(data, (int)rowLength, pixel),
+            2 when bits == 8 => Tiff(data.Span, (int)rowLength, pixel),
+            >= 10 and <= 15 => Png(data.Span, (int)rowLength, pixel),
             _ => throw new PdfFormatException("unsupported predictor"),
         };
+        data.Dispose();
+        return result;
     }
 
     private static long Number(PdfDict parms, string key, long fallback) => parms.Get(key) switch
@@ -38,26 +41,28 @@ internal static class Predictors
         _ => throw new PdfFormatException($"/{key} is not a number"),
     };
 
-    private static byte[] Tiff(ArraySegment<byte> data, int rowLength, int pixel)
+    private static HeldBytes Tiff(ReadOnlySpan<byte> data, int rowLength, int pixel)
     {
-        var result = data.ToArray();
-        for (var row = 0; row + rowLength <= result.Length; row += rowLength)
+        var held = new HeldBytes(data.Length);
+        held.Append(data);
+        var result = held.Array;
+        for (var row = 0; row + rowLength <= held.Length; row += rowLength)
         {
             for (var i = pixel; i < rowLength; i++) result[row + i] += result[row + i - pixel];
         }
-        return result;
+        return held;
     }
 
-    private static byte[] Png(ArraySegment<byte> data, int rowLength, int pixel)
+    private static HeldBytes Png(ReadOnlySpan<byte> data, int rowLength, int pixel)
     {
-        var rows = data.Count / (rowLength + 1);
-        var result = new byte[rows * rowLength];
+        var rows = data.Length / (rowLength + 1);
+        var held = HeldBytes.Zeroed(rows * rowLength);
         var previous = new byte[rowLength];
         for (var r = 0; r < rows; r++)
         {
             var type = data[r * (rowLength + 1)];
-            var row = result.AsSpan(r * rowLength, rowLength);
-            data.AsSpan(r * (rowLength + 1) + 1, rowLength).CopyTo(row);
+            var row = held.Array.AsSpan(r * rowLength, rowLength);
+            data.Slice(r * (rowLength + 1) + 1, rowLength).CopyTo(row);
             for (var i = 0; i < rowLength; i++)
             {
                 var left = i >= pixel ? row[i - pixel] : 0;
@@ -70,12 +75,18 @@ internal static class Predictors
                     2 => (byte)(row[i] + up),
                     3 => (byte)(row[i] + ((left + up) >> 1)),
                     4 => (byte)(row[i] + Paeth(left, up, upLeft)),
-                    _ => throw new PdfFormatException("invalid PNG predictor row type"),
+                    _ => throw Invalid(held),
                 };
             }
             row.CopyTo(previous);
         }
-        return result;
+        return held;
+    }
+
+    private static PdfFormatException Invalid(HeldBytes held)
+    {
+        held.Dispose();
+        return new PdfFormatException("invalid PNG predictor row type");
     }
 
     private static int Paeth(int a, int b, int c)
