@@ -63,7 +63,7 @@ internal static class ActiveContentPolicy
     public static readonly IReadOnlySet<string> RefusedNames =
         RefusedKeys.Keys.Concat(RefusedActions).Concat(RefusedSubtypes.Keys).Append("EmbeddedFile").ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>What refused content the value holds, or null; references are followed only for /OpenAction and /URI.</summary>
+    /// <summary>What refused content the value holds, or null; references are followed only for /OpenAction, /A, /Next and /URI.</summary>
     public static string? Find(object value, PdfFile file) => Find(value, file, keysAreResourceNames: false);
 
     /// <summary>Says what a refused name found outside any object stands for.</summary>
