@@ -68,7 +68,7 @@ public static class PdfSignatureVerifier
             if (lexer.ReadObject() is not PdfArray arr || arr.Count != 4 || arr.Any(x => x is not PdfNumber)) return null;
             br = arr.Select(x => ((PdfNumber)x).AsLong()).ToArray();
         }
-        catch (PdfFormatException)
+        catch (Exception e) when (e is PdfFormatException or PdfRejectedException)
         {
             return null;
         }
@@ -229,7 +229,7 @@ public static class PdfSignatureVerifier
             }
             return dict.GetName("Type") is null or "Sig" or "DocTimeStamp" ? (number, dict, contentsStart) : (null, null, -1);
         }
-        catch (Exception e) when (e is PdfFormatException or FormatException or OverflowException or IndexOutOfRangeException)
+        catch (Exception e) when (e is PdfFormatException or PdfRejectedException or FormatException or OverflowException or IndexOutOfRangeException)
         {
             return (null, null, -1);
         }
@@ -260,7 +260,7 @@ public static class PdfSignatureVerifier
             }
             foreach (var f in fields) Walk(f, "", 0);
         }
-        catch (Exception e) when (e is PdfFormatException or InvalidCastException or KeyNotFoundException)
+        catch (Exception e) when (e is PdfFormatException or PdfRejectedException or InvalidCastException or KeyNotFoundException)
         {
             // Names are informative only; a damaged structure is reported through the signatures.
         }

@@ -57,9 +57,9 @@ public sealed class PdfInspectorTests
     }
 
     [Fact]
-    public void A_pdf_with_an_open_action_script_is_rejected_as_pdf_javascript()
+    public void A_pdf_with_an_open_action_script_is_rejected_as_active_content()
     {
-        Assert.Equal(PdfErrorCodes.JavaScript, Rejected(WithOpenActionJavaScript()).Code);
+        Assert.Equal(PdfErrorCodes.ActiveContent, Rejected(WithOpenActionJavaScript()).Code);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class PdfInspectorTests
     {
         var compressed = Tools.Qpdf(WithOpenActionJavaScript(), "--object-streams=generate", "--compress-streams=y");
         Assert.True(compressed.AsSpan().IndexOf("/JavaScript"u8) < 0, "the script should be inside a compressed object stream");
-        Assert.Equal(PdfErrorCodes.JavaScript, Rejected(compressed).Code);
+        Assert.Equal(PdfErrorCodes.ActiveContent, Rejected(compressed).Code);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class PdfInspectorTests
             "<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>",
             "<</Names[(a) 5 0 R]>>",
             "<</S/JavaScript/JS(1)>>");
-        Assert.Equal(PdfErrorCodes.JavaScript, Rejected(pdf).Code);
+        Assert.Equal(PdfErrorCodes.ActiveContent, Rejected(pdf).Code);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class PdfInspectorTests
             "<</Type/Catalog/Pages 2 0 R>>",
             "<</Type/Pages/Kids[3 0 R]/Count 1>>",
             "<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/A#41<</O<</S/URI/URI(https://example.com)>>>>>>");
-        Assert.Equal(PdfErrorCodes.JavaScript, Rejected(pdf).Code);
+        Assert.Equal(PdfErrorCodes.ActiveContent, Rejected(pdf).Code);
     }
 
     [Fact]
@@ -123,6 +123,29 @@ public sealed class PdfInspectorTests
     {
         var pdf = DocumentRenderer.Render(Samples.Document(1)).Bytes;
         Assert.Equal(PdfErrorCodes.Malformed, Rejected(pdf[..(pdf.Length / 2)]).Code);
+    }
+
+    [Fact]
+    public void The_rejection_names_what_was_found()
+    {
+        var ex = Rejected(WithOpenActionJavaScript());
+        Assert.Matches(@"active content, which is not accepted: .*/S /JavaScript\) in object [14]\.", ex.Message);
+    }
+
+    [Fact]
+    public void Plain_links_destinations_a_go_to_open_action_and_keys_that_only_look_active_are_kept()
+    {
+        var pdf = MinimalPdf(
+            "<</Type/Catalog/Pages 2 0 R/OpenAction[3 0 R/Fit]/Outlines 5 0 R>>",
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Annots[4 0 R]/Resources<</Font<</JS 6 0 R/AA 6 0 R>>>>"
+                + "/VP[<</Type/Viewport/BBox[0 0 612 792]/Measure<</Type/Measure/Subtype/RL/R(1 in = 1 mi)/X[<</U(mi)/C 1/PS( )>>]/A[<</U(sq mi)/C 1>>]>>>>]>>",
+            "<</Type/Annot/Subtype/Link/Rect[0 0 100 20]/A<</S/URI/URI(https://example.com/terms)/Next<</S/GoTo/D[3 0 R/Fit]>>>>>>",
+            "<</Type/Outlines/First 7 0 R/Last 7 0 R/Count 1>>",
+            "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+            "<</Title(Terms)/Parent 5 0 R/A<</S/GoTo/D[3 0 R/XYZ 0 792 0]>>>>",
+            "<</S/URI/URI(mailto:legal@example.com)>>");
+        Assert.Equal(1, PdfInspector.Inspect(pdf).PageCount);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 
 namespace Sigill.Pdf.Syntax;
@@ -14,15 +13,47 @@ internal readonly record struct XrefEntry(XrefKind Kind, long Value, int Generat
 /// trailer, and lazy object access including objects inside object streams. It reads only what
 /// is asked for; nothing is parsed up front beyond the xref chain.
 /// </summary>
+/// <summary>
+/// An opened PDF: the merged cross-reference of every revision (newest entry wins), the newest
+/// trailer, and lazy object access including objects inside object streams. It reads only what
+/// is asked for; nothing is parsed up front beyond the xref chain.
+/// <para>
+/// Every decode and every parsed value is charged to one <see cref="ReadBudget"/> for the file. Decoded
+/// object streams are kept only up to <see cref="MaxHeldObjectStreamBytes"/> together (older ones are
+/// dropped and decoded again, at a charge, if asked for), and nothing outlives the instance.
+/// </para>
+/// </summary>
 internal sealed class PdfFile
 {
-    private const int MaxRevisions = 1000;
-    private readonly Dictionary<int, object> _cache = [];
-    private readonly Dictionary<int, (byte[] Data, int First, Dictionary<int, int> Offsets)> _objectStreams = [];
+    /// <summary>Highest object number (ISO 32000-1 Annex C, the implementation limit for indirect objects).</summary>
+    public const int MaxObjectNumber = 8_388_607;
 
-    private PdfFile(byte[] data) => Data = data;
+    /// <summary>Most cross-reference entries one file may have; memory grows with each.</summary>
+    public const int MaxObjects = 500_000;
+
+    /// <summary>Decoded object streams kept for reuse, at most this many bytes together.</summary>
+    public const long MaxHeldObjectStreamBytes = 16L * 1024 * 1024;
+
+    private const int MaxRevisions = 1000;
+
+    /// <summary>How many objects may be loading at once: /Length and object-stream references nest.</summary>
+    private const int MaxNestedLoads = 16;
+
+    private readonly Dictionary<int, object>? _cache;
+    private readonly Dictionary<int, ObjectStream> _objectStreams = [];
+    private readonly HashSet<int> _loading = [];
+    private long _heldBytes;
+
+    private PdfFile(byte[] data, ReadBudget budget, bool cacheObjects)
+    {
+        Data = data;
+        Budget = budget;
+        _cache = cacheObjects ? [] : null;
+    }
 
     public byte[] Data { get; }
+
+    public ReadBudget Budget { get; }
 
     public Dictionary<int, XrefEntry> Xref { get; } = [];
 
@@ -34,23 +65,17 @@ internal sealed class PdfFile
     /// <summary>Whether the newest cross-reference section is an xref stream.</summary>
     public bool XrefIsStream { get; private set; }
 
-    public int Size => (int)((Trailer.Get("Size") as PdfNumber)?.AsLong() ?? 0);
+    public int Size => (int)Math.Clamp((Trailer.Get("Size") as PdfNumber)?.AsLong() ?? 0, 0, MaxObjectNumber + 1);
 
-    public static PdfFile Open(byte[] data)
+    /// <summary>
+    /// Opens a file by its cross-reference chain. Without a budget the default limits apply, so no use of
+    /// this class decodes without bounds; <paramref name="cacheObjects"/> false keeps no parsed object
+    /// (for reading a file once, whose objects may be large).
+    /// </summary>
+    public static PdfFile Open(byte[] data, ReadBudget? budget = null, bool cacheObjects = true)
     {
-        var file = new PdfFile(data);
-        try
-        {
-            file.ReadXrefChain();
-        }
-        catch (PdfFormatException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidDataException or OverflowException or FormatException)
-        {
-            throw new PdfFormatException("the cross-reference data is damaged", e);
-        }
+        var file = new PdfFile(data, budget ?? new ReadBudget(PdfLimits.Default, data.Length), cacheObjects);
+        file.ReadXrefChain();
         return file;
     }
 
@@ -77,7 +102,6 @@ internal sealed class PdfFile
         while (next is { } offset)
         {
             if (!visited.Add(offset) || visited.Count > MaxRevisions) throw new PdfFormatException("cross-reference chain loops");
-            if (offset < 0 || offset >= Data.Length) throw new PdfFormatException("cross-reference offset outside the file");
             var (trailer, isStream) = ReadXrefSection(offset);
             if (first)
             {
@@ -96,6 +120,7 @@ internal sealed class PdfFile
 
     private (PdfDict Trailer, bool IsStream) ReadXrefSection(long offset)
     {
+        if (offset < 0 || offset >= Data.Length) throw new PdfFormatException("cross-reference offset outside the file");
         var lexer = new PdfLexer(Data, (int)offset);
         if (lexer.TryReadKeyword("xref"))
         {
@@ -106,7 +131,8 @@ internal sealed class PdfFile
                 if (a == "trailer") break;
                 var b = lexer.ReadRegular();
                 if (!int.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out var startNum) ||
-                    !int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 0)
+                    !int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ||
+                    (long)startNum + count - 1 > MaxObjectNumber)
                 {
                     throw new PdfFormatException($"bad xref subsection header at offset {save}");
                 }
@@ -120,11 +146,7 @@ internal sealed class PdfFile
                     {
                         throw new PdfFormatException($"bad xref entry near offset {lexer.Position}");
                     }
-                    var num = startNum + i;
-                    if (!Xref.ContainsKey(num))
-                    {
-                        Xref[num] = kind == "n" ? new XrefEntry(XrefKind.Offset, o, g) : new XrefEntry(XrefKind.Free, 0, g);
-                    }
+                    Add(startNum + i, kind == "n" ? new XrefEntry(XrefKind.Offset, o, g) : new XrefEntry(XrefKind.Free, 0, g));
                 }
             }
             if (lexer.ReadObject() is not PdfDict trailer) throw new PdfFormatException("trailer is not a dictionary");
@@ -137,54 +159,101 @@ internal sealed class PdfFile
             throw new PdfFormatException("startxref does not point to a cross-reference section");
         }
         var dict = stream.Dict;
-        var data = DecodeStream(stream);
-        if (dict.Get("W") is not PdfArray w || w.Count != 3) throw new PdfFormatException("xref stream without /W");
-        var widths = w.Select(x => (int)((PdfNumber)x).AsLong()).ToArray();
-        if (widths.Any(x => x is < 0 or > 8)) throw new PdfFormatException("xref stream /W out of range");
-        var rowLength = widths.Sum();
-        var size = (int)((dict.Get("Size") as PdfNumber)?.AsLong() ?? 0);
-        var index = dict.Get("Index") is PdfArray idx
-            ? idx.Select(x => (int)((PdfNumber)x).AsLong()).ToArray()
-            : [0, size];
+        // The standard requires every entry of a cross-reference stream's dictionary to be direct.
+        if (dict.Get("W") is not PdfArray { Count: 3 } w || w.Any(x => x is not PdfNumber))
+        {
+            throw new PdfFormatException("xref stream without a valid /W");
+        }
+        var widths = w.Select(x => ((PdfNumber)x).AsLong()).ToArray();
+        var rowLength = (int)widths.Sum(x => x is < 0 or > 8 ? throw new PdfFormatException("xref stream /W out of range") : x);
+        if (rowLength == 0) throw new PdfFormatException("xref stream /W gives rows no bytes");
+        var size = dict.Get("Size") is PdfNumber sz ? sz.AsLong() : throw new PdfFormatException("xref stream without /Size");
+        if (size is < 0 or > MaxObjectNumber + 1L) throw new PdfFormatException("xref stream /Size out of range");
+        long[] index = dict.Get("Index") switch
+        {
+            null => [0, size],
+            PdfArray { Count: > 0 } idx when idx.Count % 2 == 0 && idx.All(x => x is PdfNumber) => idx.Select(x => ((PdfNumber)x).AsLong()).ToArray(),
+            _ => throw new PdfFormatException("xref stream /Index is not pairs of numbers"),
+        };
+        long rows = 0;
+        for (var s = 0; s < index.Length; s += 2)
+        {
+            if (index[s] < 0 || index[s + 1] < 0 || index[s] + index[s + 1] - 1 > MaxObjectNumber)
+            {
+                throw new PdfFormatException("xref stream /Index out of range");
+            }
+            rows += index[s + 1];
+        }
+        using var held = Decode(stream, resolveFilters: false);
+        var data = held.Array;
+        if (rows * rowLength > held.Length) throw new PdfFormatException("xref stream shorter than its /Index");
         var pos = 0;
-        for (var s = 0; s + 1 < index.Length; s += 2)
+        for (var s = 0; s < index.Length; s += 2)
         {
             for (var i = 0; i < index[s + 1]; i++)
             {
-                if (pos + rowLength > data.Length) throw new PdfFormatException("xref stream shorter than its /Index");
-                var type = widths[0] == 0 ? 1 : ReadField(data, pos, widths[0]);
-                var f2 = ReadField(data, pos + widths[0], widths[1]);
-                var f3 = ReadField(data, pos + widths[0] + widths[1], widths[2]);
+                var type = widths[0] == 0 ? 1 : ReadField(data, pos, (int)widths[0]);
+                var f2 = ReadField(data, pos + (int)widths[0], (int)widths[1]);
+                var f3 = ReadField(data, pos + (int)(widths[0] + widths[1]), (int)widths[2]);
                 pos += rowLength;
-                var num = index[s] + i;
-                if (Xref.ContainsKey(num)) continue;
-                Xref[num] = type switch
+                var num = (int)(index[s] + i);
+                Add(num, type switch
                 {
-                    0 => new XrefEntry(XrefKind.Free, 0, (int)f3),
-                    1 => new XrefEntry(XrefKind.Offset, f2, (int)f3),
-                    2 => new XrefEntry(XrefKind.Compressed, f2, (int)f3),
+                    0 => new XrefEntry(XrefKind.Free, 0, 0),
+                    1 => new XrefEntry(XrefKind.Offset, f2, (int)Math.Min(f3, int.MaxValue)),
+                    2 when f2 is >= 0 and <= MaxObjectNumber => new XrefEntry(XrefKind.Compressed, f2, (int)Math.Min(f3, int.MaxValue)),
+                    2 => throw new PdfFormatException($"object {num} is in an object stream numbered out of range"),
                     _ => new XrefEntry(XrefKind.Free, 0, 0),
-                };
+                });
             }
         }
         return (dict, true);
     }
 
+    /// <summary>Adds an entry unless a newer revision already gave one (sections are read newest first).</summary>
+    private void Add(int number, XrefEntry entry)
+    {
+        if (Xref.ContainsKey(number)) return;
+        if (Xref.Count >= MaxObjects) throw PdfRejectedException.TooComplex($"The PDF has more than {MaxObjects} objects.");
+        Xref[number] = entry;
+    }
+
+    /// <summary>A big-endian field of 0–8 bytes; 8-byte values that do not fit a long are saturated.</summary>
     private static long ReadField(byte[] data, int pos, int width)
     {
-        long v = 0;
+        ulong v = 0;
         for (var i = 0; i < width; i++) v = (v << 8) | data[pos + i];
-        return v;
+        return v > long.MaxValue ? long.MaxValue : (long)v;
     }
 
     /// <summary>Reads "N G obj … endobj" at an offset.</summary>
-    public (PdfRef Ref, object Value) ReadIndirectAt(long offset)
+    public (PdfRef Ref, object Value) ReadIndirectAt(long offset) => ReadIndirectAt(offset, out _);
+
+    /// <summary>
+    /// Reads "N G obj … endobj" at an offset; <paramref name="end"/> is where the object (its stream data
+    /// included) ends or, if it cannot be read, how far reading it went: the caller counts that work.
+    /// </summary>
+    public (PdfRef Ref, object Value) ReadIndirectAt(long offset, out int end)
     {
-        var lexer = new PdfLexer(Data, (int)offset);
-        var num = lexer.ReadRegular();
-        var gen = lexer.ReadRegular();
-        if (!int.TryParse(num, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ||
-            !int.TryParse(gen, NumberStyles.None, CultureInfo.InvariantCulture, out var g))
+        if (offset < 0 || offset >= Data.Length) throw new PdfFormatException($"object offset {offset} is outside the file");
+        var lexer = new PdfLexer(Data, (int)offset, budget: Budget);
+        end = (int)offset;
+        try
+        {
+            var result = ReadIndirect(lexer, offset, ref end);
+            end = Math.Max(end, lexer.Position);
+            return result;
+        }
+        catch (PdfFormatException)
+        {
+            end = Math.Max(end, lexer.Position);
+            throw;
+        }
+    }
+
+    private (PdfRef Ref, object Value) ReadIndirect(PdfLexer lexer, long offset, ref int end)
+    {
+        if (!lexer.TryReadUnsigned(out var n) || !lexer.TryReadUnsigned(out var g))
         {
             throw new PdfFormatException($"no object header at offset {offset}");
         }
@@ -198,19 +267,25 @@ internal sealed class PdfFile
                 var p = lexer.Position;
                 if (p < Data.Length && Data[p] == '\r') p++;
                 if (p < Data.Length && Data[p] == '\n') p++;
-                var length = dict.Get("Length") switch
+                long length = dict.Get("Length") switch
                 {
                     PdfNumber len => len.AsLong(),
                     PdfRef r when r.Number != n && Resolve(r) is PdfNumber len => len.AsLong(),
                     _ => -1,
                 };
-                if (length < 0 || p + length > Data.Length || !FollowedByEndstream(p + (int)length))
+                if (length < 0 || length > Data.Length - p || !FollowedByEndstream(p + (int)length))
                 {
+                    // A wrong /Length: the data ends at the next "endstream", as readers that repair files assume.
                     var e = IndexOf(Data, "endstream"u8, p, Data.Length - p);
-                    if (e < 0) throw new PdfFormatException($"stream of object {n} has no end");
+                    if (e < 0)
+                    {
+                        end = Data.Length;
+                        throw new PdfFormatException($"stream of object {n} has no end");
+                    }
                     length = e - p;
                     while (length > 0 && Data[p + length - 1] is 10 or 13) length--;
                 }
+                end = p + (int)length;
                 return (new PdfRef(n, g), new PdfStream(dict, Data, p, (int)length));
             }
             lexer.Position = save;
@@ -226,16 +301,27 @@ internal sealed class PdfFile
 
     public object? GetObject(int number)
     {
-        if (_cache.TryGetValue(number, out var cached)) return cached;
+        if (_cache is not null && _cache.TryGetValue(number, out var cached)) return cached;
         if (!Xref.TryGetValue(number, out var entry)) return null;
-        object? value = entry.Kind switch
+        // An object whose reading needs itself (a /Length or an object stream that refers back) would
+        // otherwise recurse until the stack is gone.
+        if (!_loading.Add(number)) throw new PdfFormatException($"object {number} is defined through itself");
+        try
         {
-            XrefKind.Offset => ReadIndirectAt(entry.Value).Value,
-            XrefKind.Compressed => ReadFromObjectStream((int)entry.Value, entry.Generation, number),
-            _ => null,
-        };
-        if (value is not null) _cache[number] = value;
-        return value;
+            if (_loading.Count > MaxNestedLoads) throw new PdfFormatException("objects refer to each other too deeply");
+            object? value = entry.Kind switch
+            {
+                XrefKind.Offset => ReadIndirectAt(entry.Value).Value,
+                XrefKind.Compressed => ReadFromObjectStream((int)entry.Value, number),
+                _ => null,
+            };
+            if (value is not null) _cache?.Add(number, value);
+            return value;
+        }
+        finally
+        {
+            _loading.Remove(number);
+        }
     }
 
     public object? Resolve(object? value, int depth = 0)
@@ -255,111 +341,35 @@ internal sealed class PdfFile
         _ => null,
     };
 
-    private object? ReadFromObjectStream(int streamNumber, int index, int number)
+    private object? ReadFromObjectStream(int streamNumber, int number)
     {
         if (!_objectStreams.TryGetValue(streamNumber, out var os))
         {
-            if (Xref.TryGetValue(streamNumber, out var se) && se.Kind != XrefKind.Offset)
+            if (!Xref.TryGetValue(streamNumber, out var se) || se.Kind != XrefKind.Offset)
             {
-                throw new PdfFormatException("object stream inside an object stream");
+                throw new PdfFormatException($"object stream {streamNumber} is missing or inside an object stream");
             }
             if (GetObject(streamNumber) is not PdfStream stream || stream.Dict.GetName("Type") != "ObjStm")
             {
                 throw new PdfFormatException($"object {streamNumber} is not an object stream");
             }
-            var data = DecodeStream(stream);
-            var n = (int)((stream.Dict.Get("N") as PdfNumber)?.AsLong() ?? 0);
-            var first = (int)((stream.Dict.Get("First") as PdfNumber)?.AsLong() ?? 0);
-            var lexer = new PdfLexer(data, 0, Math.Min(first, data.Length));
-            var offsets = new Dictionary<int, int>();
-            for (var i = 0; i < n; i++)
+            os = ObjectStream.Parse(stream.Dict, Decode(stream), Budget);
+            if (_heldBytes + os.Length > MaxHeldObjectStreamBytes)
             {
-                var num = int.Parse(lexer.ReadRegular(), NumberStyles.None, CultureInfo.InvariantCulture);
-                var off = int.Parse(lexer.ReadRegular(), NumberStyles.None, CultureInfo.InvariantCulture);
-                offsets.TryAdd(num, off);
+                foreach (var old in _objectStreams.Values) old.Dispose();
+                _objectStreams.Clear();
+                _heldBytes = 0;
             }
-            os = (data, first, offsets);
             _objectStreams[streamNumber] = os;
+            _heldBytes += os.Length;
         }
-        if (!os.Offsets.TryGetValue(number, out var offset)) return null;
-        return new PdfLexer(os.Data, os.First + offset).ReadObject();
+        return os.Find(number);
     }
 
-    /// <summary>Decodes FlateDecode (with PNG predictors) or unfiltered streams; enough for xref and object streams.</summary>
-    public static byte[] DecodeStream(PdfStream stream, long maxOutput = 256L * 1024 * 1024)
-    {
-        var filter = stream.Dict.Get("Filter");
-        if (filter is PdfArray fa) filter = fa.Count switch { 0 => null, 1 => fa[0], _ => throw new PdfFormatException("chained filters are not supported here") };
-        byte[] data;
-        if (filter is null)
-        {
-            data = stream.RawData.ToArray();
-        }
-        else if (filter is PdfName { Value: "FlateDecode" })
-        {
-            using var input = new MemoryStream(stream.RawData.ToArray(), writable: false);
-            using var z = new ZLibStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var buffer = new byte[81920];
-            int read;
-            while ((read = z.Read(buffer)) > 0)
-            {
-                output.Write(buffer, 0, read);
-                if (output.Length > maxOutput) throw new PdfFormatException("stream expands beyond the limit");
-            }
-            data = output.ToArray();
-        }
-        else
-        {
-            throw new PdfFormatException($"unsupported filter {filter}");
-        }
-        if (stream.Dict.Get("DecodeParms") is PdfDict parms && parms.Get("Predictor") is PdfNumber pred && pred.AsLong() >= 10)
-        {
-            var columns = (int)((parms.Get("Columns") as PdfNumber)?.AsLong() ?? 1);
-            data = PngUnpredict(data, columns);
-        }
-        return data;
-    }
+    /// <summary>Decodes a stream Sigill parses (object streams, its own helpers' content), charged to this file's budget; the caller disposes it.</summary>
+    public HeldBytes Decode(PdfStream stream) => Decode(stream, resolveFilters: true);
 
-    private static byte[] PngUnpredict(byte[] data, int columns)
-    {
-        if (columns <= 0) throw new PdfFormatException("bad predictor columns");
-        var rows = data.Length / (columns + 1);
-        var result = new byte[rows * columns];
-        var prev = new byte[columns];
-        for (var r = 0; r < rows; r++)
-        {
-            var type = data[r * (columns + 1)];
-            var row = result.AsSpan(r * columns, columns);
-            data.AsSpan(r * (columns + 1) + 1, columns).CopyTo(row);
-            for (var i = 0; i < columns; i++)
-            {
-                var left = i > 0 ? row[i - 1] : 0;
-                var up = prev[i];
-                var upLeft = i > 0 ? prev[i - 1] : 0;
-                row[i] = type switch
-                {
-                    0 => row[i],
-                    1 => (byte)(row[i] + left),
-                    2 => (byte)(row[i] + up),
-                    3 => (byte)(row[i] + ((left + up) >> 1)),
-                    4 => (byte)(row[i] + Paeth(left, up, upLeft)),
-                    _ => throw new PdfFormatException("bad PNG predictor"),
-                };
-            }
-            row.CopyTo(prev);
-        }
-        return result;
-    }
-
-    private static int Paeth(int a, int b, int c)
-    {
-        var p = a + b - c;
-        var pa = Math.Abs(p - a);
-        var pb = Math.Abs(p - b);
-        var pc = Math.Abs(p - c);
-        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-    }
+    private HeldBytes Decode(PdfStream stream, bool resolveFilters) => StreamDecoder.Decode(stream, resolveFilters ? this : null, Budget);
 
     public PdfRef RootRef => (PdfRef)Trailer["Root"];
 

@@ -126,13 +126,45 @@ internal sealed class PdfNumber(string raw)
 
     public PdfNumber(long value) : this(value.ToString(CultureInfo.InvariantCulture)) { }
 
-    public long AsLong() => long.TryParse(Raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
-        ? v
-        : (long)AsDouble();
+    /// <summary>Numbers are immutable, so the small non-negative integers that fill most arrays are shared.</summary>
+    private static readonly PdfNumber[] Small = [.. Enumerable.Range(0, 1024).Select(i => new PdfNumber(i.ToString(CultureInfo.InvariantCulture)))];
 
-    public double AsDouble() => double.TryParse(Raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+    /// <summary>A number token as read (a canonical integer below 1024 is a shared instance).</summary>
+    public static PdfNumber FromToken(ReadOnlySpan<byte> token)
+    {
+        if (token.Length is > 0 and <= 4 && (token.Length == 1 || token[0] != '0'))
+        {
+            var v = 0;
+            foreach (var b in token)
+            {
+                if (b is < (byte)'0' or > (byte)'9') { v = -1; break; }
+                v = v * 10 + (b - '0');
+            }
+            if (v is >= 0 and < 1024) return Small[v];
+        }
+        return new PdfNumber(Encoding.Latin1.GetString(token));
+    }
+
+    /// <summary>The value as an integer (a real is truncated); a value beyond ±2^53 is a format error, not a wrap.</summary>
+    public long AsLong()
+    {
+        if (long.TryParse(Raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return v;
+        var d = AsDouble();
+        return Math.Abs(d) < 9007199254740992d ? (long)d : throw new PdfFormatException($"number '{Truncate(Raw)}' is out of range");
+    }
+
+    /// <summary>The value as a 32-bit integer, or a format error.</summary>
+    public int AsInt()
+    {
+        var v = AsLong();
+        return v is >= int.MinValue and <= int.MaxValue ? (int)v : throw new PdfFormatException($"number '{Truncate(Raw)}' is out of range");
+    }
+
+    private static string Truncate(string s) => s.Length > 20 ? s[..20] : s;
+
+    public double AsDouble() => double.TryParse(Raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
         ? v
-        : throw new PdfFormatException($"invalid number '{Raw}'");
+        : throw new PdfFormatException($"invalid number '{Truncate(Raw)}'");
 
     public static PdfNumber Of(double value) => new(value.ToString("0.####", CultureInfo.InvariantCulture));
 }

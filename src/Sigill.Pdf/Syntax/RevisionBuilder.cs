@@ -230,7 +230,8 @@ internal sealed class RevisionBuilder
         {
             if (source.Resolve(item) is PdfStream s)
             {
-                content.Write(PdfFile.DecodeStream(s));
+                using var decoded = source.Decode(s);
+                content.Write(decoded.Span);
                 content.WriteByte((byte)'\n');
             }
         }

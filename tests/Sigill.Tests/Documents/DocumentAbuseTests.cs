@@ -28,7 +28,7 @@ public sealed class DocumentAbuseTests
         var cases = new (byte[] Pdf, HttpStatusCode Status, string Code)[]
         {
             (Encoding.ASCII.GetBytes("this is not a pdf at all"), HttpStatusCode.BadRequest, "pdf_malformed"),
-            (scripted, HttpStatusCode.BadRequest, "pdf_javascript"),
+            (scripted, HttpStatusCode.BadRequest, "pdf_active_content"),
             (encrypted, HttpStatusCode.BadRequest, "pdf_encrypted"),
             (huge, HttpStatusCode.RequestEntityTooLarge, "pdf_too_large"),
         };

@@ -155,7 +155,7 @@ public static class DocumentEndpoints
         PdfInspection inspection;
         try
         {
-            inspection = PdfInspector.Inspect(bytes, new PdfLimits { MaxBytes = options.MaxPdfBytes });
+            inspection = PdfInspector.Inspect(bytes, options.PdfLimits);
         }
         catch (PdfRejectedException e)
         {

@@ -1,12 +1,29 @@
 using Microsoft.Extensions.Configuration;
+using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Documents;
 
-/// <summary>Section <c>Documents</c>: upload limit (default 50 MB) and default link expiry.</summary>
+/// <summary>
+/// Section <c>Documents</c>: upload limit (default 50 MB), default link expiry, and the decode budget of
+/// one uploaded PDF (docs/pdf-policy.md): all streams together (default 1 GiB), per byte of the file
+/// (default 100), and per stream (default 64 MiB).
+/// </summary>
 public sealed class DocumentOptions
 {
     public long MaxPdfBytes { get; set; } = 50L * 1024 * 1024;
     public int DefaultExpiryDays { get; set; } = 30;
+    public long MaxPdfDecodedBytes { get; set; } = PdfLimits.Default.MaxDecodedBytes;
+    public int MaxPdfDecodeRatio { get; set; } = PdfLimits.Default.MaxDecodeRatio;
+    public long MaxPdfStreamBytes { get; set; } = PdfLimits.Default.MaxStreamDecodedBytes;
+
+    /// <summary>The limits every upload is inspected with.</summary>
+    public PdfLimits PdfLimits => new()
+    {
+        MaxBytes = MaxPdfBytes,
+        MaxDecodedBytes = MaxPdfDecodedBytes,
+        MaxDecodeRatio = MaxPdfDecodeRatio,
+        MaxStreamDecodedBytes = MaxPdfStreamBytes,
+    };
 
     public static DocumentOptions Bind(IConfiguration configuration)
     {
@@ -19,6 +36,18 @@ public sealed class DocumentOptions
         if (options.DefaultExpiryDays is < 1 or > 3650)
         {
             throw new InvalidOperationException("invalid API tier configuration: Documents:DefaultExpiryDays must be 1-3650");
+        }
+        if (options.MaxPdfStreamBytes is < 64 * 1024 or > 4L * 1024 * 1024 * 1024)
+        {
+            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfStreamBytes must be between 64 KiB and 4 GiB");
+        }
+        if (options.MaxPdfDecodedBytes < options.MaxPdfStreamBytes || options.MaxPdfDecodedBytes > 64L * 1024 * 1024 * 1024)
+        {
+            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfDecodedBytes must be at least Documents:MaxPdfStreamBytes and at most 64 GiB");
+        }
+        if (options.MaxPdfDecodeRatio is < 1 or > 100_000)
+        {
+            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfDecodeRatio must be 1-100000");
         }
         return options;
     }
