@@ -177,8 +177,6 @@ public static partial class HostileCorpus
 
     private static PdfBytes Base() => new();
 
-    private static string Repeat(string s, int times) => new StringBuilder(s.Length * times).Insert(0, s, times).ToString();
-
     private static (string Dict, byte[] Data) Stream(string dict, byte[] data) => (dict, data);
 
     /// <summary>

@@ -87,6 +87,4 @@ public static partial class HostileCorpus
 
     private static HostileCase Template(string name, string code, Func<string> body) =>
         new(name, HostileTarget.TemplateBody, 400, code, () => Encoding.UTF8.GetBytes(body()));
-
-    private static string Repeat(string text, int times) => new StringBuilder(text.Length * times).Insert(0, text, times).ToString();
 }
