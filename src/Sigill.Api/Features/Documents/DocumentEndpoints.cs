@@ -127,6 +127,7 @@ public static class DocumentEndpoints
         var form = await http.Request.ReadFormAsync(ct);
         var title = form["title"].ToString().Trim();
         if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
+        if (RequestText.Problem(title, TextKind.SingleLine) is { } refused) return Problems.Validation($"title: {refused}"); // JSON bodies are checked as they are read
         if (form.Files["file"] is not { } file) return Problems.Validation("file is required: the PDF to sign.");
         if (file.Length > options.MaxPdfBytes) return TooLarge(options);
         byte[] bytes;
