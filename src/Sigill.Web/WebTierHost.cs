@@ -5,10 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.AspNetCore.StaticFiles;
 using Sigill.Http;
 using Sigill.Web.Api;
 using Sigill.Web.Recipient;
@@ -118,12 +116,7 @@ public static class WebTierHost
         }
         app.UseSecurityHeaders(options.Tls);
         app.UseRequestLimits(limits);
-        app.UseStaticFiles(new StaticFileOptions
-        {
-            RequestPath = "/assets",
-            FileProvider = new EmbeddedFileProvider(typeof(WebTierHost).Assembly, "Sigill.Web.Assets"),
-            ContentTypeProvider = AssetTypes(),
-        });
+        app.UseStaticAssets();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
@@ -140,14 +133,6 @@ public static class WebTierHost
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
         return app;
-    }
-
-    // JavaScript modules (.mjs) must be served as JavaScript or the browser refuses to run them.
-    private static FileExtensionContentTypeProvider AssetTypes()
-    {
-        var types = new FileExtensionContentTypeProvider();
-        types.Mappings[".mjs"] = "text/javascript";
-        return types;
     }
 
     private sealed class ApiTierHealthCheck(ApiClient api) : IHealthCheck
