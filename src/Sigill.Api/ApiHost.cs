@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -19,6 +20,7 @@ using Sigill.Api.Identity;
 using Sigill.Api.Jobs;
 using Sigill.Api.Persistence;
 using Sigill.Api.Security;
+using Sigill.Http;
 
 namespace Sigill.Api;
 
@@ -40,6 +42,12 @@ public static class ApiHost
             throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
         }
 
+        var limits = RequestLimits.Bind(configuration);
+        if (limits.Validate() is [var limitProblem, ..])
+        {
+            throw new InvalidOperationException("invalid API tier configuration: " + limitProblem);
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(ApiHost).Assembly.GetName().Name,
@@ -49,12 +57,14 @@ public static class ApiHost
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(url);
+        builder.WebHost.UseRequestLimits(limits); // the same body limits as the web tier's, and no Server header
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
         Telemetry.CellLogs.Configure(builder.Logging, options); // identifiers only in their own region's log files
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(limits);
         services.AddSingleton(sp => new CellRegistry(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new SetupToken(options.SetupTokenFile));
@@ -68,7 +78,13 @@ public static class ApiHost
         });
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // Every string a request body carries passes the boundary's text rule (control and bidi characters refused).
+            o.SerializerOptions.TypeInfoResolver = (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(RequestText.Modifier);
+        });
+        services.AddExceptionHandler<RequestText.RefusedHandler>();
         services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(Policies.Add);
@@ -119,6 +135,7 @@ public static class ApiHost
         app.UseAuthentication();
         app.UseKeyAccessScopes();
         app.UseAuthorization();
+        app.UseRequestLimits(limits); // after authorization: a stranger's body is never read, let alone parsed
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();

@@ -33,14 +33,15 @@ public sealed class SignatureRequest
 }
 
 /// <summary>
-/// Something drawn on a page: a typed name or field value (<see cref="Text"/>) or a PNG image
-/// (<see cref="Png"/>), fitted into a rectangle given in points from the page's top-left corner.
+/// Something drawn on a page: a typed name or field value (<see cref="Text"/>) or an image
+/// (<see cref="Image"/>), fitted into a rectangle given in points from the page's top-left corner.
 /// </summary>
 public sealed record PdfStamp(int PageIndex, double X, double Y, double Width, double Height)
 {
     public string? Text { get; init; }
 
-    public byte[]? Png { get; init; }
+    /// <summary>Pixels decoded by <see cref="Images.PngImage.Decode"/>: an uploaded file never reaches the PDF library as it came.</summary>
+    public Images.PngImage? Image { get; init; }
 
     /// <summary>Font size for text; 0 picks the largest size (up to 24 pt) that fits the rectangle.</summary>
     public double FontSize { get; init; }

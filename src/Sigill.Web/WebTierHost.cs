@@ -5,10 +5,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.AspNetCore.StaticFiles;
+using Sigill.Http;
 using Sigill.Web.Api;
 using Sigill.Web.Recipient;
 using Sigill.Web.Routing;
@@ -27,6 +26,8 @@ public static class WebTierHost
 {
     public const string ServiceCredentialHeader = "Sigill-Service-Credential";
 
+    private const string UploadRoute = "api-v1-upload";
+
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
     {
         var options = WebTierOptions.Bind(configuration);
@@ -34,6 +35,13 @@ public static class WebTierHost
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("invalid web tier configuration: " + problems[0]);
+        }
+
+        // The same keys and defaults as the API tier's (Sigill.Http): the web tier refuses first, from Content-Length.
+        var limits = RequestLimits.Bind(configuration);
+        if (limits.Validate() is [var limitProblem, ..])
+        {
+            throw new InvalidOperationException("invalid web tier configuration: " + limitProblem);
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -46,11 +54,13 @@ public static class WebTierHost
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(url);
+        builder.WebHost.UseRequestLimits(limits);
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(limits);
         // Cookies (sessions, antiforgery) are sealed under Web:CookieKey, so they survive a restart and work on every web
         // node; without one (a bare development web tier) an in-memory key ring, and a restart signs everyone out.
         services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(options.CookieKeyBytes is { } cookieKey
@@ -77,6 +87,8 @@ public static class WebTierHost
             .LoadFromMemory(
                 [
                     new RouteConfig { RouteId = "api-v1", ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/{**rest}" } },
+                    // PDF uploads: the upload body limit (the API tier reads and judges the form itself).
+                    new RouteConfig { RouteId = UploadRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/documents", Methods = ["POST"] } },
                     // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
                     new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
                 ],
@@ -103,12 +115,8 @@ public static class WebTierHost
             });
         }
         app.UseSecurityHeaders(options.Tls);
-        app.UseStaticFiles(new StaticFileOptions
-        {
-            RequestPath = "/assets",
-            FileProvider = new EmbeddedFileProvider(typeof(WebTierHost).Assembly, "Sigill.Web.Assets"),
-            ContentTypeProvider = AssetTypes(),
-        });
+        app.UseRequestLimits(limits);
+        app.UseStaticAssets();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
@@ -119,17 +127,12 @@ public static class WebTierHost
             proxy.Use(ApiClusters.RetryRefusedConnectsAsync);
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+        }).ConfigureEndpoints((endpoint, route) =>
+        {
+            if (route.RouteId == UploadRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false });
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
         return app;
-    }
-
-    // JavaScript modules (.mjs) must be served as JavaScript or the browser refuses to run them.
-    private static FileExtensionContentTypeProvider AssetTypes()
-    {
-        var types = new FileExtensionContentTypeProvider();
-        types.Mappings[".mjs"] = "text/javascript";
-        return types;
     }
 
     private sealed class ApiTierHealthCheck(ApiClient api) : IHealthCheck

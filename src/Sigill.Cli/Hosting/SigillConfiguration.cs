@@ -92,7 +92,7 @@ internal static class SigillConfiguration
             .Where(kv => kv.Value is not null && !kv.Key.StartsWith("Web:", StringComparison.OrdinalIgnoreCase) && !kv.Key.Equals("Web", StringComparison.OrdinalIgnoreCase)))
             .Build();
 
-    /// <summary>The web tier's view: its own section plus the service credential and the directory key — nothing else.</summary>
+    /// <summary>The web tier's view: its own section plus the service credential, the directory key and the request body limits — nothing else.</summary>
     public static IConfiguration ForWeb(IConfiguration configuration, string? apiBaseUrl)
     {
         var web = configuration.GetSection("Web").AsEnumerable(makePathsRelative: true)
@@ -101,6 +101,11 @@ internal static class SigillConfiguration
         web["ServiceCredential"] = configuration["ServiceCredential"];
         web["Environment"] = configuration["Environment"];
         web["DirectoryKey"] = configuration["Identity:DirectoryKey"];
+        // The request body limits are one setting for both tiers (Sigill.Http.RequestLimits): the same keys, passed on as they are.
+        foreach (var limit in new[] { "Documents:MaxPdfBytes", "Http:MaxBodyBytes" })
+        {
+            if (configuration[limit] is { } value) web[limit] = value;
+        }
         if (apiBaseUrl is not null)
         {
             web["ApiBaseUrl"] = apiBaseUrl;

@@ -8,7 +8,7 @@ internal static class StampRenderer
     public static byte[] Render(PdfStamp stamp)
     {
         if (stamp.Width <= 0 || stamp.Height <= 0) throw new ArgumentException("a stamp needs a positive size", nameof(stamp));
-        if ((stamp.Text is null) == (stamp.Png is null)) throw new ArgumentException("a stamp has either text or a PNG image", nameof(stamp));
+        if ((stamp.Text is null) == (stamp.Image is null)) throw new ArgumentException("a stamp has either text or an image", nameof(stamp));
         SigillFonts.EnsureInstalled();
         using var document = PageWriter.NewDocument(compress: false);
         var page = document.AddPage();
@@ -29,7 +29,9 @@ internal static class StampRenderer
             }
             else
             {
-                using var ms = new MemoryStream(stamp.Png!, writable: false);
+                // A PNG written here from decoded pixels (PngImage.ToPng), never the bytes someone uploaded: PDFsharp's own
+                // decoder only ever sees canonical 8-bit RGB or RGBA.
+                using var ms = new MemoryStream(stamp.Image!.ToPng(), writable: false);
                 using var image = XImage.FromStream(ms);
                 // Keep the aspect ratio, centred in the rectangle.
                 var scale = Math.Min(stamp.Width / image.PointWidth, stamp.Height / image.PointHeight);

@@ -1,9 +1,10 @@
 // Draws a PDF's pages with pdf.js into the page holders of a page (<div class="page" data-page data-width data-height>
 // with a <canvas>), at the holder's width and the screen's pixel density, and places the holder's boxes
 // (elements with data-x, data-y, data-w, data-h in PDF points from the top-left corner) as percentages of the page.
-import * as pdfjs from "/assets/vendor/pdfjs/pdf.min.mjs";
+// Relative paths keep every module inside the same asset version (Routing/StaticAssets.cs).
+import * as pdfjs from "./vendor/pdfjs/pdf.min.mjs";
 
-pdfjs.GlobalWorkerOptions.workerSrc = "/assets/vendor/pdfjs/pdf.worker.min.mjs";
+pdfjs.GlobalWorkerOptions.workerSrc = new URL("./vendor/pdfjs/pdf.worker.min.mjs", import.meta.url).href;
 
 export async function renderPages(url, holders, boxSelector) {
   const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });

@@ -2,8 +2,8 @@
 // holds, fetched from /s/document.pdf), marks where the recipient's fields are, guides to the next required
 // field, and switches between a typed and a drawn signature. The page works without it except for
 // drawing (the form posts plain fields and the typed name).
-import { renderPages } from "/assets/pdf-pages.js";
-import { signaturePad } from "/assets/signature-pad.js";
+import { renderPages } from "./pdf-pages.js";
+import { signaturePad } from "./signature-pad.js";
 
 async function showPages() {
   const status = document.getElementById("pages-status");

@@ -2,7 +2,7 @@
 // palette onto a page, drag a placed field to move it, and remove one. Pointer events, so mouse, pen and touch all
 // work; the form under the pages does the same with the keyboard. Every change is a POST of the page's own handler
 // (with the antiforgery token of its field form) that answers JSON; the API checks that the field lies on the page.
-import { renderPages, placeBox } from "/assets/pdf-pages.js";
+import { renderPages, placeBox } from "./pdf-pages.js";
 
 const pages = document.getElementById("pages");
 const status = document.getElementById("pages-status");

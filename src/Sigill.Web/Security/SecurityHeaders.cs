@@ -28,8 +28,9 @@ internal static class SecurityHeaders
                 h["Referrer-Policy"] = "no-referrer";
                 h["Cross-Origin-Opener-Policy"] = "same-origin";
                 h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
-                // Pages can show secrets (a token shown once) or customer data: never cache them. Assets may be cached,
-                // and so may the public audit log (hashes and signed checkpoints only; the API tier sets its caching).
+                // Pages can show secrets (a token shown once) or customer data: never cache them. Assets set their own
+                // caching (Routing/StaticAssets: immutable when fingerprinted), and so does the public audit log
+                // (hashes and signed checkpoints only; the API tier sets its caching).
                 if (!context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal)
                     && !context.Request.Path.StartsWithSegments("/audit", StringComparison.Ordinal))
                 {

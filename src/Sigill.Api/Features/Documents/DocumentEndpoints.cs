@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
@@ -12,6 +11,7 @@ using Sigill.Api.Errors;
 using Sigill.Api.Features.Templates;
 using Sigill.Api.Persistence;
 using Sigill.Api.Security;
+using Sigill.Http;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Documents;
@@ -31,7 +31,7 @@ public static class DocumentEndpoints
         read.MapGet("/{id}/activity", Activity);
 
         var write = app.MapGroup("/api/v1/documents").WithTags("Documents").RequireAuthorization(Policies.DocumentsWrite);
-        write.MapPost("/", Upload);
+        write.MapPost("/", Upload).WithMetadata(new UploadEndpointAttribute()); // body limit and form judged at the edge (Sigill.Http)
         write.MapPost("/from-template", FromTemplate).RequireAuthorization(Policies.TemplatesRead);
         write.MapDocumentSetup();
         return write;
@@ -119,30 +119,15 @@ public static class DocumentEndpoints
         DocumentOptions options, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
-        if (http.Request.ContentLength > options.MaxPdfBytes + 64 * 1024) return TooLarge(options);
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = options.MaxPdfBytes + 64 * 1024;
-        }
         if (!http.Request.HasFormContentType)
         {
             return Problems.Validation("Send multipart/form-data with a 'title' and a 'file' (the PDF).");
         }
-        IFormCollection form;
-        try
-        {
-            form = await http.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = options.MaxPdfBytes + 1, ValueLengthLimit = 4096 }, ct);
-        }
-        catch (InvalidDataException)
-        {
-            return TooLarge(options);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(options);
-        }
+        // RequestLimitsMiddleware has read and judged the form already (size: pdf_too_large; structure: multipart_malformed).
+        var form = await http.Request.ReadFormAsync(ct);
         var title = form["title"].ToString().Trim();
         if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
+        if (RequestText.Problem(title, TextKind.SingleLine) is { } refused) return Problems.Validation($"title: {refused}"); // JSON bodies are checked as they are read
         if (form.Files["file"] is not { } file) return Problems.Validation("file is required: the PDF to sign.");
         if (file.Length > options.MaxPdfBytes) return TooLarge(options);
         byte[] bytes;

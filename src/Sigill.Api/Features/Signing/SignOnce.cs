@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,6 +7,7 @@ using Sigill.Api.Errors;
 using Sigill.Api.Features.Documents;
 using Sigill.Api.Mail;
 using Sigill.Pdf;
+using Sigill.Pdf.Images;
 
 namespace Sigill.Api.Features.Signing;
 
@@ -19,8 +19,6 @@ namespace Sigill.Api.Features.Signing;
 /// </summary>
 internal static class SignOnce
 {
-    public const int MaxPngBytes = 512 * 1024;
-
     /// <param name="Finished">Every recipient has acted: the caller completes the document (<see cref="DocumentCompletion"/>) after the commit.</param>
     internal sealed record Outcome(SignResult? Result, ProblemHttpResult? Problem, bool Conflict, List<MailMessage> Messages, bool Finished = false)
     {
@@ -51,20 +49,13 @@ internal static class SignOnce
             given[v.Id] = v.Value ?? "";
         }
         var typed = request.TypedName?.Trim();
-        byte[]? png = null;
+        PngImage? png = null;
         if (r.Role == RecipientRoles.Signer)
         {
             if (request.DrawnPng is { Length: > 0 } drawn)
             {
-                try
-                {
-                    png = Convert.FromBase64String(drawn);
-                }
-                catch (FormatException)
-                {
-                    return Outcome.Fail(Problems.Validation("drawnPng must be base64 of a PNG image."));
-                }
-                if (!IsPng(png)) return Outcome.Fail(Problems.Validation($"drawnPng must be a PNG image of at most {MaxPngBytes} bytes and 4000x4000 pixels."));
+                (png, var refused) = DecodeDrawing(drawn);
+                if (refused is not null) return Outcome.Fail(refused);
             }
             else if (typed is not { Length: > 0 and <= 200 })
             {
@@ -80,12 +71,12 @@ internal static class SignOnce
             switch (f.Kind)
             {
                 case FieldKinds.Signature:
-                    stamps.Add(png is not null ? stamp with { Png = png } : stamp with { Text = typed });
+                    stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = typed });
                     values[f] = png is not null ? "(drawn signature)" : typed!;
                     continue;
                 case FieldKinds.Initials:
                     var initials = png is not null ? null : Initials(typed!);
-                    stamps.Add(png is not null ? stamp with { Png = png } : stamp with { Text = initials });
+                    stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = initials });
                     values[f] = initials ?? "(drawn initials)";
                     continue;
             }
@@ -182,16 +173,27 @@ internal static class SignOnce
     private static string Initials(string name) =>
         string.Concat(name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]))) is { Length: > 0 } s ? s[..Math.Min(4, s.Length)] : "?";
 
-    // PNG signature, an IHDR chunk first, and sane dimensions; the PDF library parses the rest.
-    private static bool IsPng(byte[] data)
+    /// <summary>
+    /// The drawn signature, decoded by Sigill's own strict decoder (<see cref="PngImage"/>): only its pixels go on, and any
+    /// problem with the bytes is a 400 <c>signature_image_invalid</c> that names it, before anything is changed.
+    /// </summary>
+    private static (PngImage? Image, ProblemHttpResult? Problem) DecodeDrawing(string base64)
     {
-        ReadOnlySpan<byte> magic = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-        if (data.Length < 33 || data.Length > MaxPngBytes || !data.AsSpan(0, 8).SequenceEqual(magic) || !data.AsSpan(12, 4).SequenceEqual("IHDR"u8))
+        var bytes = new byte[base64.Length * 3 / 4 + 3];
+        if (!Convert.TryFromBase64String(base64, bytes, out var length))
         {
-            return false;
+            return (null, ImageInvalid("drawnPng is not base64."));
         }
-        var width = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(16));
-        var height = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(20));
-        return width is > 0 and <= 4000 && height is > 0 and <= 4000;
+        try
+        {
+            return (PngImage.Decode(bytes.AsSpan(0, length), PngLimits.Default), null);
+        }
+        catch (PngFormatException e)
+        {
+            return (null, ImageInvalid(e.Message));
+        }
     }
+
+    private static ProblemHttpResult ImageInvalid(string detail) =>
+        Problems.Create(StatusCodes.Status400BadRequest, "signature_image_invalid", "The drawn signature is not a usable PNG image.", detail);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Http;
 using Sigill.Web.Api;
 
 namespace Sigill.Web.Pages.Documents;
@@ -13,12 +14,11 @@ namespace Sigill.Web.Pages.Documents;
 /// pricing table filled in here, rendered to PDF by the API), or from an uploaded PDF (passed through to the API, which
 /// inspects it before storing anything). Either way the sender lands on the draft to add recipients and fields.
 /// </summary>
-[RequestSizeLimit(MaxUploadBytes + 1024 * 1024)]
-[RequestFormLimits(MultipartBodyLengthLimit = MaxUploadBytes + 1024 * 1024)]
-public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
+[UploadEndpoint] // Documents:MaxPdfBytes, as at the API tier; the form is read and judged before this page runs (Sigill.Http)
+public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options, RequestLimits limits) : SignedInPage(api, protection, options)
 {
-    /// <summary>The web tier lets through what the API's default limit (50 MB) accepts; the API gives the precise answer.</summary>
-    public const long MaxUploadBytes = 50L * 1024 * 1024;
+    /// <summary>The upload limit both tiers enforce (Documents:MaxPdfBytes), in whole megabytes for the hint.</summary>
+    public long MaxPdfMegabytes => limits.MaxPdfBytes / (1024 * 1024);
 
     public const int PricingRows = 5;
 

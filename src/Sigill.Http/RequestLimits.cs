@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Sigill.Http;
+
+/// <summary>
+/// How large a request body may be. Both tiers read the same two keys with the same defaults, so the public web tier
+/// refuses exactly what the API tier would, and refuses it first:
+/// <list type="bullet">
+/// <item><c>Documents:MaxPdfBytes</c> (default 50 MiB): the largest PDF upload. An upload endpoint's body may be that
+/// plus <see cref="UploadFramingBytes"/> for the multipart framing and the other fields.</item>
+/// <item><c>Http:MaxBodyBytes</c> (default 1 MiB): every other body (JSON, forms). A drawn signature, the largest of
+/// them, is at most 512 KiB of PNG, about 700 KB as base64.</item>
+/// </list>
+/// Production sets them in both <c>api.json</c> and <c>web.json</c> when it changes them (README).
+/// </summary>
+public sealed class RequestLimits
+{
+    public const long DefaultMaxPdfBytes = 50L * 1024 * 1024;
+    public const long DefaultMaxBodyBytes = 1024 * 1024;
+    public const long UploadFramingBytes = 64 * 1024;
+
+    public long MaxPdfBytes { get; init; } = DefaultMaxPdfBytes;
+
+    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    /// <summary>The body limit of an upload endpoint: the PDF and its multipart framing.</summary>
+    public long MaxUploadBodyBytes => MaxPdfBytes + UploadFramingBytes;
+
+    public static RequestLimits Bind(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new RequestLimits
+        {
+            MaxPdfBytes = configuration.GetValue("Documents:MaxPdfBytes", DefaultMaxPdfBytes),
+            MaxBodyBytes = configuration.GetValue("Http:MaxBodyBytes", DefaultMaxBodyBytes),
+        };
+    }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (MaxPdfBytes is < 1024 or > 1024L * 1024 * 1024) problems.Add("Documents:MaxPdfBytes must be between 1 KiB and 1 GiB");
+        if (MaxBodyBytes is < 64 * 1024 or > 64L * 1024 * 1024) problems.Add("Http:MaxBodyBytes must be between 64 KiB and 64 MiB");
+        return problems;
+    }
+}
+
+/// <summary>
+/// Marks an endpoint that takes a PDF upload: its body may be up to <see cref="RequestLimits.MaxUploadBodyBytes"/>, a
+/// larger one is refused as <c>pdf_too_large</c>, and, when <see cref="ReadsForm"/>, its form is read and judged before
+/// the endpoint runs (<see cref="RequestLimitsMiddleware"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = false)]
+public sealed class UploadEndpointAttribute : Attribute
+{
+    /// <summary>False where the body is passed on unread: the web tier's pass-through to the API tier, which judges it.</summary>
+    public bool ReadsForm { get; init; } = true;
+}

@@ -1,0 +1,199 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
+
+namespace Sigill.Http;
+
+/// <summary>
+/// The request-body rules of both tiers, in one place.
+/// <list type="number">
+/// <item>Kestrel's own limit is <see cref="RequestLimits.MaxBodyBytes"/> and it sends no <c>Server</c> header.</item>
+/// <item>After routing, each request gets its endpoint's limit (a multipart body to an <see cref="UploadEndpointAttribute"/>
+/// endpoint the upload limit, any other body the small one). A <c>Content-Length</c> over it is refused at once with 413,
+/// before a byte of the body is read; a body without one (chunked) is counted by Kestrel and cut when it passes the
+/// limit. Either way the answer is problem details: <c>pdf_too_large</c> for uploads, <c>payload_too_large</c> otherwise.</item>
+/// <item>An upload endpoint that reads its form gets it read here, with tight form limits: a body that ends before its
+/// <c>Content-Length</c> (or stalls), a broken boundary or an oversized part is 400 <c>multipart_malformed</c>, never a
+/// 500 and never "too large". The endpoint then finds the form already read.</item>
+/// <item>Where something else reads the body and swallows Kestrel's complaint (a JSON binder, the web tier's reverse
+/// proxy, which would answer a bare 400, 408 or 413), the complaint is noticed on the way out and answered the same way.</item>
+/// </list>
+/// </summary>
+public static class RequestLimitsMiddleware
+{
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string PdfTooLarge = "pdf_too_large";
+    public const string MultipartMalformed = "multipart_malformed";
+    public const string DocsBase = "https://sigill.dev/docs/errors#";
+
+    /// <summary>The upload form may hold the file and a few short fields (title, antiforgery token) and nothing more.</summary>
+    private static FormOptions UploadForm(RequestLimits limits) => new()
+    {
+        MultipartBodyLengthLimit = limits.MaxUploadBodyBytes,
+        ValueCountLimit = 16,
+        ValueLengthLimit = 4096,
+        KeyLengthLimit = 256,
+        MultipartHeadersCountLimit = 8,
+        MultipartHeadersLengthLimit = 4096,
+    };
+
+    public static IWebHostBuilder UseRequestLimits(this IWebHostBuilder builder, RequestLimits limits) =>
+        builder.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false; // no product banner on any response
+            kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes;
+        });
+
+    /// <summary>Place after routing (and, where there is one, after authorization, so a stranger's upload is never parsed).</summary>
+    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app, RequestLimits limits) =>
+        app.Use((http, next) => InvokeAsync(http, next, limits));
+
+    private static async Task InvokeAsync(HttpContext http, RequestDelegate next, RequestLimits limits)
+    {
+        // The upload limit holds for a multipart body on an upload endpoint; anything else there (a page's other forms) is small.
+        var upload = IsMultipart(http.Request) ? http.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointAttribute>() : null;
+        var limit = upload is null ? limits.MaxBodyBytes : limits.MaxUploadBodyBytes;
+        var size = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (http.Request.ContentLength > limit)
+        {
+            // Refused before reading. Kestrel then discards what the client still sends, for at most its 5-second drain
+            // (on a kept-alive connection), so that a client which sends before it listens still reads this answer.
+            if (size is { IsReadOnly: false }) size.MaxRequestBodySize = null;
+            await TooLargeAsync(http, upload is not null, limits);
+            return;
+        }
+        if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit;
+        var body = new WatchedBody(http.Request.Body);
+        http.Request.Body = body;
+        if (upload is { ReadsForm: true })
+        {
+            try
+            {
+                await http.Request.ReadFormAsync(UploadForm(limits), http.RequestAborted);
+            }
+            catch (Exception e) when (http.RequestAborted.IsCancellationRequested && e is IOException or OperationCanceledException)
+            {
+                return; // the client went away: there is nobody to answer
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                // Kestrel's complaints (BadHttpRequestException), the multipart reader's "unexpected end of stream"
+                // (IOException) and its broken boundaries and part limits (InvalidDataException).
+                await BodyFailedAsync(http, body.Failure, upload: true, limits);
+                return;
+            }
+        }
+        try
+        {
+            await next(http);
+        }
+        catch (BadHttpRequestException) when (body.Failure is not null && !http.Response.HasStarted)
+        {
+            await BodyFailedAsync(http, body.Failure, upload is not null, limits);
+            return;
+        }
+        if (body.Failure is not null && !http.Response.HasStarted && (upload is not null || body.Failure.StatusCode == StatusCodes.Status413PayloadTooLarge))
+        {
+            await BodyFailedAsync(http, body.Failure, upload is not null, limits);
+        }
+    }
+
+    /// <summary>
+    /// Answers a body that could not be read: over the limit (413), or cut short, stalled or malformed (400).
+    /// <paramref name="failure"/> is Kestrel's complaint, if it had one; its words quote no input, so they are shown.
+    /// </summary>
+    private static Task BodyFailedAsync(HttpContext http, BadHttpRequestException? failure, bool upload, RequestLimits limits)
+    {
+        if (failure?.StatusCode == StatusCodes.Status413PayloadTooLarge) return TooLargeAsync(http, upload, limits);
+        var form = UploadForm(limits);
+        var detail = failure?.Message
+            ?? $"The body is not well-formed multipart/form-data (boundary, part headers, or truncated), or has more than {form.ValueCountLimit} " +
+               $"fields or a field over {form.ValueLengthLimit} bytes besides the file.";
+        return upload
+            ? WriteAsync(http, StatusCodes.Status400BadRequest, MultipartMalformed, "The upload could not be read.", detail)
+            : WriteAsync(http, StatusCodes.Status400BadRequest, "bad_request", "The body could not be read.", detail);
+    }
+
+    private static bool IsMultipart(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
+    private static Task TooLargeAsync(HttpContext http, bool upload, RequestLimits limits) => upload
+        ? WriteAsync(http, StatusCodes.Status413PayloadTooLarge, PdfTooLarge, "The PDF is too large.",
+            $"At most {limits.MaxPdfBytes} bytes are accepted (Documents:MaxPdfBytes).")
+        : WriteAsync(http, StatusCodes.Status413PayloadTooLarge, PayloadTooLarge, "The request body is too large.",
+            $"At most {limits.MaxBodyBytes} bytes are accepted (Http:MaxBodyBytes).");
+
+    private static async Task WriteAsync(HttpContext http, int status, string code, string title, string detail)
+    {
+        http.Response.Clear();
+        http.Response.StatusCode = status;
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail,
+            Type = DocsBase + code,
+            Extensions = { ["code"] = code, ["traceId"] = http.TraceIdentifier },
+        };
+        var writer = http.RequestServices.GetService<IProblemDetailsService>();
+        if (writer is null || !await writer.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
+        {
+            await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+        }
+    }
+}
+
+/// <summary>
+/// The request body as the endpoint reads it, remembering the first complaint Kestrel raised while reading (too large,
+/// cut short, too slow), because some readers (the JSON binder, the reverse proxy) swallow it and answer without a code.
+/// </summary>
+internal sealed class WatchedBody(Stream inner) : Stream
+{
+    public BadHttpRequestException? Failure { get; private set; }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Watch(() => inner.Read(buffer, offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            Failure ??= e;
+            throw;
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Watch(Func<int> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (BadHttpRequestException e)
+        {
+            Failure ??= e;
+            throw;
+        }
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
