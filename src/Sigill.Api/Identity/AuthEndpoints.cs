@@ -104,6 +104,10 @@ public static class AuthEndpoints
             async user => await Accounts.DefaultOrganizationAsync(db, user.Id, ct) is { } organizationId ? new SignIns.Entry(organizationId) : null, http, ct);
         if (outcome.Problem is { } problem)
         {
+            if (problem.StatusCode == StatusCodes.Status429TooManyRequests)
+            {
+                await signIns.GiveBackAsync(cell, reservation, ct); // refused unchecked: it tried nothing, so it counts nothing here
+            }
             return problem;
         }
         await db.SaveChangesAsync(ct);
@@ -181,6 +185,10 @@ public static class AuthEndpoints
         }
         if (outcome.Problem is { } refused)
         {
+            if (refused.StatusCode == StatusCodes.Status429TooManyRequests)
+            {
+                await signIns.GiveBackAsync(cell, reservation, ct);
+            }
             return refused;
         }
         await db.SaveChangesAsync(ct);
