@@ -141,4 +141,20 @@ public sealed class SignUpTests : IAsyncLifetime
         // IdentityOptions.Throttling.SignUpMailsPerAddress: three, then nothing more for a while.
         Assert.Equal(3, Mails(_app).Count(m => m.Contains("inbox@example.com", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Setup_refuses_an_owner_address_that_already_has_an_account_and_its_link_still_works()
+    {
+        await SignUpAsync(_app, "early@example.com"); // sign-up is open before setup
+        using var web = _app.Web();
+        var token = _app.IssueSetupToken();
+        using (var taken = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "Setup AB", region = "us", name = "Early", email = "early@example.com", password = Password }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
+            Assert.Equal("validation_failed", Code(await JsonAsync(taken)));
+        }
+        using var other = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = token, organizationName = "Setup AB", region = "us", name = "Owner", email = "setup.owner@example.com", password = Password });
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.DoesNotContain("sgs_", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal); // setup gives an API token, never a session
+    }
 }
