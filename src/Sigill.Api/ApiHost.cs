@@ -33,7 +33,8 @@ public static class ApiHost
 {
     public const string MetricsPath = "/metrics";
 
-    public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
+    /// <param name="overrides">Registrations that replace the defaults (tests: a throttle on a fake clock).</param>
+    public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? overrides = null)
     {
         var options = ApiTierOptions.Bind(configuration);
         var problems = options.Validate();
@@ -117,8 +118,10 @@ public static class ApiHost
         services.AddSingleton(new Identity.PasswordHasher(identity.PasswordMemoryKiB, identity.PasswordPasses));
         services.AddSingleton<Identity.Accounts>();
         services.AddSingleton<Identity.Throttle>();
+        services.AddSingleton<Identity.SignIns>();
         services.AddSingleton<Jobs.IJobHandler, Features.Documents.DocumentCompletionJobHandler>();
         Mail.MailServices.AddSigillMail(services, configuration);
+        overrides?.Invoke(services);
 
         var app = builder.Build();
         app.Services.GetRequiredService<Telemetry.SigillMetrics>(); // observable gauges exist from the start
@@ -143,6 +146,7 @@ public static class ApiHost
         app.MapSetup();
         app.MapOrganizations();
         app.MapAuth();
+        app.MapSignUp();
         app.MapAccount();
         app.MapMembers();
         app.MapTokens();

@@ -118,31 +118,24 @@ public static class AccountEndpoints
         return sessions.Count;
     }
 
-    // Switching organization starts a new session (a fresh secret), so nothing from the old context carries over.
+    // Switching organization starts a new session (a fresh secret) through SignIns, so nothing from the old context
+    // carries over and a session without the second factor the account now has gets a challenge instead.
     private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, NotFound, ProblemHttpResult>> Switch(SwitchRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, Accounts accounts, TimeProvider time, HttpContext http, CancellationToken ct)
+        CellRegistry cells, SignIns signIns, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(principal);
         if (request.OrganizationId is null || !await db.Memberships.AnyAsync(m => m.UserId == caller.UserId && m.OrganizationId == request.OrganizationId, ct))
         {
             return TypedResults.NotFound();
         }
-        var cell = cells.Get(caller.Region);
-        var old = await db.Sessions.SingleAsync(s => s.Id == caller.SessionId, ct);
-        if (old.Method == "sso")
+        var current = await db.Sessions.SingleAsync(s => s.Id == caller.SessionId, ct);
+        var outcome = await signIns.SwitchAsync(cells.Get(caller.Region), db, current, request.OrganizationId, http, ct);
+        if (outcome.Problem is { } problem)
         {
-            // An organization's identity provider vouches for its own organization only: never a way into another one.
-            return Problems.Create(StatusCodes.Status403Forbidden, "sso_session_bound", "A single sign-on session stays in its organization.",
-                "Sign out and sign in to the other organization.");
+            return problem;
         }
-        if (await AuthEndpoints.SsoRequiredAsync(db, request.OrganizationId, caller.UserId!, ct) is { } required)
-        {
-            return required;
-        }
-        old.RevokedAt = time.GetUtcNow().UtcDateTime;
-        var (session, token) = await accounts.NewSessionAsync(db, cell, caller.UserId!, request.OrganizationId, old.Method, http, ct);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new AuthEndpoints.SignInResponse(token, session.ExpiresAt, caller.UserId, request.OrganizationId, null, null));
+        return TypedResults.Ok(outcome.Response);
     }
 
     private static async Task<Results<Created<AccountOrganization>, ProblemHttpResult>> CreateOrganization(CreateOrganizationRequest request, ClaimsPrincipal principal,
@@ -221,6 +214,13 @@ public static class AccountEndpoints
         user.TotpLastStep = step;
         user.TotpEnabledAt = now;
         user.RecoveryCodeHashes = hashes;
+        // This session has just shown the code: it counts as having given the second factor (an organization switch
+        // keeps that); the account's other sessions have not, and get a challenge should they switch.
+        var session = await db.Sessions.SingleAsync(s => s.Id == caller.SessionId, ct);
+        if (!session.Method.Contains('+', StringComparison.Ordinal))
+        {
+            session.Method += "+totp";
+        }
         await AuditRecorder.RecordAsync(db, cell, new("user.second_factor_enabled", caller.OrganizationId, AuditActor.From(http, user.Id), user.Id), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new RecoveryCodes(codes));

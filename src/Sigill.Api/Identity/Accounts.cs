@@ -1,13 +1,10 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Audit;
 using Sigill.Api.Cells;
 using Sigill.Api.Persistence;
-using Sigill.Api.Security;
 
 namespace Sigill.Api.Identity;
 
-/// <summary>The building blocks the identity endpoints share: users, memberships, sessions, password rules.</summary>
+/// <summary>The building blocks the identity endpoints share: users, memberships, password rules. Sessions come only from <see cref="SignIns"/>.</summary>
 public sealed class Accounts(IdentityOptions options, Directory directory, PasswordHasher passwords, TimeProvider time)
 {
     public Directory Directory => directory;
@@ -57,39 +54,7 @@ public sealed class Accounts(IdentityOptions options, Directory directory, Passw
         CreatedAt = now,
     };
 
-    /// <summary>Adds a fresh session (a new id and secret every time: a session id is never carried over, so fixation is impossible).</summary>
-    public async Task<(Session Session, string Presented)> NewSessionAsync(CellDbContext db, Cell cell, string userId, string organizationId, string method, HttpContext http, CancellationToken ct)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        var (presented, id, hash) = PresentedSecret.Session.Issue(cell.Region);
-        var client = AuditActor.From(http, userId).Ip + " · " + Truncate(http.Request.Headers.UserAgent.ToString(), 200);
-        var session = new Session
-        {
-            Id = id,
-            UserId = userId,
-            OrganizationId = organizationId,
-            SecretHash = hash,
-            Method = method,
-            ClientToken = await cell.Keys.EncryptFieldAsync(userId, Session.ClientPurpose, client, id, ct),
-            CreatedAt = now,
-            LastSeenAt = now,
-            ExpiresAt = now + options.SessionAbsoluteTimeout,
-        };
-        db.Sessions.Add(session);
-        await AuditRecorder.RecordAsync(db, cell, new("session.created", organizationId, AuditActor.From(http, userId), id,
-            new Dictionary<string, string> { ["method"] = method }), now, ct);
-        return (session, presented);
-    }
-
     /// <summary>The organization a user signs in to: the one they joined first.</summary>
     public static Task<string?> DefaultOrganizationAsync(CellDbContext db, string userId, CancellationToken ct) =>
         db.Memberships.Where(m => m.UserId == userId).OrderBy(m => m.CreatedAt).Select(m => m.OrganizationId).FirstOrDefaultAsync(ct);
-
-    public string AccountThrottleKey(string email) => "acct:" + directory.EmailHash(email)[..40];
-
-    public string AddressThrottleKey(HttpContext http) => directory.ThrottleKey("ip", AuditActor.From(http, "-").Ip ?? "none");
-
-    public static string CodeThrottleKey(string userId) => "code:" + userId;
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 }

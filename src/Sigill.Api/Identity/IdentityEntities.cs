@@ -54,8 +54,11 @@ public sealed class Session
     /// <summary>The organization the session acts in (users may switch among their memberships).</summary>
     public required string OrganizationId { get; set; }
     public required byte[] SecretHash { get; init; }
-    /// <summary><c>password</c>, <c>password+totp</c>, <c>password+recovery</c> or <c>sso</c>.</summary>
-    public required string Method { get; init; }
+    /// <summary>
+    /// How the person proved who they are: <c>password</c>, <c>sso</c> or <c>email-link</c> (a verified sign-up), with
+    /// <c>+totp</c> or <c>+recovery</c> when a second factor was given too (<see cref="SignIns"/>).
+    /// </summary>
+    public required string Method { get; set; }
     /// <summary>"ip · user agent" at sign-in, encrypted under the user's key, shown in the session list.</summary>
     public string? ClientToken { get; init; }
     public DateTime CreatedAt { get; init; }
@@ -66,15 +69,44 @@ public sealed class Session
     public const string ClientPurpose = "session.client";
 }
 
-/// <summary>The step between a correct password and the second factor: expires in minutes, allows a few attempts.</summary>
+/// <summary>
+/// The step between a first factor (a password, an identity provider) and the second: expires in minutes, allows a
+/// few attempts. It remembers where the session will go: an organization, and the invitation to accept on the way in
+/// (an invitation is accepted only once the second factor is given).
+/// </summary>
 public sealed class SignInChallenge
 {
     public required string Id { get; init; }
     public required string UserId { get; init; }
     public required string OrganizationId { get; init; }
     public required byte[] SecretHash { get; init; }
+    /// <summary>The first factor the session's method starts with (<c>password</c>, <c>sso</c>).</summary>
+    public string Method { get; init; } = "password";
+    public string? InvitationId { get; init; }
     public DateTime ExpiresAt { get; init; }
     public int FailedAttempts { get; set; }
+}
+
+/// <summary>
+/// A sign-up waiting for its e-mailed link (<c>sgv_{region}_…</c>, only its hash stored). Nothing in it is in clear:
+/// the address and name are already the future user's field tokens (under the user's own key, made at sign-up), the
+/// organization's name is under the same key, the password is its Argon2id hash. Following the link creates the
+/// account with <see cref="UserId"/>; an unused sign-up expires and its key is abandoned.
+/// </summary>
+public sealed class PendingSignUp
+{
+    public required string Id { get; init; }
+    public required string UserId { get; init; }
+    public required string EmailHash { get; init; }
+    public required string EmailToken { get; init; }
+    public required string NameToken { get; init; }
+    public required string OrganizationNameToken { get; init; }
+    public required string PasswordHash { get; init; }
+    public required byte[] SecretHash { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime ExpiresAt { get; init; }
+
+    public const string OrganizationNamePurpose = "sign_up.organization_name";
 }
 
 /// <summary>An invitation to join an organization with a role; accepted through a one-time link.</summary>
@@ -96,20 +128,28 @@ public sealed class Invitation
 }
 
 /// <summary>
-/// A failure counter for a key (a directory hash of an e-mail, a keyed hash of an IP, a user's second factor):
-/// stored in the cell so that every API node sees the same counts. Keys are hashes, never personal data.
+/// An attempt counter (<see cref="Throttle"/>): how many attempts, the last one, and when the next may come.
+/// Stored in the cell so that every API node sees the same counts. Keys are keyed hashes, never personal data.
 /// </summary>
 public sealed class ThrottleRow
 {
     public required string Key { get; init; }
-    public DateTime WindowStart { get; set; }
-    public int Failures { get; set; }
-    public DateTime? BlockedUntil { get; set; }
+    public int Count { get; set; }
+    public DateTime LastAt { get; set; }
+    public DateTime NextAt { get; set; }
+}
+
+/// <summary>A source (client address) an account signed in from, as a keyed hash of both: exempt from the account's ceiling.</summary>
+public sealed class KnownSource
+{
+    public required string Key { get; init; }
+    public DateTime SeenAt { get; set; }
 }
 
 internal sealed class IdentityConfiguration :
     IEntityTypeConfiguration<User>, IEntityTypeConfiguration<Membership>, IEntityTypeConfiguration<Session>,
-    IEntityTypeConfiguration<SignInChallenge>, IEntityTypeConfiguration<Invitation>, IEntityTypeConfiguration<ThrottleRow>
+    IEntityTypeConfiguration<SignInChallenge>, IEntityTypeConfiguration<Invitation>, IEntityTypeConfiguration<ThrottleRow>,
+    IEntityTypeConfiguration<KnownSource>, IEntityTypeConfiguration<PendingSignUp>
 {
     public void Configure(EntityTypeBuilder<User> builder)
     {
@@ -161,6 +201,8 @@ internal sealed class IdentityConfiguration :
         builder.Property(c => c.UserId).HasMaxLength(64);
         builder.Property(c => c.OrganizationId).HasMaxLength(64);
         builder.Property(c => c.SecretHash).HasMaxLength(32);
+        builder.Property(c => c.Method).HasMaxLength(32);
+        builder.Property(c => c.InvitationId).HasMaxLength(64);
         builder.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 
@@ -184,5 +226,30 @@ internal sealed class IdentityConfiguration :
         builder.ToTable("throttles");
         builder.HasKey(t => t.Key);
         builder.Property(t => t.Key).HasMaxLength(100);
+        builder.Property(t => t.Count).IsConcurrencyToken();
+        builder.HasIndex(t => t.LastAt);
+    }
+
+    public void Configure(EntityTypeBuilder<KnownSource> builder)
+    {
+        builder.ToTable("known_sign_in_sources");
+        builder.HasKey(k => k.Key);
+        builder.Property(k => k.Key).HasMaxLength(100);
+    }
+
+    public void Configure(EntityTypeBuilder<PendingSignUp> builder)
+    {
+        builder.ToTable("pending_sign_ups");
+        builder.HasKey(p => p.Id);
+        builder.Property(p => p.Id).HasMaxLength(64);
+        builder.Property(p => p.UserId).HasMaxLength(64);
+        builder.Property(p => p.EmailHash).HasMaxLength(64);
+        builder.Property(p => p.EmailToken).HasMaxLength(2048);
+        builder.Property(p => p.NameToken).HasMaxLength(2048);
+        builder.Property(p => p.OrganizationNameToken).HasMaxLength(2048);
+        builder.Property(p => p.PasswordHash).HasMaxLength(256);
+        builder.Property(p => p.SecretHash).HasMaxLength(32);
+        builder.HasIndex(p => p.EmailHash);
+        builder.HasIndex(p => p.ExpiresAt);
     }
 }

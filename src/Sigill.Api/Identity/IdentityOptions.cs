@@ -16,16 +16,10 @@ public sealed class IdentityOptions
     /// <summary>Argon2id memory in KiB (OWASP minimum 19456) and passes.</summary>
     public int PasswordMemoryKiB { get; set; } = 19456;
     public int PasswordPasses { get; set; } = 2;
-    /// <summary>Failed sign-ins per account (by e-mail, whether or not it exists) before it is throttled.</summary>
-    public ThrottleRule AccountFailures { get; set; } = new(5, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(15));
-    /// <summary>Failed sign-ins per client address before it is throttled.</summary>
-    public ThrottleRule AddressFailures { get; set; } = new(20, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10));
-    /// <summary>Wrong second-factor codes per account.</summary>
-    public ThrottleRule CodeFailures { get; set; } = new(5, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(15));
-    /// <summary>Sign-ups and invitation acceptances per client address.</summary>
-    public ThrottleRule SignUps { get; set; } = new(10, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
-    /// <summary>Single sign-on starts per client address (each stores a pending attempt).</summary>
-    public ThrottleRule SsoStarts { get; set; } = new(30, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10));
+    /// <summary>How sign-in, sign-up and second-factor attempts are slowed (ADR 0011).</summary>
+    public ThrottleOptions Throttling { get; set; } = new();
+    /// <summary>How long a sign-up's e-mailed link works.</summary>
+    public TimeSpan SignUpLinkLifetime { get; set; } = TimeSpan.FromHours(24);
     /// <summary>How long a person has at their identity provider before the single sign-on attempt expires.</summary>
     public TimeSpan SsoAttemptLifetime { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>Longest support grant an organization admin can approve.</summary>
@@ -40,15 +34,64 @@ public sealed class IdentityOptions
     }
 }
 
-public sealed class ThrottleRule
+/// <summary>
+/// The counters of ADR 0011 and their defaults. Each is a <see cref="BackoffRule"/>: so many attempts at once, then a
+/// delay that doubles with every further attempt up to a cap, forgotten after a quiet spell. None is a lock an
+/// attacker can renew for long: the longest delay any counter imposes is its cap.
+/// </summary>
+public sealed class ThrottleOptions
 {
-    public ThrottleRule()
+    /// <summary>Wrong passwords for one account from one source (client address; IPv6 by /64), whichever route checked them.</summary>
+    public BackoffRule PasswordPerSource { get; set; } = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15), TimeSpan.FromDays(1));
+    /// <summary>Wrong passwords for one account from sources it has never signed in from: the account's ceiling, a slowing only.</summary>
+    public BackoffRule PasswordPerAccount { get; set; } = new(10, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+    /// <summary>Wrong second-factor codes for one account from one source.</summary>
+    public BackoffRule CodesPerSource { get; set; } = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15), TimeSpan.FromDays(1));
+    /// <summary>Wrong second-factor codes for one account from sources it has never signed in from.</summary>
+    public BackoffRule CodesPerAccount { get; set; } = new(10, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), TimeSpan.FromDays(1));
+    /// <summary>Password sign-ins from one source, any account (credential stuffing); successes are given back.</summary>
+    public BackoffRule SignInsPerSource { get; set; } = new(20, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
+    /// <summary>Invitation acceptances from one source; successes are given back.</summary>
+    public BackoffRule InvitationsPerSource { get; set; } = new(10, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+    /// <summary>Sign-ups from one source: every one counts.</summary>
+    public BackoffRule SignUpsPerSource { get; set; } = new(10, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+    /// <summary>Sign-up e-mails to one address: beyond it sign-up still answers the same, but sends nothing (no mail bombing).</summary>
+    public BackoffRule SignUpMailsPerAddress { get; set; } = new(3, TimeSpan.FromMinutes(20), TimeSpan.FromHours(1), TimeSpan.FromDays(1));
+    /// <summary>Sign-up links followed from one source; successes are given back.</summary>
+    public BackoffRule SignUpLinksPerSource { get; set; } = new(20, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
+    /// <summary>Single sign-on starts from one source (each stores a pending attempt): every one counts.</summary>
+    public BackoffRule SsoStartsPerSource { get; set; } = new(30, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
+    /// <summary>How long a source an account signed in from stays exempt from that account's ceiling.</summary>
+    public TimeSpan KnownSourceLifetime { get; set; } = TimeSpan.FromDays(90);
+}
+
+/// <summary>
+/// Exponential back-off for one counter: <see cref="Burst"/> attempts pass at once; after the n-th attempt beyond that
+/// the next waits <see cref="First"/>·2ⁿ⁻¹, at most <see cref="Cap"/>. A counter untouched for <see cref="Forget"/>
+/// starts again at zero.
+/// </summary>
+public sealed class BackoffRule
+{
+    public BackoffRule()
     {
     }
 
-    public ThrottleRule(int maxFailures, TimeSpan window, TimeSpan block) => (MaxFailures, Window, Block) = (maxFailures, window, block);
+    public BackoffRule(int burst, TimeSpan first, TimeSpan cap, TimeSpan forget) => (Burst, First, Cap, Forget) = (burst, first, cap, forget);
 
-    public int MaxFailures { get; set; } = 5;
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
-    public TimeSpan Block { get; set; } = TimeSpan.FromMinutes(15);
+    public int Burst { get; set; } = 5;
+    public TimeSpan First { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Cap { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan Forget { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The wait before the attempt after the <paramref name="count"/>-th.</summary>
+    public TimeSpan DelayAfter(int count)
+    {
+        if (count < Burst)
+        {
+            return TimeSpan.Zero;
+        }
+        var doublings = Math.Min(count - Burst, 30);
+        var delay = First * Math.Pow(2, doublings);
+        return delay < Cap ? delay : Cap;
+    }
 }

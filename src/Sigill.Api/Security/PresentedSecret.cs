@@ -18,6 +18,8 @@ public sealed record PresentedSecret(string Prefix, string IdKind)
     public static readonly PresentedSecret Session = new("sgs", "ses");
     /// <summary>The short-lived step between password and second factor: <c>sgc_…</c>.</summary>
     public static readonly PresentedSecret SignInChallenge = new("sgc", "chl");
+    /// <summary>The link a sign-up e-mails to its address, to prove the address before the account exists: <c>sgv_…</c>.</summary>
+    public static readonly PresentedSecret SignUp = new("sgv", "psu");
     /// <summary>Invitation links: <c>sgi_…</c>.</summary>
     public static readonly PresentedSecret Invitation = new("sgi", "inv");
     /// <summary>The OAuth <c>state</c> of a single sign-on in progress: <c>sga_…</c>.</summary>

@@ -34,7 +34,8 @@ internal sealed class EmbeddedServer : IAsyncDisposable
     public IServiceProvider WebServices => _web.Services;
 
     /// <summary>Probes, validates and checks everything before the first write; then creates or opens the installation, migrates and starts.</summary>
-    public static async Task<EmbeddedServer> StartAsync(string dataDirectory, string? configFile, int port, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging, CancellationToken ct)
+    public static async Task<EmbeddedServer> StartAsync(string dataDirectory, string? configFile, int port, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging, CancellationToken ct,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides = null)
     {
         Hosting.Installation.ProbeWritable(dataDirectory);
         var prospective = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(Hosting.Installation.Prospective(dataDirectory), configFile)));
@@ -52,7 +53,7 @@ internal sealed class EmbeddedServer : IAsyncDisposable
         var apiOptions = TierRunner.ValidatedApiOptions(apiConfiguration);
         await TierRunner.MigrateAsync(apiOptions, null, ct);
 
-        var api = ApiHost.Build(apiConfiguration, "http://127.0.0.1:0", logging);
+        var api = ApiHost.Build(apiConfiguration, "http://127.0.0.1:0", logging, apiOverrides);
         WebApplication? web = null;
         try
         {

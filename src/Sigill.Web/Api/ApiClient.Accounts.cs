@@ -24,12 +24,21 @@ public sealed partial class ApiClient
         return response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<LocateResult>(Json, ct))?.Known == true;
     }
 
-    public Task<(SignInResult? Result, Problem? Problem)> SignUpAsync(string region, string name, string email, string password, string organizationName,
-        string? clientAddress, CancellationToken ct) =>
-        SignInLikeAsync(region, "auth/sign-up", new { name, email, password, organizationName }, clientAddress, ct);
+    /// <summary>Asks for a sign-up: null when the API accepted it (the same whether or not the address has an account), else the problem.</summary>
+    public async Task<Problem?> SignUpAsync(string region, string name, string email, string password, string organizationName,
+        string? clientAddress, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, "auth/sign-up", new { name, email, password, organizationName }, clientAddress, ct);
+        return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
+    }
 
-    public Task<(SignInResult? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? clientAddress, CancellationToken ct) =>
-        SignInLikeAsync(region, "auth/sign-in", new { email, password }, clientAddress, ct);
+    /// <summary>Follows a sign-up's e-mailed link (<c>sgv_{region}_…</c>): the new account's first session.</summary>
+    public Task<(SignInResult? Result, Problem? Problem)> VerifySignUpAsync(string region, string token, string? clientAddress, CancellationToken ct) =>
+        SignInLikeAsync(region, "auth/sign-up/verify", new { token }, clientAddress, ct);
+
+    /// <summary>A password sign-in; <paramref name="code"/> sends the second factor along (needed past an account's ceiling).</summary>
+    public Task<(SignInResult? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? code, string? clientAddress, CancellationToken ct) =>
+        SignInLikeAsync(region, "auth/sign-in", new { email, password, code }, clientAddress, ct);
 
     public Task<(SignInResult? Result, Problem? Problem)> SecondFactorAsync(string region, string challenge, string code, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/second-factor", new { challenge, code }, clientAddress, ct);

@@ -29,7 +29,7 @@ public sealed partial class ApiClient
 
     /// <summary>
     /// Accepts an invitation (<c>sgi_{region}_…</c>) at the region it names: a new account (name and password) or an
-    /// existing one (its password). Gives a session like sign-in does.
+    /// existing one (its password). Answers like sign-in: a session, or a challenge for the second factor.
     /// </summary>
     public Task<(SignInResult? Result, Problem? Problem)> AcceptInvitationAsync(string region, string invitation, string? name, string password, string? clientAddress,
         CancellationToken ct) =>

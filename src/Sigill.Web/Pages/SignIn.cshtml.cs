@@ -24,6 +24,12 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     [BindProperty]
     public string Code { get; set; } = "";
 
+    /// <summary>
+    /// Shown after a 429: past an account's ceiling, from a device it never signed in from, the password and an
+    /// authenticator code together still get in (ADR 0011). Shown for every 429 alike, so it tells nothing.
+    /// </summary>
+    public bool OfferCode { get; private set; }
+
     /// <summary>Single sign-on: a work e-mail address (its domain finds the organization) or an organization id.</summary>
     [BindProperty]
     public string SsoHint { get; set; } = "";
@@ -51,7 +57,9 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         // Unknown everywhere: still ask a region, whose API spends the same password-hashing work and counts the
         // address's failures, so the answer, its timing and the throttle match a wrong password.
         var region = await AccountRegions.LocateAsync(api, options, regions, Email, ct) ?? regions[0];
-        var (result, problem) = await api.SignInAsync(region, Email.Trim(), password, ClientAddress, ct);
+        var code = Code.Trim();
+        Code = "";
+        var (result, problem) = await api.SignInAsync(region, Email.Trim(), password, code.Length > 0 ? code : null, ClientAddress, ct);
         return Complete(region, result, problem);
     }
 
@@ -135,7 +143,9 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     private PageResult Fail(ApiClient.Problem? problem)
     {
         // Throttles and second-factor answers are the API's own words; any other refusal is the one generic message.
-        Error = problem is not null && (problem.Status == 429 || SecondFactorStep || problem.Code is "challenge_invalid" or "sso_required") ? problem.Describe() : Generic;
+        Error = problem is not null && (problem.Status == 429 || SecondFactorStep || problem.Code is "challenge_invalid" or "sso_required" or "second_factor_failed")
+            ? problem.Describe() : Generic;
+        OfferCode = problem?.Status == 429 && !SecondFactorStep;
         Response.StatusCode = problem?.Status is { } status && (status == 429 || status == 403) ? status : StatusCodes.Status401Unauthorized;
         return Page();
     }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Sigill.Web.Accounts;
@@ -7,10 +6,12 @@ using Sigill.Web.Api;
 namespace Sigill.Web.Pages;
 
 /// <summary>
-/// Sign-up at <c>/sign-up</c>: the person, their organization and its permanent region. An address already known in
-/// any region is refused (one account per address across the installation), then the chosen region's API creates both.
+/// Sign-up at <c>/sign-up</c>: the person, their organization and its permanent region. The page always ends in
+/// "check your e-mail" and never says whether the address has an account: the request goes to the region that holds
+/// the address's account when one does (its API e-mails the owner that someone tried), else to the chosen region
+/// (its API e-mails a link; <c>/sign-up/{link}</c> then creates the account). One account per address installation-wide.
 /// </summary>
-public sealed class SignUpModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+public sealed class SignUpModel(ApiClient api, WebTierOptions options) : PageModel
 {
     [BindProperty]
     public string Name { get; set; } = "";
@@ -29,6 +30,8 @@ public sealed class SignUpModel(ApiClient api, IDataProtectionProvider protectio
 
     public IReadOnlyList<string> Regions { get; private set; } = [];
     public string? Error { get; private set; }
+    /// <summary>Set once the API accepted the sign-up: the page says to check the e-mail, nothing more.</summary>
+    public bool Sent { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
@@ -38,14 +41,11 @@ public sealed class SignUpModel(ApiClient api, IDataProtectionProvider protectio
         Password = ""; // never rendered back
         await LoadAsync(ct);
         if (!Regions.Contains(Region, StringComparer.Ordinal)) return Fail(400, "Choose one of the listed regions.");
-        if (!string.IsNullOrWhiteSpace(Email) && Email.Length <= 254 && await AccountRegions.LocateAsync(api, options, Regions, Email, ct) is not null)
-        {
-            return Fail(409, "An account with this e-mail address exists. Sign in instead, or reset the password.");
-        }
-        var (result, problem) = await api.SignUpAsync(Region, Name, Email, password, OrganizationName, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
-        if (result?.Session is not { } secret) return Fail(problem?.Status ?? 400, problem?.Describe() ?? "Sign-up failed.");
-        new AccountSession(Region, Session: secret).Write(HttpContext, protection, options);
-        return Redirect("/account");
+        var home = !string.IsNullOrWhiteSpace(Email) && Email.Length <= 254 ? await AccountRegions.LocateAsync(api, options, Regions, Email, ct) : null;
+        var problem = await api.SignUpAsync(home ?? Region, Name, Email, password, OrganizationName, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+        if (problem is not null) return Fail(problem.Status ?? 400, problem.Describe());
+        Sent = true;
+        return Page();
     }
 
     private PageResult Fail(int status, string error)

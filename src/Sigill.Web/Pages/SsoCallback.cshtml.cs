@@ -10,7 +10,8 @@ namespace Sigill.Web.Pages;
 /// Where the identity provider sends the browser back (<c>/sso/callback?code=…&amp;state=…</c>, the redirect URI
 /// admins register). The state must equal the one kept in this browser's <see cref="SsoPending"/> cookie; the cookie
 /// is spent either way. The API then exchanges the code and validates the ID token; a session lands in the session
-/// cookie exactly as after a password sign-in. The code and state are never rendered or logged here.
+/// cookie exactly as after a password sign-in (or, for an account with an authenticator app, the challenge for the
+/// sign-in page's code step). The code and state are never rendered or logged here.
 /// </summary>
 public sealed class SsoCallbackModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
 {
@@ -29,6 +30,12 @@ public sealed class SsoCallbackModel(ApiClient api, IDataProtectionProvider prot
             return Fail(StatusCodes.Status401Unauthorized, "Your identity provider did not sign you in" + (error is "access_denied" ? " (access was denied)." : "."));
         }
         var (result, problem) = await api.FinishSsoAsync(pending.Region, pending.State, code, iss, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+        if (result?.Challenge is { } challenge)
+        {
+            // The account has an authenticator app: the sign-in page's code step, as after a password.
+            new AccountSession(pending.Region, Challenge: challenge).Write(HttpContext, protection, options);
+            return Redirect("/sign-in");
+        }
         if (result?.Session is { } session)
         {
             new AccountSession(pending.Region, Session: session).Write(HttpContext, protection, options);

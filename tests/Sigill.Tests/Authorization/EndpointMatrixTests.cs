@@ -66,6 +66,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         // Signing up and in: anonymous, the region in the path routes them; throttled per account and address.
         ["POST /api/v1/regions/{region}/auth/locate"] = Anonymous,
         ["POST /api/v1/regions/{region}/auth/sign-up"] = Anonymous,
+        ["POST /api/v1/regions/{region}/auth/sign-up/verify"] = Anonymous,
         ["POST /api/v1/regions/{region}/auth/sign-in"] = Anonymous,
         ["POST /api/v1/regions/{region}/auth/second-factor"] = Anonymous,
         ["POST /api/v1/regions/{region}/invitations/accept"] = Anonymous,

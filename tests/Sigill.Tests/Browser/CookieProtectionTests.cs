@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Sigill.Tests.Infrastructure;
 using Sigill.Web.Security;
@@ -102,13 +101,7 @@ public sealed partial class CookieProtectionTests
     private static async Task<string> SignUpAsync(SigillApp app, string email)
     {
         using var web = app.Web();
-        var form = await web.GetStringAsync("/sign-up");
-        using var signUp = await web.PostAsync("/sign-up", new FormUrlEncodedContent(
-        [
-            new("__RequestVerificationToken", AntiforgeryField().Match(form).Groups[1].Value), new("Name", "Rea Restart"), new("Email", email),
-            new("Password", "a sturdy passphrase 42"), new("OrganizationName", "Restart AB"), new("Region", "eu"),
-        ]));
-        return SessionCookie().Match(signUp.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("sigill-session=", StringComparison.Ordinal))).Groups[1].Value;
+        return await Sigill.Tests.Identity.IdentityKit.SignUpThroughPagesAsync(app, web, email, "eu", "Rea Restart", "Restart AB");
     }
 
     private static async Task<HttpResponseMessage> GetWithCookieAsync(SigillApp app, string path, string cookie)
@@ -130,10 +123,4 @@ public sealed partial class CookieProtectionTests
         Assert.Contains("rea.restart@example.com", await account.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(app.DataDirectory, "secrets", "web-cookie-key")));
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
-
-    [GeneratedRegex("sigill-session=([^;]+)")]
-    private static partial Regex SessionCookie();
 }

@@ -28,6 +28,9 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         await page.FillAsync("#organization", "Sender Journey AB");
         await page.SelectOptionAsync("#region", "eu");
         await page.ClickAsync("#sign-up-submit");
+        await page.WaitForSelectorAsync("#sign-up-sent");
+        await page.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, "siv.sender@example.com", "eu"));
+        await page.ClickAsync("#sign-up-verify-submit");
         await page.WaitForSelectorAsync("#get-started");
 
         // No templates yet: the new-document page points to writing one, which starts from a working example.

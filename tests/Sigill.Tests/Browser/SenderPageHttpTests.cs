@@ -35,7 +35,7 @@ public sealed partial class SenderPageHttpTests
         var foreign = (await UploadOkAsync(otherApi, "Foreign Plover-88", SamplePdf("foreign"))).GetProperty("id").GetString()!;
 
         using var web = app.Web();
-        await SignUpAsync(web, "pia.pages@example.com", "eu");
+        await SignUpAsync(app, web, "pia.pages@example.com", "eu");
         using var list = await web.GetAsync("/documents");
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Equal("no-store", list.Headers.CacheControl?.ToString());
@@ -101,7 +101,7 @@ public sealed partial class SenderPageHttpTests
     {
         await using var app = await SigillApp.StartAsync();
         using var web = app.Web();
-        var cookie = await SignUpAsync(web, "quinn.pages@example.com", "us");
+        var cookie = await SignUpAsync(app, web, "quinn.pages@example.com", "us");
         Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/templates")).StatusCode);
         var account = await web.GetStringAsync("/account");
         Assert.Equal(HttpStatusCode.Redirect, (await web.PostAsync("/account?handler=SignOut", Form(account))).StatusCode);
@@ -115,15 +115,9 @@ public sealed partial class SenderPageHttpTests
         Assert.Contains(after.Headers.GetValues("Set-Cookie"), c => c.StartsWith("sigill-session=;", StringComparison.Ordinal));
     }
 
-    /// <summary>Signs up through the page; returns the session cookie's value.</summary>
-    private static async Task<string> SignUpAsync(HttpClient web, string email, string region)
-    {
-        var form = await web.GetStringAsync("/sign-up");
-        using var signUp = await web.PostAsync("/sign-up", Form(form, ("Name", "Page Tester"), ("Email", email), ("Password", "a sturdy passphrase 42"),
-            ("OrganizationName", "Pages AB"), ("Region", region)));
-        Assert.Equal(HttpStatusCode.Redirect, signUp.StatusCode);
-        return SessionCookie().Match(signUp.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("sigill-session=", StringComparison.Ordinal))).Groups[1].Value;
-    }
+    /// <summary>Signs up through the pages (and the e-mailed link); returns the session cookie's value.</summary>
+    private static Task<string> SignUpAsync(SigillApp app, HttpClient web, string email, string region) =>
+        Sigill.Tests.Identity.IdentityKit.SignUpThroughPagesAsync(app, web, email, region);
 
     private static string Antiforgery(string page) => AntiforgeryField().Match(page).Groups[1].Value;
 
@@ -132,7 +126,4 @@ public sealed partial class SenderPageHttpTests
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
-
-    [GeneratedRegex("sigill-session=([^;]+)")]
-    private static partial Regex SessionCookie();
 }

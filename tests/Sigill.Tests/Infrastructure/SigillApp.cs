@@ -30,7 +30,9 @@ internal sealed class SigillApp : IAsyncDisposable
     public CellRegistry Cells => (CellRegistry)_server.ApiServices.GetService(typeof(CellRegistry))!;
     public IServiceProvider ApiServices => _server.ApiServices;
 
-    public static async Task<SigillApp> StartAsync(string? configJson = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
+    /// <param name="apiOverrides">Registrations that replace the API tier's defaults (a throttle on a fake clock).</param>
+    public static async Task<SigillApp> StartAsync(string? configJson = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides = null)
     {
         var directory = new TempDirectory();
         string? configFile = null;
@@ -44,8 +46,8 @@ internal sealed class SigillApp : IAsyncDisposable
         {
             logging += CommonOptions.ConfigureLogging;
         }
-        var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None);
-        return new SigillApp(directory, server, configFile);
+        var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None, apiOverrides);
+        return new SigillApp(directory, server, configFile) { _apiOverrides = apiOverrides };
     }
 
     /// <summary>A client of the public web tier, as a browser or API integrator would use it.</summary>
@@ -96,6 +98,7 @@ internal sealed class SigillApp : IAsyncDisposable
     }
 
     private bool _stopped;
+    private Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? _apiOverrides;
 
     /// <summary>Stops both hosts but keeps the data directory, so operator commands can run against it.</summary>
     public async Task StopServerAsync()
@@ -113,7 +116,7 @@ internal sealed class SigillApp : IAsyncDisposable
     {
         var data = DataDirectory;
         await StopServerAsync();
-        _server = await EmbeddedServer.StartAsync(data, _configFile, 0, null, CancellationToken.None);
+        _server = await EmbeddedServer.StartAsync(data, _configFile, 0, null, CancellationToken.None, _apiOverrides);
         _stopped = false;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Sigill.Api.Cells;
 using Sigill.Api.Errors;
@@ -53,6 +54,17 @@ public static class SetupEndpoints
         try
         {
             var email = request.Email!.Trim();
+            await using (var db = cell.CreateDbContext())
+            {
+                // Sign-up is open before setup, so the address may have an account already. Setup makes new owners only
+                // (it issues an API token, never a session): it never adopts an account, whose second factor it could not ask.
+                var emailHash = accounts.Directory.EmailHash(email);
+                if (await db.Users.AnyAsync(u => u.EmailHash == emailHash, ct))
+                {
+                    claim.Release();
+                    return Problems.Validation("An account with this e-mail address exists in this region: give the new owner another address.");
+                }
+            }
             var owner = await accounts.NewUserAsync(cell, email, request.Name!.Trim(), request.Password, ct);
             var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Audit.AuditActor.From(http, "setup"),
                 new OrganizationOwner(owner, true, email, request.Name!.Trim()));

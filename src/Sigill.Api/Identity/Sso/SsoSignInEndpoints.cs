@@ -21,7 +21,8 @@ namespace Sigill.Api.Identity.Sso;
 /// nonce). <c>start</c> finds the connection (by organization id, or by the directory hash of a work e-mail's domain),
 /// records the attempt and answers the provider's authorization URL; <c>callback</c> takes the <c>state</c> and
 /// <c>code</c> the provider sent back to the web tier, uses the attempt once, exchanges the code, validates the ID
-/// token (<see cref="IdTokenValidator"/>) and issues a normal session (<c>Session.Method = "sso"</c>).
+/// token (<see cref="IdTokenValidator"/>) and signs the person in through <see cref="SignIns"/> (<c>Session.Method = "sso"</c>;
+/// an account with a second factor gets the same challenge as after a password).
 /// Who gets in (ADR 0007): a verified e-mail in one of the connection's allowed domains; an existing member of the
 /// organization signs in as themself; an address with no account in the cell becomes a new account without a
 /// password and a <c>member</c> of the organization (just in time); an existing account that is not a member is
@@ -59,7 +60,7 @@ public static partial class SsoSignInEndpoints
     private static partial void LogRefused(ILogger logger, string connectionId, string code);
 
     private static async Task<Results<Ok<StartResponse>, ProblemHttpResult>> Start(string region, StartRequest request, CellRegistry cells, Accounts accounts,
-        Throttle throttle, OidcClient oidc, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+        SignIns signIns, OidcClient oidc, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!cells.TryGet(region, out var cell))
         {
@@ -73,12 +74,10 @@ public static partial class SsoSignInEndpoints
             return Problems.Validation("Give either organizationId (an organization of this region) or domainHash (64 lower-case hex characters).");
         }
         await using var db = cell.CreateDbContext();
-        var startsKey = "sso-" + accounts.AddressThrottleKey(http);
-        if (await throttle.BlockedAsync(db, startsKey, ct) is { } blocked)
+        if ((await signIns.ReserveAsync(cell, "sso-start", accounts.Options.Throttling.SsoStartsPerSource, http, ct)).Problem is { } throttled)
         {
-            return AuthEndpoints.Throttled(http, blocked);
+            return throttled; // every start counts: each one stores an attempt
         }
-        await throttle.FailAsync(db, startsKey, accounts.Options.SsoStarts, ct); // every start counts: each one stores an attempt
         var connection = byOrganization
             ? await db.Set<IdentityProviderConnection>().SingleOrDefaultAsync(c => c.OrganizationId == request.OrganizationId, ct)
             : await db.Set<IdentityProviderDomain>().Where(d => d.DomainHash == request.DomainHash)
@@ -132,7 +131,7 @@ public static partial class SsoSignInEndpoints
     }
 
     private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, ProblemHttpResult>> Callback(string region, CallbackRequest request, CellRegistry cells,
-        Accounts accounts, OidcClient oidc, MailOptions mail, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
+        Accounts accounts, SignIns signIns, OidcClient oidc, MailOptions mail, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
         var refusals = new Refusals(metrics, loggers.CreateLogger("Sigill.Api.Identity.Sso"));
         if (!cells.TryGet(region, out var cell))
@@ -236,7 +235,8 @@ public static partial class SsoSignInEndpoints
             await AuditRecorder.RecordAsync(db, cell, new("member.added", connection.OrganizationId, AuditActor.From(http, user.Id), user.Id,
                 new Dictionary<string, string> { ["role"] = Roles.Member, ["method"] = "sso", ["connection"] = connection.Id }), now, ct);
         }
-        var (session, token) = await accounts.NewSessionAsync(db, cell, user.Id, connection.OrganizationId, "sso", http, ct);
+        // Through SignIns like every sign-in: an account with a second factor gets its challenge, whoever vouched for it.
+        var outcome = await signIns.IdentityProviderAsync(cell, db, user, connection.OrganizationId, http, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -246,7 +246,7 @@ public static partial class SsoSignInEndpoints
             // The same person's other first sign-in (another tab) created the account a moment earlier and the e-mail
             // hash is unique: nothing of this attempt was stored. Sign in to the account the other one made.
             await using var again = cell.CreateDbContext();
-            var existing = await again.Users.AsNoTracking().SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
+            var existing = await again.Users.SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
             if (existing is null)
             {
                 throw;
@@ -255,10 +255,9 @@ public static partial class SsoSignInEndpoints
             {
                 return NotAMember();
             }
-            user = existing;
-            (session, token) = await accounts.NewSessionAsync(again, cell, user.Id, connection.OrganizationId, "sso", http, ct);
+            outcome = await signIns.IdentityProviderAsync(cell, again, existing, connection.OrganizationId, http, ct);
             await again.SaveChangesAsync(ct);
         }
-        return TypedResults.Ok(new AuthEndpoints.SignInResponse(token, session.ExpiresAt, user.Id, connection.OrganizationId, null, null));
+        return outcome.Problem is { } problem ? problem : TypedResults.Ok(outcome.Response);
     }
 }

@@ -877,6 +877,20 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     b.ToTable("invitations", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Identity.KnownSource", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime>("SeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("known_sign_in_sources", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Identity.Membership", b =>
                 {
                     b.Property<string>("OrganizationId")
@@ -942,6 +956,62 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                     b.ToTable("operators", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Identity.PendingSignUp", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EmailHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("EmailToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("NameToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("OrganizationNameToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("pending_sign_ups", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Identity.Session", b =>
                 {
                     b.Property<string>("Id")
@@ -1002,6 +1072,15 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
 
                     b.Property<int>("FailedAttempts")
                         .HasColumnType("integer");
+
+                    b.Property<string>("InvitationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("OrganizationId")
                         .IsRequired()
@@ -1208,16 +1287,19 @@ namespace Sigill.Api.Persistence.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
-                    b.Property<DateTime?>("BlockedUntil")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<int>("Failures")
+                    b.Property<int>("Count")
+                        .IsConcurrencyToken()
                         .HasColumnType("integer");
 
-                    b.Property<DateTime>("WindowStart")
+                    b.Property<DateTime>("LastAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("NextAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Key");
+
+                    b.HasIndex("LastAt");
 
                     b.ToTable("throttles", (string)null);
                 });

@@ -872,6 +872,20 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     b.ToTable("invitations", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Identity.KnownSource", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("SeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("known_sign_in_sources", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Identity.Membership", b =>
                 {
                     b.Property<string>("OrganizationId")
@@ -937,6 +951,62 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                     b.ToTable("operators", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Identity.PendingSignUp", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EmailHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EmailToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NameToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrganizationNameToken")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("pending_sign_ups", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Identity.Session", b =>
                 {
                     b.Property<string>("Id")
@@ -997,6 +1067,15 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
 
                     b.Property<int>("FailedAttempts")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("InvitationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("OrganizationId")
                         .IsRequired()
@@ -1203,16 +1282,19 @@ namespace Sigill.Api.Persistence.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("BlockedUntil")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Failures")
+                    b.Property<int>("Count")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("WindowStart")
+                    b.Property<DateTime>("LastAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NextAt")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Key");
+
+                    b.HasIndex("LastAt");
 
                     b.ToTable("throttles", (string)null);
                 });
