@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Sigill.Cli.Commands;
 
-/// <summary><c>sigill bench crypto|pdf|documents|audit|backup|transparency</c>: benchmarks, on demand (never part of the test suite).</summary>
+/// <summary><c>sigill bench crypto|pdf|documents|audit|backup|hostile|transparency</c>: benchmarks, on demand (never part of the test suite).</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -13,6 +13,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Verb("documents", "Documents created and sent per second on PostgreSQL through the API tier (needs SIGILL_TEST_POSTGRES)", Sigill.Bench.DocumentBenchmark.RunAsync));
         command.Subcommands.Add(Audit());
         command.Subcommands.Add(Verb("backup", "Backup and restore of a synthetic cell (3,000 objects, 100 MB database) vs restic, same run", Sigill.Bench.BackupBenchmark.RunAsync));
+        command.Subcommands.Add(Hostile());
         command.Subcommands.Add(Verb("transparency", "Merkle root of 1,000,000 leaves vs raw SHA-256, inclusion proof latency", Sigill.Bench.TransparencyBenchmark.RunAsync));
         return command;
     }
@@ -30,6 +31,14 @@ internal static class BenchCommand
             ? Task.FromResult(CommonOptions.Fail("--events and --runs must be at least 1"))
             : Sigill.Bench.AuditBenchmark.RunAsync(Console.Out, result.GetValue(events), result.GetValue(runs),
                 result.GetValue(postgres) ?? Environment.GetEnvironmentVariable("SIGILL_BENCH_POSTGRES"), ct));
+        return command;
+    }
+
+    private static Command Hostile()
+    {
+        var smoke = new Option<bool>("--smoke") { Description = "One case per family: the same path in seconds (the test suite runs this)" };
+        var command = new Command("hostile", "The hostile corpus through a `sigill serve` child: each request's peak memory growth (budget 100 MB) and its code") { smoke };
+        command.SetAction((result, ct) => Sigill.Bench.HostileBenchmark.RunAsync(Console.Out, result.GetValue(smoke), ct));
         return command;
     }
 

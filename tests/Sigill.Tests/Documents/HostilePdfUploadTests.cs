@@ -59,7 +59,7 @@ public sealed class HostilePdfUploadTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
 
         var list = await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents");
-        Assert.Equal(created, list.GetArrayLength());
+        Assert.Equal(Math.Min(created, 200), list.GetArrayLength()); // the list shows the newest 200
         Assert.All(list.EnumerateArray(), d => Assert.StartsWith("Ordinary", d.GetProperty("title").GetString(), StringComparison.Ordinal));
         Assert.Equal(created, StoredPdfs(app, "eu"));
 
