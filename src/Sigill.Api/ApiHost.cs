@@ -33,21 +33,15 @@ public static class ApiHost
 {
     public const string MetricsPath = "/metrics";
 
+    /// <summary>How configuration errors name this tier: <c>invalid API tier configuration: ...</c>.</summary>
+    public const string Tier = "API tier";
+
     /// <param name="overrides">Registrations that replace the defaults (tests: a throttle on a fake clock).</param>
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? overrides = null)
     {
-        var options = ApiTierOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
-        }
-
-        var limits = RequestLimits.Bind(configuration);
-        if (limits.Validate() is [var limitProblem, ..])
-        {
-            throw new InvalidOperationException("invalid API tier configuration: " + limitProblem);
-        }
+        // What the host needs before its container exists (log sinks, Kestrel limits), checked the same way as the rest.
+        var options = SigillOptions.Read<ApiTierOptions>(configuration, Tier, s => ApiTierOptions.Register(s));
+        var limits = SigillOptions.Read<RequestLimits>(configuration, Tier, s => RequestLimits.Register(s));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -64,11 +58,11 @@ public static class ApiHost
         Telemetry.CellLogs.Configure(builder.Logging, options); // identifiers only in their own region's log files
 
         var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(limits);
-        services.AddSingleton(sp => new CellRegistry(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        ApiTierOptions.Register(services);
+        RequestLimits.Register(services);
+        services.AddSingleton(sp => new CellRegistry(sp.GetRequiredService<ApiTierOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new SetupToken(options.SetupTokenFile));
+        services.AddSingleton(sp => new SetupToken(sp.GetRequiredService<ApiTierOptions>().SetupTokenFile));
         services.AddHttpContextAccessor();
         // Handlers take CellDbContext: a context on the authenticated caller's own cell, never one picked from input.
         services.AddScoped<CellDbContext>(sp =>
@@ -103,19 +97,18 @@ public static class ApiHost
         services.AddSingleton<Jobs.IJobHandler, Features.Documents.ExpireDocumentJob>();
         services.AddSingleton<Jobs.IJobHandler, Features.Documents.RemindDocumentJob>();
         services.AddSingleton<Jobs.IJobHandler, Features.Webhooks.WebhookDeliveryJob>();
-        services.AddSingleton(Features.Webhooks.WebhookOptions.Bind(configuration));
+        services.AddSigillOptions<Features.Webhooks.WebhookOptions>("Webhooks");
         services.AddSingleton<Features.Webhooks.SsrfGuard>();
         services.AddSingleton<Identity.Sso.OidcClient>();
         services.AddOpenApi(OpenApiSetup.Configure);
         services.AddBackups(configuration);
         Alerts.AlertServiceCollectionExtensions.AddAlerts(services, configuration);
-        services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
+        services.AddSigillOptions<Features.Documents.DocumentOptions>("Documents");
         Features.Templates.TemplateServices.AddTemplates(services, configuration);
         services.AddSingleton<Features.Signing.SigningKeys>();
-        var identity = Identity.IdentityOptions.Bind(configuration);
-        services.AddSingleton(identity);
-        services.AddSingleton(Identity.Directory.FromBase64(identity.DirectoryKey));
-        services.AddSingleton(new Identity.PasswordHasher(identity.PasswordMemoryKiB, identity.PasswordPasses));
+        services.AddSigillOptions<Identity.IdentityOptions>("Identity");
+        services.AddSingleton(sp => Identity.Directory.FromBase64(sp.GetRequiredService<Identity.IdentityOptions>().DirectoryKey));
+        services.AddSingleton(sp => new Identity.PasswordHasher(sp.GetRequiredService<Identity.IdentityOptions>().PasswordMemoryKiB, sp.GetRequiredService<Identity.IdentityOptions>().PasswordPasses));
         services.AddSingleton<Identity.Accounts>();
         services.AddSingleton<Identity.Throttle>();
         services.AddSingleton<Identity.SignIns>();
@@ -124,6 +117,7 @@ public static class ApiHost
         overrides?.Invoke(services);
 
         var app = builder.Build();
+        app.Services.ValidateConfiguration(Tier); // every section's checks, before anything listens or is written
         app.Services.GetRequiredService<Telemetry.SigillMetrics>(); // observable gauges exist from the start
         app.UseServiceCredential(options.ServiceCredential);
         if (options.Diagnostics.Enabled)

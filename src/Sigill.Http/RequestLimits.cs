@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Sigill.Http;
 
@@ -13,28 +15,26 @@ namespace Sigill.Http;
 /// </list>
 /// Production sets them in both <c>api.json</c> and <c>web.json</c> when it changes them (README).
 /// </summary>
-public sealed class RequestLimits
+public sealed class RequestLimits : IValidatedOptions
 {
     public const long DefaultMaxPdfBytes = 50L * 1024 * 1024;
     public const long DefaultMaxBodyBytes = 1024 * 1024;
     public const long UploadFramingBytes = 64 * 1024;
 
-    public long MaxPdfBytes { get; init; } = DefaultMaxPdfBytes;
+    public long MaxPdfBytes { get; set; } = DefaultMaxPdfBytes;
 
-    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+    public long MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>The body limit of an upload endpoint: the PDF and its multipart framing.</summary>
     public long MaxUploadBodyBytes => MaxPdfBytes + UploadFramingBytes;
 
-    public static RequestLimits Bind(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return new RequestLimits
-        {
-            MaxPdfBytes = configuration.GetValue("Documents:MaxPdfBytes", DefaultMaxPdfBytes),
-            MaxBodyBytes = configuration.GetValue("Http:MaxBodyBytes", DefaultMaxBodyBytes),
-        };
-    }
+    /// <summary>
+    /// <c>Http:MaxBodyBytes</c> from its section; <c>Documents:MaxPdfBytes</c> is the Documents section's key, read here
+    /// too so that the web tier, which has no Documents options, refuses the same uploads.
+    /// </summary>
+    public static OptionsBuilder<RequestLimits> Register(IServiceCollection services) =>
+        services.AddSigillOptions<RequestLimits>("Http")
+            .Configure<IConfiguration>((limits, configuration) => limits.MaxPdfBytes = configuration.GetValue("Documents:MaxPdfBytes", DefaultMaxPdfBytes));
 
     public IReadOnlyList<string> Validate()
     {

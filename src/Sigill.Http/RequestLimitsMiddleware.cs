@@ -28,6 +28,7 @@ public static class RequestLimitsMiddleware
     public const string PayloadTooLarge = "payload_too_large";
     public const string PdfTooLarge = "pdf_too_large";
     public const string MultipartMalformed = "multipart_malformed";
+    public const string BadRequest = "bad_request";
     public const string DocsBase = "https://sigill.dev/docs/errors#";
 
     /// <summary>The upload form may hold the file and a few short fields (title, antiforgery token) and nothing more.</summary>
@@ -115,7 +116,7 @@ public static class RequestLimitsMiddleware
                $"fields or a field over {form.ValueLengthLimit} bytes besides the file.";
         return upload
             ? WriteAsync(http, StatusCodes.Status400BadRequest, MultipartMalformed, "The upload could not be read.", detail)
-            : WriteAsync(http, StatusCodes.Status400BadRequest, "bad_request", "The body could not be read.", detail);
+            : WriteAsync(http, StatusCodes.Status400BadRequest, BadRequest, "The body could not be read.", detail);
     }
 
     private static bool IsMultipart(HttpRequest request) =>

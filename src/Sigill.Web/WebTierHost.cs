@@ -26,23 +26,18 @@ public static class WebTierHost
 {
     public const string ServiceCredentialHeader = "Sigill-Service-Credential";
 
+    /// <summary>How configuration errors name this tier: <c>invalid web tier configuration: ...</c>.</summary>
+    public const string Tier = "web tier";
+
     private const string UploadRoute = "api-v1-upload";
 
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
     {
-        var options = WebTierOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("invalid web tier configuration: " + problems[0]);
-        }
-
+        // The options shape the host itself (proxy routes, cookie names, Kestrel limits), so they are read before it is
+        // built, through the same registration and checks as the container's.
+        var options = SigillOptions.Read<WebTierOptions>(configuration, Tier, s => WebTierOptions.Register(s));
         // The same keys and defaults as the API tier's (Sigill.Http): the web tier refuses first, from Content-Length.
-        var limits = RequestLimits.Bind(configuration);
-        if (limits.Validate() is [var limitProblem, ..])
-        {
-            throw new InvalidOperationException("invalid web tier configuration: " + limitProblem);
-        }
+        var limits = SigillOptions.Read<RequestLimits>(configuration, Tier, s => RequestLimits.Register(s));
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -59,8 +54,8 @@ public static class WebTierHost
         logging?.Invoke(builder.Logging);
 
         var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(limits);
+        WebTierOptions.Register(services);
+        RequestLimits.Register(services);
         // Cookies (sessions, antiforgery) are sealed under Web:CookieKey, so they survive a restart and work on every web
         // node; without one (a bare development web tier) an in-memory key ring, and a restart signs everyone out.
         services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(options.CookieKeyBytes is { } cookieKey
@@ -102,6 +97,7 @@ public static class WebTierHost
             });
 
         var app = builder.Build();
+        app.Services.ValidateConfiguration(Tier);
         app.UseExceptionHandler("/error");
         app.UseStatusCodePages();
         if (options.Tls)

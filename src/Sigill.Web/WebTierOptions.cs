@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sigill.Http;
 
 namespace Sigill.Web;
 
 /// <summary>Everything the web tier knows: where the API tier is and how to prove itself to it. No database, no keys.</summary>
-public sealed class WebTierOptions
+public sealed class WebTierOptions : IValidatedOptions
 {
     /// <summary>The default API deployment: one URL, or several API nodes separated by commas (load-balanced).</summary>
     public string ApiBaseUrl { get; set; } = "";
@@ -60,18 +63,16 @@ public sealed class WebTierOptions
     /// <summary>The API nodes of the default deployment.</summary>
     public IReadOnlyList<string> ApiNodes => Split(ApiBaseUrl);
 
-    /// <summary>Binds the section; a region's API nodes may be one string (comma-separated) or an array.</summary>
-    public static WebTierOptions Bind(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var options = new WebTierOptions();
-        configuration.Bind(options);
-        options.RegionApis = configuration.GetSection("RegionApis").GetChildren().ToDictionary(
-            c => c.Key,
-            c => (c.Value is { } value ? Split(value) : c.GetChildren().Select(n => n.Value ?? "").ToList()).ToArray(),
-            StringComparer.Ordinal);
-        return options;
-    }
+    /// <summary>
+    /// The tier's whole configuration is this class's section. A region's API nodes may be one string (comma-separated)
+    /// or an array, which the binder cannot tell apart, so <see cref="RegionApis"/> is read after it.
+    /// </summary>
+    public static OptionsBuilder<WebTierOptions> Register(IServiceCollection services) =>
+        services.AddSigillOptions<WebTierOptions>("").Configure<IConfiguration>((options, configuration) =>
+            options.RegionApis = configuration.GetSection("RegionApis").GetChildren().ToDictionary(
+                c => c.Key,
+                c => (c.Value is { } value ? Split(value) : c.GetChildren().Select(n => n.Value ?? "").ToList()).ToArray(),
+                StringComparer.Ordinal));
 
     private static List<string> Split(string value) =>
         [.. value.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

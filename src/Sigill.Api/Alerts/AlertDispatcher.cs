@@ -9,6 +9,7 @@ using Sigill.Api.Audit;
 using Sigill.Api.Cells;
 using Sigill.Api.Jobs;
 using Sigill.Api.Telemetry;
+using Sigill.Http;
 
 namespace Sigill.Api.Alerts;
 
@@ -69,6 +70,10 @@ public sealed class AlertDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Enabled)
+        {
+            return; // no Alerts:Primary: the in-product dispatcher is off (Prometheus and Alertmanager may do this job)
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -193,7 +198,7 @@ public sealed class AlertDispatcher : BackgroundService
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (e is DbUpdateConcurrencyException || JobQueue.IsDuplicate(e))
+        catch (DbUpdateException e) when (e is DbUpdateConcurrencyException || Errors.UniqueKey.IsViolation(e))
         {
             // Another API node made the same transition first; the next evaluation starts from its state.
         }
@@ -365,21 +370,14 @@ public static class AlertServiceCollectionExtensions
     /// <summary>The alert dispatcher and its notification jobs, when <c>Alerts:Primary</c> is configured.</summary>
     public static IServiceCollection AddAlerts(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = AlertOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
-        }
-        services.AddSingleton(options);
-        if (options.Enabled)
-        {
-            services.AddHttpClient(AlertNotifier.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
-            services.AddSingleton<AlertNotifier>();
-            services.AddSingleton<IJobHandler, AlertNotifyJobHandler>();
-            services.AddSingleton<AlertDispatcher>();
-            services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
-        }
+        // Registered whether or not a contact is set (the options are read from the container, after binding): the
+        // dispatcher stays idle without Alerts:Primary, so nothing is evaluated or sent.
+        services.AddSigillOptions<AlertOptions>("Alerts");
+        services.AddHttpClient(AlertNotifier.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<AlertNotifier>();
+        services.AddSingleton<IJobHandler, AlertNotifyJobHandler>();
+        services.AddSingleton<AlertDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
         return services;
     }
 }

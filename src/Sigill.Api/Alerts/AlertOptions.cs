@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using MimeKit;
+using Sigill.Http;
 
 namespace Sigill.Api.Alerts;
 
@@ -17,7 +17,7 @@ public sealed class AlertContact
 /// (docs/adr/0008-alerts-and-several-api-nodes.md). It runs when <see cref="Primary"/> is set. The thresholds default to the
 /// values in deploy/prometheus/sigill-rules.yml; change both together.
 /// </summary>
-public sealed class AlertOptions
+public sealed class AlertOptions : IValidatedOptions
 {
     /// <summary>The on-call contact, told first and on every repeat.</summary>
     public AlertContact Primary { get; set; } = new();
@@ -37,13 +37,6 @@ public sealed class AlertOptions
     public TimeSpan QueueMaxWait { get; set; } = TimeSpan.FromMinutes(10);
 
     public bool Enabled => Primary.IsSet;
-
-    public static AlertOptions Bind(IConfiguration configuration)
-    {
-        var options = new AlertOptions();
-        configuration.GetSection("Alerts").Bind(options);
-        return options;
-    }
 
     public IReadOnlyList<string> Validate()
     {

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Sigill.Api.Cells;
 using Sigill.Api.Errors;
 using Sigill.Api.Security;
+using Sigill.Http;
 using Sigill.Transparency;
 
 namespace Sigill.Api.Audit;
@@ -33,13 +34,7 @@ public static class AuditEndpoints
 
     public static IServiceCollection AddAudit(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = AuditOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
-        }
-        services.AddSingleton(options);
+        services.AddSigillOptions<AuditOptions>("Audit");
         services.AddSingleton<AuditLogs>();
         services.AddHostedService<AuditSequencer>();
         return services;
@@ -115,7 +110,7 @@ public static class AuditEndpoints
             if (!matches)
             {
                 AuditLog.EntriesMismatch(loggers.CreateLogger("Sigill.Audit"), region, first, end - 1);
-                return Problems.Create(StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred.");
+                return Problems.Create(StatusCodes.Status500InternalServerError, ErrorCodes.InternalError, "An unexpected error occurred.");
             }
             body = TlogTiles.EncodeEntryBundle(entries.Select(e => (ReadOnlyMemory<byte>)e));
         }
@@ -169,7 +164,7 @@ public static class AuditEndpoints
         }
         if (found[0].Receipt is not { } receipt)
         {
-            return Problems.Conflict("audit_event_pending", "The event is recorded but not yet in a signed checkpoint; retry in a second.");
+            return Problems.Conflict(ErrorCodes.AuditEventPending, "The event is recorded but not yet in a signed checkpoint; retry in a second.");
         }
         return TypedResults.Text(receipt, "application/json");
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Configuration;
+using Sigill.Http;
 
 namespace Sigill.Api.Audit;
 
@@ -11,7 +11,7 @@ namespace Sigill.Api.Audit;
 /// The embedded installation passes its id from <c>installation.json</c>; a deployment configured only
 /// by file should set <c>Audit:InstallationId</c> (otherwise a random one is chosen at key creation).
 /// </summary>
-public sealed class AuditOptions
+public sealed class AuditOptions : IValidatedOptions
 {
     private string? _generatedId;
 
@@ -24,13 +24,6 @@ public sealed class AuditOptions
 
     /// <summary>The most events one sequencing transaction takes (SQLite has one writer: keep it short).</summary>
     public int BatchSize { get; set; } = 20_000;
-
-    public static AuditOptions Bind(IConfiguration configuration)
-    {
-        var options = new AuditOptions();
-        configuration.GetSection("Audit").Bind(options);
-        return options;
-    }
 
     public string OriginFor(string region)
     {

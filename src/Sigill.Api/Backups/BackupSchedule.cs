@@ -5,11 +5,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sigill.Api.Cells;
 using Sigill.Api.Jobs;
+using Sigill.Http;
 
 namespace Sigill.Api.Backups;
 
 /// <summary>The <c>Backups</c> configuration section. Daily backups run only when <see cref="Directory"/> is set.</summary>
-public sealed class BackupOptions
+public sealed class BackupOptions : IValidatedOptions
 {
     /// <summary>Where archives go (a mounted backup volume; not inside the data directory).</summary>
     public string? Directory { get; set; }
@@ -18,13 +19,6 @@ public sealed class BackupOptions
 
     /// <summary>Time of day (UTC) the daily backup becomes due.</summary>
     public TimeSpan DailyAtUtc { get; set; } = TimeSpan.FromHours(2);
-
-    public static BackupOptions Bind(IConfiguration configuration)
-    {
-        var options = new BackupOptions();
-        configuration.GetSection("Backups").Bind(options);
-        return options;
-    }
 
     public IReadOnlyList<string> Validate()
     {
@@ -99,6 +93,10 @@ internal sealed class BackupScheduler(CellRegistry cells, BackupOptions backups,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (string.IsNullOrEmpty(backups.Directory))
+        {
+            return; // daily backups are off
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             await ScheduleDueAsync(stoppingToken);
@@ -143,18 +141,11 @@ public static class BackupServiceCollectionExtensions
     /// <summary>Daily backups through the job queue, when <c>Backups:Directory</c> is configured.</summary>
     public static IServiceCollection AddBackups(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = BackupOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
-        }
-        services.AddSingleton(options);
-        if (!string.IsNullOrEmpty(options.Directory))
-        {
-            services.AddSingleton<IJobHandler, BackupJobHandler>();
-            services.AddHostedService<BackupScheduler>();
-        }
+        // Registered whether or not a directory is set (the options are read from the container, after binding): the
+        // scheduler stays idle without one, and the handler refuses a job that cannot have been enqueued.
+        services.AddSigillOptions<BackupOptions>("Backups");
+        services.AddSingleton<IJobHandler, BackupJobHandler>();
+        services.AddHostedService<BackupScheduler>();
         return services;
     }
 }

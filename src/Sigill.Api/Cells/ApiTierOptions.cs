@@ -1,9 +1,11 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sigill.Http;
 
 namespace Sigill.Api.Cells;
 
 /// <summary>Everything the API tier is configured with. Validated before the host starts.</summary>
-public sealed class ApiTierOptions
+public sealed class ApiTierOptions : IValidatedOptions
 {
     /// <summary>The web tier's credential; every request must carry it.</summary>
     public string ServiceCredential { get; set; } = "";
@@ -38,12 +40,8 @@ public sealed class ApiTierOptions
 
     public static readonly string[] Environments = ["production", "staging", "development"];
 
-    public static ApiTierOptions Bind(IConfiguration configuration)
-    {
-        var options = new ApiTierOptions();
-        configuration.Bind(options);
-        return options;
-    }
+    /// <summary>The tier's whole configuration is this class's section (its keys sit at the top level).</summary>
+    public static OptionsBuilder<ApiTierOptions> Register(IServiceCollection services) => services.AddSigillOptions<ApiTierOptions>("");
 
     /// <summary>Returns the problems, each one line naming the setting; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()

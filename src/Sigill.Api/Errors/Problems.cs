@@ -6,13 +6,15 @@ namespace Sigill.Api.Errors;
 
 /// <summary>
 /// RFC 9457 problem details with a stable machine-readable <c>code</c>. Clients branch on the code,
-/// never on the human text. Each code is documented in docs/errors.md.
+/// never on the human text. The codes are the closed set of <see cref="ErrorCodes"/>, each documented in docs/errors.md.
 /// </summary>
 public static class Problems
 {
     public const string DocsBase = "https://sigill.dev/docs/errors#";
 
+    /// <param name="code">One of <see cref="ErrorCodes"/>: an unknown code is a bug, refused here rather than published.</param>
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null) =>
+        !ErrorCodes.All.ContainsKey(code) ? throw new ArgumentOutOfRangeException(nameof(code), code, "Not in ErrorCodes (and docs/errors.md).") :
         TypedResults.Problem(new ProblemDetails
         {
             Status = status,
@@ -22,7 +24,7 @@ public static class Problems
             Extensions = { ["code"] = code },
         });
 
-    public static ProblemHttpResult Validation(string detail) => Create(StatusCodes.Status400BadRequest, "validation_failed", "The request is not valid.", detail);
+    public static ProblemHttpResult Validation(string detail) => Create(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "The request is not valid.", detail);
 
     public static ProblemHttpResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "The request conflicts with the current state.", detail);
 
@@ -34,17 +36,17 @@ public static class Problems
         {
             var code = problem.Status switch
             {
-                400 => "bad_request",
-                401 => "unauthorized",
-                403 => "forbidden",
-                404 => "not_found",
-                405 => "method_not_allowed",
-                409 => "conflict",
-                413 => "payload_too_large",
-                415 => "unsupported_media_type",
-                429 => "rate_limited",
-                _ when problem.Status >= 500 => "internal_error",
-                _ => "error",
+                400 => ErrorCodes.BadRequest,
+                401 => ErrorCodes.Unauthorized,
+                403 => ErrorCodes.Forbidden,
+                404 => ErrorCodes.NotFound,
+                405 => ErrorCodes.MethodNotAllowed,
+                409 => ErrorCodes.Conflict,
+                413 => ErrorCodes.PayloadTooLarge,
+                415 => ErrorCodes.UnsupportedMediaType,
+                429 => ErrorCodes.RateLimited,
+                _ when problem.Status >= 500 => ErrorCodes.InternalError,
+                _ => ErrorCodes.Error,
             };
             problem.Extensions["code"] = code;
             problem.Type ??= DocsBase + code;

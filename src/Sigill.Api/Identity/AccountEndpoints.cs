@@ -162,7 +162,7 @@ public static class AccountEndpoints
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.PasswordHash is null || request.CurrentPassword is null || !accounts.Passwords.Verify(request.CurrentPassword, user.PasswordHash))
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "password_incorrect", "The current password is not correct.");
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.PasswordIncorrect, "The current password is not correct.");
         }
         if (Accounts.PasswordProblem(request.NewPassword) is { } problem)
         {
@@ -185,7 +185,7 @@ public static class AccountEndpoints
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.TotpEnabledAt is not null)
         {
-            return Problems.Conflict("second_factor_enabled", "An authenticator app is already set up. Turn it off first to set up another.");
+            return Problems.Conflict(ErrorCodes.SecondFactorEnabled, "An authenticator app is already set up. Turn it off first to set up another.");
         }
         var secret = Totp.NewSecret();
         user.TotpSecretToken = await cell.Keys.EncryptFieldAsync(user.Id, User.TotpPurpose, Convert.ToBase64String(secret), user.Id, ct);
@@ -202,7 +202,7 @@ public static class AccountEndpoints
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.TotpEnabledAt is not null || user.TotpSecretToken is null)
         {
-            return Problems.Conflict("second_factor_not_pending", "Start setting up an authenticator app first.");
+            return Problems.Conflict(ErrorCodes.SecondFactorNotPending, "Start setting up an authenticator app first.");
         }
         var secret = Convert.FromBase64String((await cell.Keys.DecryptFieldAsync(user.Id, User.TotpPurpose, user.TotpSecretToken, user.Id, ct))!);
         if (Totp.Match(secret, request.Code, time.GetUtcNow(), user.TotpLastStep) is not { } step)
@@ -234,7 +234,7 @@ public static class AccountEndpoints
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (await SecondFactors.VerifyAsync(cell, user, request.Code, time, ct) is null)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "second_factor_failed", "The code is not correct.");
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SecondFactorFailed, "The code is not correct.");
         }
         var now = time.GetUtcNow().UtcDateTime;
         user.TotpEnabledAt = null;

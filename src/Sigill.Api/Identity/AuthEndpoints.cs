@@ -40,17 +40,17 @@ public static class AuthEndpoints
         return group;
     }
 
-    internal static ProblemHttpResult SignInFailed() => Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_failed",
+    internal static ProblemHttpResult SignInFailed() => Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.SignInFailed,
         "The e-mail address or the password is not correct.");
 
-    internal static ProblemHttpResult NotServed(string region) => Problems.Create(StatusCodes.Status404NotFound, "region_not_served",
+    internal static ProblemHttpResult NotServed(string region) => Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.RegionNotServed,
         "This deployment does not serve that region.", $"Region '{region}' is not served here.");
 
     internal static ProblemHttpResult Throttled(HttpContext http, TimeSpan retryAfter)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts.",
+        return Problems.Create(StatusCodes.Status429TooManyRequests, ErrorCodes.TooManyAttempts, "Too many attempts.",
             $"Try again in {seconds} seconds.");
     }
 
@@ -191,7 +191,16 @@ public static class AuthEndpoints
             }
             return refused;
         }
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (UniqueKey.IsViolation(e))
+        {
+            // The address got its account at this very moment (the invitation accepted twice at once, or a sign-up link):
+            // the e-mail hash is unique, and nothing of this request was stored. Accepting again signs in to that account.
+            return Problems.Conflict(ErrorCodes.Conflict, "The account was created by another request at the same moment; accept the invitation again.");
+        }
         await signIns.GiveBackAsync(cell, reservation, ct);
         return TypedResults.Ok(outcome.Response);
     }

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Configuration;
+using Sigill.Http;
 
 namespace Sigill.Api.Identity;
 
 /// <summary>Accounts, sessions and throttling (<c>Identity:*</c>). Defaults follow OWASP ASVS level 2.</summary>
-public sealed class IdentityOptions
+public sealed class IdentityOptions : IValidatedOptions
 {
     /// <summary>Base64 of the installation's directory key (at least 32 bytes); the web tier holds the same key.</summary>
     public string DirectoryKey { get; set; } = "";
@@ -26,11 +26,50 @@ public sealed class IdentityOptions
     public TimeSpan MaxSupportGrant { get; set; } = TimeSpan.FromHours(4);
     public TimeSpan BreakGlassGrant { get; set; } = TimeSpan.FromHours(1);
 
-    public static IdentityOptions Bind(IConfiguration configuration)
+    /// <summary>The key's shape is checked with the tier's options (<c>Identity:DirectoryKey</c>); here the durations and costs.</summary>
+    public IReadOnlyList<string> Validate()
     {
-        var options = new IdentityOptions();
-        configuration.GetSection("Identity").Bind(options);
-        return options;
+        var problems = new List<string>();
+        foreach (var (name, value) in new[]
+        {
+            ("SessionIdleTimeout", SessionIdleTimeout), ("SessionAbsoluteTimeout", SessionAbsoluteTimeout), ("ChallengeLifetime", ChallengeLifetime),
+            ("InvitationLifetime", InvitationLifetime), ("SignUpLinkLifetime", SignUpLinkLifetime), ("SsoAttemptLifetime", SsoAttemptLifetime),
+            ("MaxSupportGrant", MaxSupportGrant), ("BreakGlassGrant", BreakGlassGrant), ("Throttling:KnownSourceLifetime", Throttling.KnownSourceLifetime),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"Identity:{name} must be positive");
+            }
+        }
+        if (SessionAbsoluteTimeout < SessionIdleTimeout)
+        {
+            problems.Add("Identity:SessionAbsoluteTimeout must be at least Identity:SessionIdleTimeout");
+        }
+        // Below OWASP's Argon2id minimum a stolen hash table is cheap to crack; the cap keeps one sign-in from exhausting memory.
+        if (PasswordMemoryKiB is < 19456 or > 4 * 1024 * 1024)
+        {
+            problems.Add("Identity:PasswordMemoryKiB must be 19456-4194304 (OWASP's Argon2id minimum is 19456)");
+        }
+        if (PasswordPasses is < 1 or > 100)
+        {
+            problems.Add("Identity:PasswordPasses must be 1-100");
+        }
+        foreach (var (name, rule) in new[]
+        {
+            ("PasswordPerSource", Throttling.PasswordPerSource), ("PasswordPerAccount", Throttling.PasswordPerAccount),
+            ("CodesPerSource", Throttling.CodesPerSource), ("CodesPerAccount", Throttling.CodesPerAccount),
+            ("SignInsPerSource", Throttling.SignInsPerSource), ("InvitationsPerSource", Throttling.InvitationsPerSource),
+            ("SignUpsPerSource", Throttling.SignUpsPerSource), ("SignUpMailsPerAddress", Throttling.SignUpMailsPerAddress),
+            ("SignUpLinksPerSource", Throttling.SignUpLinksPerSource), ("SsoStartsPerSource", Throttling.SsoStartsPerSource),
+        })
+        {
+            if (rule.Burst < 0 || rule.First <= TimeSpan.Zero || rule.Cap < rule.First || rule.Forget <= TimeSpan.Zero)
+            {
+                problems.Add($"Identity:Throttling:{name} needs Burst of at least 0, a positive First, Cap at least First and a positive Forget");
+            }
+        }
+        return problems;
     }
 }
 

@@ -67,7 +67,7 @@ public static class MemberEndpoints
         }
         if (member.Role == Roles.Owner && request.Role != Roles.Owner && await IsLastOwnerAsync(db, member, ct))
         {
-            return Problems.Conflict("last_owner", "An organization needs at least one owner. Make someone else owner first.");
+            return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
         }
         var now = time.GetUtcNow().UtcDateTime;
         await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.role_changed", caller.OrganizationId,
@@ -92,7 +92,7 @@ public static class MemberEndpoints
         }
         if (member.Role == Roles.Owner && await IsLastOwnerAsync(db, member, ct))
         {
-            return Problems.Conflict("last_owner", "An organization needs at least one owner. Make someone else owner first.");
+            return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
         }
         var now = time.GetUtcNow().UtcDateTime;
         db.Memberships.Remove(member);
@@ -110,11 +110,11 @@ public static class MemberEndpoints
     {
         if (caller.Role is null)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "session_required", "Only a signed-in person can change memberships.");
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only a signed-in person can change memberships.");
         }
         return Roles.CanAssign(caller.Role, currentRole) && Roles.CanAssign(caller.Role, newRole)
             ? null
-            : Problems.Create(StatusCodes.Status403Forbidden, "role_not_assignable", "Your role cannot make this change.", "Only owners manage owners.");
+            : Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.RoleNotAssignable, "Your role cannot make this change.", "Only owners manage owners.");
     }
 
     private static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>

@@ -127,7 +127,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
     /// <summary>Answers a challenge (<c>sgc_…</c>) with a code from an authenticator app or a recovery code.</summary>
     public async Task<Outcome> SecondFactorAsync(Cell cell, CellDbContext db, string? presented, string? code, HttpContext http, CancellationToken ct)
     {
-        var expired = Problems.Create(StatusCodes.Status401Unauthorized, "challenge_invalid", "The sign-in has expired.", "Sign in again with your password.");
+        var expired = Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.ChallengeInvalid, "The sign-in has expired.", "Sign in again with your password.");
         if (!PresentedSecret.SignInChallenge.TryParse(presented, out var id, out var region, out var secret) || region != cell.Region)
         {
             return Refused(expired);
@@ -188,7 +188,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
         if (current.Method.StartsWith("sso", StringComparison.Ordinal))
         {
             // An organization's identity provider vouches for its own organization only: never a way into another one.
-            return Refused(Problems.Create(StatusCodes.Status403Forbidden, "sso_session_bound", "A single sign-on session stays in its organization.",
+            return Refused(Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SsoSessionBound, "A single sign-on session stays in its organization.",
                 "Sign out and sign in to the other organization."));
         }
         if (await SsoRequiredAsync(db, organizationId, current.UserId, ct) is { } required)
@@ -204,7 +204,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
     public static Task<Invitation?> LiveInvitationAsync(CellDbContext db, string id, DateTime now, CancellationToken ct) =>
         db.Invitations.SingleOrDefaultAsync(i => i.Id == id && i.ExpiresAt > now && i.AcceptedAt == null && i.RevokedAt == null, ct);
 
-    public static ProblemHttpResult InvitationInvalid() => Problems.Create(StatusCodes.Status404NotFound, "invitation_invalid", "This invitation is not valid.",
+    public static ProblemHttpResult InvitationInvalid() => Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.InvitationInvalid, "This invitation is not valid.",
         "It may have expired, been revoked or been used. Ask for a new one.");
 
     internal static ProblemHttpResult Throttled(HttpContext http, TimeSpan retryAfter) => AuthEndpoints.Throttled(http, retryAfter);
@@ -276,7 +276,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
         {
             metrics.SignInFailures.Add(1, new KeyValuePair<string, object?>("reason", "second_factor"));
             await RecordAsync(cell, "auth.second_factor_failed", organizationId, user.Id, http, ct);
-            return (null, Problems.Create(StatusCodes.Status401Unauthorized, "second_factor_failed", "The code is not correct.",
+            return (null, Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.SecondFactorFailed, "The code is not correct.",
                 "Codes from an authenticator app are accepted once, within about 30 seconds."));
         }
         await throttle.ForgetAsync(cell, perSource, ct);
@@ -315,7 +315,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
         {
             return null;
         }
-        return Problems.Create(StatusCodes.Status403Forbidden, "sso_required", "This organization signs in with single sign-on.",
+        return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SsoRequired, "This organization signs in with single sign-on.",
             "Choose \u201cSign in with single sign-on\u201d and give your work e-mail address.");
     }
 

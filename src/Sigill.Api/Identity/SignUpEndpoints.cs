@@ -44,7 +44,7 @@ public static class SignUpEndpoints
         }
         if (!accounts.Options.OpenSignUp)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "sign_up_closed", "Sign-up is closed on this installation.", "Ask an organization admin for an invitation.");
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SignUpClosed, "Sign-up is closed on this installation.", "Ask an organization admin for an invitation.");
         }
         var problem = AuthEndpoints.ValidateNewAccount(request.Email, request.Password, request.Name)
             ?? (request.OrganizationName?.Trim() is { Length: > 0 and <= 200 } ? null : "organizationName is required (1-200 characters).");
@@ -110,7 +110,7 @@ public static class SignUpEndpoints
         {
             return AuthEndpoints.NotServed(region);
         }
-        var invalid = Problems.Create(StatusCodes.Status404NotFound, "sign_up_link_invalid", "This sign-up link is not valid.",
+        var invalid = Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.SignUpLinkInvalid, "This sign-up link is not valid.",
             "It may have expired or been used, or the address has an account already: sign in, or sign up again.");
         if (!PresentedSecret.SignUp.TryParse(request.Token, out var id, out var linkRegion, out var secret) || linkRegion != region)
         {
@@ -158,7 +158,7 @@ public static class SignUpEndpoints
                 new OrganizationOwner(user, true, email, name),
                 async (tx, org) => outcome = await signIns.NewAccountAsync(cell, tx, user, new SignIns.Entry(org.Id), SignIns.NewAccountProof.EmailLink, http, ct), ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (UniqueKey.IsViolation(e))
         {
             // The address got an account meanwhile (another sign-up's link, an invitation, single sign-on) and the
             // e-mail hash is unique: nothing of this sign-up was stored, and its keys are gone.

@@ -86,7 +86,7 @@ public static class SupportEndpoints
         await using var db = cell.CreateDbContext();
         if (request.OrganizationId is null || !await db.Organizations.AnyAsync(o => o.Id == request.OrganizationId, ct))
         {
-            return Problems.Create(StatusCodes.Status404NotFound, "organization_not_found", "There is no such organization in this region.");
+            return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.OrganizationNotFound, "There is no such organization in this region.");
         }
         var now = time.GetUtcNow().UtcDateTime;
         var id = SigillId.New("grt", cell.Region);
@@ -136,7 +136,7 @@ public static class SupportEndpoints
         var confirmer = OperatorOf(principal);
         if (confirmer == grant.OperatorId)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "second_operator_required", "Break-glass access needs a second operator.",
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SecondOperatorRequired, "Break-glass access needs a second operator.",
                 "Another operator must confirm this request.");
         }
         var now = time.GetUtcNow().UtcDateTime;
@@ -207,7 +207,7 @@ public static class SupportEndpoints
         var caller = Caller.From(principal);
         if (caller.UserId is null || caller.OperatorId is not null)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "session_required", "Only the organization's own admins decide on staff access.");
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only the organization's own admins decide on staff access.");
         }
         var grant = await db.SupportGrants.SingleOrDefaultAsync(g => g.Id == id && g.OrganizationId == caller.OrganizationId, ct);
         if (grant is null || !applies(grant))
@@ -305,8 +305,8 @@ internal static class AccessScopeMiddleware
                 {
                     Status = 404,
                     Title = "Not found.",
-                    Type = Problems.DocsBase + "not_found",
-                    Extensions = { ["code"] = "not_found" },
+                    Type = Problems.DocsBase + ErrorCodes.NotFound,
+                    Extensions = { ["code"] = ErrorCodes.NotFound },
                 }, options: null, contentType: "application/problem+json");
             }
         }

@@ -64,7 +64,7 @@ public static class TokenEndpoints
         var beyond = scopes.Where(s => !principal.HasClaim(SigillClaims.Scope, s)).ToList();
         if (beyond.Count > 0)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "scope_not_held", "A token cannot have scopes its creator does not hold.",
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.ScopeNotHeld, "A token cannot have scopes its creator does not hold.",
                 $"Your role does not include: {string.Join(", ", beyond)}.");
         }
         var days = request.ExpiresInDays ?? 90;

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Configuration;
+using Sigill.Http;
 
 namespace Sigill.Api.Jobs;
 
 /// <summary>The <c>Jobs</c> configuration section.</summary>
-public sealed class JobOptions
+public sealed class JobOptions : IValidatedOptions
 {
     /// <summary>How often an idle worker looks for due jobs in each cell.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -27,13 +27,6 @@ public sealed class JobOptions
     /// test drives with a fake clock).
     /// </summary>
     public bool RunWorker { get; set; } = true;
-
-    public static JobOptions Bind(IConfiguration configuration)
-    {
-        var options = new JobOptions();
-        configuration.GetSection("Jobs").Bind(options);
-        return options;
-    }
 
     public IReadOnlyList<string> Validate()
     {

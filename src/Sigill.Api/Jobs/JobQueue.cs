@@ -1,7 +1,5 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Sigill.Api.Cells;
 using Sigill.Api.Persistence;
 using Sigill.Crypto;
@@ -75,16 +73,11 @@ public static class JobQueue
             await db.SaveChangesAsync(ct);
             return true;
         }
-        catch (DbUpdateException e) when (IsDuplicate(e))
+        catch (DbUpdateException e) when (Errors.UniqueKey.IsViolation(e))
         {
             return false;
         }
     }
-
-    /// <summary>True when the failure is the unique index on the idempotency key (or another unique violation).</summary>
-    public static bool IsDuplicate(DbUpdateException e) =>
-        e?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
-        || e?.InnerException is SqliteException { SqliteErrorCode: 19 };
 
     /// <summary>Claims the due job with the earliest run time among <paramref name="kinds"/>, or a running job whose lease expired.</summary>
     internal static async Task<JobRow?> ClaimAsync(Cell cell, IReadOnlyCollection<string> kinds, string workerId, TimeSpan lease, TimeProvider time, CancellationToken ct)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sigill.Api.Cells;
+using Sigill.Http;
 
 namespace Sigill.Api.Jobs;
 
@@ -59,13 +60,7 @@ public static class JobServiceCollectionExtensions
     /// <summary>The durable job queue's worker in this host; register handlers as <c>IJobHandler</c> singletons.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = JobOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
-        }
-        services.AddSingleton(options);
+        services.AddSigillOptions<JobOptions>("Jobs");
         services.AddHostedService<JobRunner>();
         return services;
     }

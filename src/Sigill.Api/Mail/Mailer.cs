@@ -4,6 +4,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+using Sigill.Http;
 
 namespace Sigill.Api.Mail;
 
@@ -14,7 +15,7 @@ namespace Sigill.Api.Mail;
 /// <c>Security</c> none|starttls|tls, optional <c>Username</c>/<c>Password</c>).
 /// <c>LinkBaseUrl</c> is the public web address recipient links start with.
 /// </summary>
-public sealed class MailOptions
+public sealed class MailOptions : IValidatedOptions
 {
     public string Provider { get; set; } = "outbox";
     public string? Host { get; set; }
@@ -25,13 +26,6 @@ public sealed class MailOptions
     public string From { get; set; } = "Sigill <no-reply@sigill.invalid>";
     public string LinkBaseUrl { get; set; } = "http://127.0.0.1:8080";
     public Dictionary<string, string> Outbox { get; set; } = new(StringComparer.Ordinal);
-
-    public static MailOptions Bind(IConfiguration configuration)
-    {
-        var options = new MailOptions();
-        configuration.GetSection("Mail").Bind(options);
-        return options;
-    }
 
     public IReadOnlyList<string> Validate()
     {
@@ -57,14 +51,12 @@ public static class MailServices
 {
     public static IServiceCollection AddSigillMail(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = MailOptions.Bind(configuration);
-        var problems = options.Validate();
-        if (problems.Count > 0)
+        services.AddSigillOptions<MailOptions>("Mail");
+        services.AddSingleton<IMailer>(sp =>
         {
-            throw new InvalidOperationException("invalid API tier configuration: " + problems[0]);
-        }
-        services.AddSingleton(options);
-        services.AddSingleton<IMailer>(options.Provider == "smtp" ? new SmtpMailer(options) : new OutboxMailer(options));
+            var options = sp.GetRequiredService<MailOptions>();
+            return options.Provider == "smtp" ? new SmtpMailer(options) : new OutboxMailer(options);
+        });
         return services;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Sigill.Api.Errors;
 
 namespace Sigill.Api.Security;
 
@@ -144,8 +145,8 @@ internal static class RequestText
                     Status = StatusCodes.Status400BadRequest,
                     Title = "The request is not valid.",
                     Detail = refused.Message,
-                    Type = Errors.Problems.DocsBase + "validation_failed",
-                    Extensions = { ["code"] = "validation_failed" },
+                    Type = Errors.Problems.DocsBase + ErrorCodes.ValidationFailed,
+                    Extensions = { ["code"] = ErrorCodes.ValidationFailed },
                 },
             });
         }

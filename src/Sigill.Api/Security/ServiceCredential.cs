@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Sigill.Api.Errors;
 
 namespace Sigill.Api.Security;
 
@@ -29,8 +30,8 @@ public static class ServiceCredential
                 {
                     Status = 401,
                     Title = "This service answers only Sigill's web tier.",
-                    Type = Errors.Problems.DocsBase + "service_credential_required",
-                    Extensions = { ["code"] = "service_credential_required" },
+                    Type = Errors.Problems.DocsBase + ErrorCodes.ServiceCredentialRequired,
+                    Extensions = { ["code"] = ErrorCodes.ServiceCredentialRequired },
                 }, options: null, contentType: "application/problem+json");
                 return;
             }

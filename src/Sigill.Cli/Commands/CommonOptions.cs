@@ -66,7 +66,7 @@ internal static class CommonOptions
         {
             return Fail(e.Message, ExitCodes.DependencyUnavailable);
         }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("invalid ", StringComparison.Ordinal))
+        catch (Sigill.Http.SigillConfigurationException e)
         {
             return Fail(e.Message); // a tier refusing its configuration
         }

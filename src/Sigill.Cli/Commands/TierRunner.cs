@@ -54,9 +54,7 @@ internal static class TierRunner
 
     public static ApiTierOptions ValidatedApiOptions(IConfiguration apiConfiguration)
     {
-        var options = ApiTierOptions.Bind(apiConfiguration);
-        var problems = options.Validate();
-        return problems.Count > 0 ? throw new InstallationException("configuration: " + problems[0]) : options;
+        return Sigill.Http.SigillOptions.Read<ApiTierOptions>(apiConfiguration, ApiHost.Tier, s => ApiTierOptions.Register(s));
     }
 
     public static async Task MigrateAsync(ApiTierOptions options, Action<string>? progress, CancellationToken ct)

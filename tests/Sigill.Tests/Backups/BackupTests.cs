@@ -280,7 +280,7 @@ public sealed class BackupTests
     private static CellRegistry OpenCells(string dataDirectory, TimeProvider? time = null)
     {
         var installation = Sigill.Cli.Hosting.Installation.Open(dataDirectory);
-        var options = ApiTierOptions.Bind(Sigill.Cli.Hosting.SigillConfiguration.ForApi(Sigill.Cli.Hosting.SigillConfiguration.Load(installation, null)));
+        var options = ConfiguredOptions.Api<ApiTierOptions>(Sigill.Cli.Hosting.SigillConfiguration.ForApi(Sigill.Cli.Hosting.SigillConfiguration.Load(installation, null)), "");
         return new CellRegistry(options, time);
     }
 }

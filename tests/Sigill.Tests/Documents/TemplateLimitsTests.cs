@@ -67,16 +67,16 @@ public sealed class TemplateLimitsTests(ITestOutputHelper output)
     [Fact]
     public void Template_settings_are_read_from_the_Templates_section_and_an_impossible_one_is_refused()
     {
-        static TemplateLimits Bind(params (string Key, string Value)[] settings) => TemplateLimits.Bind(new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create("Templates:" + s.Key, (string?)s.Value))).Build());
+        static TemplateLimits Bind(params (string Key, string Value)[] settings) => ConfiguredOptions.Api<TemplateLimits>(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create("Templates:" + s.Key, (string?)s.Value))).Build(), "Templates");
 
         var defaults = Bind();
         Assert.Equal((100_000, 64, 250_000, 100_000, 10_000, 5_000_000L, 500, TimeSpan.FromSeconds(2)),
             (defaults.MaxSteps, defaults.MaxNesting, defaults.MaxOutputChars, defaults.MaxStringChars, defaults.MaxCollectionItems, defaults.MaxBuiltChars, defaults.MaxPages, defaults.Timeout));
         Assert.Equal(TimeSpan.FromSeconds(5), Bind(("Timeout", "00:00:05")).Timeout);
         // Deeper nesting than 256 levels would risk the thread's stack again.
-        Assert.Contains("Templates:MaxNesting", Assert.Throws<InvalidOperationException>(() => Bind(("MaxNesting", "100000"))).Message, StringComparison.Ordinal);
-        Assert.Contains("Templates:MaxBuiltChars", Assert.Throws<InvalidOperationException>(() => Bind(("MaxBuiltChars", "10"))).Message, StringComparison.Ordinal);
+        Assert.Contains("Templates:MaxNesting", Assert.Throws<Sigill.Http.SigillConfigurationException>(() => Bind(("MaxNesting", "100000"))).Message, StringComparison.Ordinal);
+        Assert.Contains("Templates:MaxBuiltChars", Assert.Throws<Sigill.Http.SigillConfigurationException>(() => Bind(("MaxBuiltChars", "10"))).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class ConfigurationTests
         Environment.SetEnvironmentVariable("SIGILL_Regions", null);
         var config = directory.Combine("c.json");
         File.WriteAllText(config, """{ "Regions": "us,eu,ca" }""");
-        var options = ApiTierOptions.Bind(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, config)));
+        var options = ConfiguredOptions.Api<ApiTierOptions>(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, config)), "");
         Assert.Equal(["ca", "eu", "us"], options.Cells.Keys.Order().ToArray());
         Assert.EndsWith("/ca/blobs", options.Cells["ca"].Blobs.Path, StringComparison.Ordinal);
     }

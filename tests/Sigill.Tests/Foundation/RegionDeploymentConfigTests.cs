@@ -22,6 +22,7 @@ public sealed class RegionDeploymentConfigTests
         ["ServiceCredential"] = Convert.ToBase64String(new byte[32]),
         ["Identity:DirectoryKey"] = Convert.ToBase64String(new byte[32]),
         ["Web:CookieKey"] = Convert.ToBase64String(new byte[32]),
+        ["Audit:InstallationId"] = "0k5q3r8w1xhh7n", // the files leave it as a placeholder the operator fills in
     };
 
     [Theory]
@@ -36,7 +37,7 @@ public sealed class RegionDeploymentConfigTests
             .AddConfiguration(SigillConfiguration.ForApi(SigillConfiguration.Load(null, file)))
             .AddInMemoryCollection(Secrets)
             .Build();
-        var options = ApiTierOptions.Bind(configuration);
+        var options = ConfiguredOptions.Api<ApiTierOptions>(configuration, "");
         Assert.Equal([region], options.Cells.Keys.ToArray());
         var cell = options.Cells[region];
         Assert.Equal("postgres", cell.Database.Provider);
@@ -48,7 +49,7 @@ public sealed class RegionDeploymentConfigTests
         Assert.Equal($"/var/log/sigill/{region}", cell.Logs.Directory);
         Assert.Equal("production", options.Environment);
         Assert.Empty(options.Validate());
-        Assert.Equal($"sign.example.com/", AuditOptions.Bind(configuration).OriginFor(region)[..17]);
+        Assert.Equal($"sign.example.com/", ConfiguredOptions.Api<AuditOptions>(configuration, "Audit").OriginFor(region)[..17]);
         Assert.Equal($"/srv/backups/sigill-{region}", configuration["Backups:Directory"]);
         Assert.Equal("smtp", configuration["Mail:Provider"]);
     }
@@ -58,9 +59,9 @@ public sealed class RegionDeploymentConfigTests
     {
         var file = Path.Combine(Folder, "web.json");
         var loaded = SigillConfiguration.Load(null, file);
-        var web = WebTierOptions.Bind(new ConfigurationBuilder()
+        var web = Sigill.Http.SigillOptions.Read<WebTierOptions>(new ConfigurationBuilder()
             .AddConfiguration(SigillConfiguration.ForWeb(new ConfigurationBuilder().AddConfiguration(loaded).AddInMemoryCollection(Secrets).Build(), null))
-            .Build());
+            .Build(), WebTierHost.Tier, s => WebTierOptions.Register(s));
         Assert.Equal(["eu", "us"], web.RegionApis.Keys.Order(StringComparer.Ordinal).ToArray());
         Assert.All(web.RegionApis["eu"], url => Assert.StartsWith("http://10.0.2.", url, StringComparison.Ordinal));
         Assert.All(web.RegionApis["us"], url => Assert.StartsWith("http://10.0.3.", url, StringComparison.Ordinal));

@@ -10,8 +10,8 @@ namespace Sigill.Tests.Webhooks;
 /// <summary>IPv6 addresses that carry an IPv4 address are judged like the IPv4 address they deliver to.</summary>
 public sealed class SsrfGuardTests
 {
-    private static SsrfGuard Guard(params string[] allowed) => new(WebhookOptions.Bind(new ConfigurationBuilder()
-        .AddInMemoryCollection(allowed.Select((n, i) => new KeyValuePair<string, string?>($"Webhooks:AllowedNetworks:{i}", n))).Build()));
+    private static SsrfGuard Guard(params string[] allowed) => new(ConfiguredOptions.Api<WebhookOptions>(new ConfigurationBuilder()
+        .AddInMemoryCollection(allowed.Select((n, i) => new KeyValuePair<string, string?>($"Webhooks:AllowedNetworks:{i}", n))).Build(), "Webhooks"));
 
     /// <summary>Each form twice: carrying an internal address (refused) and a public one (allowed).</summary>
     public static TheoryData<string, string, bool> EmbeddingForms() => new()

@@ -165,7 +165,7 @@ public sealed class WebhookTests
     [InlineData("2606:4700::1111", true)]
     public void The_guard_refuses_internal_addresses_and_allows_public_ones(string address, bool allowed)
     {
-        var guard = new SsrfGuard(WebhookOptions.Bind(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+        var guard = new SsrfGuard(ConfiguredOptions.Api<WebhookOptions>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), "Webhooks"));
         Assert.Equal(allowed, guard.IsAllowed(IPAddress.Parse(address)));
     }
 }

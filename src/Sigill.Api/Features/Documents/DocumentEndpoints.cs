@@ -97,7 +97,7 @@ public static class DocumentEndpoints
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Completed)
         {
-            return Problems.Conflict("document_not_completed", $"The document is {doc.Status}; a sealed PDF exists once every signer has signed.");
+            return Problems.Conflict(ErrorCodes.DocumentNotCompleted, $"The document is {doc.Status}; a sealed PDF exists once every signer has signed.");
         }
         return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(cells.Get(caller.Region), doc, ct), "application/pdf", $"{doc.Id}-sealed.pdf");
     }
@@ -150,7 +150,7 @@ public static class DocumentEndpoints
         }
         if (inspection.HasSignatures)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "pdf_already_signed", "The PDF was rejected.", "The PDF already carries signatures; upload the unsigned original.");
+            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PdfAlreadySigned, "The PDF was rejected.", "The PDF already carries signatures; upload the unsigned original.");
         }
         var cell = cells.Get(caller.Region);
         var doc = await CreateAsync(http, db, cell, caller, title, "upload", bytes, inspection.Pages, null, time, ct);
@@ -169,7 +169,7 @@ public static class DocumentEndpoints
         if (TemplateRenderer.ValidateVariables(variables) is { } variablesError) return Problems.Validation(variablesError);
         if (request.Pricing is { } pricing && TemplateRenderer.Validate(pricing) is { } pricingError)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "pricing_invalid", "The pricing table is not valid.", pricingError);
+            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PricingInvalid, "The pricing table is not valid.", pricingError);
         }
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.TemplateId && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();

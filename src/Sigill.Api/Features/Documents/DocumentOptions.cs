@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Sigill.Http;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Documents;
@@ -8,7 +8,7 @@ namespace Sigill.Api.Features.Documents;
 /// one uploaded PDF (docs/pdf-policy.md): all streams together (default 1 GiB), per byte of the file
 /// (default 100), and per stream (default 64 MiB).
 /// </summary>
-public sealed class DocumentOptions
+public sealed class DocumentOptions : IValidatedOptions
 {
     public long MaxPdfBytes { get; set; } = 50L * 1024 * 1024;
     public int DefaultExpiryDays { get; set; } = 30;
@@ -25,30 +25,29 @@ public sealed class DocumentOptions
         MaxStreamDecodedBytes = MaxPdfStreamBytes,
     };
 
-    public static DocumentOptions Bind(IConfiguration configuration)
+    public IReadOnlyList<string> Validate()
     {
-        var options = new DocumentOptions();
-        configuration.GetSection("Documents").Bind(options);
-        if (options.MaxPdfBytes is < 1024 or > 1024L * 1024 * 1024)
+        var problems = new List<string>();
+        if (MaxPdfBytes is < 1024 or > 1024L * 1024 * 1024)
         {
-            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfBytes must be between 1 KiB and 1 GiB");
+            problems.Add("Documents:MaxPdfBytes must be between 1 KiB and 1 GiB");
         }
-        if (options.DefaultExpiryDays is < 1 or > 3650)
+        if (DefaultExpiryDays is < 1 or > 3650)
         {
-            throw new InvalidOperationException("invalid API tier configuration: Documents:DefaultExpiryDays must be 1-3650");
+            problems.Add("Documents:DefaultExpiryDays must be 1-3650");
         }
-        if (options.MaxPdfStreamBytes is < 64 * 1024 or > 4L * 1024 * 1024 * 1024)
+        if (MaxPdfStreamBytes is < 64 * 1024 or > 4L * 1024 * 1024 * 1024)
         {
-            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfStreamBytes must be between 64 KiB and 4 GiB");
+            problems.Add("Documents:MaxPdfStreamBytes must be between 64 KiB and 4 GiB");
         }
-        if (options.MaxPdfDecodedBytes < options.MaxPdfStreamBytes || options.MaxPdfDecodedBytes > 64L * 1024 * 1024 * 1024)
+        if (MaxPdfDecodedBytes < MaxPdfStreamBytes || MaxPdfDecodedBytes > 64L * 1024 * 1024 * 1024)
         {
-            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfDecodedBytes must be at least Documents:MaxPdfStreamBytes and at most 64 GiB");
+            problems.Add("Documents:MaxPdfDecodedBytes must be at least Documents:MaxPdfStreamBytes and at most 64 GiB");
         }
-        if (options.MaxPdfDecodeRatio is < 1 or > 100_000)
+        if (MaxPdfDecodeRatio is < 1 or > 100_000)
         {
-            throw new InvalidOperationException("invalid API tier configuration: Documents:MaxPdfDecodeRatio must be 1-100000");
+            problems.Add("Documents:MaxPdfDecodeRatio must be 1-100000");
         }
-        return options;
+        return problems;
     }
 }

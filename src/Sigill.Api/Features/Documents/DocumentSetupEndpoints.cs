@@ -40,10 +40,10 @@ public static class DocumentSetupEndpoints
     }
 
     private static ProblemHttpResult NotDraft(Document doc) =>
-        Problems.Conflict("document_not_draft", $"The document is {doc.Status}; recipients and fields can change only while it is a draft.");
+        Problems.Conflict(ErrorCodes.DocumentNotDraft, $"The document is {doc.Status}; recipients and fields can change only while it is a draft.");
 
     internal static ProblemHttpResult StateConflict(Document doc, string to) =>
-        Problems.Conflict("document_state_conflict", $"A {doc.Status} document cannot become {to}.");
+        Problems.Conflict(ErrorCodes.DocumentStateConflict, $"A {doc.Status} document cannot become {to}.");
 
     private static async Task<Results<Created<RecipientView>, NotFound, ProblemHttpResult>> AddRecipient(string id, AddRecipientRequest request, ClaimsPrincipal user,
         CellDbContext db, CellRegistry cells, CancellationToken ct)
@@ -111,7 +111,7 @@ public static class DocumentSetupEndpoints
             || request.X + request.Width > pages[request.Page - 1].Width + 0.001
             || request.Y + request.Height > pages[request.Page - 1].Height + 0.001)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "field_off_page", "The field is not on a page.",
+            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.FieldOffPage, "The field is not on a page.",
                 $"The document has {pages.Count} page(s); a field needs page 1-{pages.Count}, a size of at least 4x4 points and must lie inside the page (points from the top-left corner).");
         }
         if (await db.DocumentFields.CountAsync(f => f.DocumentId == doc.Id, ct) >= 500) return Problems.Validation("A document has at most 500 fields.");
@@ -193,7 +193,7 @@ public static class DocumentSetupEndpoints
         }
         catch (DbUpdateConcurrencyException)
         {
-            return Problems.Conflict("document_state_conflict", "The document changed while it was being sent; read it again.");
+            return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being sent; read it again.");
         }
         await DocumentWorkflow.SendAllAsync(mailer, messages, loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
@@ -223,7 +223,7 @@ public static class DocumentSetupEndpoints
         }
         catch (DbUpdateConcurrencyException)
         {
-            return Problems.Conflict("document_state_conflict", "The document changed while it was being voided; read it again.");
+            return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being voided; read it again.");
         }
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }

@@ -48,7 +48,7 @@ public static class SetupEndpoints
         var claim = setup.TryClaim(request.SetupToken ?? "");
         if (claim is null)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "setup_token_invalid",
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SetupTokenInvalid,
                 "The setup link is not valid.", "It may have been used already. Restart `sigill serve` to print a new one while setup is pending.");
         }
         try

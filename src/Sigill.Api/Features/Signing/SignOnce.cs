@@ -29,14 +29,14 @@ internal static class SignOnce
         MailOptions mail, TimeProvider time, CancellationToken ct)
     {
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
-        if (!RecipientRoles.Acts(r.Role)) return Outcome.Fail(Problems.Conflict("recipient_cannot_act", "A cc recipient receives the document but does not sign it."));
+        if (!RecipientRoles.Acts(r.Role)) return Outcome.Fail(Problems.Conflict(ErrorCodes.RecipientCannotAct, "A cc recipient receives the document but does not sign it."));
         var recipients = await db.Recipients.Where(x => x.DocumentId == d.Id).ToListAsync(ct);
         if (recipients.Any(x => RecipientRoles.Acts(x.Role) && x.SigningOrder < r.SigningOrder && !RecipientStates.IsDone(x.Status)))
         {
-            return Outcome.Fail(Problems.Conflict("signing_not_your_turn", "Recipients earlier in the signing order have not finished yet; you will get an e-mail when it is your turn."));
+            return Outcome.Fail(Problems.Conflict(ErrorCodes.SigningNotYourTurn, "Recipients earlier in the signing order have not finished yet; you will get an e-mail when it is your turn."));
         }
-        if (r.ConsentedAt is null) return Outcome.Fail(Problems.Conflict("signing_consent_required", "Consent to electronic records and signatures first (POST …/consent)."));
-        if (r.ViewedSha256 is null) return Outcome.Fail(Problems.Conflict("signing_view_required", "Open the document (GET …/document.pdf) before signing it."));
+        if (r.ConsentedAt is null) return Outcome.Fail(Problems.Conflict(ErrorCodes.SigningConsentRequired, "Consent to electronic records and signatures first (POST …/consent)."));
+        if (r.ViewedSha256 is null) return Outcome.Fail(Problems.Conflict(ErrorCodes.SigningViewRequired, "Open the document (GET …/document.pdf) before signing it."));
 
         var mine = await db.DocumentFields.Where(f => f.DocumentId == d.Id && f.RecipientId == r.Id).ToListAsync(ct);
         var given = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -84,7 +84,7 @@ internal static class SignOnce
             value = value?.Trim() ?? "";
             if (value.Length == 0 || (f.Kind == FieldKinds.Checkbox && value == "false"))
             {
-                if (f.Required) return Outcome.Fail(Problems.Create(StatusCodes.Status400BadRequest, "signing_fields_missing", "Required fields are empty.", $"Field {f.Id} ({f.Kind}) is required."));
+                if (f.Required) return Outcome.Fail(Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SigningFieldsMissing, "Required fields are empty.", $"Field {f.Id} ({f.Kind}) is required."));
                 if (f.Kind == FieldKinds.Checkbox && value == "false") values[f] = "false";
                 continue;
             }
@@ -195,5 +195,5 @@ internal static class SignOnce
     }
 
     private static ProblemHttpResult ImageInvalid(string detail) =>
-        Problems.Create(StatusCodes.Status400BadRequest, "signature_image_invalid", "The drawn signature is not a usable PNG image.", detail);
+        Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SignatureImageInvalid, "The drawn signature is not a usable PNG image.", detail);
 }

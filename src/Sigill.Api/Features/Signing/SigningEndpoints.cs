@@ -150,7 +150,7 @@ public static class SigningEndpoints
         if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
         var reason = request.Reason?.Trim() ?? "";
         if (reason.Length is 0 or > 1000) return Problems.Validation("reason is required (at most 1000 characters).");
-        if (!RecipientRoles.Acts(link.Recipient.Role)) return Problems.Conflict("recipient_cannot_act", "A cc recipient receives the document but cannot decline it.");
+        if (!RecipientRoles.Acts(link.Recipient.Role)) return Problems.Conflict(ErrorCodes.RecipientCannotAct, "A cc recipient receives the document but cannot decline it.");
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
         var now = time.GetUtcNow().UtcDateTime;
         if (!DocumentWorkflow.TryMove(d, DocumentStates.Declined)) return DocumentSetupEndpoints.StateConflict(d, DocumentStates.Declined);
@@ -169,7 +169,7 @@ public static class SigningEndpoints
         }
         catch (DbUpdateConcurrencyException)
         {
-            return Problems.Conflict("document_state_conflict", "The document changed meanwhile; open the link again.");
+            return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed meanwhile; open the link again.");
         }
         return TypedResults.NoContent();
     }
@@ -190,7 +190,7 @@ public static class SigningEndpoints
                 continue;
             }
             if (outcome.Problem is { } problem) return problem;
-            if (outcome.Conflict) return Problems.Conflict("document_state_conflict", "The document is busy; try again.");
+            if (outcome.Conflict) return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document is busy; try again.");
             var logger = loggers.CreateLogger("Sigill.Api.Signing");
             var result = outcome.Result!;
             if (outcome.Finished)

@@ -60,7 +60,7 @@ internal static class StepUp
     }
 
     public static ProblemHttpResult Required(Recipient r) =>
-        Problems.Create(StatusCodes.Status403Forbidden, "step_up_required", "Verification is required first.",
+        Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.StepUpRequired, "Verification is required first.",
             (r.StepUp == AccessCode ? "Enter the access code the sender gave you" : "Request a one-time code by e-mail and enter it")
             + $": POST …/step-up with the code, then send the grant in the {GrantHeader} header.");
 
@@ -68,7 +68,7 @@ internal static class StepUp
     {
         var seconds = Math.Max(1, (int)Math.Ceiling((until - now).TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problems.Create(StatusCodes.Status429TooManyRequests, "step_up_locked", "Too many attempts.",
+        return Problems.Create(StatusCodes.Status429TooManyRequests, ErrorCodes.StepUpLocked, "Too many attempts.",
             $"This link is locked for verification for {seconds} seconds after {MaxFailures} failed attempts.");
     }
 
@@ -78,7 +78,7 @@ internal static class StepUp
         await using var link = await SigningEndpoints.ResolveAsync(token, cells, time, ct);
         if (link is null) return TypedResults.NotFound();
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
-        if (r.StepUp is null) return Problems.Conflict("step_up_not_required", "This link needs no verification.");
+        if (r.StepUp is null) return Problems.Conflict(ErrorCodes.StepUpNotRequired, "This link needs no verification.");
         var now = time.GetUtcNow().UtcDateTime;
         if (r.StepUpLockedUntil is { } until && until > now) return Locked(http, until, now);
         var code = request.Code?.Trim() ?? "";
@@ -134,8 +134,8 @@ internal static class StepUp
         await db.SaveChangesAsync(ct);
         var left = MaxFailures - failures;
         return expired && expected is not null
-            ? Problems.Create(StatusCodes.Status400BadRequest, "step_up_code_expired", "The code has expired.", $"Request a new code. {left} attempt(s) left.")
-            : Problems.Create(StatusCodes.Status400BadRequest, "step_up_failed", "The code is not right.", $"{left} attempt(s) left before the link is locked for a while.");
+            ? Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.StepUpCodeExpired, "The code has expired.", $"Request a new code. {left} attempt(s) left.")
+            : Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.StepUpFailed, "The code is not right.", $"{left} attempt(s) left before the link is locked for a while.");
     }
 
     /// <summary>POST …/step-up/code: e-mails a fresh one-time code to the recipient's own address (the previous code stops working).</summary>
@@ -145,13 +145,13 @@ internal static class StepUp
         await using var link = await SigningEndpoints.ResolveAsync(token, cells, time, ct);
         if (link is null) return TypedResults.NotFound();
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
-        if (r.StepUp != EmailCode) return Problems.Conflict("step_up_not_email", "This link does not use e-mailed codes.");
+        if (r.StepUp != EmailCode) return Problems.Conflict(ErrorCodes.StepUpNotEmail, "This link does not use e-mailed codes.");
         var now = time.GetUtcNow().UtcDateTime;
         if (r.StepUpLockedUntil is { } until && until > now) return Locked(http, until, now);
         if (r.StepUpCodeSentAt is { } sent && sent + ResendAfter > now)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((sent + ResendAfter - now).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "step_up_code_recently_sent", "A code was sent moments ago.", "Wait before asking for another code.");
+            return Problems.Create(StatusCodes.Status429TooManyRequests, ErrorCodes.StepUpCodeRecentlySent, "A code was sent moments ago.", "Wait before asking for another code.");
         }
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         r.StepUpCodeHash = await HashAsync(cell, r.OrganizationId, r.Id, code, ct);

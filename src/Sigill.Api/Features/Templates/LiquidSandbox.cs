@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Fluid;
 using Fluid.Parser;
+using Sigill.Api.Errors;
 
 namespace Sigill.Api.Features.Templates;
 
@@ -64,7 +65,7 @@ internal sealed class LiquidSandbox
             // Parlot's messages sometimes carry the position already ("Unknown tag 'x' at (1:9)").
             var message = error?.Message ?? "it could not be read";
             var where = error is null || message.Contains(" at (", StringComparison.Ordinal) ? "" : $" at {error.Position}";
-            throw new TemplateException("template_syntax_error", $"The {what} is not valid Liquid: {message}{where}.");
+            throw new TemplateException(ErrorCodes.TemplateSyntaxError, $"The {what} is not valid Liquid: {message}{where}.");
         }
         return new TemplateRewriter(Limits, _options.Filters).VisitTemplate(new FluidTemplate(statements));
     }

@@ -174,7 +174,7 @@ public static partial class TemplateEndpoints
         var pricing = request?.Pricing ?? SamplePricing;
         if (TemplateRenderer.Validate(pricing) is { } pricingError)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "pricing_invalid", "The pricing table is not valid.", pricingError);
+            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PricingInvalid, "The pricing table is not valid.", pricingError);
         }
         try
         {
@@ -213,7 +213,7 @@ public static partial class TemplateEndpoints
         var index = await cell.Keys.BlindIndexAsync(caller.OrganizationId, ContentBlock.NamePurpose, name, ct);
         if (await db.ContentBlocks.AnyAsync(b => b.OrganizationId == caller.OrganizationId && b.NameIndex == index, ct))
         {
-            return Problems.Conflict("content_block_exists", $"A content block named '{name}' exists already.");
+            return Problems.Conflict(ErrorCodes.ContentBlockExists, $"A content block named '{name}' exists already.");
         }
         var id = SigillId.New("blk", cell.Region);
         var block = new ContentBlock
@@ -230,9 +230,10 @@ public static partial class TemplateEndpoints
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (UniqueKey.IsViolation(e))
         {
-            return Problems.Conflict("content_block_exists", $"A content block named '{name}' exists already.");
+            // Another request saved a block of this name a moment ago (the name index is unique per organization).
+            return Problems.Conflict(ErrorCodes.ContentBlockExists, $"A content block named '{name}' exists already.");
         }
         return TypedResults.Created($"/api/v1/templates/blocks/{id}", new BlockView(id, name, body, block.CreatedAt));
     }

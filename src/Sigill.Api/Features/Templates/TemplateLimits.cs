@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Sigill.Http;
 
 namespace Sigill.Api.Features.Templates;
 
@@ -8,7 +8,7 @@ namespace Sigill.Api.Features.Templates;
 /// bounds and the request's cancellation; going over one answers <c>400 template_too_expensive</c> naming it.
 /// The defaults leave room for a long contract with a 500-line pricing table and stop the known bombs in milliseconds.
 /// </summary>
-public sealed class TemplateLimits
+public sealed class TemplateLimits : IValidatedOptions
 {
     /// <summary>Statements executed, loop iterations, filter calls and range items, together.</summary>
     public int MaxSteps { get; set; } = 100_000;
@@ -34,16 +34,14 @@ public sealed class TemplateLimits
     /// <summary>Wall-clock time for the Liquid part of one render.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    public static TemplateLimits Bind(IConfiguration configuration)
+    public IReadOnlyList<string> Validate()
     {
-        var limits = new TemplateLimits();
-        configuration.GetSection("Templates").Bind(limits);
-        limits.Validate();
-        return limits;
-    }
+        var problems = new List<string>();
+        void Check(bool ok, string problem)
+        {
+            if (!ok) problems.Add(problem);
+        }
 
-    private void Validate()
-    {
         // Nesting is capped because each level costs parser and renderer stack (about 3 KB per level was measured):
         // 256 levels stay under 1 MB, inside the stack of any thread a request runs on.
         // Fluid's own step check (_steps++ > MaxSteps) can never fire near int.MaxValue.
@@ -56,10 +54,6 @@ public sealed class TemplateLimits
             "Templates:MaxBuiltChars must be at least MaxOutputChars and MaxStringChars, and at most 1,000,000,000");
         Check(MaxPages is >= 1 and <= 2_000, "Templates:MaxPages must be 1-2000");
         Check(Timeout >= TimeSpan.FromMilliseconds(100) && Timeout <= TimeSpan.FromMinutes(10), "Templates:Timeout must be 00:00:00.1-00:10:00");
-    }
-
-    private static void Check(bool ok, string problem)
-    {
-        if (!ok) throw new InvalidOperationException("invalid API tier configuration: " + problem);
+        return problems;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Fluid;
 using Fluid.Values;
 using Microsoft.Extensions.Logging;
+using Sigill.Api.Errors;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Templates;
@@ -143,11 +144,11 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         OperationCanceledException => TooExpensive(TemplateLimitException.Timeout(budget.Limits)), // not the client's: the wall clock
         InvalidOperationException when budget.FluidLimit() is { } limit => TooExpensive(limit),
         InvalidOperationException or ArgumentException or FormatException or ArithmeticException or IndexOutOfRangeException or KeyNotFoundException =>
-            new TemplateException("template_render_failed", $"The template could not be rendered: {e.Message}"),
-        _ => new TemplateException("template_render_failed", "The template could not be rendered: the template engine failed on it."),
+            new TemplateException(ErrorCodes.TemplateRenderFailed, $"The template could not be rendered: {e.Message}"),
+        _ => new TemplateException(ErrorCodes.TemplateRenderFailed, "The template could not be rendered: the template engine failed on it."),
     };
 
-    private static TemplateException TooExpensive(TemplateLimitException e) => new("template_too_expensive", e.Message) { Limit = e.Limit };
+    private static TemplateException TooExpensive(TemplateLimitException e) => new(ErrorCodes.TemplateTooExpensive, e.Message) { Limit = e.Limit };
 
     private async Task<(DocumentModel Model, PricingTotals? Totals)> RenderCoreAsync(string title, string body, IReadOnlyDictionary<string, string> blocks,
         IReadOnlyDictionary<string, string> variables, PricingInput? pricing, RenderBudget context)
@@ -186,7 +187,7 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         {
             if (!blocks.TryGetValue(name, out var source))
             {
-                throw new TemplateException("template_block_unknown", $"The template uses the content block '{name}', which does not exist.");
+                throw new TemplateException(ErrorCodes.TemplateBlockUnknown, $"The template uses the content block '{name}', which does not exist.");
             }
             renderedBlocks[name] = await LiquidSandbox.RenderAsync(sandbox.Parse(source, $"content block '{name}'"), context);
         }
@@ -194,7 +195,7 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         var text = await LiquidSandbox.RenderAsync(sandbox.Parse(body, "template"), context);
         if (unknown.Count > 0)
         {
-            throw new TemplateException("template_variable_unknown",
+            throw new TemplateException(ErrorCodes.TemplateVariableUnknown,
                 $"The template uses variables that were not given: {string.Join(", ", unknown.Order(StringComparer.Ordinal))}.");
         }
         return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, pricing, totals, sandbox.Limits)), totals);

@@ -1,6 +1,7 @@
 using Fluid;
 using Fluid.Ast;
 using Fluid.Parser;
+using Sigill.Api.Errors;
 
 namespace Sigill.Api.Features.Templates;
 
@@ -73,7 +74,7 @@ internal sealed class TemplateRewriter(TemplateLimits limits, FilterCollection f
     {
         if (!filters.TryGetValue(filterExpression.Name, out _))
         {
-            throw new TemplateException("template_filter_unknown",
+            throw new TemplateException(ErrorCodes.TemplateFilterUnknown,
                 $"The template uses the filter '{filterExpression.Name}', which templates cannot use (docs/api.md lists the filters).");
         }
         return base.VisitFilterExpression(filterExpression);
@@ -125,7 +126,7 @@ internal sealed class TemplateRewriter(TemplateLimits limits, FilterCollection f
 
     public override Expression VisitOtherExpression(Expression expression) => throw NotAllowed(expression.GetType().Name);
 
-    private static TemplateException NotAllowed(string tag) => new("template_tag_not_allowed", tag is "include" or "render"
+    private static TemplateException NotAllowed(string tag) => new(ErrorCodes.TemplateTagNotAllowed, tag is "include" or "render"
         ? $"The tag '{tag}' is not allowed: a template cannot load other files. Reuse text with a content block, {{{{ blocks.NAME }}}}."
         : $"'{tag}' is not allowed in templates.");
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Sigill.Http;
 
 namespace Sigill.Api.Features.Templates;
 
@@ -8,7 +9,7 @@ public static class TemplateServices
     /// <summary>Binds and checks <c>Templates</c> (<see cref="TemplateLimits"/>) at start and registers the renderer.</summary>
     public static IServiceCollection AddTemplates(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(TemplateLimits.Bind(configuration));
+        services.AddSigillOptions<TemplateLimits>("Templates");
         services.AddSingleton<LiquidSandbox>();
         services.AddSingleton<TemplateMetrics>();
         services.AddSingleton<TemplateRenderer>();

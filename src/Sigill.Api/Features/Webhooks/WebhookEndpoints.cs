@@ -50,7 +50,7 @@ public static class WebhookEndpoints
         // Obvious internal targets are refused here; every delivery checks the resolved addresses again.
         if ((url.IsLoopback || IPAddress.TryParse(url.IdnHost.Trim('[', ']'), out _)) && !await AllowedAsync(guard, url.IdnHost, ct))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "webhook_target_refused", "The webhook target is not allowed.",
+            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.WebhookTargetRefused, "The webhook target is not allowed.",
                 "Loopback, private, link-local and metadata addresses are refused unless the installation allows them (Webhooks:AllowedNetworks).");
         }
         var events = request.Events?.Distinct(StringComparer.Ordinal).ToList() ?? [];

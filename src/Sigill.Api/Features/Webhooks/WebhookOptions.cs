@@ -1,5 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
+using Sigill.Http;
 
 namespace Sigill.Api.Features.Webhooks;
 
@@ -8,36 +8,35 @@ namespace Sigill.Api.Features.Webhooks;
 /// refused targets — loopback, private, link-local, metadata — for installations that deliver to their own
 /// network on purpose. Empty by default.
 /// </summary>
-public sealed class WebhookOptions
+public sealed class WebhookOptions : IValidatedOptions
 {
     public List<string> AllowedNetworks { get; set; } = [];
     public int MaxAttempts { get; set; } = 8;
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    internal IReadOnlyList<IPNetwork> Allowed { get; private set; } = [];
+    private IPNetwork[]? _allowed;
 
-    public static WebhookOptions Bind(IConfiguration configuration)
+    /// <summary>The parsed <see cref="AllowedNetworks"/>, read once the options are bound and <see cref="Validate"/> accepted them.</summary>
+    internal IReadOnlyList<IPNetwork> Allowed => _allowed ??= [.. AllowedNetworks.Select(n => IPNetwork.Parse(n))];
+
+    public IReadOnlyList<string> Validate()
     {
-        var options = new WebhookOptions();
-        configuration.GetSection("Webhooks").Bind(options);
-        var allowed = new List<IPNetwork>();
-        foreach (var network in options.AllowedNetworks)
+        var problems = new List<string>();
+        foreach (var network in AllowedNetworks)
         {
-            if (!IPNetwork.TryParse(network, out var parsed))
+            if (!IPNetwork.TryParse(network, out _))
             {
-                throw new InvalidOperationException($"invalid API tier configuration: Webhooks:AllowedNetworks has '{network}', not a CIDR network");
+                problems.Add($"Webhooks:AllowedNetworks has '{network}', not a CIDR network");
             }
-            allowed.Add(parsed);
         }
-        options.Allowed = allowed;
-        if (options.MaxAttempts is < 1 or > 100)
+        if (MaxAttempts is < 1 or > 100)
         {
-            throw new InvalidOperationException("invalid API tier configuration: Webhooks:MaxAttempts must be 1-100");
+            problems.Add("Webhooks:MaxAttempts must be 1-100");
         }
-        if (options.Timeout < TimeSpan.FromSeconds(1) || options.Timeout > TimeSpan.FromMinutes(2))
+        if (Timeout < TimeSpan.FromSeconds(1) || Timeout > TimeSpan.FromMinutes(2))
         {
-            throw new InvalidOperationException("invalid API tier configuration: Webhooks:Timeout must be 00:00:01-00:02:00");
+            problems.Add("Webhooks:Timeout must be 00:00:01-00:02:00");
         }
-        return options;
+        return problems;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Sigill.Api.Errors;
 using Sigill.Api.Features.Webhooks;
 
 namespace Sigill.Api.Identity.Sso;
@@ -85,19 +86,19 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
         var json = await GetJsonAsync(new Uri(issuer.TrimEnd('/') + "/.well-known/openid-configuration"), "discovery", ct);
         if (Text(json, "issuer") != issuer)
         {
-            throw new IdentityProviderException("sso_provider_error", "The provider's discovery document names another issuer.");
+            throw new IdentityProviderException(ErrorCodes.SsoProviderError, "The provider's discovery document names another issuer.");
         }
         var plainHttp = issuer.StartsWith("http:", StringComparison.Ordinal);
         Uri Endpoint(string name) => Text(json, name) is { } value && Uri.TryCreate(value, UriKind.Absolute, out var url)
             && (url.Scheme == "https" || (plainHttp && url.Scheme == "http")) && url.UserInfo.Length == 0
             ? url
-            : throw new IdentityProviderException("sso_provider_error", $"The provider's discovery document has no usable {name}.");
+            : throw new IdentityProviderException(ErrorCodes.SsoProviderError, $"The provider's discovery document has no usable {name}.");
         var methods = json.TryGetProperty("token_endpoint_auth_methods_supported", out var m) && m.ValueKind == JsonValueKind.Array
             ? m.EnumerateArray().Select(x => x.GetString()).ToList()
             : ["client_secret_basic"]; // the default the specification names
         if (!methods.Contains("client_secret_basic") && !methods.Contains("client_secret_post"))
         {
-            throw new IdentityProviderException("sso_provider_error", "The provider accepts neither client_secret_basic nor client_secret_post at its token endpoint.");
+            throw new IdentityProviderException(ErrorCodes.SsoProviderError, "The provider accepts neither client_secret_basic nor client_secret_post at its token endpoint.");
         }
         return new Discovery(issuer, Endpoint("authorization_endpoint"), Endpoint("token_endpoint"), Endpoint("jwks_uri"), methods.Contains("client_secret_basic"));
     }
@@ -144,11 +145,11 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
         {
             // invalid_grant (a code for another client, used, expired, or a wrong verifier) or invalid_client.
             var error = json.ValueKind == JsonValueKind.Object && Text(json, "error") is { Length: <= 64 } e && e.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? e : "error";
-            throw new IdentityProviderException("sso_code_rejected", $"The identity provider refused the sign-in code ({error}).");
+            throw new IdentityProviderException(ErrorCodes.SsoCodeRejected, $"The identity provider refused the sign-in code ({error}).");
         }
         if ((int)status is < 200 or > 299 || Text(json, "id_token") is not { } idToken)
         {
-            throw new IdentityProviderException("sso_provider_error", "The identity provider's token endpoint answered without an ID token.");
+            throw new IdentityProviderException(ErrorCodes.SsoProviderError, "The identity provider's token endpoint answered without an ID token.");
         }
         return idToken;
     }
@@ -160,7 +161,7 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
         var (status, json) = await SendAsync(request, what, ct);
         if (status != HttpStatusCode.OK || json.ValueKind != JsonValueKind.Object)
         {
-            throw new IdentityProviderException("sso_provider_error", $"The identity provider's {what} document could not be read (HTTP {(int)status}).");
+            throw new IdentityProviderException(ErrorCodes.SsoProviderError, $"The identity provider's {what} document could not be read (HTTP {(int)status}).");
         }
         return json;
     }
@@ -178,7 +179,7 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
             {
                 if (buffer.Length + read > MaxResponseBytes)
                 {
-                    throw new IdentityProviderException("sso_provider_error", $"The identity provider's {what} response is too large.");
+                    throw new IdentityProviderException(ErrorCodes.SsoProviderError, $"The identity provider's {what} response is too large.");
                 }
                 buffer.Write(chunk, 0, read);
             }
@@ -198,7 +199,7 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or WebhookTargetRefusedException)
         {
             var refused = e is WebhookTargetRefusedException || e.InnerException is WebhookTargetRefusedException;
-            throw new IdentityProviderException(refused ? "sso_issuer_refused" : "sso_provider_error", refused
+            throw new IdentityProviderException(refused ? ErrorCodes.SsoIssuerRefused : ErrorCodes.SsoProviderError, refused
                 ? "The identity provider resolves to an address Sigill refuses to call (loopback, private, link-local or metadata)."
                 : $"The identity provider's {what} endpoint could not be reached.");
         }

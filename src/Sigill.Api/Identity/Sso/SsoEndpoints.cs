@@ -38,7 +38,7 @@ public static class SsoEndpoints
 
     internal static string RedirectUri(MailOptions mail) => mail.LinkBaseUrl.TrimEnd('/') + "/sso/callback";
 
-    internal static ProblemHttpResult NotConfigured() => Problems.Create(StatusCodes.Status404NotFound, "sso_not_configured",
+    internal static ProblemHttpResult NotConfigured() => Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.SsoNotConfigured,
         "Single sign-on is not set up for this organization.");
 
     internal static async Task<OidcSettings> SettingsAsync(Cell cell, IdentityProviderConnection connection, CancellationToken ct) =>
@@ -94,7 +94,7 @@ public static class SsoEndpoints
         var hashList = hashes.Keys.ToList();
         if (await db.Set<IdentityProviderDomain>().AnyAsync(d => hashList.Contains(d.DomainHash) && d.OrganizationId != caller.OrganizationId, ct))
         {
-            return Problems.Conflict("sso_domain_taken", "Another organization's single sign-on already claims one of these domains.");
+            return Problems.Conflict(ErrorCodes.SsoDomainTaken, "Another organization's single sign-on already claims one of these domains.");
         }
         // The issuer is reached only through the SSRF guard; its discovery document must name it exactly.
         var issuer = request.Issuer!;
@@ -108,8 +108,8 @@ public static class SsoEndpoints
         }
         catch (IdentityProviderException e)
         {
-            return e.Code == "sso_issuer_refused" ? IssuerRefused()
-                : Problems.Create(StatusCodes.Status400BadRequest, "sso_discovery_failed", "The identity provider's discovery document could not be used.", e.Message);
+            return e.Code == ErrorCodes.SsoIssuerRefused ? IssuerRefused()
+                : Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SsoDiscoveryFailed, "The identity provider's discovery document could not be used.", e.Message);
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -146,7 +146,15 @@ public static class SsoEndpoints
                 ["passwordSignIn"] = connection.PasswordSignInAllowed ? "allowed" : "owners only",
                 ["secretChanged"] = request.ClientSecret is null ? "no" : "yes",
             }), now, ct);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (UniqueKey.IsViolation(e))
+        {
+            // Another save at the same moment created this organization's connection or claimed one of these domains.
+            return Problems.Conflict(ErrorCodes.Conflict, "The connection was changed by another request at the same moment; read it again and retry.");
+        }
         return TypedResults.Ok(await ViewAsync(cell, connection, mail, ct));
     }
 
@@ -168,7 +176,7 @@ public static class SsoEndpoints
         return TypedResults.NoContent();
     }
 
-    private static ProblemHttpResult IssuerRefused() => Problems.Create(StatusCodes.Status400BadRequest, "sso_issuer_refused", "The identity provider's address is not allowed.",
+    private static ProblemHttpResult IssuerRefused() => Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SsoIssuerRefused, "The identity provider's address is not allowed.",
         "Loopback, private, link-local and metadata addresses are refused unless the installation allows them (Webhooks:AllowedNetworks).");
 
     /// <summary>A DNS name with at least two labels of letters, digits and hyphens (IDNs in their xn-- form).</summary>

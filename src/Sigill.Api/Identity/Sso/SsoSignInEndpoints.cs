@@ -94,7 +94,7 @@ public static partial class SsoSignInEndpoints
         }
         catch (IdentityProviderException e)
         {
-            return Problems.Create(StatusCodes.Status502BadGateway, "sso_provider_error", "The identity provider could not be reached.", e.Message);
+            return Problems.Create(StatusCodes.Status502BadGateway, ErrorCodes.SsoProviderError, "The identity provider could not be reached.", e.Message);
         }
         var now = time.GetUtcNow().UtcDateTime;
         var (state, id, secretHash) = PresentedSecret.SsoState.Issue(region);
@@ -138,7 +138,7 @@ public static partial class SsoSignInEndpoints
         {
             return AuthEndpoints.NotServed(region);
         }
-        ProblemHttpResult InvalidState() => refusals.Fail(StatusCodes.Status400BadRequest, "sso_state_invalid", "This single sign-on attempt is not valid.",
+        ProblemHttpResult InvalidState() => refusals.Fail(StatusCodes.Status400BadRequest, ErrorCodes.SsoStateInvalid, "This single sign-on attempt is not valid.",
             "It may have expired or been used already. Start the sign-in again.");
         if (!PresentedSecret.SsoState.TryParse(request.State, out var id, out var stateRegion, out var secret) || stateRegion != region)
         {
@@ -171,7 +171,7 @@ public static partial class SsoSignInEndpoints
         if (request.Iss is not null && request.Iss != settings.Issuer)
         {
             // RFC 9207: the answer came from another provider than this attempt's (a mix-up attack); never send it our secret.
-            return refusals.Fail(StatusCodes.Status401Unauthorized, "sso_id_token_invalid", "The identity provider's answer is not valid.",
+            return refusals.Fail(StatusCodes.Status401Unauthorized, ErrorCodes.SsoIdTokenInvalid, "The identity provider's answer is not valid.",
                 "The authorization response names another issuer than this organization's provider.");
         }
         var clientSecret = (await cell.Keys.DecryptFieldAsync(connection.OrganizationId, IdentityProviderConnection.SecretPurpose, connection.SecretToken, connection.Id, ct))!;
@@ -194,29 +194,29 @@ public static partial class SsoSignInEndpoints
         }
         catch (IdentityProviderException e)
         {
-            return e.Code == "sso_code_rejected"
+            return e.Code == ErrorCodes.SsoCodeRejected
                 ? refusals.Fail(StatusCodes.Status401Unauthorized, e.Code, "The identity provider refused the sign-in.", e.Message)
-                : refusals.Fail(StatusCodes.Status502BadGateway, "sso_provider_error", "The identity provider could not be reached.", e.Message);
+                : refusals.Fail(StatusCodes.Status502BadGateway, ErrorCodes.SsoProviderError, "The identity provider could not be reached.", e.Message);
         }
         catch (IdTokenInvalidException e)
         {
-            return refusals.Fail(StatusCodes.Status401Unauthorized, "sso_id_token_invalid", "The identity provider's answer is not valid.", e.Message + ".");
+            return refusals.Fail(StatusCodes.Status401Unauthorized, ErrorCodes.SsoIdTokenInvalid, "The identity provider's answer is not valid.", e.Message + ".");
         }
         if (!claims.EmailVerified || !Directory.IsPlausibleEmail(claims.Email))
         {
-            return refusals.Fail(StatusCodes.Status403Forbidden, "sso_email_unverified", "Your identity provider did not confirm your e-mail address.",
+            return refusals.Fail(StatusCodes.Status403Forbidden, ErrorCodes.SsoEmailUnverified, "Your identity provider did not confirm your e-mail address.",
                 "Sigill signs people in by a verified e-mail address; ask your administrator.");
         }
         var email = claims.Email!.Trim();
         var domain = email[(email.LastIndexOf('@') + 1)..].TrimEnd('.').ToLowerInvariant();
         if (!settings.AllowedDomains.Contains(domain, StringComparer.Ordinal))
         {
-            return refusals.Fail(StatusCodes.Status403Forbidden, "sso_domain_not_allowed", "Your e-mail domain may not sign in to this organization.",
+            return refusals.Fail(StatusCodes.Status403Forbidden, ErrorCodes.SsoDomainNotAllowed, "Your e-mail domain may not sign in to this organization.",
                 "The organization's single sign-on accepts only its own e-mail domains.");
         }
         var emailHash = accounts.Directory.EmailHash(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
-        ProblemHttpResult NotAMember() => refusals.Fail(StatusCodes.Status409Conflict, "sso_account_exists",
+        ProblemHttpResult NotAMember() => refusals.Fail(StatusCodes.Status409Conflict, ErrorCodes.SsoAccountExists,
             "An account with this e-mail address exists but is not a member of this organization.",
             "Ask an organization admin for an invitation and accept it; then single sign-on works for it.");
         if (user is not null && !await db.Memberships.AnyAsync(m => m.OrganizationId == connection.OrganizationId && m.UserId == user.Id, ct))
@@ -241,7 +241,7 @@ public static partial class SsoSignInEndpoints
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException) when (created)
+        catch (DbUpdateException e) when (created && UniqueKey.IsViolation(e))
         {
             // The same person's other first sign-in (another tab) created the account a moment earlier and the e-mail
             // hash is unique: nothing of this attempt was stored. Sign in to the account the other one made.

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Sigill.Api.Features.Webhooks;
 using Sigill.Api.Identity.Sso;
+using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Identity.Sso;
 
@@ -45,8 +46,8 @@ public sealed class OidcClientCacheTests
         issuer = provider.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var guard = new SsrfGuard(WebhookOptions.Bind(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:AllowedNetworks:0"] = "127.0.0.1/32" }).Build()));
+        var guard = new SsrfGuard(ConfiguredOptions.Api<WebhookOptions>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Webhooks:AllowedNetworks:0"] = "127.0.0.1/32" }).Build(), "Webhooks"));
         var client = new OidcClient(guard, time);
         var ct = CancellationToken.None;
 
