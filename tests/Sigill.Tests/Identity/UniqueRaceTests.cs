@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Sigill.Api.Identity;
+using Sigill.Tests.Infrastructure;
+using static Sigill.Tests.Identity.IdentityKit;
+
+namespace Sigill.Tests.Identity;
+
+/// <summary>
+/// Two requests that create the same unique thing at the same moment: one wins, the other gets its documented 4xx answer,
+/// never a 500, and nothing of the loser is stored. On both providers, whose unique-key errors differ.
+/// </summary>
+public sealed class UniqueRaceTests
+{
+    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
+
+    private static async Task<SigillApp> StartAsync(string provider) => provider == "sqlite"
+        ? await SigillApp.StartAsync()
+        : await SigillApp.StartAsync(JsonSerializer.Serialize(new
+        {
+            Cells = new Dictionary<string, object>
+            {
+                ["us"] = new { Database = new { Provider = "postgres", ConnectionString = await TestServices.CreatePostgresDatabaseAsync() } },
+            },
+        }));
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Two_sign_up_links_for_one_address_followed_at_once_make_one_account_and_no_error(string provider)
+    {
+        await using var app = await StartAsync(provider);
+        using var web = app.Web();
+        for (var i = 0; i < 2; i++)
+        {
+            using var signUp = await web.PostAsJsonAsync("/api/v1/regions/us/auth/sign-up", new { email = "race@example.com", password = Password, name = $"Racer {i}", organizationName = $"Race {i} AB" });
+            Assert.Equal(HttpStatusCode.Accepted, signUp.StatusCode);
+        }
+        var links = Mails(app).Select(m => System.Text.RegularExpressions.Regex.Match(m, "/sign-up/(sgv_[a-z0-9_]+)")).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, links.Count);
+
+        var verified = await Task.WhenAll(links.Select(l => VerifyAsync(app, l)));
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.NotFound], verified.Select(v => v.StatusCode).Order());
+        Assert.Equal("sign_up_link_invalid", Code(await JsonAsync(verified.Single(v => v.StatusCode == HttpStatusCode.NotFound))));
+        await using var db = app.Cells.Get("us").CreateDbContext();
+        Assert.Equal(1, await db.Users.CountAsync());
+        Assert.Equal(1, await db.Organizations.CountAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_sign_up_link_that_loses_its_address_to_another_account_at_the_last_moment_answers_404_and_stores_nothing(string provider)
+    {
+        await using var app = await StartAsync(provider);
+        using (var web = app.Web())
+        using (var signUp = await web.PostAsJsonAsync("/api/v1/regions/us/auth/sign-up", new { email = "late@example.com", password = Password, name = "Late Person", organizationName = "Late AB" }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, signUp.StatusCode);
+        }
+        // The winner of the race, committed after this link was checked and before its account is inserted: the link
+        // passes every check and only the unique e-mail hash stops it, which is the loser's path in a real race.
+        var cell = app.Cells.Get("us");
+        await using (var db = cell.CreateDbContext())
+        {
+            db.Users.Add(await app.ApiServices.GetRequiredService<Accounts>().NewUserAsync(cell, "late@example.com", "Winner", null, CancellationToken.None));
+            await db.SaveChangesAsync();
+        }
+
+        using var verified = await VerifyAsync(app, SignUpLinkFor(app, "late@example.com"));
+        Assert.Equal(HttpStatusCode.NotFound, verified.StatusCode);
+        Assert.Equal("sign_up_link_invalid", Code(await JsonAsync(verified)));
+        await using var after = cell.CreateDbContext();
+        Assert.Equal(1, await after.Users.CountAsync());
+        Assert.Equal(0, await after.Organizations.CountAsync());
+        Assert.Equal(0, await after.Memberships.CountAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Content_blocks_with_one_name_saved_at_once_make_one_block_and_the_others_get_409(string provider)
+    {
+        await using var app = await StartAsync(provider);
+        var org = await app.SetUpOrganizationAsync("Blocks AB", "us");
+        using var api = app.Web(org.ApiToken);
+        var saved = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => api.PostAsJsonAsync("/api/v1/templates/blocks", new { name = "payment_terms", body = "Net 30 days." })));
+        Assert.Single(saved, r => r.StatusCode == HttpStatusCode.Created);
+        foreach (var refused in saved.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("content_block_exists", Code(await JsonAsync(refused)));
+        }
+        await using var db = app.Cells.Get("us").CreateDbContext();
+        Assert.Equal(1, await db.ContentBlocks.CountAsync());
+    }
+}
