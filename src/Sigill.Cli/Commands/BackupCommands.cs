@@ -264,6 +264,10 @@ internal static class BackupCommands
         {
             return CommonOptions.Fail(e.Message);
         }
+        catch (Sigill.Http.SigillConfigurationException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
         catch (CellUnavailableException e)
         {
             return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);

@@ -95,6 +95,10 @@ internal static partial class DemoCommand
         {
             return CommonOptions.Fail(e.Message);
         }
+        catch (Sigill.Http.SigillConfigurationException e)
+        {
+            return CommonOptions.Fail(e.Message);
+        }
         catch (CellUnavailableException e)
         {
             return CommonOptions.Fail(e.Message, ExitCodes.DependencyUnavailable);
