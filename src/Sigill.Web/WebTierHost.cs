@@ -24,8 +24,6 @@ namespace Sigill.Web;
 /// </summary>
 public static class WebTierHost
 {
-    public const string ServiceCredentialHeader = "Sigill-Service-Credential";
-
     private const string UploadRoute = "api-v1-upload";
 
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
@@ -78,7 +76,7 @@ public static class WebTierHost
         services.AddProblemDetails();
         services.AddHttpClient<ApiClient>(c =>
         {
-            c.DefaultRequestHeaders.Add(ServiceCredentialHeader, options.ServiceCredential);
+            c.DefaultRequestHeaders.Add(SigillHeaders.ServiceCredential, options.ServiceCredential);
             c.Timeout = TimeSpan.FromSeconds(30);
         });
         services.AddSingleton<Yarp.ReverseProxy.Health.IProbingRequestFactory, ApiClusters.CredentialedProbes>();
@@ -97,7 +95,7 @@ public static class WebTierHost
             {
                 // Whatever a client sends in the credential header is replaced by the real one;
                 // the browser's cookies belong to the web tier and never travel to the API tier.
-                t.AddRequestHeader(ServiceCredentialHeader, options.ServiceCredential, append: false);
+                t.AddRequestHeader(SigillHeaders.ServiceCredential, options.ServiceCredential, append: false);
                 t.AddRequestHeaderRemove("Cookie");
             });
 
