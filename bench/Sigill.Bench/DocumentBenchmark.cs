@@ -75,7 +75,7 @@ public static class DocumentBenchmark
             var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var (_, _, token) = await OrganizationFactory.CreateAsync(cell, "Bench AB", "bench", TimeProvider.System, ct);
             using var client = new HttpClient { BaseAddress = new Uri(url) };
-            client.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, credential);
+            client.DefaultRequestHeaders.Add(Sigill.Contracts.SigillHeaders.ServiceCredential, credential);
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var pdf = DocumentRenderer.Render(new DocumentModel("Quote", [new Paragraph("A one-page quote for the benchmark.")])).Bytes;
 

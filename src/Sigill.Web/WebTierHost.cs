@@ -24,8 +24,6 @@ namespace Sigill.Web;
 /// </summary>
 public static class WebTierHost
 {
-    public const string ServiceCredentialHeader = "Sigill-Service-Credential";
-
     /// <summary>How configuration errors name this tier: <c>invalid web tier configuration: ...</c>.</summary>
     public const string Tier = "web tier";
 
@@ -73,7 +71,7 @@ public static class WebTierHost
         services.AddProblemDetails();
         services.AddHttpClient<ApiClient>(c =>
         {
-            c.DefaultRequestHeaders.Add(ServiceCredentialHeader, options.ServiceCredential);
+            c.DefaultRequestHeaders.Add(SigillHeaders.ServiceCredential, options.ServiceCredential);
             c.Timeout = TimeSpan.FromSeconds(30);
         });
         services.AddSingleton<Yarp.ReverseProxy.Health.IProbingRequestFactory, ApiClusters.CredentialedProbes>();
@@ -92,7 +90,7 @@ public static class WebTierHost
             {
                 // Whatever a client sends in the credential header is replaced by the real one;
                 // the browser's cookies belong to the web tier and never travel to the API tier.
-                t.AddRequestHeader(ServiceCredentialHeader, options.ServiceCredential, append: false);
+                t.AddRequestHeader(SigillHeaders.ServiceCredential, options.ServiceCredential, append: false);
                 t.AddRequestHeaderRemove("Cookie");
             });
 

@@ -16,14 +16,9 @@ namespace Sigill.Api.Identity;
 /// <summary>The signed-in person's own account: profile, organizations, sessions, password and second factor. Sessions only.</summary>
 public static class AccountEndpoints
 {
-    public sealed record AccountOrganization(string Id, string Name, string Role);
-    public sealed record AccountView(string UserId, string Email, string Name, string Region, string OrganizationId, string Role, bool SecondFactor, IReadOnlyList<AccountOrganization> Organizations);
-    public sealed record SessionView(string Id, string Method, string? Client, DateTime CreatedAt, DateTime LastSeenAt, DateTime ExpiresAt, bool Current);
     public sealed record SwitchRequest(string? OrganizationId);
     public sealed record PasswordRequest(string? CurrentPassword, string? NewPassword);
-    public sealed record TotpEnrolment(string Secret, string Uri);
     public sealed record CodeRequest(string? Code);
-    public sealed record RecoveryCodes(IReadOnlyList<string> Codes);
     public sealed record CreateOrganizationRequest(string? Name);
 
     public static RouteGroupBuilder MapAccount(this IEndpointRouteBuilder app)
@@ -120,7 +115,7 @@ public static class AccountEndpoints
 
     // Switching organization starts a new session (a fresh secret) through SignIns, so nothing from the old context
     // carries over and a session without the second factor the account now has gets a challenge instead.
-    private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, NotFound, ProblemHttpResult>> Switch(SwitchRequest request, ClaimsPrincipal principal, CellDbContext db,
+    private static async Task<Results<Ok<SignInResponse>, NotFound, ProblemHttpResult>> Switch(SwitchRequest request, ClaimsPrincipal principal, CellDbContext db,
         CellRegistry cells, SignIns signIns, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(principal);

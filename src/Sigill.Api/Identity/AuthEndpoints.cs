@@ -27,8 +27,6 @@ public static class AuthEndpoints
     public sealed record SignInRequest(string? Email, string? Password, string? Code = null);
     public sealed record SecondFactorRequest(string? Challenge, string? Code);
     public sealed record AcceptInvitationRequest(string? Invitation, string? Password, string? Name);
-    /// <summary>Either a session, or a challenge to answer with a second factor.</summary>
-    public sealed record SignInResponse(string? Session, DateTime? ExpiresAt, string? UserId, string? OrganizationId, string? Challenge, string? SecondFactor);
 
     public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
     {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Sigill.Crypto;
 
 namespace Sigill.Api.Identity;
 
@@ -26,23 +25,13 @@ public sealed class Directory
 
     public static Directory FromBase64(string key) => new(Convert.FromBase64String(key));
 
-    public string EmailHash(string email) => Hash(_key, email);
-
-    /// <summary>The same computation, for the web tier which holds only the key bytes.</summary>
-    public static string Hash(byte[] key, string email)
-    {
-        var normalized = CellKeyManager.NormalizeEmail(email);
-        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("sigill.directory.email.v1\n" + normalized)));
-    }
+    public string EmailHash(string email) => DirectoryHash.Email(_key, email);
 
     /// <summary>
-    /// The directory hash of an e-mail domain (lower-case, trimmed): how a cell finds the organization whose single
-    /// sign-on claims a work address's domain, without the domain travelling in clear. The web tier computes the same.
+    /// The directory hash of an e-mail domain: how a cell finds the organization whose single sign-on claims a work
+    /// address's domain, without the domain travelling in clear.
     /// </summary>
-    public string DomainHash(string domain) => DomainHash(_key, domain);
-
-    public static string DomainHash(byte[] key, string domain) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("sigill.directory.domain.v1\n" + domain.Trim().TrimEnd('.').ToLowerInvariant())));
+    public string DomainHash(string domain) => DirectoryHash.Domain(_key, domain);
 
     /// <summary>A keyed hash for throttle keys that must not hold personal data (IP addresses).</summary>
     public string ThrottleKey(string kind, string value) =>

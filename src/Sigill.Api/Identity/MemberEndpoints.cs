@@ -16,10 +16,8 @@ namespace Sigill.Api.Identity;
 /// <summary>Members, roles and invitations of the caller's organization. Another organization's records answer 404.</summary>
 public static class MemberEndpoints
 {
-    public sealed record MemberView(string UserId, string Email, string Name, string Role, DateTime JoinedAt);
     public sealed record RoleRequest(string? Role);
     public sealed record InviteRequest(string? Email, string? Role);
-    public sealed record InvitationView(string Id, string Email, string Role, DateTime CreatedAt, DateTime ExpiresAt, string Status);
 
     public static void MapMembers(this IEndpointRouteBuilder app)
     {

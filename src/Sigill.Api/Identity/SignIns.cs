@@ -28,7 +28,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
     public sealed record Entry(string OrganizationId, Invitation? Invitation = null);
 
     /// <summary>A problem, or the answer every sign-in route gives: a session, or a challenge for the second factor.</summary>
-    public sealed record Outcome(ProblemHttpResult? Problem, AuthEndpoints.SignInResponse? Response);
+    public sealed record Outcome(ProblemHttpResult? Problem, SignInResponse? Response);
 
     /// <summary>How a brand-new account (made in this very transaction) proved its owner.</summary>
     public enum NewAccountProof
@@ -226,7 +226,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
                 InvitationId = entry.Invitation?.Id,
                 ExpiresAt = now + options.ChallengeLifetime,
             });
-            return new Outcome(null, new AuthEndpoints.SignInResponse(null, null, null, null, challenge, "totp"));
+            return new Outcome(null, new SignInResponse(null, null, null, null, challenge, "totp"));
         }
         if (entry.Invitation is { } invitation)
         {
@@ -250,7 +250,7 @@ public sealed class SignIns(IdentityOptions options, PasswordHasher passwords, T
         await AuditRecorder.RecordAsync(db, cell, new("session.created", entry.OrganizationId, AuditActor.From(http, user.Id), sessionId,
             new Dictionary<string, string> { ["method"] = method }), now, ct);
         await throttle.RememberAsync(cell, Throttle.AccountKeyOf(user), Throttle.SourceOf(http), ct);
-        return new Outcome(null, new AuthEndpoints.SignInResponse(presented, session.ExpiresAt, user.Id, entry.OrganizationId, null, null));
+        return new Outcome(null, new SignInResponse(presented, session.ExpiresAt, user.Id, entry.OrganizationId, null, null));
     }
 
     /// <summary>A second-factor code under the account's code throttles: the method (<c>totp</c>, <c>recovery</c>) or the problem.</summary>

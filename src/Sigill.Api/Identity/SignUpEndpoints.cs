@@ -103,7 +103,7 @@ public static class SignUpEndpoints
         return accepted;
     }
 
-    private static async Task<Results<Created<AuthEndpoints.SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, CellRegistry cells,
+    private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, CellRegistry cells,
         Accounts accounts, SignIns signIns, TimeProvider time, Telemetry.SigillMetrics metrics, HttpContext http, CancellationToken ct)
     {
         if (!cells.TryGet(region, out var cell))

@@ -24,9 +24,6 @@ public static class SupportEndpoints
 {
     public sealed record GrantRequest(string? OrganizationId, string? Justification, string? Ticket, string? Access, int? DurationMinutes);
     public sealed record ApproveRequest(int? DurationMinutes);
-    public sealed record GrantView(string Id, string OrganizationId, string OperatorId, string Kind, string Access, string Status, string Justification, string Ticket,
-        int DurationMinutes, DateTime RequestedAt, string? DecidedBy, DateTime? DecidedAt, DateTime? ExpiresAt);
-    public sealed record AccessLogEntry(string EventId, string Action, string Actor, string? Target, DateTime Time, IReadOnlyDictionary<string, string> Details, long? LeafIndex);
 
     public static void MapSupport(this IEndpointRouteBuilder app)
     {

@@ -20,8 +20,6 @@ namespace Sigill.Api.Identity;
 public static class TokenEndpoints
 {
     public sealed record CreateTokenRequest(string? Name, string[]? Scopes, int? ExpiresInDays);
-    public sealed record TokenView(string Id, string Name, string? UserId, IReadOnlyList<string> Scopes, DateTime CreatedAt, DateTime ExpiresAt, DateTime? LastUsedAt, DateTime? RevokedAt);
-    public sealed record CreatedToken(TokenView Token, string Secret);
 
     public const int MaxLifetimeDays = 365;
 

@@ -27,7 +27,6 @@ internal sealed class ApiTokenAuthenticationHandler(
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
-    public const string GrantHeader = "Sigill-Support-Grant";
 
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
@@ -132,7 +131,7 @@ internal sealed class ApiTokenAuthenticationHandler(
             return null;
         }
         List<Claim> claims = [new(SigillClaims.OperatorId, op.Id), new(SigillClaims.Scope, Policies.Support)];
-        var grantId = Request.Headers[GrantHeader].ToString();
+        var grantId = Request.Headers[SigillHeaders.SupportGrant].ToString();
         if (grantId.Length == 0)
         {
             return claims; // no standing access: the support endpoints only

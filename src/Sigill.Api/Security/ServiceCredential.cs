@@ -9,20 +9,18 @@ namespace Sigill.Api.Security;
 
 /// <summary>
 /// The API tier answers only the web tier. Every request must carry the per-installation service
-/// credential in <see cref="HeaderName"/>; the web tier's pass-through overwrites any value a client
+/// credential in <see cref="SigillHeaders.ServiceCredential"/>; the web tier's pass-through overwrites any value a client
 /// sends. Checked first in the pipeline, before routing, so an unauthenticated caller learns nothing
 /// about which routes exist. Comparison is constant-time over SHA-256 digests (equal lengths).
 /// </summary>
 public static class ServiceCredential
 {
-    public const string HeaderName = "Sigill-Service-Credential";
-
     public static IApplicationBuilder UseServiceCredential(this IApplicationBuilder app, string expected)
     {
         var expectedHash = SHA256.HashData(Encoding.UTF8.GetBytes(expected));
         return app.Use(async (context, next) =>
         {
-            var presented = context.Request.Headers[HeaderName].ToString();
+            var presented = context.Request.Headers[SigillHeaders.ServiceCredential].ToString();
             if (presented.Length == 0 || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), expectedHash))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -36,7 +34,7 @@ public static class ServiceCredential
                 return;
             }
             // The credential is not needed past this point; keep it out of anything downstream.
-            context.Request.Headers.Remove(HeaderName);
+            context.Request.Headers.Remove(SigillHeaders.ServiceCredential);
             await next(context);
         });
     }

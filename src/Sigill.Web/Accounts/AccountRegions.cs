@@ -11,7 +11,7 @@ internal static class AccountRegions
     /// <summary>The region holding the account with this e-mail address (asked by directory hash only), or null when none does.</summary>
     public static async Task<string?> LocateAsync(ApiClient api, WebTierOptions options, IReadOnlyList<string> regions, string email, CancellationToken ct)
     {
-        var hash = DirectoryHash.Of(options.DirectoryKey, email);
+        var hash = DirectoryHash.Email(Convert.FromBase64String(options.DirectoryKey), email);
         foreach (var region in regions)
         {
             if (await api.LocateAsync(region, hash, ct)) return region;

@@ -10,13 +10,6 @@ namespace Sigill.Web.Api;
 /// </summary>
 public sealed partial class ApiClient
 {
-    public sealed record SignInResult(string? Session, DateTime? ExpiresAt, string? UserId, string? OrganizationId, string? Challenge, string? SecondFactor);
-
-    public sealed record AccountOrganization(string Id, string Name, string Role);
-
-    public sealed record AccountView(string UserId, string Email, string Name, string Region, string OrganizationId, string Role, bool SecondFactor,
-        IReadOnlyList<AccountOrganization> Organizations);
-
     /// <summary>Whether the region's API holds an account with this directory hash; a region it does not serve knows nobody.</summary>
     public async Task<bool> LocateAsync(string region, string emailHash, CancellationToken ct)
     {
@@ -33,14 +26,14 @@ public sealed partial class ApiClient
     }
 
     /// <summary>Follows a sign-up's e-mailed link (<c>sgv_{region}_…</c>): the new account's first session.</summary>
-    public Task<(SignInResult? Result, Problem? Problem)> VerifySignUpAsync(string region, string token, string? clientAddress, CancellationToken ct) =>
+    public Task<(SignInResponse? Result, Problem? Problem)> VerifySignUpAsync(string region, string token, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/sign-up/verify", new { token }, clientAddress, ct);
 
     /// <summary>A password sign-in; <paramref name="code"/> sends the second factor along (needed past an account's ceiling).</summary>
-    public Task<(SignInResult? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? code, string? clientAddress, CancellationToken ct) =>
+    public Task<(SignInResponse? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? code, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/sign-in", new { email, password, code }, clientAddress, ct);
 
-    public Task<(SignInResult? Result, Problem? Problem)> SecondFactorAsync(string region, string challenge, string code, string? clientAddress, CancellationToken ct) =>
+    public Task<(SignInResponse? Result, Problem? Problem)> SecondFactorAsync(string region, string challenge, string code, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/second-factor", new { challenge, code }, clientAddress, ct);
 
     /// <summary>The signed-in person, or null when the session is no longer good (expired, revoked, signed out).</summary>
@@ -58,10 +51,10 @@ public sealed partial class ApiClient
 
     private sealed record LocateResult(bool Known);
 
-    private async Task<(SignInResult?, Problem?)> SignInLikeAsync(string region, string action, object body, string? clientAddress, CancellationToken ct)
+    private async Task<(SignInResponse?, Problem?)> SignInLikeAsync(string region, string action, object body, string? clientAddress, CancellationToken ct)
     {
         using var response = await AuthAsync(region, action, body, clientAddress, ct);
-        return response.IsSuccessStatusCode ? (await ReadAsync<SignInResult>(response, ct), null) : (null, await ProblemAsync(response, ct));
+        return response.IsSuccessStatusCode ? (await ReadAsync<SignInResponse>(response, ct), null) : (null, await ProblemAsync(response, ct));
     }
 
     private Task<HttpResponseMessage> AuthAsync(string region, string action, object body, string? clientAddress, CancellationToken ct)

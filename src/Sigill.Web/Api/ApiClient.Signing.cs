@@ -6,29 +6,11 @@ namespace Sigill.Web.Api;
 /// <summary>
 /// The recipient's calls, made server-side with the link token from the recipient's session cookie. Each goes
 /// straight to the API deployment of the token's region (<c>sgr_{region}_…</c>); the browser never sees the token
-/// after its first request, nor any API credential. A step-up grant (<see cref="StepUpHeader"/>), once the recipient
+/// after its first request, nor any API credential. A step-up grant (<see cref="SigillHeaders.StepUp"/>), once the recipient
 /// has passed an access code or e-mailed code, rides along on every call; without one the API shows nothing and acts on nothing.
 /// </summary>
 public sealed partial class ApiClient
 {
-    public sealed record SigningPage(int Page, double Width, double Height);
-
-    public sealed record SigningField(string Id, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value);
-
-    /// <summary>Before a required step-up (<see cref="NeedsStepUp"/>) the API leaves out the title, pages and fields.</summary>
-    public sealed record SigningView(string DocumentId, string? Title, string Name, string Role, bool ConsentGiven, bool YourTurn,
-        IReadOnlyList<SigningPage> Pages, IReadOnlyList<SigningField> Fields, DateTime? ExpiresAt, string? StepUp = null, bool StepUpPassed = false)
-    {
-        public bool NeedsStepUp => StepUp is not null && !StepUpPassed;
-    }
-
-    public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
-
-    /// <summary>The header the API reads a step-up grant from (Sigill.Api.Features.Signing.StepUp.GrantHeader).</summary>
-    public const string StepUpHeader = "Sigill-Step-Up";
-
-    public sealed record SignResult(string Status, string DocumentStatus, string Receipt);
-
     /// <summary>The recipient's view of the document, or null when the link shows nothing (wrong, used, or the document is closed).</summary>
     public async Task<SigningView?> GetSigningAsync(string region, string token, string? grant, CancellationToken ct)
     {
@@ -79,7 +61,7 @@ public sealed partial class ApiClient
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         var request = new HttpRequestMessage(method, For(region, path)) { Content = body is null ? null : JsonContent.Create(body, options: Json) };
-        if (grant is not null) request.Headers.Add(StepUpHeader, grant);
+        if (grant is not null) request.Headers.Add(SigillHeaders.StepUp, grant);
         return http.SendAsync(request, completion, ct);
     }
 

@@ -9,14 +9,12 @@ namespace Sigill.Web.Api;
 /// </summary>
 public sealed partial class ApiClient
 {
-    public sealed record SsoStart(string AuthorizationUrl, string State, string OrganizationId);
-
     public async Task<(SsoStart? Start, Problem? Problem)> StartSsoAsync(string region, string? organizationId, string? domainHash, string? clientAddress, CancellationToken ct)
     {
         using var response = await AuthAsync(region, "auth/sso/start", new { organizationId, domainHash }, clientAddress, ct);
         return response.IsSuccessStatusCode ? (await ReadAsync<SsoStart>(response, ct), null) : (null, await ProblemAsync(response, ct));
     }
 
-    public Task<(SignInResult? Result, Problem? Problem)> FinishSsoAsync(string region, string state, string code, string? iss, string? clientAddress, CancellationToken ct) =>
+    public Task<(SignInResponse? Result, Problem? Problem)> FinishSsoAsync(string region, string state, string code, string? iss, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/sso/callback", new { state, code, iss }, clientAddress, ct);
 }

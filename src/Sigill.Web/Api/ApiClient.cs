@@ -11,10 +11,6 @@ public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyS
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public sealed record SetupStatus(bool SetupPending, IReadOnlyList<string> Regions);
-
-    public sealed record SetupResult(string OrganizationId, string Region, string UserId, string ApiToken, DateTime ApiTokenExpiresAt);
-
     public sealed record Problem(int? Status, string? Title, string? Detail, string? Code)
     {
         /// <summary>Seconds to wait before trying again (the response's Retry-After), when the API said so.</summary>

@@ -14,12 +14,12 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
 {
     private readonly WebTierOptions _options = options;
 
-    public ApiClient.AccountView? Account { get; private set; }
+    public AccountView? Account { get; private set; }
 
-    public IReadOnlyList<ApiClient.SessionView> Sessions { get; private set; } = [];
+    public IReadOnlyList<SessionView> Sessions { get; private set; } = [];
 
     /// <summary>Set while the authenticator app is being set up: the key to enter (or the otpauth link to open).</summary>
-    public ApiClient.TotpEnrolment? Enrolment { get; private set; }
+    public TotpEnrolment? Enrolment { get; private set; }
 
     /// <summary>Shown once, right after the authenticator app is confirmed.</summary>
     public IReadOnlyList<string>? RecoveryCodes { get; private set; }
@@ -49,7 +49,7 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
 
     public async Task<IActionResult> OnPostStartTotpAsync(CancellationToken ct)
     {
-        var reply = await SendAsync<ApiClient.TotpEnrolment>(HttpMethod.Post, "/api/v1/account/totp", new { }, ct);
+        var reply = await SendAsync<TotpEnrolment>(HttpMethod.Post, "/api/v1/account/totp", new { }, ct);
         if (await LoadAsync(ct) is { } failed) return failed;
         if (!reply.Ok) return Failed(reply.Problem!);
         Enrolment = reply.Value;
@@ -58,7 +58,7 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
 
     public async Task<IActionResult> OnPostConfirmTotpAsync(string? code, CancellationToken ct)
     {
-        var reply = await SendAsync<ApiClient.RecoveryCodes>(HttpMethod.Post, "/api/v1/account/totp/confirm", new { code = code?.Trim() }, ct);
+        var reply = await SendAsync<RecoveryCodes>(HttpMethod.Post, "/api/v1/account/totp/confirm", new { code = code?.Trim() }, ct);
         if (await LoadAsync(ct) is { } failed) return failed;
         if (!reply.Ok) return Failed(reply.Problem!);
         RecoveryCodes = reply.Value!.Codes;
@@ -89,10 +89,10 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
-        var account = await GetAsync<ApiClient.AccountView>("/api/v1/account/", ct);
+        var account = await GetAsync<AccountView>("/api/v1/account/", ct);
         if (!account.Ok) return Failed(account.Problem!);
         Account = account.Value;
-        Sessions = (await GetAsync<ApiClient.SessionView[]>("/api/v1/account/sessions", ct)).Value ?? [];
+        Sessions = (await GetAsync<SessionView[]>("/api/v1/account/sessions", ct)).Value ?? [];
         return null;
     }
 }

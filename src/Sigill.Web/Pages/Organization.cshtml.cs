@@ -13,15 +13,15 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
 {
     public static readonly IReadOnlyList<string> Roles = ["owner", "admin", "member", "viewer"];
 
-    public ApiClient.AccountView Account { get; private set; } = null!;
-    public IReadOnlyList<ApiClient.MemberView> Members { get; private set; } = [];
-    public IReadOnlyList<ApiClient.InvitationView> Invitations { get; private set; } = [];
-    public IReadOnlyList<ApiClient.GrantView> Grants { get; private set; } = [];
-    public IReadOnlyList<ApiClient.AccessLogEntry> AccessLog { get; private set; } = [];
+    public AccountView Account { get; private set; } = null!;
+    public IReadOnlyList<MemberView> Members { get; private set; } = [];
+    public IReadOnlyList<InvitationView> Invitations { get; private set; } = [];
+    public IReadOnlyList<GrantView> Grants { get; private set; } = [];
+    public IReadOnlyList<AccessLogEntry> AccessLog { get; private set; } = [];
     public string? Notice { get; private set; }
 
     /// <summary>The single sign-on connection (owners and admins), or none.</summary>
-    public ApiClient.SsoConnectionView? Sso { get; private set; }
+    public SsoConnectionView? Sso { get; private set; }
 
     public bool Admin => Account.Role is "owner" or "admin";
 
@@ -95,17 +95,17 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
-        var account = await GetAsync<ApiClient.AccountView>("/api/v1/account/", ct);
+        var account = await GetAsync<AccountView>("/api/v1/account/", ct);
         if (!account.Ok) return Failed(account.Problem!);
         Account = account.Value!;
-        var members = await GetAsync<ApiClient.MemberView[]>("/api/v1/members/", ct);
+        var members = await GetAsync<MemberView[]>("/api/v1/members/", ct);
         Members = members.Value ?? [];
-        Invitations = (await GetAsync<ApiClient.InvitationView[]>("/api/v1/invitations/", ct)).Value ?? [];
+        Invitations = (await GetAsync<InvitationView[]>("/api/v1/invitations/", ct)).Value ?? [];
         if (Admin)
         {
-            Grants = (await GetAsync<ApiClient.GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
-            AccessLog = (await GetAsync<ApiClient.AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
-            Sso = (await GetAsync<ApiClient.SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
+            Grants = (await GetAsync<GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
+            AccessLog = (await GetAsync<AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
+            Sso = (await GetAsync<SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
         }
         return null;
     }

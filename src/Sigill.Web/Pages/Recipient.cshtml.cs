@@ -18,7 +18,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     public enum Steps { Inactive, Verify, Waiting, Consent, Sign, Signed, Declined }
 
     public Steps Step { get; private set; } = Steps.Inactive;
-    public ApiClient.SigningView? View { get; private set; }
+    public SigningView? View { get; private set; }
     public string? Title { get; private set; }
     public bool Completed { get; private set; }
     public string? Error { get; private set; }
@@ -145,7 +145,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     private static string StripDataUrl(string png) =>
         png.StartsWith("data:image/png;base64,", StringComparison.Ordinal) ? png["data:image/png;base64,".Length..] : png;
 
-    public static string FieldLabel(ApiClient.SigningField field, int number) => field.Kind switch
+    public static string FieldLabel(FieldView field, int number) => field.Kind switch
     {
         "text" => $"Text {number}",
         "date" => $"Date {number}",

@@ -28,7 +28,7 @@ public sealed class SetupModel(ApiClient api) : PageModel
     public bool Pending { get; private set; }
     public IReadOnlyList<string> Regions { get; private set; } = [];
     public string? Error { get; private set; }
-    public ApiClient.SetupResult? Result { get; private set; }
+    public SetupResult? Result { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 

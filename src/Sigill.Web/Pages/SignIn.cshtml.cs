@@ -82,11 +82,11 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     {
         var hint = SsoHint.Trim();
         var regions = await AccountRegions.AllAsync(api, options, ct);
-        ApiClient.SsoStart? start = null;
+        SsoStart? start = null;
         ApiClient.Problem? problem = null;
         if (hint.Length is > 0 and <= 254 && hint.IndexOf('@', StringComparison.Ordinal) is var at and > 0 && at < hint.Length - 1)
         {
-            var domainHash = SsoPending.DomainHash(options.DirectoryKey, hint[(at + 1)..]);
+            var domainHash = DirectoryHash.Domain(Convert.FromBase64String(options.DirectoryKey), hint[(at + 1)..]);
             foreach (var region in regions)
             {
                 (start, problem) = await api.StartSsoAsync(region, null, domainHash, ClientAddress, ct);
@@ -102,7 +102,7 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         return Started(regions, start, problem);
     }
 
-    private IActionResult Started(IReadOnlyList<string> regions, ApiClient.SsoStart? start, ApiClient.Problem? problem)
+    private IActionResult Started(IReadOnlyList<string> regions, SsoStart? start, ApiClient.Problem? problem)
     {
         if (start is null)
         {
@@ -125,7 +125,7 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         return Page();
     }
 
-    private IActionResult Complete(string region, ApiClient.SignInResult? result, ApiClient.Problem? problem)
+    private IActionResult Complete(string region, SignInResponse? result, ApiClient.Problem? problem)
     {
         if (result?.Session is { } secret)
         {

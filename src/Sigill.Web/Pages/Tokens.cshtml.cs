@@ -18,16 +18,16 @@ public sealed class TokensModel(ApiClient api, IDataProtectionProvider protectio
         ("members:read", "Read members"), ("members:write", "Manage members"),
     ];
 
-    public IReadOnlyList<ApiClient.TokenView> Tokens { get; private set; } = [];
+    public IReadOnlyList<TokenView> Tokens { get; private set; } = [];
 
     /// <summary>The secret of the token just created: on this answer only.</summary>
-    public ApiClient.CreatedToken? Created { get; private set; }
+    public CreatedToken? Created { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
 
     public async Task<IActionResult> OnPostCreateAsync(string? name, string[]? scopes, int? expiresInDays, CancellationToken ct)
     {
-        var reply = await SendAsync<ApiClient.CreatedToken>(HttpMethod.Post, "/api/v1/tokens/", new { name = name?.Trim(), scopes = scopes ?? [], expiresInDays }, ct);
+        var reply = await SendAsync<CreatedToken>(HttpMethod.Post, "/api/v1/tokens/", new { name = name?.Trim(), scopes = scopes ?? [], expiresInDays }, ct);
         if (await LoadAsync(ct) is { } failed) return failed;
         if (!reply.Ok) return Failed(reply.Problem!);
         Created = reply.Value;
@@ -43,7 +43,7 @@ public sealed class TokensModel(ApiClient api, IDataProtectionProvider protectio
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
-        var tokens = await GetAsync<ApiClient.TokenView[]>("/api/v1/tokens/", ct);
+        var tokens = await GetAsync<TokenView[]>("/api/v1/tokens/", ct);
         if (!tokens.Ok) return Failed(tokens.Problem!);
         Tokens = tokens.Value!;
         return null;

@@ -105,7 +105,7 @@ internal static class ApiClusters
             {
                 Version = System.Net.HttpVersion.Version11,
             };
-            request.Headers.Add(WebTierHost.ServiceCredentialHeader, options.ServiceCredential);
+            request.Headers.Add(SigillHeaders.ServiceCredential, options.ServiceCredential);
             return request;
         }
     }

@@ -11,16 +11,6 @@ public sealed partial class AccountPageHttpTests
     private const string Password = "a sturdy passphrase 42";
 
     [Fact]
-    public void The_web_tier_hashes_addresses_exactly_like_the_api_tier()
-    {
-        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        foreach (var email in new[] { "ada@example.com", "  Ada@Example.COM ", "zoë@exämple.test" })
-        {
-            Assert.Equal(Sigill.Api.Identity.Directory.Hash(key, email), Sigill.Web.Accounts.DirectoryHash.Of(Convert.ToBase64String(key), email));
-        }
-    }
-
-    [Fact]
     public async Task Sign_up_holds_the_session_in_an_http_only_cookie_the_browser_cannot_read_and_sign_out_ends_it_at_the_api()
     {
         await using var app = await SigillApp.StartAsync();

@@ -19,14 +19,14 @@ public sealed class RequestLimitTests
     private static string Credential(SigillApp app)
     {
         using var api = app.Api(withServiceCredential: true);
-        return api.DefaultRequestHeaders.GetValues(ServiceCredential.HeaderName).Single();
+        return api.DefaultRequestHeaders.GetValues(Sigill.Contracts.SigillHeaders.ServiceCredential).Single();
     }
 
     /// <summary>The public web tier, and the API tier straight (with the web tier's credential), each with the caller's token.</summary>
     private static (Uri Server, string[] Headers)[] BothTiers(SigillApp app, string token) =>
     [
         (app.WebUrl, [$"Authorization: Bearer {token}"]),
-        (app.ApiUrl, [$"Authorization: Bearer {token}", $"{ServiceCredential.HeaderName}: {Credential(app)}"]),
+        (app.ApiUrl, [$"Authorization: Bearer {token}", $"{Sigill.Contracts.SigillHeaders.ServiceCredential}: {Credential(app)}"]),
     ];
 
     [Fact]

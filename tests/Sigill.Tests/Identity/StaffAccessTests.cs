@@ -164,7 +164,7 @@ public sealed class StaffAccessTests : IAsyncLifetime
     private HttpClient WithGrant(string operatorCredential, JsonElement grant)
     {
         var client = As(_app, operatorCredential);
-        client.DefaultRequestHeaders.Add(ApiTokenAuthenticationHandler.GrantHeader, Id(grant));
+        client.DefaultRequestHeaders.Add(Sigill.Contracts.SigillHeaders.SupportGrant, Id(grant));
         return client;
     }
 

@@ -67,7 +67,7 @@ internal sealed class SigillApp : IAsyncDisposable
         var client = new HttpClient { BaseAddress = ApiUrl };
         if (withServiceCredential)
         {
-            client.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, _server.Installation.ServiceCredential);
+            client.DefaultRequestHeaders.Add(Sigill.Contracts.SigillHeaders.ServiceCredential, _server.Installation.ServiceCredential);
         }
         return client;
     }

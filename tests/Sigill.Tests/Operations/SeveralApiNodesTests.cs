@@ -119,7 +119,7 @@ public sealed partial class SeveralApiNodesTests
     private static async Task<string> ScrapeAsync(string apiUrl, string credential)
     {
         using var http = new HttpClient();
-        http.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, credential);
+        http.DefaultRequestHeaders.Add(Sigill.Contracts.SigillHeaders.ServiceCredential, credential);
         return await http.GetStringAsync(apiUrl.TrimEnd('/') + "/metrics");
     }
 

@@ -16,9 +16,7 @@ public static class SetupEndpoints
 {
     public sealed record SetupRequest(string? SetupToken, string? OrganizationName, string? Region, string? Email, string? Name, string? Password);
 
-    public sealed record SetupResponse(string OrganizationId, string Region, string UserId, string ApiToken, DateTime ApiTokenExpiresAt);
 
-    public sealed record SetupStatus(bool SetupPending, IReadOnlyList<string> Regions);
 
     public static RouteGroupBuilder MapSetup(this IEndpointRouteBuilder app)
     {
@@ -29,7 +27,7 @@ public static class SetupEndpoints
         return group;
     }
 
-    private static async Task<Results<Created<SetupResponse>, ProblemHttpResult>> Complete(
+    private static async Task<Results<Created<SetupResult>, ProblemHttpResult>> Complete(
         SetupRequest request, SetupToken setup, CellRegistry cells, Identity.Accounts accounts, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
         var name = request.OrganizationName?.Trim() ?? "";
@@ -72,7 +70,7 @@ public static class SetupEndpoints
             metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
             SetupLog.Completed(loggers.CreateLogger("Sigill.Setup"), organization.Id, cell.Region);
             return TypedResults.Created($"/api/v1/organizations/{organization.Id}",
-                new SetupResponse(organization.Id, cell.Region, owner.Id, presented, token.ExpiresAt));
+                new SetupResult(organization.Id, cell.Region, owner.Id, presented, token.ExpiresAt));
         }
         catch
         {

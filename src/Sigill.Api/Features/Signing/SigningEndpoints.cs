@@ -22,10 +22,6 @@ namespace Sigill.Api.Features.Signing;
 /// </summary>
 public static class SigningEndpoints
 {
-    /// <summary>What the link shows. Until a required step-up passes, only <see cref="StepUp"/> and the recipient's own name: no title, pages or fields.</summary>
-    public sealed record SigningView(string DocumentId, string? Title, string RecipientId, string Name, string Role, string Status,
-        bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt,
-        string? StepUp, bool StepUpPassed);
 
     public sealed record ConsentRequest(bool Accept);
 
@@ -211,5 +207,3 @@ public static class SigningEndpoints
     }
 }
 
-/// <summary>The outcome of signing; <see cref="Receipt"/> downloads the document for a while (see <see cref="SigningReceipts"/>).</summary>
-public sealed record SignResult(string RecipientId, string Status, string DocumentStatus, string Receipt);

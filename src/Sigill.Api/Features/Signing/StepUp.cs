@@ -18,7 +18,7 @@ namespace Sigill.Api.Features.Signing;
 /// an access code the sender hands over out of band, or a one-time code e-mailed on request (6 digits,
 /// 10 minutes, single use). Codes are stored only as keyed hashes (the organization's blind-index key,
 /// bound to the recipient), so a database dump alone cannot brute-force them. A passed step-up hands out
-/// a grant (256 bits, 30 minutes, only its SHA-256 stored) that later requests carry in <see cref="GrantHeader"/>.
+/// a grant (256 bits, 30 minutes, only its SHA-256 stored) that later requests carry in <see cref="SigillHeaders.StepUp"/>.
 /// Threat: guessing. Every attempt is reserved with one conditional UPDATE before the code is compared, so
 /// parallel guesses cannot exceed <see cref="MaxFailures"/>; the fifth failure locks the link for
 /// <see cref="Lockout"/> (429 with Retry-After). Every outcome is an audit event.
@@ -27,7 +27,6 @@ internal static class StepUp
 {
     public const string AccessCode = "access_code";
     public const string EmailCode = "email_code";
-    public const string GrantHeader = "Sigill-Step-Up";
     public const int MaxFailures = 5;
     public static readonly TimeSpan Lockout = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(10);
@@ -36,7 +35,6 @@ internal static class StepUp
 
     public sealed record VerifyRequest(string? Code);
 
-    public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
 
     public sealed record CodeSent(DateTime ExpiresAt);
 
@@ -54,7 +52,7 @@ internal static class StepUp
     public static bool Passed(Recipient r, HttpContext http, DateTime now)
     {
         if (r.StepUp is null) return true;
-        var presented = http.Request.Headers[GrantHeader].ToString();
+        var presented = http.Request.Headers[SigillHeaders.StepUp].ToString();
         return presented.Length is > 0 and <= 128 && r.StepUpGrantHash is { } hash && r.StepUpGrantExpiresAt > now
             && CryptographicOperations.FixedTimeEquals(hash, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
     }
@@ -62,7 +60,7 @@ internal static class StepUp
     public static ProblemHttpResult Required(Recipient r) =>
         Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.StepUpRequired, "Verification is required first.",
             (r.StepUp == AccessCode ? "Enter the access code the sender gave you" : "Request a one-time code by e-mail and enter it")
-            + $": POST …/step-up with the code, then send the grant in the {GrantHeader} header.");
+            + $": POST …/step-up with the code, then send the grant in the {SigillHeaders.StepUp} header.");
 
     private static ProblemHttpResult Locked(HttpContext http, DateTime until, DateTime now)
     {

@@ -18,9 +18,7 @@ public static partial class TemplateEndpoints
 {
     public sealed record CreateTemplateRequest(string? Name, string? Body, IReadOnlyList<string>? Variables);
 
-    public sealed record TemplateView(string Id, string Name, string Body, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt = null);
 
-    public sealed record TemplateSummary(string Id, string Name, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt);
 
     /// <param name="Variables">Values for the preview; a declared variable without one shows as <c>[name]</c>.</param>
     /// <param name="Pricing">The preview's pricing table; a one-line sample when absent.</param>
@@ -28,7 +26,6 @@ public static partial class TemplateEndpoints
 
     public sealed record CreateBlockRequest(string? Name, string? Body);
 
-    public sealed record BlockView(string Id, string Name, string Body, DateTime CreatedAt);
 
     public const int MaxBodyLength = 200_000;
 

@@ -19,13 +19,8 @@ public sealed class TemplateException(string code, string message) : Exception(m
     internal string? Limit { get; init; }
 }
 
-/// <summary>One line of a pricing table as the sender supplies it. Percentages are 0..100.</summary>
-public sealed record PricingItem(string Description, decimal Quantity, decimal UnitPrice, decimal DiscountPercent = 0, decimal TaxPercent = 0);
 
-public sealed record PricingInput(string Currency, IReadOnlyList<PricingItem> Items);
 
-/// <summary>Totals as computed (decimal, rounded half away from zero to cents per line), shown in the PDF and stored.</summary>
-public sealed record PricingTotals(string Currency, decimal Subtotal, decimal Discount, decimal Tax, decimal Total);
 
 /// <summary>
 /// Renders Liquid (Fluid) to a <see cref="DocumentModel"/>. The output is text with a small

@@ -24,9 +24,6 @@ public static class SsoEndpoints
     public sealed record ConnectionRequest(string? Protocol, string? Issuer, string? ClientId, string? ClientSecret, IReadOnlyList<string>? AllowedDomains,
         bool? PasswordSignInAllowed);
 
-    /// <summary>The connection as admins see it; <c>redirectUri</c> is what to register at the identity provider. Never the secret.</summary>
-    public sealed record ConnectionView(string Id, string Protocol, string Issuer, string ClientId, IReadOnlyList<string> AllowedDomains, bool PasswordSignInAllowed,
-        bool ClientSecretSet, string RedirectUri, DateTime CreatedAt, DateTime UpdatedAt);
 
     public static void MapSsoSettings(this IEndpointRouteBuilder app)
     {
@@ -45,21 +42,21 @@ public static class SsoEndpoints
         JsonSerializer.Deserialize<OidcSettings>((await cell.Keys.DecryptFieldAsync(connection.OrganizationId, IdentityProviderConnection.SettingsPurpose,
             connection.SettingsToken, connection.Id, ct))!)!;
 
-    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> Get(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, MailOptions mail, CancellationToken ct)
+    private static async Task<Results<Ok<SsoConnectionView>, ProblemHttpResult>> Get(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, MailOptions mail, CancellationToken ct)
     {
         var caller = Caller.From(principal);
         var connection = await db.Set<IdentityProviderConnection>().AsNoTracking().SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId, ct);
         return connection is null ? NotConfigured() : TypedResults.Ok(await ViewAsync(cells.Get(caller.Region), connection, mail, ct));
     }
 
-    private static async Task<ConnectionView> ViewAsync(Cell cell, IdentityProviderConnection c, MailOptions mail, CancellationToken ct)
+    private static async Task<SsoConnectionView> ViewAsync(Cell cell, IdentityProviderConnection c, MailOptions mail, CancellationToken ct)
     {
         var settings = await SettingsAsync(cell, c, ct);
         return new(c.Id, c.Protocol, settings.Issuer, settings.ClientId, settings.AllowedDomains, c.PasswordSignInAllowed, c.SecretToken is not null,
             RedirectUri(mail), c.CreatedAt, c.UpdatedAt);
     }
 
-    private static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> Put(ConnectionRequest request, ClaimsPrincipal principal, CellDbContext db,
+    private static async Task<Results<Ok<SsoConnectionView>, ProblemHttpResult>> Put(ConnectionRequest request, ClaimsPrincipal principal, CellDbContext db,
         CellRegistry cells, OidcClient oidc, Directory directory, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var caller = Caller.From(principal);

@@ -32,7 +32,6 @@ namespace Sigill.Api.Identity.Sso;
 public static partial class SsoSignInEndpoints
 {
     public sealed record StartRequest(string? OrganizationId, string? DomainHash);
-    public sealed record StartResponse(string AuthorizationUrl, string State, string OrganizationId);
     /// <summary><c>iss</c>: the authorization response's issuer parameter (RFC 9207), when the provider sent one.</summary>
     public sealed record CallbackRequest(string? State, string? Code, string? Iss = null);
 
@@ -59,7 +58,7 @@ public static partial class SsoSignInEndpoints
     [LoggerMessage(EventId = 5301, Level = LogLevel.Warning, Message = "Single sign-on refused (connection {ConnectionId}): {Code}")]
     private static partial void LogRefused(ILogger logger, string connectionId, string code);
 
-    private static async Task<Results<Ok<StartResponse>, ProblemHttpResult>> Start(string region, StartRequest request, CellRegistry cells, Accounts accounts,
+    private static async Task<Results<Ok<SsoStart>, ProblemHttpResult>> Start(string region, StartRequest request, CellRegistry cells, Accounts accounts,
         SignIns signIns, OidcClient oidc, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!cells.TryGet(region, out var cell))
@@ -127,10 +126,10 @@ public static partial class SsoSignInEndpoints
         }.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
         var endpoint = discovery.AuthorizationEndpoint.AbsoluteUri;
         var url = endpoint + (endpoint.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
-        return TypedResults.Ok(new StartResponse(url, state, connection.OrganizationId));
+        return TypedResults.Ok(new SsoStart(url, state, connection.OrganizationId));
     }
 
-    private static async Task<Results<Ok<AuthEndpoints.SignInResponse>, ProblemHttpResult>> Callback(string region, CallbackRequest request, CellRegistry cells,
+    private static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> Callback(string region, CallbackRequest request, CellRegistry cells,
         Accounts accounts, SignIns signIns, OidcClient oidc, MailOptions mail, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
         var refusals = new Refusals(metrics, loggers.CreateLogger("Sigill.Api.Identity.Sso"));

@@ -25,13 +25,13 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
     [BindProperty(SupportsGet = true)]
     public string Id { get; set; } = "";
 
-    public ApiClient.DocumentView Document { get; private set; } = null!;
+    public DocumentView Document { get; private set; } = null!;
 
-    public IReadOnlyList<ApiClient.ActivityEntry> Activity { get; private set; } = [];
+    public IReadOnlyList<ActivityEntry> Activity { get; private set; } = [];
 
     public bool IsDraft => Document.Status == "draft";
 
-    public IReadOnlyList<ApiClient.RecipientView> Signers { get; private set; } = [];
+    public IReadOnlyList<RecipientView> Signers { get; private set; } = [];
 
     public string RecipientName(string? id) => Document.Recipients.FirstOrDefault(r => r.Id == id)?.Name ?? "";
 
@@ -71,7 +71,7 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
     public async Task<IActionResult> OnPostAddFieldAsync(FieldInput field, CancellationToken ct)
     {
         if (field.Kind is null || !FieldSizes.TryGetValue(field.Kind, out var size)) return await FieldFailedAsync("Choose a kind of field.", ct);
-        var reply = await SendAsync<ApiClient.FieldView>(HttpMethod.Post, Path("/fields"), new
+        var reply = await SendAsync<FieldView>(HttpMethod.Post, Path("/fields"), new
         {
             recipientId = field.RecipientId,
             kind = field.Kind,
@@ -96,10 +96,10 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
     /// <summary>Moving a field places a copy at the new spot, then removes the old one; if placing fails nothing changes.</summary>
     public async Task<IActionResult> OnPostMoveFieldAsync(string fieldId, int page, double x, double y, CancellationToken ct)
     {
-        var current = await GetAsync<ApiClient.DocumentView>(Path(""), ct);
+        var current = await GetAsync<DocumentView>(Path(""), ct);
         if (!current.Ok) return Json(current.Problem!);
         if (current.Value!.Fields.FirstOrDefault(f => f.Id == fieldId) is not { } old) return Json(new ApiClient.Problem(404, "That field does not exist any more.", null, null));
-        var moved = await SendAsync<ApiClient.FieldView>(HttpMethod.Post, Path("/fields"), new
+        var moved = await SendAsync<FieldView>(HttpMethod.Post, Path("/fields"), new
         {
             recipientId = old.RecipientId,
             kind = old.Kind,
@@ -157,14 +157,14 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
-        var doc = await GetAsync<ApiClient.DocumentView>(Path(""), ct);
+        var doc = await GetAsync<DocumentView>(Path(""), ct);
         if (!doc.Ok) return doc.Problem!.Status == 404 ? NotFound() : Answer(doc.Problem);
         Document = doc.Value!;
         Signers = [.. Document.Recipients.Where(r => r.Role == "signer")];
         _colours = Signers.Select((r, i) => (r.Id, i % 5)).ToDictionary(c => c.Id, c => c.Item2, StringComparer.Ordinal);
         if (!IsDraft)
         {
-            var activity = await GetAsync<ApiClient.ActivityEntry[]>(Path("/activity"), ct);
+            var activity = await GetAsync<ActivityEntry[]>(Path("/activity"), ct);
             Activity = activity.Value ?? [];
         }
         return null;

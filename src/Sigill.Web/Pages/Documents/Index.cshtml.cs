@@ -15,7 +15,7 @@ public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection
     [BindProperty(SupportsGet = true)]
     public string? Q { get; set; }
 
-    public IReadOnlyList<ApiClient.DocumentSummary> Documents { get; private set; } = [];
+    public IReadOnlyList<DocumentSummary> Documents { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -24,7 +24,7 @@ public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection
         var query = new List<string>();
         if (Status is not null) query.Add("status=" + Seg(Status));
         if (Q is not null) query.Add("q=" + Seg(Q.Length > 200 ? Q[..200] : Q));
-        var reply = await GetAsync<ApiClient.DocumentSummary[]>("/api/v1/documents/" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
+        var reply = await GetAsync<DocumentSummary[]>("/api/v1/documents/" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), ct);
         if (!reply.Ok) return Failed(reply.Problem!);
         Documents = reply.Value!;
         return Page();

@@ -22,9 +22,9 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
 
     public const int PricingRows = 5;
 
-    public IReadOnlyList<ApiClient.TemplateSummary> Templates { get; private set; } = [];
+    public IReadOnlyList<TemplateSummary> Templates { get; private set; } = [];
 
-    public ApiClient.TemplateSummary? Template { get; private set; }
+    public TemplateSummary? Template { get; private set; }
 
     [BindProperty(SupportsGet = true, Name = "template")]
     public string? TemplateId { get; set; }
@@ -64,7 +64,7 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
         if (!TryReadPricing(out var pricing, out var pricingError)) return Invalid(pricingError);
         var variables = Template.Variables.ToDictionary(v => v, v => Variables.GetValueOrDefault(v)?.Trim() ?? "", StringComparer.Ordinal);
         if (variables.FirstOrDefault(v => v.Value.Length == 0) is { Key: { } empty }) return Invalid($"Fill in “{empty}”.");
-        var reply = await SendAsync<ApiClient.DocumentView>(HttpMethod.Post, "/api/v1/documents/from-template",
+        var reply = await SendAsync<DocumentView>(HttpMethod.Post, "/api/v1/documents/from-template",
             new { templateId = Template.Id, title = Title.Trim(), variables, pricing }, ct);
         return reply.Ok ? LocalRedirect($"/documents/{Seg(reply.Value!.Id)}") : Failed(reply.Problem!);
     }
@@ -79,7 +79,7 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
         var pdf = new StreamContent(file.OpenReadStream());
         pdf.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
         content.Add(pdf, "file", "upload.pdf");
-        var reply = await UploadAsync<ApiClient.DocumentView>("/api/v1/documents/", content, ct);
+        var reply = await UploadAsync<DocumentView>("/api/v1/documents/", content, ct);
         return reply.Ok ? LocalRedirect($"/documents/{Seg(reply.Value!.Id)}") : Failed(reply.Problem!);
     }
 
@@ -92,7 +92,7 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
-        var templates = await GetAsync<ApiClient.TemplateSummary[]>("/api/v1/templates/", ct);
+        var templates = await GetAsync<TemplateSummary[]>("/api/v1/templates/", ct);
         if (!templates.Ok) return Failed(templates.Problem!);
         Templates = templates.Value!;
         Template = Templates.FirstOrDefault(t => t.Id == TemplateId);
@@ -101,11 +101,11 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
     }
 
     /// <summary>The filled-in pricing rows (blank rows ignored), in invariant notation (1234.50); none at all means no pricing table.</summary>
-    private bool TryReadPricing(out ApiClient.PricingInput? pricing, out string error)
+    private bool TryReadPricing(out PricingInput? pricing, out string error)
     {
         pricing = null;
         error = "";
-        var items = new List<ApiClient.PricingItem>();
+        var items = new List<PricingItem>();
         foreach (var (row, i) in Pricing.Select((r, i) => (r, i + 1)))
         {
             if (string.IsNullOrWhiteSpace(row.Description) && string.IsNullOrWhiteSpace(row.Quantity) && string.IsNullOrWhiteSpace(row.UnitPrice)) continue;
@@ -116,9 +116,9 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
                 error = $"Line {i} of the pricing table: write numbers like 1250 or 1250.50.";
                 return false;
             }
-            items.Add(new ApiClient.PricingItem(row.Description.Trim(), quantity, price, discount, tax));
+            items.Add(new PricingItem(row.Description.Trim(), quantity, price, discount, tax));
         }
-        if (items.Count > 0) pricing = new ApiClient.PricingInput(Currency.Trim().ToUpperInvariant(), items);
+        if (items.Count > 0) pricing = new PricingInput(Currency.Trim().ToUpperInvariant(), items);
         return true;
     }
 

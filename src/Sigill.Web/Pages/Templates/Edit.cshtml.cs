@@ -59,7 +59,7 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
             (Name, Variables, Body) = ("Proposal", "client, scope", StarterBody);
             return Page();
         }
-        var reply = await GetAsync<ApiClient.TemplateView>($"/api/v1/templates/{Seg(Id)}", ct);
+        var reply = await GetAsync<TemplateView>($"/api/v1/templates/{Seg(Id)}", ct);
         if (!reply.Ok) return reply.Problem!.Status == 404 ? NotFound() : Failed(reply.Problem);
         (Name, Variables, Body, Saved) = (reply.Value!.Name, string.Join(", ", reply.Value.Variables), reply.Value.Body, saved);
         return Page();
@@ -70,8 +70,8 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
         var variables = Variables.Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var body = new { name = Name, body = Body.Replace("\r\n", "\n", StringComparison.Ordinal), variables };
         var reply = Id is null
-            ? await SendAsync<ApiClient.TemplateView>(HttpMethod.Post, "/api/v1/templates/", body, ct)
-            : await SendAsync<ApiClient.TemplateView>(HttpMethod.Put, $"/api/v1/templates/{Seg(Id)}", body, ct);
+            ? await SendAsync<TemplateView>(HttpMethod.Post, "/api/v1/templates/", body, ct)
+            : await SendAsync<TemplateView>(HttpMethod.Put, $"/api/v1/templates/{Seg(Id)}", body, ct);
         if (!reply.Ok) return reply.Problem!.Status == 404 ? NotFound() : Failed(reply.Problem);
         return LocalRedirect($"/templates/{Seg(reply.Value!.Id)}?saved=true");
     }

@@ -7,9 +7,9 @@ namespace Sigill.Web.Pages.Templates;
 /// <summary>The organization's templates and reusable content blocks at <c>/templates</c>; a block is added here.</summary>
 public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
-    public IReadOnlyList<ApiClient.TemplateSummary> Templates { get; private set; } = [];
+    public IReadOnlyList<TemplateSummary> Templates { get; private set; } = [];
 
-    public IReadOnlyList<ApiClient.BlockView> Blocks { get; private set; } = [];
+    public IReadOnlyList<BlockView> Blocks { get; private set; } = [];
 
     [BindProperty]
     public string BlockName { get; set; } = "";
@@ -28,9 +28,9 @@ public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
     {
-        var templates = await GetAsync<ApiClient.TemplateSummary[]>("/api/v1/templates/", ct);
+        var templates = await GetAsync<TemplateSummary[]>("/api/v1/templates/", ct);
         if (!templates.Ok) return Failed(templates.Problem!);
-        var blocks = await GetAsync<ApiClient.BlockView[]>("/api/v1/templates/blocks", ct);
+        var blocks = await GetAsync<BlockView[]>("/api/v1/templates/blocks", ct);
         if (!blocks.Ok) return Failed(blocks.Problem!);
         (Templates, Blocks) = (templates.Value!, blocks.Value!);
         return null;

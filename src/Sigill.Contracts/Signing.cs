@@ -1,0 +1,12 @@
+namespace Sigill.Contracts;
+
+// A recipient's signing link (/api/v1/signing/{token}).
+
+/// <summary>Before a required step-up (<see cref="StepUp"/> set, <see cref="StepUpPassed"/> false) the API leaves out the title, pages and fields.</summary>
+public sealed record SigningView(string DocumentId, string? Title, string RecipientId, string Name, string Role, string Status,
+    bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt,
+    string? StepUp, bool StepUpPassed);
+
+public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
+
+public sealed record SignResult(string RecipientId, string Status, string DocumentStatus, string Receipt);
