@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL (default durability settings, unlike test.sh) and
-# SIGILL_BENCH_POSTGRES pointing at it, e.g.  bench/with-postgres.sh ./sigill bench audit
+# SIGILL_BENCH_POSTGRES (the one variable every PostgreSQL benchmark reads) pointing at it, e.g.
+#   bench/with-postgres.sh ./sigill bench audit      bench/with-postgres.sh ./sigill bench documents
 # The cluster lives in a temporary folder and is stopped and deleted afterwards.
 set -euo pipefail
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"

@@ -23,20 +23,23 @@ namespace Sigill.Bench;
 /// change, link, audit events, expiry job, e-mail to the outbox) — three requests. Run with 8 clients in
 /// parallel after a warm-up. Baseline in the same run: authenticated reads of the current organization
 /// (the same HTTP, authentication and database path with no document work), per second.
+/// With <c>smoke</c> the same path runs with 8 documents on 2 clients; without PostgreSQL it says so and returns 0
+/// (the test suite always passes its server, and asserts the figures were printed).
 /// </summary>
 public static class DocumentBenchmark
 {
-    private const int Documents = 400;
-    private const int WarmUp = 20;
-    private const int Clients = 8;
-
-    public static async Task<int> RunAsync(TextWriter output, CancellationToken ct)
+    /// <param name="output">Where the figures go.</param>
+    /// <param name="postgres">A PostgreSQL connection string allowed to create a database (<c>SIGILL_BENCH_POSTGRES</c> by default).</param>
+    /// <param name="smoke">A seconds-long run of the same path.</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<int> RunAsync(TextWriter output, string? postgres, bool smoke, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (Environment.GetEnvironmentVariable("SIGILL_TEST_POSTGRES") is not { Length: > 0 } admin)
+        var (documents, warmUp, clients) = smoke ? (8, 2, 2) : (400, 20, 8);
+        if (postgres is not { Length: > 0 } admin)
         {
-            output.WriteLine("documents: needs PostgreSQL; set SIGILL_TEST_POSTGRES to an admin connection string (./test.sh starts one)");
-            return 2;
+            output.WriteLine("documents: skipped, needs PostgreSQL (pass --postgres or set SIGILL_BENCH_POSTGRES to a connection string that may create databases; bench/with-postgres.sh starts one)");
+            return smoke ? 0 : 2;
         }
         var ci = CultureInfo.InvariantCulture;
         var name = "bench_" + Guid.NewGuid().ToString("N");
@@ -58,6 +61,7 @@ public static class DocumentBenchmark
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ServiceCredential"] = credential,
+                ["Identity:DirectoryKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["SetupTokenFile"] = Path.Combine(directory.FullName, "setup-token"),
                 ["Cells:eu:Database:Provider"] = "postgres",
                 ["Cells:eu:Database:ConnectionString"] = new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 50 }.ConnectionString,
@@ -79,14 +83,14 @@ public static class DocumentBenchmark
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var pdf = DocumentRenderer.Render(new DocumentModel("Quote", [new Paragraph("A one-page quote for the benchmark.")])).Bytes;
 
-            for (var i = 0; i < WarmUp; i++) await CreateAndSendAsync(client, pdf, i, ct);
-            var (docsPerSecond, p50) = await RunParallelAsync(Documents, i => CreateAndSendAsync(client, pdf, i, ct));
-            var (readsPerSecond, readP50) = await RunParallelAsync(Documents * 3, async _ =>
+            for (var i = 0; i < warmUp; i++) await CreateAndSendAsync(client, pdf, i, ct);
+            var (docsPerSecond, p50) = await RunParallelAsync(documents, clients, i => CreateAndSendAsync(client, pdf, i, ct));
+            var (readsPerSecond, readP50) = await RunParallelAsync(documents * 3, clients, async _ =>
             {
                 using var r = await client.GetAsync(new Uri("/api/v1/organizations/current", UriKind.Relative), ct);
                 r.EnsureSuccessStatusCode();
             });
-            output.WriteLine(string.Create(ci, $"documents: PostgreSQL, {Documents} documents, {Clients} clients, {Environment.ProcessorCount} cores"));
+            output.WriteLine(string.Create(ci, $"documents: PostgreSQL, {documents} documents, {clients} clients, {Environment.ProcessorCount} cores"));
             output.WriteLine(string.Create(ci, $"  created and sent:  {docsPerSecond,8:0.0} documents/s  p50 {p50,6:0.0} ms per document (upload + recipient + send)"));
             output.WriteLine(string.Create(ci, $"  baseline reads:    {readsPerSecond,8:0.0} requests/s   p50 {readP50,6:0.0} ms (GET organizations/current)"));
             output.WriteLine(string.Create(ci, $"  requests/s while creating: {docsPerSecond * 3:0.0} = {docsPerSecond * 3 / readsPerSecond:0.00} x the read baseline"));
@@ -117,13 +121,13 @@ public static class DocumentBenchmark
         sent.EnsureSuccessStatusCode();
     }
 
-    /// <summary>Runs <paramref name="count"/> operations on <see cref="Clients"/> parallel clients; returns operations/s and the median latency in ms.</summary>
-    private static async Task<(double PerSecond, double MedianMs)> RunParallelAsync(int count, Func<int, Task> operation)
+    /// <summary>Runs <paramref name="count"/> operations on <paramref name="clients"/> parallel clients; returns operations/s and the median latency in ms.</summary>
+    private static async Task<(double PerSecond, double MedianMs)> RunParallelAsync(int count, int clients, Func<int, Task> operation)
     {
         var next = -1;
         var latencies = new double[count];
         var total = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
