@@ -11,7 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Sigill.Api;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
 using Sigill.Pdf;
 
@@ -75,7 +75,7 @@ public static class DocumentBenchmark
             var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var (_, _, token) = await OrganizationFactory.CreateAsync(cell, "Bench AB", "bench", TimeProvider.System, ct);
             using var client = new HttpClient { BaseAddress = new Uri(url) };
-            client.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, credential);
+            client.DefaultRequestHeaders.Add(Sigill.Api.Platform.Security.ServiceCredential.HeaderName, credential);
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var pdf = DocumentRenderer.Render(new DocumentModel("Quote", [new Paragraph("A one-page quote for the benchmark.")])).Bytes;
 

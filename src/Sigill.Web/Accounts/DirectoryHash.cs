@@ -5,7 +5,7 @@ namespace Sigill.Web.Accounts;
 
 /// <summary>
 /// The installation's directory hash of an e-mail address, so the web tier can ask each region's API whether it holds
-/// an account without sending the address anywhere. A copy of <c>Sigill.Api.Identity.Directory.Hash</c> (the web tier
+/// an account without sending the address anywhere. A copy of <c>Sigill.Api.Features.Accounts.Directory.Hash</c> (the web tier
 /// does not reference the API tier); the two must stay byte-identical — a test compares them.
 /// </summary>
 internal static class DirectoryHash

@@ -29,7 +29,7 @@ internal sealed record SsoPending(string Region, string State)
     public static void Clear(HttpContext context, WebTierOptions options) => Cookie.Clear(context, options);
 
     /// <summary>
-    /// The directory hash of an e-mail domain, as <c>Sigill.Api.Identity.Directory.DomainHash</c> computes it (the web
+    /// The directory hash of an e-mail domain, as <c>Sigill.Api.Features.Accounts.Directory.DomainHash</c> computes it (the web
     /// tier does not reference the API tier; a test compares the two).
     /// </summary>
     public static string DomainHash(string base64Key, string domain) =>

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
 using Sigill.Cli.Commands;
 using Sigill.Cli.Hosting;
@@ -88,7 +88,7 @@ public sealed class RegionRoutingTests : IAsyncLifetime
         var us = await CreateOrganizationAsync(_us.Cells, "us", "Yankee Inc");
 
         using var direct = new HttpClient { BaseAddress = _us.Url };
-        direct.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, _installation.ServiceCredential);
+        direct.DefaultRequestHeaders.Add(Sigill.Api.Platform.Security.ServiceCredential.HeaderName, _installation.ServiceCredential);
         direct.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", eu.Token);
         Assert.Equal(HttpStatusCode.Unauthorized, (await direct.GetAsync("/api/v1/organizations/current")).StatusCode);
 

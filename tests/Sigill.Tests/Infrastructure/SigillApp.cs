@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Commands;
 
 namespace Sigill.Tests.Infrastructure;
@@ -67,7 +67,7 @@ internal sealed class SigillApp : IAsyncDisposable
         var client = new HttpClient { BaseAddress = ApiUrl };
         if (withServiceCredential)
         {
-            client.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, _server.Installation.ServiceCredential);
+            client.DefaultRequestHeaders.Add(Sigill.Api.Platform.Security.ServiceCredential.HeaderName, _server.Installation.ServiceCredential);
         }
         return client;
     }

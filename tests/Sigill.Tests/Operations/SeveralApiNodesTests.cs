@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
 using Sigill.Cli.Commands;
 using Sigill.Tests.Infrastructure;
@@ -119,7 +119,7 @@ public sealed partial class SeveralApiNodesTests
     private static async Task<string> ScrapeAsync(string apiUrl, string credential)
     {
         using var http = new HttpClient();
-        http.DefaultRequestHeaders.Add(Sigill.Api.Security.ServiceCredential.HeaderName, credential);
+        http.DefaultRequestHeaders.Add(Sigill.Api.Platform.Security.ServiceCredential.HeaderName, credential);
         return await http.GetStringAsync(apiUrl.TrimEnd('/') + "/metrics");
     }
 

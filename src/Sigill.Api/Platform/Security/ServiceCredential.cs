@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Sigill.Api.Platform.Security;
+
+/// <summary>
+/// The API tier answers only the web tier. Every request must carry the per-installation service
+/// credential in <see cref="HeaderName"/>; the web tier's pass-through overwrites any value a client
+/// sends. Checked first in the pipeline, before routing, so an unauthenticated caller learns nothing
+/// about which routes exist. Comparison is constant-time over SHA-256 digests (equal lengths).
+/// </summary>
+public static class ServiceCredential
+{
+    public const string HeaderName = "Sigill-Service-Credential";
+
+    public static IApplicationBuilder UseServiceCredential(this IApplicationBuilder app, string expected)
+    {
+        var expectedHash = SHA256.HashData(Encoding.UTF8.GetBytes(expected));
+        return app.Use(async (context, next) =>
+        {
+            var presented = context.Request.Headers[HeaderName].ToString();
+            if (presented.Length == 0 || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), expectedHash))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await context.Response.WriteAsJsonAsync(new ProblemDetails
+                {
+                    Status = 401,
+                    Title = "This service answers only Sigill's web tier.",
+                    Type = Platform.Errors.Problems.DocsBase + "service_credential_required",
+                    Extensions = { ["code"] = "service_credential_required" },
+                }, options: null, contentType: "application/problem+json");
+                return;
+            }
+            // The credential is not needed past this point; keep it out of anything downstream.
+            context.Request.Headers.Remove(HeaderName);
+            await next(context);
+        });
+    }
+}
