@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Bench;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
-using Sigill.Api.Backups;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Backups;
+using Sigill.Api.Platform.Cells;
 using Sigill.Crypto;
 
 namespace Sigill.Bench;

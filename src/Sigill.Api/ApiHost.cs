@@ -9,17 +9,28 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
-using Sigill.Api.Audit;
-using Sigill.Api.Backups;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Backups;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Organizations;
 using Sigill.Api.Features.Setup;
-using Sigill.Api.Health;
-using Sigill.Api.Identity;
-using Sigill.Api.Jobs;
-using Sigill.Api.Persistence;
-using Sigill.Api.Security;
+using Sigill.Api.Platform.OpenApi;
+using Sigill.Api.Platform.Health;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
+using Sigill.Api.Platform.Jobs;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
+using Sigill.Api.Features.Alerts;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.SingleSignOn;
+using Sigill.Api.Features.Signing;
+using Sigill.Api.Features.Templates;
+using Sigill.Api.Features.Webhooks;
+using Sigill.Api.Platform.Mail;
 using Sigill.Http;
 
 namespace Sigill.Api;
@@ -55,7 +66,7 @@ public static class ApiHost
         builder.WebHost.UseRequestLimits(limits); // the same body limits as the web tier's, and no Server header
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
-        Telemetry.CellLogs.Configure(builder.Logging, options); // identifiers only in their own region's log files
+        Platform.Telemetry.CellLogs.Configure(builder.Logging, options); // identifiers only in their own region's log files
 
         var services = builder.Services;
         ApiTierOptions.Register(services);
@@ -86,39 +97,30 @@ public static class ApiHost
         services.AddHealthChecks().AddCheck<CellsHealthCheck>("cells", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddAspNetCoreInstrumentation()
-            .AddMeter(Telemetry.SigillMetrics.MeterName, Sigill.Crypto.CryptoMetrics.MeterName)
+            .AddMeter(Platform.Telemetry.SigillMetrics.MeterName, Sigill.Crypto.CryptoMetrics.MeterName)
             .AddPrometheusExporter());
-        services.AddSingleton<Telemetry.CellProbe>();
-        services.AddHostedService(sp => sp.GetRequiredService<Telemetry.CellProbe>());
-        services.AddSingleton<Telemetry.SigillMetrics>();
+        services.AddSingleton<Platform.Telemetry.CellProbe>();
+        services.AddHostedService(sp => sp.GetRequiredService<Platform.Telemetry.CellProbe>());
+        services.AddSingleton<Platform.Telemetry.SigillMetrics>();
         services.AddAudit(configuration);
         services.AddJobs(configuration);
-        services.AddSingleton<Jobs.IJobHandler, Encryption.ReencryptionJobHandler>();
-        services.AddSingleton<Jobs.IJobHandler, Features.Documents.ExpireDocumentJob>();
-        services.AddSingleton<Jobs.IJobHandler, Features.Documents.RemindDocumentJob>();
-        services.AddSingleton<Jobs.IJobHandler, Features.Webhooks.WebhookDeliveryJob>();
-        services.AddSigillOptions<Features.Webhooks.WebhookOptions>("Webhooks");
-        services.AddSingleton<Features.Webhooks.SsrfGuard>();
-        services.AddSingleton<Identity.Sso.OidcClient>();
+        services.AddSingleton<IJobHandler, Platform.Encryption.ReencryptionJobHandler>();
         services.AddOpenApi(OpenApiSetup.Configure);
+        services.AddSigillMail(configuration);
+
+        services.AddAccounts(configuration);
+        services.AddSingleSignOn();
+        services.AddDocuments(configuration);
+        services.AddTemplates(configuration);
+        services.AddSigning();
+        services.AddWebhooks(configuration);
         services.AddBackups(configuration);
-        Alerts.AlertServiceCollectionExtensions.AddAlerts(services, configuration);
-        services.AddSigillOptions<Features.Documents.DocumentOptions>("Documents");
-        Features.Templates.TemplateServices.AddTemplates(services, configuration);
-        services.AddSingleton<Features.Signing.SigningKeys>();
-        services.AddSigillOptions<Identity.IdentityOptions>("Identity");
-        services.AddSingleton(sp => Identity.Directory.FromBase64(sp.GetRequiredService<Identity.IdentityOptions>().DirectoryKey));
-        services.AddSingleton(sp => new Identity.PasswordHasher(sp.GetRequiredService<Identity.IdentityOptions>().PasswordMemoryKiB, sp.GetRequiredService<Identity.IdentityOptions>().PasswordPasses));
-        services.AddSingleton<Identity.Accounts>();
-        services.AddSingleton<Identity.Throttle>();
-        services.AddSingleton<Identity.SignIns>();
-        services.AddSingleton<Jobs.IJobHandler, Features.Documents.DocumentCompletionJobHandler>();
-        Mail.MailServices.AddSigillMail(services, configuration);
+        services.AddAlerts(configuration);
         overrides?.Invoke(services);
 
         var app = builder.Build();
         app.Services.ValidateConfiguration(Tier); // every section's checks, before anything listens or is written
-        app.Services.GetRequiredService<Telemetry.SigillMetrics>(); // observable gauges exist from the start
+        app.Services.GetRequiredService<Platform.Telemetry.SigillMetrics>(); // observable gauges exist from the start
         app.UseServiceCredential(options.ServiceCredential);
         if (options.Diagnostics.Enabled)
         {
@@ -139,21 +141,16 @@ public static class ApiHost
         app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
         app.MapSetup();
         app.MapOrganizations();
-        app.MapAuth();
-        app.MapSignUp();
-        app.MapAccount();
+        app.MapAccounts();
         app.MapMembers();
         app.MapTokens();
         app.MapSupport();
-        Identity.Sso.SsoEndpoints.MapSsoSettings(app);
-        Identity.Sso.SsoSignInEndpoints.MapSsoSignIn(app);
+        app.MapSingleSignOn();
         app.MapAudit();
-        Features.Documents.DocumentEndpoints.MapDocuments(app);
-        Features.Templates.TemplateEndpoints.MapTemplates(app);
-        Features.Signing.SigningEndpoints.MapSigning(app);
-        Features.Signing.SigningReceipts.MapSigningReceipts(app);
-        Features.Signing.PkiEndpoints.MapPki(app);
-        Features.Webhooks.WebhookEndpoints.MapWebhooks(app);
+        app.MapDocuments();
+        app.MapTemplates();
+        app.MapSigning();
+        app.MapWebhooks();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }

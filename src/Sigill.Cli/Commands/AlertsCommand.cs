@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Sigill.Api.Alerts;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Alerts;
+using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Cli.Commands;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
 using Sigill.Transparency;
 using Spectre.Console;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Sigill.Api.Backups;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Backups;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Crypto;
 using Spectre.Console;

@@ -44,7 +44,7 @@ internal static class CommonOptions
         logging is null ? null : b =>
         {
             logging(b);
-            Sigill.Api.Telemetry.CellLogs.RedactInstallationWide(b);
+            Sigill.Api.Platform.Telemetry.CellLogs.RedactInstallationWide(b);
         };
 
     /// <summary>
@@ -62,7 +62,7 @@ internal static class CommonOptions
         {
             return Fail(e.Message);
         }
-        catch (Sigill.Api.Cells.CellUnavailableException e)
+        catch (Sigill.Api.Platform.Cells.CellUnavailableException e)
         {
             return Fail(e.Message, ExitCodes.DependencyUnavailable);
         }

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 
 namespace Sigill.Cli.Commands;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Crypto;
 using Spectre.Console;
@@ -89,7 +89,7 @@ internal static class KeysCommand
             if (r.GetValue(background))
             {
                 await using var db = cell.CreateDbContext();
-                await Sigill.Api.Jobs.JobQueue.EnqueueAsync(db, cell, Sigill.Api.Encryption.ReencryptionJobHandler.Request(organizationId, version), TimeProvider.System, ct: ct);
+                await Sigill.Api.Platform.Jobs.JobQueue.EnqueueAsync(db, cell, Sigill.Api.Platform.Encryption.ReencryptionJobHandler.Request(organizationId, version), TimeProvider.System, ct: ct);
                 await db.SaveChangesAsync(ct);
                 Console.Out.WriteLine($"{organizationId}: content key v{version}; re-encryption queued as a background job");
                 return ExitCodes.Ok;

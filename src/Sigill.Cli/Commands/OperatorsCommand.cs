@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Identity;
-using Sigill.Api.Security;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
+using Sigill.Api.Platform.Security;
 
 namespace Sigill.Cli.Commands;
 
@@ -45,7 +48,7 @@ internal static class OperatorsCommand
             var (presented, id, hash) = PresentedSecret.Operator.Issue(cell.Region);
             var now = DateTime.UtcNow;
             db.Operators.Add(new Operator { Id = id, Name = operatorName, SecretHash = hash, CreatedAt = now });
-            await Sigill.Api.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.created", null, Sigill.Api.Audit.AuditActor.System, id,
+            await Sigill.Api.Features.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.created", null, Sigill.Api.Features.Audit.AuditActor.System, id,
                 new Dictionary<string, string> { ["name"] = operatorName }), now, ct);
             await db.SaveChangesAsync(ct);
             Console.Out.WriteLine($"operator {id} ({operatorName}) in {cell.Region}");
@@ -82,7 +85,7 @@ internal static class OperatorsCommand
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var operatorId = r.GetValue(id)!;
-            if (!Sigill.Api.Cells.SigillId.TryParse(operatorId, "opr", out var region) || !cells.TryGet(region, out var cell))
+            if (!Sigill.Api.Platform.Cells.SigillId.TryParse(operatorId, "opr", out var region) || !cells.TryGet(region, out var cell))
             {
                 return CommonOptions.Fail($"invalid operator id '{operatorId}'");
             }
@@ -93,7 +96,7 @@ internal static class OperatorsCommand
                 return CommonOptions.Fail($"no operator {operatorId}");
             }
             op.DisabledAt ??= DateTime.UtcNow;
-            await Sigill.Api.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.disabled", null, Sigill.Api.Audit.AuditActor.System, operatorId), DateTime.UtcNow, ct);
+            await Sigill.Api.Features.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.disabled", null, Sigill.Api.Features.Audit.AuditActor.System, operatorId), DateTime.UtcNow, ct);
             await db.SaveChangesAsync(ct);
             Console.Out.WriteLine($"operator {operatorId} disabled");
             return ExitCodes.Ok;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Cli.Commands;
 

@@ -31,7 +31,7 @@ internal static class ServeCommand
                 Console.Out.WriteLine($"setup: {setup}");
             }
             Console.Out.WriteLine($"data: {server.Installation.DataDirectory} (regions: {string.Join(", ", server.Regions)})");
-            if (server.ApiServices.GetService(typeof(Sigill.Api.Mail.MailOptions)) is Sigill.Api.Mail.MailOptions { Provider: "outbox" } mail)
+            if (server.ApiServices.GetService(typeof(Sigill.Api.Platform.Mail.MailOptions)) is Sigill.Api.Platform.Mail.MailOptions { Provider: "outbox" } mail)
             {
                 // Without an SMTP server nothing leaves the machine: recipients' links and invitations are in these folders.
                 foreach (var (region, folder) in mail.Outbox.OrderBy(o => o.Key, StringComparer.Ordinal))

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 
 namespace Sigill.Cli.Commands;

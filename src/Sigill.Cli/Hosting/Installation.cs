@@ -169,7 +169,7 @@ internal sealed class Installation
         WriteSecret(Path.Combine(secrets, "service-credential"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         WriteSecret(Path.Combine(secrets, "directory-key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         WriteSecret(Path.Combine(secrets, "web-cookie-key"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        var manifest = new InstallationManifest(Api.Cells.SigillId.New("inst", "global")[12..], 1, DateTime.UtcNow);
+        var manifest = new InstallationManifest(Api.Platform.Cells.SigillId.New("inst", "global")[12..], 1, DateTime.UtcNow);
         var installation = new Installation(full, manifest);
         Api.Features.Setup.SetupToken.Issue(installation.SetupTokenFile);
         WriteSecret(Path.Combine(full, "installation.json"), JsonSerializer.Serialize(manifest), mode: Private | UnixFileMode.GroupRead);

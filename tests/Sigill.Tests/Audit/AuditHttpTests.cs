@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Audit;
+using Sigill.Api.Features.Audit;
 using Sigill.Tests.Infrastructure;
 using Sigill.Transparency;
 

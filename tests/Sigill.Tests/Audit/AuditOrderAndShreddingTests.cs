@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
-using Sigill.Api.Audit;
+using Sigill.Api.Features.Audit;
 using Sigill.Crypto;
 
 namespace Sigill.Tests.Audit;

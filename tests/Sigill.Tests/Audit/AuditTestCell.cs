@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
 using Sigill.Tests.Infrastructure;
 

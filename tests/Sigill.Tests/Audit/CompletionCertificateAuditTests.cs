@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Sigill.Api.Audit;
+using Sigill.Api.Features.Audit;
 using Sigill.Tests.Infrastructure;
 using Sigill.Transparency;
 using UglyToad.PdfPig;
@@ -58,8 +58,8 @@ public sealed class CompletionCertificateAuditTests
         }
         Assert.Equal("sent", (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString());
 
-        var handler = app.ApiServices.GetServices<Sigill.Api.Jobs.IJobHandler>().Single(h => h.Kind == "document.complete");
-        var job = new Sigill.Api.Jobs.JobContext(cell, "job_eu_test", handler.Kind, null, System.Text.Encoding.UTF8.GetBytes(id), 1, 5, TimeProvider.System);
+        var handler = app.ApiServices.GetServices<Sigill.Api.Platform.Jobs.IJobHandler>().Single(h => h.Kind == "document.complete");
+        var job = new Sigill.Api.Platform.Jobs.JobContext(cell, "job_eu_test", handler.Kind, null, System.Text.Encoding.UTF8.GetBytes(id), 1, 5, TimeProvider.System);
         await handler.HandleAsync(job, CancellationToken.None);
         var completed = await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}");
         Assert.Equal("completed", completed.GetProperty("status").GetString());

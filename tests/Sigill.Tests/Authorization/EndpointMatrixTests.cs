@@ -194,9 +194,9 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
     {
         var org = await _app.SetUpOrganizationAsync("Roles AB", "us");
         var failures = new List<string>();
-        foreach (var role in Sigill.Api.Identity.Roles.All.Append("operator"))
+        foreach (var role in Sigill.Api.Features.Members.Roles.All.Append("operator"))
         {
-            var held = role == "operator" ? new[] { "support" } : [.. Sigill.Api.Identity.Roles.ScopesOf(role), "account"];
+            var held = role == "operator" ? new[] { "support" } : [.. Sigill.Api.Features.Members.Roles.ScopesOf(role), "account"];
             foreach (var (key, method, pattern, _) in _endpoints.Where(e => Matrix.TryGetValue(e.Key, out var access) && access != Anonymous))
             {
                 // A fresh credential per call: sign-out and revoke-all end the session they are called with.
@@ -217,14 +217,14 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         var cell = _app.Cells.Get("us");
         var now = DateTime.UtcNow;
         await using var db = cell.CreateDbContext();
-        var accounts = _app.ApiServices.GetRequiredService<Sigill.Api.Identity.Accounts>();
+        var accounts = _app.ApiServices.GetRequiredService<Sigill.Api.Features.Accounts.Accounts>();
         var email = $"{role}-{Guid.NewGuid():N}@example.com";
         var user = await accounts.NewUserAsync(cell, email, role, null, CancellationToken.None);
         var userId = user.Id;
         db.Users.Add(user);
-        db.Memberships.Add(await Sigill.Api.Identity.Accounts.NewMembershipAsync(cell, organizationId, userId, email, role, role, now, CancellationToken.None));
-        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.Session.Issue("us");
-        db.Sessions.Add(new Sigill.Api.Identity.Session
+        db.Memberships.Add(await Sigill.Api.Features.Accounts.Accounts.NewMembershipAsync(cell, organizationId, userId, email, role, role, now, CancellationToken.None));
+        var (presented, id, hash) = Sigill.Api.Platform.Security.PresentedSecret.Session.Issue("us");
+        db.Sessions.Add(new Sigill.Api.Features.Accounts.Session
         {
             Id = id, UserId = userId, OrganizationId = organizationId, SecretHash = hash, Method = "password",
             CreatedAt = now, LastSeenAt = now, ExpiresAt = now.AddHours(1),
@@ -236,8 +236,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
     private async Task<string> IssueOperatorAsync()
     {
         await using var db = _app.Cells.Get("us").CreateDbContext();
-        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.Operator.Issue("us");
-        db.Operators.Add(new Sigill.Api.Identity.Operator { Id = id, Name = id, SecretHash = hash, CreatedAt = DateTime.UtcNow });
+        var (presented, id, hash) = Sigill.Api.Platform.Security.PresentedSecret.Operator.Issue("us");
+        db.Operators.Add(new Sigill.Api.Features.StaffAccess.Operator { Id = id, Name = id, SecretHash = hash, CreatedAt = DateTime.UtcNow });
         await db.SaveChangesAsync();
         return presented;
     }
@@ -249,7 +249,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
     {
         "region" => "us",
         "path" => "tile/0/000",
-        _ => Sigill.Api.Cells.SigillId.New("obj", "us"),
+        _ => Sigill.Api.Platform.Cells.SigillId.New("obj", "us"),
     });
 
     private async Task<HttpStatusCode> SendAsync(string method, string path, string? token) => (await SendWithCodeAsync(method, path, token)).Status;
@@ -278,7 +278,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
 
     private async Task<string> IssueTokenAsync(string organizationId, string[] scopes, bool expired = false, bool revoked = false)
     {
-        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.ApiToken.Issue("us");
+        var (presented, id, hash) = Sigill.Api.Platform.Security.PresentedSecret.ApiToken.Issue("us");
         var now = DateTime.UtcNow;
         await using var db = _app.Cells.Get("us").CreateDbContext();
         db.ApiTokens.Add(new ApiToken

@@ -1,10 +1,10 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Sigill.Api.Backups;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Backups;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Crypto;
 using Sigill.Tests.Infrastructure;
 
@@ -57,7 +57,7 @@ public sealed class BackupTests
         await using var db = cell.CreateDbContext();
         var row = db.Organizations.Single(o => o.Id == org.OrganizationId);
         Assert.Equal("Backed Up AB", await cell.Keys.DecryptFieldAsync(row.Id, Organization.NamePurpose, row.NameToken, row.Id));
-        Assert.True((await Sigill.Api.Audit.AuditVerification.VerifyAsync(cell, null, CancellationToken.None)).Ok);
+        Assert.True((await Sigill.Api.Features.Audit.AuditVerification.VerifyAsync(cell, null, CancellationToken.None)).Ok);
 
         // A second restore into the now non-empty installation is refused, naming the problem.
         var again = await SigillProcess.RunAsync(Generous, "restore", eu, "--data", restored);
@@ -218,7 +218,7 @@ public sealed class BackupTests
         using var target = new TempDirectory();
         using var cells = OpenCells(app.DataDirectory);
         using var cancel = new CancellationTokenSource();
-        var progress = new Sigill.Api.Backups.SyncProgress<BackupProgress>(p =>
+        var progress = new Sigill.Api.Features.Backups.SyncProgress<BackupProgress>(p =>
         {
             if (p.Phase == "database")
             {

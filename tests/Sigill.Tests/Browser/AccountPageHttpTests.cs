@@ -115,8 +115,8 @@ public sealed partial class AccountPageHttpTests
         using var direct = app.Web(account.Session);
         var enrolment = await (await direct.PostAsync("/api/v1/account/totp", null)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         var secret = Sigill.Tests.Identity.SecondFactorTests.Base32Decode(enrolment.GetProperty("secret").GetString()!);
-        var step = Sigill.Api.Identity.Totp.StepAt(DateTimeOffset.UtcNow);
-        (await direct.PostAsJsonAsync("/api/v1/account/totp/confirm", new { code = Sigill.Api.Identity.Totp.Code(secret, step - 1) })).EnsureSuccessStatusCode();
+        var step = Sigill.Api.Features.Accounts.Totp.StepAt(DateTimeOffset.UtcNow);
+        (await direct.PostAsJsonAsync("/api/v1/account/totp/confirm", new { code = Sigill.Api.Features.Accounts.Totp.Code(secret, step - 1) })).EnsureSuccessStatusCode();
 
         using var web = app.Web();
         var form = await web.GetStringAsync("/sign-in");
@@ -127,7 +127,7 @@ public sealed partial class AccountPageHttpTests
         Assert.Contains("id=\"second-factor-form\"", codeForm, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, (await web.GetAsync("/account")).StatusCode); // not signed in yet
 
-        var right = Sigill.Api.Identity.Totp.Code(secret, step);
+        var right = Sigill.Api.Features.Accounts.Totp.Code(secret, step);
         using var wrong = await web.PostAsync("/sign-in?handler=SecondFactor", Form(codeForm, ("Code", right == "000000" ? "111111" : "000000")));
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.StartsWith("The code is not correct.", ErrorText(await wrong.Content.ReadAsStringAsync()), StringComparison.Ordinal);

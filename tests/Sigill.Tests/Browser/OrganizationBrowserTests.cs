@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Sigill.Api.Identity;
-using Sigill.Api.Security;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
+using Sigill.Api.Platform.Security;
 using Sigill.Tests.Identity;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Identity.SecondFactorTests;

@@ -1,5 +1,5 @@
 using System.Text;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Crypto;
 using Sigill.Tests.Infrastructure;
 

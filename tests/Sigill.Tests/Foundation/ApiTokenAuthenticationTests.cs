@@ -60,7 +60,7 @@ public sealed class ApiTokenAuthenticationTests : IAsyncLifetime
     public async Task Another_organizations_id_answers_404_in_any_region()
     {
         using var web = _app.Web(_org.ApiToken);
-        foreach (var other in new[] { Sigill.Api.Cells.SigillId.New("org", "us"), Sigill.Api.Cells.SigillId.New("org", "eu"), "org_us_..%2f..%2fsecrets" })
+        foreach (var other in new[] { Sigill.Api.Platform.Cells.SigillId.New("org", "us"), Sigill.Api.Platform.Cells.SigillId.New("org", "eu"), "org_us_..%2f..%2fsecrets" })
         {
             using var response = await web.GetAsync($"/api/v1/organizations/{other}");
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Tests.Infrastructure;
 

@@ -48,23 +48,23 @@ public sealed class EncryptionAtRestTests : IAsyncLifetime
             original with { Purpose = "signature" },
         })
         {
-            await cell.Blobs.PutAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(moved), new MemoryStream(ciphertext), CancellationToken.None);
+            await cell.Blobs.PutAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(moved), new MemoryStream(ciphertext), CancellationToken.None);
             using var sink = new MemoryStream();
             await Assert.ThrowsAsync<CryptoIntegrityException>(() => cell.Objects.CopyToAsync(moved, sink, CancellationToken.None));
         }
 
         var flipped = (byte[])ciphertext.Clone();
         flipped[^5] ^= 0x01;
-        await cell.Blobs.PutAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(original), new MemoryStream(flipped), CancellationToken.None);
+        await cell.Blobs.PutAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(original), new MemoryStream(flipped), CancellationToken.None);
         using (var sink = new MemoryStream())
         {
             await Assert.ThrowsAsync<CryptoIntegrityException>(() => cell.Objects.CopyToAsync(original, sink, CancellationToken.None));
         }
     }
 
-    private static async Task<byte[]> ReadBlobAsync(Sigill.Api.Cells.Cell cell, ObjectContext context)
+    private static async Task<byte[]> ReadBlobAsync(Sigill.Api.Platform.Cells.Cell cell, ObjectContext context)
     {
-        await using var stream = await cell.Blobs.OpenReadAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(context), CancellationToken.None);
+        await using var stream = await cell.Blobs.OpenReadAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(context), CancellationToken.None);
         using var copy = new MemoryStream();
         await stream!.CopyToAsync(copy);
         return copy.ToArray();

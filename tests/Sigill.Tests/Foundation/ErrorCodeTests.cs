@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Sigill.Api.Errors;
+using Sigill.Api.Platform.Errors;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Foundation;

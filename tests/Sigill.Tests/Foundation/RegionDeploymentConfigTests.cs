@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Web;
 using Sigill.Tests.Infrastructure;

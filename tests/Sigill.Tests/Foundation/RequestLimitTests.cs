@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Sigill.Api.Security;
+using Sigill.Api.Platform.Security;
 using Sigill.Cli.Commands;
 using Sigill.Cli.Hosting;
 using Sigill.Tests.Infrastructure;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Sigill.Api.Security;
+using Sigill.Api.Platform.Security;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Documents.DocumentKit;
 using static Sigill.Tests.Identity.IdentityKit;

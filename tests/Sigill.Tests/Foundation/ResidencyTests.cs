@@ -53,9 +53,9 @@ public sealed class ResidencyTests
         await app.Cells.Get("eu").Objects.PutAsync(Probe(org.OrganizationId), new MemoryStream(Encoding.UTF8.GetBytes(marker)), CancellationToken.None);
 
         // Every row of every table and every object, read the way `sigill residency report` reads a cell.
-        var inUs = await new Sigill.Api.Cells.CellScanner(app.Cells.Get("us")).FindAsync([marker, org.OrganizationId], CancellationToken.None);
+        var inUs = await new Sigill.Api.Platform.Cells.CellScanner(app.Cells.Get("us")).FindAsync([marker, org.OrganizationId], CancellationToken.None);
         Assert.Empty(inUs);
-        var inEu = await new Sigill.Api.Cells.CellScanner(app.Cells.Get("eu")).FindAsync([marker, org.OrganizationId], CancellationToken.None);
+        var inEu = await new Sigill.Api.Platform.Cells.CellScanner(app.Cells.Get("eu")).FindAsync([marker, org.OrganizationId], CancellationToken.None);
         Assert.Contains(inEu[org.OrganizationId], where => where.Contains("table organizations", StringComparison.Ordinal));
         Assert.False(inEu.ContainsKey(marker), "the organization's name is stored in clear in the eu cell");
 
@@ -70,7 +70,7 @@ public sealed class ResidencyTests
         {
             euKeys.Add(key);
         }
-        Assert.Equal([Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(Probe(org.OrganizationId))], euKeys);
+        Assert.Equal([Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(Probe(org.OrganizationId))], euKeys);
     }
 
     private static Sigill.Crypto.ObjectContext Probe(string organizationId) => new("eu", organizationId, "obj_eu_probe", 1, "probe");

@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Sigill.Api.Identity;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
 using Sigill.Tests.Identity.Sso;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Identity.IdentityKit;
@@ -174,7 +177,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         await using (var db = _app.Cells.Get("us").CreateDbContext())
         {
-            var user = await db.Users.SingleAsync(u => u.EmailHash == _app.ApiServices.GetRequiredService<Sigill.Api.Identity.Directory>().EmailHash(victim.Email));
+            var user = await db.Users.SingleAsync(u => u.EmailHash == _app.ApiServices.GetRequiredService<Sigill.Api.Features.Accounts.Directory>().EmailHash(victim.Email));
             Assert.False(await db.Memberships.AnyAsync(m => m.UserId == user.Id && m.OrganizationId == victim.AttackerOrganization)); // not joined
             Assert.Equal(1, await db.Users.CountAsync(u => u.EmailHash == user.EmailHash));
         }
@@ -333,7 +336,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
     {
         await using var db = _app.Cells.Get("us").CreateDbContext();
         var userId = (await db.Sessions.AsNoTracking().FirstAsync(s => s.OrganizationId == victim.FirstOrganization)).UserId;
-        var (presented, id, hash) = Sigill.Api.Security.PresentedSecret.Session.Issue("us");
+        var (presented, id, hash) = Sigill.Api.Platform.Security.PresentedSecret.Session.Issue("us");
         var now = DateTime.UtcNow;
         db.Sessions.Add(new Session { Id = id, UserId = userId, OrganizationId = organizationId, SecretHash = hash, Method = method, CreatedAt = now, LastSeenAt = now, ExpiresAt = now.AddHours(1) });
         await db.SaveChangesAsync();
@@ -347,7 +350,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
     {
         "region" => "us",
         "path" => "tile/0/000",
-        _ => Sigill.Api.Cells.SigillId.New("obj", "us"),
+        _ => Sigill.Api.Platform.Cells.SigillId.New("obj", "us"),
     });
 
     [GeneratedRegex("/sign-up/(sgv_[a-z]+_[0-9a-z]{26}_[0-9a-z]{52})")]

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Identity;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Identity.IdentityKit;
 
@@ -94,7 +97,7 @@ public sealed class SignUpTests : IAsyncLifetime
             await db.Set<PendingSignUp>().ExecuteUpdateAsync(u => u.SetProperty(p => p.ExpiresAt, DateTime.UtcNow.AddSeconds(-1)));
         }
         var forged = link[..^1] + (link[^1] == 'a' ? 'b' : 'a');
-        foreach (var token in new[] { forged, link, "sgv_us_nonsense", Sigill.Api.Security.PresentedSecret.SignUp.Issue("us").Presented })
+        foreach (var token in new[] { forged, link, "sgv_us_nonsense", Sigill.Api.Platform.Security.PresentedSecret.SignUp.Issue("us").Presented })
         {
             using var response = await VerifyAsync(_app, token);
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

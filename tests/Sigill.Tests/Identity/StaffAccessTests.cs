@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Sigill.Api.Identity;
-using Sigill.Api.Security;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
+using Sigill.Api.Platform.Security;
 using Sigill.Crypto;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Identity.IdentityKit;
@@ -123,7 +126,7 @@ public sealed class StaffAccessTests : IAsyncLifetime
         {
             nameToken = db.Organizations.Single(o => o.Id == owner.OrganizationId).NameToken;
         }
-        var cellOwner = Sigill.Api.Audit.AuditRecorder.CellOrganization("us");
+        var cellOwner = Sigill.Api.Features.Audit.AuditRecorder.CellOrganization("us");
         using (KeyAccess.Enter(new KeyAccessScope("opr_us_test", new HashSet<string> { cellOwner })))
         {
             cell.Keys.ForgetCachedKeys(owner.OrganizationId);

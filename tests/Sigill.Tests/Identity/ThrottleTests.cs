@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Sigill.Api.Identity;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Identity.IdentityKit;
 
@@ -22,7 +25,7 @@ public sealed class ThrottleTests : IAsyncLifetime
 
     public async Task InitializeAsync() =>
         _app = await SigillApp.StartAsync(apiOverrides: services =>
-            services.AddSingleton(sp => new Throttle(sp.GetRequiredService<Sigill.Api.Identity.Directory>(), _time)));
+            services.AddSingleton(sp => new Throttle(sp.GetRequiredService<Sigill.Api.Features.Accounts.Directory>(), _time)));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -44,7 +47,7 @@ public sealed class ThrottleTests : IAsyncLifetime
         for (var i = 0; i < 10; i++)
         {
             using var link = await PostAsync(Stranger, "/api/v1/regions/us/invitations/accept",
-                new { invitation = Sigill.Api.Security.PresentedSecret.Invitation.Issue("us").Presented, password = Password });
+                new { invitation = Sigill.Api.Platform.Security.PresentedSecret.Invitation.Issue("us").Presented, password = Password });
             Assert.Equal(HttpStatusCode.NotFound, link.StatusCode);
         }
         // Each purpose has its own budget: sign-in still has six to go, sign-up and invitations are spent.

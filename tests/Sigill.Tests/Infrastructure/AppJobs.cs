@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Jobs;
 
 namespace Sigill.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Commands;
 
 namespace Sigill.Tests.Infrastructure;

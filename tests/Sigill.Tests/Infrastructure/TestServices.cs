@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Npgsql;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Tests.Infrastructure;
 

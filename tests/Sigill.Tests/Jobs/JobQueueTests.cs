@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Jobs;
 
 namespace Sigill.Tests.Jobs;
 
@@ -110,7 +110,7 @@ public sealed class JobQueueTests
     public async Task A_payload_that_can_hold_customer_data_is_sealed_under_the_organizations_key(string provider)
     {
         await using var cell = await JobTestCell.CreateAsync(provider);
-        var org = Sigill.Api.Cells.SigillId.New("org", "eu");
+        var org = Sigill.Api.Platform.Cells.SigillId.New("org", "eu");
         await cell.Cell.Keys.CreateOrganizationKeysAsync(org);
         var handler = new RecordingHandler("email.send");
         await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "to: alice@example.com", "mail-1", organizationId: org));

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Sigill.Api.Cells;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Jobs;

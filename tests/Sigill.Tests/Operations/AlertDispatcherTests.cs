@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
-using Sigill.Api.Alerts;
+using Sigill.Api.Features.Alerts;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Operations;
@@ -89,7 +89,7 @@ public sealed class AlertDispatcherTests
         var options = new AlertOptions { Primary = new AlertContact { Email = primary } };
         await using var node1 = await AlertTestCell.CreateAsync(options, AlertTestCell.SmtpSink(), "postgres");
         // The cell's own keys exist before the second node loads the (file) keyring, as after a first start.
-        await Sigill.Api.Audit.AuditRecorder.EnsureCellKeysAsync(node1.Cell, CancellationToken.None);
+        await Sigill.Api.Features.Audit.AuditRecorder.EnsureCellKeysAsync(node1.Cell, CancellationToken.None);
         await using var node2 = await AlertTestCell.CreateAsync(options, AlertTestCell.SmtpSink(), cellOptions: node1.Cell.Options);
         await node1.DeadLetterJobAsync();
         node2.Time.SetUtcNow(node1.Time.GetUtcNow());
@@ -154,8 +154,8 @@ public sealed class AlertDispatcherTests
         var context = new Sigill.Crypto.ObjectContext("eu", org, "doc_eu_alert", 1, "document");
         await audit.Cell.Objects.PutAsync(context, new MemoryStream([1, 2, 3]), CancellationToken.None);
         var moved = context with { ObjectId = "doc_eu_moved" }; // ciphertext copied under another object's name
-        await audit.Cell.Blobs.PutAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(moved),
-            (await audit.Cell.Blobs.OpenReadAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(context), CancellationToken.None))!, CancellationToken.None);
+        await audit.Cell.Blobs.PutAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(moved),
+            (await audit.Cell.Blobs.OpenReadAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(context), CancellationToken.None))!, CancellationToken.None);
         await Assert.ThrowsAsync<Sigill.Crypto.CryptoIntegrityException>(() => audit.Cell.Objects.CopyToAsync(moved, Stream.Null, CancellationToken.None));
 
         await cell.EvaluateAsync();
@@ -219,7 +219,7 @@ public sealed class AlertDispatcherTests
         string id;
         await using (var db = cell.CreateDbContext())
         {
-            var row = new AlertRow { Id = Sigill.Api.Cells.SigillId.New("alr", "eu"), Rule = "SigillBackupTooOld", Subject = "eu", OpenKey = "SigillBackupTooOld|eu", Summary = "The newest backup of region eu is 30.0 hours old.", FiredAt = DateTime.UtcNow, LastNotifiedAt = DateTime.UtcNow, Notifications = 1 };
+            var row = new AlertRow { Id = Sigill.Api.Platform.Cells.SigillId.New("alr", "eu"), Rule = "SigillBackupTooOld", Subject = "eu", OpenKey = "SigillBackupTooOld|eu", Summary = "The newest backup of region eu is 30.0 hours old.", FiredAt = DateTime.UtcNow, LastNotifiedAt = DateTime.UtcNow, Notifications = 1 };
             db.Add(row);
             await db.SaveChangesAsync();
             id = row.Id;
@@ -237,16 +237,16 @@ public sealed class AlertDispatcherTests
         var all = await SigillProcess.RunAsync(TimeSpan.FromSeconds(60), "alerts", "list", "--all", "--data", app.DataDirectory);
         Assert.Contains("acknowledged by alice", all.Stdout, StringComparison.Ordinal);
 
-        var unknown = await SigillProcess.RunAsync(TimeSpan.FromSeconds(60), "alerts", "ack", Sigill.Api.Cells.SigillId.New("alr", "eu"), "--data", app.DataDirectory);
+        var unknown = await SigillProcess.RunAsync(TimeSpan.FromSeconds(60), "alerts", "ack", Sigill.Api.Platform.Cells.SigillId.New("alr", "eu"), "--data", app.DataDirectory);
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("no alert", unknown.Stderr, StringComparison.Ordinal);
         var malformed = await SigillProcess.RunAsync(TimeSpan.FromSeconds(60), "alerts", "ack", "doc_eu_123", "--data", app.DataDirectory);
         Assert.Equal(2, malformed.ExitCode);
 
-        using var reopened = new Sigill.Api.Cells.Cell("eu", cellOptions);
+        using var reopened = new Sigill.Api.Platform.Cells.Cell("eu", cellOptions);
         await using var check = reopened.CreateDbContext();
         Assert.Equal(1, await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
-            check.Set<Sigill.Api.Audit.AuditEvent>(), e => e.Action == "alert.acknowledged"));
+            check.Set<Sigill.Api.Features.Audit.AuditEvent>(), e => e.Action == "alert.acknowledged"));
     }
 
     /// <summary>A real HTTP endpoint that records alert webhooks; it answers 503 to the first <c>failFirst</c> calls.</summary>

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sigill.Api.Alerts;
-using Sigill.Api.Backups;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Alerts;
+using Sigill.Api.Features.Backups;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Operations;

@@ -38,7 +38,7 @@ public sealed partial class MonitoringTests
         await using var app = await SigillApp.StartAsync(System.Text.Json.JsonSerializer.Serialize(new { Backups = new { Directory = backups.Path } }));
         var org = await app.SetUpOrganizationAsync("Metrics AB", "us");
         // A due job no handler takes (queue depth and age), and a refused API token (sign-in failures).
-        await Sigill.Api.Jobs.JobQueue.EnqueueNowAsync(app.Cells.Get("us"), new Sigill.Api.Jobs.JobRequest("metrics.unhandled"), TimeProvider.System);
+        await Sigill.Api.Platform.Jobs.JobQueue.EnqueueNowAsync(app.Cells.Get("us"), new Sigill.Api.Platform.Jobs.JobRequest("metrics.unhandled"), TimeProvider.System);
         using (var stranger = app.Web("sgl_us_" + new string('a', 26) + "_" + new string('b', 52)))
         {
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await stranger.GetAsync("/api/v1/organizations/current")).StatusCode);
@@ -47,8 +47,8 @@ public sealed partial class MonitoringTests
         var cell = app.Cells.Get("us");
         var context = new ObjectContext("us", org.OrganizationId, "doc_us_metrics", 1, "document");
         await cell.Objects.PutAsync(context, new MemoryStream(Encoding.UTF8.GetBytes("x")), CancellationToken.None);
-        await cell.Blobs.PutAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(context with { ObjectId = "doc_us_moved" }),
-            (await cell.Blobs.OpenReadAsync(Sigill.Api.Cells.EncryptedObjects.BlobKeyOf(context), CancellationToken.None))!, CancellationToken.None);
+        await cell.Blobs.PutAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(context with { ObjectId = "doc_us_moved" }),
+            (await cell.Blobs.OpenReadAsync(Sigill.Api.Platform.Cells.EncryptedObjects.BlobKeyOf(context), CancellationToken.None))!, CancellationToken.None);
         await Assert.ThrowsAsync<CryptoIntegrityException>(() => cell.Objects.CopyToAsync(context with { ObjectId = "doc_us_moved" }, Stream.Null, CancellationToken.None));
 
         using var api = app.Api(withServiceCredential: true);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Sigill.Api.Blobs;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Blobs;
+using Sigill.Api.Platform.Cells;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Storage;

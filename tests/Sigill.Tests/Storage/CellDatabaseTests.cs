@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Organizations;
 using Sigill.Tests.Infrastructure;
 

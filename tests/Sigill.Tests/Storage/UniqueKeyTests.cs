@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
-using Sigill.Api.Identity;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Features.Accounts;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Storage;
@@ -38,7 +38,7 @@ public sealed class UniqueKeyTests : IDisposable
         }))), "foreign key");
     }
 
-    private static async Task<DbUpdateException> RefusedAsync(Cell cell, Action<Sigill.Api.Persistence.CellDbContext> change)
+    private static async Task<DbUpdateException> RefusedAsync(Cell cell, Action<Sigill.Api.Platform.Persistence.CellDbContext> change)
     {
         await using var db = cell.CreateDbContext();
         change(db);

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Features.Webhooks;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Documents.DocumentKit;
 

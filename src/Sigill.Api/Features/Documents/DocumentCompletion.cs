@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Signing;
-using Sigill.Api.Jobs;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Documents;
@@ -30,7 +30,7 @@ internal static class DocumentCompletion
     public static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Adds the completion job to the last signature's transaction.</summary>
-    public static Task<JobRow?> EnqueueAsync(Persistence.CellDbContext db, Cell cell, string documentId, TimeProvider time, CancellationToken ct) =>
+    public static Task<JobRow?> EnqueueAsync(Platform.Persistence.CellDbContext db, Cell cell, string documentId, TimeProvider time, CancellationToken ct) =>
         JobQueue.EnqueueAsync(db, cell, JobRequest.Text(JobKind, documentId, $"{JobKind}:{documentId}", time.GetUtcNow() + JobDelay), time, ct: ct);
 
     /// <summary>Completes the document if it is due; returns its status afterwards (null when it does not exist).</summary>

@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
-using Sigill.Api.Jobs;
-using Sigill.Api.Mail;
-using Sigill.Api.Persistence;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Jobs;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Platform.Persistence;
 
 namespace Sigill.Api.Features.Documents;
 

@@ -6,12 +6,12 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
-using Sigill.Api.Mail;
-using Sigill.Api.Persistence;
-using Sigill.Api.Security;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
 using Sigill.Crypto;
 
 namespace Sigill.Api.Features.Documents;

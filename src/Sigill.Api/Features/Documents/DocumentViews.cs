@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Features.Templates;
 
 namespace Sigill.Api.Features.Documents;
 

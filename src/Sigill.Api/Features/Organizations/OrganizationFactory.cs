@@ -1,8 +1,10 @@
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Identity;
-using Sigill.Api.Persistence;
-using Sigill.Api.Security;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.StaffAccess;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
 
 namespace Sigill.Api.Features.Organizations;
 
@@ -18,7 +20,7 @@ internal static class OrganizationFactory
     public static readonly string[] OwnerScopes = [.. Policies.TokenScopes];
 
     public static async Task<(Organization Organization, ApiToken Token, string PresentedToken)> CreateAsync(
-        Cell cell, string name, string tokenName, TimeProvider time, CancellationToken ct, Audit.AuditActor? actor = null, OrganizationOwner? owner = null)
+        Cell cell, string name, string tokenName, TimeProvider time, CancellationToken ct, Features.Audit.AuditActor? actor = null, OrganizationOwner? owner = null)
     {
         var (organization, token, presented) = await CreateCoreAsync(cell, name, tokenName, time, actor, owner, null, ct);
         return (organization, token!, presented!);
@@ -26,7 +28,7 @@ internal static class OrganizationFactory
 
     /// <summary>Creates the organization, its owner and (when <paramref name="tokenName"/> is given) a first token; <paramref name="extra"/> adds rows to the same transaction.</summary>
     public static async Task<(Organization Organization, ApiToken? Token, string? PresentedToken)> CreateCoreAsync(
-        Cell cell, string name, string? tokenName, TimeProvider time, Audit.AuditActor? actor, OrganizationOwner? owner,
+        Cell cell, string name, string? tokenName, TimeProvider time, Features.Audit.AuditActor? actor, OrganizationOwner? owner,
         Func<CellDbContext, Organization, Task>? extra, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -42,19 +44,19 @@ internal static class OrganizationFactory
             CreatedAt = now,
         };
         await using var db = cell.CreateDbContext();
-        var who = actor ?? Audit.AuditActor.System;
+        var who = actor ?? Features.Audit.AuditActor.System;
         db.Organizations.Add(organization);
-        await Audit.AuditRecorder.RecordAsync(db, cell, new("organization.created", id, who, id,
+        await Features.Audit.AuditRecorder.RecordAsync(db, cell, new("organization.created", id, who, id,
             new Dictionary<string, string> { ["region"] = cell.Region }), now, ct);
         if (owner is not null)
         {
             if (owner.IsNew)
             {
                 db.Users.Add(owner.User);
-                await Audit.AuditRecorder.RecordAsync(db, cell, new("user.created", id, who, owner.User.Id), now, ct);
+                await Features.Audit.AuditRecorder.RecordAsync(db, cell, new("user.created", id, who, owner.User.Id), now, ct);
             }
-            db.Memberships.Add(await Accounts.NewMembershipAsync(cell, id, owner.User.Id, owner.Email, owner.Name, Roles.Owner, now, ct));
-            await Audit.AuditRecorder.RecordAsync(db, cell, new("member.added", id, who, owner.User.Id,
+            db.Memberships.Add(await Features.Accounts.Accounts.NewMembershipAsync(cell, id, owner.User.Id, owner.Email, owner.Name, Roles.Owner, now, ct));
+            await Features.Audit.AuditRecorder.RecordAsync(db, cell, new("member.added", id, who, owner.User.Id,
                 new Dictionary<string, string> { ["role"] = Roles.Owner }), now, ct);
         }
         ApiToken? token = null;
@@ -74,7 +76,7 @@ internal static class OrganizationFactory
                 ExpiresAt = now.AddDays(90),
             };
             db.ApiTokens.Add(token);
-            await Audit.AuditRecorder.RecordAsync(db, cell, new("api_token.created", id, who, tokenId,
+            await Features.Audit.AuditRecorder.RecordAsync(db, cell, new("api_token.created", id, who, tokenId,
                 new Dictionary<string, string> { ["scopes"] = token.Scopes, ["expiresAt"] = token.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }), now, ct);
         }
         if (extra is not null)

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.ApiTokens;
 using Sigill.Api.Features.Organizations;
 
@@ -28,14 +28,14 @@ public static class SetupEndpoints
     }
 
     private static async Task<Results<Created<SetupResult>, ProblemHttpResult>> Complete(
-        SetupRequest request, SetupToken setup, CellRegistry cells, Identity.Accounts accounts, TimeProvider time, Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
+        SetupRequest request, SetupToken setup, CellRegistry cells, Features.Accounts.Accounts accounts, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
     {
         var name = request.OrganizationName?.Trim() ?? "";
         if (name.Length is 0 or > 200)
         {
             return Problems.Validation("organizationName is required (1-200 characters).");
         }
-        if (Identity.AuthEndpoints.ValidateNewAccount(request.Email, request.Password, request.Name) is { } problem)
+        if (Features.Accounts.AuthEndpoints.ValidateNewAccount(request.Email, request.Password, request.Name) is { } problem)
         {
             return Problems.Validation(problem);
         }
@@ -64,7 +64,7 @@ public static class SetupEndpoints
                 }
             }
             var owner = await accounts.NewUserAsync(cell, email, request.Name!.Trim(), request.Password, ct);
-            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Audit.AuditActor.From(http, "setup"),
+            var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Features.Audit.AuditActor.From(http, "setup"),
                 new OrganizationOwner(owner, true, email, request.Name!.Trim()));
             claim.Commit();
             metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));

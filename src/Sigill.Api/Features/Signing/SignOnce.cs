@@ -2,10 +2,10 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Audit;
-using Sigill.Api.Errors;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Documents;
-using Sigill.Api.Mail;
+using Sigill.Api.Platform.Mail;
 using Sigill.Pdf;
 using Sigill.Pdf.Images;
 

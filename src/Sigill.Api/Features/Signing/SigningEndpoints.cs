@@ -5,12 +5,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Documents;
-using Sigill.Api.Mail;
-using Sigill.Api.Persistence;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Platform.Persistence;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Signing;
@@ -31,7 +31,7 @@ public static class SigningEndpoints
 
     public sealed record DeclineRequest(string? Reason);
 
-    public static RouteGroupBuilder MapSigning(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapSigningLinks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/signing/{token}").WithTags("Signing").AllowAnonymous();
         group.MapGet("/", Get);
@@ -195,7 +195,7 @@ public static class SigningEndpoints
                 {
                     result = result with { DocumentStatus = await DocumentCompletion.CompleteAsync(link.Cell, logs, auditOptions, keys, time, link.Document.Id, ct) ?? result.DocumentStatus };
                 }
-                catch (Sigill.Api.Jobs.JobFailedException)
+                catch (Sigill.Api.Platform.Jobs.JobFailedException)
                 {
                     // The signature is committed; the completion job finishes the document shortly.
                 }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Documents;
 
 namespace Sigill.Api.Features.Signing;

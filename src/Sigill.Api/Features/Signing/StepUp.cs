@@ -5,11 +5,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Sigill.Api.Audit;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Documents;
-using Sigill.Api.Mail;
+using Sigill.Api.Platform.Mail;
 
 namespace Sigill.Api.Features.Signing;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Fluid;
 using Fluid.Parser;
-using Sigill.Api.Errors;
+using Sigill.Api.Platform.Errors;
 
 namespace Sigill.Api.Features.Templates;
 

@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Cells;
-using Sigill.Api.Errors;
-using Sigill.Api.Persistence;
-using Sigill.Api.Security;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
 
 namespace Sigill.Api.Features.Templates;
 

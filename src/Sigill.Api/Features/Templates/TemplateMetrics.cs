@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Sigill.Api.Telemetry;
+using Sigill.Api.Platform.Telemetry;
 
 namespace Sigill.Api.Features.Templates;
 

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Fluid;
 using Fluid.Values;
 using Microsoft.Extensions.Logging;
-using Sigill.Api.Errors;
+using Sigill.Api.Platform.Errors;
 using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Templates;

@@ -1,7 +1,7 @@
 using Fluid;
 using Fluid.Ast;
 using Fluid.Parser;
-using Sigill.Api.Errors;
+using Sigill.Api.Platform.Errors;
 
 namespace Sigill.Api.Features.Templates;
 

@@ -3,10 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Cells;
+using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Documents;
-using Sigill.Api.Jobs;
-using Sigill.Api.Persistence;
+using Sigill.Api.Platform.Jobs;
+using Sigill.Api.Platform.Persistence;
 
 namespace Sigill.Api.Features.Webhooks;
 

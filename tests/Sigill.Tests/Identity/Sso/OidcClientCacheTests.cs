@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Sigill.Api.Features.Webhooks;
-using Sigill.Api.Identity.Sso;
+using Sigill.Api.Features.SingleSignOn;
 using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Identity.Sso;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Sigill.Api.Identity.Sso;
+using Sigill.Api.Features.SingleSignOn;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Identity.IdentityKit;
 
@@ -46,7 +46,7 @@ public sealed class SsoTests
     }
 
     internal static string DomainHash(SigillApp app, string domain) =>
-        app.ApiServices.GetRequiredService<Sigill.Api.Identity.Directory>().DomainHash(domain);
+        app.ApiServices.GetRequiredService<Sigill.Api.Features.Accounts.Directory>().DomainHash(domain);
 
     internal static async Task<JsonElement> StartAsync(SigillApp app, object request, HttpStatusCode expected = HttpStatusCode.OK)
     {
@@ -106,7 +106,7 @@ public sealed class SsoTests
             Assert.DoesNotContain(TestIdentityProvider.ClientSecret, row.SecretToken!, StringComparison.Ordinal);
             Assert.DoesNotContain("127.0.0.1", row.SettingsToken, StringComparison.Ordinal);
             Assert.Equal(2, await db.Set<IdentityProviderDomain>().CountAsync());
-            var audit = await db.Set<Sigill.Api.Audit.AuditEvent>().Where(e => e.Action.StartsWith("sso.")).Select(e => e.Action).ToListAsync();
+            var audit = await db.Set<Sigill.Api.Features.Audit.AuditEvent>().Where(e => e.Action.StartsWith("sso.")).Select(e => e.Action).ToListAsync();
             Assert.Equal(["sso.configured"], audit);
         }
 
@@ -152,7 +152,7 @@ public sealed class SsoTests
         await using (var db = s.App.Cells.Get("us").CreateDbContext())
         {
             Assert.Equal(["sso.configured", "sso.updated", "sso.updated", "sso.removed"],
-                await db.Set<Sigill.Api.Audit.AuditEvent>().Where(e => e.Action.StartsWith("sso.")).OrderBy(e => e.OccurredAt).Select(e => e.Action).ToListAsync());
+                await db.Set<Sigill.Api.Features.Audit.AuditEvent>().Where(e => e.Action.StartsWith("sso.")).OrderBy(e => e.OccurredAt).Select(e => e.Action).ToListAsync());
         }
     }
 
@@ -234,12 +234,12 @@ public sealed class SsoTests
     {
         await using var s = await ConnectedAsync(passwordSignInAllowed: false);
         var cell = s.App.Cells.Get("us");
-        var accounts = s.App.ApiServices.GetRequiredService<Sigill.Api.Identity.Accounts>();
+        var accounts = s.App.ApiServices.GetRequiredService<Sigill.Api.Features.Accounts.Accounts>();
         await using (var db = cell.CreateDbContext())
         {
             var user = await accounts.NewUserAsync(cell, "mira@acme.example", "Mira", Password, CancellationToken.None);
             db.Users.Add(user);
-            db.Memberships.Add(await Sigill.Api.Identity.Accounts.NewMembershipAsync(cell, s.Owner.OrganizationId, user.Id, "mira@acme.example", "Mira", "member", DateTime.UtcNow, CancellationToken.None));
+            db.Memberships.Add(await Sigill.Api.Features.Accounts.Accounts.NewMembershipAsync(cell, s.Owner.OrganizationId, user.Id, "mira@acme.example", "Mira", "member", DateTime.UtcNow, CancellationToken.None));
             await db.SaveChangesAsync();
         }
         using var member = await SignInAsync(s.App, "mira@acme.example", Password);

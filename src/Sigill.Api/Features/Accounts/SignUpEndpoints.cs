@@ -1,0 +1,200 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Features.Organizations;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Platform.Security;
+
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
+
+namespace Sigill.Api.Features.Accounts;
+
+/// <summary>
+/// Signing up without telling anyone who has an account (ADR 0011). <c>sign-up</c> answers 202 "check your e-mail"
+/// for every well-formed request: a new address gets a single-use link (<c>sgv_…</c>, 24 hours) and a
+/// <see cref="PendingSignUp"/> holding only ciphertext and hashes; an address with an account gets an e-mail saying
+/// someone tried. <c>sign-up/verify</c> takes the link's token, creates the account and its organization in one
+/// transaction and signs the person in through <see cref="SignIns"/>. Two sign-ups for one address each get a link;
+/// the first followed makes the account (the e-mail hash is unique), the others then answer <c>sign_up_link_invalid</c>.
+/// </summary>
+public static class SignUpEndpoints
+{
+    public sealed record SignUpRequest(string? Email, string? Password, string? Name, string? OrganizationName);
+    public sealed record SignUpAccepted(string Detail);
+    public sealed record VerifyRequest(string? Token);
+
+    public const string CheckYourEmail = "If the address can be used, a link to finish signing up is on its way to it. Follow it within 24 hours.";
+
+    public static void MapSignUp(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/regions/{region}/auth").WithTags("Sign-in").AllowAnonymous();
+        group.MapPost("/sign-up", SignUp);
+        group.MapPost("/sign-up/verify", Verify);
+    }
+
+    private static async Task<Results<Accepted<SignUpAccepted>, ProblemHttpResult>> SignUp(string region, SignUpRequest request, CellRegistry cells,
+        Accounts accounts, SignIns signIns, Throttle throttle, IMailer mailer, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (!cells.TryGet(region, out var cell))
+        {
+            return AuthEndpoints.NotServed(region);
+        }
+        if (!accounts.Options.OpenSignUp)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SignUpClosed, "Sign-up is closed on this installation.", "Ask an organization admin for an invitation.");
+        }
+        var problem = AuthEndpoints.ValidateNewAccount(request.Email, request.Password, request.Name)
+            ?? (request.OrganizationName?.Trim() is { Length: > 0 and <= 200 } ? null : "organizationName is required (1-200 characters).");
+        if (problem is not null)
+        {
+            return Problems.Validation(problem);
+        }
+        var rules = accounts.Options.Throttling;
+        if ((await signIns.ReserveAsync(cell, "sign-up", rules.SignUpsPerSource, http, ct)).Problem is { } throttled)
+        {
+            return throttled; // every sign-up counts against the source
+        }
+        var email = request.Email!.Trim();
+        var emailHash = accounts.Directory.EmailHash(email);
+        var accepted = TypedResults.Accepted((string?)null, new SignUpAccepted(CheckYourEmail));
+        var link = mail.LinkBaseUrl.TrimEnd('/');
+        await using var db = cell.CreateDbContext();
+        var exists = await db.Users.AnyAsync(u => u.EmailHash == emailHash, ct);
+        // Beyond a few e-mails to one address nothing more is sent, and the answer stays the same: no mail bombing, no tell.
+        var mayMail = await throttle.TryReserveAsync(cell, throttle.Key("sign-up-mail", emailHash), rules.SignUpMailsPerAddress, ct) is null;
+        if (exists || !mayMail)
+        {
+            accounts.Passwords.Burn(request.Password!); // the same work as storing a new sign-up's password
+            if (exists && mayMail)
+            {
+                await mailer.SendAsync(new MailMessage(cell.Region, email, email, "Someone tried to sign up to Sigill with your address",
+                    "Someone, perhaps you, tried to create a new Sigill account with this e-mail address. It already has an account, " +
+                    $"so nothing was created and nothing changed.\n\nTo use your account, sign in:\n{link}/sign-in\n\n" +
+                    "If it was not you, you can ignore this e-mail."), ct);
+            }
+            return accepted;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        await PurgeExpiredAsync(cell, now, ct);
+        var (presented, id, secretHash) = PresentedSecret.SignUp.Issue(cell.Region);
+        var userId = SigillId.New("usr", cell.Region);
+        await cell.Keys.CreateOrganizationKeysAsync(userId, ct); // the future user's own key: everything pending is under it
+        db.Add(new PendingSignUp
+        {
+            Id = id,
+            UserId = userId,
+            EmailHash = emailHash,
+            EmailToken = (await cell.Keys.EncryptFieldAsync(userId, User.EmailPurpose, email, userId, ct))!,
+            NameToken = (await cell.Keys.EncryptFieldAsync(userId, User.NamePurpose, request.Name!.Trim(), userId, ct))!,
+            OrganizationNameToken = (await cell.Keys.EncryptFieldAsync(userId, PendingSignUp.OrganizationNamePurpose, request.OrganizationName!.Trim(), id, ct))!,
+            PasswordHash = accounts.Passwords.Hash(request.Password!),
+            SecretHash = secretHash,
+            CreatedAt = now,
+            ExpiresAt = now + accounts.Options.SignUpLinkLifetime,
+        });
+        await db.SaveChangesAsync(ct);
+        await mailer.SendAsync(new MailMessage(cell.Region, email, email, "Finish signing up to Sigill",
+            $"Follow this link to finish creating your Sigill account:\n{link}/sign-up/{presented}\n\n" +
+            $"The link works once and expires on {now + accounts.Options.SignUpLinkLifetime:yyyy-MM-dd HH:mm} UTC. " +
+            "If you did not sign up, ignore this e-mail: no account is created without the link."), ct);
+        return accepted;
+    }
+
+    private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, CellRegistry cells,
+        Accounts accounts, SignIns signIns, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, HttpContext http, CancellationToken ct)
+    {
+        if (!cells.TryGet(region, out var cell))
+        {
+            return AuthEndpoints.NotServed(region);
+        }
+        var invalid = Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.SignUpLinkInvalid, "This sign-up link is not valid.",
+            "It may have expired or been used, or the address has an account already: sign in, or sign up again.");
+        if (!PresentedSecret.SignUp.TryParse(request.Token, out var id, out var linkRegion, out var secret) || linkRegion != region)
+        {
+            return invalid;
+        }
+        var (reservation, throttled) = await signIns.ReserveAsync(cell, "sign-up-link", accounts.Options.Throttling.SignUpLinksPerSource, http, ct);
+        if (reservation is null)
+        {
+            return throttled!;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        PendingSignUp? pending;
+        await using (var db = cell.CreateDbContext())
+        {
+            pending = await db.Set<PendingSignUp>().AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, ct);
+            // Used once: whoever deletes the row owns the link, so a replayed or concurrent request finds nothing.
+            if (pending is null || !PresentedSecret.Matches(pending.SecretHash, secret)
+                || await db.Set<PendingSignUp>().Where(p => p.Id == id).ExecuteDeleteAsync(ct) != 1)
+            {
+                return invalid;
+            }
+        }
+        if (pending.ExpiresAt <= now)
+        {
+            await cell.Keys.AbandonOrganizationKeysAsync(pending.UserId, ct);
+            return invalid;
+        }
+        var email = (await cell.Keys.DecryptFieldAsync(pending.UserId, User.EmailPurpose, pending.EmailToken, pending.UserId, ct))!;
+        var name = (await cell.Keys.DecryptFieldAsync(pending.UserId, User.NamePurpose, pending.NameToken, pending.UserId, ct))!;
+        var organizationName = (await cell.Keys.DecryptFieldAsync(pending.UserId, PendingSignUp.OrganizationNamePurpose, pending.OrganizationNameToken, pending.Id, ct))!;
+        var user = new User
+        {
+            Id = pending.UserId,
+            EmailHash = pending.EmailHash,
+            EmailToken = pending.EmailToken,
+            NameToken = pending.NameToken,
+            PasswordHash = pending.PasswordHash,
+            CreatedAt = now,
+        };
+        SignIns.Outcome? outcome = null;
+        Organization organization;
+        try
+        {
+            (organization, _, _) = await OrganizationFactory.CreateCoreAsync(cell, organizationName, null, time, AuditActor.From(http, user.Id),
+                new OrganizationOwner(user, true, email, name),
+                async (tx, org) => outcome = await signIns.NewAccountAsync(cell, tx, user, new SignIns.Entry(org.Id), SignIns.NewAccountProof.EmailLink, http, ct), ct);
+        }
+        catch (DbUpdateException e) when (UniqueKey.IsViolation(e))
+        {
+            // The address got an account meanwhile (another sign-up's link, an invitation, single sign-on) and the
+            // e-mail hash is unique: nothing of this sign-up was stored, and its keys are gone.
+            return invalid;
+        }
+        metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
+        await using (var db = cell.CreateDbContext())
+        {
+            // The other links for the same address can no longer make an account.
+            var others = await db.Set<PendingSignUp>().Where(p => p.EmailHash == pending.EmailHash).Select(p => p.UserId).ToListAsync(ct);
+            await db.Set<PendingSignUp>().Where(p => p.EmailHash == pending.EmailHash).ExecuteDeleteAsync(ct);
+            foreach (var other in others)
+            {
+                await cell.Keys.AbandonOrganizationKeysAsync(other, ct);
+            }
+        }
+        await signIns.GiveBackAsync(cell, reservation, ct);
+        return TypedResults.Created("/api/v1/account", outcome!.Response);
+    }
+
+    /// <summary>Sign-ups whose link expired unused: the rows go, and so do the keys made for them.</summary>
+    private static async Task PurgeExpiredAsync(Cell cell, DateTime now, CancellationToken ct)
+    {
+        await using var db = cell.CreateDbContext();
+        var expired = await db.Set<PendingSignUp>().Where(p => p.ExpiresAt <= now).OrderBy(p => p.ExpiresAt).Take(100)
+            .Select(p => new { p.Id, p.UserId }).ToListAsync(ct);
+        foreach (var row in expired)
+        {
+            if (await db.Set<PendingSignUp>().Where(p => p.Id == row.Id).ExecuteDeleteAsync(ct) == 1)
+            {
+                await cell.Keys.AbandonOrganizationKeysAsync(row.UserId, ct);
+            }
+        }
+    }
+}

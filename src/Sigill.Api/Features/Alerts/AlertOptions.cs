@@ -1,0 +1,75 @@
+using MimeKit;
+using Sigill.Http;
+
+namespace Sigill.Api.Features.Alerts;
+
+/// <summary>Who is told: an e-mail address, a webhook URL, or both.</summary>
+public sealed class AlertContact
+{
+    public string? Email { get; set; }
+    public string? Webhook { get; set; }
+
+    public bool IsSet => !string.IsNullOrWhiteSpace(Email) || !string.IsNullOrWhiteSpace(Webhook);
+}
+
+/// <summary>
+/// The <c>Alerts</c> section: the in-product alert dispatcher for installations without Prometheus
+/// (docs/adr/0008-alerts-and-several-api-nodes.md). It runs when <see cref="Primary"/> is set. The thresholds default to the
+/// values in deploy/prometheus/sigill-rules.yml; change both together.
+/// </summary>
+public sealed class AlertOptions : IValidatedOptions
+{
+    /// <summary>The on-call contact, told first and on every repeat.</summary>
+    public AlertContact Primary { get; set; } = new();
+
+    /// <summary>Told as well once an alert stays unacknowledged for <see cref="EscalateAfter"/>.</summary>
+    public AlertContact Secondary { get; set; } = new();
+
+    /// <summary>HMAC-SHA256 key for the <c>Sigill-Signature</c> header of webhook calls (at least 32 characters).</summary>
+    public string? WebhookSecret { get; set; }
+
+    public TimeSpan EvaluateEvery { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan RepeatEvery { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan EscalateAfter { get; set; } = TimeSpan.FromMinutes(30);
+
+    public TimeSpan CheckpointMaxAge { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan BackupMaxAge { get; set; } = TimeSpan.FromHours(26);
+    public TimeSpan QueueMaxWait { get; set; } = TimeSpan.FromMinutes(10);
+
+    public bool Enabled => Primary.IsSet;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!Enabled && Secondary.IsSet)
+        {
+            problems.Add("Alerts:Secondary needs Alerts:Primary (the first contact)");
+        }
+        foreach (var (name, contact) in new[] { ("Primary", Primary), ("Secondary", Secondary) })
+        {
+            if (!string.IsNullOrWhiteSpace(contact.Email) && !MailboxAddress.TryParse(contact.Email, out _))
+            {
+                problems.Add($"Alerts:{name}:Email is not an e-mail address");
+            }
+            if (!string.IsNullOrWhiteSpace(contact.Webhook))
+            {
+                if (!Uri.TryCreate(contact.Webhook, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    problems.Add($"Alerts:{name}:Webhook must be an absolute http(s) URL");
+                }
+                if (WebhookSecret is not { Length: >= 32 })
+                {
+                    problems.Add("Alerts:WebhookSecret must be at least 32 characters when a webhook is configured");
+                }
+            }
+        }
+        foreach (var (name, value) in new[] { ("EvaluateEvery", EvaluateEvery), ("RepeatEvery", RepeatEvery), ("EscalateAfter", EscalateAfter), ("CheckpointMaxAge", CheckpointMaxAge), ("BackupMaxAge", BackupMaxAge), ("QueueMaxWait", QueueMaxWait) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"Alerts:{name} must be positive");
+            }
+        }
+        return problems;
+    }
+}

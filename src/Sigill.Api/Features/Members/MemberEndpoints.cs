@@ -1,0 +1,201 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
+
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.StaffAccess;
+
+using Directory = Sigill.Api.Features.Accounts.Directory;
+
+namespace Sigill.Api.Features.Members;
+
+/// <summary>Members, roles and invitations of the caller's organization. Another organization's records answer 404.</summary>
+public static class MemberEndpoints
+{
+    public sealed record RoleRequest(string? Role);
+    public sealed record InviteRequest(string? Email, string? Role);
+
+    public static void MapMembers(this IEndpointRouteBuilder app)
+    {
+        var members = app.MapGroup("/api/v1/members").WithTags("Members");
+        members.MapGet("/", List).RequireAuthorization(Policies.MembersRead);
+        members.MapPatch("/{userId}", ChangeRole).RequireAuthorization(Policies.MembersWrite);
+        members.MapDelete("/{userId}", Remove).RequireAuthorization(Policies.MembersWrite);
+        var invitations = app.MapGroup("/api/v1/invitations").WithTags("Members");
+        invitations.MapGet("/", ListInvitations).RequireAuthorization(Policies.MembersRead);
+        invitations.MapPost("/", Invite).RequireAuthorization(Policies.MembersWrite);
+        invitations.MapDelete("/{id}", RevokeInvitation).RequireAuthorization(Policies.MembersWrite);
+    }
+
+    private static async Task<Ok<List<MemberView>>> List(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var cell = cells.Get(caller.Region);
+        var views = new List<MemberView>();
+        foreach (var m in await db.Memberships.Where(m => m.OrganizationId == caller.OrganizationId).OrderBy(m => m.CreatedAt).ToListAsync(ct))
+        {
+            views.Add(new(m.UserId,
+                (await cell.Keys.DecryptFieldAsync(m.OrganizationId, Membership.EmailPurpose, m.EmailToken, m.UserId, ct))!,
+                (await cell.Keys.DecryptFieldAsync(m.OrganizationId, Membership.NamePurpose, m.NameToken, m.UserId, ct))!,
+                m.Role, m.CreatedAt));
+        }
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> ChangeRole(string userId, RoleRequest request, ClaimsPrincipal principal,
+        CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var member = await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == caller.OrganizationId && m.UserId == userId, ct);
+        if (member is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (!Roles.IsValid(request.Role))
+        {
+            return Problems.Validation($"role must be one of: {string.Join(", ", Roles.All)}.");
+        }
+        if (RoleProblem(caller, member.Role, request.Role!) is { } problem)
+        {
+            return problem;
+        }
+        if (member.Role == Roles.Owner && request.Role != Roles.Owner && await IsLastOwnerAsync(db, member, ct))
+        {
+            return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.role_changed", caller.OrganizationId,
+            AuditActor.From(http, SigillClaims.ActorOf(principal)), userId, new Dictionary<string, string> { ["from"] = member.Role, ["to"] = request.Role! }), now, ct);
+        member.Role = request.Role!;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Remove(string userId, ClaimsPrincipal principal,
+        CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var member = await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == caller.OrganizationId && m.UserId == userId, ct);
+        if (member is null)
+        {
+            return TypedResults.NotFound();
+        }
+        if (RoleProblem(caller, member.Role, member.Role) is { } problem)
+        {
+            return problem;
+        }
+        if (member.Role == Roles.Owner && await IsLastOwnerAsync(db, member, ct))
+        {
+            return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        db.Memberships.Remove(member);
+        // Their sessions in this organization end now; their tokens stop working because the membership is gone.
+        await db.Sessions.Where(s => s.UserId == userId && s.OrganizationId == caller.OrganizationId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
+        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.removed", caller.OrganizationId,
+            AuditActor.From(http, SigillClaims.ActorOf(principal)), userId), now, ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Only people manage people (not tokens or operators), and within what their own role allows.</summary>
+    private static ProblemHttpResult? RoleProblem(Caller caller, string currentRole, string newRole)
+    {
+        if (caller.Role is null)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only a signed-in person can change memberships.");
+        }
+        return Roles.CanAssign(caller.Role, currentRole) && Roles.CanAssign(caller.Role, newRole)
+            ? null
+            : Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.RoleNotAssignable, "Your role cannot make this change.", "Only owners manage owners.");
+    }
+
+    private static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
+        await db.Memberships.CountAsync(m => m.OrganizationId == member.OrganizationId && m.Role == Roles.Owner, ct) <= 1;
+
+    private static async Task<Ok<List<InvitationView>>> ListInvitations(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var cell = cells.Get(caller.Region);
+        var now = time.GetUtcNow().UtcDateTime;
+        var views = new List<InvitationView>();
+        foreach (var i in await db.Invitations.Where(i => i.OrganizationId == caller.OrganizationId).OrderByDescending(i => i.CreatedAt).ToListAsync(ct))
+        {
+            var status = i.AcceptedAt is not null ? "accepted" : i.RevokedAt is not null ? "revoked" : i.ExpiresAt <= now ? "expired" : "pending";
+            views.Add(new(i.Id, (await cell.Keys.DecryptFieldAsync(i.OrganizationId, Invitation.EmailPurpose, i.EmailToken, i.Id, ct))!, i.Role, i.CreatedAt, i.ExpiresAt, status));
+        }
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Created<InvitationView>, ProblemHttpResult>> Invite(InviteRequest request, ClaimsPrincipal principal, CellDbContext db,
+        CellRegistry cells, Features.Accounts.Accounts accounts, IMailer mailer, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        if (!Directory.IsPlausibleEmail(request.Email))
+        {
+            return Problems.Validation("email must be an e-mail address.");
+        }
+        if (!Roles.IsValid(request.Role))
+        {
+            return Problems.Validation($"role must be one of: {string.Join(", ", Roles.All)}.");
+        }
+        if (RoleProblem(caller, request.Role!, request.Role!) is { } problem)
+        {
+            return problem;
+        }
+        var cell = cells.Get(caller.Region);
+        var now = time.GetUtcNow().UtcDateTime;
+        var email = request.Email!.Trim();
+        var (presented, id, hash) = PresentedSecret.Invitation.Issue(cell.Region);
+        var invitation = new Invitation
+        {
+            Id = id,
+            OrganizationId = caller.OrganizationId,
+            EmailHash = accounts.Directory.EmailHash(email),
+            EmailToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Invitation.EmailPurpose, email, id, ct))!,
+            Role = request.Role!,
+            SecretHash = hash,
+            InvitedBy = caller.UserId!,
+            CreatedAt = now,
+            ExpiresAt = now + accounts.Options.InvitationLifetime,
+        };
+        db.Invitations.Add(invitation);
+        await AuditRecorder.RecordAsync(db, cell, new("member.invited", caller.OrganizationId, AuditActor.From(http, caller.UserId!), id,
+            new Dictionary<string, string> { ["role"] = invitation.Role }), now, ct);
+        await db.SaveChangesAsync(ct);
+        var org = await db.Organizations.SingleAsync(o => o.Id == caller.OrganizationId, ct);
+        var orgName = await cell.Keys.DecryptFieldAsync(org.Id, Features.Organizations.Organization.NamePurpose, org.NameToken, org.Id, ct);
+        await mailer.SendAsync(new MailMessage(cell.Region, email, email, $"You are invited to {orgName} on Sigill",
+            $"You have been invited to join {orgName} on Sigill as {invitation.Role}.\n\nAccept the invitation:\n{mail.LinkBaseUrl.TrimEnd('/')}/invitations/{presented}\n\n" +
+            $"The link works once and expires on {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC. If you did not expect it, ignore this e-mail."), ct);
+        return TypedResults.Created($"/api/v1/invitations/{id}", new InvitationView(id, email, invitation.Role, now, invitation.ExpiresAt, "pending"));
+    }
+
+    private static async Task<Results<NoContent, NotFound>> RevokeInvitation(string id, ClaimsPrincipal principal, CellDbContext db, CellRegistry cells,
+        TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var invitation = await db.Invitations.SingleOrDefaultAsync(i => i.Id == id && i.OrganizationId == caller.OrganizationId && i.AcceptedAt == null && i.RevokedAt == null, ct);
+        if (invitation is null)
+        {
+            return TypedResults.NotFound();
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        invitation.RevokedAt = now;
+        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.invitation_revoked", caller.OrganizationId,
+            AuditActor.From(http, SigillClaims.ActorOf(principal)), id), now, ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+}

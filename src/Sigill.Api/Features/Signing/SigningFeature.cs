@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Sigill.Api.Features.Signing;
+
+/// <summary>Signing: the recipient's link, signing receipts, the cell's signing keys and its public PKI files.</summary>
+public static class SigningFeature
+{
+    public static IServiceCollection AddSigning(this IServiceCollection services) => services.AddSingleton<SigningKeys>();
+
+    public static IEndpointRouteBuilder MapSigning(this IEndpointRouteBuilder app)
+    {
+        app.MapSigningLinks();
+        app.MapSigningReceipts();
+        app.MapPki();
+        return app;
+    }
+}

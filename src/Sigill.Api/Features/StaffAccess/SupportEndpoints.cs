@@ -1,0 +1,315 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
+
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Members;
+using Sigill.Api.Features.ApiTokens;
+
+namespace Sigill.Api.Features.StaffAccess;
+
+/// <summary>
+/// Staff access with zero standing access. Operators request a grant for one organization (justification, ticket);
+/// an organization admin approves (read-only by default, at most four hours) or denies; revoking ends it at once.
+/// Break-glass needs a second operator's confirmation and e-mails the organization's owners and admins immediately.
+/// Every request under a grant is recorded in the organization's audit log and listed on its access-transparency page.
+/// </summary>
+public static class SupportEndpoints
+{
+    public sealed record GrantRequest(string? OrganizationId, string? Justification, string? Ticket, string? Access, int? DurationMinutes);
+    public sealed record ApproveRequest(int? DurationMinutes);
+
+    public static void MapSupport(this IEndpointRouteBuilder app)
+    {
+        var staff = app.MapGroup("/api/v1/support").WithTags("Staff access").RequireAuthorization(Policies.Support);
+        staff.MapPost("/grants", Request);
+        staff.MapGet("/grants", OperatorGrants);
+        staff.MapPost("/break-glass", RequestBreakGlass);
+        staff.MapPost("/break-glass/{id}/confirm", ConfirmBreakGlass);
+
+        var customer = app.MapGroup("/api/v1/organization").WithTags("Staff access");
+        customer.MapGet("/support-grants", OrganizationGrants).RequireAuthorization(Policies.OrganizationRead);
+        customer.MapPost("/support-grants/{id}/approve", Approve).RequireAuthorization(Policies.OrganizationWrite);
+        customer.MapPost("/support-grants/{id}/deny", Deny).RequireAuthorization(Policies.OrganizationWrite);
+        customer.MapPost("/support-grants/{id}/revoke", Revoke).RequireAuthorization(Policies.OrganizationWrite);
+        customer.MapGet("/access-log", AccessLog).RequireAuthorization(Policies.OrganizationRead);
+    }
+
+    private static string OperatorOf(ClaimsPrincipal principal) => principal.FindFirstValue(SigillClaims.OperatorId)!;
+
+    private static string RegionOf(ClaimsPrincipal principal) => principal.FindFirstValue(SigillClaims.Region)!;
+
+    private static async Task<GrantView> ViewAsync(Cell cell, SupportGrant g, CancellationToken ct) => new(g.Id, g.OrganizationId, g.OperatorId, g.Kind, g.Access,
+        g.Status == "approved" && g.ExpiresAt <= DateTime.UtcNow ? "expired" : g.Status,
+        (await cell.Keys.DecryptFieldAsync(AuditRecorder.CellOrganization(cell.Region), SupportGrant.JustificationPurpose, g.JustificationToken, g.Id, ct))!,
+        g.TicketReference, g.DurationMinutes, g.RequestedAt, g.DecidedBy, g.DecidedAt, g.ExpiresAt);
+
+    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> Request(GrantRequest request, ClaimsPrincipal principal, CellRegistry cells,
+        IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await CreateAsync("support", request, principal, cells, options, time, http, ct);
+
+    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> RequestBreakGlass(GrantRequest request, ClaimsPrincipal principal, CellRegistry cells,
+        IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await CreateAsync("break_glass", request with { DurationMinutes = (int)options.BreakGlassGrant.TotalMinutes }, principal, cells, options, time, http, ct);
+
+    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> CreateAsync(string kind, GrantRequest request, ClaimsPrincipal principal, CellRegistry cells,
+        IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var cell = cells.Get(RegionOf(principal));
+        var access = request.Access ?? "read";
+        var minutes = request.DurationMinutes ?? 60;
+        if (request.Justification?.Trim() is not { Length: >= 10 and <= 2000 } justification)
+        {
+            return Problems.Validation("justification is required (10-2000 characters): say what you need to see and why.");
+        }
+        if (request.Ticket?.Trim() is not { Length: > 0 and <= 100 } ticket)
+        {
+            return Problems.Validation("ticket is required: the support ticket this access is for.");
+        }
+        if (access is not ("read" or "write"))
+        {
+            return Problems.Validation("access must be read or write.");
+        }
+        if (minutes < 1 || minutes > options.MaxSupportGrant.TotalMinutes)
+        {
+            return Problems.Validation($"durationMinutes must be between 1 and {(int)options.MaxSupportGrant.TotalMinutes}.");
+        }
+        await using var db = cell.CreateDbContext();
+        if (request.OrganizationId is null || !await db.Organizations.AnyAsync(o => o.Id == request.OrganizationId, ct))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.OrganizationNotFound, "There is no such organization in this region.");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var id = SigillId.New("grt", cell.Region);
+        var grant = new SupportGrant
+        {
+            Id = id,
+            OrganizationId = request.OrganizationId,
+            OperatorId = OperatorOf(principal),
+            Kind = kind,
+            JustificationToken = (await cell.Keys.EncryptFieldAsync(AuditRecorder.CellOrganization(cell.Region), SupportGrant.JustificationPurpose, justification, id, ct))!,
+            TicketReference = ticket,
+            Access = access,
+            DurationMinutes = minutes,
+            Status = "requested",
+            RequestedAt = now,
+        };
+        db.SupportGrants.Add(grant);
+        await AuditRecorder.RecordAsync(db, cell, new($"support.{kind}_requested", grant.OrganizationId, AuditActor.From(http, grant.OperatorId), id,
+            new Dictionary<string, string> { ["ticket"] = ticket, ["access"] = access, ["minutes"] = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture) }), now, ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/support/grants/{id}", await ViewAsync(cell, grant, ct));
+    }
+
+    private static async Task<Ok<List<GrantView>>> OperatorGrants(ClaimsPrincipal principal, CellRegistry cells, CancellationToken ct)
+    {
+        var cell = cells.Get(RegionOf(principal));
+        await using var db = cell.CreateDbContext();
+        var operatorId = OperatorOf(principal);
+        var views = new List<GrantView>();
+        foreach (var g in await db.SupportGrants.Where(g => g.OperatorId == operatorId).OrderByDescending(g => g.RequestedAt).ToListAsync(ct))
+        {
+            views.Add(await ViewAsync(cell, g, ct));
+        }
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> ConfirmBreakGlass(string id, ClaimsPrincipal principal, CellRegistry cells,
+        IMailer mailer, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var cell = cells.Get(RegionOf(principal));
+        await using var db = cell.CreateDbContext();
+        var grant = await db.SupportGrants.SingleOrDefaultAsync(g => g.Id == id && g.Kind == "break_glass" && g.Status == "requested", ct);
+        if (grant is null)
+        {
+            return TypedResults.NotFound();
+        }
+        var confirmer = OperatorOf(principal);
+        if (confirmer == grant.OperatorId)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SecondOperatorRequired, "Break-glass access needs a second operator.",
+                "Another operator must confirm this request.");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        grant.Status = "approved";
+        grant.DecidedBy = confirmer;
+        grant.DecidedAt = now;
+        grant.ExpiresAt = now.AddMinutes(grant.DurationMinutes);
+        await AuditRecorder.RecordAsync(db, cell, new("support.break_glass_confirmed", grant.OrganizationId, AuditActor.From(http, confirmer), id,
+            new Dictionary<string, string> { ["requestedBy"] = grant.OperatorId, ["expiresAt"] = grant.ExpiresAt.Value.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }), now, ct);
+        await db.SaveChangesAsync(ct);
+        // The organization's owners and admins hear about it at once. Reading their addresses is the system's
+        // doing on the organization's behalf, not the operators': nothing of it reaches the operator.
+        using var notify = Sigill.Crypto.KeyAccess.Include(grant.OrganizationId);
+        foreach (var m in await db.Memberships.Where(m => m.OrganizationId == grant.OrganizationId && (m.Role == Roles.Owner || m.Role == Roles.Admin)).ToListAsync(ct))
+        {
+            var email = (await cell.Keys.DecryptFieldAsync(m.OrganizationId, Membership.EmailPurpose, m.EmailToken, m.UserId, ct))!;
+            await mailer.SendAsync(new MailMessage(cell.Region, email, email, "Break-glass access to your Sigill organization",
+                $"Two Sigill operators ({grant.OperatorId} and {confirmer}) opened emergency {grant.Access} access to your organization " +
+                $"for ticket {grant.TicketReference}, until {grant.ExpiresAt:yyyy-MM-dd HH:mm} UTC.\n\n" +
+                "Every request they make is listed on the organization's access-transparency page, and you can revoke the access there at any time."), ct);
+        }
+        return TypedResults.Ok(await ViewAsync(cell, grant, ct));
+    }
+
+    private static async Task<Ok<List<GrantView>>> OrganizationGrants(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var cell = cells.Get(caller.Region);
+        var views = new List<GrantView>();
+        foreach (var g in await db.SupportGrants.Where(g => g.OrganizationId == caller.OrganizationId).OrderByDescending(g => g.RequestedAt).ToListAsync(ct))
+        {
+            views.Add(await ViewAsync(cell, g, ct));
+        }
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Approve(string id, ApproveRequest? request, ClaimsPrincipal principal, CellDbContext db,
+        CellRegistry cells, IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await DecideAsync(id, principal, db, cells, time, http, ct, g => g.Status == "requested" && g.Kind == "support", (g, now) =>
+        {
+            var minutes = request?.DurationMinutes ?? g.DurationMinutes;
+            if (minutes < 1 || minutes > options.MaxSupportGrant.TotalMinutes)
+            {
+                return Problems.Validation($"durationMinutes must be between 1 and {(int)options.MaxSupportGrant.TotalMinutes}.");
+            }
+            g.Status = "approved";
+            g.ExpiresAt = now.AddMinutes(minutes);
+            return null;
+        }, "support.approved");
+
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Deny(string id, ClaimsPrincipal principal, CellDbContext db,
+        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await DecideAsync(id, principal, db, cells, time, http, ct, g => g.Status == "requested", (g, _) => { g.Status = "denied"; return null; }, "support.denied");
+
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Revoke(string id, ClaimsPrincipal principal, CellDbContext db,
+        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await DecideAsync(id, principal, db, cells, time, http, ct, g => g.Status is "approved" or "requested", (g, now) =>
+        {
+            g.Status = "revoked";
+            g.ExpiresAt = g.ExpiresAt is { } e && e < now ? e : now;
+            return null;
+        }, "support.revoked");
+
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> DecideAsync(string id, ClaimsPrincipal principal, CellDbContext db,
+        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct, Func<SupportGrant, bool> applies,
+        Func<SupportGrant, DateTime, ProblemHttpResult?> decide, string action)
+    {
+        var caller = Caller.From(principal);
+        if (caller.UserId is null || caller.OperatorId is not null)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only the organization's own admins decide on staff access.");
+        }
+        var grant = await db.SupportGrants.SingleOrDefaultAsync(g => g.Id == id && g.OrganizationId == caller.OrganizationId, ct);
+        if (grant is null || !applies(grant))
+        {
+            return TypedResults.NotFound();
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        if (decide(grant, now) is { } problem)
+        {
+            return problem;
+        }
+        grant.DecidedBy = caller.UserId;
+        grant.DecidedAt = now;
+        var cell = cells.Get(caller.Region);
+        await AuditRecorder.RecordAsync(db, cell, new(action, caller.OrganizationId, AuditActor.From(http, caller.UserId), id,
+            grant.ExpiresAt is { } until ? new Dictionary<string, string> { ["expiresAt"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture) } : null), now, ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(await ViewAsync(cell, grant, ct));
+    }
+
+    // The access-transparency page: every staff-access event of this organization, straight from its audit log.
+    private static async Task<Ok<List<AccessLogEntry>>> AccessLog(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    {
+        var caller = Caller.From(principal);
+        var cell = cells.Get(caller.Region);
+        var rows = await db.Set<AuditEvent>().Where(e => e.OrganizationId == caller.OrganizationId && e.Action.StartsWith("support."))
+            .OrderByDescending(e => e.OccurredAt).Take(500).ToListAsync(ct);
+        var entries = new List<AccessLogEntry>();
+        foreach (var row in rows)
+        {
+            var (_, canonical) = await AuditReceipts.OpenAsync(cell, row, ct);
+            using var json = JsonDocument.Parse(canonical);
+            var root = json.RootElement;
+            var details = root.TryGetProperty("details", out var d) && d.ValueKind == JsonValueKind.Object
+                ? d.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "")
+                : [];
+            entries.Add(new(row.Id, row.Action, root.GetProperty("actor").GetString()!, root.TryGetProperty("target", out var t) ? t.GetString() : null,
+                row.OccurredAt, details, row.LeafIndex));
+        }
+        return TypedResults.Ok(entries);
+    }
+}
+
+/// <summary>
+/// Per request: enters the key-access scope of the authenticated caller (its organization and user, or an operator's
+/// live grant, or nothing), and records every request an operator makes under a grant in the organization's log.
+/// </summary>
+internal static class AccessScopeMiddleware
+{
+    public static IApplicationBuilder UseKeyAccessScopes(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        var user = http.User;
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            await next(http);
+            return;
+        }
+        var region = user.FindFirstValue(SigillClaims.Region)!;
+        var owners = new HashSet<string>(StringComparer.Ordinal) { AuditRecorder.CellOrganization(region) };
+        DateTimeOffset? notAfter = null;
+        if (user.FindFirstValue(SigillClaims.OrganizationId) is { } org)
+        {
+            owners.Add(org);
+        }
+        if (user.FindFirstValue(SigillClaims.UserId) is { } userId)
+        {
+            owners.Add(userId);
+        }
+        if (user.FindFirstValue(SigillClaims.GrantExpires) is { } expires)
+        {
+            notAfter = DateTimeOffset.Parse(expires, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (user.FindFirstValue(SigillClaims.GrantId) is { } grantId)
+        {
+            var cells = http.RequestServices.GetService(typeof(CellRegistry)) as CellRegistry;
+            var time = (TimeProvider)http.RequestServices.GetService(typeof(TimeProvider))!;
+            var cell = cells!.Get(region);
+            await using var db = cell.CreateDbContext();
+            await AuditRecorder.RecordAsync(db, cell, new("support.access", user.FindFirstValue(SigillClaims.OrganizationId),
+                AuditActor.From(http, user.FindFirstValue(SigillClaims.OperatorId)!), http.Request.Path.Value,
+                new Dictionary<string, string> { ["grant"] = grantId, ["method"] = http.Request.Method }), time.GetUtcNow().UtcDateTime, http.RequestAborted);
+            await db.SaveChangesAsync(http.RequestAborted);
+        }
+        using (Sigill.Crypto.KeyAccess.Enter(new Sigill.Crypto.KeyAccessScope(SigillClaims.ActorOf(user), owners, notAfter)))
+        {
+            try
+            {
+                await next(http);
+            }
+            catch (Sigill.Crypto.KeyAccessDeniedException) when (!http.Response.HasStarted)
+            {
+                // The key layer refused: to the caller this is data that is not theirs, which answers 404.
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                await http.Response.WriteAsJsonAsync(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = 404,
+                    Title = "Not found.",
+                    Type = Problems.DocsBase + ErrorCodes.NotFound,
+                    Extensions = { ["code"] = ErrorCodes.NotFound },
+                }, options: null, contentType: "application/problem+json");
+            }
+        }
+    });
+}

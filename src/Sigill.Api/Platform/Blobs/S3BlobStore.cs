@@ -1,0 +1,129 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Sigill.Api.Platform.Cells;
+
+namespace Sigill.Api.Platform.Blobs;
+
+/// <summary>
+/// Blobs in an S3-compatible bucket (one bucket per cell). PUT is atomic in S3. Two settings are
+/// required for S3-compatible servers: path-style addressing, and no aws-chunked payload encoding
+/// (AWSSDK.S3 4.x otherwise stores chunk-signature framing inside the object on some servers).
+/// </summary>
+internal sealed class S3BlobStore : IBlobStore, IDisposable
+{
+    private readonly AmazonS3Client _client;
+    private readonly string _bucket;
+
+    public S3BlobStore(BlobStoreOptions options)
+    {
+        _bucket = options.Bucket;
+        Location = $"{options.ServiceUrl.TrimEnd('/')}/{options.Bucket}";
+        var config = new AmazonS3Config
+        {
+            ServiceURL = options.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = options.SigningRegion,
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            MaxErrorRetry = 2,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        _client = new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
+    }
+
+    public string Location { get; }
+
+    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        BlobKey.Validate(key);
+        // The SDK needs a length; buffer unseekable input in a temp file rather than in memory.
+        Stream body = content;
+        FileStream? spool = null;
+        try
+        {
+            if (!content.CanSeek)
+            {
+                spool = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+                await content.CopyToAsync(spool, cancellationToken);
+                spool.Position = 0;
+                body = spool;
+            }
+            await _client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = _bucket,
+                Key = key,
+                InputStream = body,
+                AutoCloseStream = false,
+                UseChunkEncoding = false,
+                DisablePayloadSigning = false,
+            }, cancellationToken);
+        }
+        finally
+        {
+            if (spool is not null)
+            {
+                await spool.DisposeAsync();
+            }
+        }
+    }
+
+    public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        BlobKey.Validate(key);
+        try
+        {
+            var response = await _client.GetObjectAsync(_bucket, key, cancellationToken);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        BlobKey.Validate(key);
+        try
+        {
+            await _client.GetObjectMetadataAsync(_bucket, key, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        await _client.DeleteObjectAsync(_bucket, key, cancellationToken);
+        return true;
+    }
+
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BlobKey.ValidatePrefix(prefix);
+        string? continuation = null;
+        do
+        {
+            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request
+            {
+                BucketName = _bucket,
+                Prefix = prefix,
+                ContinuationToken = continuation,
+            }, cancellationToken);
+            foreach (var o in page.S3Objects ?? [])
+            {
+                yield return o.Key;
+            }
+            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (continuation is not null);
+    }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, MaxKeys = 1 }, cancellationToken);
+    }
+
+    public void Dispose() => _client.Dispose();
+}

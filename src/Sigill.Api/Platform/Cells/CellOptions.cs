@@ -1,0 +1,37 @@
+namespace Sigill.Api.Platform.Cells;
+
+/// <summary>
+/// One region cell: its own database, blob store and key material. Bound from configuration
+/// section <c>Cells:{region}</c>; no cell option is shared with another cell.
+/// </summary>
+public sealed class CellOptions
+{
+    public DatabaseOptions Database { get; set; } = new();
+    public BlobStoreOptions Blobs { get; set; } = new();
+
+    /// <summary>The cell's key provider: a file keyring (default) or a PKCS#11 HSM. Its <c>Environment</c> is set from the tier's.</summary>
+    public Sigill.Crypto.KeyProviderOptions Keys { get; set; } = new();
+
+    /// <summary>Where the cell's own log files go (records that carry its identifiers); see <see cref="Telemetry.CellLogs"/>.</summary>
+    public Platform.Telemetry.CellLogOptions Logs { get; set; } = new();
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary><c>sqlite</c> (embedded default) or <c>postgres</c> (production).</summary>
+    public string Provider { get; set; } = "sqlite";
+    public string ConnectionString { get; set; } = "";
+}
+
+public sealed class BlobStoreOptions
+{
+    /// <summary><c>filesystem</c> (embedded default) or <c>s3</c> (production).</summary>
+    public string Provider { get; set; } = "filesystem";
+    public string Path { get; set; } = "";
+    public string ServiceUrl { get; set; } = "";
+    public string Bucket { get; set; } = "";
+    public string AccessKey { get; set; } = "";
+    public string SecretKey { get; set; } = "";
+    /// <summary>Signing region for S3 (AWS region name); unrelated to Sigill's region.</summary>
+    public string SigningRegion { get; set; } = "us-east-1";
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Sigill.Api.Platform.Errors;
+
+/// <summary>
+/// RFC 9457 problem details with a stable machine-readable <c>code</c>. Clients branch on the code,
+/// never on the human text. The codes are the closed set of <see cref="ErrorCodes"/>, each documented in docs/errors.md.
+/// </summary>
+public static class Problems
+{
+    public const string DocsBase = "https://sigill.dev/docs/errors#";
+
+    /// <param name="code">One of <see cref="ErrorCodes"/>: an unknown code is a bug, refused here rather than published.</param>
+    public static ProblemHttpResult Create(int status, string code, string title, string? detail = null) =>
+        !ErrorCodes.All.ContainsKey(code) ? throw new ArgumentOutOfRangeException(nameof(code), code, "Not in ErrorCodes (and docs/errors.md).") :
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail,
+            Type = DocsBase + code,
+            Extensions = { ["code"] = code },
+        });
+
+    public static ProblemHttpResult Validation(string detail) => Create(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "The request is not valid.", detail);
+
+    public static ProblemHttpResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "The request conflicts with the current state.", detail);
+
+    /// <summary>Fills in a code for problems the framework writes (404 for unknown routes, 500 from the exception handler, ...).</summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (!problem.Extensions.ContainsKey("code"))
+        {
+            var code = problem.Status switch
+            {
+                400 => ErrorCodes.BadRequest,
+                401 => ErrorCodes.Unauthorized,
+                403 => ErrorCodes.Forbidden,
+                404 => ErrorCodes.NotFound,
+                405 => ErrorCodes.MethodNotAllowed,
+                409 => ErrorCodes.Conflict,
+                413 => ErrorCodes.PayloadTooLarge,
+                415 => ErrorCodes.UnsupportedMediaType,
+                429 => ErrorCodes.RateLimited,
+                _ when problem.Status >= 500 => ErrorCodes.InternalError,
+                _ => ErrorCodes.Error,
+            };
+            problem.Extensions["code"] = code;
+            problem.Type ??= DocsBase + code;
+        }
+        // Never echo exception text in a 5xx: the exception handler's detail is replaced wholesale.
+        if (problem.Status >= 500)
+        {
+            problem.Title = "An unexpected error occurred.";
+            problem.Detail = "The error was logged with the trace id below.";
+        }
+        problem.Extensions.Remove("exception");
+        problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+    }
+}

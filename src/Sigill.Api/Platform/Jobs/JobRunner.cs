@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sigill.Api.Platform.Cells;
+using Sigill.Http;
+
+namespace Sigill.Api.Platform.Jobs;
+
+/// <summary>
+/// The API host's job worker: polls every cell it serves, runs due jobs (a few per cell per round, so one busy
+/// region cannot starve another), sleeps <see cref="JobOptions.PollInterval"/> when idle. Every API node runs one;
+/// the claim keeps them from running a job twice. A database outage is logged and retried, never fatal.
+/// </summary>
+internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> handlers, JobOptions options, TimeProvider time, ILogger<JobRunner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var list = handlers.ToList();
+        if (list.Count == 0 || !options.RunWorker)
+        {
+            return;
+        }
+        var workers = cells.All.Select(c => new JobWorker(c, list, options, time, logger)).ToList();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var busy = false;
+            foreach (var worker in workers)
+            {
+                try
+                {
+                    busy |= await worker.DrainAsync(options.BatchPerCell, stoppingToken) == options.BatchPerCell;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException)
+                {
+                    JobLog.QueueUnavailable(logger, worker.Cell.Region, e.GetType().Name);
+                }
+            }
+            if (!busy)
+            {
+                try
+                {
+                    await Task.Delay(options.PollInterval, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+public static class JobServiceCollectionExtensions
+{
+    /// <summary>The durable job queue's worker in this host; register handlers as <c>IJobHandler</c> singletons.</summary>
+    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSigillOptions<JobOptions>("Jobs");
+        services.AddHostedService<JobRunner>();
+        return services;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Sigill.Http;
+
+namespace Sigill.Api.Platform.Mail;
+
+/// <summary>
+/// Mail settings (section <c>Mail</c>). <c>Provider</c> is <c>outbox</c> (the embedded default: each
+/// message becomes an .eml file in <c>Outbox:&lt;region&gt;</c> — the one place a recipient's address
+/// is kept in clear, because it is what was sent) or <c>smtp</c> (MailKit, <c>Host</c>/<c>Port</c>,
+/// <c>Security</c> none|starttls|tls, optional <c>Username</c>/<c>Password</c>).
+/// <c>LinkBaseUrl</c> is the public web address recipient links start with.
+/// </summary>
+public sealed class MailOptions : IValidatedOptions
+{
+    public string Provider { get; set; } = "outbox";
+    public string? Host { get; set; }
+    public int Port { get; set; } = 587;
+    public string Security { get; set; } = "starttls";
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+    public string From { get; set; } = "Sigill <no-reply@sigill.invalid>";
+    public string LinkBaseUrl { get; set; } = "http://127.0.0.1:8080";
+    public Dictionary<string, string> Outbox { get; set; } = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Provider is not ("outbox" or "smtp")) problems.Add("Mail:Provider must be 'outbox' or 'smtp'");
+        if (Provider == "smtp" && string.IsNullOrWhiteSpace(Host)) problems.Add("Mail:Host is required with Mail:Provider smtp");
+        if (Port is < 1 or > 65535) problems.Add("Mail:Port must be 1-65535");
+        if (Security is not ("none" or "starttls" or "tls")) problems.Add("Mail:Security must be none, starttls or tls");
+        if (!MailboxAddress.TryParse(From, out _)) problems.Add("Mail:From is not a mailbox address");
+        if (!Uri.TryCreate(LinkBaseUrl, UriKind.Absolute, out var link) || (link.Scheme != "https" && link.Scheme != "http")) problems.Add("Mail:LinkBaseUrl must be an absolute http(s) URL");
+        return problems;
+    }
+}
+
+public sealed record MailMessage(string Region, string ToName, string ToAddress, string Subject, string Body);
+
+public interface IMailer
+{
+    Task SendAsync(MailMessage message, CancellationToken ct);
+}
+
+public static class MailServices
+{
+    public static IServiceCollection AddSigillMail(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSigillOptions<MailOptions>("Mail");
+        services.AddSingleton<IMailer>(sp =>
+        {
+            var options = sp.GetRequiredService<MailOptions>();
+            return options.Provider == "smtp" ? new SmtpMailer(options) : new OutboxMailer(options);
+        });
+        return services;
+    }
+
+    internal static MimeMessage Compose(MailOptions options, MailMessage message)
+    {
+        var mime = new MimeMessage();
+        mime.From.Add(MailboxAddress.Parse(options.From));
+        mime.To.Add(new MailboxAddress(message.ToName, message.ToAddress));
+        mime.Subject = message.Subject;
+        mime.Body = new TextPart("plain") { Text = message.Body };
+        return mime;
+    }
+}
+
+/// <summary>Writes each message as <c>{time}-{random}.eml</c> into the region's outbox folder (atomically: temp file, then rename).</summary>
+internal sealed class OutboxMailer(MailOptions options) : IMailer
+{
+    public async Task SendAsync(MailMessage message, CancellationToken ct)
+    {
+        if (!options.Outbox.TryGetValue(message.Region, out var folder))
+        {
+            throw new InvalidOperationException($"no outbox folder configured for region '{message.Region}' (Mail:Outbox:{message.Region})");
+        }
+        Directory.CreateDirectory(folder);
+        var name = $"{DateTime.UtcNow.ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}.eml";
+        var temp = Path.Combine(folder, "." + name + ".tmp");
+        await MailServices.Compose(options, message).WriteToAsync(temp, ct);
+        File.Move(temp, Path.Combine(folder, name));
+    }
+}
+
+internal sealed class SmtpMailer(MailOptions options) : IMailer
+{
+    public async Task SendAsync(MailMessage message, CancellationToken ct)
+    {
+        using var client = new SmtpClient();
+        var security = options.Security switch
+        {
+            "none" => SecureSocketOptions.None,
+            "tls" => SecureSocketOptions.SslOnConnect,
+            _ => SecureSocketOptions.StartTls,
+        };
+        await client.ConnectAsync(options.Host!, options.Port, security, ct);
+        if (!string.IsNullOrEmpty(options.Username))
+        {
+            await client.AuthenticateAsync(options.Username, options.Password ?? "", ct);
+        }
+        await client.SendAsync(MailServices.Compose(options, message), ct);
+        await client.DisconnectAsync(true, ct);
+    }
+}
