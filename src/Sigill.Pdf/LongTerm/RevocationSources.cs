@@ -91,3 +91,28 @@ public sealed class HttpCrlSource(HttpClient http, TimeSpan timeout, int maxByte
         return result;
     }
 }
+
+/// <summary>
+/// CRLs Sigill holds itself (the region CA's current CRL, built on the spot): the one signed by the issuer, if any.
+/// Needs no network, so a region's own certificates always get their revocation data.
+/// </summary>
+public sealed class CrlSetSource(IEnumerable<byte[]> crls) : IRevocationSource
+{
+    private readonly List<Revocation.Crl> _crls = crls.Select(c => Revocation.Crl.TryParse(c)).OfType<Revocation.Crl>().ToList();
+
+    public Task<byte[]?> GetCrlAsync(X509Certificate2 certificate, X509Certificate2 issuer, CancellationToken cancellationToken) =>
+        Task.FromResult(_crls.FirstOrDefault(c => c.IsSignedBy(issuer))?.Der);
+}
+
+/// <summary>Asks each source in order; the first CRL wins (local ones first, then the network).</summary>
+public sealed class FirstRevocationSource(params IRevocationSource[] sources) : IRevocationSource
+{
+    public async Task<byte[]?> GetCrlAsync(X509Certificate2 certificate, X509Certificate2 issuer, CancellationToken cancellationToken)
+    {
+        foreach (var s in sources)
+        {
+            if (await s.GetCrlAsync(certificate, issuer, cancellationToken) is { } der) return der;
+        }
+        return null;
+    }
+}
