@@ -111,6 +111,7 @@ public static class ApiHost
         Alerts.AlertServiceCollectionExtensions.AddAlerts(services, configuration);
         services.AddSingleton(Features.Documents.DocumentOptions.Bind(configuration));
         Features.Templates.TemplateServices.AddTemplates(services, configuration);
+        services.AddSingleton(Features.Timestamps.TimestampOptions.Bind(configuration));
         services.AddSingleton<Features.Signing.SigningKeys>();
         var identity = Identity.IdentityOptions.Bind(configuration);
         services.AddSingleton(identity);
@@ -159,6 +160,7 @@ public static class ApiHost
         Features.Signing.SigningEndpoints.MapSigning(app);
         Features.Signing.SigningReceipts.MapSigningReceipts(app);
         Features.Signing.PkiEndpoints.MapPki(app);
+        Features.Signing.PkiPublication.MapPkiPublication(app);
         Features.Webhooks.WebhookEndpoints.MapWebhooks(app);
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;

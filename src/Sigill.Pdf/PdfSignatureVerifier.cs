@@ -35,6 +35,9 @@ public sealed record SignatureReport(
     /// <summary>The TSA certificate's subject.</summary>
     public string? TimestampAuthority { get; init; }
 
+    /// <summary>When the TSA certificate expires: the time before which a document timestamp needs renewing.</summary>
+    public DateTimeOffset? TimestampCertificateNotAfter { get; init; }
+
     /// <summary>Facts worth showing that do not make the signature invalid (a certificate revoked after the timestamped time).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }
@@ -140,6 +143,7 @@ public static class PdfSignatureVerifier
                     Level = "timestamp",
                     TimestampTime = ts?.Time,
                     TimestampAuthority = ts?.Signer.Subject,
+                    TimestampCertificateNotAfter = ts?.Signer.NotAfter,
                 };
             }
             var cms = new SignedCms(new ContentInfo(signed), detached: true);
@@ -182,6 +186,7 @@ public static class PdfSignatureVerifier
                     Notes = notes,
                     TimestampTime = timestamp?.Time,
                     TimestampAuthority = timestamp?.Signer.Subject,
+                    TimestampCertificateNotAfter = timestamp?.Signer.NotAfter,
                 };
             }
             problems.Add("the signer's certificate is not embedded");

@@ -65,4 +65,16 @@ public static class LongTermValidation
         var withDss = DocumentSecurityStore.Append(pdf, data);
         return (await IncrementalSigner.TimestampDocumentAsync(withDss, tsa, cancellationToken), data.Gaps);
     }
+
+    /// <summary>
+    /// The self-signed CA certificates a file carries (signatures, timestamp tokens, DSS): what a verifier without a
+    /// pinned root can fall back on, proving integrity but not origin.
+    /// </summary>
+    public static IReadOnlyList<X509Certificate2> EmbeddedRoots(byte[] pdf)
+    {
+        ArgumentNullException.ThrowIfNull(pdf);
+        return SignatureEntries.Certificates(SignatureEntries.Read(pdf), DssContents.Read(pdf))
+            .Where(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData) && c.Extensions["2.5.29.19"] is X509BasicConstraintsExtension { CertificateAuthority: true })
+            .ToList();
+    }
 }

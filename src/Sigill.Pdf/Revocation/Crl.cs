@@ -46,6 +46,9 @@ public sealed class Crl
 
     public int Count => _revoked.Count;
 
+    /// <summary>Every listed certificate: its serial number (big-endian, minimal) and revocation time.</summary>
+    public IEnumerable<(byte[] SerialNumber, DateTimeOffset RevokedAt)> Entries => _revoked.Select(e => (Convert.FromHexString(e.Key), e.Value));
+
     /// <summary>Reads a DER CRL, or returns null when it is not one.</summary>
     public static Crl? TryParse(ReadOnlyMemory<byte> der)
     {
