@@ -77,4 +77,12 @@ public static class LongTermValidation
             .Where(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData) && c.Extensions["2.5.29.19"] is X509BasicConstraintsExtension { CertificateAuthority: true })
             .ToList();
     }
+
+    /// <summary>The signers' certificates of the file's CAdES signatures, in signing order.</summary>
+    public static IReadOnlyList<X509Certificate2> SignerCertificates(byte[] pdf)
+    {
+        ArgumentNullException.ThrowIfNull(pdf);
+        return SignatureEntries.Read(pdf).Select(e => e.Cms()).OfType<SignedCms>()
+            .Where(c => c.SignerInfos.Count == 1 && c.SignerInfos[0].Certificate is not null).Select(c => c.SignerInfos[0].Certificate!).ToList();
+    }
 }
