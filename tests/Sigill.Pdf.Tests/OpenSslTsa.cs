@@ -37,6 +37,9 @@ public sealed class OpenSslTsa : IDisposable
 
     public OpenSslTsa(string name = "Test TSA")
     {
+        var port = FreePort();
+        Url = new Uri($"http://127.0.0.1:{port}/tsa");
+        CrlUrl = new Uri($"http://127.0.0.1:{port}/root.crl");
         var now = DateTimeOffset.UtcNow;
         using var rootKey = RSA.Create(2048);
         var rootRequest = new CertificateRequest($"CN={name} Root, O=Not Sigill", rootKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -53,6 +56,8 @@ public sealed class OpenSslTsa : IDisposable
         tsaRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.8")], true));
         tsaRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(tsaRequest.PublicKey, false));
         tsaRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootWithKey, true, false));
+        // Like a public TSA, its certificate names where its issuer's CRL is (served below).
+        tsaRequest.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([CrlUrl.AbsoluteUri]));
         using var issued = tsaRequest.Create(RootWithKey, now.AddDays(-1), now.AddYears(10), [0x01, 0x23, 0x45, 0x67]);
         Certificate = X509CertificateLoader.LoadCertificate(issued.RawData);
 
@@ -80,14 +85,15 @@ public sealed class OpenSslTsa : IDisposable
             ess_cert_id_alg = sha256
             """);
 
-        var port = FreePort();
-        Url = new Uri($"http://127.0.0.1:{port}/tsa");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
         _loop = Task.Run(LoopAsync);
     }
 
     public Uri Url { get; }
+
+    /// <summary>Where the root's CRL is served (the TSA certificate's CRL distribution point).</summary>
+    public Uri CrlUrl { get; }
 
     /// <summary>The TSA's own root (public), the trust anchor a client configures.</summary>
     public X509Certificate2 Root { get; }
@@ -149,6 +155,12 @@ public sealed class OpenSslTsa : IDisposable
     {
         Interlocked.Increment(ref _requests);
         using var response = context.Response;
+        if (context.Request.HttpMethod == "GET" && context.Request.Url?.AbsolutePath == CrlUrl.AbsolutePath)
+        {
+            response.ContentType = "application/pkix-crl";
+            await response.OutputStream.WriteAsync(Crl());
+            return;
+        }
         if (Fault == TsaFault.Down)
         {
             response.StatusCode = 503;

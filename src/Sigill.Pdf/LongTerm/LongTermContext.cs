@@ -88,7 +88,8 @@ internal sealed class LongTermContext(DssContents dss, X509Certificate2Collectio
             var issuer = path[i + 1];
             if (!_crlByIssuer.TryGetValue(issuer.Thumbprint, out var crl))
             {
-                _crlByIssuer[issuer.Thumbprint] = crl = _crls.FirstOrDefault(c => c.IsSignedBy(issuer));
+                // The newest CRL the issuer signed: a renewal adds a later one, which may list a revocation the first did not.
+                _crlByIssuer[issuer.Thumbprint] = crl = _crls.Where(c => c.IsSignedBy(issuer)).MaxBy(c => c.ThisUpdate);
             }
             if (crl is null)
             {
