@@ -9,7 +9,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Run a benchmark and print its figures beside a baseline measured in the same run");
         command.Subcommands.Add(Verb("crypto", "Chunked AES-256-GCM throughput vs `openssl speed`, allocations, rewrap rate", Sigill.Bench.CryptoBenchmark.RunAsync));
-        command.Subcommands.Add(Verb("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory", Sigill.Bench.PdfBenchmark.RunAsync));
+        command.Subcommands.Add(Pdf());
         command.Subcommands.Add(Verb("documents", "Documents created and sent per second on PostgreSQL through the API tier (needs SIGILL_TEST_POSTGRES)", Sigill.Bench.DocumentBenchmark.RunAsync));
         command.Subcommands.Add(Audit());
         command.Subcommands.Add(Verb("backup", "Backup and restore of a synthetic cell (3,000 objects, 100 MB database) vs restic, same run", Sigill.Bench.BackupBenchmark.RunAsync));
@@ -31,6 +31,14 @@ internal static class BenchCommand
             ? Task.FromResult(CommonOptions.Fail("--events and --runs must be at least 1"))
             : Sigill.Bench.AuditBenchmark.RunAsync(Console.Out, result.GetValue(events), result.GetValue(runs),
                 result.GetValue(postgres) ?? Environment.GetEnvironmentVariable("SIGILL_BENCH_POSTGRES"), ct));
+        return command;
+    }
+
+    private static Command Pdf()
+    {
+        var smoke = new Option<bool>("--smoke") { Description = "Three iterations, 10 pages, no memory run: the same paths in seconds (the test suite runs this)" };
+        var command = new Command("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory, B-LTA against a local TSA") { smoke };
+        command.SetAction((result, ct) => Sigill.Bench.PdfBenchmark.RunAsync(Console.Out, result.GetValue(smoke), ct));
         return command;
     }
 
