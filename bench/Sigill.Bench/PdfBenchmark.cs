@@ -80,6 +80,9 @@ public static class PdfBenchmark
         output.WriteLine(string.Format(CultureInfo.InvariantCulture,
             "PDF: complete 10 pages, 3 signers, 20 fields + certificate + seal: p50 {0:0.00} ms (budget 100)  signatures={1} valid={2}  {3}",
             p50, report.Signatures.Count, report.IsValid, completePass ? "PASS" : "FAIL"));
+
+        ct.ThrowIfCancellationRequested();
+        ok &= LongTermPdfBenchmark.Run(output, ca, org, root, (_, o, r, f) => Request(o, r, f), Certificate(), doc, sizes.Iterations, sizes.WarmUp);
         if (smoke)
         {
             output.WriteLine(valid ? "PDF: smoke run, budgets not judged; every signature valid" : "PDF: smoke run: a signature is not valid");

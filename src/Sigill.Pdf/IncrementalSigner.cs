@@ -4,6 +4,7 @@ using System.Text;
 using Sigill.Pdf.Rendering;
 using Sigill.Pdf.Signing;
 using Sigill.Pdf.Syntax;
+using Sigill.Pdf.Timestamps;
 
 namespace Sigill.Pdf;
 
@@ -13,14 +14,35 @@ namespace Sigill.Pdf;
 /// </summary>
 public static class IncrementalSigner
 {
-    /// <summary>Appends one revision with a new signature field and its PAdES (ETSI.CAdES.detached) signature.</summary>
-    public static byte[] Sign(byte[] pdf, SignatureRequest request)
+    /// <summary>Appends one revision with a new signature field and its PAdES (ETSI.CAdES.detached) signature: baseline B.</summary>
+    public static byte[] Sign(byte[] pdf, SignatureRequest request) =>
+        SignAsync(pdf, request, null, CancellationToken.None).GetAwaiter().GetResult(); // completes synchronously without a TSA
+
+    /// <summary>
+    /// As <see cref="Sign"/>; with <paramref name="tsa"/>, the CMS also carries a signature-timestamp token over its
+    /// signature value (baseline B-T). A TSA failure throws <see cref="TimestampException"/> and nothing is returned:
+    /// there is no silent fallback to a signature without a time.
+    /// </summary>
+    public static Task<byte[]> SignAsync(byte[] pdf, SignatureRequest request, ITimestampAuthority? tsa, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pdf);
         ArgumentNullException.ThrowIfNull(request);
         var builder = Open(pdf);
         foreach (var stamp in request.Stamps) AddStamp(builder, stamp);
-        return SignRevision(builder, request);
+        return SignRevisionAsync(builder, request, tsa, cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends a document timestamp (<c>/DocTimeStamp</c>, <c>ETSI.RFC3161</c>) over the whole file as it is: the
+    /// revision that makes a file with a DSS baseline B-LTA, and that renews it later.
+    /// </summary>
+    public static async Task<byte[]> TimestampDocumentAsync(byte[] pdf, ITimestampAuthority tsa, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pdf);
+        ArgumentNullException.ThrowIfNull(tsa);
+        var builder = Open(pdf);
+        builder.AddDocumentTimestamp(builder.FreeFieldName("Sigill document timestamp"), tsa.MaxTokenBytes);
+        return await FinishSignedRevisionAsync(builder, tsa.HashAlgorithm, digest => tsa.TimestampAsync(digest, cancellationToken));
     }
 
     /// <summary>Appends an unsigned revision that draws stamps (typed names, images, field values); sign afterwards.</summary>
@@ -37,7 +59,11 @@ public static class IncrementalSigner
     /// Appends the certificate of completion as a new last page and seals the whole file with
     /// <paramref name="seal"/> (normally the organization's certificate) in the same revision.
     /// </summary>
-    public static byte[] Complete(byte[] pdf, CompletionCertificate certificate, SignatureRequest seal)
+    public static byte[] Complete(byte[] pdf, CompletionCertificate certificate, SignatureRequest seal) =>
+        CompleteAsync(pdf, certificate, seal, null, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>As <see cref="Complete"/>; with <paramref name="tsa"/> the seal carries a signature timestamp (B-T).</summary>
+    public static Task<byte[]> CompleteAsync(byte[] pdf, CompletionCertificate certificate, SignatureRequest seal, ITimestampAuthority? tsa, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pdf);
         ArgumentNullException.ThrowIfNull(certificate);
@@ -59,7 +85,7 @@ public static class IncrementalSigner
             Stamps = seal.Stamps,
         };
         foreach (var stamp in request.Stamps) AddStamp(builder, stamp);
-        return SignRevision(builder, request);
+        return SignRevisionAsync(builder, request, tsa, cancellationToken);
     }
 
     private static RevisionBuilder Open(byte[] pdf)
@@ -75,10 +101,25 @@ public static class IncrementalSigner
         builder.AddStamp(stamp.PageIndex, PdfFile.Open(helper), stamp.X, stamp.Y, stamp.Height);
     }
 
-    private static byte[] SignRevision(RevisionBuilder builder, SignatureRequest request)
+    private static Task<byte[]> SignRevisionAsync(RevisionBuilder builder, SignatureRequest request, ITimestampAuthority? tsa, CancellationToken cancellationToken)
     {
-        var reserve = EstimateCmsSize(request);
+        var reserve = EstimateCmsSize(request) + (tsa?.MaxTokenBytes ?? 0);
         builder.AddSignature(request, reserve);
+        return FinishSignedRevisionAsync(builder, HashAlgorithmName.SHA256, async digest =>
+        {
+            var (attributes, signature, ecdsa) = CadesSignature.Sign(digest, request.Certificate);
+            // The signature-timestamp covers the signature value (ETSI EN 319 122-1 §5.3), so it is asked for in between.
+            var token = tsa is null ? [] : await tsa.TimestampAsync(TimestampTokens.Hash(tsa.HashAlgorithm, signature), cancellationToken);
+            return CadesSignature.Encode(attributes, signature, ecdsa, request.Certificate, request.Chain, token);
+        });
+    }
+
+    /// <summary>
+    /// Finishes a revision holding one signature dictionary: fills /ByteRange, hashes the two signed ranges in place
+    /// (no copy of the file without /Contents) and writes what <paramref name="contents"/> makes of the digest.
+    /// </summary>
+    private static async Task<byte[]> FinishSignedRevisionAsync(RevisionBuilder builder, HashAlgorithmName hashAlgorithm, Func<byte[], Task<byte[]>> contents)
+    {
         var appended = builder.Finish();
         var pdf = builder.File.Data;
         var output = Concat(pdf, appended);
@@ -91,11 +132,10 @@ public static class IncrementalSigner
         var brSpan = output.AsSpan((int)builder.ByteRangeOffset, RevisionBuilder.ByteRangePlaceholderLength);
         Encoding.ASCII.GetBytes(byteRange, brSpan); // the rest of the placeholder stays spaces, then ']'
 
-        // Hash the two signed ranges where they lie: no copy of the file without /Contents.
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = IncrementalHash.CreateHash(hashAlgorithm);
         hash.AppendData(output, 0, (int)contentsStart);
         hash.AppendData(output, (int)contentsEnd, output.Length - (int)contentsEnd);
-        var cms = CadesSignature.Create(hash.GetHashAndReset(), request.Certificate, request.Chain);
+        var cms = await contents(hash.GetHashAndReset());
         if (cms.Length * 2 > builder.ContentsHexLength)
         {
             throw new InvalidOperationException($"the signature ({cms.Length} bytes) does not fit the reserved space ({builder.ContentsHexLength / 2} bytes)");

@@ -50,7 +50,9 @@ public sealed class InstallationCa : IDisposable
     /// Issues an organization's signing certificate: ECDSA P-256 (fast to sign), digitalSignature|nonRepudiation,
     /// document-signing and email-protection EKUs, subject CN=organization name, O=Sigill, OU=organization id.
     /// </summary>
-    public X509Certificate2 IssueOrganizationCertificate(string organizationName, string organizationId, DateTimeOffset now, TimeSpan? validity = null)
+    /// <param name="addresses">Where verifiers find the region's CRL and this CA's certificate (CRL distribution point and AIA).</param>
+    public X509Certificate2 IssueOrganizationCertificate(string organizationName, string organizationId, DateTimeOffset now, TimeSpan? validity = null,
+        PkiAddresses? addresses = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(organizationName);
         ArgumentException.ThrowIfNullOrWhiteSpace(organizationId);
@@ -63,12 +65,48 @@ public sealed class InstallationCa : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(DocumentSigningEku), new Oid(EmailProtectionEku)], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        addresses?.AddTo(request);
         var notAfter = now + (validity ?? TimeSpan.FromDays(3 * 365));
         if (notAfter > Certificate.NotAfter) notAfter = Certificate.NotAfter;
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         using var issued = request.Create(Certificate, now.AddMinutes(-5), notAfter, serial);
         return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>
+    /// Issues the certificate of the region's built-in TSA (<see cref="Timestamps.LocalTimestampAuthority"/>): ECDSA P-256,
+    /// digitalSignature, and the critical, sole id-kp-timeStamping EKU RFC 3161 §2.3 requires.
+    /// </summary>
+    public X509Certificate2 IssueTimestampCertificate(string region, DateTimeOffset now, TimeSpan validity, PkiAddresses? addresses = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(region);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(BuildName($"Sigill {region} built-in TSA (the operator's clock)", "Sigill", null), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(Timestamps.TimestampTokens.TimeStampingEku)], true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        addresses?.AddTo(request);
+        var notAfter = now + validity;
+        if (notAfter > Certificate.NotAfter) notAfter = Certificate.NotAfter;
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        using var issued = request.Create(Certificate, now.AddMinutes(-5), notAfter, serial);
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>
+    /// A CRL (RFC 5280 §5) signed by this CA listing <paramref name="revoked"/>; <paramref name="number"/> must grow with
+    /// every CRL issued (callers use the issue time in seconds).
+    /// </summary>
+    public byte[] BuildCrl(IEnumerable<RevokedCertificate> revoked, long number, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+    {
+        ArgumentNullException.ThrowIfNull(revoked);
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var r in revoked) builder.AddEntry(r.SerialNumber, r.RevokedAt, r.Reason);
+        return builder.Build(Certificate, new System.Numerics.BigInteger(number), nextUpdate, HashAlgorithmName.SHA384, null, thisUpdate);
     }
 
     /// <summary>Loads an issued certificate with its PKCS#8 private key (ECDSA or RSA).</summary>
@@ -106,4 +144,28 @@ public sealed class InstallationCa : IDisposable
     }
 
     public void Dispose() => Certificate.Dispose();
+}
+
+/// <summary>One revoked certificate as a CRL lists it.</summary>
+public sealed record RevokedCertificate(byte[] SerialNumber, DateTimeOffset RevokedAt, X509RevocationReason? Reason);
+
+/// <summary>
+/// The public addresses written into issued certificates: the region CRL (CRL distribution point) and the CA
+/// certificate (AIA caIssuers). No OCSP address: Sigill publishes CRLs only (docs/adr/0013-long-term-signatures.md).
+/// </summary>
+public sealed record PkiAddresses(Uri CrlUrl, Uri CaIssuersUrl)
+{
+    internal void AddTo(CertificateRequest request)
+    {
+        request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([CrlUrl.AbsoluteUri]));
+        request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [CaIssuersUrl.AbsoluteUri]));
+    }
+
+    /// <summary>The stable URLs the web tier serves for a region under a public base URL (https://sign.example.com).</summary>
+    public static PkiAddresses For(Uri publicBaseUrl, string region)
+    {
+        ArgumentNullException.ThrowIfNull(publicBaseUrl);
+        var root = publicBaseUrl.AbsoluteUri.TrimEnd('/');
+        return new PkiAddresses(new Uri($"{root}/pki/{region}/ca.crl"), new Uri($"{root}/pki/{region}/ca.cer"));
+    }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using Sigill.Pdf.LongTerm;
 using Sigill.Pdf.Signing;
 using Sigill.Pdf.Syntax;
 
@@ -17,7 +18,29 @@ public sealed record SignatureReport(
     long SignedLength,
     bool CoversWholeFile,
     bool IsValid,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>"signature" (CAdES) or "document timestamp" (RFC 3161).</summary>
+    public string Kind { get; init; } = "signature";
+
+    /// <summary>PAdES baseline level reached: B, B-T, B-LT or B-LTA (document timestamps: "timestamp").</summary>
+    public string Level { get; init; } = "B";
+
+    /// <summary>Why the level is not higher (empty at B-LTA).</summary>
+    public IReadOnlyList<string> LevelGaps { get; init; } = [];
+
+    /// <summary>The time a valid timestamp token proves (the signature timestamp, or the document timestamp's own).</summary>
+    public DateTimeOffset? TimestampTime { get; init; }
+
+    /// <summary>The TSA certificate's subject.</summary>
+    public string? TimestampAuthority { get; init; }
+
+    /// <summary>When the TSA certificate expires: the time before which a document timestamp needs renewing.</summary>
+    public DateTimeOffset? TimestampCertificateNotAfter { get; init; }
+
+    /// <summary>Facts worth showing that do not make the signature invalid (a certificate revoked after the timestamped time).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>Every signature in file order, and whether the last one covers the whole file.</summary>
 public sealed record VerificationReport(IReadOnlyList<SignatureReport> Signatures, long FileLength)
@@ -26,6 +49,12 @@ public sealed record VerificationReport(IReadOnlyList<SignatureReport> Signature
 
     /// <summary>At least one signature, all valid, and nothing appended after the last.</summary>
     public bool IsValid => Signatures.Count > 0 && Signatures.All(s => s.IsValid) && LastSignatureCoversWholeFile;
+
+    /// <summary>The lowest level of the file's signatures (document timestamps aside): what the file as a whole reaches.</summary>
+    public string Level => Signatures.Where(s => s.Kind == "signature").Select(s => s.Level).DefaultIfEmpty("none")
+        .MinBy(l => Array.IndexOf(Levels, l))!;
+
+    private static readonly string[] Levels = ["none", "B", "B-T", "B-LT", "B-LTA"];
 }
 
 /// <summary>
@@ -35,13 +64,18 @@ public sealed record VerificationReport(IReadOnlyList<SignatureReport> Signature
 /// </summary>
 public static class PdfSignatureVerifier
 {
-    public static VerificationReport Verify(byte[] pdf, IEnumerable<X509Certificate2> trustedRoots)
+    /// <param name="timestampRoots">Trust anchors for TSA certificates; by default <paramref name="trustedRoots"/>.</param>
+    public static VerificationReport Verify(byte[] pdf, IEnumerable<X509Certificate2> trustedRoots, IEnumerable<X509Certificate2>? timestampRoots = null)
     {
         ArgumentNullException.ThrowIfNull(pdf);
         ArgumentNullException.ThrowIfNull(trustedRoots);
         var roots = new X509Certificate2Collection();
         foreach (var r in trustedRoots) roots.Add(r);
+        var tsaRoots = new X509Certificate2Collection();
+        foreach (var r in timestampRoots ?? roots) tsaRoots.Add(r);
         var fieldNames = FieldNamesBySignatureObject(pdf);
+        var dss = DssContents.Read(pdf);
+        var longTerm = new LongTermContext(dss, SignatureEntries.Certificates(SignatureEntries.Read(pdf), dss), tsaRoots);
         var reports = new List<SignatureReport>();
         var at = 0;
         while (true)
@@ -50,15 +84,15 @@ public static class PdfSignatureVerifier
             if (i < 0) break;
             var pos = at + i;
             at = pos + 10;
-            var report = VerifyOne(pdf, pos, roots, fieldNames);
+            var report = VerifyOne(pdf, pos, roots, fieldNames, longTerm);
             if (report is not null) reports.Add(report);
         }
         // File order of the signed ranges is the order of signing.
         reports.Sort((a, b) => a.SignedLength.CompareTo(b.SignedLength));
-        return new VerificationReport(reports, pdf.Length);
+        return new VerificationReport(longTerm.Archive(reports), pdf.Length);
     }
 
-    private static SignatureReport? VerifyOne(byte[] pdf, int byteRangePos, X509Certificate2Collection roots, Dictionary<int, string> fieldNames)
+    private static SignatureReport? VerifyOne(byte[] pdf, int byteRangePos, X509Certificate2Collection roots, Dictionary<int, string> fieldNames, LongTermContext longTerm)
     {
         var problems = new List<string>();
         long[] br;
@@ -100,6 +134,18 @@ public static class PdfSignatureVerifier
             var signed = new byte[signedLength];
             pdf.AsSpan(0, (int)holeStart).CopyTo(signed);
             pdf.AsSpan((int)holeEnd, (int)br[3]).CopyTo(signed.AsSpan((int)holeStart));
+            if (dict?.GetName("SubFilter") == "ETSI.RFC3161")
+            {
+                var ts = longTerm.DocumentTimestamp(der, signed, problems);
+                return new SignatureReport(FieldName(), ts?.Signer.Subject, ts?.Time, null, signedLength, coversWhole, problems.Count == 0, problems)
+                {
+                    Kind = "document timestamp",
+                    Level = "timestamp",
+                    TimestampTime = ts?.Time,
+                    TimestampAuthority = ts?.Signer.Subject,
+                    TimestampCertificateNotAfter = ts?.Signer.NotAfter,
+                };
+            }
             var cms = new SignedCms(new ContentInfo(signed), detached: true);
             cms.Decode(der);
             if (cms.SignerInfos.Count != 1) problems.Add("the CMS must have exactly one signer");
@@ -126,8 +172,24 @@ public static class PdfSignatureVerifier
             {
                 problems.Add("signing-certificate-v2 does not name the signer's certificate");
             }
-            if (cert is not null) CheckChain(cert, cms.Certificates, roots, SigningTime(dict), problems);
-            else problems.Add("the signer's certificate is not embedded");
+            var timestamp = longTerm.SignatureTimestamp(signer, problems);
+            if (cert is not null)
+            {
+                // At the timestamped time when there is one: a certificate that has expired since still verifies.
+                CheckChain(cert, cms.Certificates, roots, timestamp?.Time ?? SigningTime(dict), problems);
+                var (level, gaps, notes) = longTerm.Level(cert, cms.Certificates, timestamp, SigningTime(dict), problems);
+                return new SignatureReport(FieldName(), subject, SigningTime(dict), (dict?.Get("Reason") as PdfString)?.DecodeText(),
+                    signedLength, coversWhole, problems.Count == 0, problems)
+                {
+                    Level = level,
+                    LevelGaps = gaps,
+                    Notes = notes,
+                    TimestampTime = timestamp?.Time,
+                    TimestampAuthority = timestamp?.Signer.Subject,
+                    TimestampCertificateNotAfter = timestamp?.Signer.NotAfter,
+                };
+            }
+            problems.Add("the signer's certificate is not embedded");
         }
         catch (Exception e) when (e is CryptographicException or AsnContentException or PdfFormatException or FormatException)
         {
@@ -165,7 +227,7 @@ public static class PdfSignatureVerifier
     }
 
     // /Contents is zero-padded; the CMS is the first complete DER element.
-    private static byte[] TrimDer(byte[] contents)
+    internal static byte[] TrimDer(byte[] contents)
     {
         var r = new AsnReader(contents, AsnEncodingRules.BER);
         return r.ReadEncodedValue().ToArray();
@@ -191,7 +253,7 @@ public static class PdfSignatureVerifier
     }
 
     /// <summary>Finds "N G obj" before the /ByteRange and parses that object as the signature dictionary.</summary>
-    private static (int? Number, PdfDict? Dict, long ContentsStart) EnclosingSignatureDictionary(byte[] pdf, int byteRangePos)
+    internal static (int? Number, PdfDict? Dict, long ContentsStart) EnclosingSignatureDictionary(byte[] pdf, int byteRangePos)
     {
         var from = Math.Max(0, byteRangePos - 4096);
         var objPos = pdf.AsSpan(from, byteRangePos - from).LastIndexOf(" obj"u8);

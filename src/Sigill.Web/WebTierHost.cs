@@ -84,6 +84,8 @@ public static class WebTierHost
                     new RouteConfig { RouteId = UploadRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/documents", Methods = ["POST"] } },
                     // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
                     new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
+                    // The region CAs' CRLs and certificates, the addresses in every certificate they issue: GET only.
+                    new RouteConfig { RouteId = "pki", ClusterId = "api", Match = new RouteMatch { Path = "/pki/{**rest}", Methods = ["GET", "HEAD"] } },
                 ],
                 ApiClusters.Build(options))
             .AddTransforms(t =>

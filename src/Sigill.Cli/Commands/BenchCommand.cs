@@ -16,7 +16,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Run a benchmark and print its figures beside a baseline measured in the same run");
         command.Subcommands.Add(Verb("crypto", "Chunked AES-256-GCM throughput vs `openssl speed`, allocations, rewrap rate", Sigill.Bench.CryptoBenchmark.RunAsync));
-        command.Subcommands.Add(Verb("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory", Sigill.Bench.PdfBenchmark.RunAsync));
+        command.Subcommands.Add(Verb("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory, B-LTA against a local TSA", Sigill.Bench.PdfBenchmark.RunAsync));
         command.Subcommands.Add(Documents());
         command.Subcommands.Add(Audit());
         command.Subcommands.Add(Verb("backup", "Backup and restore of a synthetic cell (3,000 objects, 100 MB database) vs restic, same run", Sigill.Bench.BackupBenchmark.RunAsync));

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Sigill.Cli.Commands;
 
 /// <summary>
-/// <c>sigill keys status|rotate-root|rotate-org|shred</c>: key management of every region cell
+/// <c>sigill keys status|rotate-root|rotate-org|shred|revoke-signing</c>: key management of every region cell
 /// (docs/adr/0002-key-hierarchy.md). Works on an embedded data directory or a production config.
 /// </summary>
 internal static class KeysCommand
@@ -19,6 +19,7 @@ internal static class KeysCommand
         command.Subcommands.Add(RotateRoot());
         command.Subcommands.Add(RotateOrg());
         command.Subcommands.Add(Shred());
+        command.Subcommands.Add(RevokeSigningCommand.Create());
         return command;
     }
 

@@ -25,13 +25,15 @@ internal static partial class PdfCommand
         var command = new Command("pdf", "PDF tools");
         var file = new Argument<string>("FILE") { Description = "The PDF to verify" };
         var root = new Option<string?>("--root") { Description = "PEM file with the trusted root certificate (default: the root embedded in the file)" };
-        var verify = new Command("verify", "Verify every signature and that the last covers the whole file") { file, root };
-        verify.SetAction(r => Verify(r.GetValue(file)!, r.GetValue(root)));
+        var tsaRoot = new Option<string?>("--tsa-root") { Description = "PEM file with the trusted roots of the TSAs (default: the roots embedded in the file)" };
+        var verify = new Command("verify", "Verify every signature and timestamp, the PAdES level each reaches and why not higher, and that the last covers the whole file") { file, root, tsaRoot };
+        verify.SetAction(r => Verify(r.GetValue(file)!, r.GetValue(root), r.GetValue(tsaRoot)));
         command.Subcommands.Add(verify);
+        command.Subcommands.Add(PdfRenewCommand.Create());
         return command;
     }
 
-    private static int Verify(string path, string? rootFile)
+    private static int Verify(string path, string? rootFile, string? tsaRootFile)
     {
         if (!File.Exists(path)) return CommonOptions.Fail($"'{path}' does not exist");
         var pdf = File.ReadAllBytes(path);
@@ -51,7 +53,9 @@ internal static partial class PdfCommand
                     Console.Out.WriteLine($"trust: the root embedded in the file, {r.Subject} (SHA-256 {r.GetCertHashString(HashAlgorithmName.SHA256)}); pass --root to pin your installation's root");
                 }
             }
-            var report = PdfSignatureVerifier.Verify(pdf, roots);
+            if (tsaRootFile is not null && !File.Exists(tsaRootFile)) return CommonOptions.Fail($"'{tsaRootFile}' does not exist");
+            var tsaRoots = tsaRootFile is not null ? LoadPemCertificates(tsaRootFile) : Sigill.Pdf.LongTerm.LongTermValidation.EmbeddedRoots(pdf);
+            var report = PdfSignatureVerifier.Verify(pdf, roots, tsaRoots);
             if (report.Signatures.Count == 0)
             {
                 Console.Out.WriteLine("result: INVALID (no signatures)");
@@ -62,8 +66,13 @@ internal static partial class PdfCommand
                 var s = report.Signatures[i];
                 var problems = s.Problems.Count > 0 ? $" ({string.Join("; ", s.Problems)})" : "";
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"signature {i + 1}: {s.FieldName ?? "(unnamed)"} by {s.SignerSubject ?? "unknown"} at {s.SigningTime:u}, {(s.IsValid ? "valid" : "INVALID")}, covers {s.SignedLength} of {report.FileLength} bytes{problems}"));
+                    $"{s.Kind} {i + 1}: {s.FieldName ?? "(unnamed)"} by {s.SignerSubject ?? "unknown"} at {s.SigningTime:u}, {(s.IsValid ? "valid" : "INVALID")}, covers {s.SignedLength} of {report.FileLength} bytes{problems}"));
+                if (s.Kind == "signature") Console.Out.WriteLine($"  level: {s.Level}");
+                if (s.TimestampTime is { } at) Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  timestamp: {at:u} by {s.TimestampAuthority}"));
+                foreach (var gap in s.LevelGaps) Console.Out.WriteLine($"  why not higher: {gap}");
+                foreach (var note in s.Notes) Console.Out.WriteLine($"  note: {note}");
             }
+            Console.Out.WriteLine($"level: {report.Level}");
             Console.Out.WriteLine($"last signature covers the whole file: {(report.LastSignatureCoversWholeFile ? "yes" : "NO")}");
             Console.Out.WriteLine(report.IsValid ? "result: valid" : "result: INVALID");
             return report.IsValid ? ExitCodes.Ok : Invalid;
@@ -77,6 +86,13 @@ internal static partial class PdfCommand
         {
             foreach (var r in roots) r.Dispose();
         }
+    }
+
+    private static List<X509Certificate2> LoadPemCertificates(string path)
+    {
+        var collection = new X509Certificate2Collection();
+        collection.ImportFromPemFile(path);
+        return [.. collection];
     }
 
     [GeneratedRegex(@"/Contents\s*<([0-9A-Fa-f]+)>")]

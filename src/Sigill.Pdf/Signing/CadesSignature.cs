@@ -17,18 +17,30 @@ internal static class CadesSignature
 {
     public const string SigningCertificateV2Oid = "1.2.840.113549.1.9.16.2.47";
     public const string MessageDigestOid = "1.2.840.113549.1.9.4";
+    /// <summary>id-aa-signatureTimeStampToken (RFC 3161 appendix A): a TimeStampToken over the signature value.</summary>
+    public const string SignatureTimeStampOid = "1.2.840.113549.1.9.16.2.14";
     private const string ContentTypeOid = "1.2.840.113549.1.9.3";
     private const string DataOid = "1.2.840.113549.1.7.1";
     private const string SignedDataOid = "1.2.840.113549.1.7.2";
-    private const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
+    internal const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
     private const string EcdsaSha256Oid = "1.2.840.10045.4.3.2";
     private const string RsaOid = "1.2.840.113549.1.1.1";
 
     /// <summary>A DER ContentInfo holding SignedData over content whose SHA-256 is <paramref name="sha256"/>.</summary>
     public static byte[] Create(ReadOnlySpan<byte> sha256, X509Certificate2 certificate, IEnumerable<X509Certificate2> chain)
     {
+        var (signedAttributes, signature, ecdsa) = Sign(sha256, certificate);
+        return Encode(signedAttributes, signature, ecdsa, certificate, chain, default);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Create"/>: the signed attributes (as [0] IMPLICIT) and the signature value. The
+    /// signature value is what a signature-timestamp token covers (ETSI EN 319 122-1 §5.3), so a timestamp can be
+    /// fetched between the two halves and added with <see cref="Encode"/> as an unsigned attribute.
+    /// </summary>
+    public static (byte[] SignedAttributes, byte[] Signature, bool Ecdsa) Sign(ReadOnlySpan<byte> sha256, X509Certificate2 certificate)
+    {
         ArgumentNullException.ThrowIfNull(certificate);
-        ArgumentNullException.ThrowIfNull(chain);
         if (sha256.Length != 32) throw new ArgumentException("a SHA-256 digest is 32 bytes", nameof(sha256));
         using var ecdsa = certificate.GetECDsaPrivateKey();
         using var rsa = ecdsa is null ? certificate.GetRSAPrivateKey() : null;
@@ -59,7 +71,20 @@ internal static class CadesSignature
             ? ecdsa.SignData(signedAttributes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)
             : rsa!.SignData(signedAttributes, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         signedAttributes[0] = 0xA0; // the same SET as [0] IMPLICIT: only the tag byte differs
+        return (signedAttributes, signature, ecdsa is not null);
+    }
 
+    /// <summary>
+    /// The SignedData around a signature from <see cref="Sign"/>; a non-empty <paramref name="timestampToken"/> (a DER
+    /// TimeStampToken, RFC 3161) becomes the id-aa-signatureTimeStampToken unsigned attribute (PAdES baseline B-T).
+    /// </summary>
+    public static byte[] Encode(byte[] signedAttributes, byte[] signature, bool ecdsa, X509Certificate2 certificate, IEnumerable<X509Certificate2> chain,
+        ReadOnlySpan<byte> timestampToken)
+    {
+        ArgumentNullException.ThrowIfNull(signedAttributes);
+        ArgumentNullException.ThrowIfNull(signature);
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(chain);
         var w = new AsnWriter(AsnEncodingRules.DER);
         using (w.PushSequence())
         {
@@ -91,7 +116,7 @@ internal static class CadesSignature
                     w.WriteEncodedValue(signedAttributes);
                     using (w.PushSequence())
                     {
-                        if (ecdsa is not null)
+                        if (ecdsa)
                         {
                             w.WriteObjectIdentifier(EcdsaSha256Oid);
                         }
@@ -102,6 +127,16 @@ internal static class CadesSignature
                         }
                     }
                     w.WriteOctetString(signature);
+                    if (!timestampToken.IsEmpty)
+                    {
+                        // unsignedAttrs [1] IMPLICIT SET OF Attribute
+                        using (w.PushSetOf(new Asn1Tag(TagClass.ContextSpecific, 1, isConstructed: true)))
+                        using (w.PushSequence())
+                        {
+                            w.WriteObjectIdentifier(SignatureTimeStampOid);
+                            using (w.PushSetOf()) w.WriteEncodedValue(timestampToken);
+                        }
+                    }
                 }
             }
         }

@@ -114,15 +114,67 @@ internal sealed class RevisionBuilder
     /// <summary>Adds a signature field (invisible widget) and a signature dictionary with placeholders.</summary>
     public void AddSignature(SignatureRequest request, int contentsBytes)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        AddSignatureField(request.FieldName, request.PageIndex, contentsBytes, () =>
+        {
+            _update.WriteAscii("<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M");
+            _update.Serialize(PdfString.FromText(PdfDate(request.SigningTime)));
+            WriteOptionalText("Name", request.SignerName);
+            WriteOptionalText("Reason", request.Reason);
+            WriteOptionalText("Location", request.Location);
+            WriteOptionalText("ContactInfo", request.ContactInfo);
+        });
+    }
+
+    /// <summary>
+    /// Adds a document timestamp (ISO 32000-2 §12.8.5, PAdES B-LTA): a signature field whose dictionary is
+    /// <c>/Type/DocTimeStamp/SubFilter/ETSI.RFC3161</c> and whose /Contents will be a bare RFC 3161 token.
+    /// </summary>
+    public void AddDocumentTimestamp(string fieldName, int contentsBytes) =>
+        AddSignatureField(fieldName, 0, contentsBytes, () => _update.WriteAscii("<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161"));
+
+    /// <summary>The first field name of the form <c>{prefix} {n}</c> not used yet (n from 1).</summary>
+    public string FreeFieldName(string prefix)
+    {
+        var acro = _file.ResolveDict(_file.Catalog.Get("AcroForm"));
+        var names = _file.Resolve(acro?.Get("Fields")) is PdfArray fields ? FieldNames(fields) : [];
+        for (var n = 1; ; n++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{prefix} {n}");
+            if (!names.Contains(name)) return name;
+        }
+    }
+
+    /// <summary>Sets a key of the document catalog in this revision.</summary>
+    public void SetCatalogEntry(string key, object value) => Mutable(_file.RootRef).Set(key, value);
+
+    /// <summary>A new indirect object holding <paramref name="value"/>.</summary>
+    public PdfRef AddObject(PdfDict value)
+    {
+        var n = _update.Allocate();
+        _replaced[n] = value;
+        return new PdfRef(n, 0);
+    }
+
+    /// <summary>A new stream object with <paramref name="data"/> (compressed with its Adler-32 when large enough).</summary>
+    public PdfRef AddStream(ReadOnlySpan<byte> data)
+    {
+        var n = _update.Allocate();
+        WriteCompressedStream(n, new PdfDict(), data);
+        return new PdfRef(n, 0);
+    }
+
+    private void AddSignatureField(string fieldName, int pageIndex, int contentsBytes, Action writeHead)
+    {
         if (ContentsOffset >= 0) throw new InvalidOperationException("one signature per revision");
         var acro = AcroForm();
         var fields = _file.Resolve(acro.Get("Fields")) is PdfArray existing ? new PdfArray(existing) : new PdfArray();
-        if (FieldNames(fields).Contains(request.FieldName))
+        if (FieldNames(fields).Contains(fieldName))
         {
-            throw new ArgumentException($"a field named '{request.FieldName}' already exists", nameof(request));
+            throw new ArgumentException($"a field named '{fieldName}' already exists", nameof(fieldName));
         }
-        var pageRef = Page(request.PageIndex).Ref;
-        var page = PageDict(request.PageIndex);
+        var pageRef = Page(pageIndex).Ref;
+        var page = PageDict(pageIndex);
 
         var sigNumber = _update.Allocate();
         var widgetNumber = _update.Allocate();
@@ -131,7 +183,7 @@ internal sealed class RevisionBuilder
             ["Type"] = new PdfName("Annot"),
             ["Subtype"] = new PdfName("Widget"),
             ["FT"] = new PdfName("Sig"),
-            ["T"] = PdfString.FromText(request.FieldName),
+            ["T"] = PdfString.FromText(fieldName),
             ["V"] = new PdfRef(sigNumber, 0),
             ["P"] = pageRef,
             ["Rect"] = new PdfArray([new PdfNumber(0), new PdfNumber(0), new PdfNumber(0), new PdfNumber(0)]),
@@ -148,12 +200,7 @@ internal sealed class RevisionBuilder
 
         // The signature dictionary is written by hand so the placeholders have known offsets.
         _update.BeginObject(sigNumber);
-        _update.WriteAscii("<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M");
-        _update.Serialize(PdfString.FromText(PdfDate(request.SigningTime)));
-        WriteOptionalText("Name", request.SignerName);
-        WriteOptionalText("Reason", request.Reason);
-        WriteOptionalText("Location", request.Location);
-        WriteOptionalText("ContactInfo", request.ContactInfo);
+        writeHead();
         _update.WriteAscii("/ByteRange ");
         ByteRangeOffset = _update.Position;
         _update.WriteAscii("[" + new string(' ', ByteRangeWidth) + "]");

@@ -8,7 +8,7 @@ namespace Sigill.Web.Routing;
 /// <summary>
 /// Sends each proxied request to the API deployment of its region, without any global database:
 /// the region is read from what the request carries — the bearer credential (<c>sgl_</c>, <c>sgs_</c> or
-/// <c>sgo_{region}_…</c>), a region path (<c>/api/v1/regions/{region}/…</c> for sign-in, <c>/audit/{region}/…</c>),
+/// <c>sgo_{region}_…</c>), a region path (<c>/api/v1/regions/{region}/…</c> for sign-in, <c>/audit/{region}/…</c>, <c>/pki/{region}/…</c>),
 /// or an identifier or recipient link token in the path (<c>{kind}_{region}_…</c>, <c>sgr_{region}_…</c>),
 /// in that order. A request that names no region goes to the default API tier. The API tier itself
 /// refuses anything of a region it does not serve; nothing is ever forwarded from one region to another.
@@ -44,7 +44,7 @@ internal static partial class RegionRouting
     [GeneratedRegex("^Bearer sg[lso]_([a-z][a-z0-9-]{1,15})_")]
     private static partial Regex TokenRegion();
 
-    [GeneratedRegex("^/(?:audit|api/v1/regions)/([a-z][a-z0-9-]{1,15})/")]
+    [GeneratedRegex("^/(?:audit|pki|api/v1/regions)/([a-z][a-z0-9-]{1,15})/")]
     private static partial Regex RegionPath();
 
     // Identifiers ({kind}_{region}_ + 26 base32 chars) and recipient link tokens (sgr_{region}_ + 52).

@@ -37,6 +37,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /audit/{region}/proof/consistency"] = Anonymous,
         ["GET /api/v1/audit/events/{id}/receipt"] = "organization:read",
         ["GET /api/v1/pki/{region}/root.pem"] = Anonymous,
+        ["GET /pki/{region}/ca.crl"] = Anonymous,
+        ["GET /pki/{region}/ca.cer"] = Anonymous,
         ["GET /api/v1/documents/"] = "documents:read",
         ["GET /api/v1/documents/{id}"] = "documents:read",
         ["GET /api/v1/documents/{id}/pdf"] = "documents:read",

@@ -5,6 +5,8 @@ using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Signing;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Pdf;
+using Sigill.Pdf.Timestamps;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Sigill.Api.Features.Documents;
 
@@ -74,7 +76,13 @@ internal static class DocumentCompletion
         d.CompletedAt = now;
         foreach (var x in recipients) x.LinkHash = null;
         await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now, ct);
-        var pdf = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, audit, now, ct);
+        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, audit, now, ct);
+        if (withoutTimestamp is not null)
+        {
+            // Timestamps:AllowLevelB: sealed at baseline B, and the audit log says why (pdf verify says "only B").
+            await DocumentWorkflow.RecordAsync(db, cell, d, "document.sealed_without_timestamp", AuditActor.System, now, ct, null,
+                new Dictionary<string, string> { ["reason"] = withoutTimestamp });
+        }
         var objectId = await DocumentWorkflow.WritePdfAsync(cell, d.OrganizationId, pdf, ct);
         d.CurrentPdfObjectId = objectId;
         d.Revision++;
@@ -97,8 +105,12 @@ internal static class DocumentCompletion
         return d.Status;
     }
 
-    /// <summary>Appends the certificate of completion and the organization's seal.</summary>
-    private static async Task<byte[]> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients,
+    /// <summary>
+    /// Appends the certificate of completion and the organization's seal; with a TSA, the seal is B-T and the file
+    /// then gets its DSS and document timestamp (B-LTA, <see cref="SigningKeys.ExtendAsync"/>). A TSA failure fails the
+    /// job (the queue retries) unless <c>Timestamps:AllowLevelB</c>, when the reason comes back with a level-B seal.
+    /// </summary>
+    private static async Task<(byte[] Pdf, string? WithoutTimestamp)> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients,
         List<CompletionAuditEvent> events, DateTime now, CancellationToken ct)
     {
         var signers = new List<CompletionSigner>();
@@ -127,8 +139,16 @@ internal static class DocumentCompletion
                 new DocumentHash("Signed revisions SHA-256", DocumentWorkflow.Sha256Hex(pdf)),
             ],
         };
-        var (leaf, root) = await keys.ForOrganizationAsync(cell, document.OrganizationId, ct);
-        return IncrementalSigner.Complete(pdf, certificate, new SignatureRequest
+        X509Certificate2 leaf, root;
+        try
+        {
+            (leaf, root) = await keys.ForOrganizationAsync(cell, document.OrganizationId, ct);
+        }
+        catch (SigningCertificateRevokedException e)
+        {
+            throw new JobFailedException(e.Message);
+        }
+        var seal = new SignatureRequest
         {
             Certificate = leaf,
             Chain = [root],
@@ -136,7 +156,22 @@ internal static class DocumentCompletion
             SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
             SignerName = "Sigill",
             Reason = "Certificate of completion",
-        });
+        };
+        var tsa = await keys.TimestampAuthorityAsync(cell, ct);
+        if (tsa is null) return (IncrementalSigner.Complete(pdf, certificate, seal), null);
+        try
+        {
+            var sealedPdf = await IncrementalSigner.CompleteAsync(pdf, certificate, seal, tsa, ct);
+            return ((await keys.ExtendAsync(cell, sealedPdf, tsa, ct)).Pdf, null);
+        }
+        catch (TimestampException e) when (keys.AllowLevelB)
+        {
+            return (IncrementalSigner.Complete(pdf, certificate, seal), e.Failure.ToString());
+        }
+        catch (TimestampException e)
+        {
+            throw new JobFailedException("No timestamp for the seal: " + e.Message);
+        }
     }
 
     // The first three lines of a C2SP checkpoint: origin, tree size, root hash.

@@ -120,19 +120,26 @@ internal static class SignOnce
         byte[]? pdf = null;
         if (r.Role == RecipientRoles.Signer)
         {
-            var (leaf, root) = await keys.ForOrganizationAsync(cell, d.OrganizationId, ct);
             var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
-            pdf = IncrementalSigner.Sign(await DocumentWorkflow.ReadPdfAsync(cell, d, ct), new SignatureRequest
+            // B-T when a TSA is configured. If none answers, or the organization's certificate is revoked, nothing is
+            // stored and the recipient gets a problem (never a signature without its time).
+            var signed = await Timestamps.LongTermProblems.TrySignAsync(async () =>
             {
-                Certificate = leaf,
-                Chain = [root],
-                FieldName = $"Signature {r.Id}",
-                SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
-                SignerName = name,
-                Reason = "Signed electronically through Sigill",
-                PageIndex = mine.FirstOrDefault(f => f.Kind == FieldKinds.Signature) is { } sf ? sf.Page - 1 : 0,
-                Stamps = stamps,
+                var (leaf, root) = await keys.ForOrganizationAsync(cell, d.OrganizationId, ct);
+                return await IncrementalSigner.SignAsync(await DocumentWorkflow.ReadPdfAsync(cell, d, ct), new SignatureRequest
+                {
+                    Certificate = leaf,
+                    Chain = [root],
+                    FieldName = $"Signature {r.Id}",
+                    SigningTime = new DateTimeOffset(now, TimeSpan.Zero),
+                    SignerName = name,
+                    Reason = "Signed electronically through Sigill",
+                    PageIndex = mine.FirstOrDefault(f => f.Kind == FieldKinds.Signature) is { } sf ? sf.Page - 1 : 0,
+                    Stamps = stamps,
+                }, await keys.TimestampAuthorityAsync(cell, ct), ct);
             });
+            if (signed.Problem is { } failed) return Outcome.Fail(failed);
+            pdf = signed.Pdf;
         }
         var messages = new List<MailMessage>();
         var finished = recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status));

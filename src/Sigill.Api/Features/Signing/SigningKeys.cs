@@ -61,7 +61,7 @@ internal sealed class OrganizationSigningKeyConfiguration : IEntityTypeConfigura
 /// a concurrent creator loses on the primary key and reloads the winner's. Opened keys are cached in
 /// memory for the process lifetime (they never touch disk in clear).
 /// </summary>
-public sealed class SigningKeys(TimeProvider time)
+public sealed partial class SigningKeys(TimeProvider time, Timestamps.TimestampOptions? timestamps = null)
 {
     private readonly ConcurrentDictionary<string, X509Certificate2> _roots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Region, string Org), X509Certificate2> _leaves = new();
@@ -79,6 +79,7 @@ public sealed class SigningKeys(TimeProvider time)
         var root = await RootWithKeyAsync(cell, ct);
         if (_leaves.TryGetValue((cell.Region, organizationId), out var cached))
         {
+            await EnsureNotRevokedAsync(cell, root, cached, organizationId, ct);
             return (cached, root);
         }
         await _gate.WaitAsync(ct);
@@ -97,7 +98,7 @@ public sealed class SigningKeys(TimeProvider time)
                 var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == organizationId, ct);
                 var name = await cell.Keys.DecryptFieldAsync(organizationId, Organization.NamePurpose, org.NameToken, organizationId, ct);
                 using var ca = InstallationCa.Import(root.RawData, InstallationCa.ExportPkcs8(root));
-                leaf = ca.IssueOrganizationCertificate(name!, organizationId, time.GetUtcNow());
+                leaf = ca.IssueOrganizationCertificate(name!, organizationId, time.GetUtcNow(), addresses: Addresses(cell));
                 var sealedBytes = await cell.Keys.EncryptBytesAsync(context, Pack(leaf.RawData, InstallationCa.ExportPkcs8(leaf)), ct);
                 db.OrganizationSigningKeys.Add(new OrganizationSigningKey { OrganizationId = organizationId, Sealed = sealedBytes, CreatedAt = time.GetUtcNow().UtcDateTime });
                 await db.SaveChangesAsync(ct);
@@ -107,6 +108,7 @@ public sealed class SigningKeys(TimeProvider time)
                 var (der, key) = Unpack(await cell.Keys.DecryptBytesAsync(context, row.Sealed, ct));
                 leaf = InstallationCa.LoadWithPrivateKey(der, key);
             }
+            await EnsureNotRevokedAsync(cell, root, leaf, organizationId, ct);
             _leaves[(cell.Region, organizationId)] = leaf;
             return (leaf, root);
         }
