@@ -224,6 +224,12 @@ public static class ErrorCodes
     [Status(400)]
     public const string SigningFieldsMissing = "signing_fields_missing";
 
+    [Status(503)]
+    public const string TimestampUnavailable = "timestamp_unavailable";
+
+    [Status(409)]
+    public const string SigningCertificateRevoked = "signing_certificate_revoked";
+
     [Status(400)]
     public const string SignatureImageInvalid = "signature_image_invalid";
 
