@@ -15,7 +15,10 @@ public static class DirectoryHash
 
     public static string Domain(byte[] key, string domain) => Hash(key, "sigill.directory.domain.v1\n" + domain.Trim().TrimEnd('.').ToLowerInvariant());
 
-    /// <summary>Trimmed, NFC, lower case: the same rule as the cells' blind index of an address.</summary>
+    /// <summary>
+    /// Trimmed, <c>Normalize(FormC)</c>, lower case: the same rule as the cells' blind index of an address. The hosts run
+    /// with invariant globalization, under which the normalization leaves composed and decomposed forms as they are.
+    /// </summary>
     public static string NormalizeEmail(string email)
     {
         ArgumentNullException.ThrowIfNull(email);
