@@ -46,6 +46,8 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["GET /audit/{region}/proof/consistency"] = NoSession,
         ["GET /api/v1/audit/events/{id}/receipt"] = NoSession,
         ["GET /api/v1/pki/{region}/root.pem"] = NoSession,
+        ["GET /pki/{region}/ca.crl"] = NoSession,
+        ["GET /pki/{region}/ca.cer"] = NoSession,
         ["GET /api/v1/documents/"] = NoSession,
         ["GET /api/v1/documents/{id}"] = NoSession,
         ["GET /api/v1/documents/{id}/pdf"] = NoSession,
