@@ -74,14 +74,7 @@ public static class ApiHost
         services.AddSingleton(sp => new CellRegistry(sp.GetRequiredService<ApiTierOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SetupToken(sp.GetRequiredService<ApiTierOptions>().SetupTokenFile));
-        services.AddHttpContextAccessor();
-        // Handlers take CellDbContext: a context on the authenticated caller's own cell, never one picked from input.
-        services.AddScoped<CellDbContext>(sp =>
-        {
-            var user = sp.GetRequiredService<IHttpContextAccessor>().HttpContext?.User
-                ?? throw new InvalidOperationException("CellDbContext is available inside requests only.");
-            return sp.GetRequiredService<CellRegistry>().Get(Caller.From(user).Region).CreateDbContext();
-        });
+        Caller.Register(services); // handlers take Caller and CellDbContext, bound once per request
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.ConfigureHttpJsonOptions(o =>

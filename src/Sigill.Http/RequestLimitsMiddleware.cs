@@ -50,10 +50,13 @@ public static class RequestLimitsMiddleware
         });
 
     /// <summary>Place after routing (and, where there is one, after authorization, so a stranger's upload is never parsed).</summary>
-    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app, RequestLimits limits) =>
-        app.Use((http, next) => InvokeAsync(http, next, limits));
+    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app, RequestLimits limits)
+    {
+        var writer = app.ApplicationServices.GetService<IProblemDetailsService>(); // the host's problem writer, when it has one
+        return app.Use((http, next) => InvokeAsync(http, next, limits, writer));
+    }
 
-    private static async Task InvokeAsync(HttpContext http, RequestDelegate next, RequestLimits limits)
+    private static async Task InvokeAsync(HttpContext http, RequestDelegate next, RequestLimits limits, IProblemDetailsService? writer)
     {
         // The upload limit holds for a multipart body on an upload endpoint; anything else there (a page's other forms) is small.
         var upload = IsMultipart(http.Request) ? http.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointAttribute>() : null;
@@ -64,7 +67,7 @@ public static class RequestLimitsMiddleware
             // Refused before reading. Kestrel then discards what the client still sends, for at most its 5-second drain
             // (on a kept-alive connection), so that a client which sends before it listens still reads this answer.
             if (size is { IsReadOnly: false }) size.MaxRequestBodySize = null;
-            await TooLargeAsync(http, upload is not null, limits);
+            await TooLargeAsync(http, upload is not null, limits, writer);
             return;
         }
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit;
@@ -84,7 +87,7 @@ public static class RequestLimitsMiddleware
             {
                 // Kestrel's complaints (BadHttpRequestException), the multipart reader's "unexpected end of stream"
                 // (IOException) and its broken boundaries and part limits (InvalidDataException).
-                await BodyFailedAsync(http, body.Failure, upload: true, limits);
+                await BodyFailedAsync(http, body.Failure, upload: true, limits, writer);
                 return;
             }
         }
@@ -94,12 +97,12 @@ public static class RequestLimitsMiddleware
         }
         catch (BadHttpRequestException) when (body.Failure is not null && !http.Response.HasStarted)
         {
-            await BodyFailedAsync(http, body.Failure, upload is not null, limits);
+            await BodyFailedAsync(http, body.Failure, upload is not null, limits, writer);
             return;
         }
         if (body.Failure is not null && !http.Response.HasStarted && (upload is not null || body.Failure.StatusCode == StatusCodes.Status413PayloadTooLarge))
         {
-            await BodyFailedAsync(http, body.Failure, upload is not null, limits);
+            await BodyFailedAsync(http, body.Failure, upload is not null, limits, writer);
         }
     }
 
@@ -107,28 +110,28 @@ public static class RequestLimitsMiddleware
     /// Answers a body that could not be read: over the limit (413), or cut short, stalled or malformed (400).
     /// <paramref name="failure"/> is Kestrel's complaint, if it had one; its words quote no input, so they are shown.
     /// </summary>
-    private static Task BodyFailedAsync(HttpContext http, BadHttpRequestException? failure, bool upload, RequestLimits limits)
+    private static Task BodyFailedAsync(HttpContext http, BadHttpRequestException? failure, bool upload, RequestLimits limits, IProblemDetailsService? writer)
     {
-        if (failure?.StatusCode == StatusCodes.Status413PayloadTooLarge) return TooLargeAsync(http, upload, limits);
+        if (failure?.StatusCode == StatusCodes.Status413PayloadTooLarge) return TooLargeAsync(http, upload, limits, writer);
         var form = UploadForm(limits);
         var detail = failure?.Message
             ?? $"The body is not well-formed multipart/form-data (boundary, part headers, or truncated), or has more than {form.ValueCountLimit} " +
                $"fields or a field over {form.ValueLengthLimit} bytes besides the file.";
         return upload
-            ? WriteAsync(http, StatusCodes.Status400BadRequest, MultipartMalformed, "The upload could not be read.", detail)
-            : WriteAsync(http, StatusCodes.Status400BadRequest, BadRequest, "The body could not be read.", detail);
+            ? WriteAsync(writer, http, StatusCodes.Status400BadRequest, MultipartMalformed, "The upload could not be read.", detail)
+            : WriteAsync(writer, http, StatusCodes.Status400BadRequest, BadRequest, "The body could not be read.", detail);
     }
 
     private static bool IsMultipart(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    private static Task TooLargeAsync(HttpContext http, bool upload, RequestLimits limits) => upload
-        ? WriteAsync(http, StatusCodes.Status413PayloadTooLarge, PdfTooLarge, "The PDF is too large.",
+    private static Task TooLargeAsync(HttpContext http, bool upload, RequestLimits limits, IProblemDetailsService? writer) => upload
+        ? WriteAsync(writer, http, StatusCodes.Status413PayloadTooLarge, PdfTooLarge, "The PDF is too large.",
             $"At most {limits.MaxPdfBytes} bytes are accepted (Documents:MaxPdfBytes).")
-        : WriteAsync(http, StatusCodes.Status413PayloadTooLarge, PayloadTooLarge, "The request body is too large.",
+        : WriteAsync(writer, http, StatusCodes.Status413PayloadTooLarge, PayloadTooLarge, "The request body is too large.",
             $"At most {limits.MaxBodyBytes} bytes are accepted (Http:MaxBodyBytes).");
 
-    private static async Task WriteAsync(HttpContext http, int status, string code, string title, string detail)
+    private static async Task WriteAsync(IProblemDetailsService? writer, HttpContext http, int status, string code, string title, string detail)
     {
         http.Response.Clear();
         http.Response.StatusCode = status;
@@ -140,7 +143,6 @@ public static class RequestLimitsMiddleware
             Type = DocsBase + code,
             Extensions = { ["code"] = code, ["traceId"] = http.TraceIdentifier },
         };
-        var writer = http.RequestServices.GetService<IProblemDetailsService>();
         if (writer is null || !await writer.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
         {
             await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");

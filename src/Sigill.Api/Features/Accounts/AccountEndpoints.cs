@@ -42,10 +42,9 @@ public static class AccountEndpoints
         return group;
     }
 
-    private static async Task<Ok<AccountView>> Get(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<AccountView>> Get(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         var memberships = await db.Memberships.Where(m => m.UserId == user.Id).OrderBy(m => m.CreatedAt).ToListAsync(ct);
         var organizations = new List<AccountOrganization>();
@@ -62,17 +61,15 @@ public static class AccountEndpoints
             caller.Region, caller.OrganizationId, caller.Role!, user.TotpEnabledAt is not null, organizations));
     }
 
-    private static async Task<NoContent> SignOut(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<NoContent> SignOut(Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        await RevokeAsync(db, cells.Get(caller.Region), caller, s => s.Id == caller.SessionId, "session.signed_out", time, http, ct);
+        await RevokeAsync(db, caller.Cell, caller, s => s.Id == caller.SessionId, "session.signed_out", time, http, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<List<SessionView>>> Sessions(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Ok<List<SessionView>>> Sessions(Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         var sessions = await db.Sessions.Where(s => s.UserId == caller.UserId && s.RevokedAt == null && s.ExpiresAt > now)
             .OrderByDescending(s => s.CreatedAt).ToListAsync(ct);
@@ -86,17 +83,15 @@ public static class AccountEndpoints
     }
 
     // Another person's session answers 404, exactly like one that does not exist.
-    private static async Task<Results<NoContent, NotFound>> RevokeSession(string id, ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> RevokeSession(string id, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var revoked = await RevokeAsync(db, cells.Get(caller.Region), caller, s => s.Id == id, "session.revoked", time, http, ct);
+        var revoked = await RevokeAsync(db, caller.Cell, caller, s => s.Id == id, "session.revoked", time, http, ct);
         return revoked > 0 ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
-    private static async Task<NoContent> RevokeAll(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<NoContent> RevokeAll(Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        await RevokeAsync(db, cells.Get(caller.Region), caller, _ => true, "session.revoked_all", time, http, ct);
+        await RevokeAsync(db, caller.Cell, caller, _ => true, "session.revoked_all", time, http, ct);
         return TypedResults.NoContent();
     }
 
@@ -119,16 +114,14 @@ public static class AccountEndpoints
 
     // Switching organization starts a new session (a fresh secret) through SignIns, so nothing from the old context
     // carries over and a session without the second factor the account now has gets a challenge instead.
-    private static async Task<Results<Ok<SignInResponse>, NotFound, ProblemHttpResult>> Switch(SwitchRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, SignIns signIns, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<SignInResponse>, NotFound, ProblemHttpResult>> Switch(SwitchRequest request, Caller caller, CellDbContext db, SignIns signIns, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         if (request.OrganizationId is null || !await db.Memberships.AnyAsync(m => m.UserId == caller.UserId && m.OrganizationId == request.OrganizationId, ct))
         {
             return TypedResults.NotFound();
         }
         var current = await db.Sessions.SingleAsync(s => s.Id == caller.SessionId, ct);
-        var outcome = await signIns.SwitchAsync(cells.Get(caller.Region), db, current, request.OrganizationId, http, ct);
+        var outcome = await signIns.SwitchAsync(caller.Cell, db, current, request.OrganizationId, http, ct);
         if (outcome.Problem is { } problem)
         {
             return problem;
@@ -137,15 +130,14 @@ public static class AccountEndpoints
         return TypedResults.Ok(outcome.Response);
     }
 
-    private static async Task<Results<Created<AccountOrganization>, ProblemHttpResult>> CreateOrganization(CreateOrganizationRequest request, ClaimsPrincipal principal,
-        CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<AccountOrganization>, ProblemHttpResult>> CreateOrganization(CreateOrganizationRequest request, Caller caller,
+        CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         if (request.Name?.Trim() is not { Length: > 0 and <= 200 } name)
         {
             return Problems.Validation("name is required (1-200 characters).");
         }
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         var email = (await cell.Keys.DecryptFieldAsync(user.Id, User.EmailPurpose, user.EmailToken, user.Id, ct))!;
         var userName = (await cell.Keys.DecryptFieldAsync(user.Id, User.NamePurpose, user.NameToken, user.Id, ct))!;
@@ -154,10 +146,8 @@ public static class AccountEndpoints
         return TypedResults.Created($"/api/v1/organizations/{organization.Id}", new AccountOrganization(organization.Id, name, Roles.Owner));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(PasswordRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, Accounts accounts, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> ChangePassword(PasswordRequest request, Caller caller, CellDbContext db, Accounts accounts, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.PasswordHash is null || request.CurrentPassword is null || !accounts.Passwords.Verify(request.CurrentPassword, user.PasswordHash))
         {
@@ -172,15 +162,14 @@ public static class AccountEndpoints
         // Every other session ends: whoever knew the old password is signed out.
         await db.Sessions.Where(s => s.UserId == user.Id && s.Id != caller.SessionId && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("user.password_changed", caller.OrganizationId, AuditActor.From(http, user.Id), user.Id), now, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("user.password_changed", caller.OrganizationId, AuditActor.From(http, user.Id), user.Id), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<TotpEnrolment>, ProblemHttpResult>> StartTotp(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Ok<TotpEnrolment>, ProblemHttpResult>> StartTotp(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.TotpEnabledAt is not null)
         {
@@ -193,11 +182,9 @@ public static class AccountEndpoints
         return TypedResults.Ok(new TotpEnrolment(Totp.Base32Rfc4648(secret), Totp.Uri(secret, "Sigill", email)));
     }
 
-    private static async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> ConfirmTotp(CodeRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> ConfirmTotp(CodeRequest request, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.TotpEnabledAt is not null || user.TotpSecretToken is null)
         {
@@ -225,11 +212,9 @@ public static class AccountEndpoints
         return TypedResults.Ok(new RecoveryCodes(codes));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DisableTotp(CodeRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DisableTotp(CodeRequest request, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         if (await SecondFactors.VerifyAsync(cell, user, request.Code, time, ct) is null)
         {

@@ -34,7 +34,7 @@ public static class AuthEndpoints
 
     public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/regions/{region}").WithTags("Sign-in").AllowAnonymous();
+        var group = app.MapGroup("/api/v1/regions/{region}").WithTags("Sign-in").AllowAnonymous().RequireServedRegion();
         group.MapPost("/auth/locate", Locate);
         group.MapPost("/auth/sign-in", SignIn);
         group.MapPost("/auth/second-factor", SecondFactor);
@@ -45,9 +45,6 @@ public static class AuthEndpoints
     internal static ProblemHttpResult SignInFailed() => Problems.Create(StatusCodes.Status401Unauthorized, ErrorCodes.SignInFailed,
         "The e-mail address or the password is not correct.");
 
-    internal static ProblemHttpResult NotServed(string region) => Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.RegionNotServed,
-        "This deployment does not serve that region.", $"Region '{region}' is not served here.");
-
     internal static ProblemHttpResult Throttled(HttpContext http, TimeSpan retryAfter)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
@@ -57,17 +54,13 @@ public static class AuthEndpoints
     }
 
     // For the web tier: which region holds the account with this directory hash. Only the hash travels.
-    private static async Task<Results<Ok<LocateResponse>, ProblemHttpResult>> Locate(string region, LocateRequest request, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Ok<LocateResponse>, ProblemHttpResult>> Locate(LocateRequest request, RequestCell here, CellDbContext db, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return NotServed(region);
-        }
+        var cell = here.Cell;
         if (request.EmailHash is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
         {
             return Problems.Validation("emailHash must be 64 lower-case hex characters.");
         }
-        await using var db = cell.CreateDbContext();
         return TypedResults.Ok(new LocateResponse(await db.Users.AnyAsync(u => u.EmailHash == hash, ct)));
     }
 
@@ -85,12 +78,9 @@ public static class AuthEndpoints
     }
 
     private static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> SignIn(
-        string region, SignInRequest request, CellRegistry cells, Accounts accounts, SignIns signIns, HttpContext http, CancellationToken ct)
+        SignInRequest request, RequestCell here, CellDbContext db, Accounts accounts, SignIns signIns, HttpContext http, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return NotServed(region);
-        }
+        var cell = here.Cell;
         if (request.Email is not { Length: > 0 and <= 254 } email || request.Password is not { Length: > 0 and <= PasswordHasher.MaximumLength } password
             || request.Code is { Length: > 64 })
         {
@@ -101,7 +91,6 @@ public static class AuthEndpoints
         {
             return throttled!;
         }
-        await using var db = cell.CreateDbContext();
         var outcome = await signIns.PasswordAsync(cell, db, accounts.Directory.EmailHash(email), password, string.IsNullOrWhiteSpace(request.Code) ? null : request.Code,
             async user => await Accounts.DefaultOrganizationAsync(db, user.Id, ct) is { } organizationId ? new SignIns.Entry(organizationId) : null, http, ct);
         if (outcome.Problem is { } problem)
@@ -118,13 +107,9 @@ public static class AuthEndpoints
     }
 
     private static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> SecondFactor(
-        string region, SecondFactorRequest request, CellRegistry cells, SignIns signIns, HttpContext http, CancellationToken ct)
+        SecondFactorRequest request, RequestCell here, CellDbContext db, SignIns signIns, HttpContext http, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return NotServed(region);
-        }
-        await using var db = cell.CreateDbContext();
+        var cell = here.Cell;
         var outcome = await signIns.SecondFactorAsync(cell, db, request.Challenge, request.Code, http, ct);
         if (outcome.Problem is { } problem)
         {
@@ -140,13 +125,10 @@ public static class AuthEndpoints
     /// it joins the organization only once the code is given.
     /// </summary>
     private static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> AcceptInvitation(
-        string region, AcceptInvitationRequest request, CellRegistry cells, Accounts accounts, SignIns signIns, TimeProvider time,
+        string region, AcceptInvitationRequest request, RequestCell here, CellDbContext db, Accounts accounts, SignIns signIns, TimeProvider time,
         HttpContext http, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return NotServed(region);
-        }
+        var cell = here.Cell;
         if (!PresentedSecret.Invitation.TryParse(request.Invitation, out var id, out var invitationRegion, out var secret) || invitationRegion != region)
         {
             return SignIns.InvitationInvalid();
@@ -156,7 +138,6 @@ public static class AuthEndpoints
         {
             return throttled!;
         }
-        await using var db = cell.CreateDbContext();
         var now = time.GetUtcNow().UtcDateTime;
         var invitation = await SignIns.LiveInvitationAsync(db, id, now, ct);
         if (invitation is null || !PresentedSecret.Matches(invitation.SecretHash, secret))

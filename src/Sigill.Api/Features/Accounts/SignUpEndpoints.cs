@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Organizations;
 using Sigill.Api.Platform.Mail;
@@ -34,18 +35,18 @@ public static class SignUpEndpoints
 
     public static void MapSignUp(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/regions/{region}/auth").WithTags("Sign-in").AllowAnonymous();
+        var group = app.MapGroup("/api/v1/regions/{region}/auth").WithTags("Sign-in").AllowAnonymous().RequireServedRegion();
         group.MapPost("/sign-up", SignUp);
         group.MapPost("/sign-up/verify", Verify);
     }
 
-    private static async Task<Results<Accepted<SignUpAccepted>, ProblemHttpResult>> SignUp(string region, SignUpRequest request, CellRegistry cells,
-        Accounts accounts, SignIns signIns, Throttle throttle, IMailer mailer, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+    /// <summary>What a sign-up needs besides the request.</summary>
+    internal sealed record SignUpServices(RequestCell Here, CellDbContext Db, Accounts Accounts, SignIns SignIns, Throttle Throttle, IMailer Mailer, MailOptions Mail, TimeProvider Time);
+
+    private static async Task<Results<Accepted<SignUpAccepted>, ProblemHttpResult>> SignUp(SignUpRequest request, HttpContext http, [AsParameters] SignUpServices services, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return AuthEndpoints.NotServed(region);
-        }
+        var (here, db, accounts, signIns, throttle, mailer, mail, time) = services;
+        var cell = here.Cell;
         if (!accounts.Options.OpenSignUp)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SignUpClosed, "Sign-up is closed on this installation.", "Ask an organization admin for an invitation.");
@@ -65,7 +66,6 @@ public static class SignUpEndpoints
         var emailHash = accounts.Directory.EmailHash(email);
         var accepted = TypedResults.Accepted((string?)null, new SignUpAccepted(CheckYourEmail));
         var link = mail.LinkBaseUrl.TrimEnd('/');
-        await using var db = cell.CreateDbContext();
         var exists = await db.Users.AnyAsync(u => u.EmailHash == emailHash, ct);
         // Beyond a few e-mails to one address nothing more is sent, and the answer stays the same: no mail bombing, no tell.
         var mayMail = await throttle.TryReserveAsync(cell, throttle.Key("sign-up-mail", emailHash), rules.SignUpMailsPerAddress, ct) is null;
@@ -82,7 +82,7 @@ public static class SignUpEndpoints
             return accepted;
         }
         var now = time.GetUtcNow().UtcDateTime;
-        await PurgeExpiredAsync(cell, now, ct);
+        await PurgeExpiredAsync(cell, db, now, ct);
         var (presented, id, secretHash) = PresentedSecret.SignUp.Issue(cell.Region);
         var userId = SigillId.New("usr", cell.Region);
         await cell.Keys.CreateOrganizationKeysAsync(userId, ct); // the future user's own key: everything pending is under it
@@ -107,13 +107,10 @@ public static class SignUpEndpoints
         return accepted;
     }
 
-    private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, CellRegistry cells,
+    private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, RequestCell here, CellDbContext db,
         Accounts accounts, SignIns signIns, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, HttpContext http, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return AuthEndpoints.NotServed(region);
-        }
+        var cell = here.Cell;
         var invalid = Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.SignUpLinkInvalid, "This sign-up link is not valid.",
             "It may have expired or been used, or the address has an account already: sign in, or sign up again.");
         if (!PresentedSecret.SignUp.TryParse(request.Token, out var id, out var linkRegion, out var secret) || linkRegion != region)
@@ -127,7 +124,6 @@ public static class SignUpEndpoints
         }
         var now = time.GetUtcNow().UtcDateTime;
         PendingSignUp? pending;
-        await using (var db = cell.CreateDbContext())
         {
             pending = await db.Set<PendingSignUp>().AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, ct);
             // Used once: whoever deletes the row owns the link, so a replayed or concurrent request finds nothing.
@@ -169,7 +165,6 @@ public static class SignUpEndpoints
             return invalid;
         }
         metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
-        await using (var db = cell.CreateDbContext())
         {
             // The other links for the same address can no longer make an account.
             var others = await db.Set<PendingSignUp>().Where(p => p.EmailHash == pending.EmailHash).Select(p => p.UserId).ToListAsync(ct);
@@ -184,9 +179,8 @@ public static class SignUpEndpoints
     }
 
     /// <summary>Sign-ups whose link expired unused: the rows go, and so do the keys made for them.</summary>
-    private static async Task PurgeExpiredAsync(Cell cell, DateTime now, CancellationToken ct)
+    private static async Task PurgeExpiredAsync(Cell cell, CellDbContext db, DateTime now, CancellationToken ct)
     {
-        await using var db = cell.CreateDbContext();
         var expired = await db.Set<PendingSignUp>().Where(p => p.ExpiresAt <= now).OrderBy(p => p.ExpiresAt).Take(100)
             .Select(p => new { p.Id, p.UserId }).ToListAsync(ct);
         foreach (var row in expired)

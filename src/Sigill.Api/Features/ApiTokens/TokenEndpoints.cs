@@ -37,22 +37,19 @@ public static class TokenEndpoints
 
     private static TokenView View(ApiToken t) => new(t.Id, t.Name, t.UserId, t.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries), t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt);
 
-    private static IQueryable<ApiToken> Visible(CellDbContext db, Caller caller, ClaimsPrincipal principal) =>
-        principal.HasClaim(SigillClaims.Scope, Policies.MembersWrite)
+    private static IQueryable<ApiToken> Visible(CellDbContext db, Caller caller) =>
+        caller.Has(Policies.MembersWrite)
             ? db.ApiTokens.Where(t => t.OrganizationId == caller.OrganizationId)
             : db.ApiTokens.Where(t => t.OrganizationId == caller.OrganizationId && t.UserId == caller.UserId);
 
-    private static async Task<Ok<List<TokenView>>> List(ClaimsPrincipal principal, CellDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<TokenView>>> List(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var tokens = await Visible(db, caller, principal).OrderByDescending(t => t.CreatedAt).ToListAsync(ct);
+        var tokens = await Visible(db, caller).OrderByDescending(t => t.CreatedAt).ToListAsync(ct);
         return TypedResults.Ok(tokens.Select(View).ToList());
     }
 
-    private static async Task<Results<Created<CreatedToken>, ProblemHttpResult>> Create(CreateTokenRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<CreatedToken>, ProblemHttpResult>> Create(CreateTokenRequest request, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         if (request.Name?.Trim() is not { Length: > 0 and <= 200 } name)
         {
             return Problems.Validation("name is required (1-200 characters).");
@@ -62,7 +59,7 @@ public static class TokenEndpoints
         {
             return Problems.Validation($"scopes must be one or more of: {string.Join(", ", Policies.TokenScopes)}.");
         }
-        var beyond = scopes.Where(s => !principal.HasClaim(SigillClaims.Scope, s)).ToList();
+        var beyond = scopes.Where(s => !caller.Has(s)).ToList();
         if (beyond.Count > 0)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.ScopeNotHeld, "A token cannot have scopes its creator does not hold.",
@@ -87,23 +84,22 @@ public static class TokenEndpoints
             ExpiresAt = now.AddDays(days),
         };
         db.ApiTokens.Add(token);
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("api_token.created", caller.OrganizationId, AuditActor.From(http, caller.UserId!), id,
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("api_token.created", caller.OrganizationId, AuditActor.From(http, caller.UserId!), id,
             new Dictionary<string, string> { ["scopes"] = token.Scopes, ["expiresAt"] = token.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/tokens/{id}", new CreatedToken(View(token), presented));
     }
 
-    private static async Task<Results<NoContent, NotFound>> Revoke(string id, ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> Revoke(string id, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var token = await Visible(db, caller, principal).SingleOrDefaultAsync(t => t.Id == id && t.RevokedAt == null, ct);
+        var token = await Visible(db, caller).SingleOrDefaultAsync(t => t.Id == id && t.RevokedAt == null, ct);
         if (token is null)
         {
             return TypedResults.NotFound();
         }
         var now = time.GetUtcNow().UtcDateTime;
         token.RevokedAt = now;
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("api_token.revoked", caller.OrganizationId, AuditActor.From(http, caller.UserId!), id), now, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("api_token.revoked", caller.OrganizationId, AuditActor.From(http, caller.UserId!), id), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

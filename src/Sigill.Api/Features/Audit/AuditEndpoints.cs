@@ -150,9 +150,8 @@ public static class AuditEndpoints
 
     // Another organization's event — in this region or another — answers 404, exactly like an unknown id.
     private static async Task<Results<ContentHttpResult, NotFound, ProblemHttpResult>> EventReceipt(
-        string id, ClaimsPrincipal user, AuditLogs logs, CancellationToken ct)
+        string id, Caller caller, AuditLogs logs, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         if (!SigillId.TryParse(id, "aev", out var region) || region != caller.Region || !logs.TryGet(region, out var log))
         {
             return TypedResults.NotFound();

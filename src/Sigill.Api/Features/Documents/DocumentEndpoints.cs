@@ -44,15 +44,14 @@ public static class DocumentEndpoints
     /// The newest 200 documents, or those in one <paramref name="status"/>, whose title contains <paramref name="q"/>
     /// (any case). Titles are encrypted, so the search runs over the decrypted titles here, never in the database.
     /// </summary>
-    private static async Task<Results<Ok<DocumentSummary[]>, ProblemHttpResult>> List(string? status, string? q, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentSummary[]>, ProblemHttpResult>> List(string? status, string? q, Caller caller, CellDbContext db, CancellationToken ct)
     {
         if (status is not null && !DocumentStates.All.Contains(status))
         {
             return Problems.Validation($"status must be one of: {string.Join(", ", DocumentStates.All)}.");
         }
         if (q is { Length: > 200 }) return Problems.Validation("q is at most 200 characters.");
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var query = db.Documents.AsNoTracking().Where(d => d.OrganizationId == caller.OrganizationId);
         if (status is not null) query = query.Where(d => d.Status == status);
         var docs = await query.OrderByDescending(d => d.CreatedAt).Take(q is null ? 200 : 5000).ToListAsync(ct);
@@ -67,12 +66,11 @@ public static class DocumentEndpoints
         return TypedResults.Ok(result.ToArray());
     }
 
-    private static async Task<Results<Ok<DocumentView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentView>, NotFound>> Get(string id, Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, time.GetUtcNow().UtcDateTime, ct);
         return TypedResults.Ok(await ViewAsync(db, cell, doc, ct));
     }
@@ -82,29 +80,26 @@ public static class DocumentEndpoints
             await db.Recipients.AsNoTracking().Where(r => r.DocumentId == doc.Id).ToListAsync(ct),
             await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == doc.Id).ToListAsync(ct), cell, ct);
 
-    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadCurrent(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadCurrent(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
-        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(cells.Get(caller.Region), doc, ct), "application/pdf", $"{doc.Id}.pdf");
+        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(caller.Cell, doc, ct), "application/pdf", $"{doc.Id}.pdf");
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> DownloadSealed(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> DownloadSealed(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Completed)
         {
             return Problems.Conflict(ErrorCodes.DocumentNotCompleted, $"The document is {doc.Status}; a sealed PDF exists once every signer has signed.");
         }
-        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(cells.Get(caller.Region), doc, ct), "application/pdf", $"{doc.Id}-sealed.pdf");
+        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(caller.Cell, doc, ct), "application/pdf", $"{doc.Id}-sealed.pdf");
     }
 
-    private static async Task<Results<Ok<ActivityEntry[]>, NotFound>> Activity(string id, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<ActivityEntry[]>, NotFound>> Activity(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var rows = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == doc.Id).OrderBy(e => e.OccurredAt).ToListAsync(ct);
@@ -115,10 +110,9 @@ public static class DocumentEndpoints
     /// <c>multipart/form-data</c> with <c>title</c> and <c>file</c> (the PDF). The file is inspected
     /// completely before anything is stored: a rejected upload leaves no row and no blob.
     /// </summary>
-    private static async Task<Results<Created<DocumentView>, ProblemHttpResult>> Upload(HttpContext http, ClaimsPrincipal user, CellDbContext db, CellRegistry cells,
+    private static async Task<Results<Created<DocumentView>, ProblemHttpResult>> Upload(HttpContext http, Caller caller, CellDbContext db,
         DocumentOptions options, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         if (!http.Request.HasFormContentType)
         {
             return Problems.Validation("Send multipart/form-data with a 'title' and a 'file' (the PDF).");
@@ -152,16 +146,15 @@ public static class DocumentEndpoints
         {
             return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PdfAlreadySigned, "The PDF was rejected.", "The PDF already carries signatures; upload the unsigned original.");
         }
-        var cell = cells.Get(caller.Region);
-        var doc = await CreateAsync(http, db, cell, caller, title, "upload", bytes, inspection.Pages, null, time, ct);
+        var cell = caller.Cell;
+        var doc = await CreateAsync(new NewDocument(title, "upload", bytes, inspection.Pages), http, db, caller, time, ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}", await ViewAsync(db, cell, doc, ct));
     }
 
-    private static async Task<Results<Created<DocumentView>, NotFound, ProblemHttpResult>> FromTemplate(FromTemplateRequest request, HttpContext http, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<DocumentView>, NotFound, ProblemHttpResult>> FromTemplate(FromTemplateRequest request, HttpContext http, Caller caller,
+        CellDbContext db, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         if (string.IsNullOrWhiteSpace(request.TemplateId)) return Problems.Validation("templateId is required.");
         var title = request.Title?.Trim() ?? "";
         if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
@@ -187,13 +180,17 @@ public static class DocumentEndpoints
         {
             return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template could not be rendered.", e.Message);
         }
-        var doc = await CreateAsync(http, db, cell, caller, title, "template", rendered.Bytes, rendered.Pages, totals, time, ct, template.Id);
+        var doc = await CreateAsync(new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, template.Id), http, db, caller, time, ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}", await ViewAsync(db, cell, doc, ct));
     }
 
-    private static async Task<Document> CreateAsync(HttpContext http, CellDbContext db, Cell cell, Caller caller, string title, string source, byte[] pdf,
-        IReadOnlyList<PageSize> pages, PricingTotals? totals, TimeProvider time, CancellationToken ct, string? templateId = null)
+    /// <summary>A document about to be created: its title, where it came from (<c>upload</c> or <c>template</c>) and its PDF.</summary>
+    private sealed record NewDocument(string Title, string Source, byte[] Pdf, IReadOnlyList<PageSize> Pages, PricingTotals? Totals = null, string? TemplateId = null);
+
+    private static async Task<Document> CreateAsync(NewDocument draft, HttpContext http, CellDbContext db, Caller caller, TimeProvider time, CancellationToken ct)
     {
+        var (title, source, pdf, pages, totals, templateId) = draft;
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         var id = SigillId.New("doc", cell.Region);
         var objectId = await DocumentWorkflow.WritePdfAsync(cell, caller.OrganizationId, pdf, ct);
@@ -213,7 +210,7 @@ public static class DocumentEndpoints
         db.Documents.Add(doc);
         var details = new Dictionary<string, string> { ["source"] = source, ["sha256"] = doc.OriginalSha256 };
         if (templateId is not null) details["template"] = templateId;
-        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", AuditActor.From(http, TokenId(http.User)), now, ct, details: details);
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", AuditActor.From(http, caller.Actor), now, ct, details: details);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -226,7 +223,6 @@ public static class DocumentEndpoints
         return doc;
     }
 
-    internal static string TokenId(ClaimsPrincipal user) => SigillClaims.ActorOf(user);
 
     private static ProblemHttpResult TooLarge(DocumentOptions options) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, PdfErrorCodes.TooLarge, "The PDF is too large.", $"At most {options.MaxPdfBytes} bytes are accepted.");

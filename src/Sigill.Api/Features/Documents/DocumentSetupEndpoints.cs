@@ -45,10 +45,9 @@ public static class DocumentSetupEndpoints
     internal static ProblemHttpResult StateConflict(Document doc, string to) =>
         Problems.Conflict(ErrorCodes.DocumentStateConflict, $"A {doc.Status} document cannot become {to}.");
 
-    private static async Task<Results<Created<RecipientView>, NotFound, ProblemHttpResult>> AddRecipient(string id, AddRecipientRequest request, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Created<RecipientView>, NotFound, ProblemHttpResult>> AddRecipient(string id, AddRecipientRequest request, Caller caller,
+        CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
@@ -71,7 +70,7 @@ public static class DocumentSetupEndpoints
         if (request.SigningOrder is < 1 or > 50) return Problems.Validation("signingOrder must be 1-50 (equal numbers sign in parallel).");
         // Default: after everybody so far (sequential). Equal numbers form a parallel group.
         var order = request.SigningOrder ?? (existing.Count == 0 ? 1 : existing.Max(r => r.SigningOrder) + 1);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var rid = SigillId.New("rcp", cell.Region);
         var recipient = new Recipient
         {
@@ -92,10 +91,9 @@ public static class DocumentSetupEndpoints
         return TypedResults.Created($"/api/v1/documents/{doc.Id}/recipients/{rid}", await RecipientView.FromAsync(recipient, cell, ct));
     }
 
-    private static async Task<Results<Created<FieldView>, NotFound, ProblemHttpResult>> AddField(string id, AddFieldRequest request, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Created<FieldView>, NotFound, ProblemHttpResult>> AddField(string id, AddFieldRequest request, Caller caller,
+        CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
@@ -115,7 +113,7 @@ public static class DocumentSetupEndpoints
                 $"The document has {pages.Count} page(s); a field needs page 1-{pages.Count}, a size of at least 4x4 points and must lie inside the page (points from the top-left corner).");
         }
         if (await db.DocumentFields.CountAsync(f => f.DocumentId == doc.Id, ct) >= 500) return Problems.Validation("A document has at most 500 fields.");
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var field = new DocumentField
         {
             Id = SigillId.New("fld", cell.Region),
@@ -136,10 +134,10 @@ public static class DocumentSetupEndpoints
     }
 
     /// <summary>Removes a recipient of a draft, with the fields assigned to them.</summary>
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveRecipient(string id, string recipientId, ClaimsPrincipal user,
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveRecipient(string id, string recipientId, Caller caller,
         CellDbContext db, CancellationToken ct)
     {
-        var doc = await DocumentEndpoints.FindAsync(db, Caller.From(user), id, ct);
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var recipient = await db.Recipients.SingleOrDefaultAsync(r => r.Id == recipientId && r.DocumentId == doc.Id, ct);
         if (recipient is null) return TypedResults.NotFound();
@@ -151,9 +149,9 @@ public static class DocumentSetupEndpoints
     }
 
     /// <summary>Removes a field from a draft (moving a field is removing it and placing it again).</summary>
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveField(string id, string fieldId, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveField(string id, string fieldId, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var doc = await DocumentEndpoints.FindAsync(db, Caller.From(user), id, ct);
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var field = await db.DocumentFields.SingleOrDefaultAsync(f => f.Id == fieldId && f.DocumentId == doc.Id, ct);
         if (field is null) return TypedResults.NotFound();
@@ -163,10 +161,12 @@ public static class DocumentSetupEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Send(string id, SendRequest? request, HttpContext http, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, MailOptions mail, IMailer mailer, DocumentOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>What sending needs besides the request: mail, limits, the clock and a logger.</summary>
+    internal sealed record SendServices(MailOptions Mail, IMailer Mailer, DocumentOptions Options, TimeProvider Time, ILoggerFactory Loggers);
+
+    private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Send(string id, SendRequest? request, HttpContext http, Caller caller, CellDbContext db, [AsParameters] SendServices services, CancellationToken ct)
     {
-        var caller = Caller.From(user);
+        var (mail, mailer, options, time, loggers) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (!DocumentStates.CanMove(doc.Status, DocumentStates.Sent)) return StateConflict(doc, DocumentStates.Sent);
@@ -176,7 +176,7 @@ public static class DocumentSetupEndpoints
         if (request?.RemindEveryDays is < 1 or > 365) return Problems.Validation("remindEveryDays must be 1-365.");
         var recipients = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
         if (!recipients.Any(r => RecipientRoles.Acts(r.Role))) return Problems.Validation("A document needs at least one signer or approver before it is sent.");
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
         doc.SentAt = now;
@@ -185,7 +185,7 @@ public static class DocumentSetupEndpoints
         doc.MessageToken = string.IsNullOrWhiteSpace(request?.Message) ? null : await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Document.MessagePurpose, request.Message, doc.Id, ct);
         var messages = await DocumentWorkflow.IssueLinksAsync(cell, doc, recipients, mail, now, ct);
         await DocumentReminders.ScheduleAsync(db, cell, doc, now, ct);
-        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", AuditActor.From(http, DocumentEndpoints.TokenId(user)), now, ct,
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", AuditActor.From(http, caller.Actor), now, ct,
             details: new Dictionary<string, string> { ["recipients"] = recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         try
         {
@@ -199,13 +199,12 @@ public static class DocumentSetupEndpoints
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }
 
-    private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Void(string id, VoidRequest? request, HttpContext http, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Void(string id, VoidRequest? request, HttpContext http, Caller caller,
+        CellDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, now, ct);
         if (!DocumentWorkflow.TryMove(doc, DocumentStates.Voided)) return StateConflict(doc, DocumentStates.Voided);
@@ -216,7 +215,7 @@ public static class DocumentSetupEndpoints
         {
             r.LinkHash = null;
         }
-        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.voided", AuditActor.From(http, DocumentEndpoints.TokenId(user)), now, ct);
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.voided", AuditActor.From(http, caller.Actor), now, ct);
         try
         {
             await db.SaveChangesAsync(ct);

@@ -37,10 +37,9 @@ public static class MemberEndpoints
         invitations.MapDelete("/{id}", RevokeInvitation).RequireAuthorization(Policies.MembersWrite);
     }
 
-    private static async Task<Ok<List<MemberView>>> List(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<List<MemberView>>> List(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var views = new List<MemberView>();
         foreach (var m in await db.Memberships.Where(m => m.OrganizationId == caller.OrganizationId).OrderBy(m => m.CreatedAt).ToListAsync(ct))
         {
@@ -52,10 +51,9 @@ public static class MemberEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> ChangeRole(string userId, RoleRequest request, ClaimsPrincipal principal,
-        CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> ChangeRole(string userId, RoleRequest request, Caller caller,
+        CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         var member = await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == caller.OrganizationId && m.UserId == userId, ct);
         if (member is null)
         {
@@ -74,17 +72,16 @@ public static class MemberEndpoints
             return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
         }
         var now = time.GetUtcNow().UtcDateTime;
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.role_changed", caller.OrganizationId,
-            AuditActor.From(http, SigillClaims.ActorOf(principal)), userId, new Dictionary<string, string> { ["from"] = member.Role, ["to"] = request.Role! }), now, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.role_changed", caller.OrganizationId,
+            AuditActor.From(http, caller.Actor), userId, new Dictionary<string, string> { ["from"] = member.Role, ["to"] = request.Role! }), now, ct);
         member.Role = request.Role!;
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Remove(string userId, ClaimsPrincipal principal,
-        CellDbContext db, CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Remove(string userId, Caller caller,
+        CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         var member = await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == caller.OrganizationId && m.UserId == userId, ct);
         if (member is null)
         {
@@ -103,8 +100,8 @@ public static class MemberEndpoints
         // Their sessions in this organization end now; their tokens stop working because the membership is gone.
         await db.Sessions.Where(s => s.UserId == userId && s.OrganizationId == caller.OrganizationId && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.removed", caller.OrganizationId,
-            AuditActor.From(http, SigillClaims.ActorOf(principal)), userId), now, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.removed", caller.OrganizationId,
+            AuditActor.From(http, caller.Actor), userId), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
@@ -124,10 +121,9 @@ public static class MemberEndpoints
     private static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
         await db.Memberships.CountAsync(m => m.OrganizationId == member.OrganizationId && m.Role == Roles.Owner, ct) <= 1;
 
-    private static async Task<Ok<List<InvitationView>>> ListInvitations(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Ok<List<InvitationView>>> ListInvitations(Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         var views = new List<InvitationView>();
         foreach (var i in await db.Invitations.Where(i => i.OrganizationId == caller.OrganizationId).OrderByDescending(i => i.CreatedAt).ToListAsync(ct))
@@ -138,10 +134,8 @@ public static class MemberEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Results<Created<InvitationView>, ProblemHttpResult>> Invite(InviteRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, Features.Accounts.Accounts accounts, IMailer mailer, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<InvitationView>, ProblemHttpResult>> Invite(InviteRequest request, Caller caller, CellDbContext db, Features.Accounts.Accounts accounts, IMailer mailer, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         if (!Directory.IsPlausibleEmail(request.Email))
         {
             return Problems.Validation("email must be an e-mail address.");
@@ -154,7 +148,7 @@ public static class MemberEndpoints
         {
             return problem;
         }
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         var email = request.Email!.Trim();
         var (presented, id, hash) = PresentedSecret.Invitation.Issue(cell.Region);
@@ -182,10 +176,9 @@ public static class MemberEndpoints
         return TypedResults.Created($"/api/v1/invitations/{id}", new InvitationView(id, email, invitation.Role, now, invitation.ExpiresAt, "pending"));
     }
 
-    private static async Task<Results<NoContent, NotFound>> RevokeInvitation(string id, ClaimsPrincipal principal, CellDbContext db, CellRegistry cells,
+    private static async Task<Results<NoContent, NotFound>> RevokeInvitation(string id, Caller caller, CellDbContext db,
         TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         var invitation = await db.Invitations.SingleOrDefaultAsync(i => i.Id == id && i.OrganizationId == caller.OrganizationId && i.AcceptedAt == null && i.RevokedAt == null, ct);
         if (invitation is null)
         {
@@ -193,8 +186,8 @@ public static class MemberEndpoints
         }
         var now = time.GetUtcNow().UtcDateTime;
         invitation.RevokedAt = now;
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("member.invitation_revoked", caller.OrganizationId,
-            AuditActor.From(http, SigillClaims.ActorOf(principal)), id), now, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.invitation_revoked", caller.OrganizationId,
+            AuditActor.From(http, caller.Actor), id), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

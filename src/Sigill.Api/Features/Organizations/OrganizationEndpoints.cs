@@ -27,22 +27,20 @@ public static class OrganizationEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<OrganizationView>, NotFound>> GetCurrent(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Ok<OrganizationView>, NotFound>> GetCurrent(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == caller.OrganizationId, ct);
-        return org is null ? TypedResults.NotFound() : TypedResults.Ok(await OrganizationView.FromAsync(org, cells.Get(caller.Region), ct));
+        return org is null ? TypedResults.NotFound() : TypedResults.Ok(await OrganizationView.FromAsync(org, caller.Cell, ct));
     }
 
     // Another organization's id — in this region or another — answers 404, never 403.
-    private static async Task<Results<Ok<OrganizationView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Ok<OrganizationView>, NotFound>> Get(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         if (id != caller.OrganizationId)
         {
             return TypedResults.NotFound();
         }
         var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == id, ct);
-        return org is null ? TypedResults.NotFound() : TypedResults.Ok(await OrganizationView.FromAsync(org, cells.Get(caller.Region), ct));
+        return org is null ? TypedResults.NotFound() : TypedResults.Ok(await OrganizationView.FromAsync(org, caller.Cell, ct));
     }
 }

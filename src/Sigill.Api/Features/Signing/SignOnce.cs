@@ -25,7 +25,7 @@ internal static class SignOnce
         public static Outcome Fail(ProblemHttpResult problem) => new(null, problem, false, []);
     }
 
-    public static async Task<Outcome> RunAsync(SigningEndpoints.Link link, SigningEndpoints.SignRequest request, HttpContext http, SigningKeys keys,
+    public static async Task<Outcome> RunAsync(SigningLink link, SigningEndpoints.SignRequest request, HttpContext http, SigningKeys keys,
         MailOptions mail, TimeProvider time, CancellationToken ct)
     {
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);

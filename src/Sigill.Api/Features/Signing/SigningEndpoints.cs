@@ -33,7 +33,8 @@ public static class SigningEndpoints
 
     public static RouteGroupBuilder MapSigningLinks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/signing/{token}").WithTags("Signing").AllowAnonymous();
+        var group = app.MapGroup("/api/v1/signing/{token}").WithTags("Signing").AllowAnonymous()
+            .AddEndpointFilter<SigningLink.LiveOnly>(); // every handler below runs on a live link only
         group.MapGet("/", Get);
         group.MapGet("/document.pdf", View);
         group.MapPost("/consent", Consent);
@@ -44,44 +45,15 @@ public static class SigningEndpoints
         return group;
     }
 
-    internal sealed record Link(Cell Cell, CellDbContext Db, Recipient Recipient, Document Document) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Db.DisposeAsync();
-    }
-
-    /// <summary>Resolves a live link or returns null; every failure looks the same to the caller.</summary>
-    internal static async Task<Link?> ResolveAsync(string token, CellRegistry cells, TimeProvider time, CancellationToken ct)
-    {
-        if (!DocumentWorkflow.TryParseLinkToken(token, out var region) || !cells.TryGet(region, out var cell))
-        {
-            return null;
-        }
-        var hash = DocumentWorkflow.HashLinkToken(token);
-        var db = cell.CreateDbContext();
-        var recipient = await db.Recipients.SingleOrDefaultAsync(r => r.LinkHash == hash, ct);
-        var document = recipient is null ? null : await db.Documents.SingleOrDefaultAsync(d => d.Id == recipient.DocumentId && d.OrganizationId == recipient.OrganizationId, ct);
-        if (recipient is null || document is null
-            || await DocumentWorkflow.ExpireIfDueAsync(db, cell, document, time.GetUtcNow().UtcDateTime, ct)
-            || document.Status != DocumentStates.Sent
-            || recipient.Status is not RecipientStates.Notified)
-        {
-            await db.DisposeAsync();
-            return null;
-        }
-        return new Link(cell, db, recipient, document);
-    }
-
-    private static async Task<bool> IsTurnAsync(Link link, CancellationToken ct)
+    private static async Task<bool> IsTurnAsync(SigningLink link, CancellationToken ct)
     {
         if (!RecipientRoles.Acts(link.Recipient.Role)) return false;
         return !await link.Db.Recipients.AnyAsync(r => r.DocumentId == link.Document.Id && (r.Role == RecipientRoles.Signer || r.Role == RecipientRoles.Approver)
             && r.SigningOrder < link.Recipient.SigningOrder && r.Status != RecipientStates.Signed && r.Status != RecipientStates.Approved, ct);
     }
 
-    private static async Task<Results<Ok<SigningView>, NotFound>> Get(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<SigningView>, NotFound>> Get(SigningLink link, HttpContext http, TimeProvider time, CancellationToken ct)
     {
-        await using var link = await ResolveAsync(token, cells, time, ct);
-        if (link is null) return TypedResults.NotFound();
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
         var name = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!;
         if (!StepUp.Passed(r, http, time.GetUtcNow().UtcDateTime))
@@ -101,10 +73,8 @@ public static class SigningEndpoints
     }
 
     /// <summary>The PDF exactly as the server holds it; recorded as a view with the SHA-256 of the bytes served.</summary>
-    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> View(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> View(SigningLink link, HttpContext http, TimeProvider time, CancellationToken ct)
     {
-        await using var link = await ResolveAsync(token, cells, time, ct);
-        if (link is null) return TypedResults.NotFound();
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
         var now = time.GetUtcNow().UtcDateTime;
         if (!StepUp.Passed(r, http, now)) return StepUp.Required(r);
@@ -123,10 +93,8 @@ public static class SigningEndpoints
         return TypedResults.File(pdf, "application/pdf");
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Consent(string token, ConsentRequest request, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Consent(ConsentRequest request, SigningLink link, HttpContext http, TimeProvider time, CancellationToken ct)
     {
-        await using var link = await ResolveAsync(token, cells, time, ct);
-        if (link is null) return TypedResults.NotFound();
         if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
         if (!request.Accept) return Problems.Validation("accept must be true to consent to electronic records and signatures.");
         if (link.Recipient.ConsentedAt is null)
@@ -139,10 +107,8 @@ public static class SigningEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Decline(string token, DeclineRequest request, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Decline(DeclineRequest request, SigningLink link, HttpContext http, TimeProvider time, CancellationToken ct)
     {
-        await using var link = await ResolveAsync(token, cells, time, ct);
-        if (link is null) return TypedResults.NotFound();
         if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
         var reason = request.Reason?.Trim() ?? "";
         if (reason.Length is 0 or > 1000) return Problems.Validation("reason is required (at most 1000 characters).");
@@ -170,15 +136,17 @@ public static class SigningEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<SignResult>, NotFound, ProblemHttpResult>> Sign(string token, SignRequest request, HttpContext http, CellRegistry cells,
-        SigningKeys keys, AuditLogs logs, AuditOptions auditOptions, MailOptions mail, IMailer mailer, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>What signing needs besides the link and the request: the cell's keys, the audit log, mail, the clock and a logger.</summary>
+    internal sealed record SignServices(SigningKeys Keys, AuditLogs Logs, AuditOptions AuditOptions, MailOptions Mail, IMailer Mailer, TimeProvider Time, ILoggerFactory Loggers);
+
+    private static async Task<Results<Ok<SignResult>, NotFound, ProblemHttpResult>> Sign(SignRequest request, SigningLink link, HttpContext http, [AsParameters] SignServices services, CancellationToken ct)
     {
+        var (keys, logs, auditOptions, mail, mailer, time, loggers) = services;
         // Two recipients of one parallel group may sign at once: the loser of the optimistic
         // concurrency check (Document.Revision) starts again from the winner's revision.
         for (var attempt = 0; ; attempt++)
         {
-            await using var link = await ResolveAsync(token, cells, time, ct);
-            if (link is null) return TypedResults.NotFound();
+            if (attempt > 0 && !await link.ReopenAsync(ct)) return TypedResults.NotFound();
             if (!StepUp.Passed(link.Recipient, http, time.GetUtcNow().UtcDateTime)) return StepUp.Required(link.Recipient);
             var outcome = await SignOnce.RunAsync(link, request, http, keys, mail, time, ct);
             if (outcome.Conflict && attempt < 4)

@@ -11,6 +11,7 @@ public static class SigningFeature
     public static IServiceCollection AddSigning(this IServiceCollection services)
     {
         services.AddSigillOptions<TimestampOptions>("Timestamps");
+        services.AddScoped<SigningLink>();
         return services.AddSingleton<SigningKeys>();
     }
 

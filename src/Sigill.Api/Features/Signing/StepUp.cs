@@ -71,10 +71,8 @@ internal static class StepUp
     }
 
     /// <summary>POST …/step-up: checks the code, hands out a grant.</summary>
-    public static async Task<Results<Ok<StepUpGrant>, NotFound, ProblemHttpResult>> Verify(string token, VerifyRequest request, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<Ok<StepUpGrant>, NotFound, ProblemHttpResult>> Verify(VerifyRequest request, SigningLink link, HttpContext http, TimeProvider time, CancellationToken ct)
     {
-        await using var link = await SigningEndpoints.ResolveAsync(token, cells, time, ct);
-        if (link is null) return TypedResults.NotFound();
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
         if (r.StepUp is null) return Problems.Conflict(ErrorCodes.StepUpNotRequired, "This link needs no verification.");
         var now = time.GetUtcNow().UtcDateTime;
@@ -137,11 +135,9 @@ internal static class StepUp
     }
 
     /// <summary>POST …/step-up/code: e-mails a fresh one-time code to the recipient's own address (the previous code stops working).</summary>
-    public static async Task<Results<Accepted<CodeSent>, NotFound, ProblemHttpResult>> SendCode(string token, HttpContext http, CellRegistry cells, MailOptions mail, IMailer mailer,
+    public static async Task<Results<Accepted<CodeSent>, NotFound, ProblemHttpResult>> SendCode(SigningLink link, HttpContext http, MailOptions mail, IMailer mailer,
         TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
-        await using var link = await SigningEndpoints.ResolveAsync(token, cells, time, ct);
-        if (link is null) return TypedResults.NotFound();
         var (cell, db, r, d) = (link.Cell, link.Db, link.Recipient, link.Document);
         if (r.StepUp != EmailCode) return Problems.Conflict(ErrorCodes.StepUpNotEmail, "This link does not use e-mailed codes.");
         var now = time.GetUtcNow().UtcDateTime;

@@ -49,11 +49,10 @@ public static class SsoEndpoints
         JsonSerializer.Deserialize<OidcSettings>((await cell.Keys.DecryptFieldAsync(connection.OrganizationId, IdentityProviderConnection.SettingsPurpose,
             connection.SettingsToken, connection.Id, ct))!)!;
 
-    private static async Task<Results<Ok<SsoConnectionView>, ProblemHttpResult>> Get(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, MailOptions mail, CancellationToken ct)
+    private static async Task<Results<Ok<SsoConnectionView>, ProblemHttpResult>> Get(Caller caller, CellDbContext db, MailOptions mail, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         var connection = await db.Set<IdentityProviderConnection>().AsNoTracking().SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId, ct);
-        return connection is null ? NotConfigured() : TypedResults.Ok(await ViewAsync(cells.Get(caller.Region), connection, mail, ct));
+        return connection is null ? NotConfigured() : TypedResults.Ok(await ViewAsync(caller.Cell, connection, mail, ct));
     }
 
     private static async Task<SsoConnectionView> ViewAsync(Cell cell, IdentityProviderConnection c, MailOptions mail, CancellationToken ct)
@@ -63,11 +62,13 @@ public static class SsoEndpoints
             RedirectUri(mail), c.CreatedAt, c.UpdatedAt);
     }
 
-    private static async Task<Results<Ok<SsoConnectionView>, ProblemHttpResult>> Put(ConnectionRequest request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, OidcClient oidc, Directory directory, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+    /// <summary>What saving a connection needs besides the caller and the request: discovery, the directory, mail and the clock.</summary>
+    internal sealed record PutServices(OidcClient Oidc, Directory Directory, MailOptions Mail, TimeProvider Time);
+
+    private static async Task<Results<Ok<SsoConnectionView>, ProblemHttpResult>> Put(ConnectionRequest request, Caller caller, CellDbContext db, HttpContext http, [AsParameters] PutServices services, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var (oidc, directory, mail, time) = services;
+        var cell = caller.Cell;
         if ((request.Protocol ?? IdentityProviderConnection.Oidc) != IdentityProviderConnection.Oidc)
         {
             return Problems.Validation("protocol must be \"oidc\" (SAML is planned).");
@@ -143,7 +144,7 @@ public static class SsoEndpoints
         db.AddRange(hashList.Where(h => claimed.All(d => d.DomainHash != h))
             .Select(h => new IdentityProviderDomain { DomainHash = h, ConnectionId = connection.Id, OrganizationId = caller.OrganizationId }));
         await AuditRecorder.RecordAsync(db, cell, new(existing is null ? "sso.configured" : "sso.updated", caller.OrganizationId,
-            AuditActor.From(http, SigillClaims.ActorOf(principal)), connection.Id, new Dictionary<string, string>
+            AuditActor.From(http, caller.Actor), connection.Id, new Dictionary<string, string>
             {
                 ["protocol"] = connection.Protocol,
                 ["domains"] = string.Join(' ', domains),
@@ -162,10 +163,9 @@ public static class SsoEndpoints
         return TypedResults.Ok(await ViewAsync(cell, connection, mail, ct));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, TimeProvider time,
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Caller caller, CellDbContext db, TimeProvider time,
         HttpContext http, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
         var connection = await db.Set<IdentityProviderConnection>().SingleOrDefaultAsync(c => c.OrganizationId == caller.OrganizationId, ct);
         if (connection is null)
         {
@@ -174,8 +174,8 @@ public static class SsoEndpoints
         db.RemoveRange(await db.Set<SsoSignInAttempt>().Where(a => a.ConnectionId == connection.Id).ToListAsync(ct));
         db.RemoveRange(await db.Set<IdentityProviderDomain>().Where(d => d.ConnectionId == connection.Id).ToListAsync(ct));
         db.Remove(connection);
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new("sso.removed", caller.OrganizationId,
-            AuditActor.From(http, SigillClaims.ActorOf(principal)), connection.Id), time.GetUtcNow().UtcDateTime, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("sso.removed", caller.OrganizationId,
+            AuditActor.From(http, caller.Actor), connection.Id), time.GetUtcNow().UtcDateTime, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Security;
@@ -44,7 +45,7 @@ public static partial class SsoSignInEndpoints
 
     public static void MapSsoSignIn(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/regions/{region}/auth/sso").WithTags("Single sign-on").AllowAnonymous();
+        var group = app.MapGroup("/api/v1/regions/{region}/auth/sso").WithTags("Single sign-on").AllowAnonymous().RequireServedRegion();
         group.MapPost("/start", Start);
         group.MapPost("/callback", Callback);
     }
@@ -65,13 +66,13 @@ public static partial class SsoSignInEndpoints
     [LoggerMessage(EventId = 5301, Level = LogLevel.Warning, Message = "Single sign-on refused (connection {ConnectionId}): {Code}")]
     private static partial void LogRefused(ILogger logger, string connectionId, string code);
 
-    private static async Task<Results<Ok<SsoStart>, ProblemHttpResult>> Start(string region, StartRequest request, CellRegistry cells, Features.Accounts.Accounts accounts,
-        SignIns signIns, OidcClient oidc, MailOptions mail, TimeProvider time, HttpContext http, CancellationToken ct)
+    /// <summary>What a single sign-on (its start and its callback) needs besides the request.</summary>
+    internal sealed record SsoServices(RequestCell Here, CellDbContext Db, Features.Accounts.Accounts Accounts, SignIns SignIns, OidcClient Oidc, MailOptions Mail, TimeProvider Time, Platform.Telemetry.SigillMetrics Metrics, ILoggerFactory Loggers);
+
+    private static async Task<Results<Ok<SsoStart>, ProblemHttpResult>> Start(string region, StartRequest request, HttpContext http, [AsParameters] SsoServices services, CancellationToken ct)
     {
-        if (!cells.TryGet(region, out var cell))
-        {
-            return AuthEndpoints.NotServed(region);
-        }
+        var (here, db, accounts, signIns, oidc, mail, time, _, _) = services;
+        var cell = here.Cell;
         var byOrganization = request.OrganizationId is not null;
         if (byOrganization == (request.DomainHash is not null)
             || (byOrganization && (!SigillId.TryParse(request.OrganizationId, "org", out var orgRegion) || orgRegion != region))
@@ -79,7 +80,6 @@ public static partial class SsoSignInEndpoints
         {
             return Problems.Validation("Give either organizationId (an organization of this region) or domainHash (64 lower-case hex characters).");
         }
-        await using var db = cell.CreateDbContext();
         if ((await signIns.ReserveAsync(cell, "sso-start", accounts.Options.Throttling.SsoStartsPerSource, http, ct)).Problem is { } throttled)
         {
             return throttled; // every start counts: each one stores an attempt
@@ -136,14 +136,11 @@ public static partial class SsoSignInEndpoints
         return TypedResults.Ok(new SsoStart(url, state, connection.OrganizationId));
     }
 
-    private static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> Callback(string region, CallbackRequest request, CellRegistry cells,
-        Features.Accounts.Accounts accounts, SignIns signIns, OidcClient oidc, MailOptions mail, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> Callback(string region, CallbackRequest request, HttpContext http, [AsParameters] SsoServices services, CancellationToken ct)
     {
+        var (here, db, accounts, signIns, oidc, mail, time, metrics, loggers) = services;
         var refusals = new Refusals(metrics, loggers.CreateLogger("Sigill.Api.Features.SingleSignOn"));
-        if (!cells.TryGet(region, out var cell))
-        {
-            return AuthEndpoints.NotServed(region);
-        }
+        var cell = here.Cell;
         ProblemHttpResult InvalidState() => refusals.Fail(StatusCodes.Status400BadRequest, ErrorCodes.SsoStateInvalid, "This single sign-on attempt is not valid.",
             "It may have expired or been used already. Start the sign-in again.");
         if (!PresentedSecret.SsoState.TryParse(request.State, out var id, out var stateRegion, out var secret) || stateRegion != region)
@@ -154,7 +151,6 @@ public static partial class SsoSignInEndpoints
         {
             return Problems.Validation("code is required (at most 2048 characters).");
         }
-        await using var db = cell.CreateDbContext();
         var now = time.GetUtcNow().UtcDateTime;
         var attempt = await db.Set<SsoSignInAttempt>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
         if (attempt is null || !PresentedSecret.Matches(attempt.SecretHash, secret))
@@ -251,18 +247,18 @@ public static partial class SsoSignInEndpoints
         {
             // The same person's other first sign-in (another tab) created the account a moment earlier and the e-mail
             // hash is unique: nothing of this attempt was stored. Sign in to the account the other one made.
-            await using var again = cell.CreateDbContext();
-            var existing = await again.Users.SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
+            db.ChangeTracker.Clear(); // what this attempt added is not stored; start from the database as it is
+            var existing = await db.Users.SingleOrDefaultAsync(u => u.EmailHash == emailHash, ct);
             if (existing is null)
             {
                 throw;
             }
-            if (!await again.Memberships.AnyAsync(m => m.OrganizationId == connection.OrganizationId && m.UserId == existing.Id, ct))
+            if (!await db.Memberships.AnyAsync(m => m.OrganizationId == connection.OrganizationId && m.UserId == existing.Id, ct))
             {
                 return NotAMember();
             }
-            outcome = await signIns.IdentityProviderAsync(cell, again, existing, connection.OrganizationId, http, ct);
-            await again.SaveChangesAsync(ct);
+            outcome = await signIns.IdentityProviderAsync(cell, db, existing, connection.OrganizationId, http, ct);
+            await db.SaveChangesAsync(ct);
         }
         return outcome.Problem is { } problem ? problem : TypedResults.Ok(outcome.Response);
     }

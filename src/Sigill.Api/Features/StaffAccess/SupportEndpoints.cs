@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
@@ -45,27 +46,23 @@ public static class SupportEndpoints
         customer.MapGet("/access-log", AccessLog).RequireAuthorization(Policies.OrganizationRead);
     }
 
-    private static string OperatorOf(ClaimsPrincipal principal) => principal.FindFirstValue(SigillClaims.OperatorId)!;
-
-    private static string RegionOf(ClaimsPrincipal principal) => principal.FindFirstValue(SigillClaims.Region)!;
-
     private static async Task<GrantView> ViewAsync(Cell cell, SupportGrant g, CancellationToken ct) => new(g.Id, g.OrganizationId, g.OperatorId, g.Kind, g.Access,
         g.Status == "approved" && g.ExpiresAt <= DateTime.UtcNow ? "expired" : g.Status,
         (await cell.Keys.DecryptFieldAsync(AuditRecorder.CellOrganization(cell.Region), SupportGrant.JustificationPurpose, g.JustificationToken, g.Id, ct))!,
         g.TicketReference, g.DurationMinutes, g.RequestedAt, g.DecidedBy, g.DecidedAt, g.ExpiresAt);
 
-    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> Request(GrantRequest request, ClaimsPrincipal principal, CellRegistry cells,
+    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> Request(GrantRequest request, Caller caller, CellDbContext db,
         IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-        await CreateAsync("support", request, principal, cells, options, time, http, ct);
+        await CreateAsync("support", request, caller, db, options, time, http, ct);
 
-    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> RequestBreakGlass(GrantRequest request, ClaimsPrincipal principal, CellRegistry cells,
+    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> RequestBreakGlass(GrantRequest request, Caller caller, CellDbContext db,
         IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-        await CreateAsync("break_glass", request with { DurationMinutes = (int)options.BreakGlassGrant.TotalMinutes }, principal, cells, options, time, http, ct);
+        await CreateAsync("break_glass", request with { DurationMinutes = (int)options.BreakGlassGrant.TotalMinutes }, caller, db, options, time, http, ct);
 
-    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> CreateAsync(string kind, GrantRequest request, ClaimsPrincipal principal, CellRegistry cells,
+    private static async Task<Results<Created<GrantView>, ProblemHttpResult>> CreateAsync(string kind, GrantRequest request, Caller caller, CellDbContext db,
         IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var cell = cells.Get(RegionOf(principal));
+        var cell = caller.Cell;
         var access = request.Access ?? "read";
         var minutes = request.DurationMinutes ?? 60;
         if (request.Justification?.Trim() is not { Length: >= 10 and <= 2000 } justification)
@@ -84,7 +81,6 @@ public static class SupportEndpoints
         {
             return Problems.Validation($"durationMinutes must be between 1 and {(int)options.MaxSupportGrant.TotalMinutes}.");
         }
-        await using var db = cell.CreateDbContext();
         if (request.OrganizationId is null || !await db.Organizations.AnyAsync(o => o.Id == request.OrganizationId, ct))
         {
             return Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.OrganizationNotFound, "There is no such organization in this region.");
@@ -95,7 +91,7 @@ public static class SupportEndpoints
         {
             Id = id,
             OrganizationId = request.OrganizationId,
-            OperatorId = OperatorOf(principal),
+            OperatorId = caller.OperatorId!,
             Kind = kind,
             JustificationToken = (await cell.Keys.EncryptFieldAsync(AuditRecorder.CellOrganization(cell.Region), SupportGrant.JustificationPurpose, justification, id, ct))!,
             TicketReference = ticket,
@@ -111,30 +107,26 @@ public static class SupportEndpoints
         return TypedResults.Created($"/api/v1/support/grants/{id}", await ViewAsync(cell, grant, ct));
     }
 
-    private static async Task<Ok<List<GrantView>>> OperatorGrants(ClaimsPrincipal principal, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<List<GrantView>>> OperatorGrants(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var cell = cells.Get(RegionOf(principal));
-        await using var db = cell.CreateDbContext();
-        var operatorId = OperatorOf(principal);
         var views = new List<GrantView>();
-        foreach (var g in await db.SupportGrants.Where(g => g.OperatorId == operatorId).OrderByDescending(g => g.RequestedAt).ToListAsync(ct))
+        foreach (var g in await db.SupportGrants.Where(g => g.OperatorId == caller.OperatorId).OrderByDescending(g => g.RequestedAt).ToListAsync(ct))
         {
-            views.Add(await ViewAsync(cell, g, ct));
+            views.Add(await ViewAsync(caller.Cell, g, ct));
         }
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> ConfirmBreakGlass(string id, ClaimsPrincipal principal, CellRegistry cells,
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> ConfirmBreakGlass(string id, Caller caller, CellDbContext db,
         IMailer mailer, TimeProvider time, HttpContext http, CancellationToken ct)
     {
-        var cell = cells.Get(RegionOf(principal));
-        await using var db = cell.CreateDbContext();
+        var cell = caller.Cell;
         var grant = await db.SupportGrants.SingleOrDefaultAsync(g => g.Id == id && g.Kind == "break_glass" && g.Status == "requested", ct);
         if (grant is null)
         {
             return TypedResults.NotFound();
         }
-        var confirmer = OperatorOf(principal);
+        var confirmer = caller.OperatorId!;
         if (confirmer == grant.OperatorId)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SecondOperatorRequired, "Break-glass access needs a second operator.",
@@ -162,10 +154,9 @@ public static class SupportEndpoints
         return TypedResults.Ok(await ViewAsync(cell, grant, ct));
     }
 
-    private static async Task<Ok<List<GrantView>>> OrganizationGrants(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<List<GrantView>>> OrganizationGrants(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var views = new List<GrantView>();
         foreach (var g in await db.SupportGrants.Where(g => g.OrganizationId == caller.OrganizationId).OrderByDescending(g => g.RequestedAt).ToListAsync(ct))
         {
@@ -174,9 +165,8 @@ public static class SupportEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Approve(string id, ApproveRequest? request, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-        await DecideAsync(id, principal, db, cells, time, http, ct, g => g.Status == "requested" && g.Kind == "support", (g, now) =>
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Approve(string id, ApproveRequest? request, Caller caller, CellDbContext db, IdentityOptions options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await DecideAsync(id, caller, db, time, http, ct, g => g.Status == "requested" && g.Kind == "support", (g, now) =>
         {
             var minutes = request?.DurationMinutes ?? g.DurationMinutes;
             if (minutes < 1 || minutes > options.MaxSupportGrant.TotalMinutes)
@@ -188,24 +178,20 @@ public static class SupportEndpoints
             return null;
         }, "support.approved");
 
-    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Deny(string id, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct) =>
-        await DecideAsync(id, principal, db, cells, time, http, ct, g => g.Status == "requested", (g, _) => { g.Status = "denied"; return null; }, "support.denied");
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Deny(string id, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await DecideAsync(id, caller, db, time, http, ct, g => g.Status == "requested", (g, _) => { g.Status = "denied"; return null; }, "support.denied");
 
-    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Revoke(string id, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct) =>
-        await DecideAsync(id, principal, db, cells, time, http, ct, g => g.Status is "approved" or "requested", (g, now) =>
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> Revoke(string id, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        await DecideAsync(id, caller, db, time, http, ct, g => g.Status is "approved" or "requested", (g, now) =>
         {
             g.Status = "revoked";
             g.ExpiresAt = g.ExpiresAt is { } e && e < now ? e : now;
             return null;
         }, "support.revoked");
 
-    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> DecideAsync(string id, ClaimsPrincipal principal, CellDbContext db,
-        CellRegistry cells, TimeProvider time, HttpContext http, CancellationToken ct, Func<SupportGrant, bool> applies,
+    private static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult>> DecideAsync(string id, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct, Func<SupportGrant, bool> applies,
         Func<SupportGrant, DateTime, ProblemHttpResult?> decide, string action)
     {
-        var caller = Caller.From(principal);
         if (caller.UserId is null || caller.OperatorId is not null)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only the organization's own admins decide on staff access.");
@@ -222,7 +208,7 @@ public static class SupportEndpoints
         }
         grant.DecidedBy = caller.UserId;
         grant.DecidedAt = now;
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         await AuditRecorder.RecordAsync(db, cell, new(action, caller.OrganizationId, AuditActor.From(http, caller.UserId), id,
             grant.ExpiresAt is { } until ? new Dictionary<string, string> { ["expiresAt"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture) } : null), now, ct);
         await db.SaveChangesAsync(ct);
@@ -230,10 +216,9 @@ public static class SupportEndpoints
     }
 
     // The access-transparency page: every staff-access event of this organization, straight from its audit log.
-    private static async Task<Ok<List<AccessLogEntry>>> AccessLog(ClaimsPrincipal principal, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<List<AccessLogEntry>>> AccessLog(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(principal);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var rows = await db.Set<AuditEvent>().Where(e => e.OrganizationId == caller.OrganizationId && e.Action.StartsWith("support."))
             .OrderByDescending(e => e.OccurredAt).Take(500).ToListAsync(ct);
         var entries = new List<AccessLogEntry>();
@@ -258,58 +243,61 @@ public static class SupportEndpoints
 /// </summary>
 internal static class AccessScopeMiddleware
 {
-    public static IApplicationBuilder UseKeyAccessScopes(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    public static IApplicationBuilder UseKeyAccessScopes(this IApplicationBuilder app)
     {
-        var user = http.User;
-        if (user.Identity?.IsAuthenticated != true)
+        var cells = app.ApplicationServices.GetRequiredService<CellRegistry>();
+        var time = app.ApplicationServices.GetRequiredService<TimeProvider>();
+        return app.Use(async (http, next) =>
         {
-            await next(http);
-            return;
-        }
-        var region = user.FindFirstValue(SigillClaims.Region)!;
-        var owners = new HashSet<string>(StringComparer.Ordinal) { AuditRecorder.CellOrganization(region) };
-        DateTimeOffset? notAfter = null;
-        if (user.FindFirstValue(SigillClaims.OrganizationId) is { } org)
-        {
-            owners.Add(org);
-        }
-        if (user.FindFirstValue(SigillClaims.UserId) is { } userId)
-        {
-            owners.Add(userId);
-        }
-        if (user.FindFirstValue(SigillClaims.GrantExpires) is { } expires)
-        {
-            notAfter = DateTimeOffset.Parse(expires, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        if (user.FindFirstValue(SigillClaims.GrantId) is { } grantId)
-        {
-            var cells = http.RequestServices.GetService(typeof(CellRegistry)) as CellRegistry;
-            var time = (TimeProvider)http.RequestServices.GetService(typeof(TimeProvider))!;
-            var cell = cells!.Get(region);
-            await using var db = cell.CreateDbContext();
-            await AuditRecorder.RecordAsync(db, cell, new("support.access", user.FindFirstValue(SigillClaims.OrganizationId),
-                AuditActor.From(http, user.FindFirstValue(SigillClaims.OperatorId)!), http.Request.Path.Value,
-                new Dictionary<string, string> { ["grant"] = grantId, ["method"] = http.Request.Method }), time.GetUtcNow().UtcDateTime, http.RequestAborted);
-            await db.SaveChangesAsync(http.RequestAborted);
-        }
-        using (Sigill.Crypto.KeyAccess.Enter(new Sigill.Crypto.KeyAccessScope(SigillClaims.ActorOf(user), owners, notAfter)))
-        {
-            try
+            var user = http.User;
+            if (user.Identity?.IsAuthenticated != true)
             {
                 await next(http);
+                return;
             }
-            catch (Sigill.Crypto.KeyAccessDeniedException) when (!http.Response.HasStarted)
+            var region = user.FindFirstValue(SigillClaims.Region)!;
+            var owners = new HashSet<string>(StringComparer.Ordinal) { AuditRecorder.CellOrganization(region) };
+            DateTimeOffset? notAfter = null;
+            if (user.FindFirstValue(SigillClaims.OrganizationId) is { } org)
             {
-                // The key layer refused: to the caller this is data that is not theirs, which answers 404.
-                http.Response.StatusCode = StatusCodes.Status404NotFound;
-                await http.Response.WriteAsJsonAsync(new Microsoft.AspNetCore.Mvc.ProblemDetails
-                {
-                    Status = 404,
-                    Title = "Not found.",
-                    Type = Problems.DocsBase + ErrorCodes.NotFound,
-                    Extensions = { ["code"] = ErrorCodes.NotFound },
-                }, options: null, contentType: "application/problem+json");
+                owners.Add(org);
             }
-        }
-    });
+            if (user.FindFirstValue(SigillClaims.UserId) is { } userId)
+            {
+                owners.Add(userId);
+            }
+            if (user.FindFirstValue(SigillClaims.GrantExpires) is { } expires)
+            {
+                notAfter = DateTimeOffset.Parse(expires, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            if (user.FindFirstValue(SigillClaims.GrantId) is { } grantId)
+            {
+                var cell = cells.Get(region);
+                await using var db = cell.CreateDbContext();
+                await AuditRecorder.RecordAsync(db, cell, new("support.access", user.FindFirstValue(SigillClaims.OrganizationId),
+                    AuditActor.From(http, user.FindFirstValue(SigillClaims.OperatorId)!), http.Request.Path.Value,
+                    new Dictionary<string, string> { ["grant"] = grantId, ["method"] = http.Request.Method }), time.GetUtcNow().UtcDateTime, http.RequestAborted);
+                await db.SaveChangesAsync(http.RequestAborted);
+            }
+            using (Sigill.Crypto.KeyAccess.Enter(new Sigill.Crypto.KeyAccessScope(SigillClaims.ActorOf(user), owners, notAfter)))
+            {
+                try
+                {
+                    await next(http);
+                }
+                catch (Sigill.Crypto.KeyAccessDeniedException) when (!http.Response.HasStarted)
+                {
+                    // The key layer refused: to the caller this is data that is not theirs, which answers 404.
+                    http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    await http.Response.WriteAsJsonAsync(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                    {
+                        Status = 404,
+                        Title = "Not found.",
+                        Type = Problems.DocsBase + ErrorCodes.NotFound,
+                        Extensions = { ["code"] = ErrorCodes.NotFound },
+                    }, options: null, contentType: "application/problem+json");
+                }
+            }
+        });
+    }
 }

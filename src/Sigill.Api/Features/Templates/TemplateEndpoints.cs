@@ -89,11 +89,10 @@ public static partial class TemplateEndpoints
 
     private static readonly PricingInput SamplePricing = new("EUR", [new PricingItem("Sample line", 1, 100)]);
 
-    private static async Task<Results<Created<TemplateView>, ProblemHttpResult>> Create(CreateTemplateRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells,
+    private static async Task<Results<Created<TemplateView>, ProblemHttpResult>> Create(CreateTemplateRequest request, Caller caller, CellDbContext db,
         TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var (name, body, variables, problem) = await CheckAsync(request, renderer, db, cell, caller.OrganizationId, ct);
         if (problem is not null) return problem;
         var id = SigillId.New("tpl", cell.Region);
@@ -113,13 +112,12 @@ public static partial class TemplateEndpoints
     }
 
     /// <summary>Replaces a template's name, body and variables. Documents made from it earlier keep the PDF they were rendered to.</summary>
-    private static async Task<Results<Ok<TemplateView>, NotFound, ProblemHttpResult>> Update(string id, CreateTemplateRequest request, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<TemplateView>, NotFound, ProblemHttpResult>> Update(string id, CreateTemplateRequest request, Caller caller,
+        CellDbContext db, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var (name, body, variables, problem) = await CheckAsync(request, renderer, db, cell, caller.OrganizationId, ct);
         if (problem is not null) return problem;
         await SealAsync(template, cell, name, body, variables, ct);
@@ -141,10 +139,9 @@ public static partial class TemplateEndpoints
         JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.VariablesPurpose, t.VariablesToken, t.Id, ct))!)!,
         t.CreatedAt, t.UpdatedAt);
 
-    private static async Task<Ok<TemplateSummary[]>> List(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<TemplateSummary[]>> List(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var result = new List<TemplateSummary>();
         foreach (var t in await db.Templates.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId).OrderByDescending(t => t.CreatedAt).Take(500).ToListAsync(ct))
         {
@@ -157,13 +154,12 @@ public static partial class TemplateEndpoints
     }
 
     /// <summary>Renders the template to the PDF a document would get, without storing anything.</summary>
-    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> Preview(string id, PreviewRequest? request, ClaimsPrincipal user,
-        CellDbContext db, CellRegistry cells, TemplateRenderer renderer, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> Preview(string id, PreviewRequest? request, Caller caller,
+        CellDbContext db, TemplateRenderer renderer, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (t is null) return TypedResults.NotFound();
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var view = await ViewAsync(t, cell, ct);
         if (TemplateRenderer.ValidateVariables(request?.Variables) is { } variablesError) return Problems.Validation(variablesError);
         var values = view.Variables.ToDictionary(v => v, v => $"[{v}]", StringComparer.Ordinal);
@@ -184,19 +180,17 @@ public static partial class TemplateEndpoints
         }
     }
 
-    private static async Task<Results<Ok<TemplateView>, NotFound>> Get(string id, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Results<Ok<TemplateView>, NotFound>> Get(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (t is null) return TypedResults.NotFound();
-        return TypedResults.Ok(await ViewAsync(t, cells.Get(caller.Region), ct));
+        return TypedResults.Ok(await ViewAsync(t, caller.Cell, ct));
     }
 
-    private static async Task<Results<Created<BlockView>, ProblemHttpResult>> CreateBlock(CreateBlockRequest request, ClaimsPrincipal user, CellDbContext db, CellRegistry cells,
+    private static async Task<Results<Created<BlockView>, ProblemHttpResult>> CreateBlock(CreateBlockRequest request, Caller caller, CellDbContext db,
         TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         if (request.Name is not { } name || !BlockName().IsMatch(name)) return Problems.Validation("name is 1-64 letters, digits, '_' or '-'.");
         if (request.Body is not { Length: > 0 and <= MaxBodyLength } body) return Problems.Validation($"body is required (at most {MaxBodyLength} characters of Liquid).");
         try
@@ -235,10 +229,9 @@ public static partial class TemplateEndpoints
         return TypedResults.Created($"/api/v1/templates/blocks/{id}", new BlockView(id, name, body, block.CreatedAt));
     }
 
-    private static async Task<Ok<BlockView[]>> ListBlocks(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<BlockView[]>> ListBlocks(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var result = new List<BlockView>();
         foreach (var b in await db.ContentBlocks.AsNoTracking().Where(b => b.OrganizationId == caller.OrganizationId).ToListAsync(ct))
         {

@@ -38,10 +38,8 @@ public static class WebhookEndpoints
         return write;
     }
 
-    private static async Task<Results<Created<CreatedWebhook>, ProblemHttpResult>> Create(CreateRequest request, HttpContext http, ClaimsPrincipal user, CellDbContext db,
-        CellRegistry cells, SsrfGuard guard, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Created<CreatedWebhook>, ProblemHttpResult>> Create(CreateRequest request, HttpContext http, Caller caller, CellDbContext db, SsrfGuard guard, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         if (request.Url is not { Length: <= 2000 } text || !Uri.TryCreate(text, UriKind.Absolute, out var url)
             || url.Scheme is not ("https" or "http") || url.UserInfo.Length > 0 || url.Fragment.Length > 0)
         {
@@ -62,7 +60,7 @@ public static class WebhookEndpoints
         {
             return Problems.Validation("An organization has at most 20 webhook endpoints.");
         }
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         var id = SigillId.New("whk", cell.Region);
         var secret = WebhookEvents.NewSecret();
@@ -76,7 +74,7 @@ public static class WebhookEndpoints
             CreatedAt = now,
         };
         db.WebhookSubscriptions.Add(subscription);
-        await AuditRecorder.RecordAsync(db, cell, new AuditEventData("webhook.created", caller.OrganizationId, AuditActor.From(http, DocumentEndpoints.TokenId(user)), id,
+        await AuditRecorder.RecordAsync(db, cell, new AuditEventData("webhook.created", caller.OrganizationId, AuditActor.From(http, caller.Actor), id,
             new Dictionary<string, string> { ["events"] = subscription.Events }), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/webhooks/{id}", new CreatedWebhook(id, url.AbsoluteUri, events, now, secret));
@@ -95,10 +93,9 @@ public static class WebhookEndpoints
         }
     }
 
-    private static async Task<Ok<WebhookView[]>> List(ClaimsPrincipal user, CellDbContext db, CellRegistry cells, CancellationToken ct)
+    private static async Task<Ok<WebhookView[]>> List(Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
-        var cell = cells.Get(caller.Region);
+        var cell = caller.Cell;
         var views = new List<WebhookView>();
         foreach (var w in await db.WebhookSubscriptions.AsNoTracking().Where(w => w.OrganizationId == caller.OrganizationId).OrderBy(w => w.CreatedAt).ToListAsync(ct))
         {
@@ -107,9 +104,8 @@ public static class WebhookEndpoints
         return TypedResults.Ok(views.ToArray());
     }
 
-    private static async Task<Results<Ok<DeliveryView[]>, NotFound>> Deliveries(string id, ClaimsPrincipal user, CellDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<DeliveryView[]>, NotFound>> Deliveries(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         if (!await db.WebhookSubscriptions.AnyAsync(w => w.Id == id && w.OrganizationId == caller.OrganizationId, ct)) return TypedResults.NotFound();
         var rows = await db.WebhookDeliveries.AsNoTracking().Where(d => d.SubscriptionId == id && d.OrganizationId == caller.OrganizationId)
             .OrderByDescending(d => d.OccurredAt).Take(200).ToListAsync(ct);
@@ -117,14 +113,13 @@ public static class WebhookEndpoints
             d.LastStatusCode, d.LastError, d.LastAttemptAt, d.DeliveredAt)).ToArray());
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(string id, HttpContext http, ClaimsPrincipal user, CellDbContext db, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> Delete(string id, HttpContext http, Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var caller = Caller.From(user);
         var subscription = await db.WebhookSubscriptions.SingleOrDefaultAsync(w => w.Id == id && w.OrganizationId == caller.OrganizationId, ct);
         if (subscription is null) return TypedResults.NotFound();
         db.WebhookSubscriptions.Remove(subscription);
         var now = time.GetUtcNow().UtcDateTime;
-        await AuditRecorder.RecordAsync(db, cells.Get(caller.Region), new AuditEventData("webhook.deleted", caller.OrganizationId, AuditActor.From(http, DocumentEndpoints.TokenId(user)), id), now, ct);
+        await AuditRecorder.RecordAsync(db, caller.Cell, new AuditEventData("webhook.deleted", caller.OrganizationId, AuditActor.From(http, caller.Actor), id), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

@@ -181,24 +181,3 @@ public static class SigillClaims
     public static string ActorOf(ClaimsPrincipal user) =>
         user.FindFirstValue(OperatorId) ?? user.FindFirstValue(TokenId) ?? user.FindFirstValue(UserId) ?? "unknown";
 }
-
-/// <summary>The authenticated caller, as handlers see it.</summary>
-public sealed record Caller(string OrganizationId, string Region)
-{
-    public string? UserId { get; init; }
-    public string? Role { get; init; }
-    public string? SessionId { get; init; }
-    public string? OperatorId { get; init; }
-    public string? GrantId { get; init; }
-
-    public static Caller From(ClaimsPrincipal user) => new(
-        user.FindFirstValue(SigillClaims.OrganizationId) ?? throw new InvalidOperationException("No organization claim."),
-        user.FindFirstValue(SigillClaims.Region) ?? throw new InvalidOperationException("No region claim."))
-    {
-        UserId = user.FindFirstValue(SigillClaims.UserId),
-        Role = user.FindFirstValue(SigillClaims.Role),
-        SessionId = user.FindFirstValue(SigillClaims.SessionId),
-        OperatorId = user.FindFirstValue(SigillClaims.OperatorId),
-        GrantId = user.FindFirstValue(SigillClaims.GrantId),
-    };
-}
