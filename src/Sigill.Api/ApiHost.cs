@@ -127,6 +127,7 @@ public static class ApiHost
         app.UseAuthentication();
         app.UseKeyAccessScopes();
         app.UseAuthorization();
+        app.UseServedRegions(); // a route naming a region this deployment does not serve ends here, the same everywhere
         app.UseRequestLimits(limits); // after authorization: a stranger's body is never read, let alone parsed
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
@@ -48,15 +49,32 @@ public sealed class RequestCell
     }
 }
 
-/// <summary>For every anonymous group whose route names a region: an unserved region ends the request before its handler.</summary>
-public static class ServedRegionFilter
+/// <summary>
+/// For every anonymous group whose route names a region: an unserved region ends the request before its handler's
+/// parameters are bound (a <see cref="CellDbContext"/> parameter needs a served cell), and before its body is read.
+/// </summary>
+public static class ServedRegions
 {
-    public static TBuilder RequireServedRegion<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter<TBuilder, ServedOnly>();
+    private sealed class Required;
 
-    private sealed class ServedOnly(RequestCell here) : IEndpointFilter
+    private static readonly Required Marker = new();
+
+    public static TBuilder RequireServedRegion<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(Marker);
+
+    /// <summary>Place after routing and authorization, before anything reads the body.</summary>
+    public static IApplicationBuilder UseServedRegions(this IApplicationBuilder app)
     {
-        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-            here.IsServed ? await next(context) : RequestCell.NotServed(here.Region);
+        var cells = app.ApplicationServices.GetRequiredService<CellRegistry>();
+        return app.Use(async (http, next) =>
+        {
+            if (http.GetEndpoint()?.Metadata.GetMetadata<Required>() is not null
+                && (http.GetRouteValue("region") is not string region || !cells.TryGet(region, out _)))
+            {
+                await RequestCell.NotServed(http.GetRouteValue("region") as string).ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
     }
 }
