@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,7 +20,6 @@ using Sigill.Api.Features.Members;
 using Sigill.Api.Features.ApiTokens;
 using Sigill.Api.Features.StaffAccess;
 using Sigill.Api.Platform.Jobs;
-using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Api.Features.Alerts;
 using Sigill.Api.Features.Documents;
@@ -84,8 +81,6 @@ public static class ApiHost
             o.SerializerOptions.TypeInfoResolver = (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(RequestText.Modifier);
         });
         services.AddExceptionHandler<RequestText.RefusedHandler>();
-        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(Policies.Add);
         services.AddHealthChecks().AddCheck<CellsHealthCheck>("cells", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m

@@ -1,11 +1,10 @@
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Http;
 
 namespace Sigill.Api.Features.Accounts;
 
-/// <summary>Accounts: sign-up, sign-in with its second factor, sessions, passwords and the throttles that guard them.</summary>
+/// <summary>Accounts: sign-up, sign-in with its second factor, sessions, passwords, the throttles that guard them, and the authentication of every credential.</summary>
 public static class AccountsFeature
 {
     public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
@@ -16,6 +15,8 @@ public static class AccountsFeature
         services.AddSingleton<Accounts>();
         services.AddSingleton<Throttle>();
         services.AddSingleton<SignIns>();
+        services.AddAuthentication(CredentialAuthenticationHandler.SchemeName) // API tokens, sessions and operator credentials
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CredentialAuthenticationHandler>(CredentialAuthenticationHandler.SchemeName, null);
         return services;
     }
 

@@ -1,9 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.Accounts;
 

@@ -2,9 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Sigill.Api.Features.Organizations;
 
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.Accounts;
 

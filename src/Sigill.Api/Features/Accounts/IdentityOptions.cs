@@ -1,8 +1,5 @@
 using Sigill.Http;
 
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.Accounts;
 

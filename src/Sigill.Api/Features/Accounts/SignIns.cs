@@ -1,15 +1,12 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
-
 using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
+using Sigill.Api.Features.Audit;
+
 
 namespace Sigill.Api.Features.Accounts;
 

@@ -1,19 +1,14 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Organizations;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Security;
+using Sigill.Api.Features.Organizations;
+using Sigill.Api.Features.Audit;
 
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.Accounts;
 

@@ -1,13 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Features.Audit;
 
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.Accounts;
 

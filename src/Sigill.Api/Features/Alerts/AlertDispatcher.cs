@@ -1,15 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Telemetry;
-using Sigill.Http;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Alerts;
 

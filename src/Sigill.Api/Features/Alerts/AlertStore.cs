@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Alerts;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Crypto;

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Organizations;
 using Sigill.Crypto;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.Backups;
 

@@ -1,18 +1,15 @@
-using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Templates;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Http;
 using Sigill.Pdf;
+using Sigill.Api.Features.Templates;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Documents;
 

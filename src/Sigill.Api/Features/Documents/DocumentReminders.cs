@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Documents;
 

@@ -1,18 +1,15 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using MimeKit;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Crypto;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Documents;
 

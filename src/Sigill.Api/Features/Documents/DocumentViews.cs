@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Templates;
 
 namespace Sigill.Api.Features.Documents;
 

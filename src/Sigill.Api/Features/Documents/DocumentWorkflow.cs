@@ -1,14 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Signing;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Crypto;
-using Sigill.Pdf;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Documents;
 

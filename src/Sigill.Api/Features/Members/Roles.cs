@@ -1,8 +1,5 @@
 using Sigill.Api.Platform.Security;
 
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.Members;
 

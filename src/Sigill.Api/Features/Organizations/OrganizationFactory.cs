@@ -1,10 +1,9 @@
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.StaffAccess;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.ApiTokens;
+using Sigill.Api.Features.Members;
 
 namespace Sigill.Api.Features.Organizations;
 

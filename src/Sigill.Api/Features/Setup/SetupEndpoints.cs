@@ -1,12 +1,8 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.ApiTokens;
 using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.Setup;

@@ -1,13 +1,12 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Documents;
 using Sigill.Api.Platform.Mail;
 using Sigill.Pdf;
 using Sigill.Pdf.Images;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Signing;
 

@@ -1,17 +1,12 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Sigill.Api.Features.Audit;
-using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Documents;
 using Sigill.Api.Platform.Mail;
-using Sigill.Api.Platform.Persistence;
 using Sigill.Pdf;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Documents;
 
 namespace Sigill.Api.Features.Signing;
 

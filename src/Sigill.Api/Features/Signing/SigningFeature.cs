@@ -1,17 +1,18 @@
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Sigill.Api.Features.Timestamps;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Http;
+using Sigill.Api.Features.Timestamps;
 
 namespace Sigill.Api.Features.Signing;
 
-/// <summary>Signing: the recipient's link, signing receipts, the cell's signing keys and its public PKI files.</summary>
+/// <summary>Signing: the recipient's link, completion (the sealed PDF), signing receipts, the cell's signing keys and its public PKI files.</summary>
 public static class SigningFeature
 {
     public static IServiceCollection AddSigning(this IServiceCollection services)
     {
         services.AddSigillOptions<TimestampOptions>("Timestamps");
         services.AddScoped<SigningLink>();
+        services.AddSingleton<IJobHandler, DocumentCompletionJobHandler>(); // seals a document once its last recipient has acted
         return services.AddSingleton<SigningKeys>();
     }
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Timestamps;
 using Sigill.Pdf;
 using Sigill.Pdf.LongTerm;
 using Sigill.Pdf.Revocation;

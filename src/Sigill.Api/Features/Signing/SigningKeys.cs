@@ -3,11 +3,11 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Organizations;
 using Sigill.Crypto;
 using Sigill.Pdf;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.Signing;
 

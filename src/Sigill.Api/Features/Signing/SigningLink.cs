@@ -1,9 +1,8 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Documents;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Features.Documents;
 
 namespace Sigill.Api.Features.Signing;
 

@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Documents;
 using Sigill.Api.Platform.Mail;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Signing;
 

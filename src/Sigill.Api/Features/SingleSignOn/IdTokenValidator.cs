@@ -3,10 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.SingleSignOn;
 

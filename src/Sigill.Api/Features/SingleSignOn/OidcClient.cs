@@ -4,10 +4,6 @@ using System.Text.Json;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Webhooks;
 
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 namespace Sigill.Api.Features.SingleSignOn;
 

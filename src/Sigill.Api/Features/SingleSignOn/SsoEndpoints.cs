@@ -1,23 +1,16 @@
-using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 using Directory = Sigill.Api.Features.Accounts.Directory;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.SingleSignOn;
 

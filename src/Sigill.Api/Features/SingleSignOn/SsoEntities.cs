@@ -1,13 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Sigill.Api.Features.Organizations;
 
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
-using Sigill.Api.Features.StaffAccess;
 
 using Directory = Sigill.Api.Features.Accounts.Directory;
+using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.SingleSignOn;
 

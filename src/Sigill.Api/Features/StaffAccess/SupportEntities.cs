@@ -2,9 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Sigill.Api.Features.Organizations;
 
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
 
 namespace Sigill.Api.Features.StaffAccess;
 

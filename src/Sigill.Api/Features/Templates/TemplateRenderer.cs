@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Fluid;
 using Fluid.Values;
-using Microsoft.Extensions.Logging;
 using Sigill.Api.Platform.Errors;
 using Sigill.Pdf;
 

@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Documents;
-using Sigill.Api.Features.Signing;
 using Sigill.Pdf;
+using Sigill.Api.Features.Signing;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Documents;
 
 namespace Sigill.Api.Features.Timestamps;
 

@@ -1,8 +1,7 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Signing;
 using Sigill.Pdf.Timestamps;
+using Sigill.Api.Features.Signing;
 
 namespace Sigill.Api.Features.Timestamps;
 

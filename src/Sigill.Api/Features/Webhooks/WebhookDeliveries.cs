@@ -4,9 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Documents;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Features.Documents;
 
 namespace Sigill.Api.Features.Webhooks;
 

@@ -1,16 +1,13 @@
 using System.Net;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Features.Documents;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
+using Sigill.Api.Features.Audit;
 
 namespace Sigill.Api.Features.Webhooks;
 

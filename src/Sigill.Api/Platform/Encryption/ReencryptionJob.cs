@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Jobs;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Crypto;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
 using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Api.Platform.Jobs;

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Persistence;
@@ -7,7 +6,7 @@ using Sigill.Api.Platform.Persistence;
 namespace Sigill.Api.Platform.Security;
 
 /// <summary>
-/// The authenticated caller, bound once per request from the claims <see cref="ApiTokenAuthenticationHandler"/> set
+/// The authenticated caller, bound once per request from the claims the authentication handler (<c>Features/Accounts/CredentialAuthentication</c>) set
 /// (as TodoApi binds its <c>CurrentUser</c>): handlers take a <see cref="Caller"/> parameter and, for data, a
 /// <see cref="CellDbContext"/> parameter, which is a context on the caller's own cell (<see cref="RequestCell"/>).
 /// </summary>

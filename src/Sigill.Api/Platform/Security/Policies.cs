@@ -28,10 +28,10 @@ public static class Policies
     {
         foreach (var scope in TokenScopes.Append(Support).Append(Account))
         {
-            options.AddPolicy(scope, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)
+            options.AddPolicy(scope, p => p.AddAuthenticationSchemes(SigillClaims.Scheme)
                 .RequireAuthenticatedUser().RequireClaim(SigillClaims.Scope, scope));
         }
         // Endpoints are closed unless they say otherwise.
-        options.FallbackPolicy = new AuthorizationPolicyBuilder(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        options.FallbackPolicy = new AuthorizationPolicyBuilder(SigillClaims.Scheme).RequireAuthenticatedUser().Build();
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Sigill.Api.Platform.Errors;
 

@@ -2,16 +2,14 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Accounts;
+using Sigill.Api.Platform.Security;
 using Sigill.Api.Features.Members;
-using Sigill.Api.Features.ApiTokens;
 using Sigill.Api.Features.StaffAccess;
 using Sigill.Api.Platform.Persistence;
 
-namespace Sigill.Api.Platform.Security;
+namespace Sigill.Api.Features.Accounts;
 
 /// <summary>
 /// Bearer authentication for every secret Sigill issues (<see cref="PresentedSecret"/>): API tokens (<c>sgl_</c>),
@@ -20,7 +18,7 @@ namespace Sigill.Api.Platform.Security;
 /// region, so the lookup goes straight to that cell; a region this deployment does not serve fails (never a proxy).
 /// Roles and grants are read on every request, so a demotion, a removal or a revoke takes effect at once.
 /// </summary>
-internal sealed class ApiTokenAuthenticationHandler(
+internal sealed class CredentialAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
@@ -29,7 +27,7 @@ internal sealed class ApiTokenAuthenticationHandler(
     Platform.Telemetry.SigillMetrics metrics,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "ApiToken";
+    public const string SchemeName = SigillClaims.Scheme;
 
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
@@ -162,22 +160,4 @@ internal sealed class ApiTokenAuthenticationHandler(
         metrics.SignInFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
         return AuthenticateResult.Fail(message);
     }
-}
-
-public static class SigillClaims
-{
-    public const string TokenId = "sigill:token";
-    public const string SessionId = "sigill:session";
-    public const string UserId = "sigill:user";
-    public const string Role = "sigill:role";
-    public const string OperatorId = "sigill:operator";
-    public const string GrantId = "sigill:grant";
-    public const string GrantExpires = "sigill:grant-expires";
-    public const string OrganizationId = "sigill:org";
-    public const string Region = "sigill:region";
-    public const string Scope = "scope";
-
-    /// <summary>Who acts, as audit events record it: the operator, else the API token, else the signed-in user.</summary>
-    public static string ActorOf(ClaimsPrincipal user) =>
-        user.FindFirstValue(OperatorId) ?? user.FindFirstValue(TokenId) ?? user.FindFirstValue(UserId) ?? "unknown";
 }

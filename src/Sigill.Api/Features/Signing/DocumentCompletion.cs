@@ -1,14 +1,13 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Signing;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Pdf;
 using Sigill.Pdf.Timestamps;
 using System.Security.Cryptography.X509Certificates;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.Audit;
 
-namespace Sigill.Api.Features.Documents;
+namespace Sigill.Api.Features.Signing;
 
 /// <summary>
 /// Completes a document whose recipients have all acted: certificate of completion, seal, status
