@@ -8,6 +8,7 @@ using Sigill.Api.Platform.Security;
 using Sigill.Api.Features.Members;
 using Sigill.Api.Features.StaffAccess;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Features.ApiTokens;
 
 namespace Sigill.Api.Features.Accounts;
 

@@ -11,6 +11,7 @@ using Sigill.Api.Platform.Security;
 using Directory = Sigill.Api.Features.Accounts.Directory;
 using Sigill.Api.Features.Accounts;
 using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.Members;
 

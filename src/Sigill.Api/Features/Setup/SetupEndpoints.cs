@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Organizations;
+using Sigill.Api.Features.Accounts;
 
 namespace Sigill.Api.Features.Setup;
 

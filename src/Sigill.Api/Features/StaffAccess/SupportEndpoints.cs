@@ -11,6 +11,7 @@ using Sigill.Api.Platform.Security;
 using Sigill.Api.Features.Accounts;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Members;
+using Sigill.Api.Features.Organizations;
 
 
 namespace Sigill.Api.Features.StaffAccess;

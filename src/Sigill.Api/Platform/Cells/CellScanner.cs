@@ -128,9 +128,9 @@ public sealed partial class CellScanner(Cell cell)
         await using var db = cell.CreateDbContext();
         // Organizations and users are the identifiers a cell owns; users' directory hashes (keyed HMACs of their
         // e-mail addresses, ADR 0007) are keyed hashes like the blind indexes.
-        var organizations = await db.Organizations.AsNoTracking().Select(o => o.Id).ToListAsync(cancellationToken);
-        organizations.AddRange(await db.Users.AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken));
-        var hashes = new SortedSet<string>(await db.Users.AsNoTracking().Select(u => u.EmailHash).ToListAsync(cancellationToken), StringComparer.Ordinal);
+        var organizations = await db.Set<Features.Organizations.Organization>().AsNoTracking().Select(o => o.Id).ToListAsync(cancellationToken);
+        organizations.AddRange(await db.Set<Features.Accounts.User>().AsNoTracking().Select(u => u.Id).ToListAsync(cancellationToken));
+        var hashes = new SortedSet<string>(await db.Set<Features.Accounts.User>().AsNoTracking().Select(u => u.EmailHash).ToListAsync(cancellationToken), StringComparer.Ordinal);
         var text = new StringBuilder();
         if (cell.DatabaseProvider == "postgres")
         {
