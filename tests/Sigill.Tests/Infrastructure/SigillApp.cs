@@ -169,6 +169,13 @@ internal sealed class SigillApp : IAsyncDisposable
             _stopped = true;
             await _server.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            // Idle PostgreSQL connections would stay open for minutes after the app is gone; a suite that starts many apps
+            // would run the shared server out of connections. Close this app's own (other apps' pools are left alone).
+            foreach (var (_, options) in _remoteCells.Where(c => c.Options.Database.Provider == "postgres"))
+            {
+                using var connection = new Npgsql.NpgsqlConnection(options.Database.ConnectionString);
+                Npgsql.NpgsqlConnection.ClearPool(connection);
+            }
         }
     }
 
