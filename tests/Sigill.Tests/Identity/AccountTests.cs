@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Sigill.Api.Features.Accounts;
 using Sigill.Api.Features.Members;
 using Sigill.Api.Features.ApiTokens;
@@ -17,9 +19,15 @@ namespace Sigill.Tests.Identity;
 /// </summary>
 public abstract class AccountTests(Backend backend) : IAsyncLifetime
 {
+    /// <summary>
+    /// The throttle's clock stands still (as in ThrottleTests): the abuse tests expect "three at once, then a wait", and a
+    /// one-second wait must not run out between two slow sign-ins on a busy machine (it did, on either backend).
+    /// </summary>
+    private readonly FakeTimeProvider _throttleTime = new(DateTimeOffset.UtcNow);
     private SigillApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await SigillApp.StartAsync(backend);
+    public async Task InitializeAsync() => _app = await SigillApp.StartAsync(backend, apiOverrides: services =>
+        services.AddSingleton(sp => new Throttle(sp.GetRequiredService<Sigill.Api.Features.Accounts.Directory>(), _throttleTime)));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
