@@ -7,17 +7,20 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Documents;
 
-public sealed class DocumentAbuseTests
+/// <summary>
+/// On both backends. The first test has its own app (its own PDF limit; it counts the whole cell's blobs); the others
+/// share one app per backend, each with its own organizations.
+/// </summary>
+public sealed class DocumentAbuseTests(SharedApps apps) : IClassFixture<SharedApps>
 {
-    private static int BlobCount(SigillApp app, string region) =>
-        Directory.Exists(Path.Combine(app.DataDirectory, region, "blobs"))
-            ? Directory.GetFiles(Path.Combine(app.DataDirectory, region, "blobs"), "*", SearchOption.AllDirectories).Count(f => f.Contains("document.pdf", StringComparison.Ordinal))
-            : 0;
+    private static async Task<int> BlobCountAsync(SigillApp app, string region) =>
+        (await app.BlobsAsync(region)).Count(f => f.Contains("document.pdf", StringComparison.Ordinal));
 
-    [Fact]
-    public async Task Malformed_encrypted_oversized_and_scripted_pdfs_are_refused_with_stable_codes_and_nothing_is_stored()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Malformed_encrypted_oversized_and_scripted_pdfs_are_refused_with_stable_codes_and_nothing_is_stored(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync("""{ "Documents": { "MaxPdfBytes": 200000 } }""");
+        await using var app = await SigillApp.StartAsync(backend, """{ "Documents": { "MaxPdfBytes": 200000 } }""");
         var org = await app.SetUpOrganizationAsync("Acme Uploads", "us");
         using var sender = app.Web(org.ApiToken);
         var scripted = MinimalPdf("<</Type/Catalog/Pages 2 0 R/OpenAction 4 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>",
@@ -40,13 +43,14 @@ public sealed class DocumentAbuseTests
         }
         var list = await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents");
         Assert.Equal(0, list.GetArrayLength());
-        Assert.Equal(0, BlobCount(app, "us"));
+        Assert.Equal(0, await BlobCountAsync(app, "us"));
     }
 
-    [Fact]
-    public async Task Another_organizations_document_answers_404_for_every_route()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Another_organizations_document_answers_404_for_every_route(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var acme = await app.SetUpOrganizationAsync("Acme", "us");
         var globex = await app.SetUpOrganizationAsync("Globex", "us");
         using var acmeClient = app.Web(acme.ApiToken);
@@ -63,10 +67,11 @@ public sealed class DocumentAbuseTests
         Assert.Equal("draft", (await acmeClient.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString());
     }
 
-    [Fact]
-    public async Task Illegal_transitions_answer_409_with_a_code()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Illegal_transitions_answer_409_with_a_code(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme States", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "States", SamplePdf("states"))).GetProperty("id").GetString()!;
@@ -100,10 +105,11 @@ public sealed class DocumentAbuseTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Web().GetAsync($"/api/v1/signing/{link}")).StatusCode);
     }
 
-    [Fact]
-    public async Task Fields_off_the_page_and_bad_recipients_are_refused_and_nothing_is_stored()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Fields_off_the_page_and_bad_recipients_are_refused_and_nothing_is_stored(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Fields", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Fields", SamplePdf("fields"))).GetProperty("id").GetString()!;
@@ -133,10 +139,11 @@ public sealed class DocumentAbuseTests
         Assert.Equal(1, view.GetProperty("recipients").GetArrayLength());
     }
 
-    [Fact]
-    public async Task A_link_for_one_document_cannot_touch_another_and_forged_links_show_nothing()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_link_for_one_document_cannot_touch_another_and_forged_links_show_nothing(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Links", "us");
         using var sender = app.Web(org.ApiToken);
         var docA = (await UploadOkAsync(sender, "A", SamplePdf("a"))).GetProperty("id").GetString()!;
@@ -169,10 +176,11 @@ public sealed class DocumentAbuseTests
         Assert.Equal(JsonValueKind.Null, bView.GetProperty("fields")[0].GetProperty("value").ValueKind);
     }
 
-    [Fact]
-    public async Task An_expired_document_link_shows_nothing_and_the_document_reads_expired()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task An_expired_document_link_shows_nothing_and_the_document_reads_expired(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Expiry", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Expiring", SamplePdf("exp"))).GetProperty("id").GetString()!;

@@ -11,13 +11,15 @@ namespace Sigill.Tests.Documents;
 /// <summary>
 /// What the sender's pages need from the API besides create and send: templates listed, edited and previewed;
 /// documents found by status and title; recipients and fields taken off a draft (and only a draft, and only one's own).
+/// On both backends, one app per backend for the class: each test makes its own organizations.
 /// </summary>
-public sealed class DraftEditingTests
+public sealed class DraftEditingTests(SharedApps apps) : IClassFixture<SharedApps>
 {
-    [Fact]
-    public async Task A_template_is_listed_edited_and_previewed_without_storing_a_document()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_template_is_listed_edited_and_previewed_without_storing_a_document(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Edit", "eu");
         using var sender = app.Web(org.ApiToken);
         var id = (await PostOkAsync(sender, "/api/v1/templates", new { name = "Offer", body = "Hello {{ client }}.\n\n{{ pricing_table }}", variables = new[] { "client" } }))
@@ -65,10 +67,11 @@ public sealed class DraftEditingTests
         Assert.Equal(HttpStatusCode.NotFound, foreignPreview.StatusCode);
     }
 
-    [Fact]
-    public async Task Documents_are_found_by_status_and_by_a_word_of_their_encrypted_title()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Documents_are_found_by_status_and_by_a_word_of_their_encrypted_title(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Find", "us");
         using var sender = app.Web(org.ApiToken);
         var draft = (await UploadOkAsync(sender, "Lease Osprey-31", SamplePdf("a"))).GetProperty("id").GetString()!;
@@ -88,10 +91,11 @@ public sealed class DraftEditingTests
         Assert.Contains("draft, sent", await badStatus.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Recipients_and_fields_come_off_a_draft_only_and_only_the_senders_own()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Recipients_and_fields_come_off_a_draft_only_and_only_the_senders_own(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Remove", "eu");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Contract Remove", SamplePdf("x"))).GetProperty("id").GetString()!;

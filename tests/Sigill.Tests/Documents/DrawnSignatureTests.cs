@@ -11,10 +11,11 @@ namespace Sigill.Tests.Documents;
 
 public sealed class DrawnSignatureTests
 {
-    [Fact]
-    public async Task Every_hostile_drawn_signature_is_refused_with_its_code_nothing_changes_and_the_signer_then_signs_with_a_good_one()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Every_hostile_drawn_signature_is_refused_with_its_code_nothing_changes_and_the_signer_then_signs_with_a_good_one(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        await using var app = await SigillApp.StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Acme Pens", "eu");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Pen test", SamplePdf("pen"))).GetProperty("id").GetString()!;
@@ -28,7 +29,7 @@ public sealed class DrawnSignatureTests
         (await recipient.GetAsync($"/api/v1/signing/{link}/document.pdf")).EnsureSuccessStatusCode();
         (await recipient.PostAsJsonAsync($"/api/v1/signing/{link}/consent", new { accept = true })).EnsureSuccessStatusCode();
         var pdfBefore = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/pdf");
-        var blobsBefore = Blobs(app);
+        var blobsBefore = await app.BlobsAsync("eu");
 
         var refused = new List<string>();
         foreach (var hostile in HostileCorpus.Pngs().Append(new HostileCase("not-base64", HostileTarget.DrawnSignaturePng, 400, HostileCorpus.SignatureImageInvalid, () => [])))
@@ -49,7 +50,7 @@ public sealed class DrawnSignatureTests
         Assert.Equal("sent", view.GetProperty("status").GetString());
         Assert.NotEqual("signed", view.GetProperty("recipients")[0].GetProperty("status").GetString());
         Assert.Equal(pdfBefore, await sender.GetByteArrayAsync($"/api/v1/documents/{id}/pdf"));
-        Assert.Equal(blobsBefore, Blobs(app));
+        Assert.Equal(blobsBefore, await app.BlobsAsync("eu"));
         var activity = await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}/activity");
         Assert.DoesNotContain(activity.EnumerateArray(), a => a.GetProperty("action").GetString() == "document.signed");
 
@@ -60,7 +61,4 @@ public sealed class DrawnSignatureTests
         using var root = X509Certificate2.CreateFromPem(rootPem);
         Assert.True(PdfSignatureVerifier.Verify(await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf"), [root]).IsValid);
     }
-
-    private static string[] Blobs(SigillApp app) =>
-        [.. Directory.GetFiles(Path.Combine(app.DataDirectory, "eu", "blobs"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 }

@@ -10,7 +10,10 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Documents;
 
-/// <summary>Timestamps, B-LTA seals, the region CRL and revocation through the real hosts, with OpenSSL as the TSA.</summary>
+/// <summary>
+/// Timestamps, B-LTA seals, the region CRL and revocation through the real hosts, with OpenSSL as the TSA, on both backends.
+/// Each test has its own app: each has its own TSA (whose requests it counts).
+/// </summary>
 public sealed class LongTermSigningTests : IDisposable
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
@@ -19,7 +22,7 @@ public sealed class LongTermSigningTests : IDisposable
 
     public LongTermSigningTests() => File.WriteAllText(_anchors, _tsa.Root.ExportCertificatePem());
 
-    private Task<SigillApp> StartAsync() => SigillApp.StartAsync(JsonSerializer.Serialize(new
+    private Task<SigillApp> StartAsync(Backend backend) => SigillApp.StartAsync(backend, JsonSerializer.Serialize(new
     {
         Timestamps = new { Servers = new[] { new { Url = _tsa.Url.AbsoluteUri } }, TrustAnchorsFile = _anchors, PublicBaseUrl = "https://sign.example.test", TimeoutSeconds = 5 },
     }));
@@ -35,10 +38,11 @@ public sealed class LongTermSigningTests : IDisposable
         return (id, LinkFor(app.DataDirectory, "eu", email));
     }
 
-    [Fact]
-    public async Task A_completed_document_is_sealed_at_b_lta_and_its_certificates_point_at_the_crl_the_web_tier_serves()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_completed_document_is_sealed_at_b_lta_and_its_certificates_point_at_the_crl_the_web_tier_serves(Backend backend)
     {
-        await using var app = await StartAsync();
+        await using var app = await StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Archive AB", "eu");
         using var sender = app.Web(org.ApiToken);
         var (id, link) = await SentAsync(app, sender, "archive.signer@example.test");
@@ -66,10 +70,11 @@ public sealed class LongTermSigningTests : IDisposable
         Assert.Equal(root.RawData, await app.Web().GetByteArrayAsync("/pki/eu/ca.cer"));
     }
 
-    [Fact]
-    public async Task A_tsa_that_is_down_refuses_the_signature_and_stores_nothing_until_it_answers_again()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_tsa_that_is_down_refuses_the_signature_and_stores_nothing_until_it_answers_again(Backend backend)
     {
-        await using var app = await StartAsync();
+        await using var app = await StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Patient GmbH", "eu");
         using var sender = app.Web(org.ApiToken);
         var (id, link) = await SentAsync(app, sender, "patient.signer@example.test");
@@ -94,10 +99,11 @@ public sealed class LongTermSigningTests : IDisposable
         Assert.Equal("B-LTA", PdfSignatureVerifier.Verify(pdf, [root], [_tsa.Root]).Level);
     }
 
-    [Fact]
-    public async Task A_revoked_organization_certificate_is_on_the_next_crl_refuses_later_signatures_and_verify_flags_its_documents()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_revoked_organization_certificate_is_on_the_next_crl_refuses_later_signatures_and_verify_flags_its_documents(Backend backend)
     {
-        await using var app = await StartAsync();
+        await using var app = await StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Revoked Oy", "eu");
         using var sender = app.Web(org.ApiToken);
         var (first, firstLink) = await SentAsync(app, sender, "first.signer@example.test");

@@ -6,12 +6,14 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Documents;
 
+/// <summary>On both backends; each test has an app of its own (a fake clock drains the whole cell's jobs, mail is counted per cell).</summary>
 public sealed class ReminderExpiryTests
 {
-    [Fact]
-    public async Task Reminders_go_out_every_n_days_with_a_fresh_link_and_the_document_expires_on_time()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Reminders_go_out_every_n_days_with_a_fresh_link_and_the_document_expires_on_time(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync("{" + AppJobs.Config + "}");
+        await using var app = await SigillApp.StartAsync(backend, "{" + AppJobs.Config + "}");
         var jobs = new AppJobs(app, "us");
         var org = await app.SetUpOrganizationAsync("Acme Reminders", "us");
         using var sender = app.Web(org.ApiToken);
@@ -52,10 +54,11 @@ public sealed class ReminderExpiryTests
         Assert.Equal(mails + 2, MailCount(app.DataDirectory, "us"));
     }
 
-    [Fact]
-    public async Task A_completed_document_gets_no_reminder_and_does_not_expire()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_completed_document_gets_no_reminder_and_does_not_expire(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync("{" + AppJobs.Config + "}");
+        await using var app = await SigillApp.StartAsync(backend, "{" + AppJobs.Config + "}");
         var jobs = new AppJobs(app, "us");
         var org = await app.SetUpOrganizationAsync("Acme Done", "us");
         using var sender = app.Web(org.ApiToken);
@@ -70,10 +73,11 @@ public sealed class ReminderExpiryTests
         Assert.Equal("completed", (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString());
     }
 
-    [Fact]
-    public async Task A_reminder_interval_out_of_range_answers_400_and_the_document_stays_a_draft()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_reminder_interval_out_of_range_answers_400_and_the_document_stays_a_draft(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        await using var app = await SigillApp.StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Acme Bad Reminder", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Draft", SamplePdf("draft"))).GetProperty("id").GetString()!;

@@ -8,12 +8,14 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Documents;
 
-public sealed class SigningFlowTests
+/// <summary>The signing flow on both backends; the tests share one app per backend (each makes its own organization).</summary>
+public sealed class SigningFlowTests(SharedApps apps) : IClassFixture<SharedApps>
 {
-    [Fact]
-    public async Task Two_sequential_signers_end_in_a_sealed_pdf_every_verifier_accepts_and_nothing_is_stored_in_clear()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Two_sequential_signers_end_in_a_sealed_pdf_every_verifier_accepts_and_nothing_is_stored_in_clear(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Flow", "eu");
         using var sender = app.Web(org.ApiToken);
         const string documentText = "Confidential-clause-4711 Ärlig Öl";
@@ -84,7 +86,7 @@ public sealed class SigningFlowTests
 
         foreach (var secret in new[] { "Agnetha", "agnetha.signer@example.test", "Björn", "Field-value-Quokka-3141", "Confidential-clause-4711", "Zebra-9921", "%PDF-" })
         {
-            var outsideOutbox = ByteScan.FilesContaining(app.DataDirectory, secret)
+            var outsideOutbox = (await app.PlacesContainingAsync(secret))
                 .Where(f => !f.StartsWith(Path.Combine(app.DataDirectory, "eu", "outbox"), StringComparison.Ordinal)).ToList();
             Assert.True(outsideOutbox.Count == 0, $"'{secret}' in clear: {string.Join(", ", outsideOutbox)}");
         }
@@ -143,10 +145,11 @@ public sealed class SigningFlowTests
         s.Write(tail);
     }
 
-    [Fact]
-    public async Task The_second_signer_cannot_sign_before_the_first_but_a_parallel_group_can_sign_in_any_order()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task The_second_signer_cannot_sign_before_the_first_but_a_parallel_group_can_sign_in_any_order(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Order", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Order test", SamplePdf("order"))).GetProperty("id").GetString()!;
@@ -189,10 +192,11 @@ public sealed class SigningFlowTests
         Assert.True(report.LastSignatureCoversWholeFile);
     }
 
-    [Fact]
-    public async Task A_signer_can_decline_with_a_reason_and_every_link_then_shows_nothing()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_signer_can_decline_with_a_reason_and_every_link_then_shows_nothing(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Decline", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Decline test", SamplePdf("decline"))).GetProperty("id").GetString()!;

@@ -7,10 +7,11 @@ namespace Sigill.Tests.Documents;
 
 public sealed class SigningReceiptTests
 {
-    [Fact]
-    public async Task A_signing_receipt_downloads_the_signed_pdf_and_a_changed_or_stale_receipt_gets_nothing()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_signing_receipt_downloads_the_signed_pdf_and_a_changed_or_stale_receipt_gets_nothing(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        await using var app = await SigillApp.StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Acme Receipts", "eu");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Receipt test", SamplePdf("Receipt text"))).GetProperty("id").GetString()!;

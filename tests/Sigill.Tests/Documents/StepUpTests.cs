@@ -8,7 +8,11 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Documents;
 
-public sealed partial class StepUpTests
+/// <summary>
+/// On both backends. The first test stops its app to scan what it stored, so it has its own; the others share one app per
+/// backend (each makes its own organization and counts only its own mail).
+/// </summary>
+public sealed partial class StepUpTests(SharedApps apps) : IClassFixture<SharedApps>
 {
     private static async Task<(string DocumentId, string RecipientId, string Link)> SendGuardedAsync(SigillApp app, HttpClient sender, string email, object stepUp)
     {
@@ -34,10 +38,11 @@ public sealed partial class StepUpTests
     private static async Task<List<string>> ActionsAsync(HttpClient sender, string documentId) =>
         [.. (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{documentId}/activity")).EnumerateArray().Select(e => e.GetProperty("action").GetString()!)];
 
-    [Fact]
-    public async Task An_access_code_guards_content_and_signing_and_five_wrong_codes_lock_the_link()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task An_access_code_guards_content_and_signing_and_five_wrong_codes_lock_the_link(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        await using var app = await SigillApp.StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Acme Step-up", "us");
         using var sender = app.Web(org.ApiToken);
         var (id, rid, link) = await SendGuardedAsync(app, sender, "ada@example.test", new { stepUp = "access_code", accessCode = "tulip-4711" });
@@ -94,13 +99,14 @@ public sealed partial class StepUpTests
         Assert.Single(actions, "step_up.locked");
         Assert.Single(actions, "step_up.passed");
         await app.StopServerAsync();
-        Assert.Empty(ByteScan.FilesContaining(app.DataDirectory, "tulip-4711")); // only a keyed hash is stored
+        Assert.Empty(await app.PlacesContainingAsync("tulip-4711")); // only a keyed hash is stored
     }
 
-    [Fact]
-    public async Task Parallel_guesses_cannot_exceed_five_attempts()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Parallel_guesses_cannot_exceed_five_attempts(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Guessing", "us");
         using var sender = app.Web(org.ApiToken);
         var (id, _, link) = await SendGuardedAsync(app, sender, "eve@example.test", new { stepUp = "access_code", accessCode = "right-code-1" });
@@ -125,10 +131,11 @@ public sealed partial class StepUpTests
         return CodePattern().Match(mail).Groups[1].Value;
     }
 
-    [Fact]
-    public async Task An_emailed_code_works_once_and_not_after_it_expires()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task An_emailed_code_works_once_and_not_after_it_expires(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme OTP", "us");
         using var sender = app.Web(org.ApiToken);
         var (id, rid, link) = await SendGuardedAsync(app, sender, "otto@example.test", new { stepUp = "email_code" });
@@ -166,10 +173,11 @@ public sealed partial class StepUpTests
         Assert.Equal(2, actions.Count(a => a == "step_up.failed"));
     }
 
-    [Fact]
-    public async Task Bad_step_up_settings_answer_400_and_store_no_recipient()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Bad_step_up_settings_answer_400_and_store_no_recipient(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Bad Step-up", "us");
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Doc", SamplePdf("doc"))).GetProperty("id").GetString()!;

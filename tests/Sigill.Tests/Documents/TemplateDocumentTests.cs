@@ -7,7 +7,11 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Documents;
 
-public sealed class TemplateDocumentTests
+/// <summary>
+/// Templates to documents on both backends, one app per backend for the class: each test makes its own organization, and
+/// only the second stores templates in the us cell (it counts them there).
+/// </summary>
+public sealed class TemplateDocumentTests(SharedApps apps) : IClassFixture<SharedApps>
 {
     private const string Body = """
         # Offer for {{ customer }}
@@ -20,10 +24,11 @@ public sealed class TemplateDocumentTests
         {{ blocks.terms }}
         """;
 
-    [Fact]
-    public async Task A_template_with_a_content_block_and_a_pricing_table_renders_latin_text_and_stores_exact_totals()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_template_with_a_content_block_and_a_pricing_table_renders_latin_text_and_stores_exact_totals(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Templates", "eu");
         using var sender = app.Web(org.ApiToken);
         await PostOkAsync(sender, "/api/v1/templates/blocks", new { name = "terms", body = "Payment within 30 days, {{ customer }}." });
@@ -58,14 +63,15 @@ public sealed class TemplateDocumentTests
         Assert.Contains("Åsa Öberg GmbH", text, StringComparison.Ordinal);
         Assert.Contains("67.58", text, StringComparison.Ordinal);
         Assert.Contains("Payment within 30 days", text, StringComparison.Ordinal);
-        Assert.Empty(ByteScan.FilesContaining(app.DataDirectory, "Åsa Öberg"));
-        Assert.Empty(ByteScan.FilesContaining(app.DataDirectory, "Payment within 30 days"));
+        Assert.Empty(await app.PlacesContainingAsync("Åsa Öberg"));
+        Assert.Empty(await app.PlacesContainingAsync("Payment within 30 days"));
     }
 
-    [Fact]
-    public async Task Template_syntax_errors_unknown_variables_unknown_blocks_and_negative_quantities_answer_400()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Template_syntax_errors_unknown_variables_unknown_blocks_and_negative_quantities_answer_400(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync();
+        var app = await apps.For(backend);
         var org = await app.SetUpOrganizationAsync("Acme Bad Templates", "us");
         using var sender = app.Web(org.ApiToken);
         async Task<string> CodeOf(HttpResponseMessage r)

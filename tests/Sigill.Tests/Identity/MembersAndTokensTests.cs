@@ -7,11 +7,12 @@ using static Sigill.Tests.Identity.IdentityKit;
 
 namespace Sigill.Tests.Identity;
 
-public sealed partial class MembersAndTokensTests : IAsyncLifetime
+/// <summary>Members, invitations, roles and API tokens. On both backends (the two classes at the end); each test has an app of its own.</summary>
+public abstract partial class MembersAndTokensTests(Backend backend) : IAsyncLifetime
 {
     private SigillApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await SigillApp.StartAsync();
+    public async Task InitializeAsync() => _app = await SigillApp.StartAsync(backend);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -169,4 +170,10 @@ public sealed partial class MembersAndTokensTests : IAsyncLifetime
     }
 
     private string LastInvitation(string email) => IdentityKit.InvitationFor(_app, email);
+
+    /// <summary>The tests above on SQLite.</summary>
+    public sealed class OnSqlite() : MembersAndTokensTests(Backend.Sqlite);
+
+    /// <summary>The tests above on PostgreSQL + S3.</summary>
+    public sealed class OnPostgresS3() : MembersAndTokensTests(Backend.PostgresS3);
 }

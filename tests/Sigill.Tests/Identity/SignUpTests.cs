@@ -10,12 +10,15 @@ using static Sigill.Tests.Identity.IdentityKit;
 
 namespace Sigill.Tests.Identity;
 
-/// <summary>Sign-up with an e-mailed link: the same answer for every address, the owner of a taken one told by e-mail.</summary>
-public sealed class SignUpTests : IAsyncLifetime
+/// <summary>
+/// Sign-up with an e-mailed link: the same answer for every address, the owner of a taken one told by e-mail.
+/// On both backends (the two classes at the end); each test has an app of its own.
+/// </summary>
+public abstract class SignUpTests(Backend backend) : IAsyncLifetime
 {
     private SigillApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await SigillApp.StartAsync();
+    public async Task InitializeAsync() => _app = await SigillApp.StartAsync(backend);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -62,7 +65,7 @@ public sealed class SignUpTests : IAsyncLifetime
         await _app.StopServerAsync();
         foreach (var secret in new[] { "pending.person@example.com", "Penny Pending", "Pending Bageri AB", "pending passphrase 77", link.Split('_')[^1] })
         {
-            Assert.DoesNotContain(ByteScan.FilesContaining(_app.DataDirectory, secret), f => !f.Contains("outbox", StringComparison.Ordinal));
+            Assert.DoesNotContain(await _app.PlacesContainingAsync(secret), f => !f.Contains("outbox", StringComparison.Ordinal));
         }
         await _app.RestartAsync();
 
@@ -160,4 +163,10 @@ public sealed class SignUpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, other.StatusCode);
         Assert.DoesNotContain("sgs_", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal); // setup gives an API token, never a session
     }
+
+    /// <summary>The tests above on SQLite.</summary>
+    public sealed class OnSqlite() : SignUpTests(Backend.Sqlite);
+
+    /// <summary>The tests above on PostgreSQL + S3.</summary>
+    public sealed class OnPostgresS3() : SignUpTests(Backend.PostgresS3);
 }

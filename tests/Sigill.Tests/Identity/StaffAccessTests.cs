@@ -13,12 +13,15 @@ using static Sigill.Tests.Identity.IdentityKit;
 
 namespace Sigill.Tests.Identity;
 
-/// <summary>Operators have zero standing access: a grant the customer approves, time-boxed, revocable, audited and visible.</summary>
-public sealed class StaffAccessTests : IAsyncLifetime
+/// <summary>
+/// Operators have zero standing access: a grant the customer approves, time-boxed, revocable, audited and visible.
+/// On both backends (the two classes at the end); each test has an app of its own.
+/// </summary>
+public abstract class StaffAccessTests(Backend backend) : IAsyncLifetime
 {
     private SigillApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await SigillApp.StartAsync();
+    public async Task InitializeAsync() => _app = await SigillApp.StartAsync(backend);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -201,4 +204,10 @@ public sealed class StaffAccessTests : IAsyncLifetime
         var token = (await JsonAsync(created)).GetProperty("secret").GetString()!;
         await Documents.DocumentKit.UploadOkAsync(_app.Web(token), "Contract", Documents.DocumentKit.SamplePdf("Contract"));
     }
+
+    /// <summary>The tests above on SQLite.</summary>
+    public sealed class OnSqlite() : StaffAccessTests(Backend.Sqlite);
+
+    /// <summary>The tests above on PostgreSQL + S3.</summary>
+    public sealed class OnPostgresS3() : StaffAccessTests(Backend.PostgresS3);
 }

@@ -15,13 +15,14 @@ namespace Sigill.Tests.Identity;
 /// <summary>
 /// Issue 14's account takeover, end to end: someone who knows the password of an account with an authenticator app
 /// gets no further than a challenge, through the API or the web tier's pages, whichever way in they try.
+/// On both backends (the two classes at the end); each test has an app of its own.
 /// </summary>
-public sealed class TakeoverTests : IAsyncLifetime
+public abstract class TakeoverTests(Backend backend) : IAsyncLifetime
 {
     private const string VictimEmail = "vera.victim@example.com";
     private SigillApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await SigillApp.StartAsync();
+    public async Task InitializeAsync() => _app = await SigillApp.StartAsync(backend);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -125,4 +126,10 @@ public sealed class TakeoverTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         return (victim, [.. (await JsonAsync(confirmed)).GetProperty("codes").EnumerateArray().Select(c => c.GetString()!)]);
     }
+
+    /// <summary>The tests above on SQLite.</summary>
+    public sealed class OnSqlite() : TakeoverTests(Backend.Sqlite);
+
+    /// <summary>The tests above on PostgreSQL + S3.</summary>
+    public sealed class OnPostgresS3() : TakeoverTests(Backend.PostgresS3);
 }

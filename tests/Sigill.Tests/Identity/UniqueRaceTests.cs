@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api.Features.Accounts;
@@ -15,23 +14,11 @@ namespace Sigill.Tests.Identity;
 /// </summary>
 public sealed class UniqueRaceTests
 {
-    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
-
-    private static async Task<SigillApp> StartAsync(string provider) => provider == "sqlite"
-        ? await SigillApp.StartAsync()
-        : await SigillApp.StartAsync(JsonSerializer.Serialize(new
-        {
-            Cells = new Dictionary<string, object>
-            {
-                ["us"] = new { Database = new { Provider = "postgres", ConnectionString = await TestServices.CreatePostgresDatabaseAsync() } },
-            },
-        }));
-
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task Two_sign_up_links_for_one_address_followed_at_once_make_one_account_and_no_error(string provider)
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Two_sign_up_links_for_one_address_followed_at_once_make_one_account_and_no_error(Backend backend)
     {
-        await using var app = await StartAsync(provider);
+        await using var app = await SigillApp.StartAsync(backend);
         using var web = app.Web();
         for (var i = 0; i < 2; i++)
         {
@@ -50,10 +37,10 @@ public sealed class UniqueRaceTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_sign_up_link_that_loses_its_address_to_another_account_at_the_last_moment_answers_404_and_stores_nothing(string provider)
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_sign_up_link_that_loses_its_address_to_another_account_at_the_last_moment_answers_404_and_stores_nothing(Backend backend)
     {
-        await using var app = await StartAsync(provider);
+        await using var app = await SigillApp.StartAsync(backend);
         using (var web = app.Web())
         using (var signUp = await web.PostAsJsonAsync("/api/v1/regions/us/auth/sign-up", new { email = "late@example.com", password = Password, name = "Late Person", organizationName = "Late AB" }))
         {
@@ -78,10 +65,10 @@ public sealed class UniqueRaceTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task Content_blocks_with_one_name_saved_at_once_make_one_block_and_the_others_get_409(string provider)
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Content_blocks_with_one_name_saved_at_once_make_one_block_and_the_others_get_409(Backend backend)
     {
-        await using var app = await StartAsync(provider);
+        await using var app = await SigillApp.StartAsync(backend);
         var org = await app.SetUpOrganizationAsync("Blocks AB", "us");
         using var api = app.Web(org.ApiToken);
         var saved = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => api.PostAsJsonAsync("/api/v1/templates/blocks", new { name = "payment_terms", body = "Net 30 days." })));

@@ -47,8 +47,69 @@ internal sealed class SigillApp : IAsyncDisposable
             logging += CommonOptions.ConfigureLogging;
         }
         var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None, apiOverrides);
-        return new SigillApp(directory, server, configFile) { _apiOverrides = apiOverrides };
+        var app = new SigillApp(directory, server, configFile) { _apiOverrides = apiOverrides };
+        app._remoteCells = [.. app.Cells.All.Where(c => c.DatabaseProvider != "sqlite" || c.Options.Blobs.Provider != "filesystem").Select(c => (c.Region, c.Options))];
+        return app;
     }
+
+    /// <summary>Starts an app whose cells are on <paramref name="backend"/>, with a test's own settings (<paramref name="configJson"/>) as well.</summary>
+    public static async Task<SigillApp> StartAsync(Backend backend, string? configJson = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides = null)
+    {
+        var app = await StartAsync(await Backends.ConfigAsync(backend, configJson), logging, apiOverrides);
+        // A setting that did not take would run the body on SQLite twice and pass: check every cell is where it should be.
+        var (database, blobs) = backend == Backend.Sqlite ? ("sqlite", "filesystem") : ("postgres", "s3");
+        foreach (var cell in app.Cells.All)
+        {
+            if (cell.DatabaseProvider != database || cell.Options.Blobs.Provider != blobs)
+            {
+                await app.DisposeAsync();
+                throw new InvalidOperationException($"cell {cell.Region} runs on {cell.DatabaseProvider} and {cell.Options.Blobs.Provider}, not {backend}");
+            }
+        }
+        return app;
+    }
+
+    /// <summary>
+    /// Every place the app keeps <paramref name="marker"/> in clear (UTF-8 or UTF-16): files under its data directory and,
+    /// for cells on PostgreSQL or S3, each table and object that holds it (read as <c>sigill residency report</c> reads a
+    /// cell). Also after <see cref="StopServerAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PlacesContainingAsync(string marker)
+    {
+        var places = ByteScan.FilesContaining(DataDirectory, marker).ToList();
+        foreach (var (region, options) in _remoteCells)
+        {
+            using var cell = new Cell(region, options);
+            var found = await new CellScanner(cell).FindAsync([marker], CancellationToken.None);
+            // Local folders (keyring, logs) are under the data directory, scanned above.
+            places.AddRange(found.Values.SelectMany(p => p).Where(p => !p.StartsWith(DataDirectory, StringComparison.Ordinal)));
+        }
+        return places;
+    }
+
+    /// <summary>
+    /// What a region's blob store holds, in order: every file under its folder (temporary ones too) on the file system,
+    /// every key of its bucket on S3.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> BlobsAsync(string region)
+    {
+        var cell = Cells.Get(region);
+        if (cell.Options.Blobs.Provider == "filesystem")
+        {
+            var folder = Path.GetFullPath(cell.Options.Blobs.Path);
+            return Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)] : [];
+        }
+        var keys = new List<string>();
+        await foreach (var key in cell.Blobs.ListAsync("", CancellationToken.None))
+        {
+            keys.Add(key);
+        }
+        return [.. keys.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The cells whose database or blobs are not files under the data directory, and their options.</summary>
+    private IReadOnlyList<(string Region, CellOptions Options)> _remoteCells = [];
 
     /// <summary>A client of the public web tier, as a browser or API integrator would use it.</summary>
     public HttpClient Web(string? apiToken = null)
@@ -108,6 +169,13 @@ internal sealed class SigillApp : IAsyncDisposable
             _stopped = true;
             await _server.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            // Idle PostgreSQL connections would stay open for minutes after the app is gone; a suite that starts many apps
+            // would run the shared server out of connections. Close this app's own (other apps' pools are left alone).
+            foreach (var (_, options) in _remoteCells.Where(c => c.Options.Database.Provider == "postgres"))
+            {
+                using var connection = new Npgsql.NpgsqlConnection(options.Database.ConnectionString);
+                Npgsql.NpgsqlConnection.ClearPool(connection);
+            }
         }
     }
 

@@ -11,6 +11,7 @@ using static Sigill.Tests.Documents.DocumentKit;
 
 namespace Sigill.Tests.Webhooks;
 
+/// <summary>Signed delivery, retries, dead letters and the SSRF guard; the delivery flows on both backends, each test with an app of its own.</summary>
 public sealed class WebhookTests
 {
     private const string LoopbackAllowed = "{" + AppJobs.Config + """, "Webhooks": { "AllowedNetworks": [ "127.0.0.1/32" ] } }""";
@@ -27,11 +28,12 @@ public sealed class WebhookTests
     private static async Task<JsonElement[]> DeliveriesAsync(HttpClient admin, string webhookId) =>
         [.. (await admin.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{webhookId}/deliveries")).EnumerateArray()];
 
-    [Fact]
-    public async Task Events_arrive_signed_per_standard_webhooks_and_a_failing_endpoint_is_retried_with_backoff()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Events_arrive_signed_per_standard_webhooks_and_a_failing_endpoint_is_retried_with_backoff(Backend backend)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = await SigillApp.StartAsync(LoopbackAllowed);
+        await using var app = await SigillApp.StartAsync(backend, LoopbackAllowed);
         var jobs = new AppJobs(app, "us");
         var org = await app.SetUpOrganizationAsync("Acme Hooks", "us");
         using var admin = app.Web(org.ApiToken);
@@ -80,16 +82,17 @@ public sealed class WebhookTests
         Assert.Equal(4, receiver.Requests.Count);
 
         await app.StopServerAsync();
-        Assert.Empty(ByteScan.FilesContaining(app.DataDirectory, secret["whsec_".Length..])); // stored encrypted
-        Assert.Empty(ByteScan.FilesContaining(app.DataDirectory, receiver.Url));
+        Assert.Empty(await app.PlacesContainingAsync(secret["whsec_".Length..])); // stored encrypted
+        Assert.Empty(await app.PlacesContainingAsync(receiver.Url));
     }
 
-    [Fact]
-    public async Task An_endpoint_that_keeps_failing_is_dead_lettered_after_eight_attempts()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task An_endpoint_that_keeps_failing_is_dead_lettered_after_eight_attempts(Backend backend)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Status = 500;
-        await using var app = await SigillApp.StartAsync(LoopbackAllowed);
+        await using var app = await SigillApp.StartAsync(backend, LoopbackAllowed);
         var jobs = new AppJobs(app, "us");
         var org = await app.SetUpOrganizationAsync("Acme Dead Letters", "us");
         using var admin = app.Web(org.ApiToken);
@@ -107,11 +110,12 @@ public sealed class WebhookTests
         Assert.Equal(JobState.DeadLettered, (await db.Jobs.SingleAsync(j => j.Kind == WebhookEvents.JobKind)).State);
     }
 
-    [Fact]
-    public async Task Internal_targets_are_refused_unless_the_installation_allows_them()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Internal_targets_are_refused_unless_the_installation_allows_them(Backend backend)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = await SigillApp.StartAsync("{" + AppJobs.Config + "}");
+        await using var app = await SigillApp.StartAsync(backend, "{" + AppJobs.Config + "}");
         var jobs = new AppJobs(app, "us");
         var org = await app.SetUpOrganizationAsync("Acme SSRF", "us");
         using var admin = app.Web(org.ApiToken);

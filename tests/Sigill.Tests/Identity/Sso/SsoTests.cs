@@ -12,7 +12,8 @@ namespace Sigill.Tests.Identity.Sso;
 /// <summary>
 /// OpenID Connect single sign-on against a real provider (npm oidc-provider on loopback): an admin connects the
 /// organization, people sign in through the provider and get a normal session, and every forged, replayed or
-/// mismatched answer is refused with its own problem code and stores nothing.
+/// mismatched answer is refused with its own problem code and stores nothing. On both backends, each test with an
+/// installation and a provider of its own.
 /// </summary>
 public sealed class SsoTests
 {
@@ -30,9 +31,9 @@ public sealed class SsoTests
     }
 
     /// <summary>An installation, a provider, and an organization (owner owner@acme.example) connected to it for sso.example.</summary>
-    internal static async Task<Setup> ConnectedAsync(bool passwordSignInAllowed = true)
+    internal static async Task<Setup> ConnectedAsync(Backend backend = Backend.Sqlite, bool passwordSignInAllowed = true)
     {
-        var app = await SigillApp.StartAsync(LoopbackAllowed);
+        var app = await SigillApp.StartAsync(backend, LoopbackAllowed);
         var idp = await TestIdentityProvider.StartAsync(new Uri(app.WebUrl, "/sso/callback").AbsoluteUri);
         var owner = await SignUpAsync(app, "owner@acme.example", organization: "Acme SSO AB");
         var admin = As(app, owner.Session);
@@ -87,10 +88,11 @@ public sealed class SsoTests
         return (await db.Users.CountAsync(), await db.Sessions.CountAsync(), await db.Memberships.CountAsync());
     }
 
-    [Fact]
-    public async Task An_admin_connects_the_organization_and_the_client_secret_is_never_shown_and_is_encrypted_at_rest()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task An_admin_connects_the_organization_and_the_client_secret_is_never_shown_and_is_encrypted_at_rest(Backend backend)
     {
-        await using var s = await ConnectedAsync();
+        await using var s = await ConnectedAsync(backend);
         var view = await s.Admin.GetFromJsonAsync<JsonElement>("/api/v1/organization/sso");
         Assert.Equal(s.Idp.Issuer, view.GetProperty("issuer").GetString());
         Assert.Equal("oidc", view.GetProperty("protocol").GetString());
@@ -156,10 +158,11 @@ public sealed class SsoTests
         }
     }
 
-    [Fact]
-    public async Task A_person_signs_in_through_the_provider_becomes_a_member_just_in_time_and_signs_in_again_as_the_same_member()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_person_signs_in_through_the_provider_becomes_a_member_just_in_time_and_signs_in_again_as_the_same_member(Backend backend)
     {
-        await using var s = await ConnectedAsync();
+        await using var s = await ConnectedAsync(backend);
         var before = await CountsAsync(s.App);
         var start = await StartAsync(s.App, new { domainHash = DomainHash(s.App, "SSO.example") });
         var authorizationUrl = start.GetProperty("authorizationUrl").GetString()!;
@@ -207,10 +210,11 @@ public sealed class SsoTests
         Assert.Equal("sso_session_bound", Code(await JsonAsync(switched)));
     }
 
-    [Fact]
-    public async Task First_sign_ins_of_one_person_at_the_same_moment_all_succeed_and_make_one_account()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task First_sign_ins_of_one_person_at_the_same_moment_all_succeed_and_make_one_account(Backend backend)
     {
-        await using var s = await ConnectedAsync();
+        await using var s = await ConnectedAsync(backend);
         var before = await CountsAsync(s.App);
         // Several browser tabs: each finishes at the provider, then all their callbacks reach Sigill at once.
         var answers = new List<Uri>();
@@ -229,10 +233,11 @@ public sealed class SsoTests
         Assert.Single(members.EnumerateArray(), m => m.GetProperty("email").GetString() == "carl@sso.example");
     }
 
-    [Fact]
-    public async Task With_password_sign_in_turned_off_members_must_use_single_sign_on_but_owners_keep_their_password()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task With_password_sign_in_turned_off_members_must_use_single_sign_on_but_owners_keep_their_password(Backend backend)
     {
-        await using var s = await ConnectedAsync(passwordSignInAllowed: false);
+        await using var s = await ConnectedAsync(backend, passwordSignInAllowed: false);
         var cell = s.App.Cells.Get("us");
         var accounts = s.App.ApiServices.GetRequiredService<Sigill.Api.Features.Accounts.Accounts>();
         await using (var db = cell.CreateDbContext())
@@ -251,10 +256,11 @@ public sealed class SsoTests
         Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
     }
 
-    [Fact]
-    public async Task Tampered_replayed_and_mismatched_answers_are_refused_each_with_its_code_and_nothing_is_stored()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Tampered_replayed_and_mismatched_answers_are_refused_each_with_its_code_and_nothing_is_stored(Backend backend)
     {
-        await using var s = await ConnectedAsync();
+        await using var s = await ConnectedAsync(backend);
         var before = await CountsAsync(s.App);
 
         // A tampered state: one character changed.
@@ -321,10 +327,11 @@ public sealed class SsoTests
         Assert.Equal(0, await db.Set<SsoSignInAttempt>().CountAsync()); // every attempt was used up
     }
 
-    [Fact]
-    public async Task The_id_token_validator_refuses_a_real_provider_token_for_another_audience_expired_re_signed_or_unsigned()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task The_id_token_validator_refuses_a_real_provider_token_for_another_audience_expired_re_signed_or_unsigned(Backend backend)
     {
-        await using var app = await SigillApp.StartAsync(LoopbackAllowed);
+        await using var app = await SigillApp.StartAsync(backend, LoopbackAllowed);
         await using var idp = await TestIdentityProvider.StartAsync(new Uri(app.WebUrl, "/sso/callback").AbsoluteUri);
         // The test plays the other client itself, start to finish, to get a genuine ID token whose audience is other-app.
         var nonce = "test-nonce-" + Guid.NewGuid().ToString("N");
@@ -373,10 +380,11 @@ public sealed class SsoTests
         Assert.Contains("algorithm", Refusal($"{hs}.{parts[1]}.{parts[2]}"), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task The_web_tier_refuses_a_callback_that_did_not_start_in_the_same_browser()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task The_web_tier_refuses_a_callback_that_did_not_start_in_the_same_browser(Backend backend)
     {
-        await using var s = await ConnectedAsync();
+        await using var s = await ConnectedAsync(backend);
         // The attacker starts a sign-in with their own account and sends the victim the callback link.
         var start = await StartAsync(s.App, new { organizationId = s.Owner.OrganizationId });
         var redirect = await TestIdentityProvider.SignInAsync(start.GetProperty("authorizationUrl").GetString()!, "ada");
