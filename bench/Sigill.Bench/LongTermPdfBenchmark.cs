@@ -199,7 +199,7 @@ internal static class LongTermPdfBenchmark
                     continue;
                 }
                 var serial = RandomNumberGenerator.GetBytes(16);
-                serial[0] &= 0x7F;
+                serial[0] = (byte)((serial[0] & 0x7F) | 0x40); // positive, and never a leading byte DER would call redundant (a 0x00 before a byte below 0x80)
                 var info = new Rfc3161TimestampTokenInfo(new Oid("1.2.3.4.1"), request.HashAlgorithmId, request.GetMessageHash(), serial, DateTimeOffset.UtcNow,
                     nonce: request.GetNonce());
                 var cms = new SignedCms(new ContentInfo(new Oid("1.2.840.113549.1.9.16.1.4"), info.Encode()));

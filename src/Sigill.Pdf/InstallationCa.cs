@@ -69,7 +69,7 @@ public sealed class InstallationCa : IDisposable
         var notAfter = now + (validity ?? TimeSpan.FromDays(3 * 365));
         if (notAfter > Certificate.NotAfter) notAfter = Certificate.NotAfter;
         var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F;
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x40); // positive, and never a leading byte DER would call redundant (a 0x00 before a byte below 0x80)
         using var issued = request.Create(Certificate, now.AddMinutes(-5), notAfter, serial);
         return issued.CopyWithPrivateKey(key);
     }
@@ -92,7 +92,7 @@ public sealed class InstallationCa : IDisposable
         var notAfter = now + validity;
         if (notAfter > Certificate.NotAfter) notAfter = Certificate.NotAfter;
         var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F;
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x40); // positive, and never a leading byte DER would call redundant (a 0x00 before a byte below 0x80)
         using var issued = request.Create(Certificate, now.AddMinutes(-5), notAfter, serial);
         return issued.CopyWithPrivateKey(key);
     }

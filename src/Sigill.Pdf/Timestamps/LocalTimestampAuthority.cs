@@ -42,7 +42,7 @@ public sealed class LocalTimestampAuthority : ITimestampAuthority
     {
         if (digest.Length != 32) throw new ArgumentException("a SHA-256 digest is 32 bytes", nameof(digest));
         var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7F;
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x40); // positive, and never a leading byte DER would call redundant (a 0x00 before a byte below 0x80)
         var info = new Rfc3161TimestampTokenInfo(new Oid(PolicyOid), new Oid(TimestampTokens.OidOf(HashAlgorithm)), digest, serial, _time.GetUtcNow(),
             accuracyInMicroseconds: 1_000_000);
         var cms = new SignedCms(new ContentInfo(new Oid("1.2.840.113549.1.9.16.1.4"), info.Encode()));
