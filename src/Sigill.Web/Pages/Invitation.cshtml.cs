@@ -49,11 +49,5 @@ public sealed class InvitationModel(ApiClient api, IDataProtectionProvider prote
         return Redirect("/account");
     }
 
-    /// <summary>The region the invitation names, when this installation serves it; else the link is not one of ours.</summary>
-    private async Task<string?> RegionAsync(CancellationToken ct)
-    {
-        var parts = Invitation.Split('_');
-        if (Invitation.Length > 128 || parts.Length != 4 || parts[0] != "sgi") return null;
-        return (await AccountRegions.AllAsync(api, options, ct)).Contains(parts[1], StringComparer.Ordinal) ? parts[1] : null;
-    }
+    private Task<string?> RegionAsync(CancellationToken ct) => AccountRegions.OfLinkAsync(Invitation, "sgi", api, options, ct);
 }

@@ -34,11 +34,5 @@ public sealed class SignUpVerifyModel(ApiClient api, IDataProtectionProvider pro
         return Redirect("/account");
     }
 
-    /// <summary>The region the link names, when this installation serves it; else the link is not one of ours.</summary>
-    private async Task<string?> RegionAsync(CancellationToken ct)
-    {
-        var parts = Token.Split('_');
-        if (Token.Length > 128 || parts.Length != 4 || parts[0] != "sgv") return null;
-        return (await AccountRegions.AllAsync(api, options, ct)).Contains(parts[1], StringComparer.Ordinal) ? parts[1] : null;
-    }
+    private Task<string?> RegionAsync(CancellationToken ct) => AccountRegions.OfLinkAsync(Token, "sgv", api, options, ct);
 }
