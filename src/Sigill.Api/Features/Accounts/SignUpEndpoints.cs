@@ -35,12 +35,13 @@ public static class SignUpEndpoints
         group.MapPost("/sign-up/verify", Verify);
     }
 
-    /// <summary>What a sign-up needs besides the request.</summary>
-    internal sealed record SignUpServices(RequestCell Here, CellDbContext Db, Accounts Accounts, SignIns SignIns, Throttle Throttle, IMailer Mailer, MailOptions Mail, TimeProvider Time);
+    /// <summary>What a sign-up and its link need besides the request.</summary>
+    internal sealed record SignUpServices(RequestCell Here, CellDbContext Db, Accounts Accounts, SignIns SignIns, Throttle Throttle, IMailer Mailer, MailOptions Mail,
+        TimeProvider Time, Platform.Telemetry.SigillMetrics Metrics);
 
     private static async Task<Results<Accepted<SignUpAccepted>, ProblemHttpResult>> SignUp(SignUpRequest request, HttpContext http, [AsParameters] SignUpServices services, CancellationToken ct)
     {
-        var (here, db, accounts, signIns, throttle, mailer, mail, time) = services;
+        var (here, db, accounts, signIns, throttle, mailer, mail, time, _) = services;
         var cell = here.Cell;
         if (!accounts.Options.OpenSignUp)
         {
@@ -102,9 +103,9 @@ public static class SignUpEndpoints
         return accepted;
     }
 
-    private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, RequestCell here, CellDbContext db,
-        Accounts accounts, SignIns signIns, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, HttpContext http, [AsParameters] SignUpServices services, CancellationToken ct)
     {
+        var (here, db, accounts, signIns, _, _, _, time, metrics) = services;
         var cell = here.Cell;
         var invalid = Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.SignUpLinkInvalid, "This sign-up link is not valid.",
             "It may have expired or been used, or the address has an account already: sign in, or sign up again.");

@@ -1,17 +1,11 @@
 using System.Security.Claims;
-using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
-using Sigill.Api.Platform.Mail;
-using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
-using Sigill.Api.Features.Accounts;
-using Sigill.Api.Features.Audit;
-using Sigill.Api.Features.Members;
-using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.StaffAccess;
 
