@@ -73,6 +73,9 @@ export SIGILL_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=sigill;Passwo
 export SIGILL_TEST_S3_URL="http://127.0.0.1:$S3_PORT"
 export SIGILL_TEST_SMTP="127.0.0.1:$SMTP_PORT"
 export SIGILL_TEST_MAILDIR="$RUN/mail"
+# Each scanner test appends one line (targets, requests or checks, findings) here; printed after the suite.
+export SIGILL_TEST_SUMMARY="$RUN/scanners.txt"
+: > "$SIGILL_TEST_SUMMARY"
 
 # --- 4. build and test -----------------------------------------------------------------------------
 log "building"
@@ -89,6 +92,10 @@ passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
 assemblies=$(grep -cE '^(Passed|Failed)!' "$RUN/test.log" || true)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # a crash or build problem that no summary line counted
+fi
+if [ -s "$SIGILL_TEST_SUMMARY" ]; then
+  log "security scanners"
+  sed 's/^/    /' "$SIGILL_TEST_SUMMARY" >&2
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$assemblies" -gt 0 ]
