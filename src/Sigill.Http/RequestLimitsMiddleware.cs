@@ -87,7 +87,9 @@ public static class RequestLimitsMiddleware
             {
                 // Kestrel's complaints (BadHttpRequestException), the multipart reader's "unexpected end of stream"
                 // (IOException) and its broken boundaries and part limits (InvalidDataException).
-                await BodyFailedAsync(http, body.Failure, upload: true, limits, writer);
+                // The multipart reader may complain of the cut body (an unexpected end) before Kestrel's limit is seen.
+                if (body.Failure is null && body.BytesRead >= limit) await TooLargeAsync(http, upload: true, limits, writer);
+                else await BodyFailedAsync(http, body.Failure, upload: true, limits, writer);
                 return;
             }
         }
@@ -158,6 +160,9 @@ internal sealed class WatchedBody(Stream inner) : Stream
 {
     public BadHttpRequestException? Failure { get; private set; }
 
+    /// <summary>Bytes the readers took. A body that reached its limit is too large, whichever reader noticed first.</summary>
+    public long BytesRead { get; private set; }
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -170,7 +175,9 @@ internal sealed class WatchedBody(Stream inner) : Stream
     {
         try
         {
-            return await inner.ReadAsync(buffer, cancellationToken);
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            BytesRead += read;
+            return read;
         }
         catch (BadHttpRequestException e)
         {
@@ -186,7 +193,9 @@ internal sealed class WatchedBody(Stream inner) : Stream
     {
         try
         {
-            return read();
+            var count = read();
+            BytesRead += count;
+            return count;
         }
         catch (BadHttpRequestException e)
         {
