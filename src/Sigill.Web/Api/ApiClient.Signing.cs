@@ -26,6 +26,10 @@ public sealed partial class ApiClient
     public async Task<HttpResponseMessage?> GetReceiptPdfAsync(string region, string receipt, CancellationToken ct) =>
         PdfOrNull(await SendAsync(HttpMethod.Post, region, "/api/v1/signing/receipt", null, new { receipt }, ct, HttpCompletionOption.ResponseHeadersRead));
 
+    /// <summary>The sealed PDF for a completion e-mail's download link; null when the link is not (or no longer) good.</summary>
+    public async Task<HttpResponseMessage?> GetDeliveredPdfAsync(string region, string token, CancellationToken ct) =>
+        PdfOrNull(await SendAsync(HttpMethod.Get, region, $"/api/v1/delivery/{token}", null, null, ct, HttpCompletionOption.ResponseHeadersRead));
+
     public Task<Problem?> ConsentAsync(string region, string token, string? grant, CancellationToken ct) =>
         PostAsync(region, $"/api/v1/signing/{token}/consent", grant, new { accept = true }, ct);
 

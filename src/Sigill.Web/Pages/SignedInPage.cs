@@ -48,13 +48,15 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
     protected Task<ApiClient.Reply<T>> UploadAsync<T>(string path, MultipartFormDataContent content, CancellationToken ct) => api.UploadAsync<T>(_region, _session, path, content, ct);
 
     /// <summary>Streams a PDF from the API to the browser: inline to view, or as a download with <paramref name="downloadName"/>.</summary>
-    protected async Task<IActionResult> PdfAsync(HttpMethod method, string path, object? body, string? downloadName, CancellationToken ct)
+    /// <summary>A PDF from the API, as a download under the file name the API gives (after the document's title) when <paramref name="download"/>.</summary>
+    protected async Task<IActionResult> PdfAsync(HttpMethod method, string path, object? body, bool download, CancellationToken ct)
     {
         var (pdf, problem) = await api.PdfAsync(_region, _session, method, path, body, ct);
         if (pdf is null) return problem!.Status == 404 ? NotFound() : Answer(problem);
         HttpContext.Response.RegisterForDispose(pdf);
         var stream = await pdf.Content.ReadAsStreamAsync(ct);
-        return downloadName is null ? File(stream, "application/pdf") : File(stream, "application/pdf", downloadName);
+        var name = pdf.Content.Headers.ContentDisposition is { } disposition ? disposition.FileNameStar ?? disposition.FileName?.Trim('"') : null;
+        return download && name is not null ? File(stream, "application/pdf", name) : File(stream, "application/pdf");
     }
 
     /// <summary>Shows the API's problem on the page, with its status.</summary>

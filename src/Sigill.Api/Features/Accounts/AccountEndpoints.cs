@@ -35,6 +35,8 @@ public static class AccountEndpoints
         group.MapPost("/totp", StartTotp);
         group.MapPost("/totp/confirm", ConfirmTotp);
         group.MapPost("/totp/disable", DisableTotp);
+        group.MapGet("/notices", Notices);
+        group.MapPut("/notices", ChangeNotices);
         return group;
     }
 
@@ -55,6 +57,31 @@ public static class AccountEndpoints
             (await cell.Keys.DecryptFieldAsync(user.Id, User.EmailPurpose, user.EmailToken, user.Id, ct))!,
             (await cell.Keys.DecryptFieldAsync(user.Id, User.NamePurpose, user.NameToken, user.Id, ct))!,
             caller.Region, caller.OrganizationId, caller.Role!, user.TotpEnabledAt is not null, organizations));
+    }
+
+    /// <summary>The e-mails this member gets about documents they sent: every kind, and whether it is on.</summary>
+    public sealed record NoticesView(IReadOnlyList<string> Kinds, IReadOnlyList<string> Off);
+
+    public sealed record NoticesRequest(IReadOnlyList<string>? Off);
+
+    private static async Task<Ok<NoticesView>> Notices(Caller caller, CellDbContext db, CancellationToken ct)
+    {
+        var muted = await db.Memberships.Where(m => m.OrganizationId == caller.OrganizationId && m.UserId == caller.UserId).Select(m => m.MutedNotices).SingleAsync(ct);
+        return TypedResults.Ok(new NoticesView(Membership.NoticeKinds, muted.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    /// <summary>Replaces the list of notices switched off (for the organization the session acts in).</summary>
+    private static async Task<Results<Ok<NoticesView>, ProblemHttpResult>> ChangeNotices(NoticesRequest request, Caller caller, CellDbContext db, CancellationToken ct)
+    {
+        var off = request.Off ?? [];
+        if (off.FirstOrDefault(k => !Membership.NoticeKinds.Contains(k, StringComparer.Ordinal)) is { } unknown)
+        {
+            return Problems.Validation($"off lists notices to switch off, among: {string.Join(", ", Membership.NoticeKinds)} ('{unknown[..Math.Min(unknown.Length, 40)]}' is none).");
+        }
+        var member = await db.Memberships.SingleAsync(m => m.OrganizationId == caller.OrganizationId && m.UserId == caller.UserId, ct);
+        member.MutedNotices = string.Join(' ', Membership.NoticeKinds.Where(off.Contains));
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new NoticesView(Membership.NoticeKinds, member.MutedNotices.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     private static async Task<NoContent> SignOut(Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)

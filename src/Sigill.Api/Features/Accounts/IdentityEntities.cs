@@ -42,6 +42,11 @@ public sealed class Membership
     public required string EmailToken { get; set; }
     public required string NameToken { get; set; }
     public DateTime CreatedAt { get; init; }
+    /// <summary>The sender notices this member switched off, space-separated (<c>viewed signed declined completed expired</c>).</summary>
+    public string MutedNotices { get; set; } = "";
+
+    /// <summary>The e-mails about documents they sent that a member can switch off.</summary>
+    public static readonly IReadOnlyList<string> NoticeKinds = ["viewed", "signed", "declined", "completed", "expired"];
 
     public const string EmailPurpose = "member.email";
     public const string NamePurpose = "member.name";
@@ -175,6 +180,7 @@ internal sealed class IdentityConfiguration :
         builder.Property(m => m.Role).HasMaxLength(16);
         builder.Property(m => m.EmailToken).HasMaxLength(2048);
         builder.Property(m => m.NameToken).HasMaxLength(2048);
+        builder.Property(m => m.MutedNotices).HasMaxLength(128).HasDefaultValue("");
         builder.HasIndex(m => m.UserId);
         builder.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);

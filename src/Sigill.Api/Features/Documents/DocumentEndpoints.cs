@@ -31,6 +31,7 @@ public static class DocumentEndpoints
         write.MapPost("/", Upload).WithMetadata(new UploadEndpointAttribute()); // body limit and form judged at the edge (Sigill.Http)
         write.MapPost("/from-template", FromTemplate).RequireAuthorization(Policies.TemplatesRead);
         write.MapDocumentSetup();
+        app.MapDocumentDelivery();
         return write;
     }
 
@@ -81,7 +82,7 @@ public static class DocumentEndpoints
     {
         var doc = await FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
-        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(caller.Cell, doc, ct), "application/pdf", $"{doc.Id}.pdf");
+        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(caller.Cell, doc, ct), "application/pdf", DocumentWorkflow.FileName(await TitleAsync(caller, doc, ct), null));
     }
 
     private static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> DownloadSealed(string id, Caller caller, CellDbContext db, CancellationToken ct)
@@ -92,8 +93,11 @@ public static class DocumentEndpoints
         {
             return Problems.Conflict(ErrorCodes.DocumentNotCompleted, $"The document is {doc.Status}; a sealed PDF exists once every signer has signed.");
         }
-        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(caller.Cell, doc, ct), "application/pdf", $"{doc.Id}-sealed.pdf");
+        return TypedResults.File(await DocumentWorkflow.ReadPdfAsync(caller.Cell, doc, ct), "application/pdf", DocumentWorkflow.FileName(await TitleAsync(caller, doc, ct), "signed"));
     }
+
+    private static async Task<string> TitleAsync(Caller caller, Document doc, CancellationToken ct) =>
+        (await caller.Cell.Keys.DecryptFieldAsync(doc.OrganizationId, Document.TitlePurpose, doc.TitleToken, doc.Id, ct))!;
 
     private static async Task<Results<Ok<ActivityEntry[]>, NotFound>> Activity(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {

@@ -36,6 +36,10 @@ public sealed class Document
     public DateTime? DeclinedAt { get; set; }
     /// <summary>Automatic reminders: every this many days while the document waits (null: none). Run by the job queue.</summary>
     public int? RemindEveryDays { get; set; }
+    /// <summary>The user who sent it (null when an API token without a person sent it): named in the e-mails, Reply-To, and told of progress.</summary>
+    public string? SentByUserId { get; set; }
+    /// <summary>Until when the completion e-mails' download links work (the organization's <see cref="Organizations.Organization.DeliveryLinkDays"/>).</summary>
+    public DateTime? DeliveryExpiresAt { get; set; }
 
     public const string TitlePurpose = "document.title";
     public const string MessagePurpose = "document.message";
@@ -50,16 +54,18 @@ public sealed class Recipient
     public required string Id { get; init; }
     public required string DocumentId { get; init; }
     public required string OrganizationId { get; init; }
-    public required string NameToken { get; init; }
-    public required string EmailToken { get; init; }
+    public required string NameToken { get; set; }
+    public required string EmailToken { get; set; }
     /// <summary>Blind index of the normalized e-mail, keyed per organization: finds a person's documents without storing the address.</summary>
-    public required string EmailIndex { get; init; }
+    public required string EmailIndex { get; set; }
     public required string Role { get; init; }
     /// <summary>Signing group: groups go in ascending order, recipients of one group sign in parallel.</summary>
     public int SigningOrder { get; init; }
     public required string Status { get; set; }
     /// <summary>SHA-256 of the link token; the token itself exists only in the e-mail.</summary>
     public byte[]? LinkHash { get; set; }
+    /// <summary>SHA-256 of the download link the completion e-mail carries (valid until <see cref="Document.DeliveryExpiresAt"/>).</summary>
+    public byte[]? DeliveryHash { get; set; }
     public DateTime? NotifiedAt { get; set; }
     public DateTime? ConsentedAt { get; set; }
     public DateTime? FirstViewedAt { get; set; }
@@ -141,6 +147,7 @@ internal sealed class DocumentConfiguration : IEntityTypeConfiguration<Document>
         builder.Property(d => d.Source).HasMaxLength(16);
         builder.Property(d => d.OriginalSha256).HasMaxLength(64);
         builder.Property(d => d.CurrentPdfObjectId).HasMaxLength(64);
+        builder.Property(d => d.SentByUserId).HasMaxLength(64);
         builder.Property(d => d.Revision).IsConcurrencyToken();
         builder.HasIndex(d => new { d.OrganizationId, d.CreatedAt });
     }
@@ -164,6 +171,7 @@ internal sealed class RecipientConfiguration : IEntityTypeConfiguration<Recipien
         builder.Property(r => r.StepUpCodeHash).HasMaxLength(128);
         builder.HasIndex(r => r.DocumentId);
         builder.HasIndex(r => r.LinkHash).IsUnique();
+        builder.HasIndex(r => r.DeliveryHash).IsUnique();
         builder.HasIndex(r => new { r.OrganizationId, r.EmailIndex });
     }
 }

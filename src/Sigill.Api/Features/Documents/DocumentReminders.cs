@@ -96,12 +96,11 @@ internal sealed class RemindDocumentJob(MailOptions mail, IMailer mailer) : IJob
         }
         var waiting = await db.Recipients.Where(r => r.DocumentId == document.Id && r.Status == RecipientStates.Notified && r.LinkHash != null && r.Role != RecipientRoles.Cc)
             .ToListAsync(cancellationToken);
-        var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, cancellationToken))!;
-        var note = await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.MessagePurpose, document.MessageToken, document.Id, cancellationToken);
+        var letter = await DocumentMail.LoadAsync(db, cell, document, mail, cancellationToken);
         var messages = new List<MailMessage>();
         foreach (var r in waiting)
         {
-            messages.Add(await DocumentWorkflow.IssueLinkAsync(cell, document, r, mail, title, note, reminder: true, cancellationToken));
+            messages.Add(await DocumentWorkflow.IssueLinkAsync(letter, r, reminder: true, cancellationToken));
         }
         await DocumentWorkflow.RecordAsync(db, cell, document, "document.reminded", AuditActor.System, now, cancellationToken,
             details: new Dictionary<string, string> { ["reminder"] = parts[1], ["recipients"] = waiting.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });

@@ -34,6 +34,7 @@ public static class DocumentSetupEndpoints
         group.MapDelete("/{id}/fields/{fieldId}", RemoveField);
         group.MapPost("/{id}/send", Send);
         group.MapPost("/{id}/void", Void);
+        group.MapSenderTools();
     }
 
     private static ProblemHttpResult NotDraft(Document doc) =>
@@ -174,13 +175,23 @@ public static class DocumentSetupEndpoints
         var recipients = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
         if (!recipients.Any(r => RecipientRoles.Acts(r.Role))) return Problems.Validation("A document needs at least one signer or approver before it is sent.");
         var cell = caller.Cell;
+        var withFields = await db.DocumentFields.Where(f => f.DocumentId == doc.Id).Select(f => f.RecipientId).Distinct().ToListAsync(ct);
+        var bare = recipients.Where(r => r.Role == RecipientRoles.Signer && !withFields.Contains(r.Id)).ToList();
+        if (bare.Count > 0)
+        {
+            var names = new List<string>();
+            foreach (var r in bare) names.Add((await DocumentWorkflow.NameAndEmailAsync(cell, r, ct)).Name);
+            return Problems.Conflict(ErrorCodes.SignerWithoutFields,
+                $"{string.Join(", ", names)} {(names.Count == 1 ? "has" : "have")} no field to sign. Place at least one field for every signer (or make them an approver), then send.");
+        }
         var now = time.GetUtcNow().UtcDateTime;
         DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
         doc.SentAt = now;
         doc.ExpiresAt = now.AddDays(days);
         doc.RemindEveryDays = request?.RemindEveryDays;
+        doc.SentByUserId = caller.UserId;
         doc.MessageToken = string.IsNullOrWhiteSpace(request?.Message) ? null : await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Document.MessagePurpose, request.Message, doc.Id, ct);
-        var messages = await DocumentWorkflow.IssueLinksAsync(cell, doc, recipients, mail, now, ct);
+        var messages = await DocumentWorkflow.IssueLinksAsync(db, cell, doc, recipients, mail, now, ct);
         await DocumentReminders.ScheduleAsync(db, cell, doc, now, ct);
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", AuditActor.From(http, caller.Actor), now, ct,
             details: new Dictionary<string, string> { ["recipients"] = recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
@@ -196,23 +207,34 @@ public static class DocumentSetupEndpoints
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }
 
+    /// <summary>
+    /// Voids a sent document: every link dies, and each recipient whose link died (it was their turn, or they had a
+    /// copy) is told, with the sender's reason.
+    /// </summary>
     private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Void(string id, VoidRequest? request, HttpContext http, Caller caller,
-        CellDbContext db, TimeProvider time, CancellationToken ct)
+        CellDbContext db, [AsParameters] SendServices services, CancellationToken ct)
     {
+        var (mail, mailer, _, time, loggers) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
+        var reason = request?.Reason?.Trim();
+        if (reason is { Length: > 1000 }) return Problems.Validation("reason is at most 1000 characters.");
         var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, now, ct);
         if (!DocumentWorkflow.TryMove(doc, DocumentStates.Voided)) return StateConflict(doc, DocumentStates.Voided);
-        if (request?.Reason is { Length: > 1000 }) return Problems.Validation("reason is at most 1000 characters.");
         doc.VoidedAt = now;
-        // Every link dies with the document.
-        foreach (var r in await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct))
+        var recipients = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
+        var letter = await DocumentMail.LoadAsync(db, cell, doc, mail, ct);
+        var messages = new List<Platform.Mail.MailMessage>();
+        foreach (var r in recipients.Where(r => r.LinkHash is not null))
         {
-            r.LinkHash = null;
+            var (name, email) = await DocumentWorkflow.NameAndEmailAsync(cell, r, ct);
+            messages.Add(letter.Message(letter.Voided(r, name, reason), name, email));
+            r.LinkHash = null; // every link dies with the document
         }
-        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.voided", AuditActor.From(http, caller.Actor), now, ct);
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.voided", AuditActor.From(http, caller.Actor), now, ct,
+            details: new Dictionary<string, string> { ["told"] = messages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         try
         {
             await db.SaveChangesAsync(ct);
@@ -221,6 +243,7 @@ public static class DocumentSetupEndpoints
         {
             return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being voided; read it again.");
         }
+        await DocumentWorkflow.SendAllAsync(mailer, messages, loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }
 }

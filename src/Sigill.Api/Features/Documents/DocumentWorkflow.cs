@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Platform.Cells;
@@ -42,6 +41,28 @@ internal static class DocumentWorkflow
     public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
     /// <summary>
+    /// The PDF as it was before the first signature. Signatures are incremental updates appended to the original, so
+    /// it is the prefix that ends at one of the file's <c>%%EOF</c> markers (with its line end) and hashes to
+    /// <paramref name="originalSha256"/>; null if there is none.
+    /// </summary>
+    public static byte[]? OriginalOf(byte[] pdf, string originalSha256)
+    {
+        if (Sha256Hex(pdf) == originalSha256) return pdf;
+        var marker = "%%EOF"u8;
+        for (var at = pdf.AsSpan().IndexOf(marker); at >= 0;)
+        {
+            var end = at + marker.Length;
+            foreach (var length in new[] { end, end + 1, end + 2 })
+            {
+                if (length <= pdf.Length && Convert.ToHexStringLower(SHA256.HashData(pdf.AsSpan(0, length))) == originalSha256) return pdf[..length];
+            }
+            var next = pdf.AsSpan(end).IndexOf(marker);
+            at = next < 0 ? -1 : end + next;
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Adds an audit event, the document's activity row and the webhook deliveries the event calls for to
     /// <paramref name="db"/>: all commit with the change, or none does.
     /// </summary>
@@ -59,6 +80,20 @@ internal static class DocumentWorkflow
             OccurredAt = evt.OccurredAt,
         });
         await Webhooks.WebhookEvents.EnqueueAsync(db, cell, document, action, recipientId, evt.OccurredAt, ct);
+        await DocumentNotices.EnqueueAsync(db, cell, document, action, recipientId, evt.OccurredAt, ct);
+    }
+
+    /// <summary>
+    /// A download's file name after the document's title ("Service agreement - signed.pdf"): characters file systems
+    /// refuse or that could mislead (controls, bidi overrides, path separators) go, at most 100 characters.
+    /// ASP.NET writes it as an RFC 6266 <c>filename*</c> when it is not ASCII.
+    /// </summary>
+    public static string FileName(string title, string? suffix)
+    {
+        var clean = new string(Platform.Mail.MailText.Header(title).Where(c => !"\\/:*?\"<>|".Contains(c, StringComparison.Ordinal)).ToArray()).Trim(' ', '.');
+        if (clean.Length > 100) clean = clean[..(char.IsHighSurrogate(clean[99]) ? 99 : 100)].TrimEnd(' ', '.');
+        if (clean.Length == 0) clean = "document";
+        return suffix is null ? $"{clean}.pdf" : $"{clean} - {suffix}.pdf";
     }
 
     public static bool TryMove(Document document, string to)
@@ -106,22 +141,25 @@ internal static class DocumentWorkflow
     }
 
     /// <summary>
-    /// Gives a link to every recipient whose turn it is and who has none yet: the lowest signing group
-    /// with signers or approvers still to act, and cc recipients from the start. Returns the messages to
-    /// send once the transaction has committed (a rolled-back change must send nothing).
+    /// Gives a link to every recipient whose turn it is and who has none yet: the lowest signing group with signers or
+    /// approvers still to act, and the cc recipients placed up to that group (a cc placed after the last signer hears
+    /// nothing until the completion e-mail). Returns the messages to send once the transaction has committed (a
+    /// rolled-back change must send nothing).
     /// </summary>
-    public static async Task<List<MailMessage>> IssueLinksAsync(Cell cell, Document document, List<Recipient> recipients, MailOptions mail, DateTime now, CancellationToken ct)
+    public static async Task<List<MailMessage>> IssueLinksAsync(CellDbContext db, Cell cell, Document document, List<Recipient> recipients, MailOptions mail, DateTime now, CancellationToken ct)
     {
-        var messages = new List<MailMessage>();
         var waiting = recipients.Where(r => RecipientRoles.Acts(r.Role) && !RecipientStates.IsDone(r.Status)).ToList();
-        int? group = waiting.Count > 0 ? waiting.Min(r => r.SigningOrder) : null;
-        var title = await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct);
-        var note = await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.MessagePurpose, document.MessageToken, document.Id, ct);
-        foreach (var r in recipients.Where(r => r.Status == RecipientStates.Pending && (r.Role == RecipientRoles.Cc || r.SigningOrder == group)))
+        if (waiting.Count == 0) return [];
+        var group = waiting.Min(r => r.SigningOrder);
+        var due = recipients.Where(r => r.Status == RecipientStates.Pending && (r.Role == RecipientRoles.Cc ? r.SigningOrder <= group : r.SigningOrder == group)).ToList();
+        if (due.Count == 0) return [];
+        var letter = await DocumentMail.LoadAsync(db, cell, document, mail, ct);
+        var messages = new List<MailMessage>();
+        foreach (var r in due)
         {
             r.Status = RecipientStates.Notified;
             r.NotifiedAt = now;
-            messages.Add(await IssueLinkAsync(cell, document, r, mail, title!, note, reminder: false, ct));
+            messages.Add(await IssueLinkAsync(letter, r, reminder: false, ct));
         }
         return messages;
     }
@@ -130,20 +168,18 @@ internal static class DocumentWorkflow
     /// Gives <paramref name="r"/> a fresh link (any earlier link of theirs stops working: only hashes are
     /// stored, so a link can never be sent twice) and writes the e-mail that carries it.
     /// </summary>
-    public static async Task<MailMessage> IssueLinkAsync(Cell cell, Document document, Recipient r, MailOptions mail, string title, string? note, bool reminder, CancellationToken ct)
+    public static async Task<MailMessage> IssueLinkAsync(DocumentMail letter, Recipient r, bool reminder, CancellationToken ct)
     {
+        var cell = letter.Cell;
         var token = $"{LinkPrefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
         r.LinkHash = HashLinkToken(token);
-        var name = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct);
-        var email = await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct);
-        var action = r.Role switch { RecipientRoles.Signer => "sign", RecipientRoles.Approver => "approve", _ => "view" };
-        var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/s/{token}";
-        var body = $"Hello {name},\n\n"
-            + (reminder ? $"A reminder: you have been asked to {action} \"{title}\". This message carries a new link; earlier links stop working.\n\n" : $"You have been asked to {action} \"{title}\".\n\n")
-            + (string.IsNullOrWhiteSpace(note) ? "" : note + "\n\n")
-            + $"Open the document: {link}\n\nThe link is personal and expires on {document.ExpiresAt?.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}.\n";
-        return new MailMessage(cell.Region, name!, email!, $"{(reminder ? "Reminder: please" : "Please")} {action}: {title}", body);
+        var (name, email) = await NameAndEmailAsync(cell, r, ct);
+        return letter.Message(letter.Invitation(r, name, letter.Link($"/s/{token}"), reminder), name, email);
     }
+
+    public static async Task<(string Name, string Email)> NameAndEmailAsync(Cell cell, Recipient r, CancellationToken ct) =>
+        ((await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
+         (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!);
 
     public static async Task SendAllAsync(IMailer mailer, IEnumerable<MailMessage> messages, Microsoft.Extensions.Logging.ILogger logger, string documentId)
     {

@@ -4,7 +4,7 @@ using Sigill.Http;
 
 namespace Sigill.Api.Features.Documents;
 
-/// <summary>Documents: their settings and the jobs that expire and remind them (completion belongs to Signing). Endpoints: <see cref="DocumentEndpoints.MapDocuments"/>.</summary>
+/// <summary>Documents: their settings and the jobs that expire, remind, tell the sender and deliver the sealed PDF (completion belongs to Signing). Endpoints: <see cref="DocumentEndpoints.MapDocuments"/>.</summary>
 public static class DocumentsFeature
 {
     public static IServiceCollection AddDocuments(this IServiceCollection services, IConfiguration configuration)
@@ -12,6 +12,8 @@ public static class DocumentsFeature
         services.AddSigillOptions<DocumentOptions>("Documents");
         services.AddSingleton<IJobHandler, ExpireDocumentJob>();
         services.AddSingleton<IJobHandler, RemindDocumentJob>();
+        services.AddSingleton<IJobHandler, DocumentNoticeJob>();
+        services.AddSingleton<IJobHandler, DocumentDeliveryJob>();
         return services;
     }
 }

@@ -150,7 +150,7 @@ internal static class SignOnce
         }
         else
         {
-            messages = await DocumentWorkflow.IssueLinksAsync(cell, d, recipients, mail, now, ct);
+            messages = await DocumentWorkflow.IssueLinksAsync(link.Db, cell, d, recipients, mail, now, ct);
         }
         if (pdf is not null)
         {

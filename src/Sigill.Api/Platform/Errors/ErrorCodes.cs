@@ -180,6 +180,15 @@ public static class ErrorCodes
     public const string DocumentStateConflict = "document_state_conflict";
 
     [Status(409)]
+    public const string SignerWithoutFields = "signer_without_fields";
+
+    [Status(409)]
+    public const string RecipientFinished = "recipient_finished";
+
+    [Status(429)]
+    public const string ResendTooSoon = "resend_too_soon";
+
+    [Status(409)]
     public const string DocumentNotCompleted = "document_not_completed";
 
     [Status(400)]

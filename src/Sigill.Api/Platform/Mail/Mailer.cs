@@ -39,7 +39,20 @@ public sealed class MailOptions : IValidatedOptions
     }
 }
 
-public sealed record MailMessage(string Region, string ToName, string ToAddress, string Subject, string Body);
+/// <summary>
+/// One e-mail: plain text <paramref name="Body"/>, and when <see cref="Html"/> is set, an HTML alternative of the same
+/// words (<see cref="MailContent"/> renders both). <see cref="FromName"/> is the display name on the installation's
+/// From address ("Ann Lee via Sigill"); <see cref="ReplyTo"/> the person answers go to.
+/// </summary>
+public sealed record MailMessage(string Region, string ToName, string ToAddress, string Subject, string Body)
+{
+    public string? Html { get; init; }
+    public string? FromName { get; init; }
+    public MailboxAddress? ReplyTo { get; init; }
+    public IReadOnlyList<MailAttachment> Attachments { get; init; } = [];
+}
+
+public sealed record MailAttachment(string FileName, string MediaType, byte[] Content);
 
 public interface IMailer
 {
@@ -61,11 +74,21 @@ public static class MailServices
 
     internal static MimeMessage Compose(MailOptions options, MailMessage message)
     {
+        // Display names and the subject are one line of text whatever a sender typed (MailKit encodes them; this
+        // removes what could still mislead: line breaks, bidi overrides, zero-width characters).
         var mime = new MimeMessage();
-        mime.From.Add(MailboxAddress.Parse(options.From));
-        mime.To.Add(new MailboxAddress(message.ToName, message.ToAddress));
-        mime.Subject = message.Subject;
-        mime.Body = new TextPart("plain") { Text = message.Body };
+        var from = MailboxAddress.Parse(options.From);
+        if (message.FromName is { } fromName) from = new MailboxAddress(MailText.Header(fromName), from.Address);
+        mime.From.Add(from);
+        mime.To.Add(new MailboxAddress(MailText.Header(message.ToName), message.ToAddress));
+        if (message.ReplyTo is { } replyTo) mime.ReplyTo.Add(new MailboxAddress(MailText.Header(replyTo.Name), replyTo.Address));
+        mime.Subject = MailText.Header(message.Subject);
+        var body = new BodyBuilder { TextBody = message.Body, HtmlBody = message.Html };
+        foreach (var attachment in message.Attachments)
+        {
+            body.Attachments.Add(MailText.Header(attachment.FileName), attachment.Content, ContentType.Parse(attachment.MediaType));
+        }
+        mime.Body = body.ToMessageBody();
         return mime;
     }
 }

@@ -33,6 +33,15 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
 
     public IReadOnlyList<RecipientView> Signers { get; private set; } = [];
 
+    /// <summary>Signers with no field placed: the document cannot be sent until each has one.</summary>
+    public IReadOnlyList<RecipientView> SignersWithoutFields => [.. Signers.Where(s => !Document.Fields.Any(f => f.RecipientId == s.Id))];
+
+    /// <summary>A recipient of a sent document whose turn it is and who has not finished: they can be reminded or corrected.</summary>
+    public bool IsWaiting(RecipientView r) => Document.Status == "sent" && r.Status == "notified";
+
+    /// <summary>A recipient of a sent document who has not finished yet (their name or address can be corrected).</summary>
+    public bool IsOpen(RecipientView r) => Document.Status == "sent" && r.Status is "pending" or "notified";
+
     public string RecipientName(string? id) => Document.Recipients.FirstOrDefault(r => r.Id == id)?.Name ?? "";
 
     /// <summary>A colour slot per signer, so the boxes of one person look alike.</summary>
@@ -130,10 +139,35 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
     public async Task<IActionResult> OnPostVoidAsync(string? reason, CancellationToken ct) =>
         await AfterAsync(await SendAsync(HttpMethod.Post, Path("/void"), new { reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim() }, ct), "", ct);
 
-    /// <summary>The PDF as it is now, for the page view (pdf.js) and the download link.</summary>
-    public Task<IActionResult> OnGetPdfAsync(CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/pdf"), null, null, ct);
+    public async Task<IActionResult> OnPostResendAsync(string recipientId, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, Path($"/recipients/{Seg(recipientId)}/resend"), null, ct), "#recipients", ct);
 
-    public Task<IActionResult> OnGetSealedAsync(CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/sealed.pdf"), null, $"{Id}-sealed.pdf", ct);
+    public async Task<IActionResult> OnPostRemindAsync(CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Post, Path("/remind"), null, ct), "#recipients", ct);
+
+    public async Task<IActionResult> OnPostCorrectAsync(string recipientId, string? name, string? email, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Patch, Path($"/recipients/{Seg(recipientId)}"), new
+        {
+            name = string.IsNullOrWhiteSpace(name) ? null : name.Trim(),
+            email = string.IsNullOrWhiteSpace(email) ? null : email.Trim(),
+        }, ct), "#recipients", ct);
+
+    public async Task<IActionResult> OnPostDuplicateAsync(CancellationToken ct)
+    {
+        var copy = await SendAsync<DocumentView>(HttpMethod.Post, Path("/duplicate"), null, ct);
+        return copy.Ok ? LocalRedirect($"/documents/{Seg(copy.Value!.Id)}") : await AfterAsync(copy.Problem, "", ct);
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(CancellationToken ct)
+    {
+        var problem = await SendAsync(HttpMethod.Delete, Path(""), null, ct);
+        return problem is null ? LocalRedirect("/documents") : await AfterAsync(problem, "", ct);
+    }
+
+    /// <summary>The PDF as it is now: for the page view (pdf.js), or as a download named after the title.</summary>
+    public Task<IActionResult> OnGetPdfAsync(bool download, CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/pdf"), null, download, ct);
+
+    public Task<IActionResult> OnGetSealedAsync(CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/sealed.pdf"), null, true, ct);
 
     // ---- helpers ----------------------------------------------------------------------------------------------------
 

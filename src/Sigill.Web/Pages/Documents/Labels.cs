@@ -49,6 +49,10 @@ public static class Labels
         "document.completed" => "Completed and sealed",
         "document.voided" => "Voided",
         "document.expired" => "Expired",
+        "document.resent" => "Invitation sent again",
+        "document.delivered" => "Signed copies e-mailed to everyone",
+        "document.downloaded" => "Downloaded the signed copy",
+        "recipient.corrected" => "Recipient corrected",
         _ => action,
     };
 }

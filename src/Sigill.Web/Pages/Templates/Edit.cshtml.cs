@@ -77,5 +77,5 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
     }
 
     public Task<IActionResult> OnGetPreviewAsync(CancellationToken ct) =>
-        Id is null ? Task.FromResult<IActionResult>(NotFound()) : PdfAsync(HttpMethod.Post, $"/api/v1/templates/{Seg(Id)}/preview", new { }, null, ct);
+        Id is null ? Task.FromResult<IActionResult>(NotFound()) : PdfAsync(HttpMethod.Post, $"/api/v1/templates/{Seg(Id)}/preview", new { }, false, ct);
 }

@@ -1,0 +1,30 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Pages;
+
+/// <summary>
+/// <c>/d/{token}</c>, the link in a completion e-mail: the sealed PDF, streamed from the region's API (which checks the
+/// link and audits the download) under the file name it gives; a page saying the link is not active otherwise.
+/// </summary>
+public sealed partial class DeliveryModel(ApiClient api) : PageModel
+{
+    public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
+    {
+        var match = DeliveryToken().Match(token);
+        if (match.Success && await api.GetDeliveredPdfAsync(match.Groups[1].Value, token, ct) is { } response)
+        {
+            HttpContext.Response.RegisterForDispose(response);
+            Response.Headers.CacheControl = "no-store";
+            var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? "signed.pdf";
+            return File(await response.Content.ReadAsStreamAsync(ct), "application/pdf", name);
+        }
+        Response.StatusCode = StatusCodes.Status404NotFound;
+        return Page();
+    }
+
+    [GeneratedRegex("^sgd_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
+    private static partial Regex DeliveryToken();
+}
