@@ -32,6 +32,7 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
         ["totp-off"] = "The authenticator app is off.",
         ["password"] = "Your password is changed.",
         ["session"] = "That session is signed out.",
+        ["notices"] = "Your e-mail settings are saved.",
     };
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
@@ -81,6 +82,20 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
         return Redirect("/sign-in");
     }
 
+    /// <summary>The sender notices: every kind, and those switched off.</summary>
+    public sealed record SenderNoticesView(IReadOnlyList<string> Kinds, IReadOnlyList<string> Off);
+
+    public SenderNoticesView? SenderNotices { get; private set; }
+
+    /// <summary>Saves the notices form: a kind is on when its box is ticked.</summary>
+    public async Task<IActionResult> OnPostNoticesAsync(string[]? on, CancellationToken ct)
+    {
+        var current = await GetAsync<SenderNoticesView>("/api/v1/account/notices", ct);
+        if (!current.Ok) return await AfterAsync(current.Problem, "notices", ct);
+        var off = current.Value!.Kinds.Where(k => !(on ?? []).Contains(k, StringComparer.Ordinal)).ToArray();
+        return await AfterAsync(await SendAsync(HttpMethod.Put, "/api/v1/account/notices", new { off }, ct), "notices", ct);
+    }
+
     private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
     {
         if (problem is null) return LocalRedirect($"/account?done={done}");
@@ -93,6 +108,7 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
         if (!account.Ok) return Failed(account.Problem!);
         Account = account.Value;
         Sessions = (await GetAsync<SessionView[]>("/api/v1/account/sessions", ct)).Value ?? [];
+        SenderNotices = (await GetAsync<SenderNoticesView>("/api/v1/account/notices", ct)).Value;
         return null;
     }
 }

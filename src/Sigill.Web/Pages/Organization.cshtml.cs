@@ -37,7 +37,21 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         ["revoke"] = "Access revoked.",
         ["sso"] = "Single sign-on saved.",
         ["sso-removed"] = "Single sign-on removed: members sign in with their passwords.",
+        ["delivery"] = "E-mail settings saved.",
     };
+
+    /// <summary>The organization's e-mail settings (<c>/api/v1/organizations/current</c>).</summary>
+    public sealed record DeliverySettings(string Name, string? BrandColor, int DeliveryLinkDays, bool AttachSealedPdf);
+
+    public DeliverySettings? Delivery { get; private set; }
+
+    public async Task<IActionResult> OnPostDeliveryAsync(string? brandColor, int deliveryLinkDays, bool attachSealedPdf, bool defaultColor, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Patch, "/api/v1/organizations/current", new
+        {
+            brandColor = defaultColor ? "" : brandColor,
+            deliveryLinkDays,
+            attachSealedPdf,
+        }, ct), "delivery", ct);
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
@@ -106,6 +120,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
             Grants = (await GetAsync<GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
             AccessLog = (await GetAsync<AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
             Sso = (await GetAsync<SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
+            Delivery = (await GetAsync<DeliverySettings>("/api/v1/organizations/current", ct)).Value;
         }
         return null;
     }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Documents.DocumentKit;
@@ -5,17 +7,33 @@ using static Sigill.Tests.Documents.DocumentKit;
 namespace Sigill.Tests.Browser;
 
 /// <summary>
-/// The main journey, in Debian's Chromium against the real hosts, using nothing but the pages: a new person signs up,
-/// writes a template from the starter text, creates a document from it with a pricing line, adds two signers, drags
-/// their fields onto the page (and moves one), sends it from the send dialog; each signer opens the link from the
-/// outbox and signs; the sender sees the timeline and downloads the sealed PDF, which pdfsig verifies.
+/// The main journey, in Debian's Chromium against the real hosts, using nothing but the pages and the e-mails the SMTP
+/// sink received: a new person signs up (verifying the address from the e-mail), writes a template from the starter
+/// text, creates a document from it with a pricing line, adds two signers and a copy recipient after them, drags the
+/// signers' fields onto the page (and moves one), sends it from the send dialog; each signer opens the link from their
+/// e-mail and signs; the copy recipient hears nothing until the end; everyone, the sender included, gets the sealed PDF
+/// by e-mail, the same bytes the sender downloads, which pdfsig verifies. A duplicate is sent and voided, and only the
+/// recipient whose link died is told.
 /// </summary>
-public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture<Chromium>
 {
+    [GeneratedRegex(@"/s/(sgr_[a-z]+_[0-9a-z]{52})")]
+    private static partial Regex SigningLink();
+
+    [GeneratedRegex(@"/sign-up/(sgv_[a-z]+_[0-9a-z]{26}_[0-9a-z]{52})")]
+    private static partial Regex SignUpLink();
+
+    /// <summary>The newest link of <paramref name="pattern"/> in the e-mails the sink holds for <paramref name="address"/>.</summary>
+    private static string LinkIn(string address, Regex pattern) =>
+        Outbox.To(Outbox.SmtpSink, address).Select(m => pattern.Match(m.Text)).Last(m => m.Success).Groups[1].Value;
+
     [Fact]
-    public async Task A_new_sender_takes_a_document_from_nothing_to_a_sealed_pdf_in_the_browser()
+    public async Task A_new_sender_takes_a_document_from_nothing_to_a_sealed_pdf_that_reaches_everyone_by_email()
     {
-        await using var app = await SigillApp.StartAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var (siv, ann, bo, cid) = ($"siv.{run}@example.com", $"ann.{run}@example.test", $"bo.{run}@example.test", $"cid.{run}@example.test");
+        var sink = Outbox.SmtpSink;
+        await using var app = await SigillApp.StartAsync(JsonSerializer.Serialize(new { Mail = Outbox.SmtpSettings }));
         await using var s = await chromium.NewSessionAsync(app.WebUrl, mobile: false);
         var page = s.Page;
         await page.SetViewportSizeAsync(1280, 2000); // the palette and a whole page in view while dragging
@@ -23,13 +41,14 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         await page.GotoAsync("/");
         await page.ClickAsync("#sign-up-link");
         await page.FillAsync("#name", "Siv Sender");
-        await page.FillAsync("#email", "siv.sender@example.com");
+        await page.FillAsync("#email", siv);
         await page.FillAsync("#password", "a sturdy passphrase 42");
         await page.FillAsync("#organization", "Sender Journey AB");
         await page.SelectOptionAsync("#region", "eu");
         await page.ClickAsync("#sign-up-submit");
         await page.WaitForSelectorAsync("#sign-up-sent");
-        await page.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, "siv.sender@example.com", "eu"));
+        await Outbox.WaitForAsync(sink, siv, "Finish signing up");
+        await page.GotoAsync("/sign-up/" + LinkIn(siv, SignUpLink()));
         await page.ClickAsync("#sign-up-verify-submit");
         await page.WaitForSelectorAsync("#get-started");
 
@@ -65,8 +84,9 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         var documentPath = new Uri(page.Url).AbsolutePath;
         Assert.Equal("Draft", await page.InnerTextAsync("#document-status"));
 
-        await AddRecipientAsync(page, "Ann Early", "ann.early@example.test");
-        await AddRecipientAsync(page, "Bo Later", "bo.later@example.test");
+        await AddRecipientAsync(page, "Ann Early", ann);
+        await AddRecipientAsync(page, "Bo Later", bo);
+        await AddRecipientAsync(page, "Cid Copy", cid, "cc");
         await page.WaitForSelectorAsync("body[data-pages-rendered=true]");
 
         // Drag fields from the palette onto page 1: Ann's signature and text field, Bo's signature.
@@ -78,9 +98,9 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         await DragAsync(page, ".palette-item[data-kind=signature]", first.X + first.Width * 0.7f, first.Y + first.Height * 0.6f, 3);
 
         // Move Bo's signature lower: it is placed again where it was dropped, and nothing is left at the old spot.
-        var bo = page.Locator(".placed", new() { HasText = "Bo Later" });
-        var before = double.Parse((await bo.GetAttributeAsync("data-y"))!, System.Globalization.CultureInfo.InvariantCulture);
-        var boBox = (await bo.BoundingBoxAsync())!;
+        var boField = page.Locator(".placed", new() { HasText = "Bo Later" });
+        var before = double.Parse((await boField.GetAttributeAsync("data-y"))!, System.Globalization.CultureInfo.InvariantCulture);
+        var boBox = (await boField.BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(boBox.X + boBox.Width / 2, boBox.Y + boBox.Height / 2);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync(boBox.X + boBox.Width / 2, boBox.Y + boBox.Height / 2 + first.Height * 0.15f, new() { Steps = 6 });
@@ -94,7 +114,7 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         await page.ReloadAsync();
         await page.WaitForSelectorAsync("body[data-pages-rendered=true]");
         Assert.Equal(3, await page.Locator(".placed").CountAsync());
-        Assert.True(double.Parse((await bo.GetAttributeAsync("data-y"))!, System.Globalization.CultureInfo.InvariantCulture) > before + 50);
+        Assert.True(double.Parse((await boField.GetAttributeAsync("data-y"))!, System.Globalization.CultureInfo.InvariantCulture) > before + 50);
 
         await page.ClickAsync("#open-send");
         await page.WaitForSelectorAsync("#send-dialog[open]");
@@ -103,12 +123,18 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         await page.ClickAsync("#send-submit");
         await page.WaitForSelectorAsync("#timeline");
         Assert.Equal("Out for signature", await page.InnerTextAsync("#document-status"));
+        await s.CheckPageAsync("sender-7-sent");
 
-        // Each signer opens the link from the outbox, in their own browser.
-        foreach (var (name, email) in new[] { ("Ann Early", "ann.early@example.test"), ("Bo Later", "bo.later@example.test") })
+        // Each signer opens the link from their e-mail, in their own browser; the copy recipient, placed after them, waits.
+        await Outbox.WaitForAsync(sink, ann, "Please sign");
+        Assert.Empty(Outbox.To(sink, bo));
+        Assert.Empty(Outbox.To(sink, cid));
+        foreach (var (name, email) in new[] { ("Ann Early", ann), ("Bo Later", bo) })
         {
+            await Outbox.WaitForAsync(sink, email, "Please sign");
+            Assert.Empty(Outbox.To(sink, cid));
             await using var r = await chromium.NewSessionAsync(app.WebUrl);
-            await r.Page.GotoAsync($"/s/{LinkFor(app.DataDirectory, "eu", email)}");
+            await r.Page.GotoAsync($"/s/{LinkIn(email, SigningLink())}");
             await r.Page.ClickAsync("#agree");
             await r.Page.WaitForSelectorAsync("body[data-pages-rendered=true]");
             foreach (var input in await r.Page.Locator("input[data-field]").AllAsync()) await input.FillAsync($"{name} was here");
@@ -127,10 +153,21 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
         {
             Assert.Contains(expected, timeline, StringComparison.Ordinal);
         }
-        await s.CheckPageAsync("sender-7-completed");
+        await s.CheckPageAsync("sender-8-completed");
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-sealed"));
+        Assert.Equal("Proposal Falcon-4471 - signed.pdf", download.SuggestedFilename);
         var file = Path.Combine(Chromium.ScreenshotDirectory, "sealed-from-sender.pdf");
         await download.SaveAsAsync(file);
+
+        // All four parties and the sender get the completion e-mail with exactly those bytes attached.
+        var sealedBytes = await File.ReadAllBytesAsync(file);
+        foreach (var address in new[] { ann, bo, cid, siv })
+        {
+            var completed = await Outbox.WaitForAsync(sink, address, "Completed: “Proposal Falcon-4471”");
+            Assert.Equal(sealedBytes, Outbox.PdfAttachment(completed));
+            Assert.Contains("Siv Sender", completed.From.Mailboxes.Single().Name, StringComparison.Ordinal);
+        }
+        Assert.Single(Outbox.To(sink, cid)); // nothing before their turn: the completion e-mail is their first
         var (_, pdfsig) = Run("pdfsig", file);
         Assert.Equal(3, CountOf(pdfsig, "Signature is Valid.")); // Ann, Bo and the seal
         Assert.Equal(0, CountOf(pdfsig, "Signature is Invalid"));
@@ -143,17 +180,39 @@ public sealed class SenderJourneyBrowserTests(Chromium chromium) : IClassFixture
 
         await page.GotoAsync("/documents?status=completed");
         Assert.Contains("Proposal Falcon-4471", await page.InnerTextAsync("#documents"), StringComparison.Ordinal);
-        await s.CheckPageAsync("sender-8-documents");
+        await s.CheckPageAsync("sender-9-documents");
+
+        // A duplicate goes out again and is voided: Ann, whose link dies, is told why; Bo and Cid never had a link.
+        await page.GotoAsync(documentPath);
+        await page.ClickAsync("#duplicate");
+        await page.WaitForSelectorAsync("#open-send");
+        Assert.Equal("Copy of Proposal Falcon-4471", await page.InnerTextAsync("#document-title"));
+        await page.ClickAsync("#open-send");
+        await page.ClickAsync("#send-submit");
+        await page.WaitForSelectorAsync("#open-void");
+        await Outbox.WaitForAsync(sink, ann, "Please sign “Copy of");
+        await page.ClickAsync("#open-void");
+        await page.WaitForSelectorAsync("#void-dialog[open]");
+        await page.FillAsync("#void-reason", "The price changed; a new proposal follows.");
+        await s.CheckPageAsync("sender-10-void-dialog");
+        await page.ClickAsync("#void-submit");
+        await page.WaitForSelectorAsync("#document-status:has-text('Voided')");
+        var voided = await Outbox.WaitForAsync(sink, ann, "Voided: “Copy of Proposal Falcon-4471”");
+        Assert.Contains("The price changed; a new proposal follows.", voided.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Outbox.To(sink, bo), m => (m.Subject ?? "").StartsWith("Voided", StringComparison.Ordinal));
+        Assert.DoesNotContain(Outbox.To(sink, cid), m => (m.Subject ?? "").StartsWith("Voided", StringComparison.Ordinal));
+        await s.CheckPageAsync("sender-11-voided");
         await page.GotoAsync("/documents?q=no-such-title");
         Assert.True(await page.IsVisibleAsync("#empty"));
         s.AssertNoCspViolations();
     }
 
-    private static async Task AddRecipientAsync(IPage page, string name, string email)
+    private static async Task AddRecipientAsync(IPage page, string name, string email, string role = "signer")
     {
         if (!await page.IsVisibleAsync("#r-name")) await page.ClickAsync("#add-recipient summary");
         await page.FillAsync("#r-name", name);
         await page.FillAsync("#r-email", email);
+        await page.SelectOptionAsync("#r-role", role);
         await page.ClickAsync("#add-recipient-submit");
         await page.WaitForSelectorAsync($".recipient:has-text('{name}')");
     }

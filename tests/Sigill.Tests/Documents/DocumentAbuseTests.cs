@@ -84,6 +84,7 @@ public sealed class DocumentAbuseTests(SharedApps apps) : IClassFixture<SharedAp
             Assert.Equal("document_not_completed", await ProblemCodeAsync(notDone));
         }
         await AddRecipientAsync(sender, id, "A", "a@example.test");
+        await EnsureSignerFieldsAsync(sender, id);
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { });
         using (var again = await sender.PostAsJsonAsync($"/api/v1/documents/{id}/send", new { }))
         {
@@ -151,7 +152,9 @@ public sealed class DocumentAbuseTests(SharedApps apps) : IClassFixture<SharedAp
         await AddRecipientAsync(sender, docA, "Anna", "anna@example.test");
         var bob = await AddRecipientAsync(sender, docB, "Bob", "bob@example.test");
         var bobField = await AddFieldAsync(sender, docB, bob, "text", 100, required: false);
+        await EnsureSignerFieldsAsync(sender, docA);
         await PostOkAsync(sender, $"/api/v1/documents/{docA}/send", new { });
+        await EnsureSignerFieldsAsync(sender, docB);
         await PostOkAsync(sender, $"/api/v1/documents/{docB}/send", new { });
         var annaLink = LinkFor(app.DataDirectory, "us", "anna@example.test");
         using var anna = app.Web();
@@ -185,6 +188,7 @@ public sealed class DocumentAbuseTests(SharedApps apps) : IClassFixture<SharedAp
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Expiring", SamplePdf("exp"))).GetProperty("id").GetString()!;
         await AddRecipientAsync(sender, id, "A", "a@example.test");
+        await EnsureSignerFieldsAsync(sender, id);
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { expiresInDays = 1 });
         var link = LinkFor(app.DataDirectory, "us", "a@example.test");
         // Move the expiry into the past, as time passing would.

@@ -79,6 +79,18 @@ internal static partial class DocumentKit
     public static async Task<string> AddFieldAsync(HttpClient client, string documentId, string recipientId, string kind, double y, bool required = true, int page = 1) =>
         (await PostOkAsync(client, $"/api/v1/documents/{documentId}/fields", new { recipientId, kind, page, x = 60, y, width = 200, height = 30, required })).GetProperty("id").GetString()!;
 
+    /// <summary>Places a signature field for every signer of the draft who has none (a document is sent only when each signer has a field).</summary>
+    public static async Task EnsureSignerFieldsAsync(HttpClient client, string documentId)
+    {
+        var view = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/documents/{documentId}")).RootElement;
+        var placed = view.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("recipientId").GetString()).ToHashSet();
+        var y = 400;
+        foreach (var r in view.GetProperty("recipients").EnumerateArray().Where(r => r.GetProperty("role").GetString() == "signer" && !placed.Contains(r.GetProperty("id").GetString())))
+        {
+            await AddFieldAsync(client, documentId, r.GetProperty("id").GetString()!, "signature", y += 40);
+        }
+    }
+
     [GeneratedRegex(@"/s/(sgr_[a-z]+_[0-9a-z]{52})")]
     private static partial Regex LinkPattern();
 

@@ -20,6 +20,7 @@ public sealed class ReminderExpiryTests
         var id = (await UploadOkAsync(sender, "Remind me", SamplePdf("remind"))).GetProperty("id").GetString()!;
         await AddRecipientAsync(sender, id, "Signer", "slow@example.test", order: 1);
         await AddRecipientAsync(sender, id, "Later", "later@example.test", order: 2);
+        await EnsureSignerFieldsAsync(sender, id);
         var sent = await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { expiresInDays = 5, remindEveryDays = 2 });
         Assert.Equal(2, sent.GetProperty("remindEveryDays").GetInt32());
         var firstLink = LinkFor(app.DataDirectory, "us", "slow@example.test");
@@ -41,7 +42,8 @@ public sealed class ReminderExpiryTests
         Assert.Equal("sent", (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString());
 
         jobs.Time.Advance(TimeSpan.FromDays(1));
-        Assert.Equal(1, await jobs.DrainAsync()); // day 5: expiry
+        Assert.Equal(2, await jobs.DrainAsync()); // day 5: expiry, and the sender's notice of it
+        Assert.Equal("Expired: “Remind me”", Outbox.Read(app.DataDirectory, "us").Last().Subject);
         var thirdLink = LinkFor(app.DataDirectory, "us", "slow@example.test");
         Assert.Equal(HttpStatusCode.NotFound, (await web.GetAsync($"/api/v1/signing/{thirdLink}")).StatusCode);
         var activity = (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}/activity")).EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
@@ -51,7 +53,7 @@ public sealed class ReminderExpiryTests
 
         jobs.Time.Advance(TimeSpan.FromDays(30));
         Assert.Equal(0, await jobs.DrainAsync());
-        Assert.Equal(mails + 2, MailCount(app.DataDirectory, "us"));
+        Assert.Equal(mails + 3, MailCount(app.DataDirectory, "us")); // two reminders and the expiry notice
     }
 
     [Theory]
@@ -64,8 +66,10 @@ public sealed class ReminderExpiryTests
         using var sender = app.Web(org.ApiToken);
         var id = (await UploadOkAsync(sender, "Quick", SamplePdf("quick"))).GetProperty("id").GetString()!;
         await AddRecipientAsync(sender, id, "Quick", "quick@example.test");
+        await EnsureSignerFieldsAsync(sender, id);
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { expiresInDays = 3, remindEveryDays = 1 });
         await SignAsync(app, LinkFor(app.DataDirectory, "us", "quick@example.test"), new { typedName = "Quick" });
+        await jobs.DrainAsync(); // the completion e-mails and the sender's notices go now
         var mails = MailCount(app.DataDirectory, "us");
         jobs.Time.Advance(TimeSpan.FromDays(10));
         Assert.Equal(3, await jobs.DrainAsync()); // the first reminder, the expiry and the completion fallback run, and do nothing

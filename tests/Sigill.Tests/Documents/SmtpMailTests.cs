@@ -19,6 +19,7 @@ public sealed class SmtpMailTests
         var id = (await UploadOkAsync(sender, "Smtp", SamplePdf("smtp"))).GetProperty("id").GetString()!;
         var address = $"smtp-{Guid.NewGuid():N}@example.test";
         await AddRecipientAsync(sender, id, "Smtp Signer", address);
+        await EnsureSignerFieldsAsync(sender, id);
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { });
         string? mail = null;
         for (var i = 0; i < 50 && mail is null; i++)

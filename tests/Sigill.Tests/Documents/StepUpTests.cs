@@ -21,6 +21,7 @@ public sealed partial class StepUpTests(SharedApps apps) : IClassFixture<SharedA
         var recipient = new Dictionary<string, object?> { ["name"] = "Ada", ["email"] = email };
         foreach (var p in body.EnumerateObject()) recipient[p.Name] = p.Value.GetString();
         var rid = (await PostOkAsync(sender, $"/api/v1/documents/{id}/recipients", recipient)).GetProperty("id").GetString()!;
+        await EnsureSignerFieldsAsync(sender, id);
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { });
         return (id, rid, LinkFor(app.DataDirectory, "us", email));
     }
@@ -196,6 +197,7 @@ public sealed partial class StepUpTests(SharedApps apps) : IClassFixture<SharedA
         Assert.Equal(0, (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("recipients").GetArrayLength());
         // A link without step-up answers 409 to a code.
         var rid = await AddRecipientAsync(sender, id, "B", "b@example.test");
+        await EnsureSignerFieldsAsync(sender, id);
         await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { });
         using var verify = await VerifyAsync(app.Web(), LinkFor(app.DataDirectory, "us", "b@example.test"), "123456");
         Assert.Equal("step_up_not_required", await ProblemCodeAsync(verify));

@@ -13,6 +13,20 @@ internal static class ByteScan
         }
         var needles = new[] { Encoding.UTF8.GetBytes(marker), Encoding.Unicode.GetBytes(marker) };
         return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => { var bytes = File.ReadAllBytes(f); return needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0); })];
+            .Where(f => Read(f) is { } bytes && needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0))];
+    }
+
+    // A file being written atomically (".name.tmp", renamed when complete) may be open or gone: its final name is
+    // what counts. Any other file that cannot be read fails the scan.
+    private static byte[]? Read(string file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file);
+        }
+        catch (IOException) when (Path.GetFileName(file) is ['.', ..] name && name.EndsWith(".tmp", StringComparison.Ordinal))
+        {
+            return null;
+        }
     }
 }
