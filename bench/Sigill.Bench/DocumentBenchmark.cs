@@ -117,6 +117,10 @@ public static class DocumentBenchmark
         using var recipient = await client.PostAsJsonAsync(new Uri($"/api/v1/documents/{id}/recipients", UriKind.Relative),
             new { name = "Signer", email = string.Create(CultureInfo.InvariantCulture, $"signer{i}@example.test") }, ct);
         recipient.EnsureSuccessStatusCode();
+        var recipientId = (await recipient.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString();
+        using var field = await client.PostAsJsonAsync(new Uri($"/api/v1/documents/{id}/fields", UriKind.Relative),
+            new { recipientId, kind = "signature", page = 1, x = 60, y = 600, width = 220, height = 40, required = true }, ct);
+        field.EnsureSuccessStatusCode();
         using var sent = await client.PostAsJsonAsync(new Uri($"/api/v1/documents/{id}/send", UriKind.Relative), new { remindEveryDays = 3 }, ct);
         sent.EnsureSuccessStatusCode();
     }

@@ -73,6 +73,7 @@ public static class RequestLimitsMiddleware
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit;
         var body = new WatchedBody(http.Request.Body);
         http.Request.Body = body;
+        http.Features.Set(body);
         if (upload is { ReadsForm: true })
         {
             try
@@ -123,6 +124,15 @@ public static class RequestLimitsMiddleware
             ? WriteAsync(writer, http, StatusCodes.Status400BadRequest, MultipartMalformed, "The upload could not be read.", detail)
             : WriteAsync(writer, http, StatusCodes.Status400BadRequest, BadRequest, "The body could not be read.", detail);
     }
+
+    /// <summary>
+    /// Whether this request's body failed in a way this middleware will answer itself once the endpoint returns (too
+    /// large, or a broken upload). A reverse proxy uses it to drop what the upstream said about the cut body it got: the
+    /// client must hear why its body was refused here, whichever answer arrives first.
+    /// </summary>
+    public static bool WillAnswerBodyFailure(HttpContext http) =>
+        http.Features.Get<WatchedBody>() is { Failure: { } failure }
+        && (failure.StatusCode == StatusCodes.Status413PayloadTooLarge || http.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointAttribute>() is not null);
 
     private static bool IsMultipart(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);

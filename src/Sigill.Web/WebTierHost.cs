@@ -94,6 +94,13 @@ public static class WebTierHost
                 // the browser's cookies belong to the web tier and never travel to the API tier.
                 t.AddRequestHeader(SigillHeaders.ServiceCredential, options.ServiceCredential, append: false);
                 t.AddRequestHeaderRemove("Cookie");
+                // When this tier cut the client's body (too large, broken), the API tier answers about the truncated copy
+                // it got, possibly first; that answer is dropped, and RequestLimits answers the client itself.
+                t.AddResponseTransform(context =>
+                {
+                    if (RequestLimitsMiddleware.WillAnswerBodyFailure(context.HttpContext)) context.SuppressResponseBody = true;
+                    return ValueTask.CompletedTask;
+                });
             });
 
         var app = builder.Build();
