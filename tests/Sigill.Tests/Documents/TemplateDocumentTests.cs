@@ -99,4 +99,45 @@ public sealed class TemplateDocumentTests(SharedApps apps) : IClassFixture<Share
         Assert.Equal(1, await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Templates)); // only the valid template was stored
         Assert.Equal(0, await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.ContentBlocks));
     }
+
+    [Fact]
+    public async Task The_starter_template_makes_a_document_without_a_pricing_table_and_leaves_its_price_section_out()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await app.SetUpOrganizationAsync("Acme Starter", "us");
+        using var sender = app.Web(org.ApiToken);
+        var templateId = (await PostOkAsync(sender, "/api/v1/templates", new { name = "Starter", body = Sigill.Web.Pages.Templates.EditModel.StarterBody, variables = new[] { "client", "scope" } }))
+            .GetProperty("id").GetString();
+        var variables = new Dictionary<string, string> { ["client"] = "Nordlicht GmbH", ["scope"] = "Scope-without-price-5521" };
+        var plain = await PostOkAsync(sender, "/api/v1/documents/from-template", new { templateId, title = "No price", variables });
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("pricing").ValueKind);
+        var text = await PdfTextAsync(sender, plain.GetProperty("id").GetString()!);
+        Assert.Contains("Scope-without-price-5521", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Total:", text, StringComparison.Ordinal);
+
+        var priced = await PostOkAsync(sender, "/api/v1/documents/from-template", new
+        {
+            templateId, title = "With price", variables,
+            pricing = new { currency = "EUR", items = new[] { new { description = "Design work", quantity = 2, unitPrice = 100 } } },
+        });
+        Assert.Contains("Total: 200.00 EUR", await PdfTextAsync(sender, priced.GetProperty("id").GetString()!), StringComparison.Ordinal);
+
+        // An ordinary variable left out is still refused.
+        using var missing = await sender.PostAsJsonAsync("/api/v1/documents/from-template", new { templateId, title = "Missing", variables = new Dictionary<string, string> { ["client"] = "x" } });
+        Assert.Equal("template_variable_unknown", await ProblemCodeAsync(missing));
+    }
+
+    private static async Task<string> PdfTextAsync(HttpClient sender, string id)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"starter-{Guid.NewGuid():N}.pdf");
+        await File.WriteAllBytesAsync(path, await sender.GetByteArrayAsync($"/api/v1/documents/{id}/pdf"));
+        try
+        {
+            return Run("pdftotext", path, "-").Output;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -163,6 +163,10 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             context.SetValue(name, new StringValue(Clean(value)));
         }
         context.SetValue("page_break", new StringValue(pageBreak));
+        // Without a pricing table the two names still exist, empty: a template that has one works without it (and can
+        // leave out its price section with {% if pricing %}); a missing ordinary variable is still an error.
+        context.SetValue("pricing_table", StringValue.Empty);
+        context.SetValue("pricing", NilValue.Instance);
         if (totals is not null)
         {
             context.SetValue("pricing_table", new StringValue(table));

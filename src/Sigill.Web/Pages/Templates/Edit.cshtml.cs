@@ -22,10 +22,12 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
         ## Scope
         {{ scope }}
 
+        {% if pricing %}
         ## Price
         {{ pricing_table }}
 
         Total: {{ pricing.total }} {{ pricing.currency }}
+        {% endif %}
 
         ## Acceptance
         By signing, both parties accept this proposal.
