@@ -147,6 +147,10 @@ public static class RequestLimitsMiddleware
     {
         http.Response.Clear();
         http.Response.StatusCode = status;
+        if (!http.Request.Path.StartsWithSegments("/api") && http.Request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return; // a browser's form post: the tier's own error page says it (the web tier re-executes /error/{status})
+        }
         var problem = new ProblemDetails
         {
             Status = status,

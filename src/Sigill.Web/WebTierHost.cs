@@ -105,8 +105,18 @@ public static class WebTierHost
 
         var app = builder.Build();
         app.Services.ValidateConfiguration(Tier);
-        app.UseExceptionHandler("/error");
-        app.UseStatusCodePages();
+        // Pages and any address outside /api get the site's own error page; /api keeps problem details.
+        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"), pages =>
+        {
+            pages.UseExceptionHandler("/error/500");
+            pages.UseStatusCodePagesWithReExecute("/error/{0}", "?status={0}"); // the original query (a page handler) must not run again
+        });
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api =>
+        {
+            api.UseExceptionHandler("/error");
+            api.UseStatusCodePages();
+        });
+        app.UseRouting(); // here, after the error pages: a re-executed request is routed again to /error/{status}
         if (options.Tls)
         {
             // Web:Tls says the public side is HTTPS, terminated here or by the proxy in front: requests are
@@ -135,6 +145,7 @@ public static class WebTierHost
             if (route.RouteId == UploadRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false });
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
+        app.MapGet("/favicon.ico", () => Results.Redirect(Routing.StaticAssets.Url("favicon.svg"), permanent: false));
         return app;
     }
 
