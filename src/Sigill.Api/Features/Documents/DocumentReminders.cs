@@ -106,16 +106,6 @@ internal sealed class RemindDocumentJob(MailOptions mail, IMailer mailer) : IJob
             details: new Dictionary<string, string> { ["reminder"] = parts[1], ["recipients"] = waiting.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await DocumentReminders.ScheduleReminderAsync(db, cell, document, number + 1, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        foreach (var message in messages)
-        {
-            try
-            {
-                await mailer.SendAsync(message, cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.ServiceNotConnectedException or System.Net.Sockets.SocketException or InvalidOperationException)
-            {
-                throw new JobFailedException($"sending a reminder failed ({e.GetType().Name})", e);
-            }
-        }
+        await DocumentNotices.SendOrFailAsync(mailer, messages, cancellationToken);
     }
 }
