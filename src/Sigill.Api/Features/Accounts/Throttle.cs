@@ -21,6 +21,12 @@ public sealed class Throttle(Directory directory, TimeProvider time)
     /// <summary>Counters untouched for this long are deleted whenever a new one is made; every rule forgets sooner.</summary>
     private static readonly TimeSpan Horizon = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// A stored time may come back a hair later than it was (PostgreSQL keeps microseconds and rounds): a "wait until"
+    /// of now must not refuse a parallel attempt that reads it a moment later (two racing sign-ups once got a 429).
+    /// </summary>
+    private static readonly TimeSpan Precision = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Reserves one attempt: null when it may go ahead, otherwise how long to wait.</summary>
     public async Task<TimeSpan?> TryReserveAsync(Cell cell, string key, BackoffRule rule, CancellationToken ct)
     {
@@ -39,7 +45,7 @@ public sealed class Throttle(Directory directory, TimeProvider time)
             {
                 row.Count = 0;
             }
-            else if (row.NextAt > now)
+            else if (row.NextAt - now > Precision)
             {
                 return row.NextAt - now;
             }
