@@ -46,13 +46,32 @@ internal sealed class SigillApp : IAsyncDisposable
         {
             logging += CommonOptions.ConfigureLogging;
         }
-        var server = await EmbeddedServer.StartAsync(directory.Combine("data"), configFile, 0, logging, CancellationToken.None, apiOverrides);
+        var server = await StartServerAsync(directory.Combine("data"), configFile, logging, apiOverrides);
         var app = new SigillApp(directory, server, configFile) { _apiOverrides = apiOverrides };
         app._remoteCells = [.. app.Cells.All.Where(c => c.DatabaseProvider != "sqlite" || c.Options.Blobs.Provider != "filesystem").Select(c => (c.Region, c.Options))];
         return app;
     }
 
     /// <summary>Starts an app whose cells are on <paramref name="backend"/>, with a test's own settings (<paramref name="configJson"/>) as well.</summary>
+    /// <summary>
+    /// Starts the embedded server on a free port. The port is picked, then bound: a parallel test can take it in between,
+    /// so a port found in use is picked again (a few times).
+    /// </summary>
+    private static async Task<EmbeddedServer> StartServerAsync(string data, string? configFile, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await EmbeddedServer.StartAsync(data, configFile, 0, logging, CancellationToken.None, apiOverrides);
+            }
+            catch (Sigill.Cli.Hosting.InstallationException e) when (attempt < 4 && e.Message.Contains("already in use", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
     public static async Task<SigillApp> StartAsync(Backend backend, string? configJson = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null,
         Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides = null)
     {
@@ -184,7 +203,7 @@ internal sealed class SigillApp : IAsyncDisposable
     {
         var data = DataDirectory;
         await StopServerAsync();
-        _server = await EmbeddedServer.StartAsync(data, _configFile, 0, null, CancellationToken.None, _apiOverrides);
+        _server = await StartServerAsync(data, _configFile, null, _apiOverrides);
         _stopped = false;
     }
 
