@@ -71,7 +71,7 @@ public static class RequestLimitsMiddleware
             return;
         }
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit;
-        var body = new WatchedBody(http.Request.Body);
+        var body = new WatchedBody(http.Request.Body) { Upload = upload is not null };
         http.Request.Body = body;
         http.Features.Set(body);
         if (upload is { ReadsForm: true })
@@ -103,7 +103,7 @@ public static class RequestLimitsMiddleware
             await BodyFailedAsync(http, body.Failure, upload is not null, limits, writer);
             return;
         }
-        if (body.Failure is not null && !http.Response.HasStarted && (upload is not null || body.Failure.StatusCode == StatusCodes.Status413PayloadTooLarge))
+        if (body.AnsweredHere && !http.Response.HasStarted)
         {
             await BodyFailedAsync(http, body.Failure, upload is not null, limits, writer);
         }
@@ -130,9 +130,7 @@ public static class RequestLimitsMiddleware
     /// large, or a broken upload). A reverse proxy uses it to drop what the upstream said about the cut body it got: the
     /// client must hear why its body was refused here, whichever answer arrives first.
     /// </summary>
-    public static bool WillAnswerBodyFailure(HttpContext http) =>
-        http.Features.Get<WatchedBody>() is { Failure: { } failure }
-        && (failure.StatusCode == StatusCodes.Status413PayloadTooLarge || http.GetEndpoint()?.Metadata.GetMetadata<UploadEndpointAttribute>() is not null);
+    public static bool WillAnswerBodyFailure(HttpContext http) => http.Features.Get<WatchedBody>() is { AnsweredHere: true };
 
     private static bool IsMultipart(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
@@ -173,6 +171,12 @@ public static class RequestLimitsMiddleware
 internal sealed class WatchedBody(Stream inner) : Stream
 {
     public BadHttpRequestException? Failure { get; private set; }
+
+    /// <summary>Whether the body is an upload's (multipart on an upload endpoint).</summary>
+    public bool Upload { get; init; }
+
+    /// <summary>A failure the middleware answers itself after the endpoint: too large, or any failure of an upload.</summary>
+    public bool AnsweredHere => Failure is { } failure && (Upload || failure.StatusCode == StatusCodes.Status413PayloadTooLarge);
 
     /// <summary>Bytes the readers took. A body that reached its limit is too large, whichever reader noticed first.</summary>
     public long BytesRead { get; private set; }

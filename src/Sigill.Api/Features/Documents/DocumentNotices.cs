@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -67,8 +66,6 @@ internal static class DocumentNotices
         return !muted.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(kind, StringComparer.Ordinal);
     }
 
-    public static byte[] HashDeliveryToken(string token) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token));
-
     /// <summary>Sends the messages, failing the job on the first message that does not go (the queue retries it).</summary>
     public static async Task SendOrFailAsync(IMailer mailer, IEnumerable<MailMessage> messages, CancellationToken ct)
     {
@@ -78,7 +75,7 @@ internal static class DocumentNotices
             {
                 await mailer.SendAsync(message, ct);
             }
-            catch (Exception e) when (e is IOException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.ServiceNotConnectedException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception e) when (MailServices.IsDeliveryFailure(e))
             {
                 throw new JobFailedException($"sending a message failed ({e.GetType().Name})", e);
             }
@@ -135,8 +132,8 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
         var recipients = await db.Recipients.Where(r => r.DocumentId == document.Id).OrderBy(r => r.SigningOrder).ToListAsync(cancellationToken);
         foreach (var r in recipients)
         {
-            var token = $"{DocumentNotices.DeliveryPrefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
-            r.DeliveryHash = DocumentNotices.HashDeliveryToken(token);
+            var token = DocumentWorkflow.NewLinkToken(DocumentNotices.DeliveryPrefix, cell);
+            r.DeliveryHash = DocumentWorkflow.HashLinkToken(token);
             var (name, email) = await DocumentWorkflow.NameAndEmailAsync(cell, r, cancellationToken);
             messages.Add(letter.Message(letter.CompletedForRecipient(r, name, letter.Link($"/d/{token}"), document.DeliveryExpiresAt.Value, attach), name, email) with { Attachments = attachments });
         }
@@ -167,13 +164,12 @@ public static class DocumentDelivery
 
     private static async Task<Results<FileContentHttpResult, NotFound>> Download(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
     {
-        var parts = token.Split('_');
-        if (token.Length > 80 || parts.Length != 3 || parts[0] != DocumentNotices.DeliveryPrefix || parts[2].Length != 52 || !cells.TryGet(parts[1], out var cell))
+        if (!DocumentWorkflow.TryParseLinkToken(token, out var region, DocumentNotices.DeliveryPrefix) || !cells.TryGet(region, out var cell))
         {
             return TypedResults.NotFound();
         }
         await using var db = cell.CreateDbContext();
-        var hash = DocumentNotices.HashDeliveryToken(token);
+        var hash = DocumentWorkflow.HashLinkToken(token);
         var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.DeliveryHash == hash, ct);
         if (recipient is null) return TypedResults.NotFound();
         var now = time.GetUtcNow().UtcDateTime;

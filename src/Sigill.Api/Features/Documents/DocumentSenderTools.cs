@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
@@ -117,10 +116,7 @@ internal static class DocumentSenderTools
         var name = request.Name?.Trim();
         if (name is not null && name.Length is 0 or > 200) return Problems.Validation("name is at most 200 characters and not empty.");
         var email = request.Email?.Trim();
-        if (email is not null && (email.Length is < 4 or > 254 || !MailboxAddress.TryParse(email, out var parsed) || parsed.Address != email || !email.Contains('@', StringComparison.Ordinal)))
-        {
-            return Problems.Validation("email must be a single e-mail address.");
-        }
+        if (email is not null && !MailServices.IsSingleAddress(email)) return Problems.Validation("email must be a single e-mail address.");
         if (name is null && email is null) return Problems.Validation("Give a new name, a new email, or both.");
         var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using MimeKit;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Mail;
@@ -51,10 +50,8 @@ public static class DocumentSetupEndpoints
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > 200) return Problems.Validation("name is required (at most 200 characters).");
-        if (request.Email is not { Length: > 3 and <= 254 } email || !MailboxAddress.TryParse(email, out var parsed) || parsed.Address != email.Trim() || !email.Contains('@', StringComparison.Ordinal))
-        {
-            return Problems.Validation("email must be a single e-mail address.");
-        }
+        var email = request.Email?.Trim();
+        if (!MailServices.IsSingleAddress(email)) return Problems.Validation("email must be a single e-mail address.");
         var role = request.Role ?? RecipientRoles.Signer;
         if (!RecipientRoles.IsValid(role)) return Problems.Validation("role must be signer, approver or cc.");
         if (!Signing.StepUp.TryParseKind(request.StepUp, out var stepUp)) return Problems.Validation("stepUp must be none, access_code or email_code.");
@@ -76,7 +73,7 @@ public static class DocumentSetupEndpoints
             DocumentId = doc.Id,
             OrganizationId = doc.OrganizationId,
             NameToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.NamePurpose, name, rid, ct))!,
-            EmailToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.EmailPurpose, email.Trim(), rid, ct))!,
+            EmailToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.EmailPurpose, email, rid, ct))!,
             EmailIndex = await cell.Keys.BlindIndexAsync(doc.OrganizationId, Recipient.EmailIndexPurpose, CellKeyManager.NormalizeEmail(email), ct),
             Role = role,
             SigningOrder = order,

@@ -43,24 +43,37 @@ internal static class DocumentWorkflow
     /// <summary>
     /// The PDF as it was before the first signature. Signatures are incremental updates appended to the original, so
     /// it is the prefix that ends at one of the file's <c>%%EOF</c> markers (with its line end) and hashes to
-    /// <paramref name="originalSha256"/>; null if there is none.
+    /// <paramref name="originalSha256"/>; null if there is none. Only the last <see cref="MaxAppendedRevisions"/> markers
+    /// are candidates (what Sigill appends: a revision per signer, the seal, the long-term data), and one pass of SHA-256
+    /// over the file checks them all, so a file stuffed with markers costs one hash of itself, not one per marker.
     /// </summary>
     public static byte[]? OriginalOf(byte[] pdf, string originalSha256)
     {
-        if (Sha256Hex(pdf) == originalSha256) return pdf;
+        var markers = new List<int>();
         var marker = "%%EOF"u8;
         for (var at = pdf.AsSpan().IndexOf(marker); at >= 0;)
         {
-            var end = at + marker.Length;
-            foreach (var length in new[] { end, end + 1, end + 2 })
-            {
-                if (length <= pdf.Length && Convert.ToHexStringLower(SHA256.HashData(pdf.AsSpan(0, length))) == originalSha256) return pdf[..length];
-            }
-            var next = pdf.AsSpan(end).IndexOf(marker);
-            at = next < 0 ? -1 : end + next;
+            if (markers.Count == MaxAppendedRevisions + 1) markers.RemoveAt(0);
+            markers.Add(at + marker.Length);
+            var next = pdf.AsSpan(at + marker.Length).IndexOf(marker);
+            at = next < 0 ? -1 : at + marker.Length + next;
         }
-        return null;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hashed = 0;
+        foreach (var end in markers)
+        {
+            for (var length = end; length <= Math.Min(end + 2, pdf.Length); length++) // "%%EOF", then CR, LF or CRLF
+            {
+                hash.AppendData(pdf, hashed, length - hashed);
+                hashed = length;
+                if (Convert.ToHexStringLower(hash.GetCurrentHash()) == originalSha256) return pdf[..length];
+            }
+        }
+        return Sha256Hex(pdf) == originalSha256 ? pdf : null;
     }
+
+    /// <summary>More revisions than Sigill ever appends to a document (50 signers, the seal, DSS and timestamps).</summary>
+    private const int MaxAppendedRevisions = 64;
 
     /// <summary>
     /// Adds an audit event, the document's activity row and the webhook deliveries the event calls for to
@@ -126,13 +139,16 @@ internal static class DocumentWorkflow
 
     public static byte[] HashLinkToken(string token) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token));
 
-    /// <summary>Parses <c>sgr_{region}_{52 base32 chars}</c> (256 random bits); the region only routes.</summary>
-    public static bool TryParseLinkToken(string? token, out string region)
+    /// <summary>A new bearer link token <c>{prefix}_{region}_{52 base32 chars}</c>: 256 random bits; only its SHA-256 is stored.</summary>
+    public static string NewLinkToken(string prefix, Cell cell) => $"{prefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
+
+    /// <summary>Parses a token of <see cref="NewLinkToken"/>'s shape with <paramref name="prefix"/> (signing links by default); the region only routes.</summary>
+    public static bool TryParseLinkToken(string? token, out string region, string prefix = LinkPrefix)
     {
         region = "";
         if (token is null || token.Length > 80) return false;
         var parts = token.Split('_');
-        if (parts.Length != 3 || parts[0] != LinkPrefix || !RegionName.IsWellFormed(parts[1]) || parts[2].Length != 52)
+        if (parts.Length != 3 || parts[0] != prefix || !RegionName.IsWellFormed(parts[1]) || parts[2].Length != 52)
         {
             return false;
         }
@@ -171,7 +187,7 @@ internal static class DocumentWorkflow
     public static async Task<MailMessage> IssueLinkAsync(DocumentMail letter, Recipient r, bool reminder, CancellationToken ct)
     {
         var cell = letter.Cell;
-        var token = $"{LinkPrefix}_{cell.Region}_{SigillId.Base32(RandomNumberGenerator.GetBytes(32))}";
+        var token = NewLinkToken(LinkPrefix, cell);
         r.LinkHash = HashLinkToken(token);
         var (name, email) = await NameAndEmailAsync(cell, r, ct);
         return letter.Message(letter.Invitation(r, name, letter.Link($"/s/{token}"), reminder), name, email);
@@ -189,7 +205,7 @@ internal static class DocumentWorkflow
             {
                 await mailer.SendAsync(message, CancellationToken.None);
             }
-            catch (Exception e) when (e is IOException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.ServiceNotConnectedException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (Exception e) when (MailServices.IsDeliveryFailure(e))
             {
                 DocumentLog.MailFailed(logger, documentId, e.GetType().Name);
             }

@@ -72,6 +72,15 @@ public static class MailServices
         return services;
     }
 
+    /// <summary>A message that did not go: the mail server refused or vanished, or the outbox could not be written.</summary>
+    public static bool IsDeliveryFailure(Exception e) =>
+        e is IOException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.ServiceNotConnectedException
+            or System.Net.Sockets.SocketException or InvalidOperationException;
+
+    /// <summary>Whether <paramref name="email"/> is one plain address (<c>name@host</c>, 4-254 characters, nothing around it).</summary>
+    public static bool IsSingleAddress([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? email) =>
+        email is { Length: >= 4 and <= 254 } && email.Contains('@', StringComparison.Ordinal) && MailboxAddress.TryParse(email, out var parsed) && parsed.Address == email;
+
     internal static MimeMessage Compose(MailOptions options, MailMessage message)
     {
         // Display names and the subject are one line of text whatever a sender typed (MailKit encodes them; this
