@@ -14,7 +14,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- 1. Debian packages --------------------------------------------------------------------------
 # chromium: Debian's browser, driven by Playwright in the browser tests (never a downloaded browser).
-APT_PACKAGES=(postgresql softhsm2 poppler-utils qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium systemd)
+# libnss3-tools: certutil, to trust a region root in an NSS database for pdfsig.
+APT_PACKAGES=(postgresql softhsm2 poppler-utils libnss3-tools qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium systemd nginx testssl.sh sqlmap wapiti afl++)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -80,6 +81,11 @@ export SIGILL_TEST_SUMMARY="$RUN/scanners.txt"
 # --- 4. build and test -----------------------------------------------------------------------------
 log "building"
 dotnet build Sigill.slnx -c Release -nologo -clp:ErrorsOnly -v:q
+# Restore writes each project's packages.lock.json (the versions the advisory check and the release SBOM read); a
+# dependency change shows up here as a lock file to commit. deploy/release.sh restores in locked mode and refuses a stale one.
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- '*packages.lock.json'; then
+  log "restore changed $(git diff --name-only -- '*packages.lock.json' | tr '\n' ' ')- commit them with the change that caused it"
+fi
 log "testing"
 set +e
 dotnet test Sigill.slnx -c Release --no-build -nologo -v:m "$@" 2>&1 | tee "$RUN/test.log"

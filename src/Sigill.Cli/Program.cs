@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Sigill.Cli.Commands;
 
 var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, signed, sealed, and verifiable.")
@@ -16,6 +17,9 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     AlertsCommand.Create(),
     BenchCommand.Create(),
     PdfCommand.Create(),
+    PkiCommand.Create(),
     DemoCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+// A mistyped command line gets one line and a pointer to --help (ParseErrors), not the help page and every error.
+return parsed.Action is ParseErrorAction ? ParseErrors.Report(parsed, Console.Error) : await parsed.InvokeAsync();

@@ -15,7 +15,8 @@ public sealed record AccountView(string UserId, string Email, string Name, strin
 
 public sealed record SessionView(string Id, string Method, string? Client, DateTime CreatedAt, DateTime LastSeenAt, DateTime ExpiresAt, bool Current);
 
-public sealed record TotpEnrolment(string Secret, string Uri);
+/// <summary>An authenticator key being set up: its base32 secret, its otpauth URI (the QR code), and how many wrong codes it still survives.</summary>
+public sealed record TotpEnrolment(string Secret, string Uri, int TriesLeft);
 
 public sealed record RecoveryCodes(IReadOnlyList<string> Codes);
 

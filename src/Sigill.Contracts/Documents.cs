@@ -2,7 +2,8 @@ namespace Sigill.Contracts;
 
 // Documents (/api/v1/documents) and templates (/api/v1/templates, /api/v1/blocks).
 
-public sealed record DocumentSummary(string Id, string Title, string Status, DateTime CreatedAt);
+/// <summary>A document in the list; <c>WaitingOn</c>: the names of those whose turn it is (a sent document's), else empty.</summary>
+public sealed record DocumentSummary(string Id, string Title, string Status, DateTime CreatedAt, IReadOnlyList<string>? WaitingOn = null);
 
 public sealed record PageView(int Page, double Width, double Height);
 
@@ -10,7 +11,9 @@ public sealed record RecipientView(string Id, string Name, string Email, string 
     DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt, int ViewCount, string? ViewedSha256, DateTime? CompletedAt,
     string StepUp);
 
-public sealed record FieldView(string Id, string RecipientId, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value);
+/// <summary>A placed field. <c>Label</c>: the sender's words for it (null: named after its kind); <c>FillSigningDate</c>: a date the signing fills in.</summary>
+public sealed record FieldView(string Id, string RecipientId, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value,
+    string? Label = null, bool FillSigningDate = false);
 
 public sealed record DocumentView(string Id, string Title, string Status, string Source, int PageCount, IReadOnlyList<PageView> Pages,
     string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,
@@ -26,7 +29,11 @@ public sealed record BlockView(string Id, string Name, string Body, DateTime Cre
 
 public sealed record PricingItem(string Description, decimal Quantity, decimal UnitPrice, decimal DiscountPercent = 0, decimal TaxPercent = 0);
 
-public sealed record PricingInput(string Currency, IReadOnlyList<PricingItem> Items);
+public sealed record PricingInput(string Currency, IReadOnlyList<PricingItem> Items)
+{
+    /// <summary>The most line items a pricing table may have (the API refuses more; the web tier's form offers no more).</summary>
+    public const int MaxItems = 500;
+}
 
 /// <summary>Totals as computed (decimal, rounded half away from zero to cents per line), shown in the PDF and stored.</summary>
 public sealed record PricingTotals(string Currency, decimal Subtotal, decimal Discount, decimal Tax, decimal Total);

@@ -26,10 +26,22 @@ public sealed record Paragraph(string Text) : DocumentBlock;
 /// <summary>Starts a new page.</summary>
 public sealed record PageBreak : DocumentBlock;
 
-/// <summary>A pricing table; amounts are computed with decimal arithmetic and rounded half away from zero to 2 places.</summary>
+/// <summary>
+/// A pricing table: priced lines, then summary rows under them (Subtotal, Discount, Tax, Total). Discount and tax are
+/// amounts for the whole table, never lines of their own: a line has a quantity and a unit price, a discount has
+/// neither. Amounts are computed with decimal arithmetic and rounded half away from zero to 2 places.
+/// </summary>
 public sealed record PricingTable(IReadOnlyList<PricingRow> Rows, string Currency) : DocumentBlock
 {
-    public decimal Total => Rows.Sum(r => r.Amount);
+    /// <summary>Taken off the subtotal (a positive amount; 0 for none).</summary>
+    public decimal Discount { get; init; }
+
+    /// <summary>Added after the discount (0 for none).</summary>
+    public decimal Tax { get; init; }
+
+    public decimal Subtotal => Rows.Sum(r => r.Amount);
+
+    public decimal Total => Subtotal - Discount + Tax;
 }
 
 public sealed record PricingRow(string Description, decimal Quantity, decimal UnitPrice)

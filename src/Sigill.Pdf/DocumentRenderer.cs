@@ -61,9 +61,18 @@ public static class DocumentRenderer
         ];
         w.Space(4);
         w.Row(head, Cells("Description", "Qty", "Unit price", "Amount"), rule: true);
-        foreach (var row in table.Rows)
+        for (var i = 0; i < table.Rows.Count; i++)
         {
-            w.Row(cell, Cells(row.Description, Format(row.Quantity), Money(row.UnitPrice, table.Currency), Money(row.Amount, table.Currency)));
+            var row = table.Rows[i];
+            w.Row(cell, Cells(row.Description, Format(row.Quantity), Money(row.UnitPrice, table.Currency), Money(row.Amount, table.Currency)),
+                rule: i == table.Rows.Count - 1);
+        }
+        // Summary rows under the lines; Subtotal only when a discount or tax makes it differ from the total.
+        if (table.Discount != 0 || table.Tax != 0)
+        {
+            w.Row(cell, Cells("Subtotal", "", "", Money(table.Subtotal, table.Currency)));
+            if (table.Discount != 0) w.Row(cell, Cells("Discount", "", "", Money(-table.Discount, table.Currency)));
+            if (table.Tax != 0) w.Row(cell, Cells("Tax", "", "", Money(table.Tax, table.Currency)));
         }
         w.Row(head, Cells("Total", "", "", Money(table.Total, table.Currency)), rule: false);
         w.Space(8);

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Sigill.Pdf.LongTerm;
 using Sigill.Pdf.Rendering;
 using Sigill.Pdf.Signing;
 using Sigill.Pdf.Syntax;
@@ -104,15 +107,47 @@ public static class IncrementalSigner
     private static Task<byte[]> SignRevisionAsync(RevisionBuilder builder, SignatureRequest request, ITimestampAuthority? tsa, CancellationToken cancellationToken)
     {
         var reserve = EstimateCmsSize(request) + (tsa?.MaxTokenBytes ?? 0);
+        var chain = WithoutCarriedAnchors(builder.File.Data, request.Chain);
         builder.AddSignature(request, reserve);
         return FinishSignedRevisionAsync(builder, HashAlgorithmName.SHA256, async digest =>
         {
             var (attributes, signature, ecdsa) = CadesSignature.Sign(digest, request.Certificate);
             // The signature-timestamp covers the signature value (ETSI EN 319 122-1 §5.3), so it is asked for in between.
             var token = tsa is null ? [] : await tsa.TimestampAsync(TimestampTokens.Hash(tsa.HashAlgorithm, signature), cancellationToken);
-            return CadesSignature.Encode(attributes, signature, ecdsa, request.Certificate, request.Chain, token);
+            return CadesSignature.Encode(attributes, signature, ecdsa, request.Certificate, chain, token);
         });
     }
+
+    /// <summary>
+    /// The chain a new signature embeds: <paramref name="chain"/> less any self-signed certificate (a trust anchor, the
+    /// installation root) that an earlier signature of the file already carries, so a root travels once per file, in
+    /// its first signature. A verifier takes its anchor from its own trust store, never from the file, so repeating it
+    /// proves nothing; what reads anchors from the file (<c>sigill pdf verify</c> without <c>--root</c>, the DSS
+    /// collection) looks through every signature. And pdfsig 22.12 (poppler through NSS, as Debian 12 ships it)
+    /// mishandles a root that arrives again in a later signature's CMS: every other such signature came out as "Unknown
+    /// issue with Certificate or corrupted data" (NSS's SEC_ERROR_REUSED_ISSUER_AND_SERIAL while it imports the CMS
+    /// certificates) instead of its trust verdict — the seal with the root untrusted, the second signature with it
+    /// trusted. Intermediates are always embedded: verifiers build each signature's path from that signature's CMS.
+    /// </summary>
+    private static IReadOnlyList<X509Certificate2> WithoutCarriedAnchors(byte[] pdf, IReadOnlyList<X509Certificate2> chain)
+    {
+        if (!chain.Any(IsSelfSigned)) return chain;
+        HashSet<string> carried;
+        try
+        {
+            carried = SignatureEntries.Read(pdf).Select(e => e.Cms()).OfType<SignedCms>()
+                .SelectMany(cms => cms.Certificates).Where(IsSelfSigned)
+                .Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is PdfFormatException or PdfRejectedException or CryptographicException)
+        {
+            return chain; // an earlier signature that cannot be read carries nothing a verifier could use
+        }
+        return [.. chain.Where(c => !IsSelfSigned(c) || !carried.Contains(c.GetCertHashString(HashAlgorithmName.SHA256)))];
+    }
+
+    private static bool IsSelfSigned(X509Certificate2 certificate) =>
+        certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     /// <summary>
     /// Finishes a revision holding one signature dictionary: fills /ByteRange, hashes the two signed ranges in place

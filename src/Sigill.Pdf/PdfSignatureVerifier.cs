@@ -47,8 +47,14 @@ public sealed record VerificationReport(IReadOnlyList<SignatureReport> Signature
 {
     public bool LastSignatureCoversWholeFile => Signatures.Count > 0 && Signatures[^1].CoversWholeFile;
 
-    /// <summary>At least one signature, all valid, and nothing appended after the last.</summary>
-    public bool IsValid => Signatures.Count > 0 && Signatures.All(s => s.IsValid) && LastSignatureCoversWholeFile;
+    /// <summary>
+    /// What follows the last signature only adds validation data (a DSS), which PAdES allows after a document
+    /// timestamp; Sigill's own files never need it (their document timestamp is always last).
+    /// </summary>
+    public bool OnlyValidationDataAfterLastSignature { get; init; }
+
+    /// <summary>At least one signature, all valid, and nothing appended after the last but validation data.</summary>
+    public bool IsValid => Signatures.Count > 0 && Signatures.All(s => s.IsValid) && (LastSignatureCoversWholeFile || OnlyValidationDataAfterLastSignature);
 
     /// <summary>The lowest level of the file's signatures (document timestamps aside): what the file as a whole reaches.</summary>
     public string Level => Signatures.Where(s => s.Kind == "signature").Select(s => s.Level).DefaultIfEmpty("none")
@@ -75,7 +81,8 @@ public static class PdfSignatureVerifier
         foreach (var r in timestampRoots ?? roots) tsaRoots.Add(r);
         var fieldNames = FieldNamesBySignatureObject(pdf);
         var dss = DssContents.Read(pdf);
-        var longTerm = new LongTermContext(dss, SignatureEntries.Certificates(SignatureEntries.Read(pdf), dss), tsaRoots);
+        var entries = SignatureEntries.Read(pdf);
+        var longTerm = new LongTermContext(dss, SignatureEntries.Certificates(entries, dss), tsaRoots);
         var reports = new List<SignatureReport>();
         var at = 0;
         while (true)
@@ -89,7 +96,13 @@ public static class PdfSignatureVerifier
         }
         // File order of the signed ranges is the order of signing.
         reports.Sort((a, b) => a.SignedLength.CompareTo(b.SignedLength));
-        return new VerificationReport(longTerm.Archive(reports), pdf.Length);
+        var last = reports.Count > 0 ? reports[^1] : null;
+        var lastRange = entries.LastOrDefault()?.ByteRange;
+        return new VerificationReport(longTerm.Archive(reports), pdf.Length)
+        {
+            OnlyValidationDataAfterLastSignature = last is { CoversWholeFile: false } && lastRange is not null
+                && TrailingRevisions.OnlyAddValidationData(pdf, lastRange[2] + lastRange[3]),
+        };
     }
 
     private static SignatureReport? VerifyOne(byte[] pdf, int byteRangePos, X509Certificate2Collection roots, Dictionary<int, string> fieldNames, LongTermContext longTerm)

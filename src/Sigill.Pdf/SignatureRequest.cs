@@ -8,7 +8,10 @@ public sealed class SignatureRequest
     /// <summary>Signing certificate with its private key (ECDSA P-256/P-384 or RSA).</summary>
     public required X509Certificate2 Certificate { get; init; }
 
-    /// <summary>Intermediate and root certificates to embed in the CMS so verifiers can build the chain.</summary>
+    /// <summary>
+    /// Intermediate and root certificates to embed in the CMS so verifiers can build the chain. A root (self-signed)
+    /// that an earlier signature of the file already carries is not embedded again (see <see cref="IncrementalSigner"/>).
+    /// </summary>
     public IReadOnlyList<X509Certificate2> Chain { get; init; } = [];
 
     /// <summary>Fully qualified name of the new signature field; must be unique in the document.</summary>
@@ -42,6 +45,9 @@ public sealed record PdfStamp(int PageIndex, double X, double Y, double Width, d
 
     /// <summary>Pixels decoded by <see cref="Images.PngImage.Decode"/>: an uploaded file never reaches the PDF library as it came.</summary>
     public Images.PngImage? Image { get; init; }
+
+    /// <summary>Text in the handwriting face (a typed signature or initials), when it has every character.</summary>
+    public bool Handwriting { get; init; }
 
     /// <summary>Font size for text; 0 picks the largest size (up to 24 pt) that fits the rectangle.</summary>
     public double FontSize { get; init; }

@@ -69,11 +69,13 @@ public static class WebTierHost
             a.Cookie.HttpOnly = true;
         });
         services.AddProblemDetails();
+        services.AddHttpContextAccessor();
+        services.AddTransient<ForwardedClient>();
         services.AddHttpClient<ApiClient>(c =>
         {
             c.DefaultRequestHeaders.Add(SigillHeaders.ServiceCredential, options.ServiceCredential);
             c.Timeout = TimeSpan.FromSeconds(30);
-        });
+        }).AddHttpMessageHandler<ForwardedClient>();
         services.AddSingleton<Yarp.ReverseProxy.Health.IProbingRequestFactory, ApiClusters.CredentialedProbes>();
         services.AddHealthChecks().AddCheck<ApiTierHealthCheck>("api-tier", tags: ["ready"]);
         services.AddReverseProxy()

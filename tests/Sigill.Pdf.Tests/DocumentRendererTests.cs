@@ -26,6 +26,28 @@ public sealed class DocumentRendererTests
     }
 
     [Fact]
+    public void Discount_and_tax_are_summary_rows_under_the_subtotal_not_priced_lines()
+    {
+        var table = new PricingTable([new PricingRow("Licence", 3, 19.99m), new PricingRow("Setup", 1, 0.10m)], "EUR") { Discount = 6.00m, Tax = 13.51m };
+        Assert.Equal(60.07m, table.Subtotal);
+        Assert.Equal(67.58m, table.Total);
+        Assert.Equal(["Licence 3 19.99 EUR 59.97 EUR", "Setup 1 0.10 EUR 0.10 EUR", "Subtotal 60.07 EUR", "Discount -6.00 EUR", "Tax 13.51 EUR", "Total 67.58 EUR"],
+            TableRows(table));
+
+        // Without a discount or tax there is nothing between the lines and the total.
+        Assert.Equal(["Setup 2 5.00 EUR 10.00 EUR", "Total 10.00 EUR"], TableRows(new PricingTable([new PricingRow("Setup", 2, 5m)], "EUR")));
+    }
+
+    /// <summary>The rendered table's rows from "Description" on, each as its words left to right (the header row left out).</summary>
+    private static List<string> TableRows(PricingTable table)
+    {
+        using var doc = PdfDocument.Open(DocumentRenderer.Render(new DocumentModel("T", [table])).Bytes);
+        return [.. doc.GetPage(1).GetWords().GroupBy(w => Math.Round(w.BoundingBox.Bottom)).OrderByDescending(g => g.Key)
+            .Select(g => string.Join(" ", g.OrderBy(w => w.BoundingBox.Left).Select(w => w.Text)))
+            .SkipWhile(r => !r.StartsWith("Description", StringComparison.Ordinal)).Skip(1)];
+    }
+
+    [Fact]
     public void Page_breaks_and_long_text_produce_the_expected_pages_and_sizes()
     {
         var longText = string.Concat(Enumerable.Repeat("word ", 3000));

@@ -81,6 +81,26 @@ public sealed class IncrementalSignerTests(Pki pki) : IClassFixture<Pki>
     }
 
     [Fact]
+    public void The_root_travels_once_in_the_first_signature_and_every_signature_still_verifies_against_it()
+    {
+        var signed = SignThree(pki, DocumentRenderer.Render(Samples.Document()).Bytes);
+        var sealedPdf = IncrementalSigner.Complete(signed, Certificate(), pki.Request("seal", 10, "Sigill seal"));
+
+        // Each CMS carries the signer's certificate; only the first also carries the root (pdfsig 22.12 mishandled a
+        // root repeated in later signatures: "Unknown issue with Certificate or corrupted data").
+        var carried = Sigill.Pdf.LongTerm.SignatureEntries.Read(sealedPdf).Select(e => e.Cms()!.Certificates.Select(c => c.Thumbprint).ToList()).ToList();
+        Assert.Equal(4, carried.Count);
+        Assert.Equal(2, carried[0].Count);
+        Assert.Contains(pki.Organization.Thumbprint, carried[0]);
+        Assert.Contains(pki.Root.Thumbprint, carried[0]);
+        Assert.All(carried.Skip(1), c => Assert.Equal([pki.Organization.Thumbprint], c));
+        Assert.Equal([pki.Root.Thumbprint], Sigill.Pdf.LongTerm.LongTermValidation.EmbeddedRoots(sealedPdf).Select(r => r.Thumbprint));
+        var report = PdfSignatureVerifier.Verify(sealedPdf, [pki.Root]);
+        Assert.True(report.IsValid, string.Join("\n", report.Signatures.SelectMany(s => s.Problems)));
+        Assert.Equal(4, report.Signatures.Count);
+    }
+
+    [Fact]
     public void Flipping_one_byte_in_a_signed_range_fails_that_signature()
     {
         var pdf = DocumentRenderer.Render(Samples.Document(1)).Bytes;

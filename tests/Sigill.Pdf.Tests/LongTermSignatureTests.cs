@@ -158,18 +158,23 @@ public sealed class LongTermSignatureTests : IDisposable
     }
 
     [Theory]
-    [InlineData(TsaFault.WrongImprint, "wrong imprint")]
-    [InlineData(TsaFault.WrongNonce, "wrong nonce")]
-    public async Task A_tsa_answering_another_request_is_refused(TsaFault fault, string reason)
+    [InlineData(TsaFault.WrongImprint, "wrong imprint", false)]
+    [InlineData(TsaFault.WrongNonce, "wrong nonce", false)]
+    [InlineData(TsaFault.WrongImprint, "wrong imprint", true)]
+    [InlineData(TsaFault.WrongNonce, "wrong nonce", true)]
+    public async Task A_tsa_answering_another_request_is_refused(TsaFault fault, string reason, bool tsaCheckedBefore)
     {
+        var client = Client();
+        var pdf = DocumentRenderer.Render(Samples.Document(1)).Bytes;
+        if (tsaCheckedBefore) await IncrementalSigner.SignAsync(pdf, _pki.Request("Signer"), client, CancellationToken.None); // its certificate's path is remembered
+        var asked = _tsa.Requests;
         _tsa.Fault = fault;
 
-        var e = await Assert.ThrowsAsync<TimestampException>(() =>
-            IncrementalSigner.SignAsync(DocumentRenderer.Render(Samples.Document(1)).Bytes, _pki.Request("Signer"), Client(), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TimestampException>(() => IncrementalSigner.SignAsync(pdf, _pki.Request("Signer"), client, CancellationToken.None));
 
         Assert.Equal(TimestampFailure.Invalid, e.Failure);
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
-        Assert.Equal(1, _tsa.Requests);
+        Assert.Equal(asked + 1, _tsa.Requests);
     }
 
     [Fact]
@@ -278,6 +283,50 @@ public sealed class LongTermSignatureTests : IDisposable
         var n = 0;
         for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + 1, StringComparison.Ordinal)) n++;
         return n;
+    }
+
+    [Fact]
+    public void A_certificate_path_skips_an_impostor_ca_with_the_same_name_whose_key_did_not_sign()
+    {
+        // Same installation name, so the same subject as the real root, but another key: what a hostile file could
+        // put in its DSS to steer the revocation check to a CRL of its own.
+        using var impostor = InstallationCa.Create("Test", Pki.Now.AddDays(-1));
+        using var impostorRoot = X509CertificateLoader.LoadCertificate(impostor.Certificate.RawData);
+        Assert.Equal(_pki.Root.Subject, impostorRoot.Subject);
+
+        var path = SignatureEntries.PathOf(_pki.Organization, [impostorRoot, _pki.Organization, _pki.Root]);
+        Assert.Equal([_pki.Organization.Thumbprint, _pki.Root.Thumbprint], path.Select(c => c.Thumbprint));
+
+        var alone = SignatureEntries.PathOf(_pki.Organization, [impostorRoot]);
+        Assert.Equal([_pki.Organization.Thumbprint], alone.Select(c => c.Thumbprint)); // no issuer found: the path ends, it is not completed with the impostor
+    }
+
+    [Fact]
+    public async Task Validation_data_appended_after_the_document_timestamp_keeps_the_file_valid_and_anything_more_does_not()
+    {
+        var (pdf, _) = await LongTermValidation.ExtendAsync(await SealedWithTimestampsAsync(), Crls(), Client(), CancellationToken.None);
+        var newerCrl = _pki.Ca.BuildCrl([], 2, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(7));
+
+        // What @libpdf/core does: the document timestamp's own validation data in a DSS after it.
+        var withDss = DocumentSecurityStore.Append(pdf, new ValidationData([], [newerCrl]));
+        var report = PdfSignatureVerifier.Verify(withDss, [_pki.Root], [_tsa.Root]);
+        Assert.False(report.LastSignatureCoversWholeFile);
+        Assert.True(report.OnlyValidationDataAfterLastSignature);
+        Assert.True(report.IsValid);
+
+        // A drawn stamp after the last signature changes a page: invalid.
+        var stamped = IncrementalSigner.Stamp(pdf, [new PdfStamp(0, 100, 100, 200, 20) { Text = "Paid in full" }]);
+        Assert.False(PdfSignatureVerifier.Verify(stamped, [_pki.Root], [_tsa.Root]).IsValid);
+
+        // A DSS whose catalog also gains an action: invalid, though it looks like validation data.
+        var file = PdfFile.Open(pdf);
+        var builder = new RevisionBuilder(file);
+        builder.SetCatalogEntry("DSS", builder.AddObject(new PdfDict { ["CRLs"] = new PdfArray([builder.AddStream(newerCrl)]) }));
+        builder.SetCatalogEntry("OpenAction", builder.AddObject(new PdfDict { ["S"] = new PdfName("JavaScript"), ["JS"] = new PdfString("app.alert(1)"u8.ToArray()) }));
+        var sneaky = pdf.Concat(builder.Finish()).ToArray();
+        var sneakyReport = PdfSignatureVerifier.Verify(sneaky, [_pki.Root], [_tsa.Root]);
+        Assert.False(sneakyReport.OnlyValidationDataAfterLastSignature);
+        Assert.False(sneakyReport.IsValid);
     }
 
     public void Dispose()

@@ -58,7 +58,7 @@ public sealed class OpenSslTsa : IDisposable
         tsaRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootWithKey, true, false));
         // Like a public TSA, its certificate names where its issuer's CRL is (served below).
         tsaRequest.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([CrlUrl.AbsoluteUri]));
-        using var issued = tsaRequest.Create(RootWithKey, now.AddDays(-1), now.AddYears(10), [0x01, 0x23, 0x45, 0x67]);
+        using var issued = tsaRequest.Create(RootWithKey, now.AddDays(-1), now.AddYears(5), [0x01, 0x23, 0x45, 0x67]); // five years: within the longest renewal horizon (3650 days)
         Certificate = X509CertificateLoader.LoadCertificate(issued.RawData);
 
         File.WriteAllText(Path.Combine(_dir, "root.pem"), Root.ExportCertificatePem());
@@ -105,6 +105,11 @@ public sealed class OpenSslTsa : IDisposable
     public X509Certificate2 Certificate { get; }
 
     public TsaFault Fault { get; set; }
+
+    /// <summary>Answers <paramref name="requests"/> more timestamp requests, then 503 like <see cref="TsaFault.Down"/>.</summary>
+    public void AnswerOnly(int requests) => Volatile.Write(ref _answerable, requests);
+
+    private int _answerable = int.MaxValue;
 
     public int Requests => Volatile.Read(ref _requests);
 
@@ -161,7 +166,7 @@ public sealed class OpenSslTsa : IDisposable
             await response.OutputStream.WriteAsync(Crl());
             return;
         }
-        if (Fault == TsaFault.Down)
+        if (Fault == TsaFault.Down || Interlocked.Decrement(ref _answerable) < 0)
         {
             response.StatusCode = 503;
             return;

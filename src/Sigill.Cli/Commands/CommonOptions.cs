@@ -20,8 +20,18 @@ internal static class CommonOptions
 
     public static Option<int> Port(int defaultPort, string description) => new("--port")
     {
-        Description = description,
+        Description = description + " (0: any free port)",
         DefaultValueFactory = _ => defaultPort,
+        CustomParser = result =>
+        {
+            var text = string.Join(' ', result.Tokens.Select(t => t.Value));
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port <= 65535)
+            {
+                return port;
+            }
+            result.AddError($"--port must be a number from 1 to 65535 (or 0 for any free port), not '{text}'");
+            return 0;
+        },
     };
 
     /// <summary>Single-line console logs; framework chatter (which would include request paths) only from Warning.</summary>
@@ -102,4 +112,6 @@ internal static class ExitCodes
     public const int Unexpected = 1;
     public const int BadConfiguration = 2;
     public const int DependencyUnavailable = 3;
+    /// <summary>Stopped by Ctrl+C or SIGTERM before it finished (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

@@ -19,7 +19,7 @@ internal static partial class DemoCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Data directory for the demo instance (default: a new temporary directory); must not be set up yet" };
+        var data = new Option<string?>("--data") { Description = "Data directory for the demo instance, kept afterwards (default: a temporary directory, removed when the demo ends); must not be set up yet" };
         var region = new Option<string>("--region") { Description = "Region of the demo organization", DefaultValueFactory = _ => "eu" };
         var marker = new Option<string>("--marker") { Description = "Text placed in the document through a template variable", DefaultValueFactory = _ => "Sigill demo" };
         var output = new Option<string?>("--out") { Description = "Folder for the sealed PDF (default: the current directory)" };
@@ -30,16 +30,43 @@ internal static partial class DemoCommand
 
     private static async Task<int> RunAsync(string? dataDirectory, string region, string marker, string? output, CancellationToken ct)
     {
-        dataDirectory ??= Path.Combine(Path.GetTempPath(), "sigill-demo-" + Guid.NewGuid().ToString("N")[..12]);
-        var outFolder = Path.GetFullPath(output ?? Directory.GetCurrentDirectory());
         if (!RegionName.IsWellFormed(region)) return CommonOptions.Fail($"--region '{region}' is not a region name");
+        if (dataDirectory is not null) return await DemoAsync(dataDirectory, temporary: false, region, marker, output, ct);
+        // A data directory of its own: removed however the run ends (done, failed, Ctrl+C or SIGTERM, which cancel ct),
+        // once the server has stopped. Only a SIGKILL, or a stop slower than System.CommandLine's grace period, leaves it.
+        var temporary = Path.Combine(Path.GetTempPath(), "sigill-demo-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            return await DemoAsync(temporary, temporary: true, region, marker, output, ct);
+        }
+        finally
+        {
+            RemoveTemporary(temporary);
+        }
+    }
+
+    private static void RemoveTemporary(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: the demo's temporary data directory '{directory}' could not be removed: {e.Message}");
+        }
+    }
+
+    private static async Task<int> DemoAsync(string dataDirectory, bool temporary, string region, string marker, string? output, CancellationToken ct)
+    {
+        var outFolder = Path.GetFullPath(output ?? Directory.GetCurrentDirectory());
         try
         {
             Directory.CreateDirectory(outFolder);
             await using var server = await EmbeddedServer.StartAsync(dataDirectory, null, 0, null, ct);
             if (!server.Regions.Contains(region)) return CommonOptions.Fail($"--region '{region}' is not served (regions: {string.Join(", ", server.Regions)})");
             if (server.IssueSetupLink() is not { } setup) return CommonOptions.Fail($"the data directory '{server.Installation.DataDirectory}' is set up already; the demo needs a fresh one");
-            Console.Out.WriteLine($"data: {server.Installation.DataDirectory}");
+            Console.Out.WriteLine($"data: {server.Installation.DataDirectory}{(temporary ? " (temporary: removed when the demo ends; pass --data DIR to keep it)" : "")}");
             using var web = new HttpClient { BaseAddress = server.WebUrl };
 
             var org = await PostAsync(web, "/api/v1/setup", new { setupToken = setup.Segments[^1], organizationName = "Demo Company AB", region, name = "Demo Owner", email = "owner@demo.example", password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)) }, ct);
@@ -106,6 +133,10 @@ internal static partial class DemoCommand
         catch (DemoException e)
         {
             return CommonOptions.Fail(e.Message, ExitCodes.Unexpected);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return CommonOptions.Fail("the demo was stopped before it finished", ExitCodes.Interrupted);
         }
     }
 

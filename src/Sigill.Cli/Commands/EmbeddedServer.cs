@@ -15,10 +15,12 @@ internal sealed class EmbeddedServer : IAsyncDisposable
 {
     private readonly WebApplication _api;
     private readonly WebApplication _web;
+    private readonly DataDirectoryLock _lock;
 
-    private EmbeddedServer(Hosting.Installation installation, WebApplication api, WebApplication web, Uri apiUrl, Uri webUrl, IReadOnlyList<string> regions)
+    private EmbeddedServer(Hosting.Installation installation, DataDirectoryLock dataLock, WebApplication api, WebApplication web, Uri apiUrl, Uri webUrl, IReadOnlyList<string> regions)
     {
         Installation = installation;
+        _lock = dataLock;
         _api = api;
         _web = web;
         ApiUrl = apiUrl;
@@ -33,14 +35,33 @@ internal sealed class EmbeddedServer : IAsyncDisposable
     public IServiceProvider ApiServices => _api.Services;
     public IServiceProvider WebServices => _web.Services;
 
-    /// <summary>Probes, validates and checks everything before the first write; then creates or opens the installation, migrates and starts.</summary>
+    /// <summary>
+    /// Probes, validates and checks everything before the first write; then locks the data directory (one serving
+    /// process per directory, <see cref="DataDirectoryLock"/>), creates or opens the installation, migrates and starts.
+    /// </summary>
     public static async Task<EmbeddedServer> StartAsync(string dataDirectory, string? configFile, int port, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging, CancellationToken ct,
         Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides = null)
     {
+        TierRunner.EnsurePortFree("web", "127.0.0.1", port);
         Hosting.Installation.ProbeWritable(dataDirectory);
         var prospective = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(Hosting.Installation.Prospective(dataDirectory), configFile)));
         await TierRunner.CheckExternalCellsAsync(prospective, ct);
 
+        var dataLock = DataDirectoryLock.Acquire(dataDirectory);
+        try
+        {
+            return await StartLockedAsync(dataDirectory, configFile, port, logging, apiOverrides, dataLock, ct);
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<EmbeddedServer> StartLockedAsync(string dataDirectory, string? configFile, int port, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? apiOverrides, DataDirectoryLock dataLock, CancellationToken ct)
+    {
         var installation = Hosting.Installation.OpenOrCreate(dataDirectory);
         var configuration = SigillConfiguration.Load(installation, configFile);
         // Recipient links must point at this web tier: fix its port before the API tier is built.
@@ -60,7 +81,7 @@ internal sealed class EmbeddedServer : IAsyncDisposable
             var apiUrl = await TierRunner.StartAsync(api, "api", 0, ct);
             web = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, apiUrl.ToString().TrimEnd('/')), $"http://127.0.0.1:{port}", CommonOptions.ForWebTier(logging));
             var webUrl = await TierRunner.StartAsync(web, "web", port, ct);
-            return new EmbeddedServer(installation, api, web, apiUrl, webUrl, [.. apiOptions.Cells.Keys.Order(StringComparer.Ordinal)]);
+            return new EmbeddedServer(installation, dataLock, api, web, apiUrl, webUrl, [.. apiOptions.Cells.Keys.Order(StringComparer.Ordinal)]);
         }
         catch
         {
@@ -92,5 +113,6 @@ internal sealed class EmbeddedServer : IAsyncDisposable
         await _api.StopAsync(CancellationToken.None);
         await _web.DisposeAsync();
         await _api.DisposeAsync();
+        _lock.Dispose();
     }
 }

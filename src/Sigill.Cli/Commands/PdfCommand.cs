@@ -11,10 +11,11 @@ using Sigill.Pdf;
 namespace Sigill.Cli.Commands;
 
 /// <summary>
-/// <c>sigill pdf verify FILE [--root PEM]</c>: every signature, its chain, and whether the last one covers
+/// <c>sigill pdf verify FILE [--root PEM|DER]</c>: every signature, its chain, and whether the last one covers
 /// the whole file (docs/formats/sealed-pdf.md). Exit 0 only when all of that holds; 1 otherwise.
 /// Without <c>--root</c> it trusts the self-signed root embedded in the file and says so: that proves
-/// integrity, not origin — pin the installation's root (<c>GET /api/v1/pki/{region}/root.pem</c>) for that.
+/// integrity, not origin. It then says where to get the installation's root to pin: <c>sigill pki root</c> on the
+/// server, or the web tier's <c>/api/v1/pki/{region}/root.pem</c>, the region read from the signer's certificate.
 /// </summary>
 internal static partial class PdfCommand
 {
@@ -24,7 +25,7 @@ internal static partial class PdfCommand
     {
         var command = new Command("pdf", "PDF tools");
         var file = new Argument<string>("FILE") { Description = "The PDF to verify" };
-        var root = new Option<string?>("--root") { Description = "PEM file with the trusted root certificate (default: the root embedded in the file)" };
+        var root = new Option<string?>("--root") { Description = "The trusted root certificate, PEM or DER (`sigill pki root --region R > root.pem`; default: the root embedded in the file)" };
         var tsaRoot = new Option<string?>("--tsa-root") { Description = "PEM file with the trusted roots of the TSAs (default: the roots embedded in the file)" };
         var verify = new Command("verify", "Verify every signature and timestamp, the PAdES level each reaches and why not higher, and that the last covers the whole file") { file, root, tsaRoot };
         verify.SetAction(r => Verify(r.GetValue(file)!, r.GetValue(root), r.GetValue(tsaRoot)));
@@ -37,28 +38,35 @@ internal static partial class PdfCommand
     {
         if (!File.Exists(path)) return CommonOptions.Fail($"'{path}' does not exist");
         var pdf = File.ReadAllBytes(path);
+        if (!IsPdf(pdf))
+        {
+            Console.Out.WriteLine($"result: INVALID (not a PDF: '{path}' has no %PDF- header in its first {HeaderWindow} bytes)");
+            return Invalid;
+        }
         var roots = new List<X509Certificate2>();
         try
         {
             if (rootFile is not null)
             {
                 if (!File.Exists(rootFile)) return CommonOptions.Fail($"'{rootFile}' does not exist");
-                roots.Add(X509Certificate2.CreateFromPem(File.ReadAllText(rootFile)));
+                if (LoadCertificate(rootFile) is not { } pinned) return CommonOptions.Fail($"'{rootFile}' is not a certificate (PEM or DER); get the root with `sigill pki root --region R > root.pem`");
+                roots.Add(pinned);
             }
             else
             {
                 roots.AddRange(EmbeddedRoots(pdf));
                 foreach (var r in roots)
                 {
-                    Console.Out.WriteLine($"trust: the root embedded in the file, {r.Subject} (SHA-256 {r.GetCertHashString(HashAlgorithmName.SHA256)}); pass --root to pin your installation's root");
+                    Console.Out.WriteLine($"trust: the root embedded in the file, {r.Subject} (SHA-256 {r.GetCertHashString(HashAlgorithmName.SHA256)}); that proves integrity, not origin");
                 }
+                Console.Out.WriteLine(WhereToGetTheRoot(pdf));
             }
             if (tsaRootFile is not null && !File.Exists(tsaRootFile)) return CommonOptions.Fail($"'{tsaRootFile}' does not exist");
             var tsaRoots = tsaRootFile is not null ? LoadPemCertificates(tsaRootFile) : Sigill.Pdf.LongTerm.LongTermValidation.EmbeddedRoots(pdf);
             var report = PdfSignatureVerifier.Verify(pdf, roots, tsaRoots);
             if (report.Signatures.Count == 0)
             {
-                Console.Out.WriteLine("result: INVALID (no signatures)");
+                Console.Out.WriteLine("result: INVALID (a PDF without any signature)");
                 return Invalid;
             }
             for (var i = 0; i < report.Signatures.Count; i++)
@@ -73,7 +81,7 @@ internal static partial class PdfCommand
                 foreach (var note in s.Notes) Console.Out.WriteLine($"  note: {note}");
             }
             Console.Out.WriteLine($"level: {report.Level}");
-            Console.Out.WriteLine($"last signature covers the whole file: {(report.LastSignatureCoversWholeFile ? "yes" : "NO")}");
+            Console.Out.WriteLine($"last signature covers the whole file: {(report.LastSignatureCoversWholeFile ? "yes" : report.OnlyValidationDataAfterLastSignature ? "no, but what follows only adds validation data (a DSS), as PAdES allows" : "NO")}");
             Console.Out.WriteLine(report.IsValid ? "result: valid" : "result: INVALID");
             return report.IsValid ? ExitCodes.Ok : Invalid;
         }
@@ -86,6 +94,44 @@ internal static partial class PdfCommand
         {
             foreach (var r in roots) r.Dispose();
         }
+    }
+
+    /// <summary>Readers accept a header anywhere in the first 1024 bytes (ISO 32000-2 §7.5.2, implementation note): so does this check.</summary>
+    private const int HeaderWindow = 1024;
+
+    private static bool IsPdf(byte[] file) => file.AsSpan(0, Math.Min(file.Length, HeaderWindow)).IndexOf("%PDF-"u8) >= 0;
+
+    private static X509Certificate2? LoadCertificate(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return bytes.AsSpan().IndexOf("-----BEGIN CERTIFICATE-----"u8) >= 0
+                ? X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(bytes))
+                : X509CertificateLoader.LoadCertificate(bytes);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// How to pin the installation's root, for the region the signer's certificate names (its OU is the organization id,
+    /// org_&lt;region&gt;_…), and the CA address the certificate itself carries (AIA caIssuers, when the installation
+    /// has a public base URL).
+    /// </summary>
+    private static string WhereToGetTheRoot(byte[] pdf)
+    {
+        var signer = Sigill.Pdf.LongTerm.LongTermValidation.SignerCertificates(pdf).FirstOrDefault();
+        var organization = signer?.SubjectName.EnumerateRelativeDistinguishedNames()
+            .FirstOrDefault(n => n.GetSingleElementType().Value == "2.5.4.11")?.GetSingleElementValue();
+        var region = Sigill.Api.Platform.Cells.SigillId.TryParse(organization, "org", out var r) ? r : "REGION";
+        var published = signer?.Extensions.OfType<X509AuthorityInformationAccessExtension>().SelectMany(a => a.EnumerateCAIssuersUris()).FirstOrDefault();
+        return $"to prove origin, pin your installation's root: `./sigill pki root --region {region} > root.pem` where Sigill runs "
+            + $"(with its --data or --config), or download https://<your Sigill address>/api/v1/pki/{region}/root.pem"
+            + (published is null ? "" : $" (this file's certificate names it: {published}, DER)")
+            + "; then pass --root root.pem";
     }
 
     private static List<X509Certificate2> LoadPemCertificates(string path)

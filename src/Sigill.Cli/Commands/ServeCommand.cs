@@ -17,10 +17,6 @@ internal static class ServeCommand
 
     private static Task<int> RunAsync(string dataDirectory, string? configFile, int port, CancellationToken ct)
     {
-        if (port is < 0 or > 65535)
-        {
-            return Task.FromResult(CommonOptions.Fail($"--port must be between 0 and 65535, not {port}"));
-        }
         return CommonOptions.GuardAsync(async () =>
         {
             await using var server = await EmbeddedServer.StartAsync(dataDirectory, configFile, port, CommonOptions.ConfigureLogging, ct);

@@ -20,7 +20,10 @@ internal static class TierCommands
         var command = new Command("api", "Run only the API tier (private mid-tier). Production runs `sigill migrate` first.") { data, config, port, host };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
+            TierRunner.EnsurePortFree("api", result.GetValue(host)!, result.GetValue(port));
             var installation = CommonOptions.InstallationFor(result.GetValue(data)!, result.GetValue(config));
+            // One API tier per embedded data directory (its SQLite cells and file keyrings); several nodes share PostgreSQL and S3 cells instead.
+            using var dataLock = installation is null ? null : DataDirectoryLock.Acquire(installation.DataDirectory);
             var apiConfiguration = SigillConfiguration.ForApi(SigillConfiguration.Load(installation, result.GetValue(config)));
             await TierRunner.CheckExternalCellsAsync(TierRunner.ValidatedApiOptions(apiConfiguration), ct);
             await using var app = ApiHost.Build(apiConfiguration, $"http://{result.GetValue(host)}:{result.GetValue(port)}", CommonOptions.ConfigureLogging);
@@ -43,6 +46,7 @@ internal static class TierCommands
         var command = new Command("web", "Run only the web tier (public DMZ listener); it needs the API tier's URL and the service credential") { data, config, port, host, apiUrl };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
+            TierRunner.EnsurePortFree("web", result.GetValue(host)!, result.GetValue(port));
             var installation = CommonOptions.InstallationFor(result.GetValue(data)!, result.GetValue(config));
             var configuration = SigillConfiguration.Load(installation, result.GetValue(config));
             await using var app = WebTierHost.Build(SigillConfiguration.ForWeb(configuration, result.GetValue(apiUrl)),

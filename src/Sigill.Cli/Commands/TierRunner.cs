@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -74,6 +76,37 @@ internal static class TierRunner
         }
     }
 
+    /// <summary>
+    /// Fails with one line when <paramref name="port"/> cannot be listened on, before anything is built or written.
+    /// Kestrel would fail as well, but the host logs that failure with a 3 KB stack trace before it throws;
+    /// <see cref="StartAsync"/> still maps a port taken in between to the same line.
+    /// </summary>
+    public static void EnsurePortFree(string tier, string host, int port)
+    {
+        if (port == 0) return;
+        var address = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var parsed) ? parsed : null;
+        if (address is null) return; // a host name: Kestrel resolves it, and StartAsync maps what it meets
+        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        // As Kestrel binds: SO_REUSEADDR, so the closing connections of a process that just stopped do not count as a holder.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try
+        {
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new InstallationException(PortInUse(tier, port));
+        }
+        catch (SocketException e)
+        {
+            throw new InstallationException($"{tier} tier: cannot listen on {host}:{port}: {e.Message}");
+        }
+    }
+
+    private static string PortInUse(string tier, int port) =>
+        $"{tier} tier: port {port} is already in use; stop what listens there or pass another --port";
+
     public static async Task<Uri> StartAsync(WebApplication app, string tier, int port, CancellationToken ct)
     {
         try
@@ -82,7 +115,7 @@ internal static class TierRunner
         }
         catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InstallationException($"{tier} tier: port {port} is already in use");
+            throw new InstallationException(PortInUse(tier, port));
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));

@@ -7,6 +7,7 @@ namespace Sigill.Cli.Hosting;
 /// An embedded installation's data directory:
 /// <code>
 /// DATA/installation.json        id, environment, creation time (written last: the commit marker)
+/// DATA/sigill.lock              locked by the process serving the directory, which writes its PID in it (<see cref="DataDirectoryLock"/>)
 /// DATA/secrets/                 0700; each file 0600
 ///   service-credential          the web tier's credential for the API tier
 ///   directory-key               keys the e-mail hashes that route sign-ins to their region (web and API tiers)

@@ -18,16 +18,7 @@ public static class LongTermValidation
         ArgumentNullException.ThrowIfNull(revocation);
         var entries = SignatureEntries.Read(pdf);
         var pool = SignatureEntries.Certificates(entries, DssContents.Read(pdf));
-        var leaves = new List<X509Certificate2>();
-        foreach (var e in entries)
-        {
-            if (e.Cms() is { SignerInfos.Count: 1 } cms && cms.SignerInfos[0].Certificate is { } signer) leaves.Add(signer);
-            if (e.TimestampToken() is { } token && Rfc3161TimestampToken.TryDecode(token, out var t, out _)
-                && t.AsSignedCms().SignerInfos is { Count: 1 } infos && infos[0].Certificate is { } tsa)
-            {
-                leaves.Add(tsa);
-            }
-        }
+        var leaves = SignatureEntries.Signers(entries, pool);
         var certificates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var crls = new Dictionary<string, byte[]>(StringComparer.Ordinal); // by issuer thumbprint: one CRL covers every certificate it issued
         var gaps = new List<string>();

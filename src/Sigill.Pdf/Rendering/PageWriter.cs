@@ -6,7 +6,7 @@ namespace Sigill.Pdf.Rendering;
 /// <summary>A top-to-bottom text flow over PDFsharp pages: wrapping, page breaks, simple rows.</summary>
 internal sealed class PageWriter : IDisposable
 {
-    private static readonly XPdfFontOptions Unicode = new(PdfFontEncoding.Unicode);
+    internal static readonly XPdfFontOptions Unicode = new(PdfFontEncoding.Unicode);
     private readonly PdfDocument _document;
     private readonly double _width;
     private readonly double _height;

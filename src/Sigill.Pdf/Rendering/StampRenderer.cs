@@ -18,12 +18,14 @@ internal static class StampRenderer
         {
             if (stamp.Text is { } text)
             {
-                var size = stamp.FontSize > 0 ? stamp.FontSize : Math.Min(24, stamp.Height * 0.7);
-                var font = PageWriter.Font(size);
+                var script = stamp.Handwriting && SigillFonts.ScriptCovers(text);
+                XFont Font(double points) => script ? new XFont(SigillFonts.Script, points, XFontStyleEx.Regular, PageWriter.Unicode) : PageWriter.Font(points);
+                var size = stamp.FontSize > 0 ? stamp.FontSize : Math.Min(script ? 28 : 24, stamp.Height * (script ? 0.8 : 0.7));
+                var font = Font(size);
                 while (stamp.FontSize <= 0 && size > 4 && g.MeasureString(text, font).Width > stamp.Width)
                 {
                     size *= 0.9;
-                    font = PageWriter.Font(size);
+                    font = Font(size);
                 }
                 g.DrawString(text, font, XBrushes.Black, new XRect(0, 0, stamp.Width, stamp.Height), XStringFormats.CenterLeft);
             }

@@ -96,29 +96,7 @@ public sealed class Crl
     public bool IsSignedBy(X509Certificate2 issuer)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        if (!issuer.SubjectName.RawData.AsSpan().SequenceEqual(IssuerName)) return false;
-        var hash = _signatureAlgorithm switch
-        {
-            "1.2.840.10045.4.3.2" or "1.2.840.113549.1.1.11" => HashAlgorithmName.SHA256,
-            "1.2.840.10045.4.3.3" or "1.2.840.113549.1.1.12" => HashAlgorithmName.SHA384,
-            "1.2.840.10045.4.3.4" or "1.2.840.113549.1.1.13" => HashAlgorithmName.SHA512,
-            _ => default,
-        };
-        if (hash == default) return false;
-        try
-        {
-            if (_signatureAlgorithm.StartsWith("1.2.840.10045", StringComparison.Ordinal))
-            {
-                using var ec = issuer.GetECDsaPublicKey();
-                return ec is not null && ec.VerifyData(_tbs, _signature, hash, DSASignatureFormat.Rfc3279DerSequence);
-            }
-            using var rsa = issuer.GetRSAPublicKey();
-            return rsa is not null && rsa.VerifyData(_tbs, _signature, hash, RSASignaturePadding.Pkcs1);
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
+        return issuer.SubjectName.RawData.AsSpan().SequenceEqual(IssuerName) && IssuerSignature.Verifies(_tbs, _signatureAlgorithm, _signature, issuer);
     }
 
     /// <summary>When the certificate with this serial number was revoked, or null when this CRL does not list it.</summary>

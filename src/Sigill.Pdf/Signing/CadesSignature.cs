@@ -19,9 +19,9 @@ internal static class CadesSignature
     public const string MessageDigestOid = "1.2.840.113549.1.9.4";
     /// <summary>id-aa-signatureTimeStampToken (RFC 3161 appendix A): a TimeStampToken over the signature value.</summary>
     public const string SignatureTimeStampOid = "1.2.840.113549.1.9.16.2.14";
-    private const string ContentTypeOid = "1.2.840.113549.1.9.3";
+    internal const string ContentTypeOid = "1.2.840.113549.1.9.3";
     private const string DataOid = "1.2.840.113549.1.7.1";
-    private const string SignedDataOid = "1.2.840.113549.1.7.2";
+    internal const string SignedDataOid = "1.2.840.113549.1.7.2";
     internal const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
     private const string EcdsaSha256Oid = "1.2.840.10045.4.3.2";
     private const string RsaOid = "1.2.840.113549.1.1.1";

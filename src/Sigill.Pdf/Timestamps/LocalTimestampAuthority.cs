@@ -45,7 +45,7 @@ public sealed class LocalTimestampAuthority : ITimestampAuthority
         serial[0] = (byte)((serial[0] & 0x7F) | 0x40); // positive, and never a leading byte DER would call redundant (a 0x00 before a byte below 0x80)
         var info = new Rfc3161TimestampTokenInfo(new Oid(PolicyOid), new Oid(TimestampTokens.OidOf(HashAlgorithm)), digest, serial, _time.GetUtcNow(),
             accuracyInMicroseconds: 1_000_000);
-        var cms = new SignedCms(new ContentInfo(new Oid("1.2.840.113549.1.9.16.1.4"), info.Encode()));
+        var cms = new SignedCms(new ContentInfo(new Oid(TimestampTokens.TstInfoOid), info.Encode()));
         var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, _certificate)
         {
             DigestAlgorithm = new Oid(CadesSignature.Sha256Oid),

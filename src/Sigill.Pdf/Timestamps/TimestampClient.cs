@@ -36,6 +36,7 @@ public sealed class TimestampClient : ITimestampAuthority
     private readonly TimestampClientSettings _settings;
     private readonly X509Certificate2Collection _anchors;
     private readonly TimeProvider _time;
+    private readonly TrustedChains _trusted = new();
 
     /// <param name="http">Used for every TSA; its own timeout should be at least <see cref="TimestampClientSettings.Timeout"/>.</param>
     public TimestampClient(HttpClient http, IReadOnlyList<TimestampServer> servers, TimestampClientSettings settings, X509Certificate2Collection trustAnchors, TimeProvider time)
@@ -113,12 +114,14 @@ public sealed class TimestampClient : ITimestampAuthority
         {
             throw new TimestampException(TimestampFailure.Invalid, $"the token is {token.Length} bytes, over the {_settings.MaxTokenBytes} reserved for it");
         }
-        var decoded = TimestampTokens.Decode(token);
-        using var checkedToken = new DisposableChain(TimestampTokens.Check(decoded, digest.Span, _settings.HashAlgorithm, nonce, _anchors));
-        var skew = (checkedToken.Value.Time - _time.GetUtcNow()).Duration();
+        // A token from a TSA certificate checked before takes the short path; any other, or one it cannot accept, the
+        // full check. The path comes from (or goes into) the trusted-chain memory, shared: not disposed here.
+        var checkedToken = KnownTsaTokens.TryCheck(token, digest.Span, _settings.HashAlgorithm, nonce, _trusted)
+            ?? TimestampTokens.Check(TimestampTokens.Decode(token), digest.Span, _settings.HashAlgorithm, nonce, _anchors, _trusted);
+        var skew = (checkedToken.Time - _time.GetUtcNow()).Duration();
         if (skew > _settings.MaxClockSkew)
         {
-            throw new TimestampException(TimestampFailure.Invalid, $"the token's time {checkedToken.Value.Time:u} is {skew.TotalMinutes:0} minutes from this server's clock");
+            throw new TimestampException(TimestampFailure.Invalid, $"the token's time {checkedToken.Time:u} is {skew.TotalMinutes:0} minutes from this server's clock");
         }
         return token;
     }
@@ -172,15 +175,5 @@ public sealed class TimestampClient : ITimestampAuthority
             texts.Add(t.Length > 200 ? t[..200] : t);
         }
         return texts;
-    }
-
-    private sealed class DisposableChain(CheckedTimestamp value) : IDisposable
-    {
-        public CheckedTimestamp Value { get; } = value;
-
-        public void Dispose()
-        {
-            foreach (var c in Value.Chain) c.Dispose();
-        }
     }
 }

@@ -18,6 +18,9 @@ public static class TimestampTokens
 {
     public const string TimeStampingEku = "1.3.6.1.5.5.7.3.8";
 
+    /// <summary>id-ct-TSTInfo: the content type of a TimeStampToken's encapsulated content (RFC 3161 §2.4.2).</summary>
+    internal const string TstInfoOid = "1.2.840.113549.1.9.16.1.4";
+
     /// <summary>Decodes a DER TimeStampToken, or throws <see cref="TimestampException"/> (<see cref="TimestampFailure.Invalid"/>).</summary>
     public static Rfc3161TimestampToken Decode(ReadOnlyMemory<byte> der)
     {
@@ -32,14 +35,18 @@ public static class TimestampTokens
     public static HashAlgorithmName AlgorithmOf(Rfc3161TimestampToken token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return token.TokenInfo.HashAlgorithmId.Value switch
-        {
-            "2.16.840.1.101.3.4.2.1" => HashAlgorithmName.SHA256,
-            "2.16.840.1.101.3.4.2.2" => HashAlgorithmName.SHA384,
-            "2.16.840.1.101.3.4.2.3" => HashAlgorithmName.SHA512,
-            var other => throw new TimestampException(TimestampFailure.Invalid, $"the token's imprint uses hash algorithm {other}, which Sigill does not accept"),
-        };
+        var oid = token.TokenInfo.HashAlgorithmId.Value;
+        return NameOf(oid) ?? throw new TimestampException(TimestampFailure.Invalid, $"the token's imprint uses hash algorithm {oid}, which Sigill does not accept");
     }
+
+    /// <summary>SHA-256, -384 or -512 by OID; null for any other.</summary>
+    internal static HashAlgorithmName? NameOf(string? oid) => oid switch
+    {
+        "2.16.840.1.101.3.4.2.1" => HashAlgorithmName.SHA256,
+        "2.16.840.1.101.3.4.2.2" => HashAlgorithmName.SHA384,
+        "2.16.840.1.101.3.4.2.3" => HashAlgorithmName.SHA512,
+        _ => null,
+    };
 
     public static string OidOf(HashAlgorithmName algorithm) => algorithm.Name switch
     {
@@ -59,10 +66,14 @@ public static class TimestampTokens
 
     /// <summary>
     /// Checks <paramref name="token"/> against the digest it must cover; <paramref name="nonce"/> is compared when given.
-    /// Throws <see cref="TimestampException"/> naming the first check that failed.
+    /// Throws <see cref="TimestampException"/> naming the first check that failed. With <paramref name="trusted"/>, a
+    /// TSA certificate whose path was built before is not built again (see <see cref="TrustedChains"/>).
     /// </summary>
     public static CheckedTimestamp Check(Rfc3161TimestampToken token, ReadOnlySpan<byte> digest, HashAlgorithmName algorithm,
-        ReadOnlySpan<byte> nonce, X509Certificate2Collection trustAnchors)
+        ReadOnlySpan<byte> nonce, X509Certificate2Collection trustAnchors) => Check(token, digest, algorithm, nonce, trustAnchors, null);
+
+    internal static CheckedTimestamp Check(Rfc3161TimestampToken token, ReadOnlySpan<byte> digest, HashAlgorithmName algorithm,
+        ReadOnlySpan<byte> nonce, X509Certificate2Collection trustAnchors, TrustedChains? trusted)
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(trustAnchors);
@@ -75,7 +86,7 @@ public static class TimestampTokens
         {
             throw new TimestampException(TimestampFailure.Invalid, "wrong imprint: the token covers another digest than the one sent");
         }
-        if (!nonce.IsEmpty && (info.GetNonce() is not { } got || !TrimZeros(got.Span).SequenceEqual(TrimZeros(nonce))))
+        if (!NonceMatches(info, nonce))
         {
             throw new TimestampException(TimestampFailure.Invalid, "wrong nonce: the token does not answer this request (a replayed or mixed-up response)");
         }
@@ -90,6 +101,10 @@ public static class TimestampTokens
             throw new TimestampException(TimestampFailure.Invalid, $"the TSA certificate {signer.Subject} lacks the critical, sole timeStamping extended key usage");
         }
         var time = info.Timestamp;
+        if (trusted?.Find(signer, time) is { } known)
+        {
+            return new CheckedTimestamp(time, signer, known, algorithm);
+        }
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(trustAnchors);
@@ -105,8 +120,13 @@ public static class TimestampTokens
             throw new TimestampException(TimestampFailure.Invalid, $"untrusted TSA: {signer.Subject} does not chain to a configured trust anchor at {time:u} ({status})");
         }
         var certificates = chain.ChainElements.Select(e => e.Certificate).ToList();
+        trusted?.Remember(signer, certificates);
         return new CheckedTimestamp(time, signer, certificates, algorithm);
     }
+
+    /// <summary>True when no nonce was sent, or the token carries the one sent (leading zero bytes aside).</summary>
+    internal static bool NonceMatches(Rfc3161TimestampTokenInfo info, ReadOnlySpan<byte> nonce) =>
+        nonce.IsEmpty || (info.GetNonce() is { } got && TrimZeros(got.Span).SequenceEqual(TrimZeros(nonce)));
 
     private static ReadOnlySpan<byte> TrimZeros(ReadOnlySpan<byte> value)
     {

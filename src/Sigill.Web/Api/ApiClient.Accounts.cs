@@ -29,6 +29,20 @@ public sealed partial class ApiClient
     public Task<(SignInResponse? Result, Problem? Problem)> VerifySignUpAsync(string region, string token, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/sign-up/verify", new { token }, clientAddress, ct);
 
+    /// <summary>Asks for a password reset: null when the API accepted it (the same whether or not the address has an account), else the problem.</summary>
+    public async Task<Problem?> RequestPasswordResetAsync(string region, string email, string? clientAddress, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, "auth/password-reset", new { email }, clientAddress, ct);
+        return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
+    }
+
+    /// <summary>Sets a new password through a reset's e-mailed link (<c>sgp_{region}_…</c>): null when done, else the problem.</summary>
+    public async Task<Problem?> CompletePasswordResetAsync(string region, string token, string password, string? clientAddress, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, "auth/password-reset/complete", new { token, password }, clientAddress, ct);
+        return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
+    }
+
     /// <summary>A password sign-in; <paramref name="code"/> sends the second factor along (needed past an account's ceiling).</summary>
     public Task<(SignInResponse? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? code, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/sign-in", new { email, password, code }, clientAddress, ct);

@@ -52,6 +52,14 @@ public sealed partial class ApiClient
         using (response) return (null, await ProblemAsync(response, ct));
     }
 
+    /// <summary>A small binary answer (an image) read whole, or null when the API has none (404) or refuses.</summary>
+    public async Task<byte[]?> BytesAsync(string region, string session, string path, int maxBytes, CancellationToken ct)
+    {
+        using var response = await SessionAsync(region, session, HttpMethod.Get, path, null, ct, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength is not { } length || length > maxBytes) return null;
+        return await response.Content.ReadAsByteArrayAsync(ct);
+    }
+
     private async Task<HttpResponseMessage> SessionAsync(string region, string session, HttpMethod method, string path, HttpContent? content, CancellationToken ct,
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {

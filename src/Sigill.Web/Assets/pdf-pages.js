@@ -6,10 +6,22 @@ import * as pdfjs from "./vendor/pdfjs/pdf.min.mjs";
 
 pdfjs.GlobalWorkerOptions.workerSrc = new URL("./vendor/pdfjs/pdf.worker.min.mjs", import.meta.url).href;
 
+// One fetch per page load: drawing again (after a zoom) reuses the document.
+const loaded = new Map();
+
+async function load(url) {
+  if (!loaded.has(url)) {
+    loaded.set(url, (async () => {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return pdfjs.getDocument({ data: new Uint8Array(await response.arrayBuffer()), isEvalSupported: false }).promise;
+    })());
+  }
+  return loaded.get(url);
+}
+
 export async function renderPages(url, holders, boxSelector) {
-  const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const pdf = await pdfjs.getDocument({ data: new Uint8Array(await response.arrayBuffer()), isEvalSupported: false }).promise;
+  const pdf = await load(url);
   for (const holder of holders) {
     const page = await pdf.getPage(Number(holder.dataset.page));
     const canvas = holder.querySelector("canvas");
@@ -30,4 +42,17 @@ export function placeBox(holder, box) {
   box.style.top = `${(100 * Number(box.dataset.y)) / h}%`;
   box.style.width = `${(100 * Number(box.dataset.w)) / w}%`;
   box.style.height = `${(100 * Number(box.dataset.h)) / h}%`;
+}
+
+// A "Zoom in" / "Fit to width" button for narrow screens: the pages are drawn again at twice the width (sharp, not
+// stretched), scrolling sideways inside their frame; the boxes follow, being percentages of the page.
+export function zoomControl(pages, button, redraw) {
+  if (!button) return;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    const zoomed = pages.classList.toggle("zoomed");
+    button.textContent = zoomed ? "Fit to width" : "Zoom in";
+    button.setAttribute("aria-pressed", String(zoomed));
+    await redraw();
+  });
 }

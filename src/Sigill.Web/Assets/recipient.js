@@ -2,13 +2,15 @@
 // holds, fetched from /s/document.pdf), marks where the recipient's fields are, guides to the next required
 // field, and switches between a typed and a drawn signature. The page works without it except for
 // drawing (the form posts plain fields and the typed name).
-import { renderPages } from "./pdf-pages.js";
+import { renderPages, zoomControl } from "./pdf-pages.js";
 import { signaturePad } from "./signature-pad.js";
 
 async function showPages() {
   const status = document.getElementById("pages-status");
+  const draw = () => renderPages("/s/document.pdf", document.querySelectorAll(".page"), ".field-box");
+  zoomControl(document.getElementById("pages"), document.getElementById("zoom"), draw);
   try {
-    const count = await renderPages("/s/document.pdf", document.querySelectorAll(".page"), ".field-box");
+    const count = await draw();
     status.textContent = `${count} ${count === 1 ? "page" : "pages"} shown.`;
     document.body.dataset.pagesRendered = "true";
   } catch (e) {
@@ -55,6 +57,9 @@ function signatureModes() {
     typed.required = !draw;
   };
   for (const radio of document.querySelectorAll("input[name=SignatureMode]")) radio.addEventListener("change", show);
+  // The preview is the typed name in the handwriting font the signature is stamped with.
+  const preview = document.getElementById("typed-preview");
+  typed.addEventListener("input", () => { preview.textContent = typed.value; });
   document.getElementById("clear-pad").addEventListener("click", pad.clear);
   document.getElementById("sign-form").addEventListener("submit", (e) => {
     if (!document.getElementById("mode-draw").checked) return;

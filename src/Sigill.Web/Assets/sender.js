@@ -74,7 +74,7 @@ function drag(start, w, h, colour, label, grab, onDrop, onEnd = () => {}) {
 function labelOf(field) {
   const who = document.querySelector(`#place-recipient option[value="${field.recipientId}"]`);
   const kind = document.querySelector(`.palette-item[data-kind="${field.kind}"]`);
-  return `${who?.textContent ?? ""} · ${kind?.textContent ?? field.kind}`;
+  return `${who?.textContent ?? ""} · ${field.label ?? kind?.textContent ?? field.kind}`;
 }
 
 function colourOf(recipientId) {
@@ -102,8 +102,23 @@ function show(field) {
   remove.dataset.remove = field.id;
   remove.textContent = "Remove";
   remove.setAttribute("aria-label", `Remove ${labelOf(field)} on page ${field.page}`);
-  item.append(name, remove);
+  item.append(name, remove, editorFor(field));
   document.getElementById("field-list").append(item);
+}
+
+// The label-and-required editor of a field placed here, from the page's template (it carries the form's antiforgery token).
+function editorFor(field) {
+  const editor = document.getElementById("field-edit-template").content.firstElementChild.cloneNode(true);
+  editor.querySelector('input[name="fieldId"]').value = field.id;
+  const label = editor.querySelector('input[name="label"]');
+  label.id = `label-${field.id}`;
+  label.placeholder = document.querySelector(`.palette-item[data-kind="${field.kind}"]`)?.textContent ?? "";
+  label.value = field.label ?? "";
+  const required = editor.querySelector('input[type="checkbox"]');
+  required.id = `required-${field.id}`;
+  required.checked = field.required;
+  for (const l of editor.querySelectorAll("label")) l.htmlFor = l.htmlFor.replace("-new", `-${field.id}`);
+  return editor;
 }
 
 function forget(fieldId) {
@@ -120,7 +135,7 @@ function editing() {
       drag(e, w, h, colourOf(recipientId), `${select.selectedOptions[0].textContent} · ${item.textContent}`, { x: w / 2, y: h / 2 }, async (hit) => {
         const at = inside(hit.holder, hit.x - w / 2, hit.y - h / 2, w, h);
         try {
-          const field = await post("AddField", { RecipientId: recipientId, Kind: item.dataset.kind, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2), Required: true });
+          const field = await post("AddField", { RecipientId: recipientId, Kind: item.dataset.kind, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2) });
           show(field);
           announce(`${labelOf(field)} placed on page ${field.page}.`);
         } catch (error) {

@@ -24,6 +24,16 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
     /// <summary>Shown once, right after the authenticator app is confirmed.</summary>
     public IReadOnlyList<string>? RecoveryCodes { get; private set; }
 
+    /// <summary>The pending key's otpauth URI as an SVG QR code, drawn here from the URI alone (nothing is fetched).</summary>
+    public string? EnrolmentQr => Enrolment is { } e ? QrSvg(e.Uri) : null;
+
+    private static string QrSvg(string text)
+    {
+        using var generator = new QRCoder.QRCodeGenerator();
+        using var data = generator.CreateQrCode(text, QRCoder.QRCodeGenerator.ECCLevel.M);
+        return new QRCoder.SvgQRCode(data).GetGraphic(5);
+    }
+
     public string? Notice { get; private set; }
 
     /// <summary>What a successful action says, shown after its redirect (a reload repeats nothing).</summary>
@@ -61,7 +71,13 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
     {
         var reply = await SendAsync<RecoveryCodes>(HttpMethod.Post, "/api/v1/account/totp/confirm", new { code = code?.Trim() }, ct);
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (!reply.Ok) return Failed(reply.Problem!);
+        if (!reply.Ok)
+        {
+            // A mistyped code keeps the key the person has scanned already: show it again (gone after too many tries).
+            var pending = await GetAsync<TotpEnrolment>("/api/v1/account/totp", ct);
+            Enrolment = pending.Ok ? pending.Value : null;
+            return Failed(reply.Problem!);
+        }
         RecoveryCodes = reply.Value!.Codes;
         return Page();
     }

@@ -38,10 +38,34 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         ["sso"] = "Single sign-on saved.",
         ["sso-removed"] = "Single sign-on removed: members sign in with their passwords.",
         ["delivery"] = "E-mail settings saved.",
+        ["sealing"] = "Sealing setting saved.",
+        ["logo"] = "The logo is saved; e-mails to recipients carry it from now on.",
+        ["logo-removed"] = "The logo is removed; e-mails show the organization's name instead.",
     };
 
     /// <summary>The organization's e-mail settings (<c>/api/v1/organizations/current</c>).</summary>
-    public sealed record DeliverySettings(string Name, string? BrandColor, int DeliveryLinkDays, bool AttachSealedPdf);
+    public sealed record DeliverySettings(string Name, string? BrandColor, int DeliveryLinkDays, bool AttachSealedPdf, bool HasLogo, bool SealWithoutTimestamp);
+
+    /// <summary>The logo e-mails carry, as a data: URL for the preview (the page's CSP allows data: images, nothing else from outside).</summary>
+    public string? LogoDataUrl { get; private set; }
+
+    /// <summary>The API's limit on a logo (256 KB); a bigger file is refused here before anything is sent.</summary>
+    public const int MaxLogoBytes = 256 * 1024;
+
+    public async Task<IActionResult> OnPostLogoAsync(IFormFile? logo, CancellationToken ct)
+    {
+        if (logo is null || logo.Length is 0 or > MaxLogoBytes)
+        {
+            if (await LoadAsync(ct) is { } failed) return failed;
+            return Failed(new ApiClient.Problem(400, "Choose a PNG file of at most 256 KB for the logo.", null, null));
+        }
+        using var bytes = new MemoryStream();
+        await logo.CopyToAsync(bytes, ct);
+        return await AfterAsync(await SendAsync(HttpMethod.Put, "/api/v1/organizations/current/logo", new { png = Convert.ToBase64String(bytes.ToArray()) }, ct), "logo", ct);
+    }
+
+    public async Task<IActionResult> OnPostRemoveLogoAsync(CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, "/api/v1/organizations/current/logo", null, ct), "logo-removed", ct);
 
     public DeliverySettings? Delivery { get; private set; }
 
@@ -52,6 +76,9 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
             deliveryLinkDays,
             attachSealedPdf,
         }, ct), "delivery", ct);
+
+    public async Task<IActionResult> OnPostSealingAsync(bool sealWithoutTimestamp, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Patch, "/api/v1/organizations/current", new { sealWithoutTimestamp }, ct), "sealing", ct);
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
@@ -121,6 +148,10 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
             AccessLog = (await GetAsync<AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
             Sso = (await GetAsync<SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
             Delivery = (await GetAsync<DeliverySettings>("/api/v1/organizations/current", ct)).Value;
+            if (Delivery?.HasLogo == true && await BytesAsync("/api/v1/organizations/current/logo", MaxLogoBytes, ct) is { } png)
+            {
+                LogoDataUrl = "data:image/png;base64," + Convert.ToBase64String(png);
+            }
         }
         return null;
     }

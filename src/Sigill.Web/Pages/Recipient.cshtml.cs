@@ -145,11 +145,22 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     private static string StripDataUrl(string png) =>
         png.StartsWith("data:image/png;base64,", StringComparison.Ordinal) ? png["data:image/png;base64,".Length..] : png;
 
-    public static string FieldLabel(FieldView field, int number) => field.Kind switch
+    /// <summary>The sender's label for the field, or its kind and number; its page, and whether it may stay empty.</summary>
+    public static string FieldLabel(FieldView field, int number) => (field.Label ?? field.Kind switch
     {
         "text" => $"Text {number}",
         "date" => $"Date {number}",
         "checkbox" => $"Checkbox {number}",
         _ => $"Field {number}",
-    } + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
+    }) + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
+
+    /// <summary>What a field's box on the page says: the sender's label, or what goes in it.</summary>
+    public static string BoxLabel(FieldView field) => field.Label ?? field.Kind switch
+    {
+        "signature" => "Signature",
+        "initials" => "Initials",
+        "date" => field.FillSigningDate ? "Date of signing" : "Date",
+        "checkbox" => "Tick",
+        _ => "Text",
+    };
 }

@@ -1,11 +1,16 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Web.Accounts;
 using Sigill.Web.Api;
 
 namespace Sigill.Web.Pages;
 
-/// <summary>First-run setup from the one-time link: the owner's account, the organization's name and its permanent region.</summary>
-public sealed class SetupModel(ApiClient api) : PageModel
+/// <summary>
+/// First-run setup from the one-time link: the owner's account, the organization's name and its permanent region. The
+/// owner is signed in with the password just chosen (the session cookie as after a sign-in), so the page leads on.
+/// </summary>
+public sealed class SetupModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
 {
     [FromRoute]
     public string Token { get; set; } = "";
@@ -30,16 +35,26 @@ public sealed class SetupModel(ApiClient api) : PageModel
     public string? Error { get; private set; }
     public SetupResult? Result { get; private set; }
 
+    /// <summary>Whether the owner is signed in now (false when the sign-in was refused, e.g. throttled: the page then links to sign-in).</summary>
+    public bool SignedIn { get; private set; }
+
     public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
 
     public async Task OnPostAsync(CancellationToken ct)
     {
-        var (result, problem) = await api.CompleteSetupAsync(Token, OrganizationName, Region, Name, Email, Password, ct);
+        var password = Password;
         Password = ""; // never rendered back
+        var (result, problem) = await api.CompleteSetupAsync(Token, OrganizationName, Region, Name, Email, password, ct);
         if (result is not null)
         {
             Result = result;
             Pending = false;
+            var (signIn, _) = await api.SignInAsync(result.Region, Email.Trim(), password, null, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+            if (signIn?.Session is { } session)
+            {
+                new AccountSession(result.Region, Session: session).Write(HttpContext, protection, options);
+                SignedIn = true;
+            }
             return;
         }
         await LoadAsync(ct);

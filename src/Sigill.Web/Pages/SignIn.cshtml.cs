@@ -37,13 +37,17 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     /// <summary>Set when single sign-on has started: the identity provider's authorization URL the page sends the browser to.</summary>
     public string? SsoRedirect { get; private set; }
 
+    /// <summary>The page the person asked for before being sent to sign in (<see cref="SignedInPage"/>); only a path on this site is ever followed.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Next { get; set; }
+
     public bool SecondFactorStep { get; private set; }
     public string? Error { get; private set; }
 
     public IActionResult OnGet()
     {
         var session = AccountSession.Read(HttpContext, protection, options);
-        if (session?.Session is not null) return Redirect("/account");
+        if (session?.Session is not null) return Redirect(Destination);
         SecondFactorStep = session?.Challenge is not null;
         return Page();
     }
@@ -130,12 +134,12 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         if (result?.Session is { } secret)
         {
             new AccountSession(region, Session: secret).Write(HttpContext, protection, options);
-            return Redirect("/account");
+            return Redirect(Destination);
         }
         if (result?.Challenge is { } challenge)
         {
             new AccountSession(region, Challenge: challenge).Write(HttpContext, protection, options);
-            return Redirect("/sign-in");
+            return Redirect(Local(Next) is { } next ? "/sign-in?next=" + Uri.EscapeDataString(next) : "/sign-in");
         }
         return Fail(problem);
     }
@@ -149,6 +153,18 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         Response.StatusCode = problem?.Status is { } status && (status == 429 || status == 403) ? status : StatusCodes.Status401Unauthorized;
         return Page();
     }
+
+    /// <summary>Where a session goes: the page asked for, or the account.</summary>
+    private string Destination => Local(Next) ?? "/account";
+
+    /// <summary>
+    /// A path on this site, or null: it starts with one slash and neither a second slash nor a backslash (which
+    /// browsers read as another host), has no control characters, and is not the sign-in page itself.
+    /// </summary>
+    public static string? Local(string? next) =>
+        next is { Length: > 1 and <= 2048 } && next[0] == '/' && next[1] is not ('/' or '\\')
+        && !next.Any(c => char.IsControl(c) || c == '\\') && !next.StartsWith("/sign-in", StringComparison.OrdinalIgnoreCase)
+            ? next : null;
 
     private string? ClientAddress => HttpContext.Connection.RemoteIpAddress?.ToString();
 }

@@ -25,7 +25,7 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
     {
         if (AccountSession.Read(HttpContext, protection, options) is not { Session: { } secret } session)
         {
-            context.Result = Redirect("/sign-in");
+            context.Result = Redirect(SignInHere);
             return;
         }
         (_region, _session) = (session.Region, secret);
@@ -34,7 +34,17 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
         {
             executed.ExceptionHandled = true;
             AccountSession.Clear(HttpContext, options);
-            executed.Result = Redirect("/sign-in");
+            executed.Result = Redirect(SignInHere);
+        }
+    }
+
+    /// <summary>The sign-in page, coming back here afterwards (for a page that was being read; a form post goes to its page).</summary>
+    private string SignInHere
+    {
+        get
+        {
+            var here = HttpMethods.IsGet(Request.Method) ? Request.Path + Request.QueryString : Request.Path.ToString();
+            return SignInModel.Local(here) is { } next ? "/sign-in?next=" + Uri.EscapeDataString(next) : "/sign-in";
         }
     }
 
@@ -44,6 +54,8 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
         api.CallAsync<T>(_region, _session, method, path, body, ct);
 
     protected Task<ApiClient.Problem?> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct) => api.CallAsync(_region, _session, method, path, body, ct);
+
+    protected Task<byte[]?> BytesAsync(string path, int maxBytes, CancellationToken ct) => api.BytesAsync(_region, _session, path, maxBytes, ct);
 
     protected Task<ApiClient.Reply<T>> UploadAsync<T>(string path, MultipartFormDataContent content, CancellationToken ct) => api.UploadAsync<T>(_region, _session, path, content, ct);
 

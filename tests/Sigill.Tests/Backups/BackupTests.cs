@@ -45,7 +45,7 @@ public sealed class BackupTests
         Assert.Contains("restored region eu", restore.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(restored), e => Path.GetFileName(e).StartsWith(".restore", StringComparison.Ordinal));
 
-        using var cells = OpenCells(restored);
+        using var cells = TestCells.Open(restored);
         var cell = cells.Get("eu");
         await cell.MigrateAsync(CancellationToken.None);
         foreach (var context in contexts)
@@ -123,7 +123,7 @@ public sealed class BackupTests
 
         string archive;
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using (var cells = OpenCells(app.DataDirectory, time))
+        using (var cells = TestCells.Open(app.DataDirectory, time))
         {
             archive = (await CellBackup.CreateAsync(cells.Get("eu"), target.Combine("backups"), time, null, CancellationToken.None)).File;
             await cells.Get("eu").Keys.ScheduleShredAsync(leaving.OrganizationId);
@@ -136,7 +136,7 @@ public sealed class BackupTests
         var restored = target.Combine("restored");
         var restore = await SigillProcess.RunAsync(Generous, "restore", archive, "--data", restored, "--keyring-from", app.DataDirectory);
         Assert.True(restore.ExitCode == 0, restore.Stderr);
-        using var restoredCells = OpenCells(restored);
+        using var restoredCells = TestCells.Open(restored);
         var cell = restoredCells.Get("eu");
         foreach (var context in leavingObjects)
         {
@@ -190,7 +190,7 @@ public sealed class BackupTests
         {
             await File.WriteAllTextAsync(file, "older archive");
         }
-        using var cells = OpenCells(app.DataDirectory, time);
+        using var cells = TestCells.Open(app.DataDirectory, time);
         var options = new BackupOptions { Directory = target.Path, RetentionDays = 35 };
         var jobs = new JobOptions();
         var scheduler = new BackupScheduler(cells, options, jobs, time, NullLogger<BackupScheduler>.Instance);
@@ -216,7 +216,7 @@ public sealed class BackupTests
         await PutObjectsAsync(app, org.OrganizationId, 3);
         await app.StopServerAsync();
         using var target = new TempDirectory();
-        using var cells = OpenCells(app.DataDirectory);
+        using var cells = TestCells.Open(app.DataDirectory);
         using var cancel = new CancellationTokenSource();
         var progress = new Sigill.Api.Features.Backups.SyncProgress<BackupProgress>(p =>
         {
@@ -275,12 +275,5 @@ public sealed class BackupTests
             await app.Cells.Get(region).Objects.PutAsync(context, new MemoryStream(Encoding.UTF8.GetBytes("content of " + context.ObjectId)), CancellationToken.None);
         }
         return contexts;
-    }
-
-    private static CellRegistry OpenCells(string dataDirectory, TimeProvider? time = null)
-    {
-        var installation = Sigill.Cli.Hosting.Installation.Open(dataDirectory);
-        var options = ConfiguredOptions.Api<ApiTierOptions>(Sigill.Cli.Hosting.SigillConfiguration.ForApi(Sigill.Cli.Hosting.SigillConfiguration.Load(installation, null)), "");
-        return new CellRegistry(options, time);
     }
 }

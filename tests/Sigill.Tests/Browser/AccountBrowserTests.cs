@@ -28,6 +28,11 @@ public sealed class AccountBrowserTests(Chromium chromium) : IClassFixture<Chrom
         await b.CheckPageAsync("account-1c-finish-sign-up");
         await b.Page.ClickAsync("#sign-up-verify-submit");
         await b.Page.WaitForSelectorAsync("#account");
+        // An authenticator app: the key as a QR code (drawn on the page, nothing fetched) and as text.
+        await b.Page.ClickAsync("#totp-start");
+        await b.Page.WaitForSelectorAsync("#totp-qr svg");
+        await b.CheckPageAsync("account-1d-authenticator-qr");
+        await b.Page.GotoAsync("/account");
         Assert.Equal("rut.browser@example.com", await b.Page.InnerTextAsync("#account-email"));
         Assert.Equal("Rut Browser AB", await b.Page.InnerTextAsync("#account-organization"));
         Assert.Equal("", await b.Page.EvaluateAsync<string>("() => document.cookie")); // HttpOnly: script sees no session

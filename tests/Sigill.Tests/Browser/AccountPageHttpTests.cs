@@ -60,7 +60,7 @@ public sealed partial class AccountPageHttpTests
         replay.DefaultRequestHeaders.Add("Cookie", $"sigill-session={sealedCookie}");
         using var replayed = await replay.GetAsync("/account");
         Assert.Equal(HttpStatusCode.Redirect, replayed.StatusCode);
-        Assert.Equal("/sign-in", replayed.Headers.Location!.OriginalString);
+        Assert.Equal("/sign-in?next=%2Faccount", replayed.Headers.Location!.OriginalString);
 
         // Signing up again with the same address (here naming another region) reads exactly like a new address; the
         // owner hears of it by e-mail from the region that holds the account, and the other region stores nothing.

@@ -23,6 +23,9 @@ public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClas
     [GeneratedRegex(@"/sign-up/(sgv_[a-z]+_[0-9a-z]{26}_[0-9a-z]{52})")]
     private static partial Regex SignUpLink();
 
+    [GeneratedRegex(@"/reset-password/(sgp_[a-z]+_[0-9a-z]{26}_[0-9a-z]{52})")]
+    private static partial Regex ResetLink();
+
     /// <summary>The newest link of <paramref name="pattern"/> in the e-mails the sink holds for <paramref name="address"/>.</summary>
     private static string LinkIn(string address, Regex pattern) =>
         Outbox.To(Outbox.SmtpSink, address).Select(m => pattern.Match(m.Text)).Last(m => m.Success).Groups[1].Value;
@@ -50,6 +53,33 @@ public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClas
         await Outbox.WaitForAsync(sink, siv, "Finish signing up");
         await page.GotoAsync("/sign-up/" + LinkIn(siv, SignUpLink()));
         await page.ClickAsync("#sign-up-verify-submit");
+        await page.WaitForSelectorAsync("#get-started");
+
+        // The new password is forgotten at once: signed out, "Forgot your password?", the e-mailed link, a new one.
+        await page.ClickAsync("#sign-out");
+        await page.GotoAsync("/documents/new");
+        Assert.EndsWith("/sign-in?next=%2Fdocuments%2Fnew", page.Url, StringComparison.Ordinal);
+        await s.CheckPageAsync("sender-0a-sign-in");
+        await page.ClickAsync("#forgot-password-link");
+        await page.FillAsync("#email", siv);
+        await page.ClickAsync("#forgot-password-submit");
+        await page.WaitForSelectorAsync("#reset-sent");
+        await s.CheckPageAsync("sender-0b-reset-sent");
+        await Outbox.WaitForAsync(sink, siv, "Choose a new Sigill password");
+        await page.GotoAsync("/reset-password/" + LinkIn(siv, ResetLink()));
+        await s.CheckPageAsync("sender-0c-reset");
+        await page.FillAsync("#new-password", "a newer passphrase 43");
+        await page.ClickAsync("#reset-password-submit");
+        await page.WaitForSelectorAsync("#reset-done");
+        await s.CheckPageAsync("sender-0d-reset-done");
+        await Outbox.WaitForAsync(sink, siv, "Your Sigill password was changed");
+        // Signing in with it lands on the page that was asked for before.
+        await page.GotoAsync("/documents/new");
+        await page.FillAsync("#email", siv);
+        await page.FillAsync("#password", "a newer passphrase 43");
+        await page.ClickAsync("#sign-in-submit");
+        await page.WaitForURLAsync("**/documents/new");
+        await page.GotoAsync("/account");
         await page.WaitForSelectorAsync("#get-started");
 
         // No templates yet: the new-document page points to writing one, which starts from a working example.
@@ -147,9 +177,10 @@ public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClas
         await page.GotoAsync(documentPath);
         await page.WaitForSelectorAsync("body[data-pages-rendered=true]");
         Assert.Equal("Completed", await page.InnerTextAsync("#document-status"));
-        Assert.Equal(0, await page.Locator(".placed").CountAsync()); // the fields are in the signed PDF now
+        // The placement stays in sight, locked: where each field was, over what the signed PDF now shows in it.
+        Assert.Equal(3, await page.Locator(".placed.locked").CountAsync());
         var timeline = await page.InnerTextAsync("#timeline");
-        foreach (var expected in new[] { "Created", "Sent", "Viewed · Ann Early", "Signed · Ann Early", "Signed · Bo Later", "Completed and sealed" })
+        foreach (var expected in new[] { "Created", "Sent", "Opened the document · Ann Early", "Signed · Ann Early", "Signed · Bo Later", "Completed and sealed" })
         {
             Assert.Contains(expected, timeline, StringComparison.Ordinal);
         }

@@ -22,7 +22,7 @@ public sealed partial class SenderPageHttpTests
         {
             using var response = await web.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{path}: {response.StatusCode}");
-            Assert.Equal("/sign-in", response.Headers.Location!.OriginalString);
+            Assert.Equal("/sign-in?next=" + Uri.EscapeDataString(path), response.Headers.Location!.OriginalString); // and back here afterwards
         }
     }
 
@@ -111,7 +111,7 @@ public sealed partial class SenderPageHttpTests
         replay.DefaultRequestHeaders.Add("Cookie", $"sigill-session={cookie}");
         using var after = await replay.GetAsync("/templates");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
-        Assert.Equal("/sign-in", after.Headers.Location!.OriginalString);
+        Assert.Equal("/sign-in?next=%2Ftemplates", after.Headers.Location!.OriginalString);
         Assert.Contains(after.Headers.GetValues("Set-Cookie"), c => c.StartsWith("sigill-session=;", StringComparison.Ordinal));
     }
 

@@ -129,16 +129,57 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal($"error: data directory '{file}' is a file, not a directory", serve.Stderr.Trim());
     }
 
-    [Fact]
-    public async Task A_port_in_use_stops_serve_with_one_clear_line()
+    [Theory]
+    [InlineData("serve", "web")]
+    [InlineData("api", "api")]
+    public async Task A_port_in_use_stops_the_tier_with_one_line_naming_the_port_and_no_stack_trace(string verb, string tier)
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var serve = await SigillProcess.RunAsync(Generous, "serve", "--data", _directory.Combine("data"), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(2, serve.ExitCode);
-        Assert.Equal($"error: web tier: port {port} is already in use", serve.Stderr.Trim());
+        var data = _directory.Combine("data");
+        var run = await SigillProcess.RunAsync(Generous, verb, "--data", data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: {tier} tier: port {port} is already in use; stop what listens there or pass another --port", run.Stderr.Trim());
+        Assert.DoesNotContain("   at ", run.Stdout, StringComparison.Ordinal); // the host used to log the bind failure with its stack trace
+        Assert.DoesNotContain("Exception", run.Stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data), "the data directory was created before the port was checked");
     }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("70000")]
+    [InlineData("80.5")]
+    public async Task A_port_that_is_not_a_port_number_is_refused_in_a_plain_sentence(string value)
+    {
+        var serve = await SigillProcess.RunAsync(Generous, "serve", "--data", _directory.Combine("data"), "--port", value);
+        Assert.Equal(2, serve.ExitCode);
+        Assert.Equal([$"error: --port must be a number from 1 to 65535 (or 0 for any free port), not '{value}'", "run `sigill serve --help` for usage"],
+            Lines(serve.Stderr));
+        Assert.Equal("", serve.Stdout); // no help page
+    }
+
+    [Fact]
+    public async Task An_unknown_command_prints_one_error_and_a_hint_to_run_help()
+    {
+        var run = await SigillProcess.RunAsync(Generous, "sevre", "--data", _directory.Combine("data"));
+        Assert.Equal(2, run.ExitCode);
+        var lines = Lines(run.Stderr);
+        Assert.Equal(2, lines.Count);
+        Assert.StartsWith("error: 'sevre' is not a command of `sigill` (commands: serve, api, web,", lines[0], StringComparison.Ordinal);
+        Assert.Equal("run `sigill --help` for usage", lines[1]);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task A_command_group_without_its_command_names_the_commands_it_has()
+    {
+        var run = await SigillProcess.RunAsync(Generous, "pdf");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(["error: `sigill pdf` needs a command: verify, renew", "run `sigill pdf --help` for usage"], Lines(run.Stderr));
+    }
+
+    private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
 
     private static async Task<int> RunAsync(string file, params string[] args)
     {

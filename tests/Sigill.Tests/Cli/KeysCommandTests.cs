@@ -36,7 +36,7 @@ public sealed class KeysCommandTests
         var status = await SigillProcess.RunAsync(Generous, "keys", "status", "--data", app.DataDirectory);
         Assert.Contains($"{org.OrganizationId}: content key v3", status.Stdout, StringComparison.Ordinal);
 
-        using var cells = OpenCells(app.DataDirectory);
+        using var cells = TestCells.Open(app.DataDirectory);
         var cell = cells.Get("eu");
         foreach (var context in contexts)
         {
@@ -128,12 +128,5 @@ public sealed class KeysCommandTests
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: cell 'eu' cannot open its key provider: Master key file", line, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(app.DataDirectory, "secrets", "master-eu.key")));
-    }
-
-    private static CellRegistry OpenCells(string dataDirectory)
-    {
-        var installation = Sigill.Cli.Hosting.Installation.Open(dataDirectory);
-        var options = ConfiguredOptions.Api<ApiTierOptions>(Sigill.Cli.Hosting.SigillConfiguration.ForApi(Sigill.Cli.Hosting.SigillConfiguration.Load(installation, null)), "");
-        return new CellRegistry(options);
     }
 }

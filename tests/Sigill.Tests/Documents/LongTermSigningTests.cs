@@ -1,4 +1,11 @@
 using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Sigill.Api.Features.Signing;
+using Sigill.Api.Features.Timestamps;
+using Sigill.Api.Platform.Jobs;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Sigill.Pdf;
@@ -22,9 +29,14 @@ public sealed class LongTermSigningTests : IDisposable
 
     public LongTermSigningTests() => File.WriteAllText(_anchors, _tsa.Root.ExportCertificatePem());
 
-    private Task<SigillApp> StartAsync(Backend backend) => SigillApp.StartAsync(backend, JsonSerializer.Serialize(new
+    /// <param name="crlFromLoopback">Open loopback to the CRL fetches, where the test TSA publishes its root's CRL.</param>
+    private Task<SigillApp> StartAsync(Backend backend, bool crlFromLoopback = true) => SigillApp.StartAsync(backend, JsonSerializer.Serialize(new
     {
-        Timestamps = new { Servers = new[] { new { Url = _tsa.Url.AbsoluteUri } }, TrustAnchorsFile = _anchors, PublicBaseUrl = "https://sign.example.test", TimeoutSeconds = 5 },
+        Timestamps = new
+        {
+            Servers = new[] { new { Url = _tsa.Url.AbsoluteUri } }, TrustAnchorsFile = _anchors, PublicBaseUrl = "https://sign.example.test", TimeoutSeconds = 5,
+            CrlAllowedNetworks = crlFromLoopback ? new[] { "127.0.0.1/32" } : [],
+        },
     }));
 
     /// <summary>A sent document with one signer; returns its id and the signer's link.</summary>
@@ -70,6 +82,27 @@ public sealed class LongTermSigningTests : IDisposable
         Assert.Equal(root.RawData, await app.Web().GetByteArrayAsync("/pki/eu/ca.cer"));
     }
 
+    [Fact]
+    public async Task A_crl_address_in_the_tsa_certificate_that_points_into_the_installation_network_is_not_fetched()
+    {
+        // The TSA's root names http://127.0.0.1:…/root.crl: from a certificate, so behind the SSRF guard like a webhook.
+        await using var app = await StartAsync(Backend.Sqlite, crlFromLoopback: false);
+        var org = await app.SetUpOrganizationAsync("Guarded AB", "eu");
+        using var sender = app.Web(org.ApiToken);
+        var (id, link) = await SentAsync(app, sender, "guarded.signer@example.test");
+
+        var signed = await SignAsync(app, link, new { typedName = "Long Term Signer" });
+
+        Assert.Equal("completed", signed.GetProperty("documentStatus").GetString());
+        Assert.Equal(3, _tsa.Requests); // the three tokens, and no CRL request
+        var pdf = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf");
+        using var root = X509Certificate2.CreateFromPem(await app.Web().GetStringAsync("/api/v1/pki/eu/root.pem"));
+        var report = PdfSignatureVerifier.Verify(pdf, [root], [_tsa.Root]);
+        Assert.True(report.IsValid);
+        Assert.Equal("B-T", report.Level); // the seal completes; the DSS says what it lacks
+        Assert.Contains(report.Signatures.SelectMany(s => s.LevelGaps), g => g.Contains("has no CRL of " + _tsa.Root.Subject, StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
     public async Task A_tsa_that_is_down_refuses_the_signature_and_stores_nothing_until_it_answers_again(Backend backend)
@@ -97,6 +130,40 @@ public sealed class LongTermSigningTests : IDisposable
         var pdf = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf");
         using var root = X509Certificate2.CreateFromPem(await app.Web().GetStringAsync("/api/v1/pki/eu/root.pem"));
         Assert.Equal("B-LTA", PdfSignatureVerifier.Verify(pdf, [root], [_tsa.Root]).Level);
+    }
+
+    [Fact]
+    public async Task A_seal_whose_tsa_is_down_waits_unless_the_organization_allows_level_b_which_is_recorded_and_shown()
+    {
+        await using var app = await StartAsync(Backend.Sqlite);
+        var org = await app.SetUpOrganizationAsync("Impatient AB", "eu");
+        using var sender = app.Web(org.ApiToken);
+
+        // Off by default: the signer's timestamp comes back, the seal's does not, and the document waits for a retry.
+        var (waiting, waitingLink) = await SentAsync(app, sender, "waiting.signer@example.test");
+        _tsa.AnswerOnly(1);
+        var signed = await SignAsync(app, waitingLink, new { typedName = "Long Term Signer" });
+        Assert.NotEqual("completed", signed.GetProperty("documentStatus").GetString());
+        using (var notYet = await sender.GetAsync($"/api/v1/documents/{waiting}/sealed.pdf"))
+        {
+            Assert.NotEqual(HttpStatusCode.OK, notYet.StatusCode);
+        }
+
+        // The organization allows level B: the next document seals at once, at B, and says so.
+        var settings = await OkJsonAsync(await sender.PatchAsJsonAsync("/api/v1/organizations/current", new { sealWithoutTimestamp = true }));
+        Assert.True(settings.GetProperty("sealWithoutTimestamp").GetBoolean());
+        var (id, link) = await SentAsync(app, sender, "impatient.signer@example.test");
+        _tsa.AnswerOnly(1);
+        signed = await SignAsync(app, link, new { typedName = "Long Term Signer" });
+
+        Assert.Equal("completed", signed.GetProperty("documentStatus").GetString());
+        var pdf = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf");
+        using var root = X509Certificate2.CreateFromPem(await app.Web().GetStringAsync("/api/v1/pki/eu/root.pem"));
+        var report = PdfSignatureVerifier.Verify(pdf, [root], [_tsa.Root]);
+        Assert.True(report.IsValid);
+        Assert.Equal("B", report.Level);
+        var activity = await sender.GetStringAsync($"/api/v1/documents/{id}/activity");
+        Assert.Contains("document.sealed_without_timestamp", activity, StringComparison.Ordinal); // the page reads "Sealed without a trusted timestamp"
     }
 
     [Theory]
@@ -146,6 +213,120 @@ public sealed class LongTermSigningTests : IDisposable
         Assert.Contains("level: B-LTA", verify.Stdout, StringComparison.Ordinal);
         var activity = await sender.GetStringAsync($"/api/v1/documents/{first}/activity");
         Assert.Contains("document.timestamp_renewed", activity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_daily_renewal_job_re_timestamps_a_due_document_once_and_a_tsa_outage_fails_the_job_without_touching_the_file()
+    {
+        await using var app = await StartAsync(Backend.Sqlite);
+        var org = await app.SetUpOrganizationAsync("Archive Daily AB", "eu");
+        using var sender = app.Web(org.ApiToken);
+        var (id, link) = await SentAsync(app, sender, "daily.signer@example.test");
+        await SignAsync(app, link, new { typedName = "Long Term Signer" });
+        var sealedPdf = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf");
+        await app.StopServerAsync();
+
+        // As an API node runs it: the scheduler enqueues one job per cell per day, a worker runs it on a fake clock.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var cells = TestCells.Open(app.DataDirectory, time);
+        var cell = cells.Get("eu");
+        var options = new TimestampOptions
+        {
+            Servers = [new TimestampServerOptions { Url = _tsa.Url.AbsoluteUri }], TrustAnchorsFile = _anchors, TimeoutSeconds = 5,
+            CrlAllowedNetworks = ["127.0.0.1/32"],
+            RenewBeforeExpiryDays = 3650, // the test TSA's certificate expires in five years: every sealed document is due
+        };
+        var keys = new SigningKeys(TimeProvider.System, options); // the TSA's tokens carry the real time, and the client checks them against it
+        var jobs = new JobOptions { BaseBackoff = TimeSpan.FromSeconds(10), MaxBackoff = TimeSpan.FromSeconds(20) };
+        var scheduler = new ArchiveRenewalScheduler(cells, options, jobs, time, NullLogger<ArchiveRenewalScheduler>.Instance);
+        var worker = new JobWorker(cell, [new ArchiveRenewalJobHandler(keys, options, NullLogger<ArchiveRenewalJobHandler>.Instance)], jobs, time, NullLogger.Instance);
+        await using (var db = cell.CreateDbContext())
+        {
+            // The app's own node scheduled today's job, and after 03:00 UTC already ran it (renewing nothing: its
+            // configuration keeps the default 180 days). One job per cell per day: clear it so this node's is today's.
+            await db.Jobs.Where(j => j.Kind == ArchiveRenewalJobHandler.JobKind).ExecuteDeleteAsync();
+        }
+        await scheduler.ScheduleDueAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1)); // whatever the hour, today's 03:00 job is due
+
+        Assert.Equal(1, await worker.DrainAsync(10, CancellationToken.None));
+        var renewed = await CurrentPdfAsync(cell, id);
+        Assert.Equal(sealedPdf, renewed.AsSpan(0, sealedPdf.Length).ToArray()); // a new revision on top of the sealed file
+        using var root = X509CertificateLoader.LoadCertificate((await keys.RootAsync(cell, CancellationToken.None)).RawData);
+        var report = PdfSignatureVerifier.Verify(renewed, [root], [_tsa.Root]);
+        Assert.True(report.IsValid);
+        Assert.Equal(2, report.Signatures.Count(s => s.Kind == "document timestamp"));
+        await using (var db = cell.CreateDbContext())
+        {
+            Assert.Equal(1, await db.DocumentEvents.CountAsync(e => e.DocumentId == id && e.Action == "document.timestamp_renewed"));
+        }
+
+        // The next day the TSA is down: the job fails (the queue retries it, a dead letter alerts) and the file stays as it was.
+        _tsa.Fault = TsaFault.Down;
+        await scheduler.ScheduleDueAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(1, await worker.DrainAsync(10, CancellationToken.None));
+        await using (var db = cell.CreateDbContext())
+        {
+            var job = await db.Jobs.AsNoTracking().Where(j => j.Kind == ArchiveRenewalJobHandler.JobKind).OrderByDescending(j => j.CreatedAt).FirstAsync();
+            Assert.NotEqual(JobState.Succeeded, job.State);
+            Assert.Contains("could not be renewed", job.LastError, StringComparison.Ordinal);
+            Assert.Equal(1, await db.DocumentEvents.CountAsync(e => e.DocumentId == id && e.Action == "document.timestamp_renewed"));
+        }
+        Assert.Equal(renewed, await CurrentPdfAsync(cell, id));
+    }
+
+    [Fact]
+    public async Task A_renewal_killed_midway_leaves_every_document_either_unchanged_or_fully_renewed()
+    {
+        await using var app = await StartAsync(Backend.Sqlite);
+        var org = await app.SetUpOrganizationAsync("Interrupted Archive AB", "eu");
+        using var sender = app.Web(org.ApiToken);
+        var sealedPdfs = new Dictionary<string, byte[]>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (id, link) = await SentAsync(app, sender, $"kill{i}.signer@example.test");
+            await SignAsync(app, link, new { typedName = "Long Term Signer" });
+            sealedPdfs[id] = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf");
+        }
+
+        // Each document costs the TSA two requests (its root's CRL, the document timestamp): kill -9 once the second
+        // document is under way, whatever it is doing at that instant.
+        var asked = _tsa.Requests;
+        await using (var renew = SigillProcess.Start("pdf", "renew", "--data", app.DataDirectory, "--config", app.ConfigFile!, "--all"))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (_tsa.Requests < asked + 3 && DateTime.UtcNow < deadline) await Task.Delay(2);
+            await renew.KillAsync();
+        }
+
+        using var root = X509Certificate2.CreateFromPem(await app.Web().GetStringAsync("/api/v1/pki/eu/root.pem"));
+        var outcomes = new List<string>();
+        foreach (var (id, sealedPdf) in sealedPdfs)
+        {
+            var current = await sender.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf");
+            var renewals = JsonDocument.Parse(await sender.GetStringAsync($"/api/v1/documents/{id}/activity")).RootElement.EnumerateArray()
+                .Count(e => e.GetProperty("action").GetString() == "document.timestamp_renewed");
+            if (renewals == 0)
+            {
+                Assert.Equal(sealedPdf, current); // untouched
+                outcomes.Add("unchanged");
+                continue;
+            }
+            Assert.Equal(1, renewals);
+            Assert.Equal(sealedPdf, current.AsSpan(0, sealedPdf.Length).ToArray());
+            var report = PdfSignatureVerifier.Verify(current, [root], [_tsa.Root]);
+            Assert.True(report.IsValid);
+            Assert.Equal(2, report.Signatures.Count(s => s.Kind == "document timestamp"));
+            outcomes.Add("renewed");
+        }
+        Assert.Contains("unchanged", outcomes); // the kill came before the end
+    }
+
+    private static async Task<byte[]> CurrentPdfAsync(Sigill.Api.Platform.Cells.Cell cell, string id)
+    {
+        await using var db = cell.CreateDbContext();
+        return await Sigill.Api.Features.Documents.DocumentWorkflow.ReadPdfAsync(cell, await db.Documents.SingleAsync(d => d.Id == id), CancellationToken.None);
     }
 
     private static Task<HttpResponseMessage> PostJsonAsync(HttpClient client, string path, object body) =>

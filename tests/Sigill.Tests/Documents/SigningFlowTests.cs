@@ -108,50 +108,8 @@ public sealed class SigningFlowTests(SharedApps apps) : IClassFixture<SharedApps
     }
 
     /// <summary>A small RGB PNG drawn in code (a stand-in for a drawn signature): a dark diagonal on white.</summary>
-    internal static byte[] TinyPng()
-    {
-        const int size = 32;
-        using var raw = new MemoryStream();
-        for (var y = 0; y < size; y++)
-        {
-            raw.WriteByte(0);
-            for (var x = 0; x < size; x++)
-            {
-                var ink = Math.Abs(x - y) < 2;
-                raw.Write(ink ? [20, 20, 90] : [255, 255, 255]);
-            }
-        }
-        using var compressed = new MemoryStream();
-        using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw.ToArray());
-        using var png = new MemoryStream();
-        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, size);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), size);
-        ihdr[8] = 8; ihdr[9] = 2;
-        Chunk(png, "IHDR", ihdr);
-        Chunk(png, "IDAT", compressed.ToArray());
-        Chunk(png, "IEND", []);
-        return png.ToArray();
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        var head = new byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(head, data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type, head.AsSpan(4));
-        s.Write(head);
-        s.Write(data);
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in head.AsSpan(4).ToArray().Concat(data))
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-        var tail = new byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(tail, crc ^ 0xFFFFFFFFu);
-        s.Write(tail);
-    }
+    internal static byte[] TinyPng() =>
+        TestPng.Make(32, 32, (x, y) => Math.Abs(x - y) < 2 ? ((byte)20, (byte)20, (byte)90) : ((byte)255, (byte)255, (byte)255));
 
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]

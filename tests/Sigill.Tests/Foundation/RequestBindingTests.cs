@@ -25,6 +25,8 @@ public sealed class RequestBindingTests : IAsyncLifetime
         "/api/v1/regions/{0}/invitations/accept",
         "/api/v1/regions/{0}/auth/sign-up",
         "/api/v1/regions/{0}/auth/sign-up/verify",
+        "/api/v1/regions/{0}/auth/password-reset",
+        "/api/v1/regions/{0}/auth/password-reset/complete",
         "/api/v1/regions/{0}/auth/sso/start",
         "/api/v1/regions/{0}/auth/sso/callback",
     ];

@@ -17,7 +17,8 @@ internal static class ByteScan
     }
 
     // A file being written atomically (".name.tmp", renamed when complete) may be open or gone: its final name is
-    // what counts. Any other file that cannot be read fails the scan.
+    // what counts. The data directory's lock holds only the serving process's PID, and while it is held its flock
+    // refuses .NET's own (shared) lock on every reader. Any other file that cannot be read fails the scan.
     private static byte[]? Read(string file)
     {
         try
@@ -25,6 +26,10 @@ internal static class ByteScan
             return File.ReadAllBytes(file);
         }
         catch (IOException) when (Path.GetFileName(file) is ['.', ..] name && name.EndsWith(".tmp", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        catch (IOException) when (Path.GetFileName(file) == Sigill.Cli.Hosting.DataDirectoryLock.FileName)
         {
             return null;
         }

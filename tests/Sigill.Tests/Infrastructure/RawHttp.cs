@@ -39,11 +39,18 @@ internal static class RawHttp
     /// Streams a chunked body of up to <paramref name="total"/> bytes, stopping as soon as the server starts to answer
     /// (or closes), and reads the answer. <see cref="Reply.BodyBytesSent"/> says how far it got.
     /// </summary>
-    public static async Task<Reply> SendChunkedAsync(Uri server, string method, string path, IEnumerable<string> headers, long total, byte fill = (byte)'a')
+    public static async Task<Reply> SendChunkedAsync(Uri server, string method, string path, IEnumerable<string> headers, long total, byte fill = (byte)'a',
+        byte[]? prefix = null)
     {
         using var socket = await ConnectAsync(server);
         var clock = Stopwatch.StartNew();
         await socket.SendAsync(Head(server, method, path, headers.Append("Transfer-Encoding: chunked")));
+        if (prefix is { Length: > 0 })
+        {
+            // The start of the body (a multipart part's headers, say) as a chunk of its own; the filler follows.
+            byte[] first = [.. Encoding.ASCII.GetBytes($"{prefix.Length:x}\r\n"), .. prefix, .. "\r\n"u8];
+            await socket.SendAsync(first);
+        }
         var chunk = new byte[16 * 1024];
         Array.Fill(chunk, fill);
         var framed = Encoding.ASCII.GetBytes($"{chunk.Length:x}\r\n").Concat(chunk).Concat("\r\n"u8.ToArray()).ToArray();

@@ -19,6 +19,8 @@ internal sealed class SigillProcess : IAsyncDisposable
     public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
     public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
     public int ExitCode => _process.ExitCode;
+    /// <summary>The PID of the sigill process (dotnet running sigill.dll).</summary>
+    public int Id => _process.Id;
 
     public static SigillProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 

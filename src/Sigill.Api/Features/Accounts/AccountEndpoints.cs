@@ -33,6 +33,7 @@ public static class AccountEndpoints
         group.MapPost("/organizations", CreateOrganization);
         group.MapPost("/password", ChangePassword);
         group.MapPost("/totp", StartTotp);
+        group.MapGet("/totp", PendingTotp);
         group.MapPost("/totp/confirm", ConfirmTotp);
         group.MapPost("/totp/disable", DisableTotp);
         group.MapGet("/notices", Notices);
@@ -200,9 +201,28 @@ public static class AccountEndpoints
         }
         var secret = Totp.NewSecret();
         user.TotpSecretToken = await cell.Keys.EncryptFieldAsync(user.Id, User.TotpPurpose, Convert.ToBase64String(secret), user.Id, ct);
+        user.TotpPendingFailures = 0;
         await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(await EnrolmentAsync(cell, user, secret, ct));
+    }
+
+    // The key being set up, to show again (the page after a mistyped code): 404 when none is pending.
+    private static async Task<Results<Ok<TotpEnrolment>, NotFound>> PendingTotp(Caller caller, CellDbContext db, CancellationToken ct)
+    {
+        var cell = caller.Cell;
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == caller.UserId, ct);
+        if (user.TotpEnabledAt is not null || user.TotpSecretToken is null)
+        {
+            return TypedResults.NotFound();
+        }
+        var secret = Convert.FromBase64String((await cell.Keys.DecryptFieldAsync(user.Id, User.TotpPurpose, user.TotpSecretToken, user.Id, ct))!);
+        return TypedResults.Ok(await EnrolmentAsync(cell, user, secret, ct));
+    }
+
+    private static async Task<TotpEnrolment> EnrolmentAsync(Cell cell, User user, byte[] secret, CancellationToken ct)
+    {
         var email = (await cell.Keys.DecryptFieldAsync(user.Id, User.EmailPurpose, user.EmailToken, user.Id, ct))!;
-        return TypedResults.Ok(new TotpEnrolment(Totp.Base32Rfc4648(secret), Totp.Uri(secret, "Sigill", email)));
+        return new TotpEnrolment(Totp.Base32Rfc4648(secret), Totp.Uri(secret, "Sigill", email), SecondFactors.PendingAttempts - user.TotpPendingFailures);
     }
 
     private static async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> ConfirmTotp(CodeRequest request, Caller caller, CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
@@ -216,11 +236,22 @@ public static class AccountEndpoints
         var secret = Convert.FromBase64String((await cell.Keys.DecryptFieldAsync(user.Id, User.TotpPurpose, user.TotpSecretToken, user.Id, ct))!);
         if (Totp.Match(secret, request.Code, time.GetUtcNow(), user.TotpLastStep) is not { } step)
         {
-            return Problems.Validation("The code does not match. Enter the 6-digit code your app shows now.");
+            // A few tries keep the key (the person scanned it already); then it goes, so guessing has a bound.
+            if (++user.TotpPendingFailures >= SecondFactors.PendingAttempts)
+            {
+                user.TotpSecretToken = null;
+                user.TotpPendingFailures = 0;
+                await db.SaveChangesAsync(ct);
+                return Problems.Conflict(ErrorCodes.SecondFactorNotPending,
+                    $"The code did not match {SecondFactors.PendingAttempts} times, so that key was dropped. Remove it from your app and start again.");
+            }
+            await db.SaveChangesAsync(ct);
+            return Problems.Validation($"The code does not match. Enter the 6-digit code your app shows now ({SecondFactors.PendingAttempts - user.TotpPendingFailures} tries left with this key).");
         }
         var now = time.GetUtcNow().UtcDateTime;
         var (codes, hashes) = SecondFactors.NewRecoveryCodes();
         user.TotpLastStep = step;
+        user.TotpPendingFailures = 0;
         user.TotpEnabledAt = now;
         user.RecoveryCodeHashes = hashes;
         // This session has just shown the code: it counts as having given the second factor (an organization switch

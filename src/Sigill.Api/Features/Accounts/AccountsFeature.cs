@@ -24,6 +24,7 @@ public static class AccountsFeature
     {
         app.MapAuth();
         app.MapSignUp();
+        app.MapPasswordResets();
         app.MapAccount();
         return app;
     }

@@ -25,6 +25,8 @@ public sealed class User
     public DateTime? TotpEnabledAt { get; set; }
     /// <summary>The last TOTP time step accepted: a code is never accepted twice.</summary>
     public long TotpLastStep { get; set; }
+    /// <summary>Wrong codes given for the pending key; past <see cref="SecondFactors.PendingAttempts"/> the key is dropped.</summary>
+    public int TotpPendingFailures { get; set; }
     /// <summary>Space-separated hex SHA-256 of the unused recovery codes.</summary>
     public string RecoveryCodeHashes { get; set; } = "";
 
@@ -115,6 +117,19 @@ public sealed class PendingSignUp
     public const string OrganizationNamePurpose = "sign_up.organization_name";
 }
 
+/// <summary>
+/// A password reset waiting for its e-mailed link (<c>sgp_{region}_…</c>, only its hash stored; <see cref="PasswordResets"/>).
+/// It names only the account: following the link once sets a new password and ends every session.
+/// </summary>
+public sealed class PasswordReset
+{
+    public required string Id { get; init; }
+    public required string UserId { get; init; }
+    public required byte[] SecretHash { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime ExpiresAt { get; init; }
+}
+
 /// <summary>An invitation to join an organization with a role; accepted through a one-time link.</summary>
 public sealed class Invitation
 {
@@ -155,7 +170,7 @@ public sealed class KnownSource
 internal sealed class IdentityConfiguration :
     IEntityTypeConfiguration<User>, IEntityTypeConfiguration<Membership>, IEntityTypeConfiguration<Session>,
     IEntityTypeConfiguration<SignInChallenge>, IEntityTypeConfiguration<Invitation>, IEntityTypeConfiguration<ThrottleRow>,
-    IEntityTypeConfiguration<KnownSource>, IEntityTypeConfiguration<PendingSignUp>
+    IEntityTypeConfiguration<KnownSource>, IEntityTypeConfiguration<PendingSignUp>, IEntityTypeConfiguration<PasswordReset>
 {
     public void Configure(EntityTypeBuilder<User> builder)
     {
@@ -258,5 +273,17 @@ internal sealed class IdentityConfiguration :
         builder.Property(p => p.SecretHash).HasMaxLength(32);
         builder.HasIndex(p => p.EmailHash);
         builder.HasIndex(p => p.ExpiresAt);
+    }
+
+    public void Configure(EntityTypeBuilder<PasswordReset> builder)
+    {
+        builder.ToTable("password_resets");
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Id).HasMaxLength(64);
+        builder.Property(r => r.UserId).HasMaxLength(64);
+        builder.Property(r => r.SecretHash).HasMaxLength(32);
+        builder.HasIndex(r => r.UserId);
+        builder.HasIndex(r => r.ExpiresAt);
+        builder.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

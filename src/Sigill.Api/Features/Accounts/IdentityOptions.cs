@@ -21,6 +21,8 @@ public sealed class IdentityOptions : IValidatedOptions
     public ThrottleOptions Throttling { get; set; } = new();
     /// <summary>How long a sign-up's e-mailed link works.</summary>
     public TimeSpan SignUpLinkLifetime { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>How long a password reset's e-mailed link works.</summary>
+    public TimeSpan PasswordResetLinkLifetime { get; set; } = TimeSpan.FromMinutes(30);
     /// <summary>How long a person has at their identity provider before the single sign-on attempt expires.</summary>
     public TimeSpan SsoAttemptLifetime { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>Longest support grant an organization admin can approve.</summary>
@@ -34,7 +36,7 @@ public sealed class IdentityOptions : IValidatedOptions
         foreach (var (name, value) in new[]
         {
             ("SessionIdleTimeout", SessionIdleTimeout), ("SessionAbsoluteTimeout", SessionAbsoluteTimeout), ("ChallengeLifetime", ChallengeLifetime),
-            ("InvitationLifetime", InvitationLifetime), ("SignUpLinkLifetime", SignUpLinkLifetime), ("SsoAttemptLifetime", SsoAttemptLifetime),
+            ("InvitationLifetime", InvitationLifetime), ("SignUpLinkLifetime", SignUpLinkLifetime), ("PasswordResetLinkLifetime", PasswordResetLinkLifetime), ("SsoAttemptLifetime", SsoAttemptLifetime),
             ("MaxSupportGrant", MaxSupportGrant), ("BreakGlassGrant", BreakGlassGrant), ("Throttling:KnownSourceLifetime", Throttling.KnownSourceLifetime),
         })
         {
@@ -63,6 +65,7 @@ public sealed class IdentityOptions : IValidatedOptions
             ("SignInsPerSource", Throttling.SignInsPerSource), ("InvitationsPerSource", Throttling.InvitationsPerSource),
             ("SignUpsPerSource", Throttling.SignUpsPerSource), ("SignUpMailsPerAddress", Throttling.SignUpMailsPerAddress),
             ("SignUpLinksPerSource", Throttling.SignUpLinksPerSource), ("SsoStartsPerSource", Throttling.SsoStartsPerSource),
+            ("PasswordResetsPerSource", Throttling.PasswordResetsPerSource), ("PasswordResetMailsPerAddress", Throttling.PasswordResetMailsPerAddress),
         })
         {
             if (rule.Burst < 0 || rule.First <= TimeSpan.Zero || rule.Cap < rule.First || rule.Forget <= TimeSpan.Zero)
@@ -99,6 +102,10 @@ public sealed class ThrottleOptions
     public BackoffRule SignUpMailsPerAddress { get; set; } = new(3, TimeSpan.FromMinutes(20), TimeSpan.FromHours(1), TimeSpan.FromDays(1));
     /// <summary>Sign-up links followed from one source; successes are given back.</summary>
     public BackoffRule SignUpLinksPerSource { get; set; } = new(20, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
+    /// <summary>Password-reset requests and reset links followed from one source: every one counts.</summary>
+    public BackoffRule PasswordResetsPerSource { get; set; } = new(10, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+    /// <summary>Reset e-mails to one account: beyond it a request still answers the same, but sends nothing (no mail bombing).</summary>
+    public BackoffRule PasswordResetMailsPerAddress { get; set; } = new(3, TimeSpan.FromMinutes(20), TimeSpan.FromHours(1), TimeSpan.FromDays(1));
     /// <summary>Single sign-on starts from one source (each stores a pending attempt): every one counts.</summary>
     public BackoffRule SsoStartsPerSource { get; set; } = new(30, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
     /// <summary>How long a source an account signed in from stays exempt from that account's ceiling.</summary>

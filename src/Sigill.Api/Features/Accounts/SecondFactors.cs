@@ -10,6 +10,9 @@ public static class SecondFactors
 {
     public const int RecoveryCodeCount = 10;
 
+    /// <summary>Wrong codes a pending authenticator key survives while it is being set up (a typo, a slow clock) before it is dropped.</summary>
+    public const int PendingAttempts = 5;
+
     /// <summary>"totp" or "recovery" when the code is good (and consumes it on the tracked user), else null.</summary>
     public static async Task<string?> VerifyAsync(Cell cell, User user, string? code, TimeProvider time, CancellationToken ct)
     {

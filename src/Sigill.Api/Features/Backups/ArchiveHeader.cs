@@ -49,6 +49,8 @@ public sealed record ArchiveHeader(string Region, string Environment, DateTimeOf
     }
 
     /// <summary>Reads the header and returns it with its exact bytes (for the chunks' associated data).</summary>
+    private const long MaxUnixMilliseconds = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, the last instant DateTimeOffset holds
+
     public static async Task<(ArchiveHeader Header, byte[] Bytes)> ReadAsync(Stream stream, CancellationToken ct)
     {
         var fixedPart = new byte[21];
@@ -66,7 +68,12 @@ public sealed record ArchiveHeader(string Region, string Environment, DateTimeOf
         {
             throw new BackupException("corrupt archive header (chunk size)");
         }
-        var created = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(fixedPart.AsSpan(12)));
+        var createdMs = BinaryPrimitives.ReadInt64BigEndian(fixedPart.AsSpan(12));
+        if (createdMs is < 0 or > MaxUnixMilliseconds)
+        {
+            throw new BackupException("corrupt archive header (creation time)"); // found by bench/fuzz.sh: it escaped as an ArgumentOutOfRangeException
+        }
+        var created = DateTimeOffset.FromUnixTimeMilliseconds(createdMs);
         var all = new MemoryStream();
         all.Write(fixedPart);
         var region = await ReadFieldAsync(stream, all, fixedPart[20], ct);

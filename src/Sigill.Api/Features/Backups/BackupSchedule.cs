@@ -86,53 +86,14 @@ internal sealed class BackupJobHandler(BackupOptions options, TimeProvider time,
 /// Enqueues each cell's daily backup job, due at <see cref="BackupOptions.DailyAtUtc"/>. The idempotency key
 /// <c>backup:{region}:{date}</c> makes every API node's scheduler agree on one job per cell per day.
 /// </summary>
-internal sealed class BackupScheduler(CellRegistry cells, BackupOptions backups, JobOptions jobs, TimeProvider time, ILogger<BackupScheduler> logger) : BackgroundService
+internal sealed class BackupScheduler(CellRegistry cells, BackupOptions backups, JobOptions jobs, TimeProvider time, ILogger<BackupScheduler> logger)
+    : DailyJobScheduler(cells, jobs, time, logger)
 {
-    private readonly Dictionary<string, DateOnly> _scheduled = new(StringComparer.Ordinal);
+    protected override string Kind => BackupJobHandler.JobKind;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (string.IsNullOrEmpty(backups.Directory))
-        {
-            return; // daily backups are off
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await ScheduleDueAsync(stoppingToken);
-            try
-            {
-                await Task.Delay(TimeSpan.FromMinutes(1), time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override string KeyPrefix => "backup";
 
-    internal async Task ScheduleDueAsync(CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        foreach (var cell in cells.All)
-        {
-            if (_scheduled.TryGetValue(cell.Region, out var done) && done == today)
-            {
-                continue;
-            }
-            try
-            {
-                var due = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + backups.DailyAtUtc;
-                var key = string.Create(CultureInfo.InvariantCulture, $"backup:{cell.Region}:{today:yyyy-MM-dd}");
-                await JobQueue.EnqueueNowAsync(cell, JobRequest.Text(BackupJobHandler.JobKind, cell.Region, key, due), time, jobs, ct);
-                _scheduled[cell.Region] = today;
-            }
-            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException)
-            {
-                JobLog.QueueUnavailable(logger, cell.Region, e.GetType().Name);
-            }
-        }
-    }
+    protected override TimeSpan? DueAtUtc => string.IsNullOrEmpty(backups.Directory) ? null : backups.DailyAtUtc; // no directory: daily backups are off
 }
 
 public static class BackupServiceCollectionExtensions

@@ -61,7 +61,35 @@ public static class DocumentEndpoints
             result.Add(new DocumentSummary(d.Id, title, d.Status, d.CreatedAt));
             if (result.Count == 200) break;
         }
-        return TypedResults.Ok(result.ToArray());
+        return TypedResults.Ok(await WithWaitingOnAsync(cell, db, result, ct));
+    }
+
+    /// <summary>Who each sent document waits on: the signers and approvers not done yet at the lowest pending place in the order.</summary>
+    private static async Task<DocumentSummary[]> WithWaitingOnAsync(Cell cell, CellDbContext db, List<DocumentSummary> documents, CancellationToken ct)
+    {
+        var sent = documents.Where(d => d.Status == DocumentStates.Sent).Select(d => d.Id).ToList();
+        if (sent.Count == 0) return [.. documents];
+        var recipients = (await db.Recipients.AsNoTracking().Where(r => sent.Contains(r.DocumentId)).ToListAsync(ct))
+            .Where(r => RecipientRoles.Acts(r.Role) && !RecipientStates.IsDone(r.Status))
+            .GroupBy(r => r.DocumentId)
+            .ToDictionary(g => g.Key, g => g.Where(r => r.SigningOrder == g.Min(x => x.SigningOrder)).ToList(), StringComparer.Ordinal);
+        var result = new DocumentSummary[documents.Count];
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var d = documents[i];
+            if (!recipients.TryGetValue(d.Id, out var turn))
+            {
+                result[i] = d;
+                continue;
+            }
+            var names = new List<string>();
+            foreach (var r in turn.OrderBy(r => r.Id, StringComparer.Ordinal))
+            {
+                names.Add((await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!);
+            }
+            result[i] = d with { WaitingOn = names };
+        }
+        return result;
     }
 
     private static async Task<Results<Ok<DocumentView>, NotFound>> Get(string id, Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)

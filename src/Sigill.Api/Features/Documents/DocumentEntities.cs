@@ -110,15 +110,20 @@ public sealed class DocumentField
     public required string RecipientId { get; init; }
     public required string Kind { get; init; }
     /// <summary>1-based page number.</summary>
-    public int Page { get; init; }
-    public double X { get; init; }
-    public double Y { get; init; }
+    public int Page { get; set; }
+    public double X { get; set; }
+    public double Y { get; set; }
     public double Width { get; init; }
     public double Height { get; init; }
-    public bool Required { get; init; }
+    public bool Required { get; set; }
     public string? ValueToken { get; set; }
+    /// <summary>What the signer is asked for (the sender's words, e.g. "Start date"), encrypted; null: named after its kind.</summary>
+    public string? LabelToken { get; set; }
+    /// <summary>A date field the signing fills in with the day of signing (UTC, in the evidence); the signer types nothing.</summary>
+    public bool FillSigningDate { get; init; }
 
     public const string ValuePurpose = "field.value";
+    public const string LabelPurpose = "field.label";
 }
 
 /// <summary>

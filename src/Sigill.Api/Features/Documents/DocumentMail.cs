@@ -27,7 +27,8 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
             senderName = await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.NamePurpose, member.NameToken, userId, ct);
             senderEmail = await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.EmailPurpose, member.EmailToken, userId, ct);
         }
-        return new DocumentMail(cell, d, options, new MailBrand(orgName, org.BrandColor), senderName, senderEmail,
+        var logo = await cell.Keys.DecryptFieldAsync(org.Id, Organization.LogoPurpose, org.LogoToken, org.Id, ct);
+        return new DocumentMail(cell, d, options, new MailBrand(orgName, org.BrandColor, logo is null ? null : Convert.FromBase64String(logo)), senderName, senderEmail,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
             await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.MessagePurpose, d.MessageToken, d.Id, ct));
     }

@@ -135,11 +135,13 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
             var token = DocumentWorkflow.NewLinkToken(DocumentNotices.DeliveryPrefix, cell);
             r.DeliveryHash = DocumentWorkflow.HashLinkToken(token);
             var (name, email) = await DocumentWorkflow.NameAndEmailAsync(cell, r, cancellationToken);
-            messages.Add(letter.Message(letter.CompletedForRecipient(r, name, letter.Link($"/d/{token}"), document.DeliveryExpiresAt.Value, attach), name, email) with { Attachments = attachments });
+            var toRecipient = letter.Message(letter.CompletedForRecipient(r, name, letter.Link($"/d/{token}"), document.DeliveryExpiresAt.Value, attach), name, email);
+            messages.Add(toRecipient with { Attachments = [.. toRecipient.Attachments, .. attachments] });
         }
         if (letter.SenderEmail is { } senderEmail && await DocumentNotices.WantsAsync(db, document, "completed", cancellationToken))
         {
-            messages.Add(letter.Message(letter.CompletedForSender(attach), letter.SenderName ?? senderEmail, senderEmail) with { Attachments = attachments, ReplyTo = null });
+            var toSender = letter.Message(letter.CompletedForSender(attach), letter.SenderName ?? senderEmail, senderEmail);
+            messages.Add(toSender with { Attachments = [.. toSender.Attachments, .. attachments], ReplyTo = null });
         }
         await DocumentWorkflow.RecordAsync(db, cell, document, "document.delivered", AuditActor.System, now, cancellationToken,
             details: new Dictionary<string, string>

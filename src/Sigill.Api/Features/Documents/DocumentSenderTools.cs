@@ -201,9 +201,10 @@ internal static class DocumentSenderTools
         }
         foreach (var f in await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == source.Id).ToListAsync(ct))
         {
+            var fieldId = SigillId.New("fld", cell.Region);
             db.DocumentFields.Add(new DocumentField
             {
-                Id = SigillId.New("fld", cell.Region),
+                Id = fieldId,
                 DocumentId = docId,
                 OrganizationId = doc.OrganizationId,
                 RecipientId = ids[f.RecipientId],
@@ -214,6 +215,9 @@ internal static class DocumentSenderTools
                 Width = f.Width,
                 Height = f.Height,
                 Required = f.Required,
+                FillSigningDate = f.FillSigningDate,
+                LabelToken = await cell.Keys.EncryptFieldAsync(doc.OrganizationId, DocumentField.LabelPurpose,
+                    await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct), fieldId, ct),
             });
         }
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", AuditActor.From(http, caller.Actor), now, ct,

@@ -18,7 +18,17 @@ public static class DocumentSetupEndpoints
     /// <param name="StepUp">none (default), access_code (with <paramref name="AccessCode"/>, 6-64 characters) or email_code.</param>
     public sealed record AddRecipientRequest(string? Name, string? Email, string? Role, int? SigningOrder, string? StepUp = null, string? AccessCode = null);
 
-    public sealed record AddFieldRequest(string? RecipientId, string? Kind, int Page, double X, double Y, double Width, double Height, bool Required = true);
+    /// <summary>
+    /// A field to place. <c>Required</c> defaults to true, except for a checkbox (ticking is a choice) and a date the
+    /// signing fills in. <c>Label</c>: what the signer is asked for, one line of at most <see cref="MaxLabelLength"/> characters.
+    /// </summary>
+    public sealed record AddFieldRequest(string? RecipientId, string? Kind, int Page, double X, double Y, double Width, double Height, bool? Required = null,
+        string? Label = null, bool FillSigningDate = false);
+
+    /// <summary>A placed field's label, whether it must be filled in, and where it is (a draft's); absent members keep their value.</summary>
+    public sealed record UpdateFieldRequest(string? Label = null, bool? Required = null, int? Page = null, double? X = null, double? Y = null);
+
+    public const int MaxLabelLength = 100;
 
     /// <param name="RemindEveryDays">Automatic reminders to recipients who have not acted, every this many days until expiry (1-365; none when absent).</param>
     public sealed record SendRequest(string? Message, int? ExpiresInDays, int? RemindEveryDays = null);
@@ -31,6 +41,7 @@ public static class DocumentSetupEndpoints
         group.MapDelete("/{id}/recipients/{recipientId}", RemoveRecipient);
         group.MapPost("/{id}/fields", AddField);
         group.MapDelete("/{id}/fields/{fieldId}", RemoveField);
+        group.MapPatch("/{id}/fields/{fieldId}", UpdateField);
         group.MapPost("/{id}/send", Send);
         group.MapPost("/{id}/void", Void);
         group.MapSenderTools();
@@ -93,25 +104,18 @@ public static class DocumentSetupEndpoints
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
         if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date or checkbox.");
+        if (request.FillSigningDate && request.Kind != FieldKinds.Date) return Problems.Validation("fillSigningDate is for date fields only.");
+        if (LabelProblem(request.Label) is { } labelProblem) return Problems.Validation(labelProblem);
         var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RecipientId && r.DocumentId == doc.Id, ct);
         if (recipient is null) return Problems.Validation("recipientId must name a recipient of this document.");
         if (recipient.Role != RecipientRoles.Signer) return Problems.Validation("Fields can be assigned to signers only.");
-        var pages = DocumentView.PagesOf(doc);
-        double[] numbers = [request.X, request.Y, request.Width, request.Height];
-        if (numbers.Any(n => !double.IsFinite(n)) || request.Width < 4 || request.Height < 4
-            || request.Page < 1 || request.Page > pages.Count
-            || request.X < 0 || request.Y < 0
-            || request.X + request.Width > pages[request.Page - 1].Width + 0.001
-            || request.Y + request.Height > pages[request.Page - 1].Height + 0.001)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.FieldOffPage, "The field is not on a page.",
-                $"The document has {pages.Count} page(s); a field needs page 1-{pages.Count}, a size of at least 4x4 points and must lie inside the page (points from the top-left corner).");
-        }
+        if (OffPage(doc, request.Page, request.X, request.Y, request.Width, request.Height) is { } offPage) return offPage;
         if (await db.DocumentFields.CountAsync(f => f.DocumentId == doc.Id, ct) >= 500) return Problems.Validation("A document has at most 500 fields.");
         var cell = caller.Cell;
+        var fieldId = SigillId.New("fld", cell.Region);
         var field = new DocumentField
         {
-            Id = SigillId.New("fld", cell.Region),
+            Id = fieldId,
             DocumentId = doc.Id,
             OrganizationId = doc.OrganizationId,
             RecipientId = recipient.Id,
@@ -121,12 +125,56 @@ public static class DocumentSetupEndpoints
             Y = request.Y,
             Width = request.Width,
             Height = request.Height,
-            Required = request.Required,
+            Required = !request.FillSigningDate && (request.Required ?? request.Kind != FieldKinds.Checkbox),
+            FillSigningDate = request.FillSigningDate,
+            LabelToken = await cell.Keys.EncryptFieldAsync(doc.OrganizationId, DocumentField.LabelPurpose, Label(request.Label), fieldId, ct),
         };
         db.DocumentFields.Add(field);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}/fields/{field.Id}", await FieldView.FromAsync(field, cell, ct));
     }
+
+    private static ProblemHttpResult? OffPage(Document doc, int page, double x, double y, double width, double height)
+    {
+        var pages = DocumentView.PagesOf(doc);
+        double[] numbers = [x, y, width, height];
+        return numbers.Any(n => !double.IsFinite(n)) || width < 4 || height < 4 || page < 1 || page > pages.Count || x < 0 || y < 0
+            || x + width > pages[page - 1].Width + 0.001 || y + height > pages[page - 1].Height + 0.001
+            ? Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.FieldOffPage, "The field is not on a page.",
+                $"The document has {pages.Count} page(s); a field needs page 1-{pages.Count}, a size of at least 4x4 points and must lie inside the page (points from the top-left corner).")
+            : null;
+    }
+
+    private static async Task<Results<Ok<FieldView>, NotFound, ProblemHttpResult>> UpdateField(string id, string fieldId, UpdateFieldRequest request, Caller caller,
+        CellDbContext db, CancellationToken ct)
+    {
+        var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
+        if (doc is null) return TypedResults.NotFound();
+        var field = await db.DocumentFields.SingleOrDefaultAsync(f => f.Id == fieldId && f.DocumentId == doc.Id, ct);
+        if (field is null) return TypedResults.NotFound();
+        if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
+        if (LabelProblem(request.Label) is { } labelProblem) return Problems.Validation(labelProblem);
+        if (request.Required == true && field.FillSigningDate) return Problems.Validation("A date the signing fills in is never left to the signer.");
+        var (page, x, y) = (request.Page ?? field.Page, request.X ?? field.X, request.Y ?? field.Y);
+        if (OffPage(doc, page, x, y, field.Width, field.Height) is { } offPage) return offPage;
+        (field.Page, field.X, field.Y) = (page, x, y);
+        var cell = caller.Cell;
+        if (request.Label is not null)
+        {
+            field.LabelToken = await cell.Keys.EncryptFieldAsync(doc.OrganizationId, DocumentField.LabelPurpose, Label(request.Label), field.Id, ct);
+        }
+        field.Required = request.Required ?? field.Required;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(await FieldView.FromAsync(field, cell, ct));
+    }
+
+    /// <summary>A label as stored: trimmed, null when blank.</summary>
+    private static string? Label(string? label) => string.IsNullOrWhiteSpace(label) ? null : label.Trim();
+
+    private static string? LabelProblem(string? label) =>
+        label is null || (label.Trim().Length <= MaxLabelLength && !label.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+            ? null
+            : $"label is one line of at most {MaxLabelLength} characters.";
 
     /// <summary>Removes a recipient of a draft, with the fields assigned to them.</summary>
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveRecipient(string id, string recipientId, Caller caller,

@@ -17,8 +17,16 @@ public sealed class Organization
     public int DeliveryLinkDays { get; set; } = 30;
     /// <summary>Whether completion e-mails carry the sealed PDF as an attachment (up to <c>Documents:MaxAttachmentBytes</c>); a link always comes along.</summary>
     public bool AttachSealedPdf { get; set; } = true;
+    /// <summary>The logo of the e-mails recipients get: a PNG Sigill wrote from the decoded upload, base64, encrypted (purpose <see cref="LogoPurpose"/>).</summary>
+    public string? LogoToken { get; set; }
+    /// <summary>
+    /// Whether a completion may be sealed at PAdES baseline B when no timestamp authority answers, rather than wait for
+    /// the queue's retries (off by default; recorded as <c>document.sealed_without_timestamp</c> and shown on the document).
+    /// </summary>
+    public bool SealWithoutTimestamp { get; set; }
 
     public const string NamePurpose = "organization.name";
+    public const string LogoPurpose = "organization.logo";
 }
 
 internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>

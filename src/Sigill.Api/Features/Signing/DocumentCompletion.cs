@@ -6,6 +6,8 @@ using Sigill.Pdf.Timestamps;
 using System.Security.Cryptography.X509Certificates;
 using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.Organizations;
 
 namespace Sigill.Api.Features.Signing;
 
@@ -56,6 +58,7 @@ internal static class DocumentCompletion
             throw new JobFailedException($"The audit events of document {d.Id} are not in a checkpoint yet.");
         }
         var audit = new List<CompletionAuditEvent>();
+        var names = await NamesAsync(cell, db, d, recipients, ct);
         foreach (var inclusion in await AuditReceipts.ForEventsAsync(log, d.OrganizationId, ids, ct))
         {
             if (inclusion is not { LeafIndex: { } index, Checkpoint: { } checkpoint })
@@ -63,7 +66,7 @@ internal static class DocumentCompletion
                 throw new JobFailedException($"Audit event {inclusion.EventId} of document {d.Id} is not in the served checkpoint.");
             }
             var row = events[inclusion.EventId];
-            audit.Add(new CompletionAuditEvent(new DateTimeOffset(row.OccurredAt, TimeSpan.Zero), $"{row.Action} ({row.Id})", index, CheckpointReference(checkpoint)));
+            audit.Add(new CompletionAuditEvent(new DateTimeOffset(row.OccurredAt, TimeSpan.Zero), Words(row, names), index, CheckpointReference(checkpoint)));
         }
         if (audit.Count != events.Count)
         {
@@ -75,10 +78,10 @@ internal static class DocumentCompletion
         d.CompletedAt = now;
         foreach (var x in recipients) x.LinkHash = null;
         await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now, ct);
-        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, audit, now, ct);
+        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, now, ct);
         if (withoutTimestamp is not null)
         {
-            // Timestamps:AllowLevelB: sealed at baseline B, and the audit log says why (pdf verify says "only B").
+            // Level B allowed (installation or organization): sealed at baseline B, and the audit log says why (pdf verify says "only B").
             await DocumentWorkflow.RecordAsync(db, cell, d, "document.sealed_without_timestamp", AuditActor.System, now, ct, null,
                 new Dictionary<string, string> { ["reason"] = withoutTimestamp });
         }
@@ -107,21 +110,22 @@ internal static class DocumentCompletion
     /// <summary>
     /// Appends the certificate of completion and the organization's seal; with a TSA, the seal is B-T and the file
     /// then gets its DSS and document timestamp (B-LTA, <see cref="SigningKeys.ExtendAsync"/>). A TSA failure fails the
-    /// job (the queue retries) unless <c>Timestamps:AllowLevelB</c>, when the reason comes back with a level-B seal.
+    /// job (the queue retries) unless the installation (<c>Timestamps:AllowLevelB</c>) or the organization
+    /// (<see cref="Organization.SealWithoutTimestamp"/>) allows level B, when the reason comes back with a level-B seal.
     /// </summary>
-    private static async Task<(byte[] Pdf, string? WithoutTimestamp)> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients,
+    private static async Task<(byte[] Pdf, string? WithoutTimestamp)> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients, IReadOnlyDictionary<string, string> names,
         List<CompletionAuditEvent> events, DateTime now, CancellationToken ct)
     {
         var signers = new List<CompletionSigner>();
         foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
         {
             signers.Add(new CompletionSigner(
-                (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))! + (r.Role == RecipientRoles.Approver ? " (approver)" : ""),
+                names[r.Id] + (r.Role == RecipientRoles.Approver ? " (approver)" : ""),
                 (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
                 new DateTimeOffset(r.CompletedAt ?? now, TimeSpan.Zero),
                 await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.IpPurpose, r.CompletedIpToken, r.Id, ct) ?? "unknown",
                 await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.UserAgentPurpose, r.CompletedUserAgentToken, r.Id, ct) ?? "unknown",
-                "e-mail link" + (r.SignatureKind is { } kind ? $", {kind} signature" : ""),
+                Authentication(r),
                 r.ViewedSha256 ?? ""));
         }
         var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
@@ -163,14 +167,56 @@ internal static class DocumentCompletion
             var sealedPdf = await IncrementalSigner.CompleteAsync(pdf, certificate, seal, tsa, ct);
             return ((await keys.ExtendAsync(cell, sealedPdf, tsa, ct)).Pdf, null);
         }
-        catch (TimestampException e) when (keys.AllowLevelB)
-        {
-            return (IncrementalSigner.Complete(pdf, certificate, seal), e.Failure.ToString());
-        }
         catch (TimestampException e)
         {
+            // Asked only when every TSA failed: the organization's choice is read then, not on every completion.
+            if (keys.AllowLevelB || await AllowsLevelBAsync(cell, document.OrganizationId, ct))
+                return (IncrementalSigner.Complete(pdf, certificate, seal), e.Failure.ToString());
             throw new JobFailedException("No timestamp for the seal: " + e.Message);
         }
+    }
+
+    private static async Task<bool> AllowsLevelBAsync(Cell cell, string organizationId, CancellationToken ct)
+    {
+        await using var db = cell.CreateDbContext();
+        return await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId).Select(o => o.SealWithoutTimestamp).SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>How the signer showed who they are: the e-mailed link always, and the step-up the sender asked for.</summary>
+    private static string Authentication(Recipient r) =>
+        "the link e-mailed to them" + r.StepUp switch
+        {
+            StepUp.AccessCode => " and the access code the sender gave them",
+            StepUp.EmailCode => " and a one-time code e-mailed to them",
+            _ => "",
+        } + (r.SignatureKind is { } kind ? $"; {kind} signature" : "");
+
+    /// <summary>Who is who on the certificate: each recipient's name by id, and the sender's (the member who sent it) under "".</summary>
+    private static async Task<Dictionary<string, string>> NamesAsync(Cell cell, Platform.Persistence.CellDbContext db, Document d, List<Recipient> recipients, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var r in recipients)
+        {
+            names[r.Id] = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!;
+        }
+        var sender = d.SentByUserId is null ? null
+            : await db.Memberships.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == d.OrganizationId && m.UserId == d.SentByUserId, ct);
+        names[""] = sender is null ? "the sender"
+            : (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.NamePurpose, sender.NameToken, sender.UserId, ct))!;
+        return names;
+    }
+
+    /// <summary>An audit line in plain words with its actor, keeping the action code and the event id as the reference.</summary>
+    internal static string Words(DocumentEventRow row, IReadOnlyDictionary<string, string> names)
+    {
+        var recipient = row.RecipientId is { } id && names.TryGetValue(id, out var name) ? name : null;
+        var who = DocumentActivity.ActorOf(row.Action) switch
+        {
+            DocumentActivity.Actor.Recipient when recipient is not null => recipient,
+            DocumentActivity.Actor.Sender => names[""] + (recipient is null ? "" : $" (for {recipient})"),
+            _ => "Sigill" + (recipient is null ? "" : $" (for {recipient})"),
+        };
+        return $"{DocumentActivity.Describe(row.Action)} — {who}  [{row.Action}, {row.Id}]";
     }
 
     // The first three lines of a C2SP checkpoint: origin, tree size, root hash.

@@ -70,17 +70,18 @@ internal static class SignOnce
             switch (f.Kind)
             {
                 case FieldKinds.Signature:
-                    stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = typed });
+                    stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = typed, Handwriting = true });
                     values[f] = png is not null ? "(drawn signature)" : typed!;
                     continue;
                 case FieldKinds.Initials:
                     var initials = png is not null ? null : Initials(typed!);
-                    stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = initials });
+                    stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = initials, Handwriting = true });
                     values[f] = initials ?? "(drawn initials)";
                     continue;
             }
             given.TryGetValue(f.Id, out var value);
-            value = value?.Trim() ?? "";
+            // A date the signing fills in: today (UTC, the evidence's zone), whatever was sent for it.
+            value = f.FillSigningDate ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : value?.Trim() ?? "";
             if (value.Length == 0 || (f.Kind == FieldKinds.Checkbox && value == "false"))
             {
                 if (f.Required) return Outcome.Fail(Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SigningFieldsMissing, "Required fields are empty.", $"Field {f.Id} ({f.Kind}) is required."));

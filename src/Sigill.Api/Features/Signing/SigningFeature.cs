@@ -13,6 +13,8 @@ public static class SigningFeature
         services.AddSigillOptions<TimestampOptions>("Timestamps");
         services.AddScoped<SigningLink>();
         services.AddSingleton<IJobHandler, DocumentCompletionJobHandler>(); // seals a document once its last recipient has acted
+        services.AddSingleton<IJobHandler, ArchiveRenewalJobHandler>(); // re-timestamps sealed documents before their TSA certificate expires
+        services.AddHostedService<ArchiveRenewalScheduler>();
         return services.AddSingleton<SigningKeys>();
     }
 

@@ -37,6 +37,17 @@ public sealed partial class SigningKeys
 
     private readonly Dictionary<string, LocalTimestampAuthority> _builtIn = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// CRLs named by TSA certificates are fetched through the SSRF guard: the address comes from a certificate, so it
+    /// must not reach the installation's own network unless <c>Timestamps:CrlAllowedNetworks</c> says so.
+    /// </summary>
+    private HttpClient CrlHttp => _crlHttp ??= new Webhooks.SsrfGuard(timestamps?.CrlAllowed ?? [], TimeSpan.FromSeconds(timestamps?.TimeoutSeconds ?? 10), "the CRL address").CreateClient();
+
+    private HttpClient? _crlHttp;
+
+    /// <summary>One client for the configured TSAs, so the TSA certificate paths it checked stay remembered.</summary>
+    private TimestampClient? _external;
+
     /// <summary>Timestamps:AllowLevelB: a seal may complete at baseline B when every TSA fails.</summary>
     public bool AllowLevelB => timestamps?.AllowLevelB == true;
 
@@ -95,7 +106,7 @@ public sealed partial class SigningKeys
     {
         ArgumentNullException.ThrowIfNull(cell);
         if (timestamps is not { Enabled: true } options) return null;
-        if (options.Servers.Count > 0) return new TimestampClient(Http, options.ServerList, options.Settings, options.Anchors, time);
+        if (options.Servers.Count > 0) return _external ??= new TimestampClient(Http, options.ServerList, options.Settings, options.Anchors, time);
         var root = await RootWithKeyAsync(cell, ct);
         lock (_builtIn)
         {
@@ -121,7 +132,7 @@ public sealed partial class SigningKeys
     public async Task<(byte[] Pdf, IReadOnlyList<string> Gaps)> ExtendAsync(Cell cell, byte[] pdf, ITimestampAuthority tsa, CancellationToken ct)
     {
         var crl = await CrlAsync(cell, ct);
-        var source = new FirstRevocationSource(new CrlSetSource([crl]), new HttpCrlSource(Http, TimeSpan.FromSeconds(timestamps?.TimeoutSeconds ?? 10)));
+        var source = new FirstRevocationSource(new CrlSetSource([crl]), new HttpCrlSource(CrlHttp, TimeSpan.FromSeconds(timestamps?.TimeoutSeconds ?? 10)));
         return await LongTermValidation.ExtendAsync(pdf, source, tsa, ct);
     }
 

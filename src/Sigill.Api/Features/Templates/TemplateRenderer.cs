@@ -80,9 +80,9 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         {
             return "pricing.currency is required (at most 8 characters, e.g. EUR).";
         }
-        if (pricing.Items is null || pricing.Items.Count is 0 or > 500)
+        if (pricing.Items is null || pricing.Items.Count is 0 or > PricingInput.MaxItems)
         {
-            return "pricing.items needs 1 to 500 line items.";
+            return $"pricing.items needs 1 to {PricingInput.MaxItems} line items.";
         }
         foreach (var (item, i) in pricing.Items.Select((x, i) => (x, i)))
         {
@@ -242,16 +242,18 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         return blocks;
     }
 
-    // The renderer's table sums rows; discount and tax are rows of their own so the printed total is the stored one.
+    // Each line at its gross amount, its own discount and tax rates named beside it; the discount and tax (summed per line,
+    // each rounded, as Totals does) are the table's summary rows, so the printed total is the stored one.
     private static PricingTable Table(PricingInput pricing, PricingTotals totals)
     {
         var rows = pricing.Items.Select(i => new PricingRow(
             i.DiscountPercent > 0 || i.TaxPercent > 0
                 ? $"{i.Description} ({Describe(i)})"
                 : i.Description, i.Quantity, i.UnitPrice)).ToList();
-        if (totals.Discount != 0) rows.Add(new PricingRow("Discount", 1, -totals.Discount));
-        if (totals.Tax != 0) rows.Add(new PricingRow("Tax", 1, totals.Tax));
-        return new PricingTable(rows, totals.Currency);
+        var table = new PricingTable(rows, totals.Currency) { Discount = totals.Discount, Tax = totals.Tax };
+        return table.Subtotal == totals.Subtotal && table.Total == totals.Total
+            ? table
+            : throw new InvalidOperationException("the pricing table's figures differ from the stored totals");
     }
 
     private static string Describe(PricingItem i) => string.Join(", ",

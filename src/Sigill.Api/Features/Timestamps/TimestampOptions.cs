@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sigill.Http;
@@ -18,7 +19,9 @@ public sealed class TimestampServerOptions
 /// anchors, the timeout and hash; or <c>BuiltIn</c>, the region's own TSA (the operator's clock, for air-gapped
 /// installations); <c>AllowLevelB</c> lets a seal complete without a timestamp when every TSA fails (recorded in the
 /// audit log) instead of waiting for the queue's retry; <c>PublicBaseUrl</c> is written into issued certificates as
-/// their CRL and CA-certificate addresses. Nothing configured: signatures stay at baseline B, as before.
+/// their CRL and CA-certificate addresses; <c>CrlAllowedNetworks</c> (CIDR) opens otherwise refused addresses —
+/// loopback, private, link-local, metadata — to the CRL fetches that TSA certificates point at (the webhook SSRF
+/// guard, with its own list; empty by default). Nothing configured: signatures stay at baseline B, as before.
 /// </summary>
 public sealed class TimestampOptions : IValidatedOptions
 {
@@ -29,9 +32,18 @@ public sealed class TimestampOptions : IValidatedOptions
     public bool BuiltIn { get; set; }
     public bool AllowLevelB { get; set; }
     public string? PublicBaseUrl { get; set; }
+    public List<string> CrlAllowedNetworks { get; set; } = [];
+
+    /// <summary>The parsed <see cref="CrlAllowedNetworks"/>, read once the options are bound and validated.</summary>
+    internal IReadOnlyList<IPNetwork> CrlAllowed => _crlAllowed ??= [.. CrlAllowedNetworks.Select(n => IPNetwork.Parse(n))];
+
+    private IPNetwork[]? _crlAllowed;
 
     /// <summary>Renew a document's archive timestamp when its TSA certificate expires within this many days.</summary>
     public int RenewBeforeExpiryDays { get; set; } = 180;
+
+    /// <summary>Time of day (UTC) each cell's renewal job becomes due, when a TSA is configured.</summary>
+    public TimeSpan RenewDailyAtUtc { get; set; } = TimeSpan.FromHours(3);
 
     public bool Enabled => Servers.Count > 0 || BuiltIn;
 
@@ -88,7 +100,12 @@ public sealed class TimestampOptions : IValidatedOptions
         {
             problems.Add("Timestamps:PublicBaseUrl must be an absolute http(s) URL");
         }
+        foreach (var network in CrlAllowedNetworks.Where(n => !IPNetwork.TryParse(n, out _)))
+        {
+            problems.Add($"Timestamps:CrlAllowedNetworks has '{network}', not a CIDR network");
+        }
         if (RenewBeforeExpiryDays is < 1 or > 3650) problems.Add("Timestamps:RenewBeforeExpiryDays must be 1-3650");
+        if (RenewDailyAtUtc < TimeSpan.Zero || RenewDailyAtUtc >= TimeSpan.FromDays(1)) problems.Add("Timestamps:RenewDailyAtUtc must be a time of day (00:00-23:59)");
         return problems;
     }
 }

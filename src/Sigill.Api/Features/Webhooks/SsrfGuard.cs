@@ -12,10 +12,23 @@ public sealed class WebhookTargetRefusedException(string message) : Exception(me
 /// and reads or triggers it. The check runs inside the HTTP client's connect step, on the addresses actually
 /// dialled, so a DNS answer that changes between check and use (rebinding) cannot slip through; redirects are
 /// not followed. A host is refused when ANY of its addresses is refused, unless
-/// <see cref="WebhookOptions.AllowedNetworks"/> covers it.
+/// <see cref="WebhookOptions.AllowedNetworks"/> covers it. The same guard, with its own allowed networks, fetches the
+/// CRLs that TSA certificates point at (<c>Timestamps:CrlAllowedNetworks</c>).
 /// </summary>
-internal sealed class SsrfGuard(WebhookOptions options)
+internal sealed class SsrfGuard
 {
+    private readonly IReadOnlyList<IPNetwork> _allowed;
+    private readonly TimeSpan _timeout;
+    private readonly string _target;
+
+    public SsrfGuard(WebhookOptions options)
+        : this(options.Allowed, options.Timeout, "the webhook target")
+    {
+    }
+
+    /// <param name="target">What is being reached, for the refusal's message ("the webhook target").</param>
+    public SsrfGuard(IReadOnlyList<IPNetwork> allowed, TimeSpan timeout, string target) => (_allowed, _timeout, _target) = (allowed, timeout, target);
+
     // Loopback, "this network", private (RFC 1918), carrier-grade NAT, link-local (incl. metadata), IETF protocol
     // assignments, benchmarking, multicast and reserved; IPv6 unspecified, loopback, unique local, link-local, the
     // deprecated site-local, and multicast. IPv6 forms that carry an IPv4 address are judged by that address (Embedded),
@@ -33,7 +46,7 @@ internal sealed class SsrfGuard(WebhookOptions options)
     /// <c>::7f00:1</c>, <c>64:ff9b::a00:1</c> or <c>2002:a9fe:a9fe::1</c> are refused like 127.0.0.1, 10.0.0.1 and
     /// 169.254.169.254, and <c>64:ff9b::808:808</c> (NAT64 of a public address) is allowed like 8.8.8.8.
     /// </summary>
-    public bool IsAllowed(IPAddress address) => Judged(address).All(a => options.Allowed.Any(n => n.Contains(a)) || !Refused.Any(n => n.Contains(a)));
+    public bool IsAllowed(IPAddress address) => Judged(address).All(a => _allowed.Any(n => n.Contains(a)) || !Refused.Any(n => n.Contains(a)));
 
     private static IEnumerable<IPAddress> Judged(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6
         ? [address, .. Embedded(address.GetAddressBytes())]
@@ -70,7 +83,7 @@ internal sealed class SsrfGuard(WebhookOptions options)
         var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
         if (addresses.Length == 0 || !addresses.All(IsAllowed))
         {
-            throw new WebhookTargetRefusedException("the webhook target resolves to an address that is not allowed (loopback, private, link-local or metadata)");
+            throw new WebhookTargetRefusedException($"{_target} resolves to an address that is not allowed (loopback, private, link-local or metadata)");
         }
         return addresses;
     }
@@ -84,7 +97,7 @@ internal sealed class SsrfGuard(WebhookOptions options)
             UseCookies = false,
             UseProxy = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-            ConnectTimeout = options.Timeout,
+            ConnectTimeout = _timeout,
             ConnectCallback = async (context, ct) =>
             {
                 var addresses = await ResolveAsync(context.DnsEndPoint.Host, ct);
@@ -101,6 +114,6 @@ internal sealed class SsrfGuard(WebhookOptions options)
                 }
             },
         };
-        return new HttpClient(handler) { Timeout = options.Timeout };
+        return new HttpClient(handler) { Timeout = _timeout };
     }
 }

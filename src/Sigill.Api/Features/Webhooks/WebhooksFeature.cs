@@ -11,7 +11,7 @@ public static class WebhooksFeature
     {
         services.AddSingleton<IJobHandler, WebhookDeliveryJob>();
         services.AddSigillOptions<WebhookOptions>("Webhooks");
-        services.AddSingleton<SsrfGuard>();
+        services.AddSingleton(sp => new SsrfGuard(sp.GetRequiredService<WebhookOptions>()));
         return services;
     }
 }

@@ -84,6 +84,9 @@ public static class ErrorCodes
     public const string SignUpLinkInvalid = "sign_up_link_invalid";
 
     [Status(404)]
+    public const string PasswordResetLinkInvalid = "password_reset_link_invalid";
+
+    [Status(404)]
     public const string InvitationInvalid = "invitation_invalid";
 
     [Status(404)]
@@ -265,6 +268,9 @@ public static class ErrorCodes
 
     [Status(400)]
     public const string WebhookTargetRefused = "webhook_target_refused";
+
+    [Status(400)]
+    public const string LogoInvalid = "logo_invalid";
 
     /// <summary>Every code and its statuses; no statuses means "any other client error" (only <see cref="Error"/>).</summary>
     public static FrozenDictionary<string, IReadOnlyList<int>> All { get; } = typeof(ErrorCodes)

@@ -4,10 +4,25 @@ using System.Text.Encodings.Web;
 
 namespace Sigill.Api.Platform.Mail;
 
-/// <summary>The organization an e-mail speaks for: its name and accent colour (<c>#RRGGBB</c>, validated when set).</summary>
-public sealed record MailBrand(string OrganizationName, string? Color)
+/// <summary>
+/// The organization an e-mail speaks for: its name, accent colour (<c>#RRGGBB</c>, validated when set) and logo (a PNG
+/// Sigill wrote itself from decoded pixels, or null), which travels inside the message (<c>cid:</c>): nothing is fetched
+/// from anywhere when the e-mail is opened.
+/// </summary>
+public sealed record MailBrand(string OrganizationName, string? Color, byte[]? Logo = null)
 {
+    public const string LogoContentId = "logo@sigill";
+
     public const string DefaultColor = "#1d4ed8";
+
+    /// <summary>The installation itself, for e-mails about a person's own account (a password reset, a sign-up).</summary>
+    public static readonly MailBrand Sigill = new("Sigill", null) { ForAccount = true };
+
+    /// <summary>Whether the e-mail is Sigill's own, about the reader's account, rather than sent for an organization.</summary>
+    public bool ForAccount { get; private init; }
+
+    /// <summary>The footer's last line: who had the e-mail sent.</summary>
+    public string SentBy => ForAccount ? "Sent by Sigill about your account." : $"Sent with Sigill on behalf of {MailText.Header(OrganizationName)}.";
 
     public static bool IsColor(string? value) =>
         value is { Length: 7 } && value[0] == '#' && value.AsSpan(1).ContainsAnyExcept("0123456789abcdefABCDEF") is false;
@@ -45,7 +60,11 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
 
     /// <summary>The message to <paramref name="toName"/> &lt;<paramref name="toAddress"/>&gt;, in <paramref name="brand"/>'s colours.</summary>
     public MailMessage To(string region, string toName, string toAddress, MailBrand brand) =>
-        new(region, toName, toAddress, MailText.Header(Subject), Text(brand)) { Html = Html(brand) };
+        new(region, toName, toAddress, MailText.Header(Subject), Text(brand))
+        {
+            Html = Html(brand),
+            Attachments = brand.Logo is { } logo ? [new MailAttachment("logo.png", "image/png", logo) { ContentId = MailBrand.LogoContentId }] : [],
+        };
 
     public string Text(MailBrand brand)
     {
@@ -65,7 +84,7 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
             }
         }
         text.Append("-- \n").Append(Footer).Append('\n')
-            .Append(CultureInfo.InvariantCulture, $"Sent with Sigill on behalf of {MailText.Header(brand.OrganizationName)}.\n");
+            .Append(brand.SentBy).Append('\n');
         return text.ToString();
     }
 
@@ -102,9 +121,12 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
             .Replace("{{subject}}", e.Encode(MailText.Header(Subject)), StringComparison.Ordinal)
             .Replace("{{preheader}}", e.Encode(MailText.Header(Heading)), StringComparison.Ordinal)
             .Replace("{{accent}}", Accent(brand), StringComparison.Ordinal)
-            .Replace("{{organization}}", e.Encode(MailText.Header(brand.OrganizationName)), StringComparison.Ordinal)
+            .Replace("{{organization}}", brand.Logo is null
+                ? e.Encode(MailText.Header(brand.OrganizationName))
+                : $"<img src=\"cid:{MailBrand.LogoContentId}\" alt=\"{e.Encode(MailText.Header(brand.OrganizationName))}\" style=\"display:block;max-height:48px;max-width:240px;border:0;\">", StringComparison.Ordinal)
             .Replace("{{heading}}", e.Encode(Heading), StringComparison.Ordinal)
             .Replace("{{footer}}", e.Encode(Footer), StringComparison.Ordinal)
+            .Replace("{{sentby}}", e.Encode(brand.SentBy), StringComparison.Ordinal)
             .Replace("{{content}}", body.ToString(), StringComparison.Ordinal); // last: the only value that is markup, built above from encoded text
     }
 

@@ -52,7 +52,11 @@ public sealed record MailMessage(string Region, string ToName, string ToAddress,
     public IReadOnlyList<MailAttachment> Attachments { get; init; } = [];
 }
 
-public sealed record MailAttachment(string FileName, string MediaType, byte[] Content);
+/// <summary>A file sent along; with <c>ContentId</c> it is part of the HTML (an inline image, <c>cid:</c>), not a download.</summary>
+public sealed record MailAttachment(string FileName, string MediaType, byte[] Content)
+{
+    public string? ContentId { get; init; }
+}
 
 public interface IMailer
 {
@@ -95,6 +99,11 @@ public static class MailServices
         var body = new BodyBuilder { TextBody = message.Body, HtmlBody = message.Html };
         foreach (var attachment in message.Attachments)
         {
+            if (attachment.ContentId is { } id)
+            {
+                body.LinkedResources.Add(MailText.Header(attachment.FileName), attachment.Content, ContentType.Parse(attachment.MediaType)).ContentId = id;
+                continue;
+            }
             body.Attachments.Add(MailText.Header(attachment.FileName), attachment.Content, ContentType.Parse(attachment.MediaType));
         }
         mime.Body = body.ToMessageBody();

@@ -20,6 +20,8 @@ public sealed record PresentedSecret(string Prefix, string IdKind)
     public static readonly PresentedSecret SignInChallenge = new("sgc", "chl");
     /// <summary>The link a sign-up e-mails to its address, to prove the address before the account exists: <c>sgv_…</c>.</summary>
     public static readonly PresentedSecret SignUp = new("sgv", "psu");
+    /// <summary>The link a password reset e-mails to the account's address: <c>sgp_…</c>.</summary>
+    public static readonly PresentedSecret PasswordReset = new("sgp", "pwr");
     /// <summary>Invitation links: <c>sgi_…</c>.</summary>
     public static readonly PresentedSecret Invitation = new("sgi", "inv");
     /// <summary>The OAuth <c>state</c> of a single sign-on in progress: <c>sga_…</c>.</summary>

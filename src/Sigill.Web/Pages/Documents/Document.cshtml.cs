@@ -75,7 +75,8 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
 
     // ---- fields -----------------------------------------------------------------------------------------------
 
-    public sealed record FieldInput(string? RecipientId, string? Kind, int Page, double X, double Y, bool Required = true);
+    /// <summary>A field to place: <c>Optional</c> unticked leaves the API's default (a checkbox optional, the rest required).</summary>
+    public sealed record FieldInput(string? RecipientId, string? Kind, int Page, double X, double Y, bool Optional = false, string? Label = null, bool FillSigningDate = false);
 
     public async Task<IActionResult> OnPostAddFieldAsync(FieldInput field, CancellationToken ct)
     {
@@ -89,7 +90,9 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
             y = Math.Round(field.Y, 2),
             width = size.Width,
             height = size.Height,
-            required = field.Required,
+            required = field.Optional ? false : (bool?)null,
+            label = string.IsNullOrWhiteSpace(field.Label) ? null : field.Label.Trim(),
+            fillSigningDate = field.Kind == "date" && field.FillSigningDate,
         }, ct);
         if (WantsJson) return reply.Ok ? new JsonResult(reply.Value) : Json(reply.Problem!);
         return await AfterAsync(reply.Problem, "#fields", ct);
@@ -102,26 +105,19 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
         return await AfterAsync(problem, "#fields", ct);
     }
 
-    /// <summary>Moving a field places a copy at the new spot, then removes the old one; if placing fails nothing changes.</summary>
+    /// <summary>Moving a field: its page and top-left corner change, nothing else.</summary>
     public async Task<IActionResult> OnPostMoveFieldAsync(string fieldId, int page, double x, double y, CancellationToken ct)
     {
-        var current = await GetAsync<DocumentView>(Path(""), ct);
-        if (!current.Ok) return Json(current.Problem!);
-        if (current.Value!.Fields.FirstOrDefault(f => f.Id == fieldId) is not { } old) return Json(new ApiClient.Problem(404, "That field does not exist any more.", null, null));
-        var moved = await SendAsync<FieldView>(HttpMethod.Post, Path("/fields"), new
-        {
-            recipientId = old.RecipientId,
-            kind = old.Kind,
-            page,
-            x = Math.Round(x, 2),
-            y = Math.Round(y, 2),
-            width = old.Width,
-            height = old.Height,
-            required = old.Required,
-        }, ct);
-        if (!moved.Ok) return Json(moved.Problem!);
-        var removed = await SendAsync(HttpMethod.Delete, Path($"/fields/{Seg(fieldId)}"), null, ct);
-        return removed is null ? new JsonResult(moved.Value) : Json(removed);
+        var moved = await SendAsync<FieldView>(HttpMethod.Patch, Path($"/fields/{Seg(fieldId)}"), new { page, x = Math.Round(x, 2), y = Math.Round(y, 2) }, ct);
+        return moved.Ok ? new JsonResult(moved.Value) : Json(moved.Problem!);
+    }
+
+    /// <summary>A placed field's label (blank: named after its kind) and whether the signer must fill it in.</summary>
+    public async Task<IActionResult> OnPostUpdateFieldAsync(string fieldId, string? label, bool required, CancellationToken ct)
+    {
+        var reply = await SendAsync<FieldView>(HttpMethod.Patch, Path($"/fields/{Seg(fieldId)}"), new { label = label?.Trim() ?? "", required }, ct);
+        if (WantsJson) return reply.Ok ? new JsonResult(reply.Value) : Json(reply.Problem!);
+        return await AfterAsync(reply.Problem, "#field-list-title", ct);
     }
 
     // ---- sending and after ----------------------------------------------------------------------------------------

@@ -36,23 +36,5 @@ public static class Labels
         _ => kind,
     };
 
-    public static string Activity(string action) => action switch
-    {
-        "document.created" => "Created",
-        "document.sent" => "Sent",
-        "document.viewed" => "Viewed",
-        "document.reminded" => "Reminder sent",
-        "document.consented" => "Agreed to sign electronically",
-        "document.signed" => "Signed",
-        "document.approved" => "Approved",
-        "document.declined" => "Declined",
-        "document.completed" => "Completed and sealed",
-        "document.voided" => "Voided",
-        "document.expired" => "Expired",
-        "document.resent" => "Invitation sent again",
-        "document.delivered" => "Signed copies e-mailed to everyone",
-        "document.downloaded" => "Downloaded the signed copy",
-        "recipient.corrected" => "Recipient corrected",
-        _ => action,
-    };
+    public static string Activity(string action) => DocumentActivity.Describe(action);
 }

@@ -13,14 +13,23 @@ namespace Sigill.Web.Pages.Documents;
 /// A new document at <c>/documents/new</c>: from one of the organization's templates (its variables and an optional
 /// pricing table filled in here, rendered to PDF by the API), or from an uploaded PDF (passed through to the API, which
 /// inspects it before storing anything). Either way the sender lands on the draft to add recipients and fields.
+/// The pricing table starts with <see cref="PricingRows"/> lines; "Add line" adds one in the browser (Assets/pricing-lines.js)
+/// or, without JavaScript, posts the form back (<see cref="OnPostAddLineAsync"/>) and gets it with one more line, up to
+/// <see cref="PricingInput.MaxItems"/>.
 /// </summary>
 [UploadEndpoint] // Documents:MaxPdfBytes, as at the API tier; the form is read and judged before this page runs (Sigill.Http)
+// Five fields a line: the most lines, the template's variables and the rest stay within the form's count of values.
+[RequestFormLimits(ValueCountLimit = PricingInput.MaxItems * 5 + 512)]
 public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options, RequestLimits limits) : SignedInPage(api, protection, options)
 {
     /// <summary>The upload limit both tiers enforce (Documents:MaxPdfBytes), in whole megabytes for the hint.</summary>
     public long MaxPdfMegabytes => limits.MaxPdfBytes / (1024 * 1024);
 
-    public const int PricingRows = 5;
+    /// <summary>Lines the form shows at first; enough for most offers without JavaScript.</summary>
+    public const int PricingRows = 3;
+
+    /// <summary>The line to focus after "Add line" without JavaScript (the one just added).</summary>
+    public int? FocusLine { get; private set; }
 
     public IReadOnlyList<TemplateSummary> Templates { get; private set; } = [];
 
@@ -69,6 +78,17 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
         return reply.Ok ? LocalRedirect($"/documents/{Seg(reply.Value!.Id)}") : Failed(reply.Problem!);
     }
 
+    /// <summary>"Add line" without JavaScript: the same form, its values kept, with one more (focused) line.</summary>
+    public async Task<IActionResult> OnPostAddLineAsync(CancellationToken ct)
+    {
+        if (await LoadAsync(ct) is { } failed) return failed;
+        if (Template is null) return Invalid("Choose a template.");
+        if (Pricing.Count >= PricingInput.MaxItems) return Invalid($"A pricing table has at most {PricingInput.MaxItems} lines.");
+        Pricing.Add(new PricingRow());
+        FocusLine = Pricing.Count - 1;
+        return Page();
+    }
+
     public async Task<IActionResult> OnPostUploadAsync(IFormFile? file, CancellationToken ct)
     {
         TemplateId = null;
@@ -105,6 +125,11 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
     {
         pricing = null;
         error = "";
+        if (Pricing.Count > PricingInput.MaxItems)
+        {
+            error = $"A pricing table has at most {PricingInput.MaxItems} lines.";
+            return false;
+        }
         var items = new List<PricingItem>();
         foreach (var (row, i) in Pricing.Select((r, i) => (r, i + 1)))
         {

@@ -133,6 +133,37 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.ToTable("memberships", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Features.Accounts.PasswordReset", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("password_resets", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.Accounts.PendingSignUp", b =>
                 {
                     b.Property<string>("Id")
@@ -342,6 +373,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
 
                     b.Property<long>("TotpLastStep")
                         .HasColumnType("bigint");
+
+                    b.Property<int>("TotpPendingFailures")
+                        .HasColumnType("integer");
 
                     b.Property<string>("TotpSecretToken")
                         .HasMaxLength(2048)
@@ -690,6 +724,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("FillSigningDate")
+                        .HasColumnType("boolean");
+
                     b.Property<double>("Height")
                         .HasColumnType("double precision");
 
@@ -697,6 +734,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("LabelToken")
+                        .HasColumnType("text");
 
                     b.Property<string>("OrganizationId")
                         .IsRequired()
@@ -883,6 +923,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasDefaultValue(30);
 
+                    b.Property<string>("LogoToken")
+                        .HasColumnType("text");
+
                     b.Property<string>("NameToken")
                         .IsRequired()
                         .HasMaxLength(2048)
@@ -892,6 +935,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("SealWithoutTimestamp")
+                        .HasColumnType("boolean");
 
                     b.HasKey("Id");
 
@@ -1471,6 +1517,15 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Sigill.Api.Features.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.Accounts.PasswordReset", b =>
+                {
                     b.HasOne("Sigill.Api.Features.Accounts.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")

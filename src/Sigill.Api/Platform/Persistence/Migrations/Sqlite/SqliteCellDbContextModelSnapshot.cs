@@ -128,6 +128,37 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.ToTable("memberships", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Features.Accounts.PasswordReset", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("password_resets", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.Accounts.PendingSignUp", b =>
                 {
                     b.Property<string>("Id")
@@ -336,6 +367,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long>("TotpLastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TotpPendingFailures")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("TotpSecretToken")
@@ -685,12 +719,18 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("FillSigningDate")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double>("Height")
                         .HasColumnType("REAL");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LabelToken")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OrganizationId")
@@ -878,6 +918,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasDefaultValue(30);
 
+                    b.Property<string>("LogoToken")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("NameToken")
                         .IsRequired()
                         .HasMaxLength(2048)
@@ -887,6 +930,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("SealWithoutTimestamp")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -1466,6 +1512,15 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Sigill.Api.Features.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.Accounts.PasswordReset", b =>
+                {
                     b.HasOne("Sigill.Api.Features.Accounts.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -1,0 +1,24 @@
+namespace Sigill.Fuzz.Planted;
+
+/// <summary>
+/// The fuzzer's self-test (issue 20: a fuzzer that cannot find a planted bug proves nothing): a crash behind four
+/// bytes compared one at a time. Its seed has the first three, so afl reaches it within seconds whatever the
+/// instrumentation's edge numbering (a run that had to find all four once stalled on an edge whose number collided).
+/// In its own assembly so bench/fuzz.sh can instrument it like Sigill's own; no product code uses it.
+/// </summary>
+public static class PlantedBug
+{
+    public static void Check(ReadOnlySpan<byte> input)
+    {
+        if (input.Length >= 4 && input[0] == 'S')
+        {
+            if (input[1] == 'G')
+            {
+                if (input[2] == 'L')
+                {
+                    if (input[3] == '!') throw new InvalidOperationException("planted: the fuzzer found it");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class OrganizationSealWithoutTimestamp : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "SealWithoutTimestamp",
+                table: "organizations",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "SealWithoutTimestamp",
+                table: "organizations");
+        }
+    }
+}
