@@ -11,6 +11,7 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     KeysCommand.Create(),
     OperatorsCommand.Create(),
     ResidencyCommand.Create(),
+    DoctorCommand.Create(),
     AuditCommands.Create(),
     BackupCommands.Backup(),
     BackupCommands.Restore(),

@@ -60,10 +60,10 @@ public static class BackupDrill
                 var sample = await db.Organizations.AsNoTracking().OrderBy(o => o.Id).Take(SampleSize).ToListAsync(ct);
                 foreach (var org in sample)
                 {
-                    var outcome = await TryAsync(() => cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, ct));
+                    var outcome = await DecryptionProbe.TryAsync(() => cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, ct));
                     checkedOrgs++;
-                    shredded += outcome == Outcome.Shredded ? 1 : 0;
-                    failures += outcome == Outcome.Failed ? 1 : 0;
+                    shredded += outcome == DecryptionOutcome.Shredded ? 1 : 0;
+                    failures += outcome == DecryptionOutcome.Failed ? 1 : 0;
                 }
             }
             var keys = new List<string>();
@@ -78,10 +78,10 @@ public static class BackupDrill
                 {
                     continue;
                 }
-                var outcome = await TryAsync(() => cell.Objects.CopyToAsync(context, Stream.Null, ct));
+                var outcome = await DecryptionProbe.TryAsync(() => cell.Objects.CopyToAsync(context, Stream.Null, ct));
                 objects++;
-                shredded += outcome == Outcome.Shredded ? 1 : 0;
-                failures += outcome == Outcome.Failed ? 1 : 0;
+                shredded += outcome == DecryptionOutcome.Shredded ? 1 : 0;
+                failures += outcome == DecryptionOutcome.Failed ? 1 : 0;
             }
             var audit = await AuditVerification.VerifyAsync(cell, null, ct);
             var recovery = time.GetElapsedTime(started).TotalSeconds;
@@ -106,28 +106,4 @@ public static class BackupDrill
     }
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private enum Outcome
-    {
-        Ok,
-        Shredded,
-        Failed,
-    }
-
-    private static async Task<Outcome> TryAsync<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            await action();
-            return Outcome.Ok;
-        }
-        catch (CryptoIntegrityException e) when (e.Reason == CryptoFailureReason.KeyDestroyed)
-        {
-            return Outcome.Shredded;
-        }
-        catch (CryptoIntegrityException)
-        {
-            return Outcome.Failed;
-        }
-    }
 }
