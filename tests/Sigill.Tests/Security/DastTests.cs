@@ -59,7 +59,7 @@ public sealed partial class DastTests
 
         var result = await new SqlMapScan(app.WebUrl, a.ApiToken, new Dictionary<string, string>()).RunAsync([planted, body], TimeSpan.FromMinutes(4));
 
-        Assert.True(result.Findings.Count == 2, string.Join("\n", result.Findings.Concat(result.Unfinished)));
+        Assert.True(result.Findings.Count == 2, string.Join("\n", result.Findings.Concat(result.Unfinished).Concat(result.Unconfirmed.Select(u => "not confirmed: " + u))));
         Assert.Contains(result.Findings, f => f.StartsWith("GET /api/v1/planted-lookup", StringComparison.Ordinal) && f.Contains("Parameter: name", StringComparison.Ordinal));
         Assert.Contains(result.Findings, f => f.StartsWith("POST /api/v1/planted-lookup", StringComparison.Ordinal) && f.Contains("name", StringComparison.Ordinal));
         ScanSummary.Write($"sqlmap, planted injectable endpoint: {result.Findings.Count} of 2 injection points found (query and JSON body)");
@@ -157,7 +157,10 @@ public sealed partial class DastTests
                 await connection.OpenAsync();
                 await using var command = connection.CreateCommand();
 #pragma warning disable CA2100 // the planted injection
-                command.CommandText = "SELECT id FROM organizations WHERE id = '" + name + "'";
+                // The value the scan sends ("sigill") selects rows, so a condition sqlmap appends changes the answer:
+                // boolean-blind finds it in seconds, with no wait on time-based probes (a loaded machine once let those
+                // run out the time box).
+                command.CommandText = "SELECT id FROM organizations WHERE '" + name + "' = 'sigill'";
 #pragma warning restore CA2100
                 try
                 {

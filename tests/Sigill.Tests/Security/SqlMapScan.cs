@@ -81,12 +81,14 @@ internal sealed class SqlMapScan(Uri baseUrl, string apiToken, IReadOnlyDictiona
 
             // Boolean-blind detection compares answers, and an endpoint whose answer changes on its own (a throttle that
             // starts answering 429 halfway, a loaded machine's timeouts) can look injectable once. A real injection
-            // answers the same way twice: each target with a finding is scanned again, alone, and kept only if it repeats.
+            // answers the same way twice: each target with a finding is scanned again, alone, with only the techniques
+            // that reported it (quicker than every technique on a loaded machine), and kept only if it repeats.
             var reported = findings.ToList();
             findings.Clear();
             foreach (var target in targets.Where(t => reported.Any(f => f.StartsWith(t + ":", StringComparison.Ordinal))))
             {
-                var (again, _) = await ScanAsync(target, Path.Combine(work, "again-" + targets.ToList().IndexOf(target).ToString(CultureInfo.InvariantCulture)), TimeSpan.FromMinutes(3));
+                var techniques = TechniquesOf(reported.Where(f => f.StartsWith(target + ":", StringComparison.Ordinal)));
+                var (again, _) = await ScanAsync(target, Path.Combine(work, "again-" + targets.ToList().IndexOf(target).ToString(CultureInfo.InvariantCulture)), TimeSpan.FromMinutes(3), techniques);
                 if (again.Count > 0) findings.AddRange(again);
                 else unconfirmed.AddRange(reported.Where(f => f.StartsWith(target + ":", StringComparison.Ordinal)));
             }
@@ -98,7 +100,15 @@ internal sealed class SqlMapScan(Uri baseUrl, string apiToken, IReadOnlyDictiona
         return new Result(targets.Count, targets.Sum(t => t.Parameters), scanned, findings, unfinished, unconfirmed, started.Elapsed);
     }
 
-    private async Task<(List<string> Findings, string? Unfinished)> ScanAsync(Target target, string folder, TimeSpan left)
+    /// <summary>sqlmap's technique letters for the injection types a report names (all of them when it names none it knows).</summary>
+    private static string TechniquesOf(IEnumerable<string> findings)
+    {
+        (string Type, char Letter)[] known = [("boolean-based blind", 'B'), ("error-based", 'E'), ("UNION query", 'U'), ("stacked queries", 'S'), ("time-based blind", 'T'), ("inline query", 'Q')];
+        var letters = known.Where(k => findings.Any(f => f.Contains("Type: " + k.Type, StringComparison.Ordinal))).Select(k => k.Letter).ToArray();
+        return letters.Length == 0 ? "BEUSTQ" : new string(letters);
+    }
+
+    private async Task<(List<string> Findings, string? Unfinished)> ScanAsync(Target target, string folder, TimeSpan left, string techniques = "BEUSTQ")
     {
         Directory.CreateDirectory(folder);
         var path = target.Path;
@@ -117,7 +127,7 @@ internal sealed class SqlMapScan(Uri baseUrl, string apiToken, IReadOnlyDictiona
             .. target.Body is { } body ? new[] { "--data", body.ToJsonString(), "-H", "Content-Type: application/json" } : [],
             // A refused request still runs the code that reads its parameters (a sign-in looks the address up): test it too.
             "--ignore-code=400,401,403,404,409,410,413,415,422,429",
-            "--batch", "--level=1", "--risk=1", "--threads=2", "--timeout=10", "--retries=0",
+            "--batch", "--level=1", "--risk=1", "--threads=2", "--timeout=10", "--retries=0", "--technique=" + techniques,
             "--output-dir=" + Path.Combine(folder, "out"), "--disable-coloring", "--skip-waf", "--flush-session", "-v", "1",
         ];
         foreach (var a in arguments) psi.ArgumentList.Add(a);
