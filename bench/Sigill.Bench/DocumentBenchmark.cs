@@ -71,6 +71,9 @@ public static class DocumentBenchmark
                 ["Cells:eu:Keys:MasterKeyFile"] = master,
                 ["Mail:Outbox:eu"] = Path.Combine(directory.FullName, "outbox"),
                 ["Jobs:RunWorker"] = "false",
+                // The benchmark measures the server's work, not its request-rate limits (one token, one address).
+                ["RateLimits:PerAddressPerSecond"] = "0",
+                ["RateLimits:PerCredentialPerSecond"] = "0",
             }).Build();
             await using var app = ApiHost.Build(configuration, "http://127.0.0.1:0");
             var cell = app.Services.GetRequiredService<CellRegistry>().Get("eu");

@@ -50,6 +50,7 @@ public static class ApiHost
         // What the host needs before its container exists (log sinks, Kestrel limits), checked the same way as the rest.
         var options = SigillOptions.Read<ApiTierOptions>(configuration, Tier, s => ApiTierOptions.Register(s));
         var limits = SigillOptions.Read<RequestLimits>(configuration, Tier, s => RequestLimits.Register(s));
+        var rateLimits = SigillOptions.Read<Platform.Security.RateLimitOptions>(configuration, Tier, s => Platform.Security.RateLimitOptions.Register(s));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -68,6 +69,7 @@ public static class ApiHost
         var services = builder.Services;
         ApiTierOptions.Register(services);
         RequestLimits.Register(services);
+        Platform.Security.RateLimitOptions.Register(services);
         services.AddSingleton(sp => new CellRegistry(sp.GetRequiredService<ApiTierOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SetupToken(sp.GetRequiredService<ApiTierOptions>().SetupTokenFile));
@@ -119,6 +121,7 @@ public static class ApiHost
             app.UseExceptionHandler();
         }
         app.UseStatusCodePages();
+        app.UseRateLimits(rateLimits); // before authentication: a flood of bad credentials costs no credential check
         app.UseAuthentication();
         app.UseKeyAccessScopes();
         app.UseAuthorization();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Sigill.Http;
 
 /// <summary>
-/// How large a request body may be. Both tiers read the same two keys with the same defaults, so the public web tier
+/// How large a request body may be, and how slow a client may be. Both tiers read the same two keys with the same defaults, so the public web tier
 /// refuses exactly what the API tier would, and refuses it first:
 /// <list type="bullet">
 /// <item><c>Documents:MaxPdfBytes</c> (default 50 MiB): the largest PDF upload. An upload endpoint's body may be that
@@ -25,6 +25,20 @@ public sealed class RequestLimits : IValidatedOptions
 
     public long MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
+    /// <summary><c>Http:HeadersTimeout</c> (default 15 s): a client must have sent its request line and headers by then, or Kestrel answers 408 and closes (a slow-headers client holds no connection longer).</summary>
+    public TimeSpan HeadersTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary><c>Http:MinBodyBytesPerSecond</c> (default 240, after a 5-second grace; 0 turns it off): a body trickled slower is cut and the request refused.</summary>
+    public int MinBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>
+    /// <c>Http:MaxConnectionsPerAddress</c> (default 100; 0 turns it off): open connections to the public web tier from
+    /// one client address (IPv6 by its /64); a connection over it is closed at once. Behind a reverse proxy every
+    /// connection comes from the proxy: set 0 there and limit in the proxy (deploy/nginx). The API tier, whose only
+    /// client is the web tier, does not apply it.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 100;
+
     /// <summary>The body limit of an upload endpoint: the PDF and its multipart framing.</summary>
     public long MaxUploadBodyBytes => MaxPdfBytes + UploadFramingBytes;
 
@@ -41,6 +55,9 @@ public sealed class RequestLimits : IValidatedOptions
         var problems = new List<string>();
         if (MaxPdfBytes is < 1024 or > 1024L * 1024 * 1024) problems.Add("Documents:MaxPdfBytes must be between 1 KiB and 1 GiB");
         if (MaxBodyBytes is < 64 * 1024 or > 64L * 1024 * 1024) problems.Add("Http:MaxBodyBytes must be between 64 KiB and 64 MiB");
+        if (HeadersTimeout < TimeSpan.FromSeconds(1) || HeadersTimeout > TimeSpan.FromMinutes(5)) problems.Add("Http:HeadersTimeout must be between 00:00:01 and 00:05:00");
+        if (MinBodyBytesPerSecond is < 0 or > 1024 * 1024) problems.Add("Http:MinBodyBytesPerSecond must be between 0 (off) and 1048576");
+        if (MaxConnectionsPerAddress is < 0 or > 100_000) problems.Add("Http:MaxConnectionsPerAddress must be between 0 (off) and 100000");
         return problems;
     }
 }

@@ -42,11 +42,19 @@ public static class RequestLimitsMiddleware
         MultipartHeadersLengthLimit = 4096,
     };
 
-    public static IWebHostBuilder UseRequestLimits(this IWebHostBuilder builder, RequestLimits limits) =>
+    /// <param name="perAddress">Whether to cap open connections per client address (<see cref="RequestLimits.MaxConnectionsPerAddress"/>): the public tier only.</param>
+    public static IWebHostBuilder UseRequestLimits(this IWebHostBuilder builder, RequestLimits limits, bool perAddress = false) =>
         builder.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false; // no product banner on any response
             kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes;
+            kestrel.Limits.RequestHeadersTimeout = limits.HeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinBodyBytesPerSecond == 0 ? null : new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(limits.MinBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+            if (perAddress && limits.MaxConnectionsPerAddress > 0)
+            {
+                var connections = new ConnectionsPerAddress(limits.MaxConnectionsPerAddress);
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(connections.Guard));
+            }
         });
 
     /// <summary>Place after routing (and, where there is one, after authorization, so a stranger's upload is never parsed).</summary>

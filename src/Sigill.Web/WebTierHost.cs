@@ -47,7 +47,7 @@ public static class WebTierHost
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(url);
-        builder.WebHost.UseRequestLimits(limits);
+        builder.WebHost.UseRequestLimits(limits, perAddress: true); // the public tier: slow clients and connection hoarders are cut here
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
 

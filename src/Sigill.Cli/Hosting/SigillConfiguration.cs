@@ -101,10 +101,10 @@ internal static class SigillConfiguration
         web["ServiceCredential"] = configuration["ServiceCredential"];
         web["Environment"] = configuration["Environment"];
         web["DirectoryKey"] = configuration["Identity:DirectoryKey"];
-        // The request body limits are one setting for both tiers (Sigill.Http.RequestLimits): the same keys, passed on as they are.
-        foreach (var limit in new[] { "Documents:MaxPdfBytes", "Http:MaxBodyBytes" })
+        // The request limits are one setting for both tiers (Sigill.Http.RequestLimits): the same keys, passed on as they are.
+        foreach (var (key, value) in configuration.GetSection("Http").AsEnumerable().Append(new("Documents:MaxPdfBytes", configuration["Documents:MaxPdfBytes"])))
         {
-            if (configuration[limit] is { } value) web[limit] = value;
+            if (value is not null) web[key] = value;
         }
         if (apiBaseUrl is not null)
         {

@@ -22,6 +22,12 @@ internal sealed class SigillApp : IAsyncDisposable
         _configFile = configFile;
     }
 
+    /// <summary>
+    /// Configuration for scanners and fuzzers, which send thousands of requests with one token from one address: the
+    /// API's request-rate limits off, so that every request reaches the code under test (RateLimitTests covers them).
+    /// </summary>
+    public const string NoRateLimits = """{ "RateLimits": { "PerAddressPerSecond": 0, "PerCredentialPerSecond": 0 } }""";
+
     public string DataDirectory => _server.Installation.DataDirectory;
     /// <summary>The JSON configuration file the app was started with (null without one); a restart reads it again.</summary>
     public string? ConfigFile => _configFile;

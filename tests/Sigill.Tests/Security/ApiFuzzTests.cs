@@ -38,7 +38,7 @@ public sealed partial class ApiFuzzTests
     {
         var seed = ApiFuzzer.SeedFrom(Environment.GetEnvironmentVariable("SIGILL_FUZZ_SEED"));
         var budget = int.TryParse(Environment.GetEnvironmentVariable("SIGILL_FUZZ_REQUESTS"), out var n) && n > 0 ? n : CiRequests;
-        await using var app = await SigillApp.StartAsync();
+        await using var app = await SigillApp.StartAsync(SigillApp.NoRateLimits);
         var run = await FuzzAsync(app, seed, budget);
         ScanSummary.Write($"api fuzzer: {run.Operations} operations, {run.Refused + run.Accepted} requests (seed {seed}; {run.Refused} refused, " +
             $"{run.ByKestrel} of them by Kestrel before the application, {run.Accepted} accepted), {run.Findings.Count} findings");
@@ -54,7 +54,7 @@ public sealed partial class ApiFuzzTests
     [Fact]
     public async Task The_fuzzer_reports_a_planted_500_an_undocumented_problem_and_a_write_by_a_refused_request()
     {
-        await using var app = await SigillApp.StartAsync(apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedBugs>());
+        await using var app = await SigillApp.StartAsync(SigillApp.NoRateLimits, apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedBugs>());
         var run = await FuzzAsync(app, seed: 5, budget: 1500);
         Assert.Contains(run.Findings, f => f.Contains("POST /api/v1/templates", StringComparison.Ordinal) && f.Contains(": 500", StringComparison.Ordinal));
         Assert.Contains(run.Findings, f => f.Contains("/activity", StringComparison.Ordinal) && f.Contains("without a documented problem code", StringComparison.Ordinal));

@@ -30,7 +30,7 @@ public sealed partial class DastTests
     [Fact]
     public async Task Sqlmap_finds_no_injection_in_any_query_or_json_body_parameter_the_openapi_document_lists()
     {
-        await using var app = await SigillApp.StartAsync();
+        await using var app = await SigillApp.StartAsync(SigillApp.NoRateLimits);
         var a = await app.SetUpOrganizationAsync("Dast A", "eu");
         var b = await app.SetUpOrganizationAsync("Dast B", "eu");
         using var owner = app.Web(a.ApiToken);
@@ -52,7 +52,7 @@ public sealed partial class DastTests
     [Fact]
     public async Task Sqlmap_finds_the_planted_injectable_endpoint()
     {
-        await using var app = await SigillApp.StartAsync(apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedInjection>());
+        await using var app = await SigillApp.StartAsync(SigillApp.NoRateLimits, apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedInjection>());
         var a = await app.SetUpOrganizationAsync("Dast Planted", "eu");
         var planted = new SqlMapScan.Target("GET", PlantedInjection.Path, ["name"], null);
         var body = new SqlMapScan.Target("POST", PlantedInjection.Path, [], new JsonObject { ["name"] = "sigill" });
@@ -68,7 +68,7 @@ public sealed partial class DastTests
     [Fact]
     public async Task Wapiti_crawling_the_signed_in_web_tier_finds_nothing_and_finds_the_planted_reflected_script()
     {
-        await using var app = await SigillApp.StartAsync(apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedEcho>());
+        await using var app = await SigillApp.StartAsync(SigillApp.NoRateLimits, apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedEcho>());
         var web = app.Web();
         var session = await Identity.IdentityKit.SignUpThroughPagesAsync(app, web, "wapiti.owner@example.test", "eu", "Wapiti Owner", "Wapiti AB");
         // The owner's organization gets a document with a recipient and a field, and a template, so their pages and forms are crawled too.

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Features.Audit;
@@ -136,25 +135,8 @@ public sealed class Throttle(Directory directory, TimeProvider time)
     /// Where an attempt comes from: the client address the web tier forwarded, an IPv6 address by its /64 (one
     /// subscriber's prefix, or rotating addresses would each get a fresh budget), IPv4-mapped IPv6 as IPv4.
     /// </summary>
-    public static string SourceOf(HttpContext http)
-    {
-        var ip = AuditActor.From(http, "-").Ip;
-        if (ip is null || !IPAddress.TryParse(ip, out var address))
-        {
-            return "none";
-        }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            var bytes = address.GetAddressBytes();
-            Array.Clear(bytes, 8, 8);
-            return new IPAddress(bytes) + "/64";
-        }
-        return address.ToString();
-    }
+    public static string SourceOf(HttpContext http) =>
+        AuditActor.From(http, "-").Ip is { } ip && IPAddress.TryParse(ip, out var address) ? Sigill.Http.ClientAddress.KeyOf(address) : "none";
 
     /// <summary>A counter's key: its purpose and a keyed hash of what it counts (no address or e-mail in clear).</summary>
     public string Key(string purpose, params string[] parts) => directory.ThrottleKey(purpose, string.Join('\n', parts));
