@@ -39,6 +39,13 @@ public sealed class RequestLimits : IValidatedOptions
     /// </summary>
     public int MaxConnectionsPerAddress { get; set; } = 100;
 
+    /// <summary>
+    /// <c>Http:ShutdownTimeout</c> (default 30 s): how long a stopping tier (SIGTERM, Ctrl+C) lets in-flight requests,
+    /// and on the API tier the job in hand, finish; new connections and new job claims stop at once. A job still running
+    /// after it is cancelled and released to the queue for another node.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The body limit of an upload endpoint: the PDF and its multipart framing.</summary>
     public long MaxUploadBodyBytes => MaxPdfBytes + UploadFramingBytes;
 
@@ -57,6 +64,7 @@ public sealed class RequestLimits : IValidatedOptions
         if (MaxBodyBytes is < 64 * 1024 or > 64L * 1024 * 1024) problems.Add("Http:MaxBodyBytes must be between 64 KiB and 64 MiB");
         if (HeadersTimeout < TimeSpan.FromSeconds(1) || HeadersTimeout > TimeSpan.FromMinutes(5)) problems.Add("Http:HeadersTimeout must be between 00:00:01 and 00:05:00");
         if (MinBodyBytesPerSecond is < 0 or > 1024 * 1024) problems.Add("Http:MinBodyBytesPerSecond must be between 0 (off) and 1048576");
+        if (ShutdownTimeout < TimeSpan.Zero || ShutdownTimeout > TimeSpan.FromMinutes(10)) problems.Add("Http:ShutdownTimeout must be between 00:00:00 and 00:10:00");
         if (MaxConnectionsPerAddress is < 0 or > 100_000) problems.Add("Http:MaxConnectionsPerAddress must be between 0 (off) and 100000");
         return problems;
     }

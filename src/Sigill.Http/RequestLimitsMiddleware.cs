@@ -43,8 +43,9 @@ public static class RequestLimitsMiddleware
     };
 
     /// <param name="perAddress">Whether to cap open connections per client address (<see cref="RequestLimits.MaxConnectionsPerAddress"/>): the public tier only.</param>
-    public static IWebHostBuilder UseRequestLimits(this IWebHostBuilder builder, RequestLimits limits, bool perAddress = false) =>
-        builder.ConfigureKestrel(kestrel =>
+    public static IWebHostBuilder UseRequestLimits(this IWebHostBuilder builder, RequestLimits limits, bool perAddress = false) => builder
+        .ConfigureServices(services => services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = limits.ShutdownTimeout))
+        .ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false; // no product banner on any response
             kestrel.Limits.MaxRequestBodySize = limits.MaxBodyBytes;

@@ -157,10 +157,10 @@ public sealed partial class DastTests
                 await connection.OpenAsync();
                 await using var command = connection.CreateCommand();
 #pragma warning disable CA2100 // the planted injection
-                // The value the scan sends ("sigill") selects rows, so a condition sqlmap appends changes the answer:
-                // boolean-blind finds it in seconds, with no wait on time-based probes (a loaded machine once let those
-                // run out the time box).
-                command.CommandText = "SELECT id FROM organizations WHERE '" + name + "' = 'sigill'";
+                // The value the scan sends ("sigill") selects rows and ends the statement, so a condition sqlmap appends
+                // (sigill' AND 1=1 AND 'a'='a) decides the answer: boolean-blind finds it in seconds, with no wait on
+                // time-based probes (a loaded machine once let those run out the time box).
+                command.CommandText = "SELECT id FROM organizations WHERE 'sigill' = '" + name + "'";
 #pragma warning restore CA2100
                 try
                 {

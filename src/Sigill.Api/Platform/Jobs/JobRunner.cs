@@ -13,6 +13,36 @@ namespace Sigill.Api.Platform.Jobs;
 /// </summary>
 internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> handlers, JobOptions options, TimeProvider time, ILogger<JobRunner> logger) : BackgroundService
 {
+    /// <summary>Cancelled when the host starts to stop: no new claims. The job in hand keeps running until the host's shutdown timeout.</summary>
+    private readonly CancellationTokenSource _claiming = new();
+
+    /// <summary>
+    /// Graceful stop: stop claiming, let the job in hand finish within the host's shutdown timeout
+    /// (<c>Http:ShutdownTimeout</c>); only then cancel it, which releases it to the queue for another node.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _claiming.CancelAsync();
+        if (ExecuteTask is { IsCompleted: false } running)
+        {
+            try
+            {
+                await running.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The shutdown timeout ran out: base.StopAsync cancels the job in hand.
+            }
+        }
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _claiming.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var list = handlers.ToList();
@@ -21,14 +51,19 @@ internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> han
             return;
         }
         var workers = cells.All.Select(c => new JobWorker(c, list, options, time, logger)).ToList();
-        while (!stoppingToken.IsCancellationRequested)
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _claiming.Token);
+        while (!idle.IsCancellationRequested)
         {
             var busy = false;
             foreach (var worker in workers)
             {
+                if (idle.IsCancellationRequested)
+                {
+                    return;
+                }
                 try
                 {
-                    busy |= await worker.DrainAsync(options.BatchPerCell, stoppingToken) == options.BatchPerCell;
+                    busy |= await worker.DrainAsync(options.BatchPerCell, stoppingToken, _claiming.Token) == options.BatchPerCell;
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -43,7 +78,7 @@ internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> han
             {
                 try
                 {
-                    await Task.Delay(options.PollInterval, time, stoppingToken);
+                    await Task.Delay(options.PollInterval, time, idle.Token);
                 }
                 catch (OperationCanceledException)
                 {

@@ -92,11 +92,14 @@ public sealed class JobWorker
         return true;
     }
 
-    /// <summary>Runs due jobs until none is left (or <paramref name="limit"/> ran); returns how many ran.</summary>
-    public async Task<int> DrainAsync(int limit, CancellationToken ct)
+    /// <summary>
+    /// Runs due jobs until none is left (or <paramref name="limit"/> ran, or <paramref name="claiming"/> is cancelled: the
+    /// host is stopping and the job in hand is the last); returns how many ran.
+    /// </summary>
+    public async Task<int> DrainAsync(int limit, CancellationToken ct, CancellationToken claiming = default)
     {
         var ran = 0;
-        while (ran < limit && await RunOnceAsync(ct))
+        while (ran < limit && !claiming.IsCancellationRequested && await RunOnceAsync(ct))
         {
             ran++;
         }
