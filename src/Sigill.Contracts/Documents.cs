@@ -19,7 +19,9 @@ public sealed record DocumentView(string Id, string Title, string Status, string
     string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,
     DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, int? RemindEveryDays, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields);
 
-public sealed record ActivityEntry(string EventId, string Action, string? RecipientId, DateTime OccurredAt);
+/// <param name="Actor">Who did it, in words: a recipient's name, the sender's name ("the sender" when an API token sent it), or "Sigill".</param>
+/// <param name="Description">The action in plain words (<see cref="DocumentActivity.Describe"/>); <paramref name="Action"/> and <paramref name="EventId"/> are its audit reference.</param>
+public sealed record ActivityEntry(string EventId, string Action, string? RecipientId, DateTime OccurredAt, string Actor, string Description);
 
 public sealed record TemplateSummary(string Id, string Name, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt);
 

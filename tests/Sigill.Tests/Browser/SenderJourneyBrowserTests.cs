@@ -180,7 +180,9 @@ public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClas
         // The placement stays in sight, locked: where each field was, over what the signed PDF now shows in it.
         Assert.Equal(3, await page.Locator(".placed.locked").CountAsync());
         var timeline = await page.InnerTextAsync("#timeline");
-        foreach (var expected in new[] { "Created", "Sent", "Opened the document · Ann Early", "Signed · Ann Early", "Signed · Bo Later", "Completed and sealed" })
+        // Who did what, in words, with each line's audit reference ([action, event id]) beside it.
+        foreach (var expected in new[] { "Siv Sender: Created", "Siv Sender: Sent for signing", "Ann Early: Opened the document", "Ann Early: Signed",
+            "Bo Later: Signed", "Sigill: Completed and sealed [document.completed, aev_" })
         {
             Assert.Contains(expected, timeline, StringComparison.Ordinal);
         }
@@ -235,6 +237,16 @@ public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClas
         await s.CheckPageAsync("sender-11-voided");
         await page.GotoAsync("/documents?q=no-such-title");
         Assert.True(await page.IsVisibleAsync("#empty"));
+
+        // The sender's pages on a 390-px phone: accessible, and nothing wider than the screen (wide tables scroll in their card).
+        await page.SetViewportSizeAsync(390, 844);
+        foreach (var (path, name) in new[] { ("/documents", "documents"), (documentPath, "completed"), ("/documents/new", "new-document"),
+            (templatePath, "template"), ("/templates", "templates"), ("/account", "account"), ("/organization", "organization") })
+        {
+            await page.GotoAsync(path);
+            await s.CheckPageAsync($"sender-phone-{name}");
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), $"{path} is wider than a 390-px phone");
+        }
         s.AssertNoCspViolations();
     }
 

@@ -132,7 +132,10 @@ public static class DocumentEndpoints
         var doc = await FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var rows = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == doc.Id).OrderBy(e => e.OccurredAt).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(e => new ActivityEntry(e.Id, e.Action, e.RecipientId, e.OccurredAt)).ToArray());
+        var recipients = await db.Recipients.AsNoTracking().Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
+        var names = await Signing.DocumentCompletion.NamesAsync(caller.Cell, db, doc, recipients, ct);
+        return TypedResults.Ok(rows.Select(e => new ActivityEntry(e.Id, e.Action, e.RecipientId, e.OccurredAt,
+            Signing.DocumentCompletion.Who(e.Action, e.RecipientId, names), DocumentActivity.Describe(e.Action))).ToArray());
     }
 
     /// <summary>

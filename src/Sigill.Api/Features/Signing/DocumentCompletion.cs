@@ -192,7 +192,8 @@ internal static class DocumentCompletion
         } + (r.SignatureKind is { } kind ? $"; {kind} signature" : "");
 
     /// <summary>Who is who on the certificate: each recipient's name by id, and the sender's (the member who sent it) under "".</summary>
-    private static async Task<Dictionary<string, string>> NamesAsync(Cell cell, Platform.Persistence.CellDbContext db, Document d, List<Recipient> recipients, CancellationToken ct)
+    /// <summary>The names an event's actor may have: each recipient's (by id) and the sender's (key "").</summary>
+    internal static async Task<Dictionary<string, string>> NamesAsync(Cell cell, Platform.Persistence.CellDbContext db, Document d, List<Recipient> recipients, CancellationToken ct)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var r in recipients)
@@ -207,16 +208,19 @@ internal static class DocumentCompletion
     }
 
     /// <summary>An audit line in plain words with its actor, keeping the action code and the event id as the reference.</summary>
-    internal static string Words(DocumentEventRow row, IReadOnlyDictionary<string, string> names)
+    internal static string Words(DocumentEventRow row, IReadOnlyDictionary<string, string> names) =>
+        $"{DocumentActivity.Describe(row.Action)} — {Who(row.Action, row.RecipientId, names)}  [{row.Action}, {row.Id}]";
+
+    /// <summary>Who did it, in words (the certificate and the sender's activity list say it the same way).</summary>
+    internal static string Who(string action, string? recipientId, IReadOnlyDictionary<string, string> names)
     {
-        var recipient = row.RecipientId is { } id && names.TryGetValue(id, out var name) ? name : null;
-        var who = DocumentActivity.ActorOf(row.Action) switch
+        var recipient = recipientId is { } id && names.TryGetValue(id, out var name) ? name : null;
+        return DocumentActivity.ActorOf(action) switch
         {
             DocumentActivity.Actor.Recipient when recipient is not null => recipient,
             DocumentActivity.Actor.Sender => names[""] + (recipient is null ? "" : $" (for {recipient})"),
             _ => "Sigill" + (recipient is null ? "" : $" (for {recipient})"),
         };
-        return $"{DocumentActivity.Describe(row.Action)} — {who}  [{row.Action}, {row.Id}]";
     }
 
     // The first three lines of a C2SP checkpoint: origin, tree size, root hash.

@@ -1,6 +1,6 @@
 namespace Sigill.Web.Pages.Documents;
 
-/// <summary>What people read for the API's codes: statuses, roles, field kinds and activity.</summary>
+/// <summary>What people read for the API's codes: statuses, roles and field kinds (activity: Sigill.Contracts.DocumentActivity).</summary>
 public static class Labels
 {
     public static string Status(string status) => status switch
@@ -35,6 +35,4 @@ public static class Labels
         "checkbox" => "Checkbox",
         _ => kind,
     };
-
-    public static string Activity(string action) => DocumentActivity.Describe(action);
 }
