@@ -47,7 +47,6 @@ public sealed class GracefulShutdownTests
 
         var acknowledged = new ConcurrentBag<string>();
         var serverErrors = new ConcurrentBag<string>();
-        var notConnected = 0;
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pdf = DocumentKit.SamplePdf("Shutdown under load");
         async Task ClientAsync(int n)
@@ -65,21 +64,18 @@ public sealed class GracefulShutdownTests
                 catch (HttpRequestException)
                 {
                     // Refused or closed once the web tier stopped listening: not accepted, so nothing was promised.
-                    Interlocked.Increment(ref notConnected);
                     await Task.Delay(20);
                 }
             }
         }
         var clients = Enumerable.Range(0, 6).Select(ClientAsync).ToList();
         while (acknowledged.Count < 12) await Task.Delay(50); // under load
-        var before = acknowledged.Count;
 
         await app.StopServerAsync(); // what SIGTERM does: web tier, then API tier, each within Http:ShutdownTimeout
         stopped.SetResult();
         await Task.WhenAll(clients);
 
         Assert.True(serverErrors.IsEmpty, string.Join("\n", serverErrors));
-        Assert.True(acknowledged.Count >= before);
         Assert.True(held.Release.Task.IsCompleted, "the held job was not let finish");
         using (var cells = TestCells.Open(app.DataDirectory))
         await using (var db = cells.Get("eu").CreateDbContext())
@@ -97,6 +93,5 @@ public sealed class GracefulShutdownTests
         {
             Assert.Equal(HttpStatusCode.OK, (await after.GetAsync($"/api/v1/documents/{id}")).StatusCode);
         }
-        Console.WriteLine($"graceful shutdown: {acknowledged.Count} uploads acknowledged ({before} before the stop), {notConnected} attempts not connected after it, 0 server errors");
     }
 }
