@@ -69,6 +69,10 @@ public sealed class ReceiptTests
         Assert.Equal(ReceiptStatus.Malformed, Verify(fixture, Edit(fixture.Json, j => j.Remove("salt"))));
         Assert.Equal(ReceiptStatus.Malformed, Verify(fixture, Edit(fixture.Json, j => j["leafIndex"] = -1)));
         Assert.Equal(ReceiptStatus.Malformed, Verify(fixture, Edit(fixture.Json, j => j["leafCommitment"] = "AAAA")));
+        // An escaped lone surrogate is valid JSON to the parser but not text: found by afl, it once threw instead.
+        var lone = ReceiptVerifier.Verify(fixture.Json.Replace("\"origin\": \"", "\"origin\": \"\\udc20", StringComparison.Ordinal));
+        Assert.Equal(ReceiptStatus.Malformed, lone.Status);
+        Assert.Contains("UTF-16", lone.Detail, StringComparison.Ordinal);
         Assert.Equal(ReceiptStatus.UntrustedVerifierKey, Verify(fixture, Edit(fixture.Json, j => j["verifierKey"] = other.VerifierKey)));
         Assert.Equal(ReceiptStatus.MalformedVerifierKey, ReceiptVerifier.Verify(fixture.Json, "nonsense").Status);
         Assert.Equal(ReceiptStatus.UntrustedVerifierKey, ReceiptVerifier.Verify(fixture.Json, other.VerifierKey).Status);

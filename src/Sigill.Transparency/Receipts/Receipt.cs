@@ -170,6 +170,12 @@ public sealed class Receipt
             error = "The receipt is not valid JSON.";
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // JsonDocument accepts an escaped lone surrogate ("\udc20"); only reading the string refuses it.
+            error = "The receipt holds a string that is not valid UTF-16.";
+            return null;
+        }
     }
 
     private static Receipt? FromElement(JsonElement root, out string? error)

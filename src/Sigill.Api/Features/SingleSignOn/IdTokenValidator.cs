@@ -43,8 +43,8 @@ public static class IdTokenValidator
         byte[] signature;
         try
         {
-            header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0])).RootElement.Clone();
-            payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1])).RootElement.Clone();
+            header = ProviderJson.Parse(Base64Url.DecodeFromChars(parts[0]));
+            payload = ProviderJson.Parse(Base64Url.DecodeFromChars(parts[1]));
             signature = Base64Url.DecodeFromChars(parts[2]);
         }
         catch (Exception e) when (e is FormatException or JsonException)

@@ -95,7 +95,7 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
             ? url
             : throw new IdentityProviderException(ErrorCodes.SsoProviderError, $"The provider's discovery document has no usable {name}.");
         var methods = json.TryGetProperty("token_endpoint_auth_methods_supported", out var m) && m.ValueKind == JsonValueKind.Array
-            ? m.EnumerateArray().Select(x => x.GetString()).ToList()
+            ? m.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()).ToList()
             : ["client_secret_basic"]; // the default the specification names
         if (!methods.Contains("client_secret_basic") && !methods.Contains("client_secret_post"))
         {
@@ -189,7 +189,7 @@ internal sealed class OidcClient(SsrfGuard guard, TimeProvider time)
             {
                 try
                 {
-                    json = JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+                    json = ProviderJson.Parse(buffer.ToArray());
                 }
                 catch (JsonException)
                 {

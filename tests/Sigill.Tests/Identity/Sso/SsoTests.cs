@@ -378,6 +378,10 @@ public sealed class SsoTests
         Assert.Contains("algorithm", Refusal($"{none}.{parts[1]}."), StringComparison.Ordinal);
         var hs = System.Buffers.Text.Base64Url.EncodeToString("""{"alg":"HS256"}"""u8);
         Assert.Contains("algorithm", Refusal($"{hs}.{parts[1]}.{parts[2]}"), StringComparison.Ordinal);
+        // A payload with an escaped lone surrogate, which JSON parsers accept and only reading the string refuses: the
+        // token is malformed, not a server error.
+        var lone = System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(payload.Replace("eve@sso.example", "\\udc20@sso.example", StringComparison.Ordinal)));
+        Assert.Contains("not a signed JWT", Refusal($"{parts[0]}.{lone}.{parts[2]}"), StringComparison.Ordinal);
     }
 
     [Theory]
