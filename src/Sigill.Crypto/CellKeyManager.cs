@@ -73,9 +73,13 @@ public sealed partial class CellKeyManager
             var roots = await ListRootKeysAsync(cancellationToken);
             if (roots.Count == 0)
             {
+                // Several processes may start a new cell at once: the first creates the root key, the others use it.
                 var id = KeyIds.Root(_environment, _region, 1);
-                await _provider.CreateKeyAsync(id, cancellationToken);
-                Log.RootKeyCreated(_logger, id, _provider.Name);
+                if (await _provider.CreateKeyIfMissingAsync(id, cancellationToken))
+                {
+                    Log.RootKeyCreated(_logger, id, _provider.Name);
+                }
+
                 roots = [id];
             }
 
@@ -121,15 +125,27 @@ public sealed partial class CellKeyManager
         }
 
         var erasureKeyId = KeyIds.Erasure(_environment, _region, organizationId);
-        if (!await _provider.KeyExistsAsync(erasureKeyId, cancellationToken))
-        {
-            await _provider.CreateKeyAsync(erasureKeyId, cancellationToken);
-        }
+        await _provider.CreateKeyIfMissingAsync(erasureKeyId, cancellationToken);
 
-        await AddNewKeyAsync(organizationId, OrgKeyKind.Content, 1, erasureKeyId, cancellationToken);
-        if (!existing.Any(k => k.Kind == OrgKeyKind.BlindIndex))
+        try
         {
-            await AddNewKeyAsync(organizationId, OrgKeyKind.BlindIndex, 1, erasureKeyId, cancellationToken);
+            await AddNewKeyAsync(organizationId, OrgKeyKind.Content, 1, erasureKeyId, cancellationToken);
+            if (!existing.Any(k => k.Kind == OrgKeyKind.BlindIndex))
+            {
+                await AddNewKeyAsync(organizationId, OrgKeyKind.BlindIndex, 1, erasureKeyId, cancellationToken);
+            }
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Another process may have created the same keys at the same moment (the store's key refused the
+            // duplicate): theirs are wrapped under the same erasure key, so they serve this process as well.
+            var keys = await _store.GetKeysAsync(organizationId, cancellationToken);
+            if (keys.Any(k => k.Kind == OrgKeyKind.Content) && keys.Any(k => k.Kind == OrgKeyKind.BlindIndex))
+            {
+                return 1;
+            }
+
+            throw;
         }
 
         Log.OrganizationKeysCreated(_logger, organizationId, _region);

@@ -95,6 +95,59 @@ public sealed class KeyProviderTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.CreateKeyAsync("test/eu/erasure/org-a"));
     }
 
+    /// <summary>
+    /// API nodes, workers and the CLI share one keyring file. Each instance here stands for a process: it has its own
+    /// copy in memory and its own handle on the lock file (flock locks one open file, so instances in one process
+    /// exclude each other exactly as processes do). Before the fix, each saved its own copy over the others': keys went
+    /// missing, and a key two of them created at once got two different materials.
+    /// </summary>
+    [Fact]
+    public async Task Keyrings_opened_at_once_on_one_file_share_their_keys_and_agree_on_a_key_they_create_at_once()
+    {
+        var master = RandomNumberGenerator.GetBytes(32);
+        var rings = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => FileKeyring.Open(_dir, master))));
+        try
+        {
+            var created = await Task.WhenAll(rings.Select((ring, i) => Task.Run(async () =>
+            {
+                await ring.CreateKeyAsync($"test/eu/erasure/own-{i}");
+                return await ring.CreateKeyIfMissingAsync("test/eu/erasure/shared");
+            })));
+            Assert.Single(created, c => c);
+
+            // What any instance wraps, every other opens: one salt, one material per key, each key found on disk.
+            for (var i = 0; i < rings.Length; i++)
+            {
+                foreach (var id in new[] { "test/eu/erasure/shared", $"test/eu/erasure/own-{i}" })
+                {
+                    var secret = RandomNumberGenerator.GetBytes(32);
+                    var wrapped = await rings[i].WrapAsync(id, secret, "aad"u8.ToArray());
+                    var other = rings[(i + 3) % rings.Length];
+                    Assert.Equal(secret, await other.UnwrapAsync(id, wrapped, "aad"u8.ToArray()));
+                }
+            }
+
+            using var fresh = FileKeyring.Open(_dir, master);
+            Assert.Equal(9, (await fresh.ListKeysAsync("test/eu/erasure/")).Count);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => rings[5].CreateKeyAsync("test/eu/erasure/own-2"));
+
+            // A key one instance destroys is gone for the others too, without reopening: crypto-shredding holds.
+            var shredded = await rings[6].WrapAsync("test/eu/erasure/own-1", new byte[32], default);
+            Assert.True(await rings[1].DestroyKeyAsync("test/eu/erasure/own-1"));
+            var ex = await Assert.ThrowsAsync<CryptoIntegrityException>(() => rings[6].UnwrapAsync("test/eu/erasure/own-1", shredded, default));
+            Assert.Equal(CryptoFailureReason.KeyDestroyed, ex.Reason);
+            Assert.False(await rings[7].KeyExistsAsync("test/eu/erasure/own-1"));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => rings[0].CreateKeyIfMissingAsync("test/eu/erasure/own-1"));
+        }
+        finally
+        {
+            foreach (var ring in rings)
+            {
+                ring.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public void Production_refuses_the_file_keyring_unless_explicitly_allowed()
     {

@@ -22,10 +22,7 @@ public static class BackupKeys
     {
         ArgumentNullException.ThrowIfNull(provider);
         var id = Id(environment, region);
-        if (!await provider.KeyExistsAsync(id, cancellationToken))
-        {
-            await provider.CreateKeyAsync(id, cancellationToken);
-        }
+        await provider.CreateKeyIfMissingAsync(id, cancellationToken);
         return id;
     }
 }

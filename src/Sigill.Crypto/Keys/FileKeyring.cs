@@ -11,6 +11,10 @@ namespace Sigill.Crypto;
 /// AAD = <c>"sigill/file-keyring/v1/entry" || str(keyId)</c>. A check value tells a wrong master secret apart from a
 /// damaged file. Destroyed keys leave a tombstone (identifier and time, no material). Rewrites go to a temp file
 /// that is flushed and renamed over the old one, so a crash leaves either the old or the new keyring.
+/// Several processes may share one keyring (API nodes, the CLI, workers): every change is made under an exclusive lock
+/// on <c>keyring.lock</c> beside it, on the file as it is on disk then (re-read first), never on a copy a process loaded
+/// earlier; and a process re-reads the file whenever it has changed on disk before it answers, so a key another process
+/// created is found and one it destroyed is gone.
 /// Threat note: the file keyring protects root keys at rest only as well as the master secret is kept apart from the
 /// data directory and its backups. Production should use PKCS#11 (see KeyProviderFactory).
 /// </summary>
@@ -27,10 +31,16 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
     private readonly Dictionary<string, Entry> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _destroyed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _lockPath;
+    private (DateTime WrittenAt, long Length) _loaded;
+
+    /// <summary>How long a change waits for another process's change to the same keyring.</summary>
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     private FileKeyring(string path, byte[] entryKey, byte[] salt, TimeProvider time)
     {
         _path = path;
+        _lockPath = Path.Combine(Path.GetDirectoryName(path)!, "keyring.lock");
         _entryKey = entryKey;
         _salt = salt;
         _time = time;
@@ -60,6 +70,8 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
 
         var path = Path.Combine(directory, FileName);
         time ??= TimeProvider.System;
+        // Two processes starting at once must not both create a keyring, each with its own salt: creation is locked too.
+        using var held = AcquireLock(Path.Combine(directory, "keyring.lock"), CancellationToken.None).GetAwaiter().GetResult();
         if (!File.Exists(path))
         {
             var salt = RandomNumberGenerator.GetBytes(32);
@@ -68,13 +80,7 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
             return created;
         }
 
-        var document = JsonSerializer.Deserialize<KeyringDocument>(File.ReadAllBytes(path))
-            ?? throw new InvalidOperationException($"Keyring '{path}' is empty.");
-        if (document.Format != FormatName)
-        {
-            throw new InvalidOperationException($"Keyring '{path}' has unknown format '{document.Format}'.");
-        }
-
+        var document = ReadDocument(path);
         var fileSalt = Convert.FromBase64String(document.Salt);
         var keyring = new FileKeyring(path, DeriveEntryKey(masterSecret, fileSalt), fileSalt, time);
         if (!CryptographicOperations.FixedTimeEquals(keyring.CheckValue(), Convert.FromBase64String(document.Check)))
@@ -83,47 +89,47 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
             throw new CryptoIntegrityException(CryptoFailureReason.WrongKey, $"The master key does not open keyring '{path}' (wrong SIGILL_MASTER_KEY or master key file).");
         }
 
-        foreach (var k in document.Keys)
-        {
-            keyring._keys[k.Id] = new Entry(keyring.OpenEntry(k.Id, Convert.FromBase64String(k.Sealed)), k.CreatedAt);
-        }
-
-        foreach (var d in document.Destroyed)
-        {
-            keyring._destroyed[d.Id] = d.DestroyedAt;
-        }
-
+        keyring.Load(document);
         return keyring;
     }
 
     public async Task CreateKeyAsync(string keyId, CancellationToken cancellationToken = default)
     {
-        Binding.ValidateIdentifier(keyId, nameof(keyId));
-        await _gate.WaitAsync(cancellationToken);
-        try
+        if (!await CreateAsync(keyId, ifMissing: false, cancellationToken))
         {
-            lock (_keys)
-            {
-                if (_keys.ContainsKey(keyId) || _destroyed.ContainsKey(keyId))
-                {
-                    throw new InvalidOperationException($"Key '{keyId}' already exists or was destroyed; identifiers are never reused.");
-                }
+            throw new InvalidOperationException($"Key '{keyId}' already exists or was destroyed; identifiers are never reused.");
+        }
+    }
 
-                var material = GC.AllocateUninitializedArray<byte>(32, pinned: true);
-                RandomNumberGenerator.Fill(material);
-                _keys[keyId] = new Entry(material, _time.GetUtcNow());
+    /// <summary>Atomic across every process sharing the keyring: of several creating one identifier at once, one creates it.</summary>
+    public Task<bool> CreateKeyIfMissingAsync(string keyId, CancellationToken cancellationToken = default) =>
+        CreateAsync(keyId, ifMissing: true, cancellationToken);
+
+    private Task<bool> CreateAsync(string keyId, bool ifMissing, CancellationToken cancellationToken)
+    {
+        Binding.ValidateIdentifier(keyId, nameof(keyId));
+        return ChangeAsync(() =>
+        {
+            if (_destroyed.ContainsKey(keyId))
+            {
+                throw new InvalidOperationException($"Key '{keyId}' was destroyed; identifiers are never reused.");
             }
 
-            Save();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            if (_keys.ContainsKey(keyId))
+            {
+                return false;
+            }
+
+            var material = GC.AllocateUninitializedArray<byte>(32, pinned: true);
+            RandomNumberGenerator.Fill(material);
+            _keys[keyId] = new Entry(material, _time.GetUtcNow());
+            return true;
+        }, cancellationToken);
     }
 
     public Task<bool> KeyExistsAsync(string keyId, CancellationToken cancellationToken = default)
     {
+        RefreshIfChanged();
         lock (_keys)
         {
             return Task.FromResult(_keys.ContainsKey(keyId));
@@ -132,6 +138,7 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
 
     public Task<IReadOnlyList<string>> ListKeysAsync(string prefix, CancellationToken cancellationToken = default)
     {
+        RefreshIfChanged();
         lock (_keys)
         {
             IReadOnlyList<string> ids = [.. _keys.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
@@ -174,31 +181,18 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
         }
     }
 
-    public async Task<bool> DestroyKeyAsync(string keyId, CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
+    public Task<bool> DestroyKeyAsync(string keyId, CancellationToken cancellationToken = default) =>
+        ChangeAsync(() =>
         {
-            Entry? entry;
-            lock (_keys)
+            if (!_keys.Remove(keyId, out var entry))
             {
-                if (!_keys.Remove(keyId, out entry))
-                {
-                    return false;
-                }
-
-                _destroyed[keyId] = _time.GetUtcNow();
+                return false;
             }
 
+            _destroyed[keyId] = _time.GetUtcNow();
             CryptographicOperations.ZeroMemory(entry.Material);
-            Save();
             return true;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        }, cancellationToken);
 
     public void Dispose()
     {
@@ -218,6 +212,7 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
 
     private byte[] GetKey(string keyId)
     {
+        RefreshIfChanged();
         lock (_keys)
         {
             if (_keys.TryGetValue(keyId, out var entry))
@@ -228,6 +223,148 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
             var what = _destroyed.ContainsKey(keyId) ? "was destroyed" : "does not exist";
             throw new CryptoIntegrityException(CryptoFailureReason.KeyDestroyed, $"Key '{keyId}' {what} in the file keyring.");
         }
+    }
+
+    /// <summary>
+    /// One change, under the in-process gate and the cross-process lock, applied to the keyring as it is on disk now;
+    /// saved when <paramref name="change"/> returns true.
+    /// </summary>
+    private async Task<bool> ChangeAsync(Func<bool> change, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var held = await AcquireLock(_lockPath, cancellationToken);
+            RefreshIfChanged();
+            bool changed;
+            lock (_keys)
+            {
+                changed = change();
+            }
+
+            if (changed)
+            {
+                Save();
+            }
+
+            return changed;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// An exclusive lock on the lock file (flock on Linux, released when the handle closes, also when the process dies),
+    /// retried until <see cref="LockTimeout"/>.
+    /// </summary>
+    private static async Task<FileStream> AcquireLock(string lockPath, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, options);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"The keyring lock '{lockPath}' stayed held by another process for {LockTimeout.TotalSeconds:0} s.", e);
+            }
+        }
+    }
+
+    /// <summary>Re-reads the file when another process has replaced it since this one last read or wrote it.</summary>
+    private void RefreshIfChanged()
+    {
+        var info = new FileInfo(_path);
+        if (!info.Exists)
+        {
+            return;
+        }
+
+        var stamp = (info.LastWriteTimeUtc, info.Length);
+        lock (_keys)
+        {
+            if (stamp == _loaded)
+            {
+                return;
+            }
+        }
+
+        var document = ReadDocument(_path);
+        if (document.Salt != Convert.ToBase64String(_salt))
+        {
+            throw new CryptoIntegrityException(CryptoFailureReason.WrongKey, $"Keyring '{_path}' was replaced by another keyring (its salt changed).");
+        }
+
+        Load(document, stamp);
+    }
+
+    /// <summary>
+    /// Takes the file's keys and tombstones. A key this process holds keeps its material array (a wrap in flight may be
+    /// using it); a key another process destroyed is zeroed and dropped.
+    /// </summary>
+    private void Load(KeyringDocument document, (DateTime, long)? stamp = null)
+    {
+        HashSet<string> held;
+        lock (_keys)
+        {
+            held = [.. _keys.Keys];
+        }
+
+        var opened = document.Keys.Where(k => !held.Contains(k.Id))
+            .Select(k => (k.Id, Entry: new Entry(OpenEntry(k.Id, Convert.FromBase64String(k.Sealed)), k.CreatedAt))).ToList();
+        lock (_keys)
+        {
+            foreach (var (id, entry) in opened)
+            {
+                _keys.TryAdd(id, entry);
+            }
+
+            var live = document.Keys.Select(k => k.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in _keys.Keys.Where(id => !live.Contains(id)).ToList())
+            {
+                CryptographicOperations.ZeroMemory(_keys[gone].Material);
+                _keys.Remove(gone);
+            }
+
+            foreach (var d in document.Destroyed)
+            {
+                _destroyed[d.Id] = d.DestroyedAt;
+            }
+
+            _loaded = stamp ?? Stamp();
+        }
+    }
+
+    private (DateTime, long) Stamp()
+    {
+        var info = new FileInfo(_path);
+        return (info.LastWriteTimeUtc, info.Length);
+    }
+
+    private static KeyringDocument ReadDocument(string path)
+    {
+        var document = JsonSerializer.Deserialize<KeyringDocument>(File.ReadAllBytes(path))
+            ?? throw new InvalidOperationException($"Keyring '{path}' is empty.");
+        if (document.Format != FormatName)
+        {
+            throw new InvalidOperationException($"Keyring '{path}' has unknown format '{document.Format}'.");
+        }
+
+        return document;
     }
 
     private static byte[] DeriveEntryKey(ReadOnlySpan<byte> masterSecret, byte[] salt)
@@ -302,6 +439,19 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
             }
 
             File.Move(temp, _path, overwrite: true);
+            // Other processes notice the change by the file's time and length. The kernel's file clock is coarse (a few
+            // milliseconds), so a change of equal length in the same tick would go unseen: move the time on instead.
+            var stamp = Stamp();
+            if (stamp == _loaded)
+            {
+                File.SetLastWriteTimeUtc(_path, stamp.Item1.AddTicks(10));
+                stamp = Stamp();
+            }
+
+            lock (_keys)
+            {
+                _loaded = stamp;
+            }
         }
         finally
         {

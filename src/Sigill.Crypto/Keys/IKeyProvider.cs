@@ -15,6 +15,21 @@ public interface IKeyProvider
     /// <summary>Generates a new 256-bit key under <paramref name="keyId"/>. Fails if the identifier exists or was destroyed.</summary>
     Task CreateKeyAsync(string keyId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Generates the key unless it exists; true when this call created it. Fails if the identifier was destroyed. The
+    /// file keyring makes this atomic across processes sharing it; a provider that cannot gets this check-then-create.
+    /// </summary>
+    async Task<bool> CreateKeyIfMissingAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        if (await KeyExistsAsync(keyId, cancellationToken))
+        {
+            return false;
+        }
+
+        await CreateKeyAsync(keyId, cancellationToken);
+        return true;
+    }
+
     Task<bool> KeyExistsAsync(string keyId, CancellationToken cancellationToken = default);
 
     /// <summary>Identifiers of live keys starting with <paramref name="prefix"/>, in ordinal order.</summary>
