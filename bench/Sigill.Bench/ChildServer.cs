@@ -8,7 +8,7 @@ namespace Sigill.Bench;
 /// <summary>
 /// <c>sigill serve</c> as a child process of the running <c>sigill</c> command, on a fresh data directory, so a benchmark
 /// measures a real server process (its memory, its sockets) and not its own. Reads the <c>web:</c> and <c>setup:</c>
-/// lines that <c>serve</c> prints.
+/// lines that <c>serve</c> prints. An optional configuration file is passed as <c>--config</c>.
 /// </summary>
 internal sealed class ChildServer : IAsyncDisposable
 {
@@ -28,7 +28,7 @@ internal sealed class ChildServer : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<ChildServer> StartAsync(string dataDirectory, CancellationToken ct)
+    public static async Task<ChildServer> StartAsync(string dataDirectory, CancellationToken ct, string? configFile = null)
     {
         var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
@@ -36,6 +36,11 @@ internal sealed class ChildServer : IAsyncDisposable
             info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location); // `dotnet sigill.dll …`
         }
         foreach (var arg in new[] { "serve", "--data", dataDirectory, "--port", "0" }) info.ArgumentList.Add(arg);
+        if (configFile is not null)
+        {
+            info.ArgumentList.Add("--config");
+            info.ArgumentList.Add(configFile);
+        }
         foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(n => n.StartsWith("SIGILL_", StringComparison.Ordinal)))
         {
             info.Environment.Remove(name); // the benchmark's own environment must not configure the server

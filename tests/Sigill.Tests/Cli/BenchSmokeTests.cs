@@ -18,6 +18,7 @@ public sealed class BenchSmokeTests
         ["audit"] = ["sqlite: append (sequence + seal + checkpoint)", "postgres: append (sequence + seal + checkpoint)", "postgres: inclusion proof at size 500", "verification ok"],
         ["backup"] = ["Data set: 60 encrypted objects", "sigill (ZLib fastest)", "backup s", "smoke run: goal not judged"],
         ["hostile"] = ["an ordinary upload after the corpus: 201 PASS"],
+        ["load"] = ["embedded: SQLite + files", "PostgreSQL + S3", "GET document", "vs health", "download sealed PDF", "completed and sealed docs/s", "smoke run: goals not judged"],
         ["transparency"] = ["transparency: 10,000 leaves", "full verification (commitment + leaf + root):", "inclusion proof generate+verify over 1,000 random leaves", "smoke run, budgets not judged"],
     };
 
@@ -27,8 +28,12 @@ public sealed class BenchSmokeTests
     [MemberData(nameof(Verbs))]
     public async Task Sigill_bench_verb_in_smoke_mode_exits_0_within_seconds_and_prints_its_figures(string verb)
     {
-        // PostgreSQL benchmarks read SIGILL_BENCH_POSTGRES; the suite passes its throwaway server.
-        var environment = new Dictionary<string, string> { [BenchCommand.PostgresVariable] = TestServices.PostgresAdmin };
+        // PostgreSQL benchmarks read SIGILL_BENCH_POSTGRES, the load benchmark SIGILL_BENCH_S3: the suite passes its throwaway servers.
+        var environment = new Dictionary<string, string>
+        {
+            [BenchCommand.PostgresVariable] = TestServices.PostgresAdmin,
+            [BenchCommand.S3Variable] = TestServices.S3Url.Replace("http://", "http://S3RVER:S3RVER@", StringComparison.Ordinal),
+        };
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await using var run = await SigillProcess.RunAsync(TimeSpan.FromMinutes(3), environment, "bench", verb, "--smoke");
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");

@@ -113,16 +113,26 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
             }, cancellationToken);
             foreach (var o in page.S3Objects ?? [])
             {
-                yield return o.Key;
+                if (BlobKey.IsValid(o.Key)) // as the file store: a readiness probe or anything else not written as a blob is not one
+                {
+                    yield return o.Key;
+                }
             }
             continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
         while (continuation is not null);
     }
 
+    /// <summary>
+    /// Ready means the bucket takes a write, as for the file store: a probe object is put and deleted. Its key is not a
+    /// valid blob key, so no listing ever returns it. (A one-key listing was the probe before; the test S3 server fails
+    /// on it once keys nest at different depths, and it proved only that the bucket can be read.)
+    /// </summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
-        await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, MaxKeys = 1 }, cancellationToken);
+        var probe = ".ready-" + Guid.NewGuid().ToString("N");
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = probe, ContentBody = "", UseChunkEncoding = false }, cancellationToken);
+        await _client.DeleteObjectAsync(_bucket, probe, cancellationToken);
     }
 
     public void Dispose() => _client.Dispose();

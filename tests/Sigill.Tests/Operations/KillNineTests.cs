@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Sigill.Bench;
+using Sigill.Tests.Infrastructure;
+
+namespace Sigill.Tests.Operations;
+
+/// <summary>
+/// Issue 21's kill -9 fault: a real <c>sigill serve</c> process (web tier, API tier and job worker in one) is killed with
+/// SIGKILL at random moments while four clients run the whole document flow against it (create, recipients and fields,
+/// send, the signers' links from the outbox, view, consent, sign, completion and sealing through the queue, download),
+/// and started again on the same data each time. The rules: no step the server acknowledged is lost; every document
+/// whose last signature was acknowledged completes and is sealed (the queue resumes it); then <c>sigill audit verify</c>
+/// passes and <c>sigill doctor</c> finds nothing half-written. On SQLite and on PostgreSQL + S3; 25 kills each in the
+/// suite (50 in all), <c>SIGILL_FAULT_KILLS</c> for more.
+/// </summary>
+public sealed class KillNineTests
+{
+    private static readonly int Kills = int.TryParse(Environment.GetEnvironmentVariable("SIGILL_FAULT_KILLS"), out var k) && k > 0 ? k : 25;
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Kill_9_at_random_points_of_the_document_flow_loses_no_acknowledged_step_and_every_signed_document_is_completed_and_sealed(Backend backend)
+    {
+        using var directory = new TempDirectory();
+        var data = directory.Combine("data");
+        var config = directory.Combine("sigill.json");
+        await File.WriteAllTextAsync(config, await Backends.ConfigAsync(backend, SigillApp.NoRateLimits));
+        var port = SigillProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        string[] serve = ["serve", "--data", data, "--config", config, "--port", port];
+        var server = SigillProcess.Start(serve);
+        try
+        {
+            var web = new Uri(await server.WaitForLineAsync("web:", TimeSpan.FromSeconds(90)));
+            var setupToken = new Uri(await server.WaitForLineAsync("setup:", TimeSpan.FromSeconds(10))).Segments[^1];
+            using var client = new HttpClient { BaseAddress = web, Timeout = TimeSpan.FromSeconds(30) };
+            var acknowledged = new ConcurrentDictionary<string, ConcurrentQueue<string>>(StringComparer.Ordinal);
+            var workload = new LoadWorkload(client, Path.Combine(data, "eu", "outbox"))
+            {
+                Acknowledged = (id, step) => acknowledged.GetOrAdd(id, _ => new()).Enqueue(step),
+            };
+            await workload.SetUpAsync(setupToken, CancellationToken.None);
+
+            var stats = new LoadStats();
+            using var stop = new CancellationTokenSource();
+            var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await workload.FlowAsync(stats, CancellationToken.None);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or LoadException or TaskCanceledException)
+                    {
+                        // A request the kill cut off: not acknowledged, so the flow starts over with a new document.
+                        Interlocked.Increment(ref stats.Failures);
+                    }
+                }
+            })).ToList();
+            for (var kill = 0; kill < Kills; kill++)
+            {
+                await Task.Delay(RandomNumberGenerator.GetInt32(300, 1500));
+                await server.KillAsync();
+                await server.DisposeAsync();
+                server = SigillProcess.Start(serve);
+                await server.WaitForLineAsync("web:", TimeSpan.FromSeconds(90));
+            }
+            await stop.CancelAsync();
+            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromMinutes(4));
+
+            Assert.True(acknowledged.Count > Kills, $"only {acknowledged.Count} documents were created across {Kills} kills");
+            var signedByBoth = 0;
+            foreach (var (id, steps) in acknowledged)
+            {
+                var document = await DocumentAsync(client, id);
+                Assert.True(document is not null, $"acknowledged document {id} is gone after the kills (steps: {string.Join(", ", steps)})");
+                var status = document.Value.GetProperty("status").GetString();
+                if (steps.Contains("sent"))
+                {
+                    Assert.NotEqual("draft", status);
+                }
+                var signatures = steps.Count(s => s == "signed");
+                var signed = document.Value.GetProperty("recipients").EnumerateArray().Count(r => r.GetProperty("status").GetString() == "signed");
+                Assert.True(signed >= signatures || status == "completed", $"document {id}: {signatures} signatures acknowledged, {signed} recorded");
+                if (signatures == 2)
+                {
+                    signedByBoth++;
+                    // Completion and the seal resume through the queue after a kill: the document is not stuck.
+                    var deadline = DateTime.UtcNow.AddMinutes(2);
+                    while (status != "completed" && DateTime.UtcNow < deadline)
+                    {
+                        await Task.Delay(200);
+                        status = (await DocumentAsync(client, id))!.Value.GetProperty("status").GetString();
+                    }
+                    Assert.True(status == "completed", $"document {id} was signed by both signers but is {status} two minutes later");
+                    using var sealedPdf = await client.GetAsync(new Uri($"/api/v1/documents/{id}/sealed.pdf", UriKind.Relative));
+                    Assert.True(sealedPdf.IsSuccessStatusCode, $"document {id}: sealed PDF answered {(int)sealedPdf.StatusCode}");
+                }
+            }
+            Assert.True(signedByBoth >= 5, $"only {signedByBoth} documents were signed by both signers: the kills left too little work to judge");
+
+            // Stopped, the data passes both checks an operator runs after a crash.
+            await server.KillAsync();
+            var verify = await SigillProcess.RunAsync(TimeSpan.FromMinutes(3), "audit", "verify", "--data", data, "--config", config);
+            Assert.True(verify.ExitCode == 0, $"audit verify after {Kills} kills: {verify.Stdout}\n{verify.Stderr}");
+            var doctor = await SigillProcess.RunAsync(TimeSpan.FromMinutes(3), "doctor", "--data", data, "--config", config);
+            Assert.True(doctor.ExitCode == 0, $"doctor after {Kills} kills: {doctor.Stdout}\n{doctor.Stderr}");
+            ScanSummary.Write(string.Create(CultureInfo.InvariantCulture,
+                $"kill -9 ({backend}): {Kills} kills, {acknowledged.Count} documents created, {signedByBoth} signed by both and all completed and sealed, {stats.Failures} requests cut off; audit verify and doctor clean"));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<JsonElement?> DocumentAsync(HttpClient client, string id)
+    {
+        using var response = await client.GetAsync(new Uri($"/api/v1/documents/{id}", UriKind.Relative));
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+    }
+}
