@@ -100,7 +100,7 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # a crash or build problem that no summary line counted
 fi
 if [ -s "$SIGILL_TEST_SUMMARY" ]; then
-  log "security scanners"
+  log "security scanners and fault runs"
   sed 's/^/    /' "$SIGILL_TEST_SUMMARY" >&2
 fi
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -240,7 +240,7 @@ public static class LoadBenchmark
                 {
                     await operation(stats, ct);
                 }
-                catch (Exception e) when (e is HttpRequestException or LoadException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when (e is HttpRequestException or LoadException or IOException or System.Net.Sockets.SocketException or TaskCanceledException && !ct.IsCancellationRequested)
                 {
                     if (Interlocked.Increment(ref stats.Failures) == 1) stats.FirstFailure = e.Message;
                 }

@@ -83,7 +83,9 @@ public static class ApiHost
             o.SerializerOptions.TypeInfoResolver = (o.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(RequestText.Modifier);
         });
         services.AddExceptionHandler<RequestText.RefusedHandler>();
+        services.AddExceptionHandler<Platform.Errors.StoreUnavailableHandler>();
         services.AddAuthorization(Policies.Add);
+        services.AddSingleton<CellReadiness>();
         services.AddHealthChecks().AddCheck<CellsHealthCheck>("cells", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddAspNetCoreInstrumentation()

@@ -56,6 +56,9 @@ public static class ErrorCodes
     [Status(429)]
     public const string RateLimited = "rate_limited";
 
+    [Status(503)]
+    public const string StoreUnavailable = "store_unavailable";
+
     [Status(429)]
     public const string TooManyAttempts = "too_many_attempts";
 
