@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Sigill.Hostile;
 using Sigill.Pdf;
 
@@ -18,7 +17,7 @@ namespace Sigill.Bench;
 /// same way in the same run as the baseline. Every hostile request must also get its expected status and code, and the
 /// server must still take an ordinary upload at the end.
 /// </summary>
-public static partial class HostileBenchmark
+public static class HostileBenchmark
 {
     private const long BudgetBytes = 100L * 1024 * 1024;
 
@@ -101,12 +100,10 @@ public static partial class HostileBenchmark
     private static byte[] OrdinaryPdf() => DocumentRenderer.Render(new DocumentModel("Ordinary agreement",
         [.. Enumerable.Range(1, 8).SelectMany<int, DocumentBlock>(i => [new Heading($"Clause {i}"), new Paragraph(string.Concat(Enumerable.Repeat("The parties agree. ", 150))), new PageBreak()])])).Bytes;
 
-    [GeneratedRegex(@"/s/(sgr_[a-z]+_[0-9a-z]{52})")]
-    private static partial Regex LinkPattern();
-
     /// <summary>One organization on the child server, and the measurements taken against it.</summary>
     private sealed class Run(HttpClient client, int pid, string outbox)
     {
+        private readonly OutboxLinks _invitations = new(outbox);
         private int _signers;
 
         public double HighestPeak { get; private set; }
@@ -169,19 +166,7 @@ public static partial class HostileBenchmark
             return form;
         }
 
-        public async Task SetUpAsync(string setupToken, CancellationToken ct)
-        {
-            var org = await PostAsync("/api/v1/setup", new
-            {
-                setupToken,
-                organizationName = "Hostile Bench AB",
-                region = "eu",
-                name = "Bench Owner",
-                email = "owner@bench.invalid",
-                password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)),
-            }, ct);
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.GetProperty("apiToken").GetString());
-        }
+        public Task SetUpAsync(string setupToken, CancellationToken ct) => LoadWorkload.SetUpOrganizationAsync(client, setupToken, "Hostile Bench AB", ct);
 
         /// <summary>A sent one-page document with one new signer who has viewed it and consented; returns the signer's link.</summary>
         public async Task<string> SigningLinkAsync(CancellationToken ct)
@@ -190,22 +175,12 @@ public static partial class HostileBenchmark
             using var upload = await client.PostAsync("/api/v1/documents", Upload(DocumentRenderer.Render(new DocumentModel("Bench", [new Paragraph("Sign here.")])).Bytes), ct);
             upload.EnsureSuccessStatusCode();
             var id = (await upload.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString();
+            _invitations.Expect(email);
             var recipient = await PostAsync($"/api/v1/documents/{id}/recipients", new { name = "Bench Signer", email, role = "signer", signingOrder = 1 }, ct);
             await PostAsync($"/api/v1/documents/{id}/fields",
                 new { recipientId = recipient.GetProperty("id").GetString(), kind = "signature", page = 1, x = 60, y = 600, width = 220, height = 40, required = true }, ct);
             await PostAsync($"/api/v1/documents/{id}/send", new { message = "Bench" }, ct);
-            string? link = null;
-            for (var i = 0; i < 200 && link is null; i++)
-            {
-                link = Directory.Exists(outbox)
-                    ? Directory.GetFiles(outbox, "*.eml")
-                        .Select(f => File.ReadAllText(f).Replace("=\r\n", "", StringComparison.Ordinal).Replace("=\n", "", StringComparison.Ordinal))
-                        .Where(t => t.Contains(email, StringComparison.Ordinal))
-                        .Select(t => LinkPattern().Match(t)).FirstOrDefault(m => m.Success)?.Groups[1].Value
-                    : null;
-                if (link is null) await Task.Delay(50, ct);
-            }
-            if (link is null) throw new InvalidOperationException($"no signing link for {email} arrived in {outbox}");
+            var link = await _invitations.LinkAsync(email, ct);
             using (var view = await client.GetAsync($"/api/v1/signing/{link}/document.pdf", ct)) view.EnsureSuccessStatusCode();
             await PostAsync($"/api/v1/signing/{link}/consent", new { accept = true }, ct);
             return link;

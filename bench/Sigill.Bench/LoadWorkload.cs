@@ -42,16 +42,14 @@ public sealed class LoadException(string message) : Exception(message);
 /// sealed PDF), each request timed. <see cref="Acknowledged"/> hears of every step the server acknowledged, which is what
 /// the kill -9 fault test holds the server to.
 /// </summary>
-public sealed partial class LoadWorkload(HttpClient client, string outbox)
+public sealed class LoadWorkload(HttpClient client, string outbox)
 {
     public static readonly string[] FlowOperations =
         ["create from template", "upload", "add recipient", "add field", "send", "open signing link", "view PDF", "consent", "sign", "complete and seal", "download sealed PDF"];
 
     private static readonly byte[] UploadPdf = DocumentRenderer.Render(new DocumentModel("Load quote", [new Heading("Quote"), new Paragraph("A one-page quote for the load benchmark.")])).Bytes;
     private static readonly string[] FieldKinds = ["signature", "initials", "text", "date", "checkbox"];
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _links = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _scan = new(1, 1);
+    private readonly OutboxLinks _invitations = new(outbox);
     private string _templateId = "";
     private int _documents;
 
@@ -62,16 +60,7 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
 
     public async Task SetUpAsync(string setupToken, CancellationToken ct)
     {
-        var org = await PostAsync(null, "", "/api/v1/setup", new
-        {
-            setupToken,
-            organizationName = "Load Bench AB",
-            region = "eu",
-            name = "Load Owner",
-            email = "owner@load.invalid",
-            password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)),
-        }, ct);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", org.GetProperty("apiToken").GetString());
+        await SetUpOrganizationAsync(client, setupToken, "Load Bench AB", ct);
         var template = await PostAsync(null, "", "/api/v1/templates", new
         {
             name = "Load quote",
@@ -79,6 +68,27 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
             variables = new[] { "customer", "months" },
         }, ct);
         _templateId = template.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>
+    /// Sets up a fresh installation through its setup link: the organization in region eu and its owner (a random
+    /// password); the client then carries the owner's API token.
+    /// </summary>
+    public static async Task SetUpOrganizationAsync(HttpClient client, string setupToken, string organizationName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var response = await client.PostAsJsonAsync("/api/v1/setup", new
+        {
+            setupToken,
+            organizationName,
+            region = "eu",
+            name = "Bench Owner",
+            email = "owner@bench.invalid",
+            password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)),
+        }, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new LoadException($"POST /api/v1/setup answered {(int)response.StatusCode}: {text}");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", JsonDocument.Parse(text).RootElement.GetProperty("apiToken").GetString());
     }
 
     public async Task GetAsync(LoadStats stats, string name, string path, CancellationToken ct)
@@ -104,7 +114,7 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
         for (var s = 1; s <= 2; s++)
         {
             var email = $"d{n}-s{s}-{Guid.NewGuid().ToString("N")[..8]}@load.invalid";
-            _links.TryAdd(email, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+            _invitations.Expect(email);
             var recipient = await PostAsync(stats, "add recipient", $"/api/v1/documents/{id}/recipients", new { name = $"Signer {s}", email, role = "signer", signingOrder = 1 }, ct);
             signers.Add((email, recipient.GetProperty("id").GetString()!, []));
         }
@@ -122,7 +132,7 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
         var lastSigned = 0L;
         foreach (var (email, _, fields) in signers)
         {
-            var link = await LinkAsync(email, ct);
+            var link = await _invitations.LinkAsync(email, ct);
             await GetAsync(stats, "open signing link", $"/api/v1/signing/{link}/", ct);
             await GetAsync(stats, "view PDF", $"/api/v1/signing/{link}/document.pdf", ct);
             await PostAsync(stats, "consent", $"/api/v1/signing/{link}/consent", new { accept = true }, ct);
@@ -173,20 +183,34 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
         stats?.Add(name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
+}
 
-    /// <summary>The signing link the invitation to <paramref name="email"/> carries, read from the outbox (each .eml once).</summary>
-    private async Task<string> LinkAsync(string email, CancellationToken ct)
+/// <summary>
+/// The signing links that invitations carry, read from a server's outbox folder as they arrive: each .eml file is read
+/// once, however many callers wait, and a link is handed to whoever expects its recipient's address.
+/// </summary>
+public sealed partial class OutboxLinks(string outbox)
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _links = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _scan = new(1, 1);
+
+    /// <summary>Call before the invitation can be sent (before adding the recipient): a file read earlier is not read again.</summary>
+    public void Expect(string email) => _links.TryAdd(email, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>The signing link the invitation to <paramref name="email"/> carries, within a minute.</summary>
+    public async Task<string> LinkAsync(string email, CancellationToken ct)
     {
         var waiter = _links[email].Task;
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (!waiter.IsCompleted)
         {
-            if (DateTime.UtcNow > deadline) throw new LoadException($"no invitation to {email} in the outbox within a minute");
+            if (DateTime.UtcNow > deadline) throw new LoadException($"no invitation to {email} in {outbox} within a minute");
             if (await _scan.WaitAsync(0, ct))
             {
                 try
                 {
-                    ScanOutbox();
+                    Scan();
                 }
                 finally
                 {
@@ -199,7 +223,7 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
         return await waiter;
     }
 
-    private void ScanOutbox()
+    private void Scan()
     {
         if (!Directory.Exists(outbox)) return;
         foreach (var file in Directory.EnumerateFiles(outbox, "*.eml"))
@@ -218,6 +242,6 @@ public sealed partial class LoadWorkload(HttpClient client, string outbox)
     [GeneratedRegex(@"/s/(sgr_[a-z]+_[0-9a-z]{52})")]
     private static partial Regex LinkPattern();
 
-    [GeneratedRegex(@"(?m)^To:.*?<?([^<>\s]+@load\.invalid)>?\s*$")]
+    [GeneratedRegex(@"(?m)^To:.*?<?([^<>\s]+@[^<>\s]+?)>?\s*$")]
     private static partial Regex ToPattern();
 }

@@ -21,6 +21,7 @@ namespace Sigill.Crypto;
 public sealed class FileKeyring : IKeyProvider, IDisposable
 {
     public const string FileName = "keyring.json";
+    private const string LockFileName = "keyring.lock";
     private const string FormatName = "sigill-file-keyring/1";
     private const byte WrapFormat = 0x01;
 
@@ -40,7 +41,7 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
     private FileKeyring(string path, byte[] entryKey, byte[] salt, TimeProvider time)
     {
         _path = path;
-        _lockPath = Path.Combine(Path.GetDirectoryName(path)!, "keyring.lock");
+        _lockPath = Path.Combine(Path.GetDirectoryName(path)!, LockFileName);
         _entryKey = entryKey;
         _salt = salt;
         _time = time;
@@ -71,7 +72,7 @@ public sealed class FileKeyring : IKeyProvider, IDisposable
         var path = Path.Combine(directory, FileName);
         time ??= TimeProvider.System;
         // Two processes starting at once must not both create a keyring, each with its own salt: creation is locked too.
-        using var held = AcquireLock(Path.Combine(directory, "keyring.lock"), CancellationToken.None).GetAwaiter().GetResult();
+        using var held = AcquireLock(Path.Combine(directory, LockFileName), CancellationToken.None).GetAwaiter().GetResult();
         if (!File.Exists(path))
         {
             var salt = RandomNumberGenerator.GetBytes(32);

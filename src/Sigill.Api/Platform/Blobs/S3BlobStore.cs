@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -51,7 +52,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
                 spool.Position = 0;
                 body = spool;
             }
-            await _client.PutObjectAsync(new PutObjectRequest
+            await Call(() => _client.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = _bucket,
                 Key = key,
@@ -59,7 +60,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
                 AutoCloseStream = false,
                 UseChunkEncoding = false,
                 DisablePayloadSigning = false,
-            }, cancellationToken);
+            }, cancellationToken));
         }
         finally
         {
@@ -75,7 +76,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
         BlobKey.Validate(key);
         try
         {
-            var response = await _client.GetObjectAsync(_bucket, key, cancellationToken);
+            var response = await Call(() => _client.GetObjectAsync(_bucket, key, cancellationToken));
             return response.ResponseStream;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -89,13 +90,13 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
         BlobKey.Validate(key);
         try
         {
-            await _client.GetObjectMetadataAsync(_bucket, key, cancellationToken);
+            await Call(() => _client.GetObjectMetadataAsync(_bucket, key, cancellationToken));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }
-        await _client.DeleteObjectAsync(_bucket, key, cancellationToken);
+        await Call(() => _client.DeleteObjectAsync(_bucket, key, cancellationToken));
         return true;
     }
 
@@ -105,12 +106,12 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
         string? continuation = null;
         do
         {
-            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request
+            var page = await Call(() => _client.ListObjectsV2Async(new ListObjectsV2Request
             {
                 BucketName = _bucket,
                 Prefix = prefix,
                 ContinuationToken = continuation,
-            }, cancellationToken);
+            }, cancellationToken));
             foreach (var o in page.S3Objects ?? [])
             {
                 if (BlobKey.IsValid(o.Key)) // as the file store: a readiness probe or anything else not written as a blob is not one
@@ -135,5 +136,27 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
         await _client.DeleteObjectAsync(_bucket, probe, cancellationToken);
     }
 
+    /// <summary>
+    /// One call to the bucket; a failure to reach it (refused, reset, timed out, or the server's own 5xx after the SDK's
+    /// retries) becomes <see cref="BlobStoreUnavailableException"/>, which the API answers as <c>503 store_unavailable</c>.
+    /// A refusal about the request itself (403, 404) stays as it is.
+    /// </summary>
+    private async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException or AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError }
+            || (e is AmazonClientException && e.InnerException is HttpRequestException or SocketException or TimeoutException))
+        {
+            throw new BlobStoreUnavailableException(Location, e);
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 }
+
+/// <summary>The blob store could not be reached: nothing was read or written; try again shortly.</summary>
+internal sealed class BlobStoreUnavailableException(string location, Exception inner)
+    : IOException($"The blob store at {location} did not answer.", inner);

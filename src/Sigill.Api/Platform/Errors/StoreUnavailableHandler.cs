@@ -1,7 +1,6 @@
-using System.Net.Sockets;
-using Amazon.Runtime;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Sigill.Api.Platform.Blobs;
 
 namespace Sigill.Api.Platform.Errors;
 
@@ -38,23 +37,19 @@ internal sealed partial class StoreUnavailableHandler(IProblemDetailsService pro
         });
     }
 
-    /// <summary>A connection that could not be made or was lost, to PostgreSQL or to S3, anywhere in the chain.</summary>
+    /// <summary>
+    /// PostgreSQL's connection could not be made or was lost (Npgsql marks it transient, or the server is shutting down),
+    /// or the blob store said it could not be reached (<see cref="BlobStoreUnavailableException"/>), anywhere in the chain.
+    /// </summary>
     internal static bool IsUnavailable(Exception exception)
     {
-        var fromS3 = false;
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            switch (e)
+            if (e is BlobStoreUnavailableException
+                or NpgsqlException { IsTransient: true }
+                or PostgresException { SqlState: "57P01" or "57P02" or "57P03" }) // admin shutdown, crash shutdown, cannot connect now
             {
-                case NpgsqlException npgsql when npgsql.IsTransient:
-                case PostgresException { SqlState: "57P01" or "57P02" or "57P03" }: // admin shutdown, crash shutdown, cannot connect now
-                case SocketException:
-                case AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError }:
-                case HttpRequestException or TimeoutException when fromS3:
-                    return true;
-                case AmazonServiceException or AmazonClientException:
-                    fromS3 = true;
-                    break;
+                return true;
             }
         }
         return false;
