@@ -64,7 +64,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$RUN/pg/data" -l "$RUN/pg/log" -w -o "-p $PG_PO
 log "starting s3rver and the SMTP sink"
 S3_PORT="$(free_port)"; SMTP_PORT="$(free_port)"
 mkdir -p "$RUN/s3" "$RUN/mail"
-node tools/test-services/node_modules/s3rver/bin/s3rver.js --directory "$RUN/s3" --address 127.0.0.1 --port "$S3_PORT" --silent >"$RUN/s3.log" 2>&1 &
+node tools/test-services/s3rver-atomic.js --directory "$RUN/s3" --address 127.0.0.1 --port "$S3_PORT" >"$RUN/s3.log" 2>&1 &
 PIDS+=($!)
 node tools/test-services/smtp-sink.js "$SMTP_PORT" "$RUN/mail" >"$RUN/smtp.log" 2>&1 &
 PIDS+=($!)

@@ -24,11 +24,11 @@ printf '%s\n' "$PASSWORD" > "$RUN/pwfile"
 as_postgres "$PG_BIN/initdb" -D "$RUN/data" -U sigill --pwfile="$RUN/pwfile" -A scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
 as_postgres "$PG_BIN/pg_ctl" -D "$RUN/data" -l "$RUN/log" -w -o "-p $PORT -k $RUN -c listen_addresses=127.0.0.1" start >/dev/null
 export SIGILL_BENCH_POSTGRES="Host=127.0.0.1;Port=$PORT;Username=sigill;Password=$PASSWORD;Database=postgres"
-S3RVER="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/test-services/node_modules/s3rver/bin/s3rver.js"
-if [ -f "$S3RVER" ] && command -v node >/dev/null; then
+SERVICES="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/test-services"
+if [ -f "$SERVICES/node_modules/s3rver/package.json" ] && command -v node >/dev/null; then
   S3_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
   mkdir -p "$RUN/s3"
-  node "$S3RVER" --directory "$RUN/s3" --address 127.0.0.1 --port "$S3_PORT" --silent >"$RUN/s3.log" 2>&1 &
+  node "$SERVICES/s3rver-atomic.js" --directory "$RUN/s3" --address 127.0.0.1 --port "$S3_PORT" >"$RUN/s3.log" 2>&1 &
   S3_PID=$!
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && break; sleep 0.1; done
   export SIGILL_BENCH_S3="http://S3RVER:S3RVER@127.0.0.1:$S3_PORT" # s3rver's fixed development credentials

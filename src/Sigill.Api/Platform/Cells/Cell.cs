@@ -38,6 +38,7 @@ public sealed class Cell : IDisposable
                     }
                     var dbOptions = new DbContextOptionsBuilder<SqliteCellDbContext>()
                         .UseSqlite(options.Database.ConnectionString)
+                        .AddInterceptors(SqliteBusyTimeout.Instance)
                         .Options;
                     var factory = new PooledDbContextFactory<SqliteCellDbContext>(dbOptions);
                     _createContext = factory.CreateDbContext;
