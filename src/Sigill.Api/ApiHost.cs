@@ -84,6 +84,7 @@ public static class ApiHost
         });
         services.AddExceptionHandler<RequestText.RefusedHandler>();
         services.AddExceptionHandler<Platform.Errors.StoreUnavailableHandler>();
+        services.AddExceptionHandler<Platform.Errors.StorageFullHandler>();
         services.AddAuthorization(Policies.Add);
         services.AddSingleton<CellReadiness>();
         services.AddHealthChecks().AddCheck<CellsHealthCheck>("cells", tags: ["ready"]);

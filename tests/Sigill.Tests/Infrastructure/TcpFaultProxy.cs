@@ -7,7 +7,8 @@ namespace Sigill.Tests.Infrastructure;
 /// A loopback TCP forwarder put between Sigill and a real service (the S3 server, the SMTP sink) so a test can take the
 /// service away and give it back without touching the service others share: <see cref="CutAsync"/> closes the listener
 /// and every open connection (the service is unreachable: connection refused), <see cref="Restore"/> listens again on
-/// the same port.
+/// the same port. <see cref="Latency"/> keeps the service alive but slow: every chunk waits that long before it is passed
+/// on, both ways, also on connections already open.
 /// </summary>
 internal sealed class TcpFaultProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private CancellationTokenSource _cut = new();
     private Task _accepting = Task.CompletedTask;
+    private long _latencyTicks;
 
     public TcpFaultProxy(Uri target)
     {
@@ -27,6 +29,13 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     public int Port { get; }
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>How long each chunk read from either side waits before it is written to the other (zero: none).</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
+    }
 
     public void Restore()
     {
@@ -66,11 +75,22 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PipeAsync(TcpClient from, TcpClient to, CancellationToken ct)
+    private async Task PipeAsync(TcpClient from, TcpClient to, CancellationToken ct)
     {
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream(), ct);
+            var source = from.GetStream();
+            var sink = to.GetStream();
+            var buffer = new byte[64 * 1024]; // what has queued up while a chunk waited goes on as one: latency, not a bandwidth cap
+            int read;
+            while ((read = await source.ReadAsync(buffer, ct)) > 0)
+            {
+                if (Latency is { Ticks: > 0 } latency)
+                {
+                    await Task.Delay(latency, ct);
+                }
+                await sink.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
             to.Client.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)

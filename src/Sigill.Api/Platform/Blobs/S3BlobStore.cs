@@ -30,7 +30,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 2,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = options.Timeout,
         };
         _client = new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
     }
@@ -60,7 +60,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
                 AutoCloseStream = false,
                 UseChunkEncoding = false,
                 DisablePayloadSigning = false,
-            }, cancellationToken));
+            }, cancellationToken), cancellationToken);
         }
         finally
         {
@@ -76,7 +76,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
         BlobKey.Validate(key);
         try
         {
-            var response = await Call(() => _client.GetObjectAsync(_bucket, key, cancellationToken));
+            var response = await Call(() => _client.GetObjectAsync(_bucket, key, cancellationToken), cancellationToken);
             return response.ResponseStream;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -90,13 +90,13 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
         BlobKey.Validate(key);
         try
         {
-            await Call(() => _client.GetObjectMetadataAsync(_bucket, key, cancellationToken));
+            await Call(() => _client.GetObjectMetadataAsync(_bucket, key, cancellationToken), cancellationToken);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }
-        await Call(() => _client.DeleteObjectAsync(_bucket, key, cancellationToken));
+        await Call(() => _client.DeleteObjectAsync(_bucket, key, cancellationToken), cancellationToken);
         return true;
     }
 
@@ -111,7 +111,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
                 BucketName = _bucket,
                 Prefix = prefix,
                 ContinuationToken = continuation,
-            }, cancellationToken));
+            }, cancellationToken), cancellationToken);
             foreach (var o in page.S3Objects ?? [])
             {
                 if (BlobKey.IsValid(o.Key)) // as the file store: a readiness probe or anything else not written as a blob is not one
@@ -139,15 +139,17 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
     /// <summary>
     /// One call to the bucket; a failure to reach it (refused, reset, timed out, or the server's own 5xx after the SDK's
     /// retries) becomes <see cref="BlobStoreUnavailableException"/>, which the API answers as <c>503 store_unavailable</c>.
-    /// A refusal about the request itself (403, 404) stays as it is.
+    /// A refusal about the request itself (403, 404) stays as it is. A slow store shows as a cancellation the caller did
+    /// not ask for: the SDK's HTTP client gave up after <see cref="BlobStoreOptions.Timeout"/>.
     /// </summary>
-    private async Task<T> Call<T>(Func<Task<T>> call)
+    private async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
             return await call();
         }
-        catch (Exception e) when (e is HttpRequestException or SocketException or AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError }
+        catch (Exception e) when (e is HttpRequestException or SocketException or TimeoutException or AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError }
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             || (e is AmazonClientException && e.InnerException is HttpRequestException or SocketException or TimeoutException))
         {
             throw new BlobStoreUnavailableException(Location, e);

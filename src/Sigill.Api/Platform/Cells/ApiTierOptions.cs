@@ -99,6 +99,10 @@ public sealed class ApiTierOptions : IValidatedOptions
                     {
                         problems.Add($"Cells:{region}:Blobs:Bucket is missing");
                     }
+                    if (blobs.Timeout <= TimeSpan.Zero)
+                    {
+                        problems.Add($"Cells:{region}:Blobs:Timeout must be positive");
+                    }
                     break;
                 default:
                     problems.Add($"Cells:{region}:Blobs:Provider must be filesystem or s3, not '{blobs.Provider}'");

@@ -34,4 +34,10 @@ public sealed class BlobStoreOptions
     public string SecretKey { get; set; } = "";
     /// <summary>Signing region for S3 (AWS region name); unrelated to Sigill's region.</summary>
     public string SigningRegion { get; set; } = "us-east-1";
+
+    /// <summary>
+    /// How long one attempt of an S3 call may take before it counts as unanswered (the SDK tries up to three times);
+    /// then the request gets <c>503 store_unavailable</c>. An S3 that is slow but answers within it only makes requests slow.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -59,6 +59,9 @@ public static class ErrorCodes
     [Status(503)]
     public const string StoreUnavailable = "store_unavailable";
 
+    [Status(507)]
+    public const string StorageFull = "storage_full";
+
     [Status(429)]
     public const string TooManyAttempts = "too_many_attempts";
 
