@@ -134,6 +134,7 @@ public sealed class DiskFullTests
         Assert.True(response.StatusCode == HttpStatusCode.InsufficientStorage, $"{(int)response.StatusCode}: {text}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("storage_full", JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+        Assert.Equal("Storage is full.", JsonDocument.Parse(text).RootElement.GetProperty("title").GetString()); // says what happened
         Assert.DoesNotContain("/tmp", text, StringComparison.Ordinal); // no path leaves in a problem
         Assert.DoesNotContain("No space", text, StringComparison.OrdinalIgnoreCase);
     }

@@ -61,6 +61,7 @@ public sealed class StoreOutageTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {text}");
         Assert.Equal("store_unavailable", JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+        Assert.Equal("Storage is unavailable; try again shortly.", JsonDocument.Parse(text).RootElement.GetProperty("title").GetString());
         Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
         Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal); // no host leaves in a problem
     }

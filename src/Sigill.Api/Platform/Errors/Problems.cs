@@ -28,6 +28,8 @@ public static class Problems
     public static ProblemHttpResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "The request conflicts with the current state.", detail);
 
     /// <summary>Fills in a code for problems the framework writes (404 for unknown routes, 500 from the exception handler, ...).</summary>
+    private static readonly HashSet<string> FixedTextCodes = [ErrorCodes.StoreUnavailable, ErrorCodes.StorageFull];
+
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
@@ -50,8 +52,9 @@ public static class Problems
             problem.Extensions["code"] = code;
             problem.Type ??= DocsBase + code;
         }
-        // Never echo exception text in a 5xx: the exception handler's detail is replaced wholesale.
-        if (problem.Status >= 500)
+        // Never echo exception text in a 5xx: its title and detail are replaced wholesale, except for the storage
+        // problems whose handlers write fixed text that says what happened and what to do (and names no host or path).
+        if (problem.Status >= 500 && !(problem.Extensions["code"] is string c && FixedTextCodes.Contains(c)))
         {
             problem.Title = "An unexpected error occurred.";
             problem.Detail = "The error was logged with the trace id below.";
