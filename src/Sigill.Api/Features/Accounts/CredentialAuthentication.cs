@@ -99,9 +99,16 @@ internal sealed class CredentialAuthenticationHandler(
     private async Task<List<Claim>?> SessionAsync(CellDbContext db, string id, string secret, DateTime now)
     {
         var session = await db.Sessions.SingleOrDefaultAsync(s => s.Id == id, Context.RequestAborted);
-        if (session is null || !PresentedSecret.Matches(session.SecretHash, secret) || session.RevokedAt is not null
-            || session.ExpiresAt <= now || now - session.LastSeenAt > identity.SessionIdleTimeout)
+        if (session is null || !PresentedSecret.Matches(session.SecretHash, secret) || session.RevokedAt is not null)
         {
+            return null;
+        }
+        if (session.ExpiresAt <= now || now - session.LastSeenAt > identity.SessionIdleTimeout)
+        {
+            // An expiry, once seen, is final: a system clock set back later (it had jumped ahead) must not bring the
+            // session back to life after the person was told it ended.
+            session.RevokedAt = now;
+            await db.SaveChangesAsync(Context.RequestAborted);
             return null;
         }
         var role = await RoleAsync(db, session.OrganizationId, session.UserId);
@@ -109,7 +116,8 @@ internal sealed class CredentialAuthenticationHandler(
         {
             return null;
         }
-        if (now - session.LastSeenAt > TouchInterval)
+        // Seen "in the future" means the clock was set back: count idleness from the corrected clock, not the wrong one.
+        if (now - session.LastSeenAt > TouchInterval || session.LastSeenAt > now)
         {
             session.LastSeenAt = now;
             await db.SaveChangesAsync(Context.RequestAborted);

@@ -36,6 +36,9 @@ public sealed class AlertOptions : IValidatedOptions
     public TimeSpan BackupMaxAge { get; set; } = TimeSpan.FromHours(26);
     public TimeSpan QueueMaxWait { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a message may wait in the mail queue (the mail server did not take it) before <c>SigillMailStuck</c> fires.</summary>
+    public TimeSpan MailStuckAfter { get; set; } = TimeSpan.FromMinutes(15);
+
     public bool Enabled => Primary.IsSet;
 
     public IReadOnlyList<string> Validate()
@@ -63,7 +66,7 @@ public sealed class AlertOptions : IValidatedOptions
                 }
             }
         }
-        foreach (var (name, value) in new[] { ("EvaluateEvery", EvaluateEvery), ("RepeatEvery", RepeatEvery), ("EscalateAfter", EscalateAfter), ("CheckpointMaxAge", CheckpointMaxAge), ("BackupMaxAge", BackupMaxAge), ("QueueMaxWait", QueueMaxWait) })
+        foreach (var (name, value) in new[] { ("EvaluateEvery", EvaluateEvery), ("RepeatEvery", RepeatEvery), ("EscalateAfter", EscalateAfter), ("CheckpointMaxAge", CheckpointMaxAge), ("BackupMaxAge", BackupMaxAge), ("QueueMaxWait", QueueMaxWait), ("MailStuckAfter", MailStuckAfter) })
         {
             if (value <= TimeSpan.Zero)
             {

@@ -26,8 +26,9 @@ public static class AlertRules
     public static readonly AlertRule BackupTooOld = new("SigillBackupTooOld", TimeSpan.Zero);
     public static readonly AlertRule BackupFailing = new("SigillBackupFailing", TimeSpan.Zero);
     public static readonly AlertRule CryptoIntegrityFailure = new("SigillCryptoIntegrityFailure", TimeSpan.Zero, Latched: true);
+    public static readonly AlertRule MailStuck = new("SigillMailStuck", TimeSpan.Zero);
 
-    public static readonly IReadOnlyList<AlertRule> All = [CellUnavailable, CheckpointStale, JobsDeadLettered, JobQueueStalled, BackupTooOld, BackupFailing, CryptoIntegrityFailure];
+    public static readonly IReadOnlyList<AlertRule> All = [CellUnavailable, CheckpointStale, JobsDeadLettered, JobQueueStalled, BackupTooOld, BackupFailing, CryptoIntegrityFailure, MailStuck];
 
     public static AlertRule Get(string name) => All.FirstOrDefault(r => r.Name == name) ?? new AlertRule(name, TimeSpan.Zero);
 
@@ -61,6 +62,10 @@ public static class AlertRules
         if (cell.BackupFailure is { } failure)
         {
             firing.Add(new(BackupFailing.Name, region, $"The backup of region {region} failed and will be retried: {failure}"));
+        }
+        if (cell.MailQueueAgeSeconds is { } mailWait && mailWait > options.MailStuckAfter.TotalSeconds)
+        {
+            firing.Add(new(MailStuck.Name, region, Invariant($"E-mail of region {region} has waited in the mail queue for {Minutes(TimeSpan.FromSeconds(mailWait))}: the mail server does not take it. It is retried and goes out once the server is back.")));
         }
         if (integrityFailures > 0)
         {

@@ -66,8 +66,12 @@ internal static class DocumentNotices
         return !muted.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(kind, StringComparer.Ordinal);
     }
 
-    /// <summary>Sends the messages, failing the job on the first message that does not go (the queue retries it).</summary>
-    public static async Task SendOrFailAsync(IMailer mailer, IEnumerable<MailMessage> messages, CancellationToken ct)
+    /// <summary>
+    /// Sends the messages of a job whose change has committed; one the mail server does not take waits in the mail
+    /// queue (<see cref="MailQueue"/>) rather than failing the job, whose retry would redo its work and issue new links.
+    /// Only a failure to queue (the cell's database) fails the job.
+    /// </summary>
+    public static async Task SendOrQueueAsync(IMailer mailer, JobContext job, string organizationId, IEnumerable<MailMessage> messages, CancellationToken ct)
     {
         foreach (var message in messages)
         {
@@ -77,7 +81,7 @@ internal static class DocumentNotices
             }
             catch (Exception e) when (MailServices.IsDeliveryFailure(e))
             {
-                throw new JobFailedException($"sending a message failed ({e.GetType().Name})", e);
+                await MailQueue.EnqueueAsync(job.Cell, organizationId, message, job.Time, ct);
             }
         }
     }
@@ -106,7 +110,7 @@ internal sealed class DocumentNoticeJob(MailOptions mail, IMailer mailer) : IJob
         var reason = parts[1] == "declined"
             ? await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.DeclinePurpose, document.DeclineReasonToken, document.Id, cancellationToken)
             : null;
-        await DocumentNotices.SendOrFailAsync(mailer, [letter.Message(letter.Notice(parts[1], recipientName, reason), letter.SenderName ?? to, to) with { ReplyTo = null }], cancellationToken);
+        await DocumentNotices.SendOrQueueAsync(mailer, job, document.OrganizationId, [letter.Message(letter.Notice(parts[1], recipientName, reason), letter.SenderName ?? to, to) with { ReplyTo = null }], cancellationToken);
     }
 }
 
@@ -151,7 +155,7 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
                 ["sha256"] = DocumentWorkflow.Sha256Hex(pdf),
             });
         await db.SaveChangesAsync(cancellationToken);
-        await DocumentNotices.SendOrFailAsync(mailer, messages, cancellationToken);
+        await DocumentNotices.SendOrQueueAsync(mailer, job, document.OrganizationId, messages, cancellationToken);
     }
 }
 

@@ -73,7 +73,7 @@ internal sealed class ExpireDocumentJob : IJobHandler
 
 /// <summary>
 /// Reminds every recipient whose turn it is and who has not acted, with a fresh link, then schedules the
-/// next reminder. Mail goes out after the commit; a failed message fails the job, whose retry issues new links.
+/// next reminder. Mail goes out after the commit; a message the mail server does not take waits in the mail queue.
 /// </summary>
 internal sealed class RemindDocumentJob(MailOptions mail, IMailer mailer) : IJobHandler
 {
@@ -106,6 +106,6 @@ internal sealed class RemindDocumentJob(MailOptions mail, IMailer mailer) : IJob
             details: new Dictionary<string, string> { ["reminder"] = parts[1], ["recipients"] = waiting.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await DocumentReminders.ScheduleReminderAsync(db, cell, document, number + 1, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await DocumentNotices.SendOrFailAsync(mailer, messages, cancellationToken);
+        await DocumentNotices.SendOrQueueAsync(mailer, job, document.OrganizationId, messages, cancellationToken);
     }
 }

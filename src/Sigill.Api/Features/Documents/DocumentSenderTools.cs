@@ -66,7 +66,7 @@ internal static class DocumentSenderTools
         r.NotifiedAt = now;
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.resent", AuditActor.From(http, caller.Actor), now, ct, r.Id);
         await db.SaveChangesAsync(ct);
-        await DocumentWorkflow.SendAllAsync(mailer, [message], loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
+        await DocumentWorkflow.SendAllAsync(mailer, cell, doc, [message], time, loggers.CreateLogger("Sigill.Api.Documents"));
         return TypedResults.Ok(await RecipientView.FromAsync(r, cell, ct));
     }
 
@@ -96,7 +96,7 @@ internal static class DocumentSenderTools
             await DocumentWorkflow.RecordAsync(db, cell, doc, "document.reminded", AuditActor.From(http, caller.Actor), now, ct,
                 details: new Dictionary<string, string> { ["reminder"] = "manual", ["recipients"] = due.Count.ToString(CultureInfo.InvariantCulture) });
             await db.SaveChangesAsync(ct);
-            await DocumentWorkflow.SendAllAsync(mailer, messages, loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
+            await DocumentWorkflow.SendAllAsync(mailer, cell, doc, messages, time, loggers.CreateLogger("Sigill.Api.Documents"));
         }
         return TypedResults.Ok(new RemindResult(due.Count));
     }
@@ -141,7 +141,7 @@ internal static class DocumentSenderTools
                 new Dictionary<string, string> { ["changed"] = string.Join(",", new[] { name is null ? null : "name", email is null ? null : "email" }.OfType<string>()) });
         }
         await db.SaveChangesAsync(ct);
-        if (message is not null) await DocumentWorkflow.SendAllAsync(mailer, [message], loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
+        if (message is not null) await DocumentWorkflow.SendAllAsync(mailer, cell, doc, [message], time, loggers.CreateLogger("Sigill.Api.Documents"));
         return TypedResults.Ok(await RecipientView.FromAsync(r, cell, ct));
     }
 

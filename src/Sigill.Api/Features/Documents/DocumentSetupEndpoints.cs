@@ -248,7 +248,7 @@ public static class DocumentSetupEndpoints
         {
             return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being sent; read it again.");
         }
-        await DocumentWorkflow.SendAllAsync(mailer, messages, loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
+        await DocumentWorkflow.SendAllAsync(mailer, cell, doc, messages, time, loggers.CreateLogger("Sigill.Api.Documents"));
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }
 
@@ -288,7 +288,7 @@ public static class DocumentSetupEndpoints
         {
             return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being voided; read it again.");
         }
-        await DocumentWorkflow.SendAllAsync(mailer, messages, loggers.CreateLogger("Sigill.Api.Documents"), doc.Id);
+        await DocumentWorkflow.SendAllAsync(mailer, cell, doc, messages, time, loggers.CreateLogger("Sigill.Api.Documents"));
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }
 }

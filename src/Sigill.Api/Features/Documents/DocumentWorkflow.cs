@@ -197,20 +197,12 @@ internal static class DocumentWorkflow
         ((await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
          (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!);
 
-    public static async Task SendAllAsync(IMailer mailer, IEnumerable<MailMessage> messages, Microsoft.Extensions.Logging.ILogger logger, string documentId)
-    {
-        foreach (var message in messages)
-        {
-            try
-            {
-                await mailer.SendAsync(message, CancellationToken.None);
-            }
-            catch (Exception e) when (MailServices.IsDeliveryFailure(e))
-            {
-                DocumentLog.MailFailed(logger, documentId, e.GetType().Name);
-            }
-        }
-    }
+    /// <summary>
+    /// Sends the messages of a change that has committed; one the mail server does not take waits in the mail queue
+    /// (<see cref="MailQueue"/>) and is retried until it goes, so an SMTP outage delays mail but loses none.
+    /// </summary>
+    public static Task SendAllAsync(IMailer mailer, Cell cell, Document document, IEnumerable<MailMessage> messages, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger) =>
+        MailQueue.SendOrQueueAsync(mailer, cell, document.OrganizationId, messages, time, logger);
 }
 
 internal static partial class DocumentLog

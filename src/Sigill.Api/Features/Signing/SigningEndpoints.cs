@@ -164,7 +164,7 @@ public static class SigningEndpoints
                 }
                 if (result.DocumentStatus == DocumentStates.Completed) DocumentLog.Completed(logger, link.Document.Id);
             }
-            await DocumentWorkflow.SendAllAsync(mailer, outcome.Messages, logger, link.Document.Id);
+            await DocumentWorkflow.SendAllAsync(mailer, link.Cell, link.Document, outcome.Messages, time, logger);
             return TypedResults.Ok(result);
         }
     }

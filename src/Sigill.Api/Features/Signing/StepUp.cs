@@ -155,7 +155,15 @@ internal static class StepUp
         var email = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!;
         var body = $"Hello {name},\n\nYour verification code is {code}\n\nIt is valid for {(int)CodeLifetime.TotalMinutes} minutes and works once. "
             + "If you did not ask for it, ignore this message.\n";
-        await DocumentWorkflow.SendAllAsync(mailer, [new MailMessage(cell.Region, name, email, "Your verification code", body)], loggers.CreateLogger("Sigill.Api.Signing"), d.Id);
+        try
+        {
+            // Not queued when the mail server is down: a code lives minutes, and the signer can ask for another.
+            await mailer.SendAsync(new MailMessage(cell.Region, name, email, "Your verification code", body), CancellationToken.None);
+        }
+        catch (Exception e) when (MailServices.IsDeliveryFailure(e))
+        {
+            DocumentLog.MailFailed(loggers.CreateLogger("Sigill.Api.Signing"), d.Id, e.GetType().Name);
+        }
         return TypedResults.Accepted((string?)null, new CodeSent(r.StepUpCodeExpiresAt.Value));
     }
 }

@@ -73,6 +73,7 @@ public static class MailServices
             var options = sp.GetRequiredService<MailOptions>();
             return options.Provider == "smtp" ? new SmtpMailer(options) : new OutboxMailer(options);
         });
+        services.AddSingleton<Jobs.IJobHandler, MailSendJob>();
         return services;
     }
 

@@ -11,14 +11,15 @@ public sealed record JobGauge(string Kind, string State, int Count, double? Olde
 /// <summary>
 /// What the probe saw of one cell. <see cref="Available"/> false means its database or blob store did not answer
 /// (<see cref="Problem"/> says which, without credentials); the other fields are then empty.
+/// <see cref="MailQueueAgeSeconds"/>: how long the oldest message in the mail queue has waited (0 when none waits).
 /// </summary>
 public sealed record CellStatus(
     string Region, DateTimeOffset At, bool Available, string? Problem,
-    IReadOnlyList<JobGauge> Jobs, double? BackupAgeSeconds, string? BackupFailure);
+    IReadOnlyList<JobGauge> Jobs, double? BackupAgeSeconds, string? BackupFailure, double? MailQueueAgeSeconds = null);
 
 /// <summary>
 /// Reads the operational state of every cell — reachability, the job queue by kind and state, the age of the newest
-/// backup archive, a failing backup job — for the metrics and for the alert dispatcher, so both judge the same
+/// backup archive, a failing backup job, the wait of the mail queue — for the metrics and for the alert dispatcher, so both judge the same
 /// numbers. Gauges are synchronous, so they read the last snapshot, which this service refreshes every
 /// <see cref="Interval"/>; the alert dispatcher takes a fresh one for every evaluation.
 /// </summary>
@@ -77,7 +78,8 @@ public sealed class CellProbe(CellRegistry cells, BackupOptions backups, TimePro
         {
             await cell.CheckAsync(ct);
             var (jobs, backupFailure) = await JobQueue.GaugesAsync(cell, time, ct);
-            return new CellStatus(cell.Region, at, true, null, jobs, BackupAge(cell.Region, at), backupFailure);
+            var mail = await Mail.MailQueue.OldestAgeAsync(cell, time, ct);
+            return new CellStatus(cell.Region, at, true, null, jobs, BackupAge(cell.Region, at), backupFailure, mail.TotalSeconds);
         }
         catch (Exception e) when (e is CellUnavailableException or System.Data.Common.DbException or InvalidOperationException or TimeoutException or DbUpdateException)
         {

@@ -35,6 +35,9 @@ public sealed class SigillMetrics
         meter.CreateObservableGauge("sigill.jobs.oldest.age", () => probe.Latest.SelectMany(c => c.Jobs.Where(j => j.OldestDueAgeSeconds is not null).Select(j =>
             new Measurement<double>(j.OldestDueAgeSeconds!.Value, Region(c.Region), new("kind", j.Kind), new("state", j.State)))),
             unit: "s", description: "Seconds the oldest due job of this region, kind and state has waited since it became due.");
+        meter.CreateObservableGauge("sigill.mail.queue.oldest.age", () => probe.Latest.Where(c => c.MailQueueAgeSeconds is not null).Select(c =>
+            new Measurement<double>(c.MailQueueAgeSeconds!.Value, Region(c.Region))),
+            unit: "s", description: "Seconds the oldest message in the region's mail queue has waited since the mail server first did not take it (0 when none waits).");
         meter.CreateObservableGauge("sigill.backup.age", () => probe.Latest.Where(c => c.BackupAgeSeconds is not null).Select(c =>
             new Measurement<double>(c.BackupAgeSeconds!.Value, Region(c.Region))),
             unit: "s", description: "Seconds since the region's newest archive in Backups:Directory (since the host started when there is none).");
