@@ -45,6 +45,9 @@ internal sealed class ChildServer : IAsyncDisposable
         {
             info.Environment.Remove(name); // the benchmark's own environment must not configure the server
         }
+        // As deploy/host's units run the tiers: without it glibc gives each busy thread its own malloc arena, and the
+        // soak saw resident memory grow 62% in 10 minutes with a flat managed heap (docs/operations.md).
+        info.Environment["MALLOC_ARENA_MAX"] = "2";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start `sigill serve`");
         var stderr = new StringBuilder();
         process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
