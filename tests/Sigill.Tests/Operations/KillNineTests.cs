@@ -49,9 +49,14 @@ public sealed class KillNineTests
             var setupToken = new Uri(await server.WaitForLineAsync("setup:", TimeSpan.FromSeconds(10))).Segments[^1];
             using var client = new HttpClient { BaseAddress = web, Timeout = TimeSpan.FromSeconds(30) };
             var acknowledged = new ConcurrentDictionary<string, ConcurrentQueue<string>>(StringComparer.Ordinal);
+            long stepCount = 0;
             var workload = new LoadWorkload(client, Path.Combine(data, "eu", "outbox"))
             {
-                Acknowledged = (id, step) => acknowledged.GetOrAdd(id, _ => new()).Enqueue(step),
+                Acknowledged = (id, step) =>
+                {
+                    acknowledged.GetOrAdd(id, _ => new()).Enqueue(step);
+                    Interlocked.Increment(ref stepCount);
+                },
             };
             await workload.SetUpAsync(setupToken, CancellationToken.None);
 
@@ -75,7 +80,16 @@ public sealed class KillNineTests
             })).ToList();
             for (var kill = 0; kill < Kills; kill++)
             {
-                await Task.Delay(RandomNumberGenerator.GetInt32(500, 3000)); // a random point of whatever the four flows are doing
+                // The server must get some work done between kills, or a loaded machine only ever kills it while it
+                // starts: wait for it to acknowledge a few steps (at most 20 s), then kill it at a random point of
+                // whatever the four flows are doing.
+                var before = Interlocked.Read(ref stepCount);
+                var progress = DateTime.UtcNow.AddSeconds(20);
+                while (Interlocked.Read(ref stepCount) < before + 4 && DateTime.UtcNow < progress)
+                {
+                    await Task.Delay(50);
+                }
+                await Task.Delay(RandomNumberGenerator.GetInt32(500, 3000));
                 await server.KillAsync();
                 await server.DisposeAsync();
                 server = SigillProcess.Start(serve);
