@@ -58,7 +58,9 @@ public sealed partial class KillNineJobsTests
             Assert.True(created.IsSuccessStatusCode, $"creating the webhook answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
             var webhook = await created.Content.ReadFromJsonAsync<JsonElement>();
             var (webhookId, secret) = (webhook.GetProperty("id").GetString()!, webhook.GetProperty("secret").GetString()!);
-            var organizationId = OrganizationPattern().Match((await RunAsync(Cli("keys", "status"))).Stdout).Groups[1].Value;
+            var status = await RunAsync(Cli("keys", "status"));
+            var organizationId = OrganizationPattern().Match(status.Stdout).Groups[1].Value;
+            Assert.True(organizationId.Length > 0, $"keys status names no organization: {status.Stdout}\n{status.Stderr}");
 
             var stats = new LoadStats();
             using var stop = new CancellationTokenSource();
@@ -102,6 +104,7 @@ public sealed partial class KillNineJobsTests
                 {
                     // An operator rotates the organization's content key and leaves the re-encryption to the server's queue.
                     var rotate = await RunAsync(Cli("keys", "rotate-org", "--org", organizationId, "--background"));
+                    Assert.True(rotate.ExitCode == 0, $"keys rotate-org: {rotate.Stdout}\n{rotate.Stderr}");
                     keyVersion = int.Parse(KeyVersionPattern().Match(rotate.Stdout).Groups[1].Value, CultureInfo.InvariantCulture);
                     await Task.Delay(RandomNumberGenerator.GetInt32(200, 2000)); // the next kill falls while the job runs, or just after
                 }
