@@ -229,6 +229,36 @@ public sealed class BackupTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(target.Path));
     }
 
+    /// <remarks>
+    /// A backup killed mid-write (kill -9) never runs its clean-up, and its hidden partial archive stayed on the backup
+    /// volume for ever (found by KillNineJobsTests). The next backup of the region removes it, but not a partial another
+    /// process is still writing (held open with an exclusive lock), nor another region's.
+    /// </remarks>
+    [Fact]
+    public async Task A_backup_removes_the_partial_archive_a_killed_backup_left_but_not_one_still_being_written()
+    {
+        await using var app = await SigillApp.StartAsync();
+        await app.SetUpOrganizationAsync("Killed AB", "eu");
+        await app.StopServerAsync();
+        using var target = new TempDirectory();
+        using var cells = TestCells.Open(app.DataDirectory);
+        var abandoned = target.Combine(".sigill-eu-20261205T020000Z.sgbk.partial-0badf00d");
+        await File.WriteAllBytesAsync(abandoned, new byte[4096]);
+        await File.WriteAllBytesAsync(abandoned + ".db", new byte[4096]);
+        var written = target.Combine(".sigill-eu-20261205T020001Z.sgbk.partial-5ca1ab1e");
+        var otherRegion = target.Combine(".sigill-us-20261205T020000Z.sgbk.partial-0badf00d");
+        await File.WriteAllBytesAsync(otherRegion, new byte[16]);
+        await using (var writer = new FileStream(written, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None }))
+        {
+            var archive = (await CellBackup.CreateAsync(cells.Get("eu"), target.Path, TimeProvider.System, null, CancellationToken.None)).File;
+            Assert.False(File.Exists(abandoned));
+            Assert.False(File.Exists(abandoned + ".db"));
+            Assert.True(File.Exists(written));
+            Assert.True(File.Exists(otherRegion));
+            Assert.True((await BackupArchive.VerifyAsync(archive, cells.Get("eu").KeyProvider, null, CancellationToken.None)).Entries >= 2);
+        }
+    }
+
     [Fact]
     public async Task A_postgres_cell_is_backed_up_with_pg_dump_and_restored_into_an_empty_database()
     {

@@ -63,6 +63,7 @@ public static class CellBackup
         var keyId = await BackupKeys.EnsureAsync(provider, environment, cell.Region, ct);
         var dataKey = RandomNumberGenerator.GetBytes(32);
         var finalPath = Path.Combine(Path.GetFullPath(directory), FileNameFor(cell.Region, createdAt));
+        RemoveAbandonedPartials(directory, cell.Region);
         // Not named *.sgbk and hidden: a crash or a full disk never leaves something that looks like a backup.
         var temp = Path.Combine(Path.GetFullPath(directory), $".{Path.GetFileName(finalPath)}.partial-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
         var dbTemp = temp + ".db";
@@ -80,6 +81,9 @@ public static class CellBackup
                 Options = FileOptions.Asynchronous,
                 BufferSize = 1 << 20,
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                // Held exclusively (an exclusive flock on Unix, honoured on NFS too): RemoveAbandonedPartials tells a
+                // partial that is still being written from one a killed process left by whether it can take this lock.
+                Share = FileShare.None,
             }))
             {
                 await file.WriteAsync(headerBytes, ct);
@@ -127,6 +131,53 @@ public static class CellBackup
             TryDelete(temp);
             TryDelete(dbTemp);
         }
+    }
+
+    /// <summary>
+    /// Deletes what a backup of <paramref name="region"/> killed mid-write (kill -9, power loss, OOM) left in
+    /// <paramref name="directory"/>: its hidden <c>.sigill-{region}-….sgbk.partial-{hex}</c> archive and the
+    /// <c>….partial-{hex}.db</c> database snapshot beside it, which the <c>finally</c> of <see cref="CreateAsync"/> never
+    /// got to remove. Without this each killed backup left an unreadable file the size of a backup on the backup volume,
+    /// for ever. A partial still being written by another process (a second node, or <c>sigill backup</c> beside the
+    /// scheduled job) is held with an exclusive lock and is left alone: only a partial that nobody holds open is deleted.
+    /// </summary>
+    internal static IReadOnlyList<string> RemoveAbandonedPartials(string directory, string region)
+    {
+        var removed = new List<string>();
+        foreach (var partial in Directory.EnumerateFiles(directory, $".sigill-{region}-*{Extension}.partial-*"))
+        {
+            if (partial.EndsWith(".db", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            try
+            {
+                // Fails while the writer lives (its lock); a killed writer's lock went with its process.
+                using (new FileStream(partial, FileMode.Open, FileAccess.Write, FileShare.None))
+                {
+                    File.Delete(partial);
+                }
+                removed.Add(Path.GetFileName(partial));
+                TryDelete(partial + ".db");
+            }
+            catch (IOException)
+            {
+                // Being written, or already gone.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        // A snapshot whose archive is gone: its writer deleted the archive first, then died (or is deleting it now).
+        foreach (var snapshot in Directory.EnumerateFiles(directory, $".sigill-{region}-*{Extension}.partial-*.db"))
+        {
+            if (!File.Exists(snapshot[..^".db".Length]))
+            {
+                TryDelete(snapshot);
+                removed.Add(Path.GetFileName(snapshot));
+            }
+        }
+        return removed;
     }
 
     private static async Task<int> CopyBlobsAsync(Cell cell, ArchiveEntryWriter writer, HashSet<string> copied, string phase, IProgress<BackupProgress>? progress, CancellationToken ct)
