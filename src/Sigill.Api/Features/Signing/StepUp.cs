@@ -78,18 +78,25 @@ internal static class StepUp
         var code = request.Code?.Trim() ?? "";
         if (code.Length is 0 or > 64) return Problems.Validation("code is required (at most 64 characters).");
 
-        // Reserve the attempt before comparing: parallel guesses each take one of the MaxFailures slots.
-        var reserved = await db.Recipients.Where(x => x.Id == r.Id && x.StepUpFailures < MaxFailures && (x.StepUpLockedUntil == null || x.StepUpLockedUntil <= now))
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.StepUpFailures, x => x.StepUpFailures + 1), ct);
-        if (reserved == 0)
+        // Reserve the attempt before comparing: parallel guesses each take one of the MaxFailures slots, and each knows
+        // which (compare-and-set on the count), so the one that takes the last slot is the one that locks and says so.
+        var failures = 0;
+        for (var tries = 0; failures == 0 && tries < 2 * MaxFailures; tries++)
         {
-            // Out of attempts but not locked (a request died between reserving and locking): lock now.
-            await db.Recipients.Where(x => x.Id == r.Id && x.StepUpFailures >= MaxFailures && (x.StepUpLockedUntil == null || x.StepUpLockedUntil <= now))
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.StepUpLockedUntil, (DateTime?)(now + Lockout)).SetProperty(x => x.StepUpFailures, 0), ct);
-            return Locked(http, now + Lockout, now);
+            var seen = await db.Recipients.Where(x => x.Id == r.Id).Select(x => new { x.StepUpFailures, x.StepUpLockedUntil }).SingleAsync(ct);
+            if (seen.StepUpLockedUntil is { } lockedUntil && lockedUntil > now) return Locked(http, lockedUntil, now);
+            if (seen.StepUpFailures >= MaxFailures)
+            {
+                // Out of attempts but not locked (a request died between reserving and locking): lock now.
+                await db.Recipients.Where(x => x.Id == r.Id && x.StepUpFailures >= MaxFailures && (x.StepUpLockedUntil == null || x.StepUpLockedUntil <= now))
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.StepUpLockedUntil, (DateTime?)(now + Lockout)).SetProperty(x => x.StepUpFailures, 0), ct);
+                return Locked(http, now + Lockout, now);
+            }
+            var taken = await db.Recipients.Where(x => x.Id == r.Id && x.StepUpFailures == seen.StepUpFailures && (x.StepUpLockedUntil == null || x.StepUpLockedUntil <= now))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.StepUpFailures, seen.StepUpFailures + 1), ct);
+            failures = taken == 1 ? seen.StepUpFailures + 1 : 0;
         }
-        // The count after this reservation, including parallel ones: the request that reaches the limit locks.
-        var failures = await db.Recipients.Where(x => x.Id == r.Id).Select(x => x.StepUpFailures).SingleAsync(ct);
+        if (failures == 0) return Locked(http, now + TimeSpan.FromSeconds(1), now); // outpaced by parallel guesses: a try again, never a comparison
 
         var expired = r.StepUp == EmailCode && (r.StepUpCodeExpiresAt is not { } expires || expires <= now);
         var expected = r.StepUpCodeHash;
