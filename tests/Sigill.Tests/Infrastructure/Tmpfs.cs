@@ -5,17 +5,17 @@ namespace Sigill.Tests.Infrastructure;
 /// <summary>
 /// A real tmpfs of a fixed size on a fresh directory (the suite runs as root), for tests of a full disk: <see cref="FillAsync"/>
 /// takes every free page with a filler file, <see cref="GrowAsync"/> is the operator making room (a remount with a
-/// bigger size; the filler stays). Disposing unmounts and removes the directory.
+/// bigger size; the filler stays). Disposing unmounts and removes the directory (a directory given to mount on stays).
 /// </summary>
 internal sealed class Tmpfs : IAsyncDisposable
 {
     private const int NoSpaceLeftOnDevice = 28; // ENOSPC, which .NET puts in IOException.HResult on Linux
-    private readonly TempDirectory _directory;
+    private readonly TempDirectory? _owned;
 
-    private Tmpfs(TempDirectory directory) => _directory = directory;
+    private Tmpfs(string path, TempDirectory? owned) => (Path, _owned) = (path, owned);
 
     /// <summary>The mount point.</summary>
-    public string Path => _directory.Path;
+    public string Path { get; }
 
     public string Combine(string name) => System.IO.Path.Combine(Path, name);
 
@@ -23,19 +23,21 @@ internal sealed class Tmpfs : IAsyncDisposable
     public long FreeBytes => new DriveInfo(Path).AvailableFreeSpace;
 
     /// <param name="size">tmpfs's <c>size=</c> (<c>32m</c>).</param>
-    public static async Task<Tmpfs> MountAsync(string size)
+    /// <param name="at">An existing directory to mount on; a fresh one when null.</param>
+    public static async Task<Tmpfs> MountAsync(string size, string? at = null)
     {
-        var directory = new TempDirectory();
+        var owned = at is null ? new TempDirectory() : null;
+        var path = at ?? owned!.Path;
         try
         {
-            await RunAsync("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700", "tmpfs", directory.Path);
+            await RunAsync("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700", "tmpfs", path);
         }
         catch
         {
-            directory.Dispose();
+            owned?.Dispose();
             throw;
         }
-        return new Tmpfs(directory);
+        return new Tmpfs(path, owned);
     }
 
     /// <summary>Writes a filler file page by page until the file system answers ENOSPC: afterwards not one page is free.</summary>
@@ -80,7 +82,7 @@ internal sealed class Tmpfs : IAsyncDisposable
         }
         finally
         {
-            _directory.Dispose();
+            _owned?.Dispose();
         }
     }
 }

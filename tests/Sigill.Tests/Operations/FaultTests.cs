@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sigill.Api.Features.Alerts;
@@ -32,8 +31,7 @@ public sealed class FaultTests
             await cell.Cell.Objects.PutAsync(context, new MemoryStream(System.Security.Cryptography.RandomNumberGenerator.GetBytes(100_000)), CancellationToken.None);
         }
 
-        await Mount("-t", "tmpfs", "-o", "size=128k,mode=0700", "tmpfs", target);
-        try
+        await using (var disk = await Tmpfs.MountAsync("128k", at: target))
         {
             await JobQueue.EnqueueNowAsync(cell.Cell, JobRequest.Text(BackupJobHandler.JobKind, "eu", "backup:disk"), cell.Time, cell.Jobs);
             await cell.DrainAsync();
@@ -49,7 +47,7 @@ public sealed class FaultTests
             Assert.Contains("No space left on device", alert.Summary, StringComparison.Ordinal);
             Assert.Contains(cell.OutboxMails(), m => m.Contains("SigillBackupFailing", StringComparison.Ordinal));
 
-            await Mount("-o", "remount,size=64m", target); // the operator makes room
+            await disk.GrowAsync("64m"); // the operator makes room
             cell.Time.Advance(TimeSpan.FromMinutes(1));
             await cell.DrainAsync();
             var done = await JobAsync(cell.Cell, "backup:disk");
@@ -60,10 +58,6 @@ public sealed class FaultTests
 
             await cell.EvaluateAsync();
             Assert.Equal("resolved", Assert.Single(await cell.AlertsAsync(), a => a.Rule == AlertRules.BackupFailing.Name).State);
-        }
-        finally
-        {
-            await RunAsync("umount", "-l", target);
         }
     }
 
@@ -152,21 +146,6 @@ public sealed class FaultTests
     {
         await using var db = cell.CreateDbContext();
         return await db.Jobs.AsNoTracking().SingleAsync(j => j.IdempotencyKey == idempotencyKey);
-    }
-
-    private static Task Mount(params string[] args) => RunAsync("mount", args);
-
-    private static async Task RunAsync(string tool, params string[] args)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{info.FileName} failed (the suite needs root for tmpfs mounts): {stderr}");
     }
 
     /// <summary>Waits for the test's signal, then writes a marker row; the write and the job's completion share nothing but the database.</summary>

@@ -64,21 +64,7 @@ public sealed partial class KillNineJobsTests
 
             var stats = new LoadStats();
             using var stop = new CancellationTokenSource();
-            var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    try
-                    {
-                        await workload.FlowAsync(stats, CancellationToken.None);
-                    }
-                    catch (Exception e) when (e is HttpRequestException or LoadException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
-                    {
-                        Interlocked.Increment(ref stats.Failures); // cut off by a kill: not acknowledged, the flow starts over
-                        await Task.Delay(100);
-                    }
-                }
-            })).ToList();
+            var clients = KillNineTests.RunFlows(workload, stats, stop.Token);
 
             var backupsCut = new HashSet<string>(StringComparer.Ordinal); // the partial archives a kill found being written
             var keyVersion = 1;

@@ -62,22 +62,7 @@ public sealed class KillNineTests
 
             var stats = new LoadStats();
             using var stop = new CancellationTokenSource();
-            var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    try
-                    {
-                        await workload.FlowAsync(stats, CancellationToken.None);
-                    }
-                    catch (Exception e) when (e is HttpRequestException or LoadException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
-                    {
-                        // A request the kill cut off: not acknowledged, so the flow starts over with a new document.
-                        Interlocked.Increment(ref stats.Failures);
-                        await Task.Delay(100); // the server may be down: retry as a client would, not in a tight loop
-                    }
-                }
-            })).ToList();
+            var clients = RunFlows(workload, stats, stop.Token);
             for (var kill = 0; kill < Kills; kill++)
             {
                 // The server must get some work done between kills, or a loaded machine only ever kills it while it
@@ -144,6 +129,28 @@ public sealed class KillNineTests
             await server.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// Four clients running the whole flow over and over until <paramref name="stop"/>; a flow a kill cut off was not
+    /// acknowledged, so it starts over with a new document (after 100 ms: the server may be down, and a client retries,
+    /// not in a tight loop).
+    /// </summary>
+    internal static List<Task> RunFlows(LoadWorkload workload, LoadStats stats, CancellationToken stop) =>
+        Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await workload.FlowAsync(stats, CancellationToken.None);
+                }
+                catch (Exception e) when (e is HttpRequestException or LoadException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
+                {
+                    Interlocked.Increment(ref stats.Failures);
+                    await Task.Delay(100);
+                }
+            }
+        })).ToList();
 
     private static async Task<JsonElement?> DocumentAsync(HttpClient client, string id)
     {

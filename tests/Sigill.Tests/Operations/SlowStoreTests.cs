@@ -37,21 +37,21 @@ public sealed class SlowStoreTests
         var slow = (await DocumentKit.UploadOkAsync(client, "While slow", pdf)).GetProperty("id").GetString()!;
         Assert.True(watch.Elapsed >= s3.Latency, $"the upload took {watch.Elapsed}: the delay was not in its path");
         Assert.Equal(pdf, await client.GetByteArrayAsync(new Uri($"/api/v1/documents/{slow}/pdf", UriKind.Relative)));
-        Assert.Equal(HttpStatusCode.OK, await ReadinessAfterAsync(client));
+        Assert.Equal(HttpStatusCode.OK, await StoreOutageTests.ReadinessAfterAsync(client));
 
         // Slower than the S3 client's timeout: a clear 503 with Retry-After, no document, and readiness says so.
         s3.Latency = TimeSpan.FromSeconds(5);
-        using (var upload = await DocumentKit.UploadAsync(client, "While too slow", pdf)) await AssertUnavailableAsync(upload);
-        using (var download = await client.GetAsync(new Uri($"/api/v1/documents/{slow}/pdf", UriKind.Relative))) await AssertUnavailableAsync(download);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadinessAfterAsync(client));
-        Assert.Equal(["Before", "While slow"], await TitlesAsync(client));
+        using (var upload = await DocumentKit.UploadAsync(client, "While too slow", pdf)) await StoreOutageTests.AssertUnavailableAsync(upload);
+        using (var download = await client.GetAsync(new Uri($"/api/v1/documents/{slow}/pdf", UriKind.Relative))) await StoreOutageTests.AssertUnavailableAsync(download);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await StoreOutageTests.ReadinessAfterAsync(client));
+        Assert.Equal(["Before", "While slow"], await StoreOutageTests.TitlesAsync(client));
 
         // At normal speed again, without a restart.
         s3.Latency = TimeSpan.Zero;
         using (var after = await DocumentKit.UploadAsync(client, "After", pdf)) Assert.Equal(HttpStatusCode.Created, after.StatusCode);
         Assert.Equal(pdf, await client.GetByteArrayAsync(new Uri($"/api/v1/documents/{slow}/pdf", UriKind.Relative)));
         Assert.Equal(HttpStatusCode.OK, await ReadinessWhenBackAsync(client));
-        Assert.Equal(["After", "Before", "While slow"], await TitlesAsync(client));
+        Assert.Equal(["After", "Before", "While slow"], await StoreOutageTests.TitlesAsync(client));
         // A PUT the client gave up on may still reach S3 whole once the proxy passes it on: the checker counts such an
         // object as unreferenced (a write whose request never committed), which is not a problem; a row without its
         // object, or an object that does not decrypt, would be.
@@ -60,32 +60,13 @@ public sealed class SlowStoreTests
         Assert.Equal(3, report.Documents);
     }
 
-    private static async Task AssertUnavailableAsync(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {text}");
-        Assert.Equal("store_unavailable", JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
-        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
-        Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal); // no host leaves in a problem
-    }
-
-    private static async Task<HttpStatusCode> ReadinessAfterAsync(HttpClient client)
-    {
-        await Task.Delay(Sigill.Api.Platform.Health.CellReadiness.Fresh + TimeSpan.FromMilliseconds(200));
-        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-        return ready.StatusCode;
-    }
-
     /// <summary>A probe that started while the store was slow may still be the one answered: ask again as a load balancer would.</summary>
     private static async Task<HttpStatusCode> ReadinessWhenBackAsync(HttpClient client)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var status = await ReadinessAfterAsync(client);
+            var status = await StoreOutageTests.ReadinessAfterAsync(client);
             if (status == HttpStatusCode.OK || attempt == 20) return status;
         }
     }
-
-    private static async Task<List<string>> TitlesAsync(HttpClient client) =>
-        [.. (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/documents", UriKind.Relative))).EnumerateArray().Select(d => d.GetProperty("title").GetString()!).Order(StringComparer.Ordinal)];
 }

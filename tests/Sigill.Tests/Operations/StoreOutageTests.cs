@@ -56,7 +56,8 @@ public sealed class StoreOutageTests
         Assert.Equal(3, report.Documents);
     }
 
-    private static async Task AssertUnavailableAsync(HttpResponseMessage response)
+    /// <summary>The storage-outage answer, shared with <see cref="SlowStoreTests"/>.</summary>
+    internal static async Task AssertUnavailableAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {text}");
@@ -78,13 +79,14 @@ public sealed class StoreOutageTests
         }
     }
 
-    private static async Task<HttpStatusCode> ReadinessAfterAsync(HttpClient client)
+    /// <summary>Readiness once the cached answer (<c>CellReadiness.Fresh</c>) has aged.</summary>
+    internal static async Task<HttpStatusCode> ReadinessAfterAsync(HttpClient client)
     {
         await Task.Delay(Sigill.Api.Platform.Health.CellReadiness.Fresh + TimeSpan.FromMilliseconds(200));
         using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
         return ready.StatusCode;
     }
 
-    private static async Task<List<string>> TitlesAsync(HttpClient client) =>
+    internal static async Task<List<string>> TitlesAsync(HttpClient client) =>
         [.. (await client.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/documents", UriKind.Relative))).EnumerateArray().Select(d => d.GetProperty("title").GetString()!).Order(StringComparer.Ordinal)];
 }

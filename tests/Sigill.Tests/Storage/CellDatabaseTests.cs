@@ -29,6 +29,22 @@ public sealed class CellDatabaseTests : IDisposable
         Assert.False(db.Database.HasPendingModelChanges(), $"the {provider} migrations lag behind the model: run dotnet ef migrations add");
     }
 
+    /// <summary>
+    /// SQLite itself waits for another writer's lock, for as long as the connection's command timeout, on every
+    /// connection a cell opens (SqliteBusyTimeout) — not Microsoft.Data.Sqlite's fixed 150 ms sleeps per conflict.
+    /// </summary>
+    [Fact]
+    public async Task A_sqlite_cell_connection_lets_sqlite_wait_for_the_write_lock_for_its_command_timeout()
+    {
+        using var cell = await CellAsync("sqlite");
+        await using var db = cell.CreateDbContext();
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout;";
+        Assert.Equal(30_000L, (long)(await command.ExecuteScalarAsync())!); // the test cells' Default Timeout=30
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task Migrating_twice_changes_nothing(string provider)

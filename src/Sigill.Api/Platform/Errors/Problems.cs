@@ -27,9 +27,34 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "The request conflicts with the current state.", detail);
 
-    /// <summary>Fills in a code for problems the framework writes (404 for unknown routes, 500 from the exception handler, ...).</summary>
-    private static readonly HashSet<string> FixedTextCodes = [ErrorCodes.StoreUnavailable, ErrorCodes.StorageFull];
+    /// <summary>Marks, in <see cref="HttpContext.Items"/>, a 5xx problem written by <see cref="WriteFixedAsync"/>.</summary>
+    private static readonly object FixedText = new();
 
+    /// <summary>
+    /// Writes, from an exception handler, a problem whose title and detail are fixed text that says what happened and what
+    /// to do (never a host, a path or an exception's message): <see cref="Customize"/> keeps that text where it replaces
+    /// the text of every other 5xx.
+    /// </summary>
+    internal static ValueTask<bool> WriteFixedAsync(IProblemDetailsService problems, HttpContext http, int status, string code, string title, string detail)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(ErrorCodes.All.ContainsKey(code), true, nameof(code));
+        http.Response.StatusCode = status;
+        http.Items[FixedText] = true;
+        return problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = title,
+                Detail = detail,
+                Type = DocsBase + code,
+                Extensions = { ["code"] = code },
+            },
+        });
+    }
+
+    /// <summary>Fills in a code for problems the framework writes (404 for unknown routes, 500 from the exception handler, ...).</summary>
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
@@ -52,9 +77,9 @@ public static class Problems
             problem.Extensions["code"] = code;
             problem.Type ??= DocsBase + code;
         }
-        // Never echo exception text in a 5xx: its title and detail are replaced wholesale, except for the storage
-        // problems whose handlers write fixed text that says what happened and what to do (and names no host or path).
-        if (problem.Status >= 500 && !(problem.Extensions["code"] is string c && FixedTextCodes.Contains(c)))
+        // Never echo exception text in a 5xx: its title and detail are replaced wholesale, unless they are fixed text
+        // (WriteFixedAsync).
+        if (problem.Status >= 500 && !context.HttpContext.Items.ContainsKey(FixedText))
         {
             problem.Title = "An unexpected error occurred.";
             problem.Detail = "The error was logged with the trace id below.";

@@ -25,19 +25,9 @@ internal sealed partial class StorageFullHandler(IProblemDetailsService problems
             return false;
         }
         Log.StorageFull(logger, httpContext.Request.Path, exception);
-        httpContext.Response.StatusCode = StatusCodes.Status507InsufficientStorage;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status507InsufficientStorage,
-                Title = "Storage is full.",
-                Detail = "The region's disk has no room for this request. Nothing of this request was stored; try again once the operator has made room.",
-                Type = Problems.DocsBase + ErrorCodes.StorageFull,
-                Extensions = { ["code"] = ErrorCodes.StorageFull },
-            },
-        });
+        return await Problems.WriteFixedAsync(problems, httpContext, StatusCodes.Status507InsufficientStorage, ErrorCodes.StorageFull,
+            "Storage is full.",
+            "The region's disk has no room for this request. Nothing of this request was stored; try again once the operator has made room.");
     }
 
     /// <summary>

@@ -21,20 +21,10 @@ internal sealed partial class StoreUnavailableHandler(IProblemDetailsService pro
             return false;
         }
         Log.StoreUnavailable(logger, httpContext.Request.Path, exception);
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Storage is unavailable; try again shortly.",
-                Detail = "The region's database or object store did not answer. Nothing of this request was stored.",
-                Type = Problems.DocsBase + ErrorCodes.StoreUnavailable,
-                Extensions = { ["code"] = ErrorCodes.StoreUnavailable },
-            },
-        });
+        return await Problems.WriteFixedAsync(problems, httpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable,
+            "Storage is unavailable; try again shortly.",
+            "The region's database or object store did not answer. Nothing of this request was stored.");
     }
 
     /// <summary>
