@@ -12,6 +12,7 @@ using Sigill.Api.Features.Backups;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Organizations;
+using Sigill.Api.Features.Payments;
 using Sigill.Api.Features.Setup;
 using Sigill.Api.Platform.OpenApi;
 using Sigill.Api.Platform.Health;
@@ -107,6 +108,7 @@ public static class ApiHost
         services.AddTemplates(configuration);
         services.AddSigning();
         services.AddWebhooks(configuration);
+        services.AddPayments();
         services.AddBackups(configuration);
         services.AddAlerts(configuration);
         overrides?.Invoke(services);
@@ -146,6 +148,7 @@ public static class ApiHost
         app.MapTemplates();
         app.MapSigning();
         app.MapWebhooks();
+        app.MapPayments();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }

@@ -17,7 +17,8 @@ public sealed record FieldView(string Id, string RecipientId, string Kind, int P
 
 public sealed record DocumentView(string Id, string Title, string Status, string Source, int PageCount, IReadOnlyList<PageView> Pages,
     string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,
-    DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, int? RemindEveryDays, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields);
+    DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, int? RemindEveryDays, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields,
+    PaymentView? Payment = null);
 
 /// <param name="Actor">Who did it, in words: a recipient's name, the sender's name ("the sender" when an API token sent it), or "Sigill".</param>
 /// <param name="Description">The action in plain words (<see cref="DocumentActivity.Describe"/>); <paramref name="Action"/> and <paramref name="EventId"/> are its audit reference.</param>

@@ -9,4 +9,5 @@ public sealed record SigningView(string DocumentId, string? Title, string Recipi
 
 public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
 
-public sealed record SignResult(string RecipientId, string Status, string DocumentStatus, string Receipt);
+/// <param name="PaymentLink">For the payer whose signature was the last: the path of their payment page (<c>/p/{token}</c>), also e-mailed to them.</param>
+public sealed record SignResult(string RecipientId, string Status, string DocumentStatus, string Receipt, string? PaymentLink = null);

@@ -15,7 +15,17 @@ public sealed record CompletionCertificate
 
     /// <summary>Named document hashes, e.g. ("Original PDF SHA-256", hex).</summary>
     public IReadOnlyList<DocumentHash> Hashes { get; init; } = [];
+
+    /// <summary>The payment the document required, when it did.</summary>
+    public CompletionPayment? Payment { get; init; }
 }
+
+/// <summary>
+/// How a required payment was made: through a processor (its name, the payment reference, and at most the card brand
+/// and last four digits the processor reported), or outside Sigill as the sender recorded it, with their reason.
+/// </summary>
+/// <param name="Amount">The amount with its currency, formatted ("1,250.00 EUR").</param>
+public sealed record CompletionPayment(string Processor, string? Reference, string Amount, DateTimeOffset PaidAt, string? Card, string? OutsideReason);
 
 /// <summary>One signer: who, when, from where, how authenticated, and the SHA-256 of what they saw.</summary>
 public sealed record CompletionSigner(

@@ -29,6 +29,17 @@ internal static class CompletionCertificateRenderer
                 w.Text($"SHA-256 of the document viewed: {s.ViewedDocumentSha256}", small, indent: 10, spacingAfter: 4);
             }
 
+            if (c.Payment is { } pay)
+            {
+                w.Text("Payment", head, spacingAfter: 3);
+                w.Text(pay.OutsideReason is null
+                    ? $"{pay.Amount} paid {Time(pay.PaidAt)} through {pay.Processor}" + (pay.Card is null ? "" : $" ({pay.Card})")
+                    : $"{pay.Amount} recorded as paid outside Sigill {Time(pay.PaidAt)}", body, spacingAfter: 1);
+                if (pay.Reference is not null) w.Text($"Payment reference: {pay.Reference}", small, spacingAfter: 1);
+                if (pay.OutsideReason is not null) w.Text($"Reason given by the sender: {pay.OutsideReason}", small, spacingAfter: 1);
+                w.Space(6);
+            }
+
             if (c.Hashes.Count > 0)
             {
                 w.Text("Document hashes (SHA-256)", head, spacingAfter: 3);

@@ -104,7 +104,8 @@ public static class DocumentEndpoints
     internal static async Task<DocumentView> ViewAsync(CellDbContext db, Cell cell, Document doc, CancellationToken ct) =>
         await DocumentView.FromAsync(doc,
             await db.Recipients.AsNoTracking().Where(r => r.DocumentId == doc.Id).ToListAsync(ct),
-            await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == doc.Id).ToListAsync(ct), cell, ct);
+            await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == doc.Id).ToListAsync(ct), cell, ct)
+        with { Payment = await Payments.PaymentViews.ForDocumentAsync(db, cell, doc.Id, ct) };
 
     private static async Task<Results<FileContentHttpResult, NotFound>> DownloadCurrent(string id, Caller caller, CellDbContext db, CancellationToken ct)
     {

@@ -74,6 +74,16 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
         return new MailContent(subject, heading, blocks, Why(r));
     }
 
+    /// <summary>To the payer once everyone has signed: the amount and their personal payment link (the processor's page takes the card).</summary>
+    public MailContent PaymentDue(Recipient r, string name, string link, string amount) =>
+        new($"Payment due: “{Title}”", $"“{Title}” is signed: {amount} to pay",
+        [
+            new MailBlock.Paragraph($"Hello {name},"),
+            new MailBlock.Paragraph($"Everyone has signed “{Title}”. {Who} asks you to pay {amount}; the document is completed and sealed once the payment is received."),
+            new MailBlock.Button("Pay " + amount, link),
+            new MailBlock.Paragraph("You pay on the payment processor's secure page; Sigill never sees your card details. The link is personal: please do not forward this e-mail."),
+        ], Why(r));
+
     /// <summary>To a recipient whose link died because the sender voided the document.</summary>
     public MailContent Voided(Recipient r, string name, string? reason)
     {

@@ -52,7 +52,7 @@ internal static class DocumentSenderTools
     private static async Task<Results<Ok<RecipientView>, NotFound, ProblemHttpResult>> Resend(string id, string recipientId, HttpContext http, Caller caller,
         CellDbContext db, [AsParameters] DocumentSetupEndpoints.SendServices services, CancellationToken ct)
     {
-        var (mail, mailer, _, time, loggers) = services;
+        var (mail, mailer, _, time, loggers, _) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var r = await db.Recipients.SingleOrDefaultAsync(x => x.Id == recipientId && x.DocumentId == doc.Id, ct);
@@ -74,7 +74,7 @@ internal static class DocumentSenderTools
     private static async Task<Results<Ok<RemindResult>, NotFound, ProblemHttpResult>> Remind(string id, HttpContext http, Caller caller,
         CellDbContext db, [AsParameters] DocumentSetupEndpoints.SendServices services, CancellationToken ct)
     {
-        var (mail, mailer, _, time, loggers) = services;
+        var (mail, mailer, _, time, loggers, _) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var cell = caller.Cell;
@@ -108,7 +108,7 @@ internal static class DocumentSenderTools
     private static async Task<Results<Ok<RecipientView>, NotFound, ProblemHttpResult>> Correct(string id, string recipientId, CorrectRecipientRequest request,
         HttpContext http, Caller caller, CellDbContext db, [AsParameters] DocumentSetupEndpoints.SendServices services, CancellationToken ct)
     {
-        var (mail, mailer, _, time, loggers) = services;
+        var (mail, mailer, _, time, loggers, _) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var r = await db.Recipients.SingleOrDefaultAsync(x => x.Id == recipientId && x.DocumentId == doc.Id, ct);

@@ -205,11 +205,11 @@ public static class DocumentSetupEndpoints
     }
 
     /// <summary>What sending needs besides the request: mail, limits, the clock and a logger.</summary>
-    internal sealed record SendServices(MailOptions Mail, IMailer Mailer, DocumentOptions Options, TimeProvider Time, ILoggerFactory Loggers);
+    internal sealed record SendServices(MailOptions Mail, IMailer Mailer, DocumentOptions Options, TimeProvider Time, ILoggerFactory Loggers, Payments.IPaymentProcessor Processor);
 
     private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Send(string id, SendRequest? request, HttpContext http, Caller caller, CellDbContext db, [AsParameters] SendServices services, CancellationToken ct)
     {
-        var (mail, mailer, options, time, loggers) = services;
+        var (mail, mailer, options, time, loggers, _) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (!DocumentStates.CanMove(doc.Status, DocumentStates.Sent)) return StateConflict(doc, DocumentStates.Sent);
@@ -229,6 +229,7 @@ public static class DocumentSetupEndpoints
             return Problems.Conflict(ErrorCodes.SignerWithoutFields,
                 $"{string.Join(", ", names)} {(names.Count == 1 ? "has" : "have")} no field to sign. Place at least one field for every signer (or make them an approver), then send.");
         }
+        if (await Payments.PaymentEndpoints.SendProblemAsync(db, doc, recipients, ct) is { } paymentProblem) return paymentProblem;
         var now = time.GetUtcNow().UtcDateTime;
         DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
         doc.SentAt = now;
@@ -259,7 +260,7 @@ public static class DocumentSetupEndpoints
     private static async Task<Results<Ok<DocumentView>, NotFound, ProblemHttpResult>> Void(string id, VoidRequest? request, HttpContext http, Caller caller,
         CellDbContext db, [AsParameters] SendServices services, CancellationToken ct)
     {
-        var (mail, mailer, _, time, loggers) = services;
+        var (mail, mailer, _, time, loggers, processor) = services;
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         var reason = request?.Reason?.Trim();
@@ -269,10 +270,11 @@ public static class DocumentSetupEndpoints
         await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, now, ct);
         if (!DocumentWorkflow.TryMove(doc, DocumentStates.Voided)) return StateConflict(doc, DocumentStates.Voided);
         doc.VoidedAt = now;
+        var payment = await Payments.PaymentFlow.CancelAsync(db, doc, ct);
         var recipients = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
         var letter = await DocumentMail.LoadAsync(db, cell, doc, mail, ct);
         var messages = new List<Platform.Mail.MailMessage>();
-        foreach (var r in recipients.Where(r => r.LinkHash is not null))
+        foreach (var r in recipients.Where(r => r.LinkHash is not null || r.Id == payment?.PayerToTell))
         {
             var (name, email) = await DocumentWorkflow.NameAndEmailAsync(cell, r, ct);
             messages.Add(letter.Message(letter.Voided(r, name, reason), name, email));
@@ -288,7 +290,9 @@ public static class DocumentSetupEndpoints
         {
             return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being voided; read it again.");
         }
-        await DocumentWorkflow.SendAllAsync(mailer, cell, doc, messages, time, loggers.CreateLogger("Sigill.Api.Documents"));
+        var logger = loggers.CreateLogger("Sigill.Api.Documents");
+        await Payments.PaymentFlow.ExpireCheckoutAsync(cell, processor, doc.OrganizationId, payment?.CheckoutId, logger);
+        await DocumentWorkflow.SendAllAsync(mailer, cell, doc, messages, time, logger);
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
     }
 }

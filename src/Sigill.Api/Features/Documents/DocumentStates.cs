@@ -7,8 +7,12 @@ namespace Sigill.Api.Features.Documents;
 /// draft ──send──► sent ──last signer──► completed
 ///   │               ├──decline──► declined
 ///   └──void──►      ├──void─────► voided
-///       voided      └──expiry───► expired
+///       voided      ├──expiry───► expired
+///                   └──last signer, payment required──► awaiting_payment ──paid (or paid outside)──► completed
+///                                                              └──void──► voided
 /// </code>
+/// A document awaiting payment does not expire: everyone has signed, and the sender decides (void it, or record a
+/// payment made outside Sigill).
 /// </summary>
 public static class DocumentStates
 {
@@ -18,11 +22,13 @@ public static class DocumentStates
     public const string Declined = "declined";
     public const string Voided = "voided";
     public const string Expired = "expired";
+    public const string AwaitingPayment = "awaiting_payment";
 
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         [Draft] = [Sent, Voided],
-        [Sent] = [Completed, Declined, Voided, Expired],
+        [Sent] = [Completed, Declined, Voided, Expired, AwaitingPayment],
+        [AwaitingPayment] = [Completed, Voided],
         [Completed] = [],
         [Declined] = [],
         [Voided] = [],

@@ -128,6 +128,7 @@ internal static class DocumentWorkflow
             return false;
         }
         TryMove(document, DocumentStates.Expired);
+        await Payments.PaymentFlow.CancelAsync(db, document, ct);
         foreach (var r in await db.Recipients.Where(r => r.DocumentId == document.Id).ToListAsync(ct))
         {
             r.LinkHash = null;

@@ -6,6 +6,7 @@ using Sigill.Pdf.Timestamps;
 using System.Security.Cryptography.X509Certificates;
 using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Payments;
 using Sigill.Api.Features.Accounts;
 using Sigill.Api.Features.Organizations;
 
@@ -43,7 +44,12 @@ internal static class DocumentCompletion
         var d = await db.Documents.SingleOrDefaultAsync(x => x.Id == documentId, ct);
         if (d is null) return null;
         var recipients = await db.Recipients.Where(x => x.DocumentId == d.Id).ToListAsync(ct);
-        if (d.Status != DocumentStates.Sent || !recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status)))
+        var payment = await db.DocumentPayments.AsNoTracking().SingleOrDefaultAsync(p => p.DocumentId == d.Id, ct);
+        // Without a payment: a sent document everyone has acted on. With one: a document awaiting payment, once it is paid.
+        var due = payment is null
+            ? d.Status == DocumentStates.Sent
+            : d.Status == DocumentStates.AwaitingPayment && Payments.PaymentStates.Settled(payment.Status);
+        if (!due || !recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status)))
         {
             return d.Status;
         }
@@ -78,7 +84,8 @@ internal static class DocumentCompletion
         d.CompletedAt = now;
         foreach (var x in recipients) x.LinkHash = null;
         await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now, ct);
-        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, now, ct);
+        var paid = payment is null ? null : await PaymentAsync(cell, payment, ct);
+        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, paid, now, ct);
         if (withoutTimestamp is not null)
         {
             // Level B allowed (installation or organization): sealed at baseline B, and the audit log says why (pdf verify says "only B").
@@ -114,7 +121,7 @@ internal static class DocumentCompletion
     /// (<see cref="Organization.SealWithoutTimestamp"/>) allows level B, when the reason comes back with a level-B seal.
     /// </summary>
     private static async Task<(byte[] Pdf, string? WithoutTimestamp)> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients, IReadOnlyDictionary<string, string> names,
-        List<CompletionAuditEvent> events, DateTime now, CancellationToken ct)
+        List<CompletionAuditEvent> events, CompletionPayment? payment, DateTime now, CancellationToken ct)
     {
         var signers = new List<CompletionSigner>();
         foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
@@ -136,6 +143,7 @@ internal static class DocumentCompletion
             CompletedAt = new DateTimeOffset(now, TimeSpan.Zero),
             Signers = signers,
             AuditEvents = [.. events.OrderBy(e => e.LeafIndex)],
+            Payment = payment,
             Hashes =
             [
                 new DocumentHash("Original document SHA-256", document.OriginalSha256),
@@ -174,6 +182,15 @@ internal static class DocumentCompletion
                 return (IncrementalSigner.Complete(pdf, certificate, seal), e.Failure.ToString());
             throw new JobFailedException("No timestamp for the seal: " + e.Message);
         }
+    }
+
+    /// <summary>The certificate's payment line: processor, reference, amount, time, and the card as the processor reported it (brand and last four), or the sender's reason for a payment outside Sigill.</summary>
+    private static async Task<CompletionPayment> PaymentAsync(Cell cell, Payments.DocumentPayment payment, CancellationToken ct)
+    {
+        var details = await Payments.PaymentFlow.DetailsAsync(cell, payment, ct);
+        var card = details.CardLast4 is { } last4 ? $"{details.CardBrand ?? "card"} ending in {last4}" : null;
+        return new CompletionPayment(payment.Processor == "stripe" ? "Stripe" : payment.Processor, details.Reference,
+            Payments.Money.Format(details.AmountMinor, details.Currency), new DateTimeOffset(payment.PaidAt ?? DateTime.UtcNow, TimeSpan.Zero), card, details.OutsideReason);
     }
 
     private static async Task<bool> AllowsLevelBAsync(Cell cell, string organizationId, CancellationToken ct)

@@ -7,6 +7,7 @@ using Sigill.Pdf;
 using Sigill.Pdf.Images;
 using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Payments;
 
 namespace Sigill.Api.Features.Signing;
 
@@ -143,7 +144,17 @@ internal static class SignOnce
         }
         var messages = new List<MailMessage>();
         var finished = recipients.Where(x => RecipientRoles.Acts(x.Role)).All(x => RecipientStates.IsDone(x.Status));
-        if (finished)
+        string? paymentLink = null;
+        if (finished && await db.DocumentPayments.SingleOrDefaultAsync(p => p.DocumentId == d.Id, ct) is { Status: Payments.PaymentStates.Required } payment)
+        {
+            // Payment first: the document waits for the payer, bound to this signed revision; completion follows the payment.
+            var signed = DocumentWorkflow.Sha256Hex(pdf ?? await DocumentWorkflow.ReadPdfAsync(cell, d, ct));
+            var (message, token) = await Payments.PaymentFlow.AwaitAsync(db, cell, d, payment, recipients, signed, mail, now, ct);
+            messages.Add(message);
+            if (payment.PayerRecipientId == r.Id) paymentLink = $"/p/{token}";
+            finished = false;
+        }
+        else if (finished)
         {
             // The certificate of completion cites this transaction's events too, so it is built after the commit
             // (DocumentCompletion); the job finishes it should this process stop first.
@@ -174,7 +185,7 @@ internal static class SignOnce
             foreach (var id in written) await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, id);
             throw;
         }
-        return new Outcome(new SignResult(r.Id, r.Status, d.Status, await SigningReceipts.IssueAsync(cell, r, now, ct)), null, false, messages, finished);
+        return new Outcome(new SignResult(r.Id, r.Status, d.Status, await SigningReceipts.IssueAsync(cell, r, now, ct), paymentLink), null, false, messages, finished);
     }
 
     private static string Initials(string name) =>

@@ -112,6 +112,7 @@ public static class SigningEndpoints
         var now = time.GetUtcNow().UtcDateTime;
         if (!DocumentWorkflow.TryMove(d, DocumentStates.Declined)) return DocumentSetupEndpoints.StateConflict(d, DocumentStates.Declined);
         d.DeclinedAt = now;
+        await Payments.PaymentFlow.CancelAsync(link.Db, d, ct);
         d.DeclineReasonToken = await cell.Keys.EncryptFieldAsync(d.OrganizationId, Document.DeclinePurpose, reason, d.Id, ct);
         r.Status = RecipientStates.Declined;
         r.CompletedAt = now;

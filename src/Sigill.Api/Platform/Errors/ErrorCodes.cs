@@ -278,6 +278,31 @@ public static class ErrorCodes
     [Status(400)]
     public const string LogoInvalid = "logo_invalid";
 
+    // Payments
+    [Status(409)]
+    public const string PaymentsNotConnected = "payments_not_connected";
+
+    [Status(409)]
+    public const string PaymentNotPossible = "payment_not_possible";
+
+    [Status(422)]
+    public const string PaymentAmountInvalid = "payment_amount_invalid";
+
+    [Status(409)]
+    public const string PaymentStateConflict = "payment_state_conflict";
+
+    [Status(409)]
+    public const string PaymentMismatch = "payment_mismatch";
+
+    [Status(400)]
+    public const string PaymentEventRefused = "payment_event_refused";
+
+    [Status(503)]
+    public const string PaymentProcessorUnavailable = "payment_processor_unavailable";
+
+    [Status(502)]
+    public const string PaymentProcessorRefused = "payment_processor_refused";
+
     /// <summary>Every code and its statuses; no statuses means "any other client error" (only <see cref="Error"/>).</summary>
     public static FrozenDictionary<string, IReadOnlyList<int>> All { get; } = typeof(ErrorCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -13,11 +13,14 @@ public sealed class SigillMetrics
 {
     public const string MeterName = "Sigill.Api";
     public const string SignInFailuresName = "sigill.sign_in.failures";
+    public const string PaymentsRefusedName = "sigill.payments.refused";
 
     public SigillMetrics(IMeterFactory meters, AuditLogs audit, CellProbe probe, TimeProvider time)
     {
         var meter = meters.Create(MeterName);
         OrganizationsCreated = meter.CreateCounter<long>("sigill.organizations.created", description: "Organizations created, by region.");
+        PaymentsRefused = meter.CreateCounter<long>(PaymentsRefusedName,
+            description: "Payment events or returns refused because their amount, currency, document or signed revision did not match the document, by region and reason.");
         SignInFailures = meter.CreateCounter<long>(SignInFailuresName,
             description: "Refused sign-ins and API credentials, by reason (credentials, second_factor, throttled, invalid_token, malformed_token, foreign_region).");
         meter.CreateObservableGauge("sigill.audit.log.size", () => audit.All.Select(log =>
@@ -44,6 +47,9 @@ public sealed class SigillMetrics
     }
 
     public Counter<long> OrganizationsCreated { get; }
+
+    /// <summary><c>sigill_payments_refused_total{region,reason}</c>: a processor event or return that does not match what was signed (alert <c>SigillPaymentRefused</c>).</summary>
+    public Counter<long> PaymentsRefused { get; }
 
     /// <summary><c>sigill_sign_in_failures_total{reason}</c>: add 1 with a <c>reason</c> tag (a fixed word, never a user name or address).</summary>
     public Counter<long> SignInFailures { get; }
