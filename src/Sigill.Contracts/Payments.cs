@@ -13,7 +13,8 @@ public sealed record PaymentView(string Status, string PayerRecipientId, string 
 
 /// <summary>The organization's processor connection. The key and the signing secret are never shown again; <c>Mode</c> is test or live.</summary>
 /// <param name="WebhookUrl">The address to register as the processor's webhook endpoint (absolute, under the installation's public address).</param>
-public sealed record PaymentAccountView(bool Connected, string? Processor, string? Mode, DateTime? ConnectedAt, string? WebhookUrl);
+/// <param name="WebhookSecretSet">Whether the processor's signing secret for that address was given (events are refused until it is).</param>
+public sealed record PaymentAccountView(bool Connected, string? Processor, string? Mode, DateTime? ConnectedAt, string? WebhookUrl, bool WebhookSecretSet = false);
 
 /// <summary>What the payer's page shows. <c>Status</c> is the payment's (<see cref="PaymentView"/>).</summary>
 public sealed record PaymentPageView(string DocumentId, string Title, string OrganizationName, decimal Amount, string Currency, string Status,

@@ -32,6 +32,7 @@ public sealed class AlertDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AlertDispatcher> _logger;
     private readonly ConcurrentDictionary<string, long> _integrityFailures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _paymentRefusals = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _pendingSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UnavailableAlert> _unavailable = new(StringComparer.Ordinal);
     private readonly MeterListener _listener = new();
@@ -44,12 +45,13 @@ public sealed class AlertDispatcher : BackgroundService
         // Refused decryptions are events, counted in process: listen to the counter the metrics export.
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Sigill.Crypto.CryptoMetrics.MeterName && instrument.Name == "sigill.crypto.integrity_failures")
+            if ((instrument.Meter.Name == Sigill.Crypto.CryptoMetrics.MeterName && instrument.Name == "sigill.crypto.integrity_failures")
+                || (instrument.Meter.Name == Platform.Telemetry.SigillMetrics.MeterName && instrument.Name == Platform.Telemetry.SigillMetrics.PaymentsRefusedName))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             string? region = null, reason = null;
             foreach (var tag in tags)
@@ -57,8 +59,12 @@ public sealed class AlertDispatcher : BackgroundService
                 region = tag.Key == "region" ? tag.Value as string : region;
                 reason = tag.Key == "reason" ? tag.Value?.ToString() : reason;
             }
+            if (region is not null && instrument.Name == Platform.Telemetry.SigillMetrics.PaymentsRefusedName)
+            {
+                _paymentRefusals.AddOrUpdate(region, value, (_, n) => n + value);
+            }
             // Reading a shredded organization's data is expected, not an attack (the Prometheus rule excludes it too).
-            if (region is not null && reason != nameof(Sigill.Crypto.CryptoFailureReason.KeyDestroyed))
+            else if (region is not null && reason != nameof(Sigill.Crypto.CryptoFailureReason.KeyDestroyed))
             {
                 _integrityFailures.AddOrUpdate(region, value, (_, n) => n + value);
             }
@@ -114,7 +120,8 @@ public sealed class AlertDispatcher : BackgroundService
                 _pendingSince.Remove(AlertRules.CellUnavailable.Name + "|" + status.Region);
                 var sequenced = _audit.TryGet(status.Region, out var log) ? log.LastSequencedAt : null;
                 var failures = _integrityFailures.TryRemove(status.Region, out var n) ? n : 0;
-                await AdvanceAsync(cell, AlertRules.Evaluate(status, sequenced, failures, _options, _time.GetUtcNow()), ct);
+                var refusals = _paymentRefusals.TryRemove(status.Region, out var r) ? r : 0;
+                await AdvanceAsync(cell, AlertRules.Evaluate(status, sequenced, failures, _options, _time.GetUtcNow(), refusals), ct);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or DbUpdateException or InvalidOperationException or TimeoutException
                 or Sigill.Crypto.CryptoIntegrityException or CellUnavailableException)

@@ -27,13 +27,15 @@ public static class AlertRules
     public static readonly AlertRule BackupFailing = new("SigillBackupFailing", TimeSpan.Zero);
     public static readonly AlertRule CryptoIntegrityFailure = new("SigillCryptoIntegrityFailure", TimeSpan.Zero, Latched: true);
     public static readonly AlertRule MailStuck = new("SigillMailStuck", TimeSpan.Zero);
+    public static readonly AlertRule PaymentRefused = new("SigillPaymentRefused", TimeSpan.Zero, Latched: true);
 
-    public static readonly IReadOnlyList<AlertRule> All = [CellUnavailable, CheckpointStale, JobsDeadLettered, JobQueueStalled, BackupTooOld, BackupFailing, CryptoIntegrityFailure, MailStuck];
+    public static readonly IReadOnlyList<AlertRule> All = [CellUnavailable, CheckpointStale, JobsDeadLettered, JobQueueStalled, BackupTooOld, BackupFailing, CryptoIntegrityFailure, MailStuck, PaymentRefused];
 
     public static AlertRule Get(string name) => All.FirstOrDefault(r => r.Name == name) ?? new AlertRule(name, TimeSpan.Zero);
 
     /// <summary>The conditions that hold in an available cell (<see cref="CellUnavailable"/> is judged by the dispatcher itself).</summary>
-    public static IReadOnlyList<Firing> Evaluate(CellStatus cell, DateTimeOffset? lastSequencedAt, long integrityFailures, AlertOptions options, DateTimeOffset now)
+    /// <param name="paymentRefusals">Payment reports refused since the last evaluation (<c>sigill.payments.refused</c>): an amount, currency, document or signed revision that did not match, or a payment after the document closed.</param>
+    public static IReadOnlyList<Firing> Evaluate(CellStatus cell, DateTimeOffset? lastSequencedAt, long integrityFailures, AlertOptions options, DateTimeOffset now, long paymentRefusals = 0)
     {
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(options);
@@ -70,6 +72,10 @@ public static class AlertRules
         if (integrityFailures > 0)
         {
             firing.Add(new(CryptoIntegrityFailure.Name, region, Invariant($"{integrityFailures} decryption(s) refused in region {region}: stored data failed authentication (tampering or corruption). See log event 3001.")));
+        }
+        if (paymentRefusals > 0)
+        {
+            firing.Add(new(PaymentRefused.Name, region, Invariant($"{paymentRefusals} payment report(s) refused in region {region}: the processor reported an amount, currency, document or signed revision that does not match, or a payment for a closed document. See the audit events document.payment_refused and payment.refused.")));
         }
         return firing;
     }

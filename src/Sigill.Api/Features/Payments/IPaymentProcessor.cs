@@ -11,8 +11,11 @@ public interface IPaymentProcessor
     /// <summary>The processor's name as stored and shown ("stripe").</summary>
     string Name { get; }
 
-    /// <summary>Why these credentials cannot be right (wrong shape), or null; and the mode the key is for ("test" or "live").</summary>
-    (string? Problem, string Mode) Check(string apiKey, string webhookSecret);
+    /// <summary>Why this key cannot be right (wrong shape), or null; and the mode the key is for ("test" or "live").</summary>
+    (string? Problem, string Mode) CheckKey(string apiKey);
+
+    /// <summary>Why this webhook signing secret cannot be right, or null.</summary>
+    string? CheckWebhookSecret(string secret);
 
     Task<CheckoutStarted> StartCheckoutAsync(string apiKey, CheckoutRequest request, CancellationToken ct);
 

@@ -47,26 +47,38 @@ public static class PaymentEndpoints
 
     private static PaymentAccountView View(PaymentAccount? a, MailOptions mail) => a is null
         ? new PaymentAccountView(false, null, null, null, null)
-        : new PaymentAccountView(true, a.Processor, a.Mode, a.ConnectedAt, WebhookUrl(mail, a.PublicId));
+        : new PaymentAccountView(true, a.Processor, a.Mode, a.ConnectedAt, WebhookUrl(mail, a.PublicId), a.WebhookSecretToken is not null);
 
     /// <summary>Where the processor sends events: through the public web tier, which routes the account id's region.</summary>
     public static string WebhookUrl(MailOptions mail, string publicId) => $"{mail.LinkBaseUrl.TrimEnd('/')}/api/v1/payments/stripe/{publicId}/events";
 
     /// <summary>
-    /// Connects (or replaces) the organization's Stripe account: the key and the webhook signing secret are encrypted under
-    /// the organization's key and never shown again. The webhook address stays the same across replacements.
+    /// Connects the organization's Stripe account, or replaces its key or webhook signing secret: each is encrypted under
+    /// the organization's key and never shown again. The first call needs the key; it creates the webhook address, which
+    /// the admin registers in Stripe's dashboard, and Stripe's signing secret for it can come in the same or a later call
+    /// (events are refused until it has). The webhook address stays the same across replacements.
     /// </summary>
     private static async Task<Results<Ok<PaymentAccountView>, ProblemHttpResult>> Connect(ConnectRequest request, HttpContext http, Caller caller, CellDbContext db,
         IPaymentProcessor processor, MailOptions mail, TimeProvider time, CancellationToken ct)
     {
         if ((request.Processor ?? "stripe") != processor.Name) return Problems.Validation($"processor must be \"{processor.Name}\".");
-        if (request.ApiKey is not { } key || request.WebhookSecret is not { } secret) return Problems.Validation("apiKey and webhookSecret are required.");
-        var (problem, mode) = processor.Check(key.Trim(), secret.Trim());
-        if (problem is not null) return Problems.Validation(problem);
+        var key = request.ApiKey?.Trim();
+        var secret = request.WebhookSecret?.Trim();
         var cell = caller.Cell;
         var org = caller.OrganizationId;
-        var now = time.GetUtcNow().UtcDateTime;
         var account = await db.PaymentAccounts.SingleOrDefaultAsync(a => a.OrganizationId == org, ct);
+        if (string.IsNullOrEmpty(key) && (account is null || string.IsNullOrEmpty(secret)))
+        {
+            return Problems.Validation(account is null ? "apiKey is required to connect Stripe." : "Give apiKey, webhookSecret or both.");
+        }
+        string? mode = null;
+        if (!string.IsNullOrEmpty(key))
+        {
+            (var problem, mode) = processor.CheckKey(key);
+            if (problem is not null) return Problems.Validation(problem);
+        }
+        if (!string.IsNullOrEmpty(secret) && processor.CheckWebhookSecret(secret) is { } secretProblem) return Problems.Validation(secretProblem);
+        var now = time.GetUtcNow().UtcDateTime;
         if (account is null)
         {
             account = new PaymentAccount
@@ -75,18 +87,28 @@ public static class PaymentEndpoints
                 PublicId = SigillId.New("pac", cell.Region),
                 Processor = processor.Name,
                 ApiKeyToken = "",
-                WebhookSecretToken = "",
-                Mode = mode,
+                Mode = mode!,
             };
             db.PaymentAccounts.Add(account);
         }
-        account.ApiKeyToken = (await cell.Keys.EncryptFieldAsync(org, PaymentAccount.ApiKeyPurpose, key.Trim(), org, ct))!;
-        account.WebhookSecretToken = (await cell.Keys.EncryptFieldAsync(org, PaymentAccount.WebhookSecretPurpose, secret.Trim(), org, ct))!;
-        account.Mode = mode;
+        if (!string.IsNullOrEmpty(key))
+        {
+            account.ApiKeyToken = (await cell.Keys.EncryptFieldAsync(org, PaymentAccount.ApiKeyPurpose, key, org, ct))!;
+            account.Mode = mode!;
+        }
+        if (!string.IsNullOrEmpty(secret))
+        {
+            account.WebhookSecretToken = await cell.Keys.EncryptFieldAsync(org, PaymentAccount.WebhookSecretPurpose, secret, org, ct);
+        }
         account.ConnectedAt = now;
         account.ConnectedBy = caller.Actor;
         await AuditRecorder.RecordAsync(db, cell, new AuditEventData("payments.connected", org, AuditActor.From(http, caller.Actor), account.PublicId,
-            new Dictionary<string, string> { ["processor"] = processor.Name, ["mode"] = mode }), now, ct);
+            new Dictionary<string, string>
+            {
+                ["processor"] = processor.Name,
+                ["mode"] = account.Mode,
+                ["changed"] = string.Join(",", new[] { string.IsNullOrEmpty(key) ? null : "key", string.IsNullOrEmpty(secret) ? null : "webhook_secret" }.OfType<string>()),
+            }), now, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(View(account, mail));
     }

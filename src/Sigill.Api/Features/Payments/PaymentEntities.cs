@@ -14,7 +14,8 @@ public sealed class PaymentAccount
     public required string PublicId { get; init; }
     public required string Processor { get; init; }
     public required string ApiKeyToken { get; set; }
-    public required string WebhookSecretToken { get; set; }
+    /// <summary>Stripe's signing secret for the webhook address; null until the admin has given it (events are refused until then).</summary>
+    public string? WebhookSecretToken { get; set; }
     /// <summary>"test" or "live", read from the key's prefix: the only thing about the key ever shown.</summary>
     public required string Mode { get; set; }
     public DateTime ConnectedAt { get; set; }

@@ -33,6 +33,11 @@ internal static class ProcessorEvents
         await using var db = cell.CreateDbContext();
         var account = await db.PaymentAccounts.AsNoTracking().SingleOrDefaultAsync(a => a.PublicId == accountId, ct);
         if (account is null) return TypedResults.NotFound();
+        if (account.WebhookSecretToken is null)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PaymentEventRefused, "The event is refused.",
+                "The organization has not given Sigill this webhook's signing secret yet.");
+        }
         var secret = (await cell.Keys.DecryptFieldAsync(account.OrganizationId, PaymentAccount.WebhookSecretPurpose, account.WebhookSecretToken, account.OrganizationId, ct))!;
         ProcessorEvent evt;
         try

@@ -21,19 +21,22 @@ public sealed class StripeProcessor(PaymentOptions options, IHttpClientFactory h
 
     public string Name => "stripe";
 
-    public (string? Problem, string Mode) Check(string apiKey, string webhookSecret)
+    public (string? Problem, string Mode) CheckKey(string apiKey)
     {
+        ArgumentNullException.ThrowIfNull(apiKey);
         var mode = apiKey.StartsWith("sk_live_", StringComparison.Ordinal) || apiKey.StartsWith("rk_live_", StringComparison.Ordinal) ? "live" : "test";
-        if (!(apiKey.StartsWith("sk_", StringComparison.Ordinal) || apiKey.StartsWith("rk_", StringComparison.Ordinal)) || apiKey.Length is < 20 or > 255
-            || !apiKey.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-        {
-            return ("apiKey must be a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_…), as the Stripe dashboard shows it.", mode);
-        }
-        if (!webhookSecret.StartsWith("whsec_", StringComparison.Ordinal) || webhookSecret.Length is < 20 or > 255 || !webhookSecret.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '/' or '='))
-        {
-            return ("webhookSecret must be the endpoint's signing secret (whsec_…) from the Stripe dashboard.", mode);
-        }
-        return (null, mode);
+        return (apiKey.StartsWith("sk_", StringComparison.Ordinal) || apiKey.StartsWith("rk_", StringComparison.Ordinal)) && apiKey.Length is >= 20 and <= 255
+            && apiKey.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            ? (null, mode)
+            : ("apiKey must be a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_…), as the Stripe dashboard shows it.", mode);
+    }
+
+    public string? CheckWebhookSecret(string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return secret.StartsWith("whsec_", StringComparison.Ordinal) && secret.Length is >= 20 and <= 255 && secret.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '/' or '=')
+            ? null
+            : "webhookSecret must be the webhook endpoint's signing secret (whsec_…) from the Stripe dashboard.";
     }
 
     public async Task<CheckoutStarted> StartCheckoutAsync(string apiKey, CheckoutRequest request, CancellationToken ct)

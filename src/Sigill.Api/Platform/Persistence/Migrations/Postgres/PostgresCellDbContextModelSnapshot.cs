@@ -1037,7 +1037,6 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(64)");
 
                     b.Property<string>("WebhookSecretToken")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.HasKey("OrganizationId");

@@ -1032,7 +1032,6 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("WebhookSecretToken")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.HasKey("OrganizationId");

@@ -41,7 +41,7 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     PublicId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Processor = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     ApiKeyToken = table.Column<string>(type: "text", nullable: false),
-                    WebhookSecretToken = table.Column<string>(type: "text", nullable: false),
+                    WebhookSecretToken = table.Column<string>(type: "text", nullable: true),
                     Mode = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
                     ConnectedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     ConnectedBy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)

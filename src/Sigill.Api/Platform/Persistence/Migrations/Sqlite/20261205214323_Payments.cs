@@ -41,7 +41,7 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     PublicId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Processor = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     ApiKeyToken = table.Column<string>(type: "TEXT", nullable: false),
-                    WebhookSecretToken = table.Column<string>(type: "TEXT", nullable: false),
+                    WebhookSecretToken = table.Column<string>(type: "TEXT", nullable: true),
                     Mode = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
                     ConnectedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
                     ConnectedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
