@@ -111,6 +111,12 @@ public sealed partial class FakeStripe
                 status = 400;
                 responseBody = ErrorBody("invalid_request_error", error.Message, "parameter_invalid_string", null);
             }
+            catch (Exception error) when (error is not StripeError)
+            {
+                // A bug in the fake: say so the way Stripe reports its own failures, with the details a test needs.
+                status = 500;
+                responseBody = ErrorBody("api_error", "FakeStripe failed: " + error, null, null);
+            }
             _requests.Add(new FakeApiRequest(method, path, apiKey, accountId, pairs, (JsonObject)parameters.DeepClone(), idempotencyKey, stripeVersion, status,
                 responseBody.ToJsonString()));
         }
@@ -301,6 +307,9 @@ public sealed partial class FakeStripe
         JsonValue single => [single.GetValue<string>()],
         _ => throw Invalid("expand", "Invalid array", "parameter_invalid_array"),
     };
+
+    /// <summary>An integer property, whether it was stored as int or long or parsed from JSON.</summary>
+    private static long Long(JsonNode? node) => node!.AsValue().TryGetValue<long>(out var value) ? value : node.GetValue<int>();
 
     private static string? Str(JsonObject obj, string name) => obj[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

@@ -245,7 +245,7 @@ public sealed partial class FakeStripe
     /// <summary>A session whose expires_at has passed becomes expired (and says so with an event) the first time anyone looks.</summary>
     private void RefreshExpiry(Account account, JsonObject obj)
     {
-        if (Str(obj, "object") == "checkout.session" && Str(obj, "status") == "open" && obj["expires_at"]!.GetValue<long>() <= Now())
+        if (Str(obj, "object") == "checkout.session" && Str(obj, "status") == "open" && Long(obj["expires_at"]) <= Now())
         {
             Expire(account, obj, request: null);
         }
@@ -305,7 +305,7 @@ public sealed partial class FakeStripe
         }
 
         var id = Str(session, "id")!;
-        var amount = session["amount_total"]!.GetValue<long>();
+        var amount = Long(session["amount_total"]);
         var currency = Str(session, "currency")!;
         var intentData = _intentData[id];
         var created = Now();
@@ -529,8 +529,8 @@ public sealed partial class FakeStripe
         }
         var charge = account.Objects[chargeId];
         var currency = Str(charge, "currency")!;
-        var refunded = charge["amount_refunded"]!.GetValue<long>();
-        var remaining = charge["amount"]!.GetValue<long>() - refunded;
+        var refunded = Long(charge["amount_refunded"]);
+        var remaining = Long(charge["amount"]) - refunded;
         if (remaining == 0)
         {
             error = new StripeError(400, "invalid_request_error", $"Charge {chargeId} has already been refunded.", "charge_already_refunded");

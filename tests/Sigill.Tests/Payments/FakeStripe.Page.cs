@@ -104,11 +104,11 @@ public sealed partial class FakeStripe
         var html = new StringBuilder("<ul class=\"items\">");
         foreach (var item in session["line_items"]!["data"]!.AsArray())
         {
-            html.Append(CultureInfo.InvariantCulture, $"<li>{E(Str(item!.AsObject(), "description"))} × {item["quantity"]}: {E(FormatAmount(item["amount_total"]!.GetValue<long>(), Str(item.AsObject(), "currency")!))}</li>");
+            html.Append(CultureInfo.InvariantCulture, $"<li>{E(Str(item!.AsObject(), "description"))} × {item["quantity"]}: {E(FormatAmount(Long(item["amount_total"]), Str(item.AsObject(), "currency")!))}</li>");
         }
         html.Append("</ul>");
         html.Append(CultureInfo.InvariantCulture,
-            $"<p>Total: <strong class=\"amount\" data-amount=\"{session["amount_total"]}\" data-currency=\"{E(Str(session, "currency"))}\">{E(FormatAmount(session["amount_total"]!.GetValue<long>(), Str(session, "currency")!))}</strong></p>");
+            $"<p>Total: <strong class=\"amount\" data-amount=\"{session["amount_total"]}\" data-currency=\"{E(Str(session, "currency"))}\">{E(FormatAmount(Long(session["amount_total"]), Str(session, "currency")!))}</strong></p>");
         return html.ToString();
     }
 
@@ -127,7 +127,7 @@ public sealed partial class FakeStripe
             <label>Expiry (MM/YY) <input name="exp" autocomplete="cc-exp" placeholder="MM/YY" required></label>
             <label>CVC <input name="cvc" autocomplete="cc-csc" inputmode="numeric" required></label>
             <label>Name on card <input name="name" autocomplete="cc-name"></label>
-            <button type="submit">Pay {E(FormatAmount(session["amount_total"]!.GetValue<long>(), Str(session, "currency")!))}</button>
+            <button type="submit">Pay {E(FormatAmount(Long(session["amount_total"]), Str(session, "currency")!))}</button>
             </form>
             """);
         if (cancel is not null)
