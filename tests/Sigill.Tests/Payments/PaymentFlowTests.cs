@@ -193,12 +193,9 @@ public sealed class PaymentFlowTests(PaymentApps apps) : IClassFixture<PaymentAp
         }
         Assert.Equal("awaiting_payment", await q.StatusAsync());
         Assert.Equal(3, (await q.ActionsAsync()).Count(a => a == "document.payment_refused"));
-        var alerts = app.ApiServices.GetService(typeof(Sigill.Api.Features.Alerts.AlertDispatcher)) as Sigill.Api.Features.Alerts.AlertDispatcher;
-        if (alerts is not null)
-        {
-            await alerts.EvaluateAsync(CancellationToken.None);
-            Assert.Contains(await AlertRulesFiringAsync(app, q.Org.Region), r => r == "SigillPaymentRefused");
-        }
+        var alerts = (Sigill.Api.Features.Alerts.AlertDispatcher)app.ApiServices.GetService(typeof(Sigill.Api.Features.Alerts.AlertDispatcher))!;
+        await alerts.EvaluateAsync(CancellationToken.None);
+        Assert.Contains(await AlertRulesFiringAsync(app, q.Org.Region), r => r == "SigillPaymentRefused");
 
         // The real event, then its replay: accepted once, recorded once.
         Assert.True((await stripe.DeliverAsync(completed.Id)).Single().Succeeded);

@@ -55,7 +55,7 @@ public static class SigningReceipts
             return TypedResults.NotFound();
         }
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == recipient.DocumentId && d.OrganizationId == recipient.OrganizationId, ct);
-        if (document is null || document.Status is not (DocumentStates.Sent or DocumentStates.Completed))
+        if (document is null || document.Status is not (DocumentStates.Sent or DocumentStates.AwaitingPayment or DocumentStates.Completed))
         {
             return TypedResults.NotFound();
         }

@@ -26,7 +26,7 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> Types =
     [
         "document.created", "document.sent", "document.viewed", "document.reminded", "document.signed", "document.approved",
-        "document.completed", "document.declined", "document.voided", "document.expired",
+        "document.completed", "document.declined", "document.voided", "document.expired", "document.paid", "document.refunded",
     ];
 
     internal static async Task EnqueueAsync(CellDbContext db, Cell cell, Document document, string type, string? recipientId, DateTime now, CancellationToken ct)
