@@ -129,6 +129,19 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/delivery/{token}"] = Anonymous,
         ["POST /api/v1/signing/{token}/step-up"] = Anonymous,
         ["POST /api/v1/signing/{token}/step-up/code"] = Anonymous,
+        // Payments: the processor connection is an organization setting; a document's payment is the sender's.
+        ["GET /api/v1/organization/payments/"] = "organization:read",
+        ["PUT /api/v1/organization/payments/"] = "organization:write",
+        ["DELETE /api/v1/organization/payments/"] = "organization:write",
+        ["PUT /api/v1/documents/{id}/payment/"] = "documents:write",
+        ["DELETE /api/v1/documents/{id}/payment/"] = "documents:write",
+        ["POST /api/v1/documents/{id}/payment/outside"] = "documents:write",
+        ["POST /api/v1/documents/{id}/payment/refunds"] = "documents:write",
+        // The payer's link token is the credential; the processor's events carry its signature.
+        ["GET /api/v1/pay/{token}/"] = Anonymous,
+        ["POST /api/v1/pay/{token}/checkout"] = Anonymous,
+        ["POST /api/v1/pay/{token}/return"] = Anonymous,
+        ["POST /api/v1/payments/stripe/{accountId}/events"] = Anonymous,
         // Webhooks are organization settings; roles will map onto these scopes.
         ["GET /api/v1/webhooks/"] = "organization:read",
         ["GET /api/v1/webhooks/{id}/deliveries"] = "organization:read",

@@ -94,7 +94,7 @@ internal static partial class PaymentKit
         return await SignAsync(q.App, LinkFor(q.App.DataDirectory, region, q.PayerEmail), new { typedName = "Pia Payer" });
     }
 
-    [GeneratedRegex(@"/p/(sgp_[a-z]+_[0-9a-z]{52})")]
+    [GeneratedRegex(@"/p/(sgpay_[a-z]+_[0-9a-z]{52})")]
     private static partial Regex PayLinkPattern();
 
     /// <summary>The newest payment link e-mailed to <paramref name="email"/>.</summary>

@@ -10,7 +10,7 @@ using Sigill.Api.Platform.Persistence;
 namespace Sigill.Api.Features.Payments;
 
 /// <summary>
-/// The payer's side, authorized by the payment link alone (<c>sgp_{region}_…</c>, 256 bits, e-mailed to the payer; only
+/// The payer's side, authorized by the payment link alone (<c>sgpay_{region}_…</c>, 256 bits, e-mailed to the payer; only
 /// its SHA-256 is stored): what is to be paid, a hosted checkout at the processor, and the return from it. A link of a
 /// cancelled payment, or a wrong one, is 404 alike. The payer never types card data into Sigill: the checkout is the
 /// processor's page.

@@ -20,6 +20,11 @@ internal static class PaymentApply
     public static async Task<Outcome> PaidAsync(Cell cell, PaymentServices services, string organizationId, ProcessorPayment reported, string source, CancellationToken ct)
     {
         if (!reported.Metadata.TryGetValue(PaymentMetadata.DocumentId, out var documentId)) return new Outcome(null, false);
+        if (reported is { Paid: true, CardLast4: null, PaymentId: { } paymentId })
+        {
+            // Events carry no card details: the brand and last four the certificate shows are read from the payment itself.
+            reported = await WithCardAsync(cell, services, organizationId, reported, paymentId, ct);
+        }
         for (var attempt = 0; ; attempt++)
         {
             await using var db = cell.CreateDbContext();
@@ -53,6 +58,14 @@ internal static class PaymentApply
             if (complete) await services.CompleteAsync(cell, d!.Id, ct);
             return new Outcome(null, true);
         }
+    }
+
+    private static async Task<ProcessorPayment> WithCardAsync(Cell cell, PaymentServices services, string organizationId, ProcessorPayment reported, string paymentId, CancellationToken ct)
+    {
+        await using var db = cell.CreateDbContext();
+        if (await db.PaymentAccounts.AsNoTracking().SingleOrDefaultAsync(a => a.OrganizationId == organizationId, ct) is not { } account) return reported;
+        var payment = await services.Processor.GetPaymentAsync(await PaymentFlow.ApiKeyAsync(cell, account, ct), paymentId, ct);
+        return reported with { CardBrand = payment.CardBrand, CardLast4 = payment.CardLast4 };
     }
 
     /// <summary>Refunds (the processor's running total) or a dispute of a payment, found by the processor's payment id.</summary>

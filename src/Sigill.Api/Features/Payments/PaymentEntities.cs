@@ -43,7 +43,7 @@ public sealed class DocumentPayment
     public string? DetailsToken { get; set; }
     public string? CheckoutSessionId { get; set; }
     public string? PaymentIntentId { get; set; }
-    /// <summary>SHA-256 of the payer's payment link (<c>sgp_{region}_…</c>); the token itself is only in their e-mail.</summary>
+    /// <summary>SHA-256 of the payer's payment link (<c>sgpay_{region}_…</c>); the token itself is only in their e-mail.</summary>
     public byte[]? LinkHash { get; set; }
     public DateTime CreatedAt { get; init; }
     public DateTime? PaidAt { get; set; }

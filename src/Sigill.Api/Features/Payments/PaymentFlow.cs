@@ -30,7 +30,7 @@ public sealed record PaymentDetails(long AmountMinor, string Currency, string? S
 /// </summary>
 internal static class PaymentFlow
 {
-    public const string LinkPrefix = "sgp";
+    public const string LinkPrefix = "sgpay";
 
     public static async Task<PaymentDetails> DetailsAsync(Cell cell, DocumentPayment p, CancellationToken ct) =>
         JsonSerializer.Deserialize<PaymentDetails>((await cell.Keys.DecryptFieldAsync(p.OrganizationId, DocumentPayment.DetailsPurpose, p.DetailsToken, p.DocumentId, ct))!)!;
