@@ -136,6 +136,17 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["GET /api/v1/webhooks/{id}/deliveries"] = NoSession,
         ["POST /api/v1/webhooks/"] = NoSession,
         ["DELETE /api/v1/webhooks/{id}"] = NoSession,
+        ["GET /api/v1/organization/payments/"] = NoSession,
+        ["PUT /api/v1/organization/payments/"] = NoSession,
+        ["DELETE /api/v1/organization/payments/"] = NoSession,
+        ["PUT /api/v1/documents/{id}/payment/"] = NoSession,
+        ["DELETE /api/v1/documents/{id}/payment/"] = NoSession,
+        ["POST /api/v1/documents/{id}/payment/outside"] = NoSession,
+        ["POST /api/v1/documents/{id}/payment/refunds"] = NoSession,
+        ["GET /api/v1/pay/{token}/"] = NoSession,
+        ["POST /api/v1/pay/{token}/checkout"] = NoSession,
+        ["POST /api/v1/pay/{token}/return"] = NoSession,
+        ["POST /api/v1/payments/stripe/{accountId}/events"] = NoSession,
         ["GET /api/v1/openapi.json"] = NoSession,
     };
 

@@ -15,12 +15,14 @@ public sealed class SigillMetrics
     public const string SignInFailuresName = "sigill.sign_in.failures";
     public const string PaymentsRefusedName = "sigill.payments.refused";
 
-    public SigillMetrics(IMeterFactory meters, AuditLogs audit, CellProbe probe, TimeProvider time)
+    public SigillMetrics(IMeterFactory meters, AuditLogs audit, CellProbe probe, Cells.CellRegistry cells, TimeProvider time)
     {
         var meter = meters.Create(MeterName);
         OrganizationsCreated = meter.CreateCounter<long>("sigill.organizations.created", description: "Organizations created, by region.");
         PaymentsRefused = meter.CreateCounter<long>(PaymentsRefusedName,
             description: "Payment events or returns refused because their amount, currency, document or signed revision did not match the document, by region and reason.");
+        // Exported from the start (at 0), so the alert rule's series exists before the first refusal.
+        foreach (var cell in cells.All) PaymentsRefused.Add(0, Region(cell.Region), new("reason", "none"));
         SignInFailures = meter.CreateCounter<long>(SignInFailuresName,
             description: "Refused sign-ins and API credentials, by reason (credentials, second_factor, throttled, invalid_token, malformed_token, foreign_region).");
         meter.CreateObservableGauge("sigill.audit.log.size", () => audit.All.Select(log =>
