@@ -37,6 +37,7 @@ public static class Money
     {
         if (!IsCurrencyCode(currency)) return (0, $"'{currency}' is not a three-letter ISO 4217 currency code (e.g. EUR, USD, SEK, JPY).");
         if (amount <= 0) return (0, "The total to pay must be more than zero.");
+        if (amount > MaxMinorUnits) return (0, string.Create(CultureInfo.InvariantCulture, $"{amount} {currency} is more than a single payment may be."));
         var exponent = Exponent(currency);
         var scaled = amount * Pow10(exponent);
         if (scaled != decimal.Truncate(scaled))
