@@ -441,6 +441,30 @@ public sealed class FakeStripeTests
     }
 
     [Fact]
+    public async Task A_webhook_can_overtake_the_answer_that_created_the_session()
+    {
+        await using var fake = await FakeStripe.StartAsync();
+        await using var sink = await StripeWebhookSink.StartAsync();
+        var key = fake.CreateAccount();
+        await fake.AddWebhookEndpointAsync(key, sink.Url, "checkout.session.completed");
+        fake.BeforeResponse = async request =>
+        {
+            if (request.Path == "/v1/checkout/sessions" && request.Status == 200)
+            {
+                await fake.PayAsync(JsonNode.Parse(request.ResponseBody)!["id"]!.GetValue<string>());
+                await fake.WaitForWebhooksAsync();
+            }
+        };
+
+        var session = await new SessionService(Client(fake, key)).CreateAsync(SessionOptions());
+
+        // The completed event was delivered before Stripe.net returned, and the answer itself still says "open".
+        Assert.Equal("open", session.Status);
+        var completed = Assert.Single(sink.Requests);
+        Assert.Contains(session.Id, completed.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sessions_expire_by_the_API_or_by_time_and_say_so()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
