@@ -58,6 +58,7 @@ public sealed partial class FakeStripe
         int status;
         JsonNode responseBody;
         string? accountId = null;
+        FakeApiRequest recorded;
         lock (_gate)
         {
             try
@@ -117,8 +118,13 @@ public sealed partial class FakeStripe
                 status = 500;
                 responseBody = ErrorBody("api_error", "FakeStripe failed: " + error, null, null);
             }
-            _requests.Add(new FakeApiRequest(method, path, apiKey, accountId, pairs, (JsonObject)parameters.DeepClone(), idempotencyKey, stripeVersion, status,
-                responseBody.ToJsonString()));
+            recorded = new FakeApiRequest(method, path, apiKey, accountId, pairs, (JsonObject)parameters.DeepClone(), idempotencyKey, stripeVersion, status,
+                responseBody.ToJsonString());
+            _requests.Add(recorded);
+        }
+        if (BeforeResponse is { } hook)
+        {
+            await hook(recorded);
         }
         await WriteJsonAsync(context, status, responseBody, requestId);
     }

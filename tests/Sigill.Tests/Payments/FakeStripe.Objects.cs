@@ -47,7 +47,7 @@ public sealed partial class FakeStripe
     private JsonObject CreateSession(Account account, JsonObject p, ApiRequestInfo request)
     {
         Allow(p, "mode", "line_items", "success_url", "cancel_url", "metadata", "payment_intent_data", "customer_email", "client_reference_id", "expires_at",
-            "locale", "expand", "payment_method_types", "submit_type");
+            "locale", "expand", "submit_type");
         var mode = Str(p, "mode") ?? throw Missing("mode");
         if (mode != "payment")
         {
@@ -160,10 +160,6 @@ public sealed partial class FakeStripe
         if (clientReference is { Length: > 200 })
         {
             throw Invalid("client_reference_id", "client_reference_id must be at most 200 characters.");
-        }
-        if (p["payment_method_types"] is JsonArray methods && methods.Any(m => m!.GetValue<string>() != "card"))
-        {
-            throw Invalid("payment_method_types", "FakeStripe implements the card payment method only.");
         }
         var intentData = p["payment_intent_data"] as JsonObject;
         AllowNested(intentData, "payment_intent_data", "metadata", "description", "receipt_email", "statement_descriptor_suffix");
@@ -426,7 +422,6 @@ public sealed partial class FakeStripe
             ["review"] = null,
             ["setup_future_usage"] = null,
             ["shipping"] = null,
-            ["source"] = null,
             ["statement_descriptor"] = null,
             ["statement_descriptor_suffix"] = intentData["statement_descriptor_suffix"]?.DeepClone(),
             ["status"] = "succeeded",

@@ -34,6 +34,7 @@ namespace Sigill.Tests.Payments;
 /// <see cref="SignatureHeader"/> computes the header.</item>
 /// <item><see cref="RefundFromDashboardAsync"/> refunds outside the API (emits <c>charge.refunded</c> and <c>refund.created</c>); <see cref="DisputeAsync"/> opens a dispute
 /// (<c>charge.dispute.created</c>); <see cref="ExpireAsync"/> expires a session as its <c>expires_at</c> passing would (<c>checkout.session.expired</c>).</item>
+/// <item><see cref="BeforeResponse"/> runs between handling a request and answering it (a webhook that overtakes the API answer).</item>
 /// <item><see cref="Unreachable"/>: every <c>/v1/</c> request fails (<see cref="FakeStripeOptions.UnreachableMode"/>: connection closed, or 503); the hosted page stays up.</item>
 /// <item><see cref="Requests"/>: every API request received (method, path, key, parsed form, idempotency key, status answered), to assert what Sigill sent;
 /// <see cref="Events"/>: every event created; <see cref="GetObject"/>: a copy of any object as the API would render it.</item>
@@ -94,6 +95,12 @@ public sealed partial class FakeStripe : IAsyncDisposable
 
     /// <summary>When true, every <c>/v1/</c> request fails as <see cref="FakeStripeOptions.UnreachableMode"/> says.</summary>
     public bool Unreachable { get; set; }
+
+    /// <summary>
+    /// Runs after an API request has been handled and before its answer is sent: say, to pay a session and deliver its webhooks while
+    /// Sigill still waits for the session it created (a webhook that arrives before the session is recorded), or to delay an answer.
+    /// </summary>
+    public Func<FakeApiRequest, Task>? BeforeResponse { get; set; }
 
     /// <summary>A new account; returns its secret key.</summary>
     public string CreateAccount()

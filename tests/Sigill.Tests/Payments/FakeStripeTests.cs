@@ -68,6 +68,22 @@ public sealed class FakeStripeTests
     }
 
     [Fact]
+    public async Task Stripe_net_takes_the_base_with_or_without_its_trailing_slash()
+    {
+        // Stripe.net appends "/v1/…" to apiBase as given: "http://host:port/" becomes "http://host:port//v1/…". The fake takes both.
+        await using var fake = await FakeStripe.StartAsync();
+        var key = fake.CreateAccount();
+        var viaUri = new StripeClient(apiKey: key, apiBase: fake.ApiBase.ToString());
+        var viaUrl = new StripeClient(apiKey: key, apiBase: fake.ApiBaseUrl);
+        Assert.EndsWith("/", fake.ApiBase.ToString(), StringComparison.Ordinal);
+        Assert.False(fake.ApiBaseUrl.EndsWith('/'));
+
+        var session = await new SessionService(viaUri).CreateAsync(SessionOptions());
+        Assert.Equal(session.Id, (await new SessionService(viaUrl).GetAsync(session.Id)).Id);
+        Assert.All(fake.Requests, r => Assert.Equal(200, r.Status));
+    }
+
+    [Fact]
     public async Task Paying_on_the_hosted_page_completes_the_session_and_sends_webhooks_that_Stripe_net_accepts()
     {
         await using var fake = await FakeStripe.StartAsync();
@@ -422,6 +438,30 @@ public sealed class FakeStripeTests
         var staleError = Assert.Throws<StripeException>(() => EventUtility.ConstructEvent(stale.Payload, stale.SignatureHeader, secret));
         Assert.Contains("tolerance", staleError.Message, StringComparison.Ordinal);
         Assert.Equal(held.Id, EventUtility.ConstructEvent(stale.Payload, stale.SignatureHeader, secret, tolerance: 3600).Id);
+    }
+
+    [Fact]
+    public async Task A_webhook_can_overtake_the_answer_that_created_the_session()
+    {
+        await using var fake = await FakeStripe.StartAsync();
+        await using var sink = await StripeWebhookSink.StartAsync();
+        var key = fake.CreateAccount();
+        await fake.AddWebhookEndpointAsync(key, sink.Url, "checkout.session.completed");
+        fake.BeforeResponse = async request =>
+        {
+            if (request.Path == "/v1/checkout/sessions" && request.Status == 200)
+            {
+                await fake.PayAsync(JsonNode.Parse(request.ResponseBody)!["id"]!.GetValue<string>());
+                await fake.WaitForWebhooksAsync();
+            }
+        };
+
+        var session = await new SessionService(Client(fake, key)).CreateAsync(SessionOptions());
+
+        // The completed event was delivered before Stripe.net returned, and the answer itself still says "open".
+        Assert.Equal("open", session.Status);
+        var completed = Assert.Single(sink.Requests);
+        Assert.Contains(session.Id, completed.Body, StringComparison.Ordinal);
     }
 
     [Fact]
