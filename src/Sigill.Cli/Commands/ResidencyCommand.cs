@@ -6,7 +6,9 @@ namespace Sigill.Cli.Commands;
 /// <summary>
 /// <c>sigill residency report</c>: lists per region what is stored there, and proves that no other cell
 /// holds anything of each organization or user — scanning every byte of the other cells for their identifiers and
-/// for the keyed hashes (blind indexes, users' directory hashes) their rows carry. Exit code 1 names any leak.
+/// for the keyed hashes (blind indexes, users' directory hashes) their rows carry. Then proves that no cell stores a
+/// payment card number (issue 17): every stored byte and every decrypted object, PDFs through their text
+/// (<see cref="CellScanner.FindCardNumbersAsync"/>); a number found is shown masked. Exit code 1 names any leak or card number.
 /// </summary>
 internal static class ResidencyCommand
 {
@@ -57,9 +59,28 @@ internal static class ResidencyCommand
             }
             Console.Out.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations, {foreign.Count(f => f.Kind == "user id")} users and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
         }
-        Console.Out.WriteLine(leaks == 0
-            ? "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations or users"
-            : $"residency: FAILED — {leaks} leaks");
-        return leaks == 0 ? ExitCodes.Ok : ExitCodes.Unexpected;
+
+        var cards = 0;
+        foreach (var cell in cells.All)
+        {
+            var scan = await new CellScanner(cell).FindCardNumbersAsync(ct);
+            foreach (var finding in scan.Findings)
+            {
+                cards++;
+                Console.Out.WriteLine($"CARD NUMBER: {finding.Scheme} {finding.Masked} found in region {cell.Region}: {finding.Where}");
+            }
+            Console.Out.WriteLine($"region {cell.Region}: scanned {scan.Places} files, tables and objects for card numbers " +
+                $"({scan.ObjectsDecrypted} objects decrypted, {scan.PdfsRead} PDFs read as text{(scan.NotDecrypted > 0 ? $", {scan.NotDecrypted} could not be decrypted" : "")}): " +
+                (scan.Findings.Count == 0 ? "none found" : $"{scan.Findings.Count} found"));
+        }
+
+        Console.Out.WriteLine((leaks, cards) switch
+        {
+            (0, 0) => "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations or users",
+            (_, 0) => $"residency: FAILED — {leaks} leaks",
+            (0, _) => $"residency: FAILED — {cards} card numbers stored",
+            _ => $"residency: FAILED — {leaks} leaks, {cards} card numbers stored",
+        });
+        return leaks == 0 && cards == 0 ? ExitCodes.Ok : ExitCodes.Unexpected;
     }
 }

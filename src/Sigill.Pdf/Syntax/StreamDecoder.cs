@@ -185,6 +185,25 @@ internal static class StreamDecoder
         }
     }
 
+    /// <summary>
+    /// Opens a content stream (a page's, a form XObject's) to be read as it decodes, through a fixed buffer, every stage
+    /// charged to the document's budget like <see cref="Count"/>: content streams may be far larger than
+    /// <see cref="MaxHeldBytes"/>, and text extraction needs their bytes only once, in order. Predictors are not undone
+    /// (they are for images and cross-reference streams; no writer puts them on content). Damaged data surfaces as an
+    /// <see cref="InvalidDataException"/> or <see cref="PdfFormatException"/> from the returned stream's reads.
+    /// </summary>
+    public static Stream OpenContent(PdfStream stream, PdfFile? file, ReadBudget budget)
+    {
+        var filters = FiltersOf(stream.Dict, file);
+        if (filters.Count > 0 && ImageCodecs.Names.Contains(filters[^1].Name))
+        {
+            throw new PdfFormatException($"an image filter (/{filters[^1].Name}) on a stream that holds PDF syntax");
+        }
+        var meter = budget.Stream();
+        if (filters.Count == 0) meter.Charge(stream.RawData.Length);
+        return Open(stream, filters, meter);
+    }
+
     /// <summary>A pipeline of decoders over the raw data, each stage's output metered.</summary>
     private static Stream Open(PdfStream stream, List<Filter> filters, StreamMeter meter)
     {

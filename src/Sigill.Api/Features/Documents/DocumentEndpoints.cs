@@ -155,6 +155,7 @@ public static class DocumentEndpoints
         var title = form["title"].ToString().Trim();
         if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
         if (RequestText.Problem(title, TextKind.SingleLine) is { } refused) return Problems.Validation($"title: {refused}"); // JSON bodies are checked as they are read
+        CardNumbers.Refuse("title", title); // 422 card_number_detected, as for JSON text
         if (form.Files["file"] is not { } file) return Problems.Validation("file is required: the PDF to sign.");
         if (file.Length > options.MaxPdfBytes) return TooLarge(options);
         byte[] bytes;
@@ -168,6 +169,7 @@ public static class DocumentEndpoints
         try
         {
             inspection = PdfInspector.Inspect(bytes, options.PdfLimits);
+            if (!inspection.HasSignatures) CardNumbers.RefuseInPdf(bytes, options.PdfLimits); // no card data in the PDF's text either
         }
         catch (PdfRejectedException e)
         {

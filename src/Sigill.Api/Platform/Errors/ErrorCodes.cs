@@ -29,6 +29,9 @@ public static class ErrorCodes
     [Status(400)]
     public const string ValidationFailed = "validation_failed";
 
+    [Status(422)]
+    public const string CardNumberDetected = "card_number_detected";
+
     [Status(400)]
     public const string BadRequest = RequestLimitsMiddleware.BadRequest;
 

@@ -26,6 +26,18 @@ internal sealed class TextRefusedException(string field, string reason) : Except
 }
 
 /// <summary>
+/// A part of a request — a text field, the upload's title, the uploaded PDF's text — holds what looks like a payment
+/// card number (<see cref="CardNumbers"/>). The message names the field and shows the number masked, never in full.
+/// </summary>
+internal sealed class CardNumberRefusedException(string field, CardNumberHit hit, string? where = null)
+    : Exception($"{field}: {where}holds what looks like a payment card number ({hit.Scheme} {hit.Masked}); Sigill does not accept card data, remove it and send again")
+{
+    public string Field { get; } = field;
+
+    public CardNumberHit Hit { get; } = hit;
+}
+
+/// <summary>
 /// The API boundary's rule for text, in one place: every string a request body carries (JSON, at any depth: properties,
 /// list items, dictionary keys and values; and the upload form's title) is checked as it is read, before a handler
 /// sees it, and a refused character is a 400 <c>validation_failed</c> naming the field and the character. Refused, not
@@ -41,8 +53,11 @@ internal sealed class TextRefusedException(string field, string reason) : Except
 /// <item>Kept: the bidirectional marks U+200E, U+200F and U+061C (they only nudge neutral characters, and right-to-left
 /// text needs them), zero-width joiners, and any other printable character.</item>
 /// </list>
+/// Every string that passes is then scanned for payment card numbers (<see cref="CardNumbers"/>; issue 17: Sigill never
+/// accepts or stores card data), keys included, except passwords (taken as typed, never stored as text) and
+/// <see cref="EncodedFields"/>. A hit is 422 <c>card_number_detected</c> naming the field, with the number masked.
 /// </summary>
-internal static class RequestText
+internal static partial class RequestText
 {
     /// <summary>Request properties, by their JSON names, whose text may span lines: send messages, void and decline reasons, Liquid
     /// template and content block bodies, support justifications.</summary>
@@ -50,6 +65,13 @@ internal static class RequestText
 
     /// <summary>Passwords are taken as typed (they are only hashed and compared).</summary>
     public static readonly FrozenSet<string> OpaqueFields = FrozenSet.Create(StringComparer.Ordinal, "password", "currentPassword", "newPassword");
+
+    /// <summary>
+    /// Fields that carry binary data as base64 (a drawn signature's PNG, an organization's logo): not text for people,
+    /// never shown or stored as text (Sigill decodes them to pixels), and long enough that base64's digits could by chance
+    /// line up as a card number between its <c>+</c> and <c>/</c>. They are not scanned for card numbers.
+    /// </summary>
+    public static readonly FrozenSet<string> EncodedFields = FrozenSet.Create(StringComparer.Ordinal, "drawnPng", "png");
 
     public static TextKind KindOf(string field) =>
         MultiLineFields.Contains(field) ? TextKind.MultiLine : OpaqueFields.Contains(field) ? TextKind.Opaque : TextKind.SingleLine;
@@ -83,10 +105,16 @@ internal static class RequestText
         return null;
     }
 
-    /// <summary>Throws <see cref="TextRefusedException"/> when <paramref name="value"/> is refused as text of the field <paramref name="field"/>.</summary>
+    /// <summary>
+    /// Throws <see cref="TextRefusedException"/> when <paramref name="value"/> is refused as text of the field
+    /// <paramref name="field"/>, and <see cref="CardNumberRefusedException"/> when it holds a card number.
+    /// </summary>
     public static void Check(string field, string? value, TextKind? kind = null)
     {
-        if (value is not null && Problem(value, kind ?? KindOf(field)) is { } reason) throw new TextRefusedException(field, reason);
+        if (value is null) return;
+        var k = kind ?? KindOf(field);
+        if (Problem(value, k) is { } reason) throw new TextRefusedException(field, reason);
+        if (k != TextKind.Opaque && !EncodedFields.Contains(field) && CardNumbers.TryFind(value, out var hit)) throw new CardNumberRefusedException(field, hit);
     }
 
     /// <summary>
@@ -129,25 +157,47 @@ internal static class RequestText
         };
     }
 
-    /// <summary>Answers <see cref="TextRefusedException"/> as 400 <c>validation_failed</c> (a handled exception: not logged as an error).</summary>
-    internal sealed class RefusedHandler(IProblemDetailsService problems) : IExceptionHandler
+    /// <summary>
+    /// Answers <see cref="TextRefusedException"/> as 400 <c>validation_failed</c>, and <see cref="CardNumberRefusedException"/>
+    /// as 422 <c>card_number_detected</c> with the field in <c>field</c> (handled exceptions: not logged as errors). A card
+    /// number refusal is logged once, with the field and the number masked, so an operator sees that they happen.
+    /// </summary>
+    internal sealed partial class RefusedHandler(IProblemDetailsService problems, ILogger<RefusedHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
-            if (exception is not TextRefusedException refused) return false;
-            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
+            switch (exception)
             {
-                HttpContext = httpContext,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status400BadRequest,
-                    Title = "The request is not valid.",
-                    Detail = refused.Message,
-                    Type = Platform.Errors.Problems.DocsBase + ErrorCodes.ValidationFailed,
-                    Extensions = { ["code"] = ErrorCodes.ValidationFailed },
-                },
-            });
+                case TextRefusedException refused:
+                    return await WriteAsync(httpContext, StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "The request is not valid.", refused.Message);
+                case CardNumberRefusedException card:
+                    // The route's pattern, not the path: a path can carry a recipient's link token. (The exception handler
+                    // has cleared the request's endpoint by now; its feature keeps the one that threw.)
+                    var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+                    var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+                    CardNumberRefused(logger, route, card.Field, card.Hit.Scheme, card.Hit.Masked);
+                    return await WriteAsync(httpContext, StatusCodes.Status422UnprocessableEntity, ErrorCodes.CardNumberDetected, "The request holds card data.", card.Message, card.Field);
+                default:
+                    return false;
+            }
         }
+
+        private async ValueTask<bool> WriteAsync(HttpContext httpContext, int status, string code, string title, string detail, string? field = null)
+        {
+            httpContext.Response.StatusCode = status;
+            var problem = new ProblemDetails
+            {
+                Status = status,
+                Title = title,
+                Detail = detail,
+                Type = Platform.Errors.Problems.DocsBase + code,
+                Extensions = { ["code"] = code },
+            };
+            if (field is not null) problem.Extensions["field"] = field;
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+        }
+
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Refused a request to {Route}: {Field} holds what looks like a card number ({Scheme} {Masked})")]
+        private static partial void CardNumberRefused(ILogger logger, string route, string field, string scheme, string masked);
     }
 }
