@@ -57,6 +57,22 @@ public sealed class WebTierOptions : IValidatedOptions
     /// <summary>True when the public listener terminates TLS (or sits behind a TLS proxy): turns on HSTS. Required in production.</summary>
     public bool Tls { get; set; }
 
+    /// <summary>
+    /// The origins of the payment processor's hosted checkout pages; unset, Stripe's (<see cref="DefaultCheckoutOrigins"/>).
+    /// The payer's page (<c>/p/{token}</c>) answers its Pay button with a redirect there, so that page alone allows these
+    /// origins in its Content-Security-Policy's <c>form-action</c>, and the web tier redirects to nowhere else. Each is an
+    /// origin, <c>https://host[:port]</c> (http outside production, for a local test double), without a path. A list
+    /// given replaces the default.
+    /// </summary>
+    public List<string>? CheckoutOrigins { get; set; }
+
+    public static readonly IReadOnlyList<string> DefaultCheckoutOrigins = ["https://checkout.stripe.com"];
+
+    /// <summary>The checkout origins in effect, written as the policy names them (no trailing slash).</summary>
+    internal IReadOnlyList<string> CheckoutOriginList => CheckoutOrigins is { Count: > 0 } origins
+        ? [.. origins.Select(o => o.Trim().TrimEnd('/'))]
+        : DefaultCheckoutOrigins;
+
     /// <summary>production, staging or development: the same value as the API tier's.</summary>
     public string Environment { get; set; } = "development";
 
@@ -115,12 +131,22 @@ public sealed class WebTierOptions : IValidatedOptions
         {
             problems.Add("Web:CookieKey is required in production: it keeps people signed in across restarts and web nodes");
         }
+        if (CheckoutOrigins is { Count: > 0 } && !CheckoutOriginList.All(o => IsOrigin(o, httpsOnly: Environment == "production")))
+        {
+            problems.Add("Web:CheckoutOrigins must each be an origin of the payment processor's checkout pages, https://host[:port] without a path (http only outside production)");
+        }
         if (ServiceCredential.Length < 32)
         {
             problems.Add("Web:ServiceCredential must be the installation's service credential (at least 32 characters)");
         }
         return problems;
     }
+
+    /// <summary>A bare origin: scheme, host and port only, exactly as written (no path, query, user or wildcard).</summary>
+    private static bool IsOrigin(string origin, bool httpsOnly) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && (uri.Scheme == "https" || (uri.Scheme == "http" && !httpsOnly))
+        && uri.UserInfo.Length == 0 && uri.HostNameType is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
+        && string.Equals(uri.GetLeftPart(UriPartial.Authority), origin, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsHttpUrl(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

@@ -7,7 +7,8 @@ namespace Sigill.Web.Pages;
 /// <summary>
 /// The organization at <c>/organization</c>: members and their roles, invitations, and — for owners and admins — staff
 /// access: operators' requests to approve or deny, live grants to revoke, and the access-transparency log of every
-/// support action. What a role may not do, the API refuses, and the page says so.
+/// support action; the organization's payment processor (Stripe), which everyone sees and owners and admins connect. What a
+/// role may not do, the API refuses, and the page says so.
 /// </summary>
 public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
@@ -41,6 +42,8 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         ["sealing"] = "Sealing setting saved.",
         ["logo"] = "The logo is saved; e-mails to recipients carry it from now on.",
         ["logo-removed"] = "The logo is removed; e-mails show the organization's name instead.",
+        ["payments"] = "Stripe is connected. Register the webhook address below in Stripe, with the events listed.",
+        ["payments-removed"] = "Stripe is disconnected: documents that require payment cannot be sent, nor paid, until it is connected again.",
     };
 
     /// <summary>The organization's e-mail settings (<c>/api/v1/organizations/current</c>).</summary>
@@ -79,6 +82,28 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
 
     public async Task<IActionResult> OnPostSealingAsync(bool sealWithoutTimestamp, CancellationToken ct) =>
         await AfterAsync(await SendAsync(HttpMethod.Patch, "/api/v1/organizations/current", new { sealWithoutTimestamp }, ct), "sealing", ct);
+
+    /// <summary>The organization's payment processor connection (everyone who reads the organization sees whether it is connected).</summary>
+    public PaymentAccountView? Payments { get; private set; }
+
+    /// <summary>The processor events the webhook must receive, as Stripe names them.</summary>
+    public static readonly IReadOnlyList<string> PaymentEvents =
+    [
+        "checkout.session.completed", "checkout.session.async_payment_succeeded", "payment_intent.succeeded",
+        "charge.refunded", "charge.dispute.created", "charge.dispute.closed",
+    ];
+
+    /// <summary>Connects the organization's Stripe account, or replaces its keys; the keys are never shown again, nor put back into the form.</summary>
+    public async Task<IActionResult> OnPostPaymentsAsync(string? apiKey, string? webhookSecret, CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Put, "/api/v1/organization/payments/", new
+        {
+            processor = "stripe",
+            apiKey = apiKey?.Trim(),
+            webhookSecret = webhookSecret?.Trim(),
+        }, ct), "payments", ct);
+
+    public async Task<IActionResult> OnPostDisconnectPaymentsAsync(CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, "/api/v1/organization/payments/", null, ct), "payments-removed", ct);
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
@@ -142,6 +167,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         var members = await GetAsync<MemberView[]>("/api/v1/members/", ct);
         Members = members.Value ?? [];
         Invitations = (await GetAsync<InvitationView[]>("/api/v1/invitations/", ct)).Value ?? [];
+        Payments = (await GetAsync<PaymentAccountView>("/api/v1/organization/payments/", ct)).Value;
         if (Admin)
         {
             Grants = (await GetAsync<GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];

@@ -24,6 +24,11 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     public string? Error { get; private set; }
     public bool CodeSent { get; private set; }
 
+    /// <summary>For the signer who pays, after the last signature: their payment page (<c>/p/{token}</c>) and what it asks for.</summary>
+    public string? PaymentLink { get; private set; }
+
+    public PaymentPageView? Payment { get; private set; }
+
     [BindProperty]
     public string? Code { get; set; }
 
@@ -77,7 +82,11 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         var fields = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value) && view.Fields.Any(v => v.Id == f.Key)).ToDictionary(f => f.Key, f => f.Value.Trim());
         var (result, problem) = await api.SignAsync(session.Region, session.Token, session.Grant, fields, drawn is null ? TypedName : null, drawn, ct);
         if (result is null) return await ShowAsync(ct, problem);
-        (session with { Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed" }).Write(HttpContext, protection, options);
+        (session with
+        {
+            Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed",
+            PaymentLink = Payments.PayLink.IsPagePath(result.PaymentLink) ? result.PaymentLink : null,
+        }).Write(HttpContext, protection, options);
         return Redirect("/s");
     }
 
@@ -118,6 +127,12 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
             Step = outcome == RecipientSession.Signed ? Steps.Signed : Steps.Declined;
             Title = session.Title;
             Completed = session.Completed;
+            if (session.PaymentLink is { } link && Payments.PayLink.TryParse(link[3..], out var region))
+            {
+                // Read again on every view: once paid (or the payment cancelled) the confirmation says so, not "due".
+                Payment = await api.GetPaymentPageAsync(region, link[3..], ct);
+                PaymentLink = Payment is null ? null : link;
+            }
             return Page();
         }
         View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct);

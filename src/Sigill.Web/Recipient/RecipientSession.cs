@@ -12,10 +12,11 @@ namespace Sigill.Web.Recipient;
 /// (the first request arrives from a mail client, another site) and, with TLS, Secure with the <c>__Host-</c>
 /// prefix (no Domain, Path=/). It holds the link token, the step-up grant once the recipient passed a code (sent
 /// as <c>Sigill-Step-Up</c> on every later call; the API lets it lapse after 30 minutes), and after signing the
-/// signing receipt that downloads the signed PDF — never document content.
+/// signing receipt that downloads the signed PDF, and for the last signer who pays, the path of the payer's page
+/// (<c>/p/{token}</c>) — never document content.
 /// </summary>
 internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null, bool Completed = false,
-    string? Grant = null)
+    string? Grant = null, string? PaymentLink = null)
 {
     public const string Signed = "signed";
     public const string Declined = "declined";

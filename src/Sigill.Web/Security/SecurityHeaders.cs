@@ -7,11 +7,16 @@ namespace Sigill.Web.Security;
 /// <summary>
 /// Response headers for every web-tier response. The Content-Security-Policy allows scripts and
 /// styles only from this origin or with the per-response nonce (no 'unsafe-inline', no 'unsafe-eval'),
-/// forbids framing, and pins form posts and the base URL to this origin.
+/// forbids framing, and pins form posts and the base URL to this origin. One page widens one directive: the payer's
+/// page (<c>/p/{token}</c>) lets its form post be redirected to the payment processor's hosted checkout
+/// (<see cref="AllowFormActions"/>), since browsers apply <c>form-action</c> to a form post's redirects too.
 /// </summary>
 internal static class SecurityHeaders
 {
     public const string NonceItem = "csp-nonce";
+
+    /// <summary>Origins this response's forms may also post to (or be redirected to); set by <see cref="AllowFormActions"/>.</summary>
+    private const string FormActionItem = "csp-form-action";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, bool tls) =>
         app.Use(async (context, next) =>
@@ -21,9 +26,10 @@ internal static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var h = context.Response.Headers;
+                var formAction = context.Items[FormActionItem] is IReadOnlyList<string> { Count: > 0 } origins ? "'self' " + string.Join(' ', origins) : "'self'";
                 h.ContentSecurityPolicy =
                     $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data: blob:; " +
-                    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                    $"object-src 'none'; base-uri 'none'; form-action {formAction}; frame-ancestors 'none'";
                 h.XContentTypeOptions = "nosniff";
                 h["Referrer-Policy"] = "no-referrer";
                 h["Cross-Origin-Opener-Policy"] = "same-origin";
@@ -46,4 +52,11 @@ internal static class SecurityHeaders
         });
 
     public static string Nonce(HttpContext context) => (string)context.Items[NonceItem]!;
+
+    /// <summary>
+    /// Lets this response's forms post to <paramref name="origins"/> as well as this origin (<c>form-action 'self' …</c>),
+    /// nothing else in the policy changing. The origins are validated configuration (<see cref="WebTierOptions.CheckoutOrigins"/>),
+    /// never anything a request carries.
+    /// </summary>
+    public static void AllowFormActions(HttpContext context, IReadOnlyList<string> origins) => context.Items[FormActionItem] = origins;
 }

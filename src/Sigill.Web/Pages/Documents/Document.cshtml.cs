@@ -49,7 +49,23 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
 
     private Dictionary<string, int> _colours = [];
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ?? Page();
+    /// <summary>What a successful action says, shown after its redirect.</summary>
+    public string? Notice { get; private set; }
+
+    /// <summary>The API refused to require payment because the organization has no Stripe account: the page links to where it is connected.</summary>
+    public bool PaymentsNotConnected { get; private set; }
+
+    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
+    {
+        ["refunded"] = "The refund is sent to Stripe; the refunded total below is what Stripe has accepted so far.",
+        ["paid-outside"] = "Marked as paid outside Sigill. The document is sealed and sent to everyone.",
+    };
+
+    public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
+    {
+        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        return await LoadAsync(ct) ?? Page();
+    }
 
     // ---- recipients -----------------------------------------------------------------------------------------
 
@@ -160,6 +176,30 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
         return problem is null ? LocalRedirect("/documents") : await AfterAsync(problem, "", ct);
     }
 
+    // ---- payment --------------------------------------------------------------------------------------------------
+
+    /// <summary>A draft with a pricing table: one of its signers pays the total after the last signature (or another signer, asked again).</summary>
+    public async Task<IActionResult> OnPostRequirePaymentAsync(string? payerRecipientId, CancellationToken ct) =>
+        await AfterAsync((await SendAsync<PaymentView>(HttpMethod.Put, Path("/payment"), new { payerRecipientId }, ct)).Problem, "#payment", ct);
+
+    public async Task<IActionResult> OnPostStopPaymentAsync(CancellationToken ct) =>
+        await AfterAsync(await SendAsync(HttpMethod.Delete, Path("/payment"), null, ct), "#payment", ct);
+
+    /// <summary>The payer paid another way (a bank transfer): the reason goes into the record and the certificate, and the document completes.</summary>
+    public async Task<IActionResult> OnPostPaidOutsideAsync(string? reason, CancellationToken ct) =>
+        await AfterAsync((await SendAsync<DocumentView>(HttpMethod.Post, Path("/payment/outside"), new { reason = reason?.Trim() }, ct)).Problem, "#payment", ct, "paid-outside");
+
+    /// <summary>A refund through Stripe: the amount typed (in the payment's currency), or everything not refunded yet when left blank.</summary>
+    public async Task<IActionResult> OnPostRefundAsync(string? amount, CancellationToken ct)
+    {
+        decimal? value = null;
+        if (!string.IsNullOrWhiteSpace(amount) && (value = Payments.PaymentText.Parse(amount)) is null)
+        {
+            return await AfterAsync(new ApiClient.Problem(400, "Write the amount to refund as a number, e.g. 12.50, or leave it blank to refund the rest.", null, null), "#payment", ct);
+        }
+        return await AfterAsync((await SendAsync<PaymentView>(HttpMethod.Post, Path("/payment/refunds"), new { amount = value }, ct)).Problem, "#payment", ct, "refunded");
+    }
+
     /// <summary>The PDF as it is now: for the page view (pdf.js), or as a download named after the title.</summary>
     public Task<IActionResult> OnGetPdfAsync(bool download, CancellationToken ct) => PdfAsync(HttpMethod.Get, Path("/pdf"), null, download, ct);
 
@@ -177,11 +217,15 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
     private async Task<IActionResult> FieldFailedAsync(string message, CancellationToken ct) =>
         WantsJson ? Json(new ApiClient.Problem(400, message, null, null)) : await AfterAsync(new ApiClient.Problem(400, message, null, null), "#fields", ct);
 
-    /// <summary>After a form post: back to the page (at <paramref name="anchor"/>) when it worked, else the page with the API's problem.</summary>
-    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string anchor, CancellationToken ct)
+    /// <summary>
+    /// After a form post: back to the page (at <paramref name="anchor"/>, saying <paramref name="done"/>'s notice) when it
+    /// worked, else the page with the API's problem.
+    /// </summary>
+    private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string anchor, CancellationToken ct, string? done = null)
     {
-        if (problem is null) return LocalRedirect($"/documents/{Seg(Id)}{anchor}");
+        if (problem is null) return LocalRedirect($"/documents/{Seg(Id)}{(done is null ? "" : "?done=" + done)}{anchor}");
         if (await LoadAsync(ct) is { } missing) return missing;
+        PaymentsNotConnected = problem.Code == "payments_not_connected";
         return Failed(problem);
     }
 

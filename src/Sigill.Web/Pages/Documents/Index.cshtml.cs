@@ -7,7 +7,7 @@ namespace Sigill.Web.Pages.Documents;
 /// <summary>The sender's documents at <c>/documents</c>, newest first, filtered by status and searched by title (in the API, over decrypted titles).</summary>
 public sealed class IndexModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
-    public static readonly IReadOnlyList<string> Statuses = ["draft", "sent", "completed", "declined", "voided", "expired"];
+    public static readonly IReadOnlyList<string> Statuses = ["draft", "sent", "awaiting_payment", "completed", "declined", "voided", "expired"];
 
     [BindProperty(SupportsGet = true)]
     public string? Status { get; set; }

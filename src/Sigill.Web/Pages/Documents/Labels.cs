@@ -7,6 +7,7 @@ public static class Labels
     {
         "draft" => "Draft",
         "sent" => "Out for signature",
+        "awaiting_payment" => "Awaiting payment",
         "completed" => "Completed",
         "declined" => "Declined",
         "voided" => "Voided",

@@ -1,0 +1,68 @@
+using System.Collections.Frozen;
+using System.Globalization;
+
+namespace Sigill.Web.Payments;
+
+/// <summary>
+/// Amounts and payment states in words, for the payer's page, the recipient's confirmation and the sender's pages.
+/// Amounts are written as the certificate and the e-mails write them ("1,234.50 EUR", "1,235 JPY"): invariant, with as
+/// many decimals as the currency's minor unit has.
+/// </summary>
+internal static class PaymentText
+{
+    // The currencies whose minor unit is not the cent, as Stripe applies ISO 4217: the same table as the API's
+    // Sigill.Api.Features.Payments.Money (the web tier references no API assembly; a test pins the two together).
+    private static readonly FrozenSet<string> ZeroDecimal = FrozenSet.Create(StringComparer.Ordinal,
+        "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF");
+
+    private static readonly FrozenSet<string> ThreeDecimal = FrozenSet.Create(StringComparer.Ordinal, "BHD", "JOD", "KWD", "OMR", "TND");
+
+    /// <summary>How many decimals the currency's minor unit has (0, 2 or 3).</summary>
+    public static int Exponent(string currency) =>
+        ZeroDecimal.Contains(currency) ? 0 : ThreeDecimal.Contains(currency) ? 3 : 2;
+
+    /// <summary>"1,234.50 EUR".</summary>
+    public static string Amount(decimal amount, string currency) =>
+        amount.ToString("N" + Exponent(currency).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency;
+
+    /// <summary>"1234.50": the amount as a form field takes it back.</summary>
+    public static string Number(decimal amount, string currency) =>
+        amount.ToString("F" + Exponent(currency).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>An amount typed into a form ("12.50", "1,234.50"), or null when it is not a positive number.</summary>
+    public static decimal? Parse(string? text) =>
+        decimal.TryParse(text?.Trim(), NumberStyles.Number, CultureInfo.InvariantCulture, out var amount) && amount > 0 ? amount : null;
+
+    /// <summary>"Visa •••• 4242", or the brand or nothing when the processor reported less.</summary>
+    public static string? Card(string? brand, string? last4)
+    {
+        var name = brand is { Length: > 0 } b ? Brand(b) : null;
+        return last4 is { Length: > 0 } digits ? $"{name ?? "Card"} •••• {digits}" : name;
+    }
+
+    private static string Brand(string brand) => brand switch
+    {
+        "visa" => "Visa",
+        "mastercard" => "Mastercard",
+        "amex" => "American Express",
+        "discover" => "Discover",
+        "diners" => "Diners Club",
+        "jcb" => "JCB",
+        "unionpay" => "UnionPay",
+        "cartes_bancaires" => "Cartes Bancaires",
+        "eftpos_au" => "eftpos",
+        _ => brand,
+    };
+
+    /// <summary>A dispute (chargeback) as Stripe reports its status.</summary>
+    public static string Dispute(string status) => status switch
+    {
+        "warning_needs_response" or "needs_response" => "opened, waiting for your response in Stripe",
+        "warning_under_review" or "under_review" => "under review by the card issuer",
+        "warning_closed" => "closed (it was an inquiry only)",
+        "won" => "won: the money stays with you",
+        "lost" => "lost: the money went back to the payer",
+        "prevented" => "prevented",
+        _ => status.Replace('_', ' '),
+    };
+}
