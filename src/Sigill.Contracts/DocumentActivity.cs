@@ -28,6 +28,15 @@ public static class DocumentActivity
         "document.sealed_without_timestamp" => "Sealed without a trusted timestamp",
         "document.timestamp_renewed" => "Archive timestamp renewed",
         "recipient.corrected" => "Recipient's name or e-mail corrected",
+        "document.payment_required" => "Payment required from the payer",
+        "document.payment_not_required" => "Payment no longer required",
+        "document.awaiting_payment" => "Signed by everyone; waiting for payment",
+        "document.checkout_started" => "Went to the payment page",
+        "document.paid" => "Paid",
+        "document.paid_outside" => "Recorded as paid outside Sigill",
+        "document.refunded" => "Refunded",
+        "document.payment_disputed" => "Payment disputed",
+        "document.payment_refused" => "A payment report that did not match was refused",
         "step_up.code_sent" => "One-time code e-mailed",
         "step_up.passed" => "Entered the right code",
         "step_up.failed" => "Entered a wrong code",
@@ -37,9 +46,11 @@ public static class DocumentActivity
 
     public static Actor ActorOf(string action) => action switch
     {
-        "document.created" or "document.sent" or "document.voided" or "document.resent" or "recipient.corrected" => Actor.Sender,
+        "document.created" or "document.sent" or "document.voided" or "document.resent" or "recipient.corrected"
+            or "document.payment_required" or "document.payment_not_required" or "document.paid_outside" => Actor.Sender,
         "document.completed" or "document.expired" or "document.delivered" or "document.reminded"
-            or "document.sealed_without_timestamp" or "document.timestamp_renewed" => Actor.System,
+            or "document.sealed_without_timestamp" or "document.timestamp_renewed"
+            or "document.awaiting_payment" or "document.refunded" or "document.payment_disputed" or "document.payment_refused" => Actor.System,
         _ => Actor.Recipient,
     };
 }

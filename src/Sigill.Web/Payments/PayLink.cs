@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Sigill.Web.Payments;
 
 /// <summary>
-/// The payer's link, <c>/p/{token}</c> with <c>sgp_{region}_{52 base32}</c>: e-mailed to the payer, handed to the last
+/// The payer's link, <c>/p/{token}</c> with <c>sgpay_{region}_{52 base32}</c>: e-mailed to the payer, handed to the last
 /// signer's confirmation, and the processor's way back (<c>/p/{token}/return?checkout=…</c>). The region routes the
 /// calls; the token itself is the only authority, so it is never logged.
 /// </summary>
@@ -21,6 +21,6 @@ internal static partial class PayLink
     public static bool IsPagePath(string? path) =>
         path is not null && path.StartsWith("/p/", StringComparison.Ordinal) && TryParse(path[3..], out _);
 
-    [GeneratedRegex("^sgp_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
+    [GeneratedRegex("^sgpay_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
     private static partial Regex Token();
 }

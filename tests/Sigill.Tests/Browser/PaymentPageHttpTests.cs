@@ -34,8 +34,8 @@ public sealed partial class PaymentPageHttpTests
     {
         await using var app = await SigillApp.StartAsync();
         using var web = app.Web();
-        var unknown = "sgp_eu_" + new string('a', 52);
-        foreach (var path in new[] { $"/p/{unknown}", "/p/not-a-link", $"/p/{unknown}/elsewhere", $"/p/{unknown}/return?checkout=cs_test_1", "/p/sgp_zz_" + new string('a', 52) })
+        var unknown = "sgpay_eu_" + new string('a', 52);
+        foreach (var path in new[] { $"/p/{unknown}", "/p/not-a-link", $"/p/{unknown}/elsewhere", $"/p/{unknown}/return?checkout=cs_test_1", "/p/sgpay_zz_" + new string('a', 52) })
         {
             using var response = await web.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");
@@ -68,7 +68,7 @@ public sealed partial class PaymentPageHttpTests
         var done = WebUtility.HtmlDecode(await payer.GetStringAsync("/s"));
         Assert.Contains("Everyone has signed “Survey Heron-12”. Payment of 1,120.50 EUR is due", done, StringComparison.Ordinal);
         var payPath = PayNow().Match(done).Groups[1].Value;
-        Assert.StartsWith("/p/sgp_eu_", payPath, StringComparison.Ordinal);
+        Assert.StartsWith("/p/sgpay_eu_", payPath, StringComparison.Ordinal);
 
         using var page = await payer.GetAsync(payPath);
         var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
@@ -151,8 +151,10 @@ public sealed partial class PaymentPageHttpTests
         Assert.Contains("Bank transfer, reference 2026-118", paid, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"paid-outside-form\"", paid, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"refund-form\"", paid, StringComparison.Ordinal); // paid outside: refunded outside too
-        using var dead = await app.Web().GetAsync(payPath);
-        Assert.Equal(HttpStatusCode.NotFound, dead.StatusCode);
+        // The payer opening their e-mail later learns it is paid, not that the page does not exist.
+        var payerPage = WebUtility.HtmlDecode(await app.Web().GetStringAsync(payPath));
+        Assert.Contains("Paid", payerPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"pay-form\"", payerPage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -311,6 +313,6 @@ public sealed partial class PaymentPageHttpTests
     [GeneratedRegex("'nonce-[^']+'")]
     private static partial Regex Nonce();
 
-    [GeneratedRegex("href=\"(/p/sgp_[a-z]+_[0-9a-z]{52})\" id=\"pay-now\"")]
+    [GeneratedRegex("href=\"(/p/sgpay_[a-z]+_[0-9a-z]{52})\" id=\"pay-now\"")]
     private static partial Regex PayNow();
 }

@@ -220,8 +220,7 @@ public static class PaymentEndpoints
         var details = await PaymentFlow.DetailsAsync(cell, payment, ct) with { OutsideReason = reason };
         await PaymentFlow.SetDetailsAsync(cell, payment, details, ct);
         payment.Status = PaymentStates.PaidOutside;
-        payment.PaidAt = now;
-        payment.LinkHash = null;
+        payment.PaidAt = now; // the payer's link stays: it now shows the payment as made
         payment.Revision++;
         var facts = PaymentFlow.Facts(details);
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.paid_outside", AuditActor.From(http, caller.Actor), now, ct, payment.PayerRecipientId, facts);

@@ -123,17 +123,18 @@ internal sealed partial class PaymentProcessorHandler(IProblemDetailsService pro
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not PaymentProcessorException e || httpContext.Response.HasStarted) return false;
-        Failed(logger, httpContext.Request.Path, e.Unreachable, e.InnerException?.GetType().Name ?? "none");
+        // The route's pattern, never the path: the payer's path carries their link token.
+        Failed(logger, (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "?", e.Unreachable, e.InnerException?.GetType().Name ?? "none");
         if (e.Unreachable)
         {
             httpContext.Response.Headers.RetryAfter = "10";
             return await Problems.WriteFixedAsync(problems, httpContext, StatusCodes.Status503ServiceUnavailable, ErrorCodes.PaymentProcessorUnavailable,
-                "The payment processor could not be reached; try again in a moment.", "Nothing was charged and nothing changed. Try again shortly.");
+                "The payment processor could not be reached; try again in a moment.", "Nothing changed in Sigill. Try again shortly; a payment already made is recorded once the processor answers.");
         }
         return await Problems.WriteFixedAsync(problems, httpContext, StatusCodes.Status502BadGateway, ErrorCodes.PaymentProcessorRefused,
             "The payment processor refused the request.", "Nothing changed. The organization's processor key may be wrong or revoked: check it in the organization's payment settings.");
     }
 
     [LoggerMessage(EventId = 9304, Level = LogLevel.Warning, Message = "Request to {Path}: the payment processor failed (unreachable: {Unreachable}, {Error}).")]
-    private static partial void Failed(ILogger logger, PathString path, bool unreachable, string error);
+    private static partial void Failed(ILogger logger, string path, bool unreachable, string error);
 }
