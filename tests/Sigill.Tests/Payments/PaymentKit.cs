@@ -21,7 +21,9 @@ public sealed class PaymentApps : IAsyncLifetime
         {
             if (!_apps.TryGetValue(backend, out var app))
             {
-                _apps[backend] = app = SigillApp.StartAsync(backend, $$"""{ "Payments": { "StripeApiBase": "{{Stripe.ApiBaseUrl}}" } }""");
+                // The web tier lets the payment page's form lead only to the processor's checkout origin: here, the fake's.
+                _apps[backend] = app = SigillApp.StartAsync(backend,
+                    $$"""{ "Payments": { "StripeApiBase": "{{Stripe.ApiBaseUrl}}" }, "Web": { "CheckoutOrigins": [ "{{Stripe.ApiBaseUrl}}" ] } }""");
             }
             return app;
         }
