@@ -185,16 +185,24 @@ public sealed partial class PaymentPageHttpTests
             Assert.DoesNotContain("name=\"apiKey\"", theirs, StringComparison.Ordinal);
         }
 
-        // The owner connects: test mode, the webhook address and the events to choose; the keys never come back.
-        using (var connected = await ownerWeb.PostAsync("/organization?handler=Payments", Form(ownerPage, ("apiKey", TestKey), ("webhookSecret", TestWebhookSecret))))
+        // The owner connects with the key alone (Stripe issues the signing secret only for the address Sigill then shows):
+        // the page says one step is left; then the secret, and the step is done.
+        using (var connected = await ownerWeb.PostAsync("/organization?handler=Payments", Form(ownerPage, ("apiKey", TestKey), ("webhookSecret", ""))))
         {
             Assert.Equal("/organization?done=payments", connected.Headers.Location!.OriginalString);
+        }
+        var halfway = await ownerWeb.GetStringAsync("/organization");
+        Assert.Contains("id=\"payments-secret-missing\"", halfway, StringComparison.Ordinal);
+        using (var secretSaved = await ownerWeb.PostAsync("/organization?handler=Payments", Form(halfway, ("apiKey", ""), ("webhookSecret", TestWebhookSecret))))
+        {
+            Assert.Equal("/organization?done=payments", secretSaved.Headers.Location!.OriginalString);
         }
         var after = WebUtility.HtmlDecode(await ownerWeb.GetStringAsync("/organization?done=payments"));
         Assert.Contains("Stripe (test mode)</strong>, connected", after, StringComparison.Ordinal);
         Assert.Matches("id=\"payments-webhook\">http://[^<]+/api/v1/payments/stripe/pac_us_[0-9a-z]{26}/events<", after);
         foreach (var e in Sigill.Web.Pages.OrganizationModel.PaymentEvents) Assert.Contains($"<code>{e}</code>", after, StringComparison.Ordinal);
         Assert.Contains("id=\"payments-disconnect\"", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"payments-secret-missing\"", after, StringComparison.Ordinal);
         Assert.DoesNotContain(TestKey, after, StringComparison.Ordinal);
         Assert.DoesNotContain(TestWebhookSecret, after, StringComparison.Ordinal);
 
