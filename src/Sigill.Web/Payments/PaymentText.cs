@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using System.Globalization;
+using Sigill.Contracts;
 
 namespace Sigill.Web.Payments;
 
@@ -10,16 +10,8 @@ namespace Sigill.Web.Payments;
 /// </summary>
 internal static class PaymentText
 {
-    // The currencies whose minor unit is not the cent, as Stripe applies ISO 4217: the same table as the API's
-    // Sigill.Api.Features.Payments.Money (the web tier references no API assembly; a test pins the two together).
-    private static readonly FrozenSet<string> ZeroDecimal = FrozenSet.Create(StringComparer.Ordinal,
-        "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF");
-
-    private static readonly FrozenSet<string> ThreeDecimal = FrozenSet.Create(StringComparer.Ordinal, "BHD", "JOD", "KWD", "OMR", "TND");
-
     /// <summary>How many decimals the currency's minor unit has (0, 2 or 3).</summary>
-    public static int Exponent(string currency) =>
-        ZeroDecimal.Contains(currency) ? 0 : ThreeDecimal.Contains(currency) ? 3 : 2;
+    public static int Exponent(string currency) => Currencies.Exponent(currency);
 
     /// <summary>"1,234.50 EUR".</summary>
     public static string Amount(decimal amount, string currency) =>

