@@ -76,7 +76,7 @@ public sealed class ComplianceReportTests
         Assert.Equal(Criteria, criteria.Keys.ToArray());
         string Shows(string criterion, string file) => criteria[criterion].GetProperty("items").EnumerateArray()
             .Single(i => i.GetProperty("file").GetString() == file).GetProperty("shows").GetString()!;
-        Assert.Matches(@"Key status of region eu: provider FileKeyring, 1 root key versions", Shows("CC6.1", "evidence/eu/cc6.1-keys.json"));
+        Assert.Matches(@"Key status of region eu: provider file-keyring, 1 root key versions", Shows("CC6.1", "evidence/eu/cc6.1-keys.json"));
         Assert.Contains("Residency and card-number scan of every cell: OK", Shows("CC6.1", "evidence/installation/cc6.1-residency-scan.json"), StringComparison.Ordinal);
         Assert.Matches(@"Joiners and leavers in region eu: \d+ joined", Shows("CC6.2", "evidence/eu/cc6.2-joiners-leavers.json"));
         Assert.Contains("no access-review attestations", ReadNote(bundle, "evidence/eu/cc6.2-access-reviews.json"), StringComparison.Ordinal);
