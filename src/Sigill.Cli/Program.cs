@@ -16,6 +16,7 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     BackupCommands.Backup(),
     BackupCommands.Restore(),
     AlertsCommand.Create(),
+    ComplianceCommand.Create(),
     BenchCommand.Create(),
     PdfCommand.Create(),
     PkiCommand.Create(),

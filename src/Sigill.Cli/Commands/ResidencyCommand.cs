@@ -16,13 +16,14 @@ internal static class ResidencyCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var report = new Command("report", "Per region: what is stored there, and a scan proving other cells hold nothing of its organizations") { data, config };
-        report.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), cells => RunAsync(cells, ct)));
+        report.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), cells => RunAsync(cells, Console.Out, ct)));
         var command = new Command("residency", "Data residency evidence");
         command.Subcommands.Add(report);
         return command;
     }
 
-    private static async Task<int> RunAsync(CellRegistry cells, CancellationToken ct)
+    /// <summary>The report, written to <paramref name="output"/>; <c>compliance report</c> keeps it as CC6.1 evidence.</summary>
+    internal static async Task<int> RunAsync(CellRegistry cells, TextWriter output, CancellationToken ct)
     {
         var inventories = new Dictionary<string, (IReadOnlyList<string> Organizations, IReadOnlyList<string> KeyedHashes)>(StringComparer.Ordinal);
         foreach (var cell in cells.All)
@@ -35,11 +36,11 @@ internal static class ResidencyCommand
             {
                 objects++;
             }
-            Console.Out.WriteLine($"region {cell.Region}: {inventory.Organizations.Count} organizations and users, {objects} stored objects, {inventory.KeyedHashes.Count} keyed hashes; " +
+            output.WriteLine($"region {cell.Region}: {inventory.Organizations.Count} organizations and users, {objects} stored objects, {inventory.KeyedHashes.Count} keyed hashes; " +
                 $"database {cell.DatabaseLocation}, blobs {cell.Blobs.Location}");
             foreach (var folder in scanner.LocalFolders())
             {
-                Console.Out.WriteLine($"  local folder {folder}");
+                output.WriteLine($"  local folder {folder}");
             }
         }
 
@@ -55,9 +56,9 @@ internal static class ResidencyCommand
             foreach (var (needle, owner, kind) in foreign.Where(f => found.ContainsKey(f.Needle)))
             {
                 leaks++;
-                Console.Out.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
+                output.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
             }
-            Console.Out.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations, {foreign.Count(f => f.Kind == "user id")} users and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
+            output.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations, {foreign.Count(f => f.Kind == "user id")} users and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
         }
 
         var cards = 0;
@@ -67,14 +68,14 @@ internal static class ResidencyCommand
             foreach (var finding in scan.Findings)
             {
                 cards++;
-                Console.Out.WriteLine($"CARD NUMBER: {finding.Scheme} {finding.Masked} found in region {cell.Region}: {finding.Where}");
+                output.WriteLine($"CARD NUMBER: {finding.Scheme} {finding.Masked} found in region {cell.Region}: {finding.Where}");
             }
-            Console.Out.WriteLine($"region {cell.Region}: scanned {scan.Places} files, tables and objects for card numbers " +
+            output.WriteLine($"region {cell.Region}: scanned {scan.Places} files, tables and objects for card numbers " +
                 $"({scan.ObjectsDecrypted} objects decrypted, {scan.PdfsRead} PDFs read as text{(scan.NotDecrypted > 0 ? $", {scan.NotDecrypted} could not be decrypted" : "")}): " +
                 (scan.Findings.Count == 0 ? "none found" : $"{scan.Findings.Count} found"));
         }
 
-        Console.Out.WriteLine((leaks, cards) switch
+        output.WriteLine((leaks, cards) switch
         {
             (0, 0) => "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations or users",
             (_, 0) => $"residency: FAILED — {leaks} leaks",

@@ -18,7 +18,9 @@ public sealed class AuditLogKeyMaterial : IDisposable
 {
     private const string Purpose = "audit.log-key";
     private static readonly byte[] PositionSealInfo = Encoding.ASCII.GetBytes("sigill-audit-position-seal-v1");
+    private static readonly byte[] ComplianceKeyInfo = Encoding.ASCII.GetBytes("sigill-compliance-manifest-key-v1");
     private readonly byte[] _sealKey;
+    private readonly byte[] _complianceSeed;
     private readonly System.Collections.Concurrent.ConcurrentBag<IncrementalHash> _macs = [];
 
     private AuditLogKeyMaterial(string origin, byte[] seed)
@@ -26,6 +28,7 @@ public sealed class AuditLogKeyMaterial : IDisposable
         Origin = origin;
         Signer = new NoteSigner(origin, seed);
         _sealKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, 32, [], PositionSealInfo);
+        _complianceSeed = HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, 32, [], ComplianceKeyInfo);
         Verifier = Signer.ToVerifier();
     }
 
@@ -64,6 +67,13 @@ public sealed class AuditLogKeyMaterial : IDisposable
         mac.GetHashAndReset(destination);
         _macs.Add(mac);
     }
+
+    /// <summary>
+    /// The installation's compliance-manifest signer (docs/compliance.md): an Ed25519 key derived from this log's seed
+    /// with HKDF-SHA256 (info <c>sigill-compliance-manifest-key-v1</c>), so it is as protected as the log key, never
+    /// stored, and distinct from it — a manifest signature can never pass for a checkpoint signature. The caller disposes it.
+    /// </summary>
+    public NoteSigner ComplianceSigner(string name) => new(name, _complianceSeed);
 
     public bool PositionSealMatches(long leafIndex, ReadOnlySpan<byte> commitment, string eventId, ReadOnlySpan<byte> seal)
     {
@@ -149,6 +159,7 @@ public sealed class AuditLogKeyMaterial : IDisposable
     {
         Signer.Dispose();
         CryptographicOperations.ZeroMemory(_sealKey);
+        CryptographicOperations.ZeroMemory(_complianceSeed);
         while (_macs.TryTake(out var mac))
         {
             mac.Dispose();

@@ -1,0 +1,278 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Sigill.Api;
+using Sigill.Api.Features.Alerts;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+using Sigill.Cli.Compliance;
+using Sigill.Cli.Hosting;
+using Sigill.Http;
+using Sigill.Transparency;
+
+namespace Sigill.Cli.Commands;
+
+/// <summary>
+/// <c>sigill compliance report|verify|key</c>: the signed, anchored evidence bundle an operator hands an auditor
+/// (docs/compliance.md, docs/formats/compliance-bundle.md). Exit codes: 0 done or verified, 1 the bundle failed
+/// verification (each failure named), 2 bad input or configuration, 3 a cell unreachable.
+/// </summary>
+internal static class ComplianceCommand
+{
+    private const int VerificationFailed = 1;
+
+    public static Command Create()
+    {
+        var command = new Command("compliance", "Compliance evidence for an auditor: a signed, anchored bundle mapped to the AICPA Trust Services Criteria");
+        command.Subcommands.Add(Report());
+        command.Subcommands.Add(Verify());
+        command.Subcommands.Add(Key());
+        return command;
+    }
+
+    private static Command Report()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var from = new Option<string>("--from") { Description = "First day of the period (YYYY-MM-DD, UTC) or an ISO 8601 UTC time", Required = true };
+        var to = new Option<string>("--to") { Description = "Last day of the period, included (YYYY-MM-DD, UTC) or an ISO 8601 UTC time, excluded", Required = true };
+        var output = new Option<string>("--out") { Description = "The bundle's directory (new or empty)", Required = true };
+        var backups = new Option<string?>("--backups") { Description = "The backup directory whose archives of the period are listed and verified (default: Backups:Directory)" };
+        var ci = new Option<string?>("--ci-results") { Description = "A directory (or file) of CI records to include for CC6.8: the scanners' summary, sbom.cdx.json" };
+        var command = new Command("report", "Collect the period's evidence per criterion, write the JSON index and PDF summary, sign the manifest, anchor it in every region's audit log")
+        {
+            data, config, from, to, output, backups, ci,
+        };
+        command.SetAction((r, ct) =>
+        {
+            if (!TryPeriod(r.GetValue(from)!, r.GetValue(to)!, out var start, out var end, out var error))
+            {
+                return Task.FromResult(CommonOptions.Fail(error));
+            }
+            var outDir = Path.GetFullPath(r.GetValue(output)!);
+            if (File.Exists(outDir) || (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()))
+            {
+                return Task.FromResult(CommonOptions.Fail($"'{outDir}' is not an empty directory; a bundle is written into a new one"));
+            }
+            return WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, installation) =>
+            {
+                var api = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(configuration));
+                var apiConfiguration = SigillConfiguration.ForApi(configuration);
+                var backupDirectory = r.GetValue(backups) ?? (configuration["Backups:Directory"] is { Length: > 0 } d ? d : null);
+                var drillFiles = new List<string>();
+                if (installation is not null)
+                {
+                    drillFiles.AddRange(cells.All.Select(c => Path.Combine(installation.CellDirectory(c.Region), "drills.jsonl")));
+                }
+                if (backupDirectory is not null)
+                {
+                    drillFiles.Add(Path.Combine(backupDirectory, "drills.jsonl"));
+                }
+                Directory.CreateDirectory(outDir);
+                var request = new ReportRequest(start, end, outDir, api, configuration, Audit(apiConfiguration), Alerts(apiConfiguration),
+                    backupDirectory, drillFiles, r.GetValue(ci));
+                var report = await ComplianceReport.RunAsync(cells, request, Console.Error, ct);
+                Console.Out.WriteLine($"compliance report {report} written to {outDir} ({start:yyyy-MM-dd HH:mm}Z to {end:yyyy-MM-dd HH:mm}Z); "
+                    + $"check it with `sigill compliance verify {outDir} --key <verifier key from `sigill compliance key`>`");
+                return ExitCodes.Ok;
+            });
+        });
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var directory = new Argument<string>("DIR") { Description = "A bundle written by `sigill compliance report`" };
+        var key = new Option<string?>("--key") { Description = "The installation's compliance verifier key (from `sigill compliance key`); without it the bundle's own key is used, unauthenticated" };
+        var auditKeys = new Option<string[]>("--audit-key") { Description = "A region's audit-log verifier key (published at /audit/<region>/verifier-key); repeat per region", AllowMultipleArgumentsPerToken = false };
+        var online = new Option<bool>("--online") { Description = "Also take the keys from the installation (--data or --config) and find each anchoring event at its leaf in the live audit log" };
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var command = new Command("verify", "Check a bundle: the manifest's signature, every file's SHA-256, and each region's anchoring event with its inclusion proof")
+        {
+            directory, key, auditKeys, online, data, config,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var root = r.GetValue(directory)!;
+            if (!Directory.Exists(root))
+            {
+                return CommonOptions.Fail($"'{root}' is not a directory");
+            }
+            var pinned = r.GetValue(key);
+            var pinnedAudit = (r.GetValue(auditKeys) ?? []).ToList();
+            if (!r.GetValue(online))
+            {
+                return Print(BundleVerifier.Verify(root, pinned, pinnedAudit), online: null);
+            }
+            return await WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
+            {
+                var keys = await LiveKeysAsync(cells, ct);
+                if (keys is null)
+                {
+                    return CommonOptions.Fail("this installation has no audit-log key yet, so it has signed no bundle");
+                }
+                if (pinned is not null && pinned != keys.Value.Compliance)
+                {
+                    return CommonOptions.Fail("--key is not this installation's compliance key; drop one of --key and --online");
+                }
+                var result = BundleVerifier.Verify(root, keys.Value.Compliance, keys.Value.Audit);
+                var live = new List<string>();
+                if (result.Manifest is { } manifest)
+                {
+                    foreach (var region in manifest.Regions)
+                    {
+                        live.Add(await LiveAnchorAsync(cells, root, region, ct));
+                    }
+                }
+                return Print(result, live);
+            });
+        });
+        return command;
+    }
+
+    private static Command Key()
+    {
+        var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
+        var command = new Command("key", "Print the installation's compliance verifier key and each region's audit-log verifier key, for an auditor to pin") { data, config };
+        command.SetAction((r, ct) => WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
+        {
+            using var logs = new AuditLogs(cells);
+            foreach (var log in logs.All)
+            {
+                await log.InitializeAsync(Audit(SigillConfiguration.ForApi(configuration)), TimeProvider.System, ct);
+            }
+            using var signer = ComplianceKey.Signer(logs);
+            Console.Out.WriteLine($"compliance {signer.VerifierKey}");
+            foreach (var log in logs.All)
+            {
+                Console.Out.WriteLine($"audit {log.Cell.Region} {log.Key!.VerifierKey}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static int Print(BundleVerification result, IReadOnlyList<string>? online)
+    {
+        foreach (var line in result.Checked)
+        {
+            Console.Out.WriteLine("ok: " + line);
+        }
+        var failures = result.Failures.Concat(online?.Where(l => l.StartsWith("FAILED", StringComparison.Ordinal)) ?? []).ToList();
+        foreach (var line in online?.Where(l => !l.StartsWith("FAILED", StringComparison.Ordinal)) ?? [])
+        {
+            Console.Out.WriteLine("ok: " + line);
+        }
+        foreach (var failure in failures)
+        {
+            Console.Out.WriteLine("FAILED: " + (failure.StartsWith("FAILED ", StringComparison.Ordinal) ? failure[7..] : failure));
+        }
+        Console.Out.WriteLine(failures.Count == 0
+            ? $"compliance verify: OK — report {result.Manifest!.Report}{(online is null ? " (offline)" : " (online: keys and anchors from the installation)")}"
+            : $"compliance verify: FAILED — {failures.Count} problem{(failures.Count == 1 ? "" : "s")}");
+        return failures.Count == 0 ? ExitCodes.Ok : VerificationFailed;
+    }
+
+    private static async Task<(string Compliance, IReadOnlyList<string> Audit)?> LiveKeysAsync(CellRegistry cells, CancellationToken ct)
+    {
+        var audit = new List<string>();
+        string? compliance = null;
+        foreach (var cell in cells.All.OrderBy(c => c.Region, StringComparer.Ordinal))
+        {
+            using var key = await AuditLogKeyMaterial.LoadAsync(cell, ct);
+            if (key is null)
+            {
+                return null;
+            }
+            audit.Add(key.VerifierKey);
+            if (compliance is null)
+            {
+                var suffix = "/audit/" + cell.Region;
+                using var signer = key.ComplianceSigner((key.Origin.EndsWith(suffix, StringComparison.Ordinal) ? key.Origin[..^suffix.Length] : key.Origin) + "/compliance");
+                compliance = signer.VerifierKey;
+            }
+        }
+        return (compliance!, audit);
+    }
+
+    /// <summary>The anchoring event of the bundle's receipt, looked up at its leaf in the live log.</summary>
+    private static async Task<string> LiveAnchorAsync(CellRegistry cells, string root, string region, CancellationToken ct)
+    {
+        var path = Path.Combine(root, BundleManifest.AnchorsFolder, region + ".receipt.json");
+        if (!cells.TryGet(region, out var cell))
+        {
+            return $"FAILED anchor {region}: this installation serves no region {region}";
+        }
+        var receipt = File.Exists(path) ? Receipt.Parse(await File.ReadAllTextAsync(path, ct), out _) : null;
+        if (receipt is null)
+        {
+            return $"FAILED anchor {region}: no readable receipt to look up";
+        }
+        await using var db = cell.CreateDbContext();
+        var row = await db.Set<AuditEvent>().AsNoTracking().Where(e => e.LeafIndex == receipt.LeafIndex).Select(e => new { e.Id, e.Action, e.Commitment }).SingleOrDefaultAsync(ct);
+        return row is not null && row.Action == ComplianceReport.AnchorAction && row.Commitment.AsSpan().SequenceEqual(receipt.LeafCommitment.Span)
+            ? string.Create(CultureInfo.InvariantCulture, $"anchor {region}: event {row.Id} found at leaf {receipt.LeafIndex} of the live log")
+            : string.Create(CultureInfo.InvariantCulture, $"FAILED anchor {region}: the live log holds no anchoring event with this commitment at leaf {receipt.LeafIndex}");
+    }
+
+    /// <summary>
+    /// Parses the period. A date alone is a whole UTC day: <c>--from 2026-01-01 --to 2026-03-31</c> is the first quarter,
+    /// 31 March included. A time must be UTC (Z); <c>--to</c> as a time is excluded.
+    /// </summary>
+    internal static bool TryPeriod(string from, string to, out DateTime start, out DateTime end, out string error)
+    {
+        error = "";
+        end = default;
+        if (!TryTime(from, out start, out _))
+        {
+            error = $"--from '{from}' is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+            return false;
+        }
+        if (!TryTime(to, out end, out var dateOnly))
+        {
+            error = $"--to '{to}' is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+            return false;
+        }
+        if (dateOnly)
+        {
+            end = end.AddDays(1);
+        }
+        if (end <= start)
+        {
+            error = $"the period is empty: --to ({to}) is before --from ({from})";
+            return false;
+        }
+        return true;
+    }
+
+    private static bool TryTime(string text, out DateTime time, out bool dateOnly)
+    {
+        const DateTimeStyles utc = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal;
+        dateOnly = DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, utc, out time);
+        return dateOnly || DateTime.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'"], CultureInfo.InvariantCulture, utc, out time);
+    }
+
+    private static AuditOptions Audit(Microsoft.Extensions.Configuration.IConfiguration api) =>
+        SigillOptions.Read<AuditOptions>(api, ApiHost.Tier, s => s.AddSigillOptions<AuditOptions>("Audit"));
+
+    private static AlertOptions Alerts(Microsoft.Extensions.Configuration.IConfiguration api) =>
+        SigillOptions.Read<AlertOptions>(api, ApiHost.Tier, s => s.AddSigillOptions<AlertOptions>("Alerts"));
+
+    /// <summary>As <see cref="KeysCommand.WithCellsAsync"/>, also handing over the configuration and the embedded installation.</summary>
+    private static Task<int> WithInstallationAsync(string dataDirectory, string? configFile,
+        Func<CellRegistry, Microsoft.Extensions.Configuration.IConfigurationRoot, Installation?, Task<int>> action) =>
+        CommonOptions.GuardAsync(async () =>
+        {
+            var installation = CommonOptions.InstallationFor(dataDirectory, configFile);
+            var configuration = SigillConfiguration.Load(installation, configFile);
+            var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(configuration));
+            using var cells = new CellRegistry(options);
+            try
+            {
+                return await action(cells, configuration, installation);
+            }
+            catch (Sigill.Crypto.CryptoIntegrityException e)
+            {
+                return CommonOptions.Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
+            }
+        });
+}
