@@ -28,6 +28,8 @@ using Sigill.Api.Features.SingleSignOn;
 using Sigill.Api.Features.Signing;
 using Sigill.Api.Features.Templates;
 using Sigill.Api.Features.Webhooks;
+using Sigill.Api.Features.SubProcessors;
+using Sigill.Api.Features.TrustCenter;
 using Sigill.Api.Platform.Mail;
 using Sigill.Http;
 
@@ -111,6 +113,8 @@ public static class ApiHost
         services.AddPayments();
         services.AddBackups(configuration);
         services.AddAlerts(configuration);
+        services.AddSubProcessors();
+        services.AddTrustCenter();
         overrides?.Invoke(services);
 
         var app = builder.Build();
@@ -149,6 +153,8 @@ public static class ApiHost
         app.MapSigning();
         app.MapWebhooks();
         app.MapPayments();
+        app.MapSubProcessors();
+        app.MapTrustCenter();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }

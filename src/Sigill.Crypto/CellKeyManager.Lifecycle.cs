@@ -154,6 +154,13 @@ public sealed partial class CellKeyManager
         return done;
     }
 
+    /// <summary>The current root key's identifier (<c>{environment}/{region}/root/v{n}</c>), null before the cell is initialized; cheap, unlike <see cref="StatusAsync"/>.</summary>
+    public async Task<string?> CurrentRootKeyIdAsync(CancellationToken cancellationToken = default)
+    {
+        var roots = await ListRootKeysAsync(cancellationToken);
+        return roots.Count > 0 ? roots[^1] : null;
+    }
+
     /// <summary>Root keys, per-organization versions with use counts, and shred requests.</summary>
     public async Task<CellKeyStatus> StatusAsync(CancellationToken cancellationToken = default)
     {

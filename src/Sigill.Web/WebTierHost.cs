@@ -136,6 +136,7 @@ public static class WebTierHost
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
         app.MapRecipientDocuments();
+        Trust.SecurityTxt.MapSecurityTxt(app);
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(Routing.RegionRouting.SelectAsync);

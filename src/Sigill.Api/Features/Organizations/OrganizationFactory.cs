@@ -58,6 +58,8 @@ internal static class OrganizationFactory
             await Features.Audit.AuditRecorder.RecordAsync(db, cell, new("member.added", id, who, owner.User.Id,
                 new Dictionary<string, string> { ["role"] = Roles.Owner }), now, ct);
         }
+        // A new organization accepts the sub-processor register as published in its cell (version and time recorded).
+        await Features.SubProcessors.SubProcessorRegister.AcceptAsync(db, cell, id, owner?.User.Id, who, now, ct);
         ApiToken? token = null;
         string? presented = null;
         if (tokenName is not null)

@@ -1330,6 +1330,59 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.ToTable("support_grants", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Features.SubProcessors.SubProcessorAcceptance", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("sub_processor_acceptances", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.SubProcessors.SubProcessorVersion", b =>
+                {
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("EffectiveAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("OwnersNotified")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RegisterJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Version");
+
+                    b.ToTable("sub_processor_versions", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.Templates.ContentBlock", b =>
                 {
                     b.Property<string>("Id")

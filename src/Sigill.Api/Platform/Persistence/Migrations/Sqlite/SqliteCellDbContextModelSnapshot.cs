@@ -1325,6 +1325,59 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.ToTable("support_grants", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Features.SubProcessors.SubProcessorAcceptance", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AcceptedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("sub_processor_acceptances", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.SubProcessors.SubProcessorVersion", b =>
+                {
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("EffectiveAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("OwnersNotified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RegisterJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Version");
+
+                    b.ToTable("sub_processor_versions", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.Templates.ContentBlock", b =>
                 {
                     b.Property<string>("Id")

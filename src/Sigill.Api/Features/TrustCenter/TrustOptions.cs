@@ -1,0 +1,70 @@
+using Sigill.Http;
+
+namespace Sigill.Api.Features.TrustCenter;
+
+/// <summary>
+/// What the operator declares for the public trust center and <c>/.well-known/security.txt</c> (section <c>Trust</c>):
+/// the hosting the installation runs on (provider, data-centre regions, certifications — Sigill cannot measure these, so
+/// the operator states them), the security contact, and how long the generated page may be served from memory.
+/// </summary>
+public sealed class TrustOptions : IValidatedOptions
+{
+    /// <summary>Security contacts as URIs (<c>mailto:security@example.com</c>, <c>https://example.com/report</c>, <c>tel:</c>); security.txt needs one.</summary>
+    public List<string> Contacts { get; set; } = [];
+
+    /// <summary>The vulnerability disclosure policy (https URL), optional.</summary>
+    public string? Policy { get; set; }
+
+    /// <summary>Languages the security team reads (RFC 9116 <c>Preferred-Languages</c>), comma-separated tags.</summary>
+    public string PreferredLanguages { get; set; } = "en";
+
+    /// <summary>The site's public https origin (<c>https://sign.example.com</c>): security.txt's <c>Canonical</c>. Without it there is no Canonical line.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>security.txt's <c>Expires</c> is this many days after the moment it is generated (RFC 9116 advises less than a year).</summary>
+    public int ExpiresDays { get; set; } = 180;
+
+    /// <summary>How long one computation of the trust center is served to everyone (so the public page cannot be used to load the cells).</summary>
+    public TimeSpan CacheFor { get; set; } = TimeSpan.FromMinutes(1);
+
+    public HostingDeclaration Hosting { get; set; } = new();
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < Contacts.Count; i++)
+        {
+            if (!Uri.TryCreate(Contacts[i], UriKind.Absolute, out var c) || c.Scheme is not ("mailto" or "https" or "tel"))
+            {
+                problems.Add($"Trust:Contacts:{i} must be a mailto:, https: or tel: URI");
+            }
+        }
+        if (Policy is not null && !IsHttps(Policy)) problems.Add("Trust:Policy must be an absolute https URL");
+        if (PublicUrl is not null && (!IsHttps(PublicUrl) || new Uri(PublicUrl).AbsolutePath != "/")) problems.Add("Trust:PublicUrl must be the site's https origin (https://host, no path)");
+        if (string.IsNullOrWhiteSpace(PreferredLanguages) || PreferredLanguages.Split(',').Any(l => l.Trim() is not { Length: >= 2 and <= 35 } t || !t.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '-')))
+        {
+            problems.Add("Trust:PreferredLanguages must be comma-separated language tags (en, sv, de-CH)");
+        }
+        if (ExpiresDays is < 1 or > 365) problems.Add("Trust:ExpiresDays must be 1-365");
+        if (CacheFor < TimeSpan.FromSeconds(1) || CacheFor > TimeSpan.FromHours(1)) problems.Add("Trust:CacheFor must be between 1 second and 1 hour");
+        if (Hosting.Provider is { Length: > 200 }) problems.Add("Trust:Hosting:Provider must be at most 200 characters");
+        if (Hosting.Certifications.Any(c => string.IsNullOrWhiteSpace(c) || c.Length > 200)) problems.Add("Trust:Hosting:Certifications must be non-empty names (at most 200 characters)");
+        foreach (var (region, place) in Hosting.DataCentres)
+        {
+            if (!Platform.Cells.RegionName.IsWellFormed(region) || string.IsNullOrWhiteSpace(place) || place.Length > 200) problems.Add($"Trust:Hosting:DataCentres:{region} must name a region and its data centre (at most 200 characters)");
+        }
+        return problems;
+    }
+
+    private static bool IsHttps(string value) => Uri.TryCreate(value, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps;
+}
+
+/// <summary>The operator's hosting, as declared (the seed's physical-security claim rests on it).</summary>
+public sealed class HostingDeclaration
+{
+    public string? Provider { get; set; }
+    public List<string> Certifications { get; set; } = [];
+    /// <summary>Per region, where its data centre is (<c>eu: "Hetzner, Falkenstein, Germany"</c>).</summary>
+    public Dictionary<string, string> DataCentres { get; set; } = new(StringComparer.Ordinal);
+    public string? Notes { get; set; }
+}

@@ -1,0 +1,43 @@
+namespace Sigill.Contracts;
+
+/// <summary>One sub-processor of a region's register (<c>GET /api/v1/regions/{region}/sub-processors</c>).</summary>
+public sealed record SubProcessorView(string Name, string Purpose, IReadOnlyList<string> DataCategories, string Location, IReadOnlyList<string> Regions,
+    string TransferMechanism, string TermsUrl, DateOnly Added, DateOnly? Effective);
+
+/// <param name="Change"><c>added</c>, <c>removed</c> or <c>changed</c>.</param>
+public sealed record SubProcessorChangeView(string Name, string Change);
+
+/// <summary>A published version: when it was announced, when it takes (or took) effect, what it changed.</summary>
+public sealed record SubProcessorVersionView(int Version, DateTimeOffset PublishedAt, DateTimeOffset EffectiveAt, bool Pending, IReadOnlyList<SubProcessorChangeView> Changes);
+
+/// <summary>A version announced but not yet in force, with the register it brings.</summary>
+public sealed record SubProcessorPendingView(int Version, DateTimeOffset EffectiveAt, IReadOnlyList<SubProcessorChangeView> Changes, IReadOnlyList<SubProcessorView> Register);
+
+public sealed record SubProcessorAcceptanceView(int Version, DateTimeOffset AcceptedAt);
+
+/// <summary>
+/// A region's register: the version in force and its entries, the versions announced and pending, the whole history
+/// (newest first), and — for a member of an organization — the version the organization accepted when it was created.
+/// </summary>
+public sealed record SubProcessorRegisterView(string Region, int? Version, DateTimeOffset? EffectiveAt, IReadOnlyList<SubProcessorView> Current,
+    IReadOnlyList<SubProcessorPendingView> Pending, IReadOnlyList<SubProcessorVersionView> History, int NoticeDays, SubProcessorAcceptanceView? Accepted);
+
+/// <summary>The public trust center (<c>GET /api/v1/trust</c>): what this installation is, generated from it, nothing sensitive.</summary>
+public sealed record TrustView(DateTimeOffset GeneratedAt, IReadOnlyList<string> Encryption, IReadOnlyList<TrustRegionView> Regions, TrustHostingView Hosting, TrustSecurityContactView Security);
+
+/// <param name="KeyProvider"><c>hsm</c> (PKCS#11) or <c>file</c> (a keyring of files).</param>
+/// <param name="RootKeyVersion">The version of the region's current root key (1 until the first rotation).</param>
+/// <param name="LastRootRotationAt">When the current root key was made (null: not recorded, before the first rotation this installation recorded).</param>
+public sealed record TrustRegionView(string Region, string KeyProvider, int RootKeyVersion, DateTimeOffset? LastRootRotationAt, TrustAuditLogView AuditLog,
+    TrustBackupView Backups, string? DataCentre, SubProcessorRegisterView SubProcessors);
+
+/// <param name="CheckpointUrl">Path of the latest signed checkpoint (on this site).</param>
+public sealed record TrustAuditLogView(string? Origin, string? VerifierKey, long? TreeSize, string CheckpointUrl, string VerifierKeyUrl);
+
+/// <param name="LastDrillRecoverySeconds">From the start of the restore until the restored cell was open and checked.</param>
+public sealed record TrustBackupView(DateTimeOffset? LastBackupAt, DateTimeOffset? LastDrillAt, bool? LastDrillOk, double? LastDrillRecoverySeconds, DateTimeOffset? LastGoodDrillAt);
+
+public sealed record TrustHostingView(string? Provider, IReadOnlyList<string> Certifications, string? Notes);
+
+/// <summary>What <c>/.well-known/security.txt</c> says (RFC 9116); <paramref name="Expires"/> is computed at each refresh.</summary>
+public sealed record TrustSecurityContactView(IReadOnlyList<string> Contact, DateTimeOffset Expires, string PreferredLanguages, string? Policy, string? Canonical);

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Sigill.Web.Api;
+
+namespace Sigill.Web.Pages;
+
+/// <summary>
+/// <c>/trust</c>, the public trust center: generated from the live installation by the API tier (regions, encryption,
+/// audit logs, backups and drills, sub-processors, the declared hosting, the security contact). No script needed.
+/// </summary>
+public sealed class TrustModel(ApiClient api) : PageModel
+{
+    public TrustView? Trust { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        Trust = await api.GetTrustAsync(ct);
+        if (Trust is null) Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        Response.Headers.CacheControl = "public, max-age=60";
+        return Page();
+    }
+
+    public static string KeyProvider(string kind) => kind == "hsm" ? "Hardware security module (PKCS#11)" : "File keyring (master key outside the database)";
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Sigill.Api;
+using Sigill.Api.Features.SubProcessors;
+using Sigill.Cli.Hosting;
+using Sigill.Contracts;
+using Sigill.Http;
+using Sigill.Tests.Identity;
+using Sigill.Tests.Infrastructure;
+
+namespace Sigill.Tests.TrustCenter;
+
+/// <summary>
+/// The sub-processor register: published per region, a change announced by e-mail to every owner of every organization of
+/// the region (read from the SMTP sink) with its effective date, exactly once even when the check runs again; the history
+/// kept; the register (and pending changes) listed by the API; bad declarations stop the host with one line.
+/// </summary>
+public sealed class SubProcessorRegisterTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    internal static JsonObject Entry(string name, string purpose = "Sends e-mail", string? effective = null, params string[] regions)
+    {
+        var entry = new JsonObject
+        {
+            ["Name"] = name, ["Purpose"] = purpose, ["DataCategories"] = new JsonArray("e-mail addresses", "names"),
+            ["Location"] = "Frankfurt, Germany", ["TransferMechanism"] = "none: within the EEA", ["TermsUrl"] = $"https://{name.ToLowerInvariant().Replace(' ', '-')}.example/dpa",
+            ["Added"] = "2026-01-15", ["Regions"] = new JsonArray([.. regions.Select(r => (JsonNode)r)]),
+        };
+        if (effective is not null) entry["Effective"] = effective;
+        return entry;
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_change_is_mailed_once_to_every_owner_of_the_region_with_its_effective_date_and_kept_in_the_history(Backend backend)
+    {
+        var config = new JsonObject { ["SubProcessors"] = new JsonObject { ["Entries"] = new JsonArray(Entry("Mailgate"), Entry("Old Storage")) } };
+        await using var app = await SigillApp.StartAsync(backend, config.ToJsonString());
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var ownerA = await IdentityKit.SignUpAsync(app, $"owner-a-{tag}@example.com", "us", "Alpha AB");
+        var ownerB = await IdentityKit.SignUpAsync(app, $"owner-b-{tag}@example.com", "us", "Beta AB");
+        var ownerEu = await IdentityKit.SignUpAsync(app, $"owner-eu-{tag}@example.com", "eu", "Euro AB");
+
+        // Version 1 is in force; a new organization accepted it.
+        var before = await RegisterAsync(app, ownerA.Session);
+        Assert.Equal(1, before.Version);
+        Assert.Equal(["Mailgate", "Old Storage"], before.Current.Select(e => e.Name));
+        Assert.Equal(1, before.Accepted?.Version);
+        Assert.Empty(before.Pending);
+
+        // The operator adds one, removes one (and now mails through SMTP); the restarted API notices the change.
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(app.ConfigFile!))!.AsObject();
+        json["SubProcessors"] = new JsonObject { ["Entries"] = new JsonArray(Entry("Mailgate"), Entry("Signal Cloud", "Sends text messages")) };
+        json["Mail"] = System.Text.Json.JsonSerializer.SerializeToNode(Outbox.SmtpSettings);
+        await File.WriteAllTextAsync(app.ConfigFile!, json.ToJsonString());
+        var announcedAt = DateTimeOffset.UtcNow;
+        await app.RestartAsync();
+
+        var effective = (await RegisterAsync(app, ownerA.Session)).Pending.Single().EffectiveAt;
+        Assert.InRange(effective, announcedAt.AddDays(30).AddMinutes(-5), announcedAt.AddDays(30).AddMinutes(5));
+        foreach (var owner in new[] { $"owner-a-{tag}@example.com", $"owner-b-{tag}@example.com", $"owner-eu-{tag}@example.com" })
+        {
+            var mail = await Outbox.WaitForAsync(Outbox.SmtpSink, owner, "Sub-processor change on ");
+            Assert.Contains(effective.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), mail.Subject, StringComparison.Ordinal);
+            Assert.Contains("Signal Cloud: added", mail.Text, StringComparison.Ordinal);
+            Assert.Contains("Old Storage: removed", mail.Text, StringComparison.Ordinal);
+        }
+
+        // The check runs again (another start, and by hand): nothing new is published, nobody is mailed twice.
+        await app.RestartAsync();
+        foreach (var cell in app.Cells.All)
+        {
+            Assert.Null(await app.ApiServices.GetRequiredService<SubProcessorRegister>().CheckAsync(cell, CancellationToken.None));
+        }
+        await Task.Delay(TimeSpan.FromSeconds(3)); // time for any duplicate to be sent
+        foreach (var owner in new[] { $"owner-a-{tag}@example.com", $"owner-b-{tag}@example.com", $"owner-eu-{tag}@example.com" })
+        {
+            Assert.Single(Outbox.To(Outbox.SmtpSink, owner), m => (m.Subject ?? "").StartsWith("Sub-processor change", StringComparison.Ordinal));
+        }
+
+        // Until the effective date, v1 is in force and v2 is shown pending; the history keeps both.
+        var after = await RegisterAsync(app, ownerB.Session);
+        Assert.Equal(1, after.Version);
+        Assert.Equal(["Mailgate", "Old Storage"], after.Current.Select(e => e.Name));
+        var pending = Assert.Single(after.Pending);
+        Assert.Equal(2, pending.Version);
+        Assert.Equal([("Signal Cloud", "added"), ("Old Storage", "removed")], pending.Changes.Select(c => (c.Name, c.Change)));
+        Assert.Equal([2, 1], after.History.Select(h => h.Version));
+        Assert.True(after.History[0].Pending);
+
+        // The public endpoint, for customers who monitor the register without a token.
+        using var anonymous = app.Web();
+        var listed = await anonymous.GetFromJsonAsync<SubProcessorRegisterView>("/api/v1/regions/eu/sub-processors");
+        Assert.Equal(2, listed!.History.Count);
+        Assert.Null(listed.Accepted);
+        Assert.Equal(2, listed.Pending.Single().Version);
+        _ = ownerEu;
+    }
+
+    private static async Task<SubProcessorRegisterView> RegisterAsync(SigillApp app, string session)
+    {
+        using var web = app.Web(session);
+        return (await web.GetFromJsonAsync<SubProcessorRegisterView>("/api/v1/sub-processors"))!;
+    }
+
+    public static TheoryData<string, string> BadDeclarations() => new()
+    {
+        { """{ "Purpose": "x" }""", "SubProcessors:Entries:0:Name is required (at most 100 characters)" },
+        { Entry("Bad Url").ToJsonString().Replace("https://bad-url.example/dpa", "ftp://bad.example", StringComparison.Ordinal), "SubProcessors:Entries:0 (Bad Url):TermsUrl must be an absolute https URL" },
+        { Entry("Early", effective: "2026-01-01").ToJsonString(), "SubProcessors:Entries:0 (Early):Effective (2026-01-01) is before Added (2026-01-15)" },
+        { Entry("No Region", regions: "US!").ToJsonString(), "SubProcessors:Entries:0 (No Region):Regions must be region names (empty: every region)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadDeclarations))]
+    public void A_bad_declaration_stops_the_api_tier_with_one_line_naming_it(string entry, string expected)
+    {
+        var settings = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes($$"""{ "SubProcessors": { "Entries": [ {{entry}} ] } }"""))).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(SigillConfiguration.ForApi(SigillConfiguration.Load(Installation.OpenOrCreate(_directory.Combine("data")), null)))
+            .AddConfiguration(settings)
+            .Build();
+        var refused = Assert.Throws<SigillConfigurationException>(() => ApiHost.Build(configuration, "http://127.0.0.1:0"));
+        Assert.Equal("invalid API tier configuration: " + expected, refused.Message);
+    }
+
+    [Fact]
+    public void A_contact_that_is_not_a_uri_stops_the_api_tier()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(SigillConfiguration.ForApi(SigillConfiguration.Load(Installation.OpenOrCreate(_directory.Combine("data")), null)))
+            .AddInMemoryCollection([KeyValuePair.Create("Trust:Contacts:0", (string?)"security@example.com")])
+            .Build();
+        var refused = Assert.Throws<SigillConfigurationException>(() => ApiHost.Build(configuration, "http://127.0.0.1:0"));
+        Assert.Equal("invalid API tier configuration: Trust:Contacts:0 must be a mailto:, https: or tel: URI", refused.Message);
+    }
+
+    public void Dispose() => _directory.Dispose();
+}
