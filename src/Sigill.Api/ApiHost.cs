@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Sigill.Api.Features.AccessReviews;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Backups;
 using Sigill.Api.Platform.Cells;
@@ -111,6 +112,7 @@ public static class ApiHost
         services.AddPayments();
         services.AddBackups(configuration);
         services.AddAlerts(configuration);
+        services.AddAccessReviews();
         overrides?.Invoke(services);
 
         var app = builder.Build();
@@ -149,6 +151,7 @@ public static class ApiHost
         app.MapSigning();
         app.MapWebhooks();
         app.MapPayments();
+        app.MapAccessReviews();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }
