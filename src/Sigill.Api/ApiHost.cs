@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Sigill.Api.Features.AccessReviews;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Backups;
 using Sigill.Api.Platform.Cells;
@@ -115,6 +116,7 @@ public static class ApiHost
         services.AddAlerts(configuration);
         services.AddSubProcessors();
         services.AddTrustCenter();
+        services.AddAccessReviews();
         overrides?.Invoke(services);
 
         var app = builder.Build();
@@ -155,6 +157,7 @@ public static class ApiHost
         app.MapPayments();
         app.MapSubProcessors();
         app.MapTrustCenter();
+        app.MapAccessReviews();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }

@@ -20,6 +20,7 @@ internal static class OperatorsCommand
         command.Subcommands.Add(Add());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Disable());
+        command.Subcommands.Add(OperatorsReview.Create());
         return command;
     }
 
@@ -95,12 +96,18 @@ internal static class OperatorsCommand
             {
                 return CommonOptions.Fail($"no operator {operatorId}");
             }
-            op.DisabledAt ??= DateTime.UtcNow;
-            await Sigill.Api.Features.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.disabled", null, Sigill.Api.Features.Audit.AuditActor.System, operatorId), DateTime.UtcNow, ct);
+            await DisableAsync(db, cell, op, DateTime.UtcNow, ct);
             await db.SaveChangesAsync(ct);
             Console.Out.WriteLine($"operator {operatorId} disabled");
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Disables <paramref name="op"/> and records <c>operator.disabled</c>; the caller saves. Shared by <c>disable</c> and <c>review</c>.</summary>
+    internal static async Task DisableAsync(Sigill.Api.Platform.Persistence.CellDbContext db, Sigill.Api.Platform.Cells.Cell cell, Operator op, DateTime now, CancellationToken ct)
+    {
+        op.DisabledAt ??= now;
+        await Sigill.Api.Features.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.disabled", null, Sigill.Api.Features.Audit.AuditActor.System, op.Id), now, ct);
     }
 }

@@ -26,6 +26,9 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
 
     public bool Admin => Account.Role is "owner" or "admin";
 
+    /// <summary>When the access review is due, and whether it is overdue (owners and admins; the review has a page of its own).</summary>
+    public AccessReviewsOverview? AccessReview { get; private set; }
+
     /// <summary>What a successful action says, shown after its redirect (post, redirect, get: a reload repeats nothing).</summary>
     private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
     {
@@ -171,6 +174,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         if (Admin)
         {
             Grants = (await GetAsync<GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
+            AccessReview = (await GetAsync<AccessReviewsOverview>("/api/v1/organization/access-reviews/", ct)).Value;
             AccessLog = (await GetAsync<AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
             Sso = (await GetAsync<SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
             Delivery = (await GetAsync<DeliverySettings>("/api/v1/organizations/current", ct)).Value;

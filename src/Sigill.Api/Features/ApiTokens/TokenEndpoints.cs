@@ -91,10 +91,16 @@ public static class TokenEndpoints
         {
             return TypedResults.NotFound();
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        token.RevokedAt = now;
-        await AuditRecorder.RecordAsync(db, caller.Cell, new("api_token.revoked", caller.OrganizationId, AuditActor.From(http, caller.UserId!), id), now, ct);
+        await RevokeAsync(db, caller.Cell, token, AuditActor.From(http, caller.UserId!), time.GetUtcNow().UtcDateTime, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>Revokes <paramref name="token"/> and records <c>api_token.revoked</c>; the caller saves. Also used by access reviews.</summary>
+    public static async Task RevokeAsync(CellDbContext db, Platform.Cells.Cell cell, ApiToken token, AuditActor actor, DateTime now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        token.RevokedAt = now;
+        await AuditRecorder.RecordAsync(db, cell, new("api_token.revoked", token.OrganizationId, actor, token.Id), now, ct);
     }
 }

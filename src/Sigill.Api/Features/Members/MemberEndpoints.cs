@@ -55,22 +55,10 @@ public static class MemberEndpoints
         {
             return TypedResults.NotFound();
         }
-        if (!Roles.IsValid(request.Role))
-        {
-            return Problems.Validation($"role must be one of: {string.Join(", ", Roles.All)}.");
-        }
-        if (RoleProblem(caller, member.Role, request.Role!) is { } problem)
+        if (await ChangeRoleAsync(db, caller, member, request.Role, AuditActor.From(http, caller.Actor), time.GetUtcNow().UtcDateTime, ct) is { } problem)
         {
             return problem;
         }
-        if (member.Role == Roles.Owner && request.Role != Roles.Owner && await IsLastOwnerAsync(db, member, ct))
-        {
-            return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
-        }
-        var now = time.GetUtcNow().UtcDateTime;
-        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.role_changed", caller.OrganizationId,
-            AuditActor.From(http, caller.Actor), userId, new Dictionary<string, string> { ["from"] = member.Role, ["to"] = request.Role! }), now, ct);
-        member.Role = request.Role!;
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
@@ -83,6 +71,49 @@ public static class MemberEndpoints
         {
             return TypedResults.NotFound();
         }
+        if (await RemoveAsync(db, caller, member, AuditActor.From(http, caller.Actor), time.GetUtcNow().UtcDateTime, ct) is { } problem)
+        {
+            return problem;
+        }
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Gives <paramref name="member"/> <paramref name="role"/> under the rules every path shares (valid role, what the caller's role may
+    /// assign, never the last owner) and records <c>member.role_changed</c>; the caller saves. Also used by access reviews.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> ChangeRoleAsync(CellDbContext db, Caller caller, Membership member, string? role,
+        AuditActor actor, DateTime now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(member);
+        if (!Roles.IsValid(role))
+        {
+            return Problems.Validation($"role must be one of: {string.Join(", ", Roles.All)}.");
+        }
+        if (RoleProblem(caller, member.Role, role!) is { } problem)
+        {
+            return problem;
+        }
+        if (member.Role == Roles.Owner && role != Roles.Owner && await IsLastOwnerAsync(db, member, ct))
+        {
+            return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
+        }
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.role_changed", member.OrganizationId,
+            actor, member.UserId, new Dictionary<string, string> { ["from"] = member.Role, ["to"] = role! }), now, ct);
+        member.Role = role!;
+        return null;
+    }
+
+    /// <summary>
+    /// Removes <paramref name="member"/> under the shared rules, ends their sessions in the organization (at once: run it inside the
+    /// caller's transaction when that must be atomic) and records <c>member.removed</c>; the caller saves. Also used by access reviews.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> RemoveAsync(CellDbContext db, Caller caller, Membership member, AuditActor actor, DateTime now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(member);
         if (RoleProblem(caller, member.Role, member.Role) is { } problem)
         {
             return problem;
@@ -91,19 +122,16 @@ public static class MemberEndpoints
         {
             return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
         }
-        var now = time.GetUtcNow().UtcDateTime;
         db.Memberships.Remove(member);
         // Their sessions in this organization end now; their tokens stop working because the membership is gone.
-        await db.Sessions.Where(s => s.UserId == userId && s.OrganizationId == caller.OrganizationId && s.RevokedAt == null)
+        await db.Sessions.Where(s => s.UserId == member.UserId && s.OrganizationId == member.OrganizationId && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now), ct);
-        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.removed", caller.OrganizationId,
-            AuditActor.From(http, caller.Actor), userId), now, ct);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.NoContent();
+        await AuditRecorder.RecordAsync(db, caller.Cell, new("member.removed", member.OrganizationId, actor, member.UserId), now, ct);
+        return null;
     }
 
     /// <summary>Only people manage people (not tokens or operators), and within what their own role allows.</summary>
-    private static ProblemHttpResult? RoleProblem(Caller caller, string currentRole, string newRole)
+    public static ProblemHttpResult? RoleProblem(Caller caller, string currentRole, string newRole)
     {
         if (caller.Role is null)
         {
@@ -114,7 +142,7 @@ public static class MemberEndpoints
             : Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.RoleNotAssignable, "Your role cannot make this change.", "Only owners manage owners.");
     }
 
-    private static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
+    public static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
         await db.Memberships.CountAsync(m => m.OrganizationId == member.OrganizationId && m.Role == Roles.Owner, ct) <= 1;
 
     private static async Task<Ok<List<InvitationView>>> ListInvitations(Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)

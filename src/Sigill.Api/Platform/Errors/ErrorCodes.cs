@@ -146,6 +146,15 @@ public static class ErrorCodes
     [Status(409)]
     public const string LastOwner = "last_owner";
 
+    [Status(409)]
+    public const string AccessReviewOpen = "access_review_open";
+
+    [Status(409)]
+    public const string AccessReviewIncomplete = "access_review_incomplete";
+
+    [Status(409)]
+    public const string AccessReviewClosed = "access_review_closed";
+
     [Status(403)]
     public const string SessionRequired = "session_required";
 
