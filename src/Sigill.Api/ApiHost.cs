@@ -13,6 +13,7 @@ using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Organizations;
 using Sigill.Api.Features.Payments;
+using Sigill.Api.Features.Privacy;
 using Sigill.Api.Features.Setup;
 using Sigill.Api.Platform.OpenApi;
 using Sigill.Api.Platform.Health;
@@ -149,6 +150,7 @@ public static class ApiHost
         app.MapSigning();
         app.MapWebhooks();
         app.MapPayments();
+        app.MapPrivacy();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }
