@@ -14,6 +14,7 @@ using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Features.Organizations;
 using Sigill.Api.Features.Payments;
+using Sigill.Api.Features.Privacy;
 using Sigill.Api.Features.Setup;
 using Sigill.Api.Platform.OpenApi;
 using Sigill.Api.Platform.Health;
@@ -158,6 +159,7 @@ public static class ApiHost
         app.MapSubProcessors();
         app.MapTrustCenter();
         app.MapAccessReviews();
+        app.MapPrivacy();
         app.MapOpenApi(OpenApiSetup.Path).AllowAnonymous();
         return app;
     }

@@ -13,7 +13,7 @@ public sealed class TokensModel(ApiClient api, IDataProtectionProvider protectio
     public static readonly IReadOnlyList<(string Scope, string Label)> Scopes =
     [
         ("documents:read", "Read documents"), ("documents:write", "Create and send documents"),
-        ("templates:read", "Read templates"), ("templates:write", "Write templates"),
+        ("templates:read", "Read templates"), ("templates:write", "Write templates"), ("privacy", "Privacy tools (find a person's records)"),
         ("organization:read", "Read the organization"), ("organization:write", "Change the organization (webhooks, staff access)"),
         ("members:read", "Read members"), ("members:write", "Manage members"),
     ];

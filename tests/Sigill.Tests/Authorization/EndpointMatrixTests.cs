@@ -46,6 +46,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/pki/{region}/root.pem"] = Anonymous,
         ["GET /pki/{region}/ca.crl"] = Anonymous,
         ["GET /pki/{region}/ca.cer"] = Anonymous,
+        ["POST /api/v1/privacy/search"] = "privacy",
         ["GET /api/v1/documents/"] = "documents:read",
         ["GET /api/v1/documents/{id}"] = "documents:read",
         ["GET /api/v1/documents/{id}/pdf"] = "documents:read",

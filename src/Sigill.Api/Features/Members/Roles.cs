@@ -19,7 +19,7 @@ public static class Roles
 
     private static readonly string[] ViewerScopes = [Policies.OrganizationRead, Policies.MembersRead, Policies.DocumentsRead, Policies.TemplatesRead];
     private static readonly string[] MemberScopes = [.. ViewerScopes, Policies.DocumentsWrite, Policies.TemplatesWrite];
-    private static readonly string[] AdminScopes = [.. MemberScopes, Policies.OrganizationWrite, Policies.MembersWrite];
+    private static readonly string[] AdminScopes = [.. MemberScopes, Policies.OrganizationWrite, Policies.MembersWrite, Policies.Privacy];
 
     public static bool IsValid(string? role) => role is not null && All.Contains(role);
 

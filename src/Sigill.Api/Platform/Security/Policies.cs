@@ -16,13 +16,15 @@ public static class Policies
     public const string DocumentsWrite = "documents:write";
     public const string TemplatesRead = "templates:read";
     public const string TemplatesWrite = "templates:write";
+    /// <summary>The privacy tools: one person's records across the organization. Owners and admins; tokens only when given it.</summary>
+    public const string Privacy = "privacy";
     /// <summary>Held only by operators: the staff-access endpoints.</summary>
     public const string Support = "support";
     /// <summary>Held only by browser sessions: account settings (password, second factor, sessions).</summary>
     public const string Account = "account";
 
     public static readonly IReadOnlyList<string> TokenScopes =
-        [OrganizationRead, OrganizationWrite, MembersRead, MembersWrite, DocumentsRead, DocumentsWrite, TemplatesRead, TemplatesWrite];
+        [OrganizationRead, OrganizationWrite, MembersRead, MembersWrite, DocumentsRead, DocumentsWrite, TemplatesRead, TemplatesWrite, Privacy];
 
     public static void Add(AuthorizationOptions options)
     {

@@ -1,0 +1,57 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Directory = Sigill.Api.Features.Accounts.Directory;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Persistence;
+using Sigill.Api.Platform.Security;
+using Sigill.Contracts;
+
+namespace Sigill.Api.Features.Privacy;
+
+/// <summary>
+/// Privacy tools of an organization (the controller): find one data subject's records. Scope <c>privacy</c>, which owners
+/// and admins hold and a token holds only when created with it. The person searched for goes in the body, never the URL,
+/// so it reaches no access log.
+/// </summary>
+public static class PrivacyEndpoints
+{
+    public static void MapPrivacy(this IEndpointRouteBuilder app)
+    {
+        var privacy = app.MapGroup("/api/v1/privacy").WithTags("Privacy");
+        privacy.MapPost("/search", Search).RequireAuthorization(Policies.Privacy);
+    }
+
+    private static async Task<Results<Ok<SubjectSearchResult>, ProblemHttpResult>> Search(SubjectSearchRequest request, Caller caller, CellDbContext db,
+        HttpContext http, TimeProvider time, CancellationToken ct)
+    {
+        var email = request.Email?.Trim() is { Length: > 0 } e ? e : null;
+        var name = request.Name?.Trim() is { Length: > 0 } n ? n : null;
+        if ((email is null) == (name is null))
+        {
+            return Problems.Validation("Give either email or name (one of the two).");
+        }
+        if (email is not null && (email.Length > 320 || !Directory.IsPlausibleEmail(email)))
+        {
+            return Problems.Validation("email is not an e-mail address.");
+        }
+        if (name is not null && (name.Length > 200 || SubjectSearch.Words(name).Length == 0))
+        {
+            return Problems.Validation("name must have at least one letter or digit and at most 200 characters.");
+        }
+        var result = await SubjectSearch.FindAsync(db, caller.Cell, caller.OrganizationId, email, name, ct);
+        // What was looked for is personal data: the event says how and how much was found, never who.
+        await AuditRecorder.RecordAsync(db, caller.Cell, new AuditEventData("privacy.subject_searched", caller.OrganizationId, AuditActor.From(http, caller.Actor), null,
+            new Dictionary<string, string>
+            {
+                ["by"] = result.By,
+                ["recipientEntries"] = result.Recipients.Count.ToString(CultureInfo.InvariantCulture),
+                ["members"] = result.Members.Count.ToString(CultureInfo.InvariantCulture),
+            }), time.GetUtcNow().UtcDateTime, ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(result);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Sigill.Contracts;
+
+// Privacy tooling (/api/v1/privacy/…): finding one data subject's records in the caller's organization.
+
+/// <summary>Who to look for: an e-mail address, or a name (exactly one of the two).</summary>
+public sealed record SubjectSearchRequest(string? Email, string? Name);
+
+/// <summary>
+/// Every record about one person in the caller's organization. <c>RecipientsScanned</c> counts the recipient entries a
+/// name search decrypted and compared; <c>Truncated</c> says the scan stopped at its bound before the end (narrow the name).
+/// </summary>
+public sealed record SubjectSearchResult(string By, int RecipientsScanned, bool Truncated,
+    IReadOnlyList<SubjectRecipientEntry> Recipients, IReadOnlyList<SubjectMember> Members);
+
+/// <summary>One place the person is a recipient: the document, what they did and saw, and what Sigill sent them.</summary>
+public sealed record SubjectRecipientEntry(string DocumentId, string DocumentTitle, string DocumentStatus, string RecipientId, string Name,
+    string Email, string Role, string Status, DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt,
+    int ViewCount, string? LastViewIp, string? LastViewUserAgent, DateTime? CompletedAt, string? CompletedIp, string? CompletedUserAgent,
+    string? SignatureKind, IReadOnlyList<SubjectFieldValue> Fields, IReadOnlyList<SubjectEvent> Emails, IReadOnlyList<SubjectEvent> AuditEvents,
+    IReadOnlyList<SubjectWebhookDelivery> WebhookDeliveries);
+
+/// <summary>A field assigned to the person, with what they entered (null when not filled).</summary>
+public sealed record SubjectFieldValue(string FieldId, string Kind, string? Label, string? Value);
+
+/// <summary>An audit event (its id is the audit log's) or an e-mail Sigill sent, by action and time.</summary>
+public sealed record SubjectEvent(string EventId, string Action, DateTime OccurredAt);
+
+/// <summary>A webhook delivery to the organization's endpoint that named the person's recipient entry.</summary>
+public sealed record SubjectWebhookDelivery(string Id, string EventType, string Status, DateTime OccurredAt);
+
+/// <summary>The person's membership of this organization (their account, as far as this organization knows it).</summary>
+public sealed record SubjectMember(string UserId, string Name, string Email, string Role, DateTime JoinedAt);
