@@ -143,6 +143,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["PUT /api/v1/organization/payments/"] = NoSession,
         ["DELETE /api/v1/organization/payments/"] = NoSession,
         ["GET /api/v1/organization/access-reviews/"] = NoSession,
+        ["POST /api/v1/privacy/search"] = NoSession,
         ["POST /api/v1/organization/access-reviews/"] = NoSession,
         ["GET /api/v1/organization/access-reviews/{id}"] = NoSession,
         ["PUT /api/v1/organization/access-reviews/{id}/items/{itemId}"] = NoSession,
