@@ -116,6 +116,7 @@ public sealed class TrustCenterTests(Chromium chromium) : IClassFixture<Chromium
         await using var owner = await chromium.NewSessionAsync(app.WebUrl, mobile: false);
         var p = owner.Page;
         await p.GotoAsync("/sign-up");
+        Assert.Contains("accepts this installation's sub-processors", await p.InnerTextAsync("#sub-processors-accept"), StringComparison.Ordinal);
         await p.FillAsync("#name", "Tove Trust");
         await p.FillAsync("#email", "tove.trust@example.com");
         await p.FillAsync("#password", "a sturdy passphrase 42");
