@@ -22,7 +22,7 @@ internal sealed class AppJobs(SigillApp app, string region)
         {
             Time.SetUtcNow(DateTimeOffset.UtcNow);
         }
-        return new JobWorker(app.Cells.Get(region), app.ApiServices.GetServices<IJobHandler>(), app.ApiServices.GetRequiredService<JobOptions>(), Time, NullLogger.Instance)
-            .DrainAsync(100, CancellationToken.None);
+        return new JobWorker(app.Cells.Get(region), app.ApiServices.GetServices<IJobHandler>().Where(h => h.Kind != "access_review.scan"), app.ApiServices.GetRequiredService<JobOptions>(), Time, NullLogger.Instance)
+            .DrainAsync(100, CancellationToken.None); // the daily access-review scan left out: a test that moves time by days drains only the jobs it caused
     }
 }
