@@ -7,7 +7,8 @@ public sealed record SubjectSearchRequest(string? Email, string? Name);
 
 /// <summary>
 /// Every record about one person in the caller's organization. <c>RecipientsScanned</c> counts the recipient entries a
-/// name search decrypted and compared; <c>Truncated</c> says the scan stopped at its bound before the end (narrow the name).
+/// name search decrypted and compared (an e-mail search: the entries its index found); <c>Truncated</c> says the search
+/// stopped at a bound (20,000 names compared, or 1,000 entries in one answer) before the end.
 /// </summary>
 public sealed record SubjectSearchResult(string By, int RecipientsScanned, bool Truncated,
     IReadOnlyList<SubjectRecipientEntry> Recipients, IReadOnlyList<SubjectMember> Members);

@@ -99,6 +99,22 @@ public sealed class Chromium : IAsyncLifetime
             AssertNoCspViolations();
         }
 
+        /// <summary>Signs up through the pages (the form, then the e-mailed link from the outbox) and waits for the account page.</summary>
+        internal async Task SignUpAsync(Sigill.Tests.Infrastructure.SigillApp app, string name, string email, string organization, string region)
+        {
+            await Page.GotoAsync("/sign-up");
+            await Page.FillAsync("#name", name);
+            await Page.FillAsync("#email", email);
+            await Page.FillAsync("#password", Sigill.Tests.Identity.IdentityKit.Password);
+            await Page.FillAsync("#organization", organization);
+            await Page.SelectOptionAsync("#region", region);
+            await Page.ClickAsync("#sign-up-submit");
+            await Page.WaitForSelectorAsync("#sign-up-sent");
+            await Page.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, email, region));
+            await Page.ClickAsync("#sign-up-verify-submit");
+            await Page.WaitForSelectorAsync("#account");
+        }
+
         public ValueTask DisposeAsync() => new(Context.CloseAsync());
 
         private static string FindAxe()

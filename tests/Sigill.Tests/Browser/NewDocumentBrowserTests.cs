@@ -11,17 +11,7 @@ public sealed class NewDocumentBrowserTests(Chromium chromium) : IClassFixture<C
         await using var app = await SigillApp.StartAsync();
         await using var b = await chromium.NewSessionAsync(app.WebUrl, mobile: false);
         var page = b.Page;
-        await page.GotoAsync("/sign-up");
-        await page.FillAsync("#name", "Lina Lines");
-        await page.FillAsync("#email", "lina.lines@example.com");
-        await page.FillAsync("#password", "a sturdy passphrase 42");
-        await page.FillAsync("#organization", "Lines AB");
-        await page.SelectOptionAsync("#region", "eu");
-        await page.ClickAsync("#sign-up-submit");
-        await page.WaitForSelectorAsync("#sign-up-sent");
-        await page.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, "lina.lines@example.com", "eu"));
-        await page.ClickAsync("#sign-up-verify-submit");
-        await page.WaitForSelectorAsync("#account");
+        await b.SignUpAsync(app, "Lina Lines", "lina.lines@example.com", "Lines AB", "eu");
         await page.GotoAsync("/templates/new");
         await page.ClickAsync("#save-template");
         await page.WaitForSelectorAsync("#saved");

@@ -28,17 +28,7 @@ public sealed class OrganizationBrowserTests(Chromium chromium) : IClassFixture<
         await using var app = await SigillApp.StartAsync();
         await using var s = await chromium.NewSessionAsync(app.WebUrl, mobile: false);
         var page = s.Page;
-        await page.GotoAsync("/sign-up");
-        await page.FillAsync("#name", "Olga Owner");
-        await page.FillAsync("#email", "olga.owner@example.com");
-        await page.FillAsync("#password", Password);
-        await page.FillAsync("#organization", "Owner Pages AB");
-        await page.SelectOptionAsync("#region", "us");
-        await page.ClickAsync("#sign-up-submit");
-        await page.WaitForSelectorAsync("#sign-up-sent");
-        await page.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, "olga.owner@example.com", "us"));
-        await page.ClickAsync("#sign-up-verify-submit");
-        await page.WaitForSelectorAsync("#account");
+        await s.SignUpAsync(app, "Olga Owner", "olga.owner@example.com", "Owner Pages AB", "us");
 
         // The authenticator app: a key, a code from it, then recovery codes once.
         await page.ClickAsync("#totp-start");

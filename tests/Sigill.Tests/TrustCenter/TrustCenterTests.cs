@@ -117,16 +117,7 @@ public sealed class TrustCenterTests(Chromium chromium) : IClassFixture<Chromium
         var p = owner.Page;
         await p.GotoAsync("/sign-up");
         Assert.Contains("accepts this installation's sub-processors", await p.InnerTextAsync("#sub-processors-accept"), StringComparison.Ordinal);
-        await p.FillAsync("#name", "Tove Trust");
-        await p.FillAsync("#email", "tove.trust@example.com");
-        await p.FillAsync("#password", "a sturdy passphrase 42");
-        await p.FillAsync("#organization", "Trust Pages AB");
-        await p.SelectOptionAsync("#region", "eu");
-        await p.ClickAsync("#sign-up-submit");
-        await p.WaitForSelectorAsync("#sign-up-sent");
-        await p.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, "tove.trust@example.com", "eu"));
-        await p.ClickAsync("#sign-up-verify-submit");
-        await p.WaitForSelectorAsync("#account");
+        await owner.SignUpAsync(app, "Tove Trust", "tove.trust@example.com", "Trust Pages AB", "eu");
         await p.GotoAsync("/organization");
         await p.ClickAsync("#link-sub-processors");
         await p.WaitForSelectorAsync("#register");

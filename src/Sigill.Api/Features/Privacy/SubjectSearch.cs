@@ -22,6 +22,9 @@ public static class SubjectSearch
     /// <summary>The most recipient entries one name search decrypts; past it the answer says it was truncated.</summary>
     public const int MaxRecipientsScanned = 20_000;
 
+    /// <summary>The most recipient entries one answer carries (a person on more documents: <c>truncated</c>).</summary>
+    public const int MaxEntries = 1_000;
+
     private const int PageSize = 500;
 
     /// <summary>Document actions that are an e-mail Sigill sent to that recipient.</summary>
@@ -42,7 +45,7 @@ public static class SubjectSearch
         {
             var index = await keys.BlindIndexAsync(organizationId, Recipient.EmailIndexPurpose, wantedEmail, ct);
             matches = await db.Recipients.AsNoTracking().Where(r => r.OrganizationId == organizationId && r.EmailIndex == index)
-                .OrderBy(r => r.DocumentId).ThenBy(r => r.Id).ToListAsync(ct);
+                .OrderBy(r => r.DocumentId).ThenBy(r => r.Id).Take(MaxEntries + 1).ToListAsync(ct);
         }
         else
         {
@@ -54,7 +57,7 @@ public static class SubjectSearch
                 var page = await query.OrderBy(r => r.Id).Take(PageSize).ToListAsync(ct);
                 foreach (var r in page)
                 {
-                    if (scanned == MaxRecipientsScanned)
+                    if (scanned == MaxRecipientsScanned || matches.Count > MaxEntries)
                     {
                         truncated = true;
                         break;
@@ -68,11 +71,13 @@ public static class SubjectSearch
             }
         }
 
-        var entries = new List<SubjectRecipientEntry>();
-        foreach (var r in matches)
+        if (matches.Count > MaxEntries)
         {
-            entries.Add(await EntryAsync(db, cell, r, ct));
+            truncated = true;
+            matches.RemoveRange(MaxEntries, matches.Count - MaxEntries);
         }
+        if (wantedEmail is not null) scanned = matches.Count; // the index found them: nothing else was looked at
+        var entries = await EntriesAsync(db, cell, organizationId, matches, ct);
         var members = new List<SubjectMember>();
         foreach (var m in await db.Memberships.AsNoTracking().Where(m => m.OrganizationId == organizationId).OrderBy(m => m.CreatedAt).ToListAsync(ct))
         {
@@ -83,47 +88,73 @@ public static class SubjectSearch
                 : ContainsWords(Words(memberName), wantedName);
             if (found) members.Add(new SubjectMember(m.UserId, memberName, memberEmail, m.Role, m.CreatedAt));
         }
-        return new SubjectSearchResult(wantedEmail is not null ? "email" : "name", wantedEmail is not null ? matches.Count : scanned, truncated, entries, members);
+        return new SubjectSearchResult(wantedEmail is not null ? "email" : "name", scanned, truncated, entries, members);
     }
 
-    private static async Task<SubjectRecipientEntry> EntryAsync(CellDbContext db, Cell cell, Recipient r, CancellationToken ct)
+    /// <summary>
+    /// The entries of the matched recipients: their documents, fields, activity and webhook deliveries read a few hundred
+    /// documents per query (never a query per entry), then decrypted.
+    /// </summary>
+    private static async Task<List<SubjectRecipientEntry>> EntriesAsync(CellDbContext db, Cell cell, string org, List<Recipient> matches, CancellationToken ct)
     {
         var keys = cell.Keys;
-        var org = r.OrganizationId;
-        var document = await db.Documents.AsNoTracking().SingleAsync(d => d.Id == r.DocumentId && d.OrganizationId == org, ct);
-        var fields = new List<SubjectFieldValue>();
-        foreach (var f in await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == r.DocumentId && f.RecipientId == r.Id).OrderBy(f => f.Page).ThenBy(f => f.Y).ToListAsync(ct))
+        var mine = matches.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var documents = new Dictionary<string, Document>(StringComparer.Ordinal);
+        var fields = new List<DocumentField>();
+        var events = new List<DocumentEventRow>();
+        var deliveries = new List<WebhookDelivery>();
+        foreach (var chunk in matches.Select(r => r.DocumentId).Distinct(StringComparer.Ordinal).Chunk(PageSize))
         {
-            fields.Add(new SubjectFieldValue(f.Id, f.Kind,
-                await keys.DecryptFieldAsync(org, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct),
-                await keys.DecryptFieldAsync(org, DocumentField.ValuePurpose, f.ValueToken, f.Id, ct)));
+            foreach (var d in await db.Documents.AsNoTracking().Where(d => d.OrganizationId == org && chunk.Contains(d.Id)).ToListAsync(ct))
+            {
+                documents[d.Id] = d;
+            }
+            fields.AddRange(await db.DocumentFields.AsNoTracking().Where(f => chunk.Contains(f.DocumentId) && f.OrganizationId == org).ToListAsync(ct));
+            events.AddRange(await db.DocumentEvents.AsNoTracking()
+                .Where(e => chunk.Contains(e.DocumentId) && e.OrganizationId == org && (e.RecipientId != null || e.Action == "document.sent")).ToListAsync(ct));
+            deliveries.AddRange(await db.WebhookDeliveries.AsNoTracking()
+                .Where(w => w.OrganizationId == org && chunk.Contains(w.DocumentId) && w.RecipientId != null).ToListAsync(ct));
         }
-        var events = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == r.DocumentId && e.RecipientId == r.Id)
-            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).ToListAsync(ct);
-        var audit = events.Select(e => new SubjectEvent(e.Id, e.Action, e.OccurredAt)).ToList();
-        var mail = new List<SubjectEvent>();
-        if (r.NotifiedAt is { } notified)
+        var fieldsOf = fields.Where(f => mine.Contains(f.RecipientId)).OrderBy(f => f.Page).ThenBy(f => f.Y).ToLookup(f => f.RecipientId, StringComparer.Ordinal);
+        var eventsOf = events.Where(e => e.RecipientId is not null && mine.Contains(e.RecipientId))
+            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToLookup(e => e.RecipientId!, StringComparer.Ordinal);
+        var sentOf = events.Where(e => e.Action == "document.sent").OrderBy(e => e.OccurredAt)
+            .GroupBy(e => e.DocumentId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        var deliveriesOf = deliveries.Where(w => mine.Contains(w.RecipientId!))
+            .OrderBy(w => w.OccurredAt).ThenBy(w => w.Id, StringComparer.Ordinal).ToLookup(w => w.RecipientId!, StringComparer.Ordinal);
+
+        var entries = new List<SubjectRecipientEntry>(matches.Count);
+        foreach (var r in matches)
         {
-            var sent = await db.DocumentEvents.AsNoTracking().Where(e => e.DocumentId == r.DocumentId && e.Action == "document.sent")
-                .OrderBy(e => e.OccurredAt).Select(e => e.Id).FirstOrDefaultAsync(ct);
-            mail.Add(new SubjectEvent(sent ?? "", "document.sent", notified));
+            var document = documents[r.DocumentId];
+            var values = new List<SubjectFieldValue>();
+            foreach (var f in fieldsOf[r.Id])
+            {
+                values.Add(new SubjectFieldValue(f.Id, f.Kind,
+                    await keys.DecryptFieldAsync(org, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct),
+                    await keys.DecryptFieldAsync(org, DocumentField.ValuePurpose, f.ValueToken, f.Id, ct)));
+            }
+            var audit = eventsOf[r.Id].Select(e => new SubjectEvent(e.Id, e.Action, e.OccurredAt)).ToList();
+            var mail = new List<SubjectEvent>();
+            if (r.NotifiedAt is { } notified)
+            {
+                mail.Add(new SubjectEvent(sentOf.GetValueOrDefault(r.DocumentId) ?? "", "document.sent", notified));
+            }
+            mail.AddRange(audit.Where(e => MailActions.Contains(e.Action)));
+            entries.Add(new SubjectRecipientEntry(document.Id,
+                (await keys.DecryptFieldAsync(org, Document.TitlePurpose, document.TitleToken, document.Id, ct))!,
+                document.Status, r.Id,
+                (await keys.DecryptFieldAsync(org, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
+                (await keys.DecryptFieldAsync(org, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
+                r.Role, r.Status, r.NotifiedAt, r.ConsentedAt, r.FirstViewedAt, r.LastViewedAt, r.ViewCount,
+                await keys.DecryptFieldAsync(org, Recipient.IpPurpose, r.LastViewIpToken, r.Id, ct),
+                await keys.DecryptFieldAsync(org, Recipient.UserAgentPurpose, r.LastViewUserAgentToken, r.Id, ct),
+                r.CompletedAt,
+                await keys.DecryptFieldAsync(org, Recipient.IpPurpose, r.CompletedIpToken, r.Id, ct),
+                await keys.DecryptFieldAsync(org, Recipient.UserAgentPurpose, r.CompletedUserAgentToken, r.Id, ct),
+                r.SignatureKind, values, mail, audit, [.. deliveriesOf[r.Id].Select(w => new SubjectWebhookDelivery(w.Id, w.EventType, w.Status, w.OccurredAt))]));
         }
-        mail.AddRange(audit.Where(e => MailActions.Contains(e.Action)));
-        var deliveries = await db.WebhookDeliveries.AsNoTracking().Where(w => w.OrganizationId == org && w.DocumentId == r.DocumentId && w.RecipientId == r.Id)
-            .OrderBy(w => w.OccurredAt).ThenBy(w => w.Id)
-            .Select(w => new SubjectWebhookDelivery(w.Id, w.EventType, w.Status, w.OccurredAt)).ToListAsync(ct);
-        return new SubjectRecipientEntry(document.Id,
-            (await keys.DecryptFieldAsync(org, Document.TitlePurpose, document.TitleToken, document.Id, ct))!,
-            document.Status, r.Id,
-            (await keys.DecryptFieldAsync(org, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
-            (await keys.DecryptFieldAsync(org, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
-            r.Role, r.Status, r.NotifiedAt, r.ConsentedAt, r.FirstViewedAt, r.LastViewedAt, r.ViewCount,
-            await keys.DecryptFieldAsync(org, Recipient.IpPurpose, r.LastViewIpToken, r.Id, ct),
-            await keys.DecryptFieldAsync(org, Recipient.UserAgentPurpose, r.LastViewUserAgentToken, r.Id, ct),
-            r.CompletedAt,
-            await keys.DecryptFieldAsync(org, Recipient.IpPurpose, r.CompletedIpToken, r.Id, ct),
-            await keys.DecryptFieldAsync(org, Recipient.UserAgentPurpose, r.CompletedUserAgentToken, r.Id, ct),
-            r.SignatureKind, fields, mail, audit, deliveries);
+        return entries;
     }
 
     /// <summary>
