@@ -1,7 +1,10 @@
 namespace Sigill.Contracts;
 
-/// <summary>One sub-processor of a region's register (<c>GET /api/v1/regions/{region}/sub-processors</c>).</summary>
-public sealed record SubProcessorView(string Name, string Purpose, IReadOnlyList<string> DataCategories, string Location, IReadOnlyList<string> Regions,
+/// <summary>
+/// One sub-processor of a region's register (<c>GET /api/v1/regions/{region}/sub-processors</c>). Which other regions the
+/// entry also serves is not part of it: that changes nothing for this region.
+/// </summary>
+public sealed record SubProcessorView(string Name, string Purpose, IReadOnlyList<string> DataCategories, string Location,
     string TransferMechanism, string TermsUrl, DateOnly Added, DateOnly? Effective);
 
 /// <param name="Change"><c>added</c>, <c>removed</c> or <c>changed</c>.</param>
@@ -27,8 +30,7 @@ public sealed record TrustView(DateTimeOffset GeneratedAt, IReadOnlyList<string>
 
 /// <param name="KeyProvider"><c>hsm</c> (PKCS#11) or <c>file</c> (a keyring of files).</param>
 /// <param name="RootKeyVersion">The version of the region's current root key (1 until the first rotation).</param>
-/// <param name="LastRootRotationAt">When the current root key was made (null: not recorded, before the first rotation this installation recorded).</param>
-public sealed record TrustRegionView(string Region, string KeyProvider, int RootKeyVersion, DateTimeOffset? LastRootRotationAt, TrustAuditLogView AuditLog,
+public sealed record TrustRegionView(string Region, string KeyProvider, int RootKeyVersion, TrustAuditLogView AuditLog,
     TrustBackupView Backups, string? DataCentre, SubProcessorRegisterView SubProcessors);
 
 /// <param name="CheckpointUrl">Path of the latest signed checkpoint (on this site).</param>

@@ -154,11 +154,11 @@ public sealed partial class CellKeyManager
         return done;
     }
 
-    /// <summary>The current root key's identifier (<c>{environment}/{region}/root/v{n}</c>), null before the cell is initialized; cheap, unlike <see cref="StatusAsync"/>.</summary>
-    public async Task<string?> CurrentRootKeyIdAsync(CancellationToken cancellationToken = default)
+    /// <summary>The current root key's version (the <c>n</c> of <c>{environment}/{region}/root/v{n}</c>), 0 before the cell is initialized; cheap, unlike <see cref="StatusAsync"/>.</summary>
+    public async Task<int> CurrentRootKeyVersionAsync(CancellationToken cancellationToken = default)
     {
         var roots = await ListRootKeysAsync(cancellationToken);
-        return roots.Count > 0 ? roots[^1] : null;
+        return roots.Count > 0 ? KeyIds.RootVersion(roots[^1], KeyIds.RootPrefix(_environment, _region)) : 0;
     }
 
     /// <summary>Root keys, per-organization versions with use counts, and shred requests.</summary>

@@ -15,8 +15,14 @@ public sealed class TrustModel(ApiClient api) : PageModel
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Trust = await api.GetTrustAsync(ct);
-        if (Trust is null) Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        Response.Headers.CacheControl = "public, max-age=60";
+        if (Trust is null)
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable; // not cached: the next request asks again
+        }
+        else
+        {
+            Response.Headers.CacheControl = "public, max-age=60";
+        }
         return Page();
     }
 

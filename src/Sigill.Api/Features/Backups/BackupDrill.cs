@@ -33,6 +33,10 @@ public static class BackupDrill
             .Select(f => f.File)
             .FirstOrDefault();
 
+    /// <summary>When the newest archive of <paramref name="region"/> in <paramref name="directory"/> was written (the time in its name); null without one.</summary>
+    public static DateTimeOffset? LatestAt(string? directory, string region) =>
+        !string.IsNullOrEmpty(directory) && Latest(directory, region) is { } latest && CellBackup.TryParseFileName(Path.GetFileName(latest), out _, out var at) ? at : null;
+
     public static async Task<DrillResult> RunAsync(Cell live, string archive, string scratchRoot, TimeProvider time, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(live);
@@ -105,5 +109,34 @@ public static class BackupDrill
         await File.AppendAllTextAsync(file, JsonSerializer.Serialize(result, Json) + "\n", ct);
     }
 
+    /// <summary>
+    /// Every drill recorded in <paramref name="files"/> (those that exist, each once), in file order. A line that is not
+    /// a drill — the torn last line of a drill killed while writing — is skipped.
+    /// </summary>
+    public static List<DrillResult> ReadAll(IEnumerable<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var drills = new List<DrillResult>();
+        foreach (var file in files.Where(File.Exists).Distinct(StringComparer.Ordinal))
+        {
+            foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
+            {
+                try
+                {
+                    if (JsonSerializer.Deserialize<DrillResult>(line, ReadJson) is { } drill)
+                    {
+                        drills.Add(drill);
+                    }
+                }
+                catch (JsonException)
+                {
+                    // a torn line: not a drill
+                }
+            }
+        }
+        return drills;
+    }
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions ReadJson = new(JsonSerializerDefaults.Web);
 }

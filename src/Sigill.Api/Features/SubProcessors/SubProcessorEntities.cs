@@ -4,9 +4,10 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Sigill.Api.Features.SubProcessors;
 
 /// <summary>
-/// One published state of a cell's sub-processor register. A version is written when the configuration differs from the
-/// latest one; its number is the primary key, so two API nodes that notice the same change publish it once (the second
-/// insert is a unique violation, and its notices, queued in the same transaction, are rolled back with it).
+/// One published state of a cell's sub-processor register. A version is written when the configuration has a higher
+/// <see cref="SubProcessorOptions.Revision"/> than the latest one and differs from it; its number is the primary key, so
+/// two API nodes that notice the same change publish it once (the second insert is a unique violation, and its notify
+/// job, queued in the same transaction, is rolled back with it).
 /// The register and the changes are public information (no customer data): stored as JSON in clear.
 /// </summary>
 public sealed class SubProcessorVersion
@@ -21,8 +22,8 @@ public sealed class SubProcessorVersion
     public required string RegisterJson { get; init; }
     /// <summary>What changed from the version before: JSON list of <c>{"name","change"}</c> (added, removed, changed).</summary>
     public required string ChangesJson { get; init; }
-    /// <summary>How many owners were sent the notice.</summary>
-    public int OwnersNotified { get; init; }
+    /// <summary>The configured <see cref="SubProcessorOptions.Revision"/> this version was published from (0: before revisions were recorded).</summary>
+    public int Revision { get; init; }
 }
 
 /// <summary>An organization's acceptance of the register at its creation (the version then in force or announced).</summary>

@@ -16,12 +16,21 @@ public sealed class SubProcessorOptions : IValidatedOptions
     /// <summary>How often every API node compares the configuration with the last published version (also once at start).</summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The revision of the declared register: raise it with every change of <see cref="Entries"/>. A cell publishes a new
+    /// version only when this is higher than the revision of its latest version, so API nodes that still run an older
+    /// configuration (during a rolling deploy) never publish it back. The same revision with different entries is an
+    /// operator's mistake: logged as a warning, nothing published.
+    /// </summary>
+    public int Revision { get; set; } = 1;
+
     public List<SubProcessorEntry> Entries { get; set; } = [];
 
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
         if (NoticeDays is < 0 or > 365) problems.Add("SubProcessors:NoticeDays must be 0-365");
+        if (Revision < 1) problems.Add("SubProcessors:Revision must be 1 or more (raise it with every change of the entries)");
         if (CheckInterval < TimeSpan.FromSeconds(1) || CheckInterval > TimeSpan.FromDays(1)) problems.Add("SubProcessors:CheckInterval must be between 1 second and 1 day");
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < Entries.Count; i++)

@@ -17,35 +17,37 @@ namespace Sigill.Api.Features.SubProcessors;
 
 /// <summary>
 /// Publishes the configured register per cell and reads it back. <see cref="CheckAsync"/> compares the configuration
-/// (the entries for the cell's region) with the cell's latest version; on a difference it writes the next version,
-/// due <see cref="SubProcessorOptions.NoticeDays"/> from now (or later, as the changed entries ask), and queues one
-/// e-mail per owner of every organization of the cell — in the same transaction, under idempotency keys
-/// <c>subprocessors:{region}:v{n}:{org}:{user}</c>, so each owner hears of each change exactly once. The first version
-/// of a cell takes effect at once and is announced to nobody (there is nothing it changes for an organization yet).
+/// (the entries for the cell's region) with the cell's latest version. When the configured
+/// <see cref="SubProcessorOptions.Revision"/> is higher than the latest version's and the register differs, it writes the
+/// next version, due <see cref="SubProcessorOptions.NoticeDays"/> from now (or later, as the changed entries ask, and never
+/// before the latest version takes effect), its audit event and one <c>sub_processors.notify</c> job (idempotency key
+/// <c>subprocessors:{region}:v{n}</c>) — in one transaction, so a node that loses the race writes nothing. The notices
+/// themselves are jobs (<see cref="SubProcessorNotifyJob"/>, <see cref="SubProcessorNoticeJob"/>): each owner hears of each
+/// change exactly once. The first version of a cell takes effect at once and is announced to nobody (there is nothing it
+/// changes for an organization yet).
 /// </summary>
 public sealed class SubProcessorRegister(SubProcessorOptions options, TimeProvider time, ILogger<SubProcessorRegister> logger)
 {
-    public SubProcessorOptions Options => options;
-
-    /// <summary>The configured entries that apply to <paramref name="region"/>, ordered by name.</summary>
+    /// <summary>
+    /// The configured entries that apply to <paramref name="region"/>, ordered by name. The region's register does not list
+    /// which other regions an entry also serves: adding a region to an entry changes nothing for this one.
+    /// </summary>
     public static IReadOnlyList<SubProcessorView> ConfiguredFor(SubProcessorOptions options, string region) =>
         [.. options.Entries.Where(e => e.Regions.Count == 0 || e.Regions.Contains(region, StringComparer.Ordinal))
-            .Select(e => new SubProcessorView(e.Name!.Trim(), e.Purpose!.Trim(), [.. e.DataCategories.Select(c => c.Trim())], e.Location!.Trim(), [.. e.Regions],
+            .Select(e => new SubProcessorView(e.Name!.Trim(), e.Purpose!.Trim(), [.. e.DataCategories.Select(c => c.Trim())], e.Location!.Trim(),
                 e.TransferMechanism!.Trim(), e.TermsUrl!, e.Added!.Value, e.Effective))
             .OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)];
 
     /// <summary>The canonical JSON of a register (property order as declared, entries by name): the form hashed and stored.</summary>
     public static string Canonical(IReadOnlyList<SubProcessorView> register) => JsonSerializer.Serialize(register, Json);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Publishes the configuration as the cell's next version when it differs; returns the new version, or null when nothing changed.</summary>
-    public Task<SubProcessorVersion?> CheckAsync(Cell cell, CancellationToken ct) => CheckAsync(cell, options, ct);
-
-    internal async Task<SubProcessorVersion?> CheckAsync(Cell cell, SubProcessorOptions configured, CancellationToken ct)
+    /// <summary>Publishes the configuration as the cell's next version when it is a newer revision and differs; returns the new version, or null when nothing was published.</summary>
+    public async Task<SubProcessorVersion?> CheckAsync(Cell cell, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(cell);
-        var register = ConfiguredFor(configured, cell.Region);
+        var register = ConfiguredFor(options, cell.Region);
         var canonical = Canonical(register);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
         await using var db = cell.CreateDbContext();
@@ -54,37 +56,54 @@ public sealed class SubProcessorRegister(SubProcessorOptions options, TimeProvid
         {
             return null; // unchanged (or still nothing declared)
         }
-        var now = time.GetUtcNow().UtcDateTime;
         var before = latest is null ? [] : JsonSerializer.Deserialize<List<SubProcessorView>>(latest.RegisterJson, Json) ?? [];
         var changes = Diff(before, register);
+        if (latest is not null && changes.Count == 0)
+        {
+            return null; // the same register in another form (a version stored before the region's view left out Regions)
+        }
+        if (latest is not null && options.Revision <= latest.Revision)
+        {
+            // A node with an older configuration (lower revision) must not publish it back; the same revision with other
+            // entries is the operator's mistake (the entries changed, the revision was not raised).
+            if (options.Revision == latest.Revision) SubProcessorLog.SameRevisionDiffers(logger, cell.Region, options.Revision, latest.Version);
+            return null;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
         var effective = now;
         if (latest is not null)
         {
-            effective = now.AddDays(configured.NoticeDays);
+            effective = now.AddDays(options.NoticeDays);
             foreach (var asked in register.Where(e => e.Effective is not null && changes.Any(c => c.Name == e.Name && c.Change != "removed")).Select(e => e.Effective!.Value))
             {
                 var day = asked.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
                 if (day > effective) effective = day;
             }
+            // Versions take effect in order: a later one never before an earlier one that is still pending.
+            if (latest.EffectiveAt > effective) effective = latest.EffectiveAt;
         }
         var version = (latest?.Version ?? 0) + 1;
-        var owners = latest is null ? 0 : await QueueNoticesAsync(db, cell, version, effective, changes, ct);
-        db.SubProcessorVersions.Add(new SubProcessorVersion
+        var published = new SubProcessorVersion
         {
             Version = version,
+            Revision = options.Revision,
             PublishedAt = now,
             EffectiveAt = effective,
             Hash = hash,
             RegisterJson = canonical,
             ChangesJson = JsonSerializer.Serialize(changes, Json),
-            OwnersNotified = owners,
-        });
+        };
+        db.SubProcessorVersions.Add(published);
+        if (latest is not null)
+        {
+            await JobQueue.EnqueueAsync(db, cell, JobRequest.Text(SubProcessorNotifyJob.JobKind, version.ToString(CultureInfo.InvariantCulture), SubProcessorNotifyJob.Key(cell.Region, version)), time, ct: ct);
+        }
         await AuditRecorder.RecordAsync(db, cell, new("sub_processors.published", null, AuditActor.System, $"v{version.ToString(CultureInfo.InvariantCulture)}",
             new Dictionary<string, string>
             {
+                ["revision"] = options.Revision.ToString(CultureInfo.InvariantCulture),
                 ["effectiveAt"] = effective.ToString("O", CultureInfo.InvariantCulture),
                 ["changes"] = string.Join(", ", changes.Select(c => $"{c.Change} {c.Name}")),
-                ["ownersNotified"] = owners.ToString(CultureInfo.InvariantCulture),
             }), now, ct);
         try
         {
@@ -94,8 +113,8 @@ public sealed class SubProcessorRegister(SubProcessorOptions options, TimeProvid
         {
             return null; // another API node published this change first (and queued its notices)
         }
-        SubProcessorLog.Published(logger, cell.Region, version, effective, changes.Count, owners);
-        return await db.SubProcessorVersions.AsNoTracking().SingleAsync(v => v.Version == version, ct);
+        SubProcessorLog.Published(logger, cell.Region, version, options.Revision, effective, changes.Count);
+        return published;
     }
 
     internal static List<SubProcessorChangeView> Diff(IReadOnlyList<SubProcessorView> before, IReadOnlyList<SubProcessorView> after)
@@ -109,33 +128,6 @@ public sealed class SubProcessorRegister(SubProcessorOptions options, TimeProvid
         }
         changes.AddRange(before.Where(b => !after.Any(a => string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase))).Select(b => new SubProcessorChangeView(b.Name, "removed")));
         return changes;
-    }
-
-    /// <summary>One <c>mail.send</c> job per owner of every organization, joined to <paramref name="db"/>'s transaction.</summary>
-    private async Task<int> QueueNoticesAsync(CellDbContext db, Cell cell, int version, DateTime effective, IReadOnlyList<SubProcessorChangeView> changes, CancellationToken ct)
-    {
-        var owners = await db.Memberships.AsNoTracking().Where(m => m.Role == Roles.Owner).OrderBy(m => m.OrganizationId).ToListAsync(ct);
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var count = 0;
-        foreach (var owner in owners)
-        {
-            if (!names.TryGetValue(owner.OrganizationId, out var orgName))
-            {
-                var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == owner.OrganizationId, ct);
-                orgName = names[owner.OrganizationId] = await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, ct) ?? "your organization";
-            }
-            var email = await cell.Keys.DecryptFieldAsync(owner.OrganizationId, Membership.EmailPurpose, owner.EmailToken, owner.UserId, ct);
-            if (email is null) continue;
-            var name = await cell.Keys.DecryptFieldAsync(owner.OrganizationId, Membership.NamePurpose, owner.NameToken, owner.UserId, ct) ?? email;
-            var message = Notice(orgName, version, effective, changes).To(cell.Region, name, email, MailBrand.Sigill);
-            var key = string.Create(CultureInfo.InvariantCulture, $"subprocessors:{cell.Region}:v{version}:{owner.OrganizationId}:{owner.UserId}");
-            var payload = JsonSerializer.SerializeToUtf8Bytes(MailQueue.QueuedMail.From(message));
-            if (await JobQueue.EnqueueAsync(db, cell, new JobRequest(MailQueue.JobKind, payload, key, OrganizationId: owner.OrganizationId, MaxAttempts: MailQueue.MaxAttempts), time, ct: ct) is not null)
-            {
-                count++;
-            }
-        }
-        return count;
     }
 
     /// <summary>The notice an owner gets: what changes, from which day, and where to read the register.</summary>
@@ -188,16 +180,25 @@ public sealed class SubProcessorRegister(SubProcessorOptions options, TimeProvid
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private static List<SubProcessorChangeView> Changes(SubProcessorVersion v) => JsonSerializer.Deserialize<List<SubProcessorChangeView>>(v.ChangesJson, Json) ?? [];
+    internal static List<SubProcessorChangeView> Changes(SubProcessorVersion v) => JsonSerializer.Deserialize<List<SubProcessorChangeView>>(v.ChangesJson, Json) ?? [];
 
     private static List<SubProcessorView> Entries(SubProcessorVersion v) => JsonSerializer.Deserialize<List<SubProcessorView>>(v.RegisterJson, Json) ?? [];
 }
 
 internal static partial class SubProcessorLog
 {
-    [LoggerMessage(EventId = 9601, Level = LogLevel.Information, Message = "Sub-processor register of region {Region}: version {Version} published, effective {EffectiveAt:O}, {Changes} changes, {Owners} owners notified.")]
-    public static partial void Published(ILogger logger, string region, int version, DateTime effectiveAt, int changes, int owners);
+    [LoggerMessage(EventId = 9601, Level = LogLevel.Information, Message = "Sub-processor register of region {Region}: version {Version} (revision {Revision}) published, effective {EffectiveAt:O}, {Changes} changes; the notices are queued.")]
+    public static partial void Published(ILogger logger, string region, int version, int revision, DateTime effectiveAt, int changes);
 
     [LoggerMessage(EventId = 9602, Level = LogLevel.Warning, Message = "Sub-processor register of region {Region} could not be checked ({Error}); the next check tries again.")]
     public static partial void CheckFailed(ILogger logger, string region, string error);
+
+    [LoggerMessage(EventId = 9603, Level = LogLevel.Warning, Message = "Sub-processor register of region {Region}: the configured entries differ from version {Version} but SubProcessors:Revision is still {Revision}; raise the revision to publish them. Nothing published.")]
+    public static partial void SameRevisionDiffers(ILogger logger, string region, int revision, int version);
+
+    [LoggerMessage(EventId = 9604, Level = LogLevel.Information, Message = "Sub-processor notice v{Version} to organization {OrganizationId} of region {Region} skipped: its keys are destroyed (crypto-shredded).")]
+    public static partial void NoticeSkippedShredded(ILogger logger, string region, int version, string organizationId);
+
+    [LoggerMessage(EventId = 9605, Level = LogLevel.Information, Message = "Sub-processor notice v{Version} of region {Region}: {Organizations} organizations queued.")]
+    public static partial void NoticesQueued(ILogger logger, string region, int version, int organizations);
 }

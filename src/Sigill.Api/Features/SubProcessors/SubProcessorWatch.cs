@@ -6,8 +6,10 @@ namespace Sigill.Api.Features.SubProcessors;
 /// <summary>
 /// Compares the configured register with each cell's latest version at start and every <c>SubProcessors:CheckInterval</c>.
 /// Every API node runs it; the version's primary key makes one of them publish a change (and queue its notices).
+/// A failed check is logged and tried again at the next interval: an exception out of a background service would stop the
+/// host, and since the check runs at every start, one bad cell would keep every API node down.
 /// </summary>
-internal sealed class SubProcessorWatch(SubProcessorRegister register, CellRegistry cells, TimeProvider time, ILogger<SubProcessorWatch> logger) : BackgroundService
+internal sealed class SubProcessorWatch(SubProcessorRegister register, SubProcessorOptions options, CellRegistry cells, TimeProvider time, ILogger<SubProcessorWatch> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,7 +18,7 @@ internal sealed class SubProcessorWatch(SubProcessorRegister register, CellRegis
             await CheckAllAsync(stoppingToken);
             try
             {
-                await Task.Delay(register.Options.CheckInterval, time, stoppingToken);
+                await Task.Delay(options.CheckInterval, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -33,7 +35,11 @@ internal sealed class SubProcessorWatch(SubProcessorRegister register, CellRegis
             {
                 await register.CheckAsync(cell, ct);
             }
-            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException or CellUnavailableException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
             {
                 SubProcessorLog.CheckFailed(logger, cell.Region, e.GetType().Name);
             }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Security;
 using Sigill.Contracts;
 using Sigill.Http;
@@ -18,6 +19,8 @@ public static class SubProcessorsFeature
     {
         services.AddSigillOptions<SubProcessorOptions>("SubProcessors");
         services.AddSingleton<SubProcessorRegister>();
+        services.AddSingleton<IJobHandler, SubProcessorNotifyJob>();
+        services.AddSingleton<IJobHandler, SubProcessorNoticeJob>();
         services.AddHostedService<SubProcessorWatch>();
         return services;
     }
@@ -29,10 +32,12 @@ public static class SubProcessorsFeature
         return app;
     }
 
-    private static async Task<Ok<SubProcessorRegisterView>> Public(RequestCell cell, Platform.Persistence.CellDbContext db, SubProcessorRegister register, HttpContext http, CancellationToken ct)
+    /// <summary>Anonymous: answered from the trust center's view, computed at most once per <c>Trust:CacheFor</c> for every region.</summary>
+    private static async Task<Ok<SubProcessorRegisterView>> Public(RequestCell cell, TrustCenter.TrustCenter trust, HttpContext http)
     {
+        var view = await trust.GetAsync();
         http.Response.Headers.CacheControl = "public, max-age=60";
-        return TypedResults.Ok(await register.ViewAsync(db, cell.Cell.Region, null, ct));
+        return TypedResults.Ok(view.Regions.Single(r => r.Region == cell.Cell.Region).SubProcessors);
     }
 
     private static async Task<Ok<SubProcessorRegisterView>> ForOrganization(Caller caller, Platform.Persistence.CellDbContext db, SubProcessorRegister register, CancellationToken ct) =>

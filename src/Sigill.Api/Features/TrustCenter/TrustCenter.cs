@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Backups;
@@ -70,9 +68,7 @@ public sealed class TrustCenter(CellRegistry cells, AuditLogs logs, SubProcessor
     {
         var region = cell.Region;
         var provider = cell.Options.Keys.Provider == Sigill.Crypto.KeyProviderKind.Pkcs11 ? "hsm" : "file";
-        var root = await cell.Keys.CurrentRootKeyIdAsync(ct);
-        var rootVersion = root is not null && root.LastIndexOf("/v", StringComparison.Ordinal) is var i and >= 0
-            && int.TryParse(root.AsSpan(i + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        var rootVersion = await cell.Keys.CurrentRootKeyVersionAsync(ct);
         TrustAuditLogView audit = logs.TryGet(region, out var log)
             ? new(log.Key?.Origin, log.Key?.VerifierKey, log.Latest?.Size, $"{AuditEndpoints.BasePath}/{region}/checkpoint", $"{AuditEndpoints.BasePath}/{region}/verifier-key")
             : new(null, null, null, $"{AuditEndpoints.BasePath}/{region}/checkpoint", $"{AuditEndpoints.BasePath}/{region}/verifier-key");
@@ -82,7 +78,7 @@ public sealed class TrustCenter(CellRegistry cells, AuditLogs logs, SubProcessor
             subProcessors = await register.ViewAsync(db, region, null, ct);
         }
         options.Hosting.DataCentres.TryGetValue(region, out var dataCentre);
-        return new TrustRegionView(region, provider, rootVersion, null, audit, Backups(cell), dataCentre, subProcessors);
+        return new TrustRegionView(region, provider, rootVersion, audit, Backups(cell), dataCentre, subProcessors);
     }
 
     /// <summary>
@@ -91,41 +87,20 @@ public sealed class TrustCenter(CellRegistry cells, AuditLogs logs, SubProcessor
     /// </summary>
     private TrustBackupView Backups(Cell cell)
     {
-        DateTimeOffset? lastBackup = null;
         var drillFiles = new List<string>();
         if (!string.IsNullOrEmpty(backups.Directory))
         {
-            if (BackupDrill.Latest(backups.Directory, cell.Region) is { } latest && CellBackup.TryParseFileName(Path.GetFileName(latest), out _, out var at)) lastBackup = at;
             drillFiles.Add(Path.Combine(backups.Directory, "drills.jsonl"));
         }
         if (cell.Options.Keys.KeyringDirectory is { Length: > 0 } keyring && Path.GetDirectoryName(Path.GetFullPath(keyring)) is { } cellFolder)
         {
             drillFiles.Add(Path.Combine(cellFolder, "drills.jsonl"));
         }
-        var drills = drillFiles.Where(File.Exists).SelectMany(ReadDrills).Where(d => d.Region == cell.Region).OrderBy(d => d.At).ToList();
+        var drills = BackupDrill.ReadAll(drillFiles).Where(d => d.Region == cell.Region).OrderBy(d => d.At).ToList();
         var last = drills.LastOrDefault();
         var lastGood = drills.LastOrDefault(d => d.Ok);
-        return new TrustBackupView(lastBackup, last?.At, last?.Ok, lastGood?.RecoverySeconds, lastGood?.At);
+        return new TrustBackupView(BackupDrill.LatestAt(backups.Directory, cell.Region), last?.At, last?.Ok, lastGood?.RecoverySeconds, lastGood?.At);
     }
-
-    private static IEnumerable<DrillResult> ReadDrills(string file)
-    {
-        foreach (var line in File.ReadLines(file))
-        {
-            DrillResult? drill = null;
-            try
-            {
-                drill = JsonSerializer.Deserialize<DrillResult>(line, DrillJson);
-            }
-            catch (JsonException)
-            {
-                // a line cut short by a crash: skipped
-            }
-            if (drill is not null) yield return drill;
-        }
-    }
-
-    private static readonly JsonSerializerOptions DrillJson = new(JsonSerializerDefaults.Web);
 }
 
 public static class TrustCenterFeature

@@ -95,8 +95,7 @@ public sealed class CellProbe(CellRegistry cells, BackupOptions backups, TimePro
         {
             return null;
         }
-        var latest = BackupDrill.Latest(backups.Directory, region);
-        var since = latest is not null && CellBackup.TryParseFileName(Path.GetFileName(latest), out _, out var written) ? written : _started;
+        var since = BackupDrill.LatestAt(backups.Directory, region) ?? _started;
         return Math.Max(0, (now - since).TotalSeconds);
     }
 }

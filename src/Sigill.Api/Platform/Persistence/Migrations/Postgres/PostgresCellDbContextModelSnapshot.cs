@@ -1465,15 +1465,15 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<int>("OwnersNotified")
-                        .HasColumnType("integer");
-
                     b.Property<DateTime>("PublishedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RegisterJson")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer");
 
                     b.HasKey("Version");
 

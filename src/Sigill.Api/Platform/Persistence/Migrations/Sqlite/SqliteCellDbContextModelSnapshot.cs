@@ -1460,15 +1460,15 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("OwnersNotified")
-                        .HasColumnType("INTEGER");
-
                     b.Property<DateTime>("PublishedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RegisterJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Version");
 
