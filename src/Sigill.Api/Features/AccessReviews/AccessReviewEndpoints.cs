@@ -120,7 +120,7 @@ public static class AccessReviewEndpoints
         {
             return Problems.Validation("items must list the decisions: [{id, decision, role}].");
         }
-        if (decisions.GroupBy(d => d.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        if (decisions.GroupBy(d => d?.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             return Problems.Validation($"{twice.Key}: the item is listed more than once.");
         }
