@@ -4,9 +4,10 @@ namespace Sigill.Contracts;
 
 /// <summary>
 /// The organization's reviews: when the next is due (<see cref="DueAt"/>, <see cref="IntervalDays"/> after the last
-/// attestation or the organization's creation), whether it is overdue, the open review if any, and every review, newest first.
+/// attestation or the organization's creation), whether it is overdue, the open review if any, and every review, newest
+/// first. Summaries (counts) only: a review's items are read with <c>GET /{id}</c>.
 /// </summary>
-public sealed record AccessReviewsOverview(int IntervalDays, DateTime DueAt, bool Overdue, AccessReviewView? Current, IReadOnlyList<AccessReviewSummary> History);
+public sealed record AccessReviewsOverview(int IntervalDays, DateTime DueAt, bool Overdue, AccessReviewSummary? Current, IReadOnlyList<AccessReviewSummary> History);
 
 public sealed record AccessReviewSummary(string Id, string Status, DateTime StartedAt, DateTime? AttestedAt, int Members, int Tokens, int Kept, int Changed, int Revoked);
 
@@ -20,5 +21,8 @@ public sealed record AccessReviewView(string Id, string Status, DateTime Started
 public sealed record AccessReviewItemView(string Id, string Kind, string SubjectId, string Label, string Detail, string? Role, string? Owner,
     DateTime? LastUsedAt, DateTime? ExpiresAt, string? Decision, string? NewRole);
 
-/// <summary>A decision on one item: <c>keep</c>, <c>change</c> (members; <paramref name="Role"/> is the new role) or <c>revoke</c>.</summary>
-public sealed record AccessReviewDecision(string? Decision, string? Role);
+/// <summary>Decisions on some or all of a review's items, saved together (all or none).</summary>
+public sealed record AccessReviewDecisions(IReadOnlyList<AccessReviewDecision>? Items);
+
+/// <summary>A decision on the item <paramref name="Id"/>: <c>keep</c>, <c>change</c> (members; <paramref name="Role"/> is the new role) or <c>revoke</c>.</summary>
+public sealed record AccessReviewDecision(string? Id, string? Decision, string? Role);

@@ -9,11 +9,19 @@ namespace Sigill.Web.Pages;
 /// a review, choose keep, change (a member's role) or revoke for each member and API token, save, and attest. Plain forms:
 /// it works without JavaScript. The API applies the decisions when the review is attested and refuses what a role may not do.
 /// </summary>
+// Two values a member (the decision and the role to change to) and one a token: a review of thousands of members fits.
+// The body limit (Http:MaxBodyBytes) still bounds the form.
+[RequestFormLimits(ValueCountLimit = MaxFormValues)]
 public sealed class AccessReviewModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
+    public const int MaxFormValues = 40_000;
+
     private const string Path = "/api/v1/organization/access-reviews";
 
     public AccessReviewsOverview? Overview { get; private set; }
+
+    /// <summary>The open review with its items, if there is one.</summary>
+    public AccessReviewView? Review { get; private set; }
     public string? Notice { get; private set; }
     public bool Admin { get; private set; }
 
@@ -33,20 +41,23 @@ public sealed class AccessReviewModel(ApiClient api, IDataProtectionProvider pro
     public async Task<IActionResult> OnPostStartAsync(CancellationToken ct) =>
         await AfterAsync(await SendAsync(HttpMethod.Post, Path + "/", new { }, ct), "started", ct);
 
-    /// <summary>Sends each decision that differs from the saved one (<c>decision[itemId]</c>, <c>role[itemId]</c>); stops at the first the API refuses.</summary>
-    public async Task<IActionResult> OnPostDecideAsync(string reviewId, Dictionary<string, string> decision, Dictionary<string, string> role, CancellationToken ct)
+    /// <summary>
+    /// Sends every chosen decision (<c>decision[itemId]</c>, <c>role[itemId]</c>) in one request: the API saves all or,
+    /// naming the item it refuses, none. The form is read as it is, not through model binding, whose collections stop
+    /// at 1,024 entries (MvcOptions.MaxModelBindingCollectionSize).
+    /// </summary>
+    public async Task<IActionResult> OnPostDecideAsync(string reviewId, CancellationToken ct)
     {
-        var current = await GetAsync<AccessReviewView>($"{Path}/{Seg(reviewId)}", ct);
-        if (!current.Ok) return await AfterAsync(current.Problem, "saved", ct);
-        foreach (var item in current.Value!.Items)
+        var form = Request.Form;
+        var items = new List<AccessReviewDecision>();
+        foreach (var (key, value) in form)
         {
-            if (!decision.TryGetValue(item.Id, out var chosen) || string.IsNullOrEmpty(chosen)) continue;
-            var newRole = chosen == "change" ? role.GetValueOrDefault(item.Id) : null;
-            if (chosen == item.Decision && newRole == item.NewRole) continue;
-            var problem = await SendAsync(HttpMethod.Put, $"{Path}/{Seg(reviewId)}/items/{Seg(item.Id)}", new { decision = chosen, role = newRole }, ct);
-            if (problem is not null) return await AfterAsync(problem with { Title = $"{item.Label}: {problem.Title}" }, "saved", ct);
+            if (!key.StartsWith("decision[", StringComparison.Ordinal) || !key.EndsWith(']') || string.IsNullOrEmpty(value)) continue;
+            var id = key["decision[".Length..^1];
+            var chosen = value.ToString();
+            items.Add(new AccessReviewDecision(id, chosen, chosen == "change" ? form[$"role[{id}]"].ToString() : null));
         }
-        return LocalRedirect("/organization/access-review?done=saved");
+        return await AfterAsync(await SendAsync(HttpMethod.Put, $"{Path}/{Seg(reviewId)}/items", new AccessReviewDecisions(items), ct), "saved", ct);
     }
 
     public async Task<IActionResult> OnPostAttestAsync(string reviewId, CancellationToken ct) =>
@@ -55,7 +66,10 @@ public sealed class AccessReviewModel(ApiClient api, IDataProtectionProvider pro
     private async Task<IActionResult> AfterAsync(ApiClient.Problem? problem, string done, CancellationToken ct)
     {
         if (problem is null) return LocalRedirect($"/organization/access-review?done={done}");
-        return await LoadAsync(ct) ?? Failed(problem);
+        if (await LoadAsync(ct) is { } failed) return failed;
+        // The API names a refused item by its id: show the member's or token's name instead.
+        var detail = Review?.Items.Aggregate(problem.Detail, (d, i) => d?.Replace(i.Id, i.Label, StringComparison.Ordinal)) ?? problem.Detail;
+        return Failed(problem with { Detail = detail });
     }
 
     private async Task<IActionResult?> LoadAsync(CancellationToken ct)
@@ -67,6 +81,12 @@ public sealed class AccessReviewModel(ApiClient api, IDataProtectionProvider pro
         var overview = await GetAsync<AccessReviewsOverview>(Path + "/", ct);
         if (!overview.Ok) return Failed(overview.Problem!);
         Overview = overview.Value;
+        if (Overview!.Current is { } open)
+        {
+            var review = await GetAsync<AccessReviewView>($"{Path}/{Seg(open.Id)}", ct);
+            if (!review.Ok) return Failed(review.Problem!);
+            Review = review.Value;
+        }
         return null;
     }
 }

@@ -41,7 +41,9 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
         var review = await JsonAsync(started);
         var id = review.GetProperty("id").GetString()!;
         var items = review.GetProperty("items").EnumerateArray().ToList();
-        Assert.Equal(3, items.Count(i => i.GetProperty("kind").GetString() == "member"));
+        // Members in the order they joined, then the tokens.
+        Assert.Equal(["owner@review.example", "member@review.example", "keeper@review.example", "organization:read"],
+            items.Select(i => i.GetProperty("detail").GetString()!));
         Assert.Equal(tokenId, Assert.Single(items, i => i.GetProperty("kind").GetString() == "token").GetProperty("subjectId").GetString());
         string Item(string label) => items.Single(i => i.GetProperty("label").GetString()!.StartsWith(label, StringComparison.Ordinal) || i.GetProperty("detail").GetString() == label).GetProperty("id").GetString()!;
 
@@ -103,20 +105,138 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
     {
         var owner = await SignUpAsync(_app, "solo@review.example", organization: "Solo AB");
         using var asOwner = As(_app, owner.Session);
+        await InviteAndAcceptAsync(owner, "demoted@review.example", "member");
         var (_, secret) = await CreateTokenAsync(asOwner, "ci");
         var review = await JsonAsync(await asOwner.PostAsJsonAsync(Reviews, new { }));
         var id = review.GetProperty("id").GetString()!;
-        foreach (var item in review.GetProperty("items").EnumerateArray())
-        {
-            await DecideAsync(asOwner, id, item.GetProperty("id").GetString()!, "revoke"); // the only owner, and the token
-        }
+        // A role change and the token's revocation are carried out (and saved) before the only owner's removal is refused.
+        await DecideAllAsync(asOwner, id, review.GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("detail").GetString() == "demoted@review.example"
+                ? (i.GetProperty("id").GetString()!, "change", "viewer")
+                : (i.GetProperty("id").GetString()!, "revoke", (string?)null)));
         using var attest = await asOwner.PostAsJsonAsync($"{Reviews}/{id}/attest", new { });
         Assert.Equal(HttpStatusCode.Conflict, attest.StatusCode);
         Assert.Equal("last_owner", Code(await JsonAsync(attest)));
-        // The token's revocation was rolled back with the rest; the review is still open.
+        // The role change and the token's revocation were rolled back with the rest; the review is still open.
         Assert.Equal(HttpStatusCode.OK, (await As(_app, secret).GetAsync("/api/v1/organizations/current")).StatusCode);
+        var members = await asOwner.GetFromJsonAsync<JsonElement>("/api/v1/members");
+        Assert.Equal("member", members.EnumerateArray().Single(m => m.GetProperty("email").GetString() == "demoted@review.example").GetProperty("role").GetString());
         Assert.Equal(id, (await asOwner.GetFromJsonAsync<JsonElement>(Reviews)).GetProperty("current").GetProperty("id").GetString());
-        Assert.DoesNotContain("access_review.attested", (await EventsAsync(owner.OrganizationId)).Keys);
+        var events = await EventsAsync(owner.OrganizationId);
+        Assert.DoesNotContain("access_review.attested", events.Keys);
+        Assert.DoesNotContain("api_token.revoked", events.Keys);
+        Assert.DoesNotContain("member.role_changed", events.Keys);
+    }
+
+    [Fact]
+    public async Task Making_someone_else_owner_and_removing_the_old_owner_in_one_review_succeeds()
+    {
+        var founder = await SignUpAsync(_app, "founder@handover.example", organization: "Handover AB");
+        using var asFounder = As(_app, founder.Session);
+        await InviteAndAcceptAsync(founder, "successor@handover.example", "member");
+        var review = await JsonAsync(await asFounder.PostAsJsonAsync(Reviews, new { }));
+        var id = review.GetProperty("id").GetString()!;
+        // Whatever order the items' ids fall in, the promotion is carried out before the removal.
+        await DecideAllAsync(asFounder, id, review.GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("detail").GetString() == "founder@handover.example"
+                ? (i.GetProperty("id").GetString()!, "revoke", (string?)null)
+                : (i.GetProperty("id").GetString()!, "change", "owner")));
+        using var attest = await asFounder.PostAsJsonAsync($"{Reviews}/{id}/attest", new { });
+        Assert.True(attest.StatusCode == HttpStatusCode.OK, await attest.Content.ReadAsStringAsync());
+
+        var successor = (await JsonAsync(await SignInAsync(_app, "successor@handover.example", Password))).GetProperty("session").GetString()!;
+        using var asSuccessor = As(_app, successor);
+        var members = (await asSuccessor.GetFromJsonAsync<JsonElement>("/api/v1/members")).EnumerateArray().ToList();
+        Assert.Equal("owner", Assert.Single(members).GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await asFounder.GetAsync("/api/v1/members")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Of_two_attestations_at_once_one_succeeds_and_the_other_finds_the_review_closed()
+    {
+        var owner = await SignUpAsync(_app, "owner@race.example", organization: "Race AB");
+        using var asOwner = As(_app, owner.Session);
+        var admin = await InviteAndAcceptAsync(owner, "admin@race.example", "admin");
+        using var asAdmin = As(_app, admin);
+        await CreateTokenAsync(asOwner, "deploy");
+        var review = await JsonAsync(await asOwner.PostAsJsonAsync(Reviews, new { }));
+        var id = review.GetProperty("id").GetString()!;
+        await DecideAllAsync(asOwner, id, review.GetProperty("items").EnumerateArray()
+            .Select(i => (i.GetProperty("id").GetString()!, i.GetProperty("kind").GetString() == "token" ? "revoke" : "keep", (string?)null)));
+
+        var answers = await Task.WhenAll(
+            asOwner.PostAsJsonAsync($"{Reviews}/{id}/attest", new { }),
+            asAdmin.PostAsJsonAsync($"{Reviews}/{id}/attest", new { }));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
+        var refused = answers.Single(a => a.StatusCode == HttpStatusCode.Conflict);
+        Assert.Equal("access_review_closed", Code(await JsonAsync(refused)));
+        foreach (var answer in answers) answer.Dispose();
+
+        await using var db = _app.Cells.Get("us").CreateDbContext();
+        Assert.Equal(1, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == owner.OrganizationId && e.Action == "access_review.attested"));
+        Assert.Equal(1, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == owner.OrganizationId && e.Action == "api_token.revoked"));
+        // And after the attestation its decisions are fixed.
+        using var late = await asOwner.PutAsJsonAsync($"{Reviews}/{id}/items", new { items = new[] { new { id = review.GetProperty("items")[0].GetProperty("id").GetString(), decision = "revoke" } } });
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Equal("access_review_closed", Code(await JsonAsync(late)));
+    }
+
+    [Fact]
+    public async Task Decisions_are_saved_together_and_one_refused_saves_none()
+    {
+        var owner = await SignUpAsync(_app, "owner@batch.example", organization: "Batch AB");
+        using var asOwner = As(_app, owner.Session);
+        var admin = await InviteAndAcceptAsync(owner, "admin@batch.example", "admin");
+        using var asAdmin = As(_app, admin);
+        await InviteAndAcceptAsync(owner, "viewer@batch.example", "viewer");
+        var review = await JsonAsync(await asAdmin.PostAsJsonAsync(Reviews, new { }));
+        var id = review.GetProperty("id").GetString()!;
+        string Item(string email) => review.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("detail").GetString() == email).GetProperty("id").GetString()!;
+
+        // An admin may not remove an owner: the viewer's decision, valid on its own, is not saved either; the refusal names the item.
+        using (var refused = await asAdmin.PutAsJsonAsync($"{Reviews}/{id}/items", new
+        {
+            items = new object[] { new { id = Item("viewer@batch.example"), decision = "keep" }, new { id = Item("owner@batch.example"), decision = "revoke" } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var problem = await JsonAsync(refused);
+            Assert.Equal("role_not_assignable", Code(problem));
+            Assert.StartsWith(Item("owner@batch.example"), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal("validation_failed", Code(await DecideAllAsync(asAdmin, id, [(Item("viewer@batch.example"), "keep", null), (Item("viewer@batch.example"), "revoke", null)], HttpStatusCode.BadRequest)));
+        Assert.Equal("validation_failed", Code(await DecideAllAsync(asAdmin, id, [("ari_not_in_this_review", "keep", null)], HttpStatusCode.BadRequest)));
+        var saved = await asAdmin.GetFromJsonAsync<JsonElement>($"{Reviews}/{id}");
+        Assert.All(saved.GetProperty("items").EnumerateArray(), i => Assert.Equal(JsonValueKind.Null, i.GetProperty("decision").ValueKind));
+
+        await DecideAllAsync(asAdmin, id, [(Item("viewer@batch.example"), "change", "member"), (Item("admin@batch.example"), "keep", null), (Item("owner@batch.example"), "keep", null)]);
+        saved = await asAdmin.GetFromJsonAsync<JsonElement>($"{Reviews}/{id}");
+        Assert.Equal(["keep", "keep", "change"], saved.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("decision").GetString()!));
+        Assert.Equal("member", saved.GetProperty("items")[2].GetProperty("newRole").GetString());
+        // The overview counts them without listing the items.
+        var current = (await asAdmin.GetFromJsonAsync<JsonElement>(Reviews)).GetProperty("current");
+        Assert.Equal((3, 0, 2, 1), (current.GetProperty("members").GetInt32(), current.GetProperty("tokens").GetInt32(), current.GetProperty("kept").GetInt32(), current.GetProperty("changed").GetInt32()));
+        Assert.False(current.TryGetProperty("items", out _));
+    }
+
+    [Fact]
+    public async Task Reminders_turned_off_in_the_configuration_queue_no_daily_scan()
+    {
+        // Through the configuration file, as an operator would (the API tier's configuration drops keys whose value is null).
+        await using var off = await SigillApp.StartAsync(backend, """{ "Jobs": { "RunWorker": false }, "AccessReviews": { "Reminders": false, "RemindDailyAtUtc": "00:00:00" } }""");
+        Assert.False(off.ApiServices.GetRequiredService<AccessReviewOptions>().Reminders);
+        foreach (var app in new[] { off, _app })
+        {
+            await app.ApiServices.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<AccessReviewReminderScheduler>().Single().ScheduleDueAsync(CancellationToken.None);
+        }
+        Assert.Equal(0, await ScanJobsAsync(off));
+        Assert.Equal(1, await ScanJobsAsync(_app)); // reminders on (the default): today's scan
+
+        static async Task<int> ScanJobsAsync(SigillApp app)
+        {
+            await using var db = app.Cells.Get("us").CreateDbContext();
+            return await db.Jobs.CountAsync(j => j.Kind == AccessReviewScanJob.JobKind);
+        }
     }
 
     [Fact]
@@ -136,14 +256,14 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
 
         using var asOther = As(_app, other.Session);
         Assert.Equal(HttpStatusCode.NotFound, (await asOther.GetAsync($"{Reviews}/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await asOther.PutAsJsonAsync($"{Reviews}/{id}/items/{itemId}", new { decision = "revoke" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await asOther.PutAsJsonAsync($"{Reviews}/{id}/items", new { items = new[] { new { id = itemId, decision = "revoke" } } })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await asOther.PostAsJsonAsync($"{Reviews}/{id}/attest", new { })).StatusCode);
 
         // A token with members:write reads the schedule but a person attests.
         var (_, secret) = await CreateTokenAsync(asOwner, "admin bot", "members:write");
         using var asToken = As(_app, secret);
         Assert.Equal(HttpStatusCode.OK, (await asToken.GetAsync(Reviews)).StatusCode);
-        using var byToken = await asToken.PutAsJsonAsync($"{Reviews}/{id}/items/{itemId}", new { decision = "keep" });
+        using var byToken = await asToken.PutAsJsonAsync($"{Reviews}/{id}/items", new { items = new[] { new { id = itemId, decision = "keep" } } });
         Assert.Equal(HttpStatusCode.Forbidden, byToken.StatusCode);
         Assert.Equal("session_required", Code(await JsonAsync(byToken)));
     }
@@ -179,10 +299,7 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
         asOwner = As(_app, (await JsonAsync(await SignInAsync(_app, "owner@late.example", Password))).GetProperty("session").GetString()!);
         var review = await JsonAsync(await asOwner.PostAsJsonAsync(Reviews, new { }));
         var id = review.GetProperty("id").GetString()!;
-        foreach (var item in review.GetProperty("items").EnumerateArray())
-        {
-            await DecideAsync(asOwner, id, item.GetProperty("id").GetString()!, "keep");
-        }
+        await DecideAllAsync(asOwner, id, review.GetProperty("items").EnumerateArray().Select(i => (i.GetProperty("id").GetString()!, "keep", (string?)null)));
         Assert.Equal(HttpStatusCode.OK, (await asOwner.PostAsJsonAsync($"{Reviews}/{id}/attest", new { })).StatusCode);
         _clock.Advance(TimeSpan.FromDays(1));
         await RemindAsync();
@@ -246,12 +363,18 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
             .DrainAsync(100, CancellationToken.None);
     }
 
-    private static async Task<JsonElement> DecideAsync(HttpClient client, string review, string item, string decision, string? role = null,
-        HttpStatusCode expected = HttpStatusCode.OK)
+    private static Task<JsonElement> DecideAsync(HttpClient client, string review, string item, string decision, string? role = null,
+        HttpStatusCode expected = HttpStatusCode.NoContent) =>
+        DecideAllAsync(client, review, [(item, decision, role)], expected);
+
+    /// <summary>Saves decisions in one request (<c>PUT {id}/items</c>); the problem, when one is expected.</summary>
+    private static async Task<JsonElement> DecideAllAsync(HttpClient client, string review, IEnumerable<(string Item, string Decision, string? Role)> decisions,
+        HttpStatusCode expected = HttpStatusCode.NoContent)
     {
-        using var response = await client.PutAsJsonAsync($"{Reviews}/{review}/items/{item}", new { decision, role });
+        using var response = await client.PutAsJsonAsync($"{Reviews}/{review}/items",
+            new { items = decisions.Select(d => new { id = d.Item, decision = d.Decision, role = d.Role }).ToList() });
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{decision} {item}: {(int)response.StatusCode} {body}");
+        Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode} {body}");
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
     }
 

@@ -140,7 +140,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/organization/access-reviews/"] = "members:write",
         ["POST /api/v1/organization/access-reviews/"] = "members:write",
         ["GET /api/v1/organization/access-reviews/{id}"] = "members:write",
-        ["PUT /api/v1/organization/access-reviews/{id}/items/{itemId}"] = "members:write",
+        ["PUT /api/v1/organization/access-reviews/{id}/items"] = "members:write",
         ["POST /api/v1/organization/access-reviews/{id}/attest"] = "members:write",
         ["PUT /api/v1/documents/{id}/payment/"] = "documents:write",
         ["DELETE /api/v1/documents/{id}/payment/"] = "documents:write",

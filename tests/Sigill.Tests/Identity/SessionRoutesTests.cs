@@ -146,7 +146,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["POST /api/v1/privacy/search"] = NoSession,
         ["POST /api/v1/organization/access-reviews/"] = NoSession,
         ["GET /api/v1/organization/access-reviews/{id}"] = NoSession,
-        ["PUT /api/v1/organization/access-reviews/{id}/items/{itemId}"] = NoSession,
+        ["PUT /api/v1/organization/access-reviews/{id}/items"] = NoSession,
         ["POST /api/v1/organization/access-reviews/{id}/attest"] = NoSession,
         ["PUT /api/v1/documents/{id}/payment/"] = NoSession,
         ["DELETE /api/v1/documents/{id}/payment/"] = NoSession,

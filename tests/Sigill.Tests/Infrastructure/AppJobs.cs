@@ -9,10 +9,12 @@ namespace Sigill.Tests.Infrastructure;
 /// Runs a <see cref="SigillApp"/>'s job queue with a fake clock: start the app with <see cref="Config"/> (its own
 /// worker off), move <see cref="Time"/> forward, then <see cref="DrainAsync"/> runs whatever is due by then.
 /// The fake clock never lags the real one (requests stamp jobs with real time): draining first catches it up.
+/// The daily access-review reminders are off in <see cref="Config"/>, so a test that moves time by days drains only the
+/// jobs it caused (AccessReviewTests covers that the setting reaches the app).
 /// </summary>
 internal sealed class AppJobs(SigillApp app, string region)
 {
-    public const string Config = """ "Jobs": { "RunWorker": false } """;
+    public const string Config = """ "Jobs": { "RunWorker": false }, "AccessReviews": { "Reminders": false } """;
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
@@ -22,7 +24,7 @@ internal sealed class AppJobs(SigillApp app, string region)
         {
             Time.SetUtcNow(DateTimeOffset.UtcNow);
         }
-        return new JobWorker(app.Cells.Get(region), app.ApiServices.GetServices<IJobHandler>().Where(h => h.Kind != "access_review.scan"), app.ApiServices.GetRequiredService<JobOptions>(), Time, NullLogger.Instance)
-            .DrainAsync(100, CancellationToken.None); // the daily access-review scan left out: a test that moves time by days drains only the jobs it caused
+        return new JobWorker(app.Cells.Get(region), app.ApiServices.GetServices<IJobHandler>(), app.ApiServices.GetRequiredService<JobOptions>(), Time, NullLogger.Instance)
+            .DrainAsync(100, CancellationToken.None);
     }
 }

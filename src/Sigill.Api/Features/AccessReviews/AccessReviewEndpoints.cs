@@ -24,6 +24,11 @@ namespace Sigill.Api.Features.AccessReviews;
 /// in one transaction: one refused decision (the last owner) refuses the attestation and changes nothing.
 /// Another organization's review answers 404.
 /// </summary>
+/// <remarks>
+/// Attesting and saving decisions each begin their transaction with a conditional update of the review row (still open),
+/// which takes its lock: two attestations, or a decision and an attestation, run one after the other, and the second sees
+/// the first's outcome (a closed review: 409 <c>access_review_closed</c>). On SQLite the transaction is a writer's from its start.
+/// </remarks>
 public static class AccessReviewEndpoints
 {
     public const string BasePath = "/api/v1/organization/access-reviews";
@@ -34,24 +39,17 @@ public static class AccessReviewEndpoints
         group.MapGet("/", Overview);
         group.MapPost("/", Start);
         group.MapGet("/{id}", Get);
-        group.MapPut("/{id}/items/{itemId}", Decide);
+        group.MapPut("/{id}/items", Decide);
         group.MapPost("/{id}/attest", Attest);
     }
 
+    /// <summary>The schedule and every review's counts, counted by the database: no items are loaded and nothing is decrypted.</summary>
     private static async Task<Ok<AccessReviewsOverview>> Overview(Caller caller, CellDbContext db, AccessReviewOptions options, TimeProvider time, CancellationToken ct)
     {
-        var reviews = await db.AccessReviews.Where(r => r.OrganizationId == caller.OrganizationId).OrderByDescending(r => r.StartedAt).ToListAsync(ct);
-        var ids = reviews.Select(r => r.Id).ToList();
-        var items = await db.AccessReviewItems.Where(i => i.OrganizationId == caller.OrganizationId && ids.Contains(i.ReviewId)).ToListAsync(ct);
-        var due = await AccessReviewSchedule.DueAtAsync(db, caller.OrganizationId, options, ct);
-        var open = reviews.FirstOrDefault(r => r.Status == AccessReview.Open);
-        var history = reviews.Select(r =>
-        {
-            var of = items.Where(i => i.ReviewId == r.Id).ToList();
-            return new AccessReviewSummary(r.Id, r.Status, r.StartedAt, r.AttestedAt, of.Count(i => i.Kind == AccessReviewItem.Member), of.Count(i => i.Kind == AccessReviewItem.Token),
-                of.Count(i => i.Decision == AccessReviewItem.Keep), of.Count(i => i.Decision == AccessReviewItem.Change), of.Count(i => i.Decision == AccessReviewItem.Revoke));
-        }).ToList();
-        var current = open is null ? null : await ViewAsync(db, caller.Cell, open, [.. items.Where(i => i.ReviewId == open.Id)], ct);
+        var history = await SummariesAsync(db, db.AccessReviews.Where(r => r.OrganizationId == caller.OrganizationId), ct);
+        var createdAt = await db.Organizations.Where(o => o.Id == caller.OrganizationId).Select(o => o.CreatedAt).SingleAsync(ct);
+        var due = AccessReviewSchedule.DueAt(history.Max(h => h.AttestedAt), createdAt, options);
+        var current = history.FirstOrDefault(h => h.Status == AccessReview.Open);
         return TypedResults.Ok(new AccessReviewsOverview(options.IntervalDays, due, time.GetUtcNow().UtcDateTime > due, current, history));
     }
 
@@ -59,7 +57,7 @@ public static class AccessReviewEndpoints
     {
         var review = await FindAsync(db, caller, id, ct);
         if (review is null) return TypedResults.NotFound();
-        var items = await db.AccessReviewItems.Where(i => i.ReviewId == review.Id).ToListAsync(ct);
+        var items = await db.AccessReviewItems.Where(i => i.ReviewId == review.Id && i.OrganizationId == caller.OrganizationId).ToListAsync(ct);
         return TypedResults.Ok(await ViewAsync(db, caller.Cell, review, items, ct));
     }
 
@@ -108,44 +106,81 @@ public static class AccessReviewEndpoints
         return TypedResults.Created($"{BasePath}/{review.Id}", await ViewAsync(db, caller.Cell, review, items, ct));
     }
 
-    private static async Task<Results<Ok<AccessReviewItemView>, NotFound, ProblemHttpResult>> Decide(string id, string itemId, AccessReviewDecision request,
+    /// <summary>
+    /// Saves decisions on any of the review's items at once: every one is checked first, and one refused (naming its item)
+    /// saves none. An item sent with the decision it already has keeps its decision time and reviewer.
+    /// </summary>
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Decide(string id, AccessReviewDecisions request,
         Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
     {
         var review = await FindAsync(db, caller, id, ct);
-        var item = review is null ? null : await db.AccessReviewItems.SingleOrDefaultAsync(i => i.Id == itemId && i.ReviewId == review.Id, ct);
-        if (review is null || item is null) return TypedResults.NotFound();
+        if (review is null) return TypedResults.NotFound();
         if (PersonProblem(caller) is { } person) return person;
-        if (review.Status != AccessReview.Open)
+        if (request?.Items is not { } decisions)
+        {
+            return Problems.Validation("items must list the decisions: [{id, decision, role}].");
+        }
+        if (decisions.GroupBy(d => d?.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            return Problems.Validation($"{twice.Key}: the item is listed more than once.");
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // The lock on the still-open review (a write of the value it has): an attestation waits for these decisions, or they for it.
+        if (await db.AccessReviews.Where(r => r.Id == review.Id && r.Status == AccessReview.Open)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, AccessReview.Open), ct) == 0)
         {
             return Problems.Conflict(ErrorCodes.AccessReviewClosed, "This review is attested; its decisions can no longer change.");
         }
-        string? newRole = null;
+        var items = await db.AccessReviewItems.Where(i => i.ReviewId == review.Id && i.OrganizationId == caller.OrganizationId).ToDictionaryAsync(i => i.Id, ct);
+        var checkedDecisions = new List<(AccessReviewItem Item, string Decision, string? NewRole)>();
+        foreach (var d in decisions)
+        {
+            if (d?.Id is null || !items.TryGetValue(d.Id, out var item))
+            {
+                return Problems.Validation($"{d?.Id ?? "(no id)"}: not an item of this review.");
+            }
+            if (DecisionProblem(caller, item, d, out var newRole) is { } problem)
+            {
+                problem.ProblemDetails.Detail = $"{item.Id}: {problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title}";
+                return problem;
+            }
+            checkedDecisions.Add((item, d.Decision!, newRole));
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var (item, decision, newRole) in checkedDecisions.Where(c => c.Item.Decision != c.Decision || c.Item.NewRole != c.NewRole))
+        {
+            item.Decision = decision;
+            item.NewRole = newRole;
+            item.DecidedAt = now;
+            item.DecidedBy = caller.UserId;
+        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Whether <paramref name="request"/> is a decision this item can have and the caller's role can carry out; <paramref name="newRole"/> for a change.</summary>
+    private static ProblemHttpResult? DecisionProblem(Caller caller, AccessReviewItem item, AccessReviewDecision request, out string? newRole)
+    {
+        newRole = null;
         switch (request.Decision)
         {
             case AccessReviewItem.Keep:
-                break;
+                return null;
             case AccessReviewItem.Change when item.Kind == AccessReviewItem.Member:
                 if (!Roles.IsValid(request.Role) || request.Role == item.RoleAtStart)
                 {
                     return Problems.Validation($"role must be a new role, one of: {string.Join(", ", Roles.All)}.");
                 }
-                if (MemberEndpoints.RoleProblem(caller, item.RoleAtStart!, request.Role!) is { } changeProblem) return changeProblem;
                 newRole = request.Role;
-                break;
+                return MemberEndpoints.RoleProblem(caller, item.RoleAtStart!, request.Role!);
             case AccessReviewItem.Revoke:
-                if (item.Kind == AccessReviewItem.Member && MemberEndpoints.RoleProblem(caller, item.RoleAtStart!, item.RoleAtStart!) is { } removeProblem) return removeProblem;
-                break;
+                return item.Kind == AccessReviewItem.Member ? MemberEndpoints.RoleProblem(caller, item.RoleAtStart!, item.RoleAtStart!) : null;
             default:
                 return Problems.Validation(item.Kind == AccessReviewItem.Member
                     ? "decision must be keep, change (with a role) or revoke."
                     : "decision must be keep or revoke (a token's scopes are not changed by a review).");
         }
-        item.Decision = request.Decision;
-        item.NewRole = newRole;
-        item.DecidedAt = time.GetUtcNow().UtcDateTime;
-        item.DecidedBy = caller.UserId;
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok((await ViewAsync(db, caller.Cell, review, [item], ct)).Items[0]);
     }
 
     private static async Task<Results<Ok<AccessReviewSummary>, NotFound, ProblemHttpResult>> Attest(string id, Caller caller, CellDbContext db,
@@ -154,23 +189,32 @@ public static class AccessReviewEndpoints
         var review = await FindAsync(db, caller, id, ct);
         if (review is null) return TypedResults.NotFound();
         if (PersonProblem(caller) is { } person) return person;
-        if (review.Status != AccessReview.Open)
+        var now = time.GetUtcNow().UtcDateTime;
+        var actor = AuditActor.From(http, caller.Actor);
+        // The period this attestation closes starts at the previous one (read before this one is recorded).
+        var periodStart = AccessReviewSchedule.PeriodStart(await AccessReviewSchedule.LastAttestedAtAsync(db, caller.OrganizationId, ct),
+            await db.Organizations.Where(o => o.Id == caller.OrganizationId).Select(o => o.CreatedAt).SingleAsync(ct));
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Claimed first: of two attestations at once, one closes the review and the other finds it closed. The items are read after.
+        if (await db.AccessReviews.Where(r => r.Id == review.Id && r.Status == AccessReview.Open)
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, AccessReview.Attested)
+                    .SetProperty(r => r.OpenFor, (string?)null)
+                    .SetProperty(r => r.AttestedAt, now)
+                    .SetProperty(r => r.AttestedBy, caller.UserId), ct) == 0)
         {
             return Problems.Conflict(ErrorCodes.AccessReviewClosed, "This review is already attested.");
         }
-        var items = await db.AccessReviewItems.Where(i => i.ReviewId == review.Id).ToListAsync(ct);
+        var items = await db.AccessReviewItems.Where(i => i.ReviewId == review.Id && i.OrganizationId == caller.OrganizationId).ToListAsync(ct);
         var undecided = items.Count(i => i.Decision is null);
         if (undecided > 0)
         {
+            await transaction.RollbackAsync(ct);
             return Problems.Conflict(ErrorCodes.AccessReviewIncomplete, $"{undecided} of {items.Count} item(s) have no decision yet: keep, change or revoke each before attesting.");
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        var actor = AuditActor.From(http, caller.Actor);
-        var periodStart = await AccessReviewSchedule.LastAttestedAtAsync(db, caller.OrganizationId, ct)
-            ?? (await db.Organizations.SingleAsync(o => o.Id == caller.OrganizationId, ct)).CreatedAt;
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // Each decision is saved before the next is checked, so a rule like "the last owner stays" sees the earlier ones.
-        foreach (var item in items.Where(i => i.Decision != AccessReviewItem.Keep))
+        // Each decision is saved before the next is checked, so a rule like "the last owner stays" sees the earlier ones; the
+        // fixed order lets "make C owner, remove A" pass whatever the items' ids.
+        foreach (var item in items.Where(i => i.Decision != AccessReviewItem.Keep).OrderBy(ApplyOrder).ThenBy(i => i.Id, StringComparer.Ordinal))
         {
             if (await ApplyAsync(db, caller, item, actor, now, ct) is { } problem)
             {
@@ -179,13 +223,7 @@ public static class AccessReviewEndpoints
             }
             await db.SaveChangesAsync(ct);
         }
-        review.Status = AccessReview.Attested;
-        review.OpenFor = null;
-        review.AttestedAt = now;
-        review.AttestedBy = caller.UserId;
-        var summary = new AccessReviewSummary(review.Id, review.Status, review.StartedAt, now,
-            items.Count(i => i.Kind == AccessReviewItem.Member), items.Count(i => i.Kind == AccessReviewItem.Token),
-            items.Count(i => i.Decision == AccessReviewItem.Keep), items.Count(i => i.Decision == AccessReviewItem.Change), items.Count(i => i.Decision == AccessReviewItem.Revoke));
+        var summary = (await SummariesAsync(db, db.AccessReviews.Where(r => r.Id == review.Id), ct)).Single();
         // Read by the compliance report (CC6.2, CC6.3) by this action's name: identifiers and counts, no names or addresses.
         await AuditRecorder.RecordAsync(db, caller.Cell, new("access_review.attested", caller.OrganizationId, actor, review.Id,
             new Dictionary<string, string>
@@ -205,6 +243,15 @@ public static class AccessReviewEndpoints
         return TypedResults.Ok(summary);
     }
 
+    /// <summary>Promotions to owner first (so an owner may then step down or leave), other role changes, token revocations, and member removals last.</summary>
+    private static int ApplyOrder(AccessReviewItem item) => item switch
+    {
+        { Kind: AccessReviewItem.Member, Decision: AccessReviewItem.Change, NewRole: Roles.Owner } => 0,
+        { Kind: AccessReviewItem.Member, Decision: AccessReviewItem.Change } => 1,
+        { Kind: AccessReviewItem.Token } => 2,
+        _ => 3,
+    };
+
     /// <summary>Carries out one decision through the members' or tokens' own path; a subject gone since the review started needs nothing.</summary>
     private static async Task<ProblemHttpResult?> ApplyAsync(CellDbContext db, Caller caller, AccessReviewItem item, AuditActor actor, DateTime now, CancellationToken ct)
     {
@@ -220,14 +267,36 @@ public static class AccessReviewEndpoints
         return member.Role == item.NewRole ? null : await MemberEndpoints.ChangeRoleAsync(db, caller, member, item.NewRole, actor, now, ct);
     }
 
-    /// <summary>Reviews are a person's judgement: a token, even one with members:write, cannot start, decide or attest one.</summary>
+    /// <summary>
+    /// Reviews are a person's judgement: a token, even one with members:write, cannot start, decide or attest one (the
+    /// group's members:write policy already limits people to owners and admins).
+    /// </summary>
     private static ProblemHttpResult? PersonProblem(Caller caller) =>
-        caller.Role is Roles.Owner or Roles.Admin && caller.UserId is not null
-            ? null
-            : Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only a signed-in owner or admin can review access.");
+        caller.Role is null ? MemberEndpoints.SessionRequired("Only a signed-in owner or admin can review access.") : null;
 
     private static Task<AccessReview?> FindAsync(CellDbContext db, Caller caller, string id, CancellationToken ct) =>
         db.AccessReviews.SingleOrDefaultAsync(r => r.Id == id && r.OrganizationId == caller.OrganizationId, ct);
+
+    /// <summary>The summaries of <paramref name="reviews"/>, newest first, their items counted by the database.</summary>
+    private static async Task<List<AccessReviewSummary>> SummariesAsync(CellDbContext db, IQueryable<AccessReview> reviews, CancellationToken ct)
+    {
+        var rows = await reviews.AsNoTracking().OrderByDescending(r => r.StartedAt).ToListAsync(ct);
+        var ids = rows.Select(r => r.Id).ToList();
+        var counts = await db.AccessReviewItems.Where(i => ids.Contains(i.ReviewId)).GroupBy(i => i.ReviewId)
+            .Select(g => new
+            {
+                Review = g.Key,
+                Members = g.Count(i => i.Kind == AccessReviewItem.Member),
+                Tokens = g.Count(i => i.Kind == AccessReviewItem.Token),
+                Kept = g.Count(i => i.Decision == AccessReviewItem.Keep),
+                Changed = g.Count(i => i.Decision == AccessReviewItem.Change),
+                Revoked = g.Count(i => i.Decision == AccessReviewItem.Revoke),
+            })
+            .ToDictionaryAsync(c => c.Review, ct);
+        return [.. rows.Select(r => counts.GetValueOrDefault(r.Id) is { } c
+            ? new AccessReviewSummary(r.Id, r.Status, r.StartedAt, r.AttestedAt, c.Members, c.Tokens, c.Kept, c.Changed, c.Revoked)
+            : new AccessReviewSummary(r.Id, r.Status, r.StartedAt, r.AttestedAt, 0, 0, 0, 0, 0))];
+    }
 
     private static AccessReviewItem Item(string region, AccessReview review, string kind, string subject, string? role) => new()
     {
@@ -241,15 +310,21 @@ public static class AccessReviewEndpoints
 
     private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The review with each item's name and detail as they are now (a member removed since reads "(no longer a member)").</summary>
+    /// <summary>
+    /// The review with each item's name and detail as they are now (a member removed since reads "(no longer a member)"):
+    /// members by when they joined, then tokens by when they were created; those gone since come last of their kind.
+    /// </summary>
     private static async Task<AccessReviewView> ViewAsync(CellDbContext db, Cell cell, AccessReview review, IReadOnlyList<AccessReviewItem> items, CancellationToken ct)
     {
         var userIds = items.Where(i => i.Kind == AccessReviewItem.Member).Select(i => i.SubjectId).ToList();
         var tokenIds = items.Where(i => i.Kind == AccessReviewItem.Token).Select(i => i.SubjectId).ToList();
         var members = await db.Memberships.Where(m => m.OrganizationId == review.OrganizationId && userIds.Contains(m.UserId)).ToDictionaryAsync(m => m.UserId, ct);
         var tokens = await db.ApiTokens.Where(t => t.OrganizationId == review.OrganizationId && tokenIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        DateTime Since(AccessReviewItem i) => i.Kind == AccessReviewItem.Member
+            ? members.GetValueOrDefault(i.SubjectId)?.CreatedAt ?? DateTime.MaxValue
+            : tokens.GetValueOrDefault(i.SubjectId)?.CreatedAt ?? DateTime.MaxValue;
         var views = new List<AccessReviewItemView>();
-        foreach (var i in items.OrderBy(i => i.Kind == AccessReviewItem.Member ? 0 : 1))
+        foreach (var i in items.OrderBy(i => i.Kind == AccessReviewItem.Member ? 0 : 1).ThenBy(Since).ThenBy(i => i.Id, StringComparer.Ordinal))
         {
             if (i.Kind == AccessReviewItem.Member)
             {
@@ -272,12 +347,13 @@ public static class AccessReviewEndpoints
 /// <summary>When an organization's next review is due: <see cref="AccessReviewOptions.IntervalDays"/> after its last attestation, or its creation.</summary>
 internal static class AccessReviewSchedule
 {
+    /// <summary>Where the period under review starts: the last attestation, or the organization's creation.</summary>
+    public static DateTime PeriodStart(DateTime? lastAttestedAt, DateTime organizationCreatedAt) =>
+        DateTime.SpecifyKind(lastAttestedAt ?? organizationCreatedAt, DateTimeKind.Utc);
+
+    public static DateTime DueAt(DateTime? lastAttestedAt, DateTime organizationCreatedAt, AccessReviewOptions options) =>
+        PeriodStart(lastAttestedAt, organizationCreatedAt).AddDays(options.IntervalDays);
+
     public static async Task<DateTime?> LastAttestedAtAsync(CellDbContext db, string organizationId, CancellationToken ct) =>
         await db.AccessReviews.Where(r => r.OrganizationId == organizationId && r.AttestedAt != null).MaxAsync(r => r.AttestedAt, ct);
-
-    public static async Task<DateTime> DueAtAsync(CellDbContext db, string organizationId, AccessReviewOptions options, CancellationToken ct)
-    {
-        var from = await LastAttestedAtAsync(db, organizationId, ct) ?? (await db.Organizations.SingleAsync(o => o.Id == organizationId, ct)).CreatedAt;
-        return DateTime.SpecifyKind(from, DateTimeKind.Utc).AddDays(options.IntervalDays);
-    }
 }

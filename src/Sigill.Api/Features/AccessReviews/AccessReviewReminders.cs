@@ -31,8 +31,7 @@ internal sealed class AccessReviewScanJob(AccessReviewOptions options) : IJobHan
             .Select(g => new { Organization = g.Key, Last = g.Max(r => r.AttestedAt) }).ToDictionaryAsync(g => g.Organization, g => g.Last, cancellationToken);
         foreach (var org in await db.Organizations.Select(o => new { o.Id, o.CreatedAt }).ToListAsync(cancellationToken))
         {
-            var from = attested.GetValueOrDefault(org.Id) ?? org.CreatedAt;
-            if (DateTime.SpecifyKind(from, DateTimeKind.Utc).AddDays(options.IntervalDays) >= now.UtcDateTime) continue;
+            if (AccessReviewSchedule.DueAt(attested.GetValueOrDefault(org.Id), org.CreatedAt, options) >= now.UtcDateTime) continue;
             var key = string.Create(CultureInfo.InvariantCulture, $"access-review-remind:{org.Id}:{now.UtcDateTime:yyyy-MM-dd}");
             await JobQueue.EnqueueAsync(db, job.Cell, JobRequest.Text(AccessReviewRemindJob.JobKind, org.Id, key, now), job.Time, ct: cancellationToken);
         }
@@ -58,7 +57,7 @@ internal sealed class AccessReviewRemindJob(AccessReviewOptions options, MailOpt
         await using var db = cell.CreateDbContext();
         var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == orgId, cancellationToken);
         if (org is null) return;
-        var due = await AccessReviewSchedule.DueAtAsync(db, orgId, options, cancellationToken);
+        var due = AccessReviewSchedule.DueAt(await AccessReviewSchedule.LastAttestedAtAsync(db, orgId, cancellationToken), org.CreatedAt, options);
         if (due >= job.Time.GetUtcNow().UtcDateTime) return;
         var name = await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, cancellationToken);
         var open = await db.AccessReviews.AnyAsync(r => r.OpenFor == orgId, cancellationToken);
@@ -78,7 +77,7 @@ internal sealed class AccessReviewRemindJob(AccessReviewOptions options, MailOpt
     }
 }
 
-/// <summary>Enqueues each cell's scan once a day at <see cref="AccessReviewOptions.RemindDailyAtUtc"/>.</summary>
+/// <summary>Enqueues each cell's scan once a day at <see cref="AccessReviewOptions.RemindDailyAtUtc"/>; nothing when <see cref="AccessReviewOptions.Reminders"/> is off.</summary>
 internal sealed class AccessReviewReminderScheduler(CellRegistry cells, AccessReviewOptions options, JobOptions jobs, TimeProvider time, ILogger<AccessReviewReminderScheduler> logger)
     : DailyJobScheduler(cells, jobs, time, logger)
 {
@@ -86,5 +85,5 @@ internal sealed class AccessReviewReminderScheduler(CellRegistry cells, AccessRe
 
     protected override string KeyPrefix => "access-review-scan";
 
-    protected override TimeSpan? DueAtUtc => options.RemindDailyAtUtc;
+    protected override TimeSpan? DueAtUtc => options.Reminders ? options.RemindDailyAtUtc : null;
 }

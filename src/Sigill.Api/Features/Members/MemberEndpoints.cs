@@ -131,18 +131,21 @@ public static class MemberEndpoints
     }
 
     /// <summary>Only people manage people (not tokens or operators), and within what their own role allows.</summary>
-    public static ProblemHttpResult? RoleProblem(Caller caller, string currentRole, string newRole)
+    internal static ProblemHttpResult? RoleProblem(Caller caller, string currentRole, string newRole)
     {
-        if (caller.Role is null)
+        if (caller.Role is not { } role)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only a signed-in person can change memberships.");
+            return SessionRequired("Only a signed-in person can change memberships.");
         }
-        return Roles.CanAssign(caller.Role, currentRole) && Roles.CanAssign(caller.Role, newRole)
+        return Roles.CanAssign(role, currentRole) && Roles.CanAssign(role, newRole)
             ? null
             : Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.RoleNotAssignable, "Your role cannot make this change.", "Only owners manage owners.");
     }
 
-    public static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
+    /// <summary>403 <c>session_required</c>, for a caller without a role: only sessions carry one (tokens and operators do not).</summary>
+    internal static ProblemHttpResult SessionRequired(string title) => Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, title);
+
+    private static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
         await db.Memberships.CountAsync(m => m.OrganizationId == member.OrganizationId && m.Role == Roles.Owner, ct) <= 1;
 
     private static async Task<Ok<List<InvitationView>>> ListInvitations(Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
