@@ -99,6 +99,28 @@ internal static class CommonOptions
         configFile is null ? Hosting.Installation.Open(dataDirectory) : Hosting.Installation.OpenIfPresent(dataDirectory);
 
     /// <summary>Prints one line naming the problem and returns the exit code for it.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> on the installation's cells (from <c>--data</c> or <c>--config</c>), with its
+    /// configuration and the embedded installation (null with <c>--config</c>); a key integrity failure is reported, not thrown.
+    /// </summary>
+    public static Task<int> WithInstallationAsync(string dataDirectory, string? configFile,
+        Func<Sigill.Api.Platform.Cells.CellRegistry, Microsoft.Extensions.Configuration.IConfigurationRoot, Hosting.Installation?, Task<int>> action) =>
+        GuardAsync(async () =>
+        {
+            var installation = InstallationFor(dataDirectory, configFile);
+            var configuration = Hosting.SigillConfiguration.Load(installation, configFile);
+            var options = TierRunner.ValidatedApiOptions(Hosting.SigillConfiguration.ForApi(configuration));
+            using var cells = new Sigill.Api.Platform.Cells.CellRegistry(options);
+            try
+            {
+                return await action(cells, configuration, installation);
+            }
+            catch (Sigill.Crypto.CryptoIntegrityException e)
+            {
+                return Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
+            }
+        });
+
     public static int Fail(string message, int exitCode = ExitCodes.BadConfiguration)
     {
         Console.Error.WriteLine("error: " + message);

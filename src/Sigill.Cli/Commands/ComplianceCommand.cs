@@ -14,8 +14,8 @@ namespace Sigill.Cli.Commands;
 
 /// <summary>
 /// <c>sigill compliance report|verify|key</c>: the signed, anchored evidence bundle an operator hands an auditor
-/// (docs/compliance.md, docs/formats/compliance-bundle.md). Exit codes: 0 done or verified, 1 the bundle failed
-/// verification (each failure named), 2 bad input or configuration, 3 a cell unreachable.
+/// (docs/compliance.md). Exit codes: 0 done or verified, 1 the bundle failed verification (each failure named) or
+/// was checked offline without pinned keys (not authenticated), 2 bad input or configuration, 3 a cell unreachable.
 /// </summary>
 internal static class ComplianceCommand
 {
@@ -53,7 +53,7 @@ internal static class ComplianceCommand
             {
                 return Task.FromResult(CommonOptions.Fail($"'{outDir}' is not an empty directory; a bundle is written into a new one"));
             }
-            return WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, installation) =>
+            return CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, installation) =>
             {
                 var api = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(configuration));
                 var apiConfiguration = SigillConfiguration.ForApi(configuration);
@@ -72,7 +72,7 @@ internal static class ComplianceCommand
                     backupDirectory, drillFiles, r.GetValue(ci));
                 var report = await ComplianceReport.RunAsync(cells, request, Console.Error, ct);
                 Console.Out.WriteLine($"compliance report {report} written to {outDir} ({start:yyyy-MM-dd HH:mm}Z to {end:yyyy-MM-dd HH:mm}Z); "
-                    + $"check it with `sigill compliance verify {outDir} --key <verifier key from `sigill compliance key`>`");
+                    + $"check it with `sigill compliance verify {outDir} --key <compliance key> --audit-key <each region's audit key>` (the keys `sigill compliance key` prints)");
                 return ExitCodes.Ok;
             });
         });
@@ -82,7 +82,7 @@ internal static class ComplianceCommand
     private static Command Verify()
     {
         var directory = new Argument<string>("DIR") { Description = "A bundle written by `sigill compliance report`" };
-        var key = new Option<string?>("--key") { Description = "The installation's compliance verifier key (from `sigill compliance key`); without it the bundle's own key is used, unauthenticated" };
+        var key = new Option<string?>("--key") { Description = "The installation's compliance verifier key (from `sigill compliance key`); without it the bundle's own key is used and the result is NOT AUTHENTICATED (exit 1)" };
         var auditKeys = new Option<string[]>("--audit-key") { Description = "A region's audit-log verifier key (published at /audit/<region>/verifier-key); repeat per region", AllowMultipleArgumentsPerToken = false };
         var online = new Option<bool>("--online") { Description = "Also take the keys from the installation (--data or --config) and find each anchoring event at its leaf in the live audit log" };
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
@@ -103,18 +103,18 @@ internal static class ComplianceCommand
             {
                 return Print(BundleVerifier.Verify(root, pinned, pinnedAudit), online: null);
             }
-            return await WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
+            return await CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
             {
-                var keys = await LiveKeysAsync(cells, ct);
+                var (keys, _) = await LiveKeysAsync(cells, ct);
                 if (keys is null)
                 {
                     return CommonOptions.Fail("this installation has no audit-log key yet, so it has signed no bundle");
                 }
-                if (pinned is not null && pinned != keys.Value.Compliance)
+                if (pinned is not null && pinned != keys.Compliance)
                 {
                     return CommonOptions.Fail("--key is not this installation's compliance key; drop one of --key and --online");
                 }
-                var result = BundleVerifier.Verify(root, keys.Value.Compliance, keys.Value.Audit);
+                var result = BundleVerifier.Verify(root, keys.Compliance, [.. keys.Audit.Select(a => a.VerifierKey)]);
                 var live = new List<string>();
                 if (result.Manifest is { } manifest)
                 {
@@ -133,18 +133,18 @@ internal static class ComplianceCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var command = new Command("key", "Print the installation's compliance verifier key and each region's audit-log verifier key, for an auditor to pin") { data, config };
-        command.SetAction((r, ct) => WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
+        // Prints only: the keys are loaded, never created (a region without one has signed and anchored nothing).
+        command.SetAction((r, ct) => CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, _, _) =>
         {
-            using var logs = new AuditLogs(cells);
-            foreach (var log in logs.All)
+            var (keys, missing) = await LiveKeysAsync(cells, ct);
+            if (keys is null)
             {
-                await log.InitializeAsync(Audit(SigillConfiguration.ForApi(configuration)), TimeProvider.System, ct);
+                return CommonOptions.Fail($"region {missing} has no audit-log key yet (the API tier creates it when it first starts); this command only prints keys and created none");
             }
-            using var signer = ComplianceKey.Signer(logs);
-            Console.Out.WriteLine($"compliance {signer.VerifierKey}");
-            foreach (var log in logs.All)
+            Console.Out.WriteLine($"compliance {keys.Compliance}");
+            foreach (var (region, verifierKey) in keys.Audit)
             {
-                Console.Out.WriteLine($"audit {log.Cell.Region} {log.Key!.VerifierKey}");
+                Console.Out.WriteLine($"audit {region} {verifierKey}");
             }
             return ExitCodes.Ok;
         }));
@@ -162,36 +162,52 @@ internal static class ComplianceCommand
         {
             Console.Out.WriteLine("ok: " + line);
         }
+        foreach (var line in result.Unauthenticated)
+        {
+            Console.Out.WriteLine("NOT AUTHENTICATED: " + line);
+        }
         foreach (var failure in failures)
         {
             Console.Out.WriteLine("FAILED: " + (failure.StartsWith("FAILED ", StringComparison.Ordinal) ? failure[7..] : failure));
         }
-        Console.Out.WriteLine(failures.Count == 0
-            ? $"compliance verify: OK — report {result.Manifest!.Report}{(online is null ? " (offline)" : " (online: keys and anchors from the installation)")}"
-            : $"compliance verify: FAILED — {failures.Count} problem{(failures.Count == 1 ? "" : "s")}");
-        return failures.Count == 0 ? ExitCodes.Ok : VerificationFailed;
+        if (failures.Count > 0)
+        {
+            Console.Out.WriteLine($"compliance verify: FAILED — {failures.Count} problem{(failures.Count == 1 ? "" : "s")}");
+            return VerificationFailed;
+        }
+        if (result.Unauthenticated.Count > 0)
+        {
+            // Consistent, but only with keys the bundle brought along: a forger makes a bundle consistent with their own keys.
+            Console.Out.WriteLine($"compliance verify: NOT AUTHENTICATED — report {result.Manifest!.Report} is consistent with the keys it carries itself, "
+                + "which proves nothing about who made it; pin --key and an --audit-key per region (from `sigill compliance key` or /audit/<region>/verifier-key), or use --online");
+            return VerificationFailed;
+        }
+        Console.Out.WriteLine($"compliance verify: OK — report {result.Manifest!.Report}{(online is null ? " (offline, pinned keys)" : " (online: keys and anchors from the installation)")}");
+        return ExitCodes.Ok;
     }
 
-    private static async Task<(string Compliance, IReadOnlyList<string> Audit)?> LiveKeysAsync(CellRegistry cells, CancellationToken ct)
+    private sealed record LiveKeys(string Compliance, IReadOnlyList<(string Region, string VerifierKey)> Audit);
+
+    /// <summary>The installation's keys, loaded and never created; null with the first region that has no audit-log key yet.</summary>
+    private static async Task<(LiveKeys? Keys, string? Missing)> LiveKeysAsync(CellRegistry cells, CancellationToken ct)
     {
-        var audit = new List<string>();
+        var audit = new List<(string, string)>();
         string? compliance = null;
         foreach (var cell in cells.All.OrderBy(c => c.Region, StringComparer.Ordinal))
         {
             using var key = await AuditLogKeyMaterial.LoadAsync(cell, ct);
             if (key is null)
             {
-                return null;
+                return (null, cell.Region);
             }
-            audit.Add(key.VerifierKey);
+            audit.Add((cell.Region, key.VerifierKey));
             if (compliance is null)
             {
-                var suffix = "/audit/" + cell.Region;
-                using var signer = key.ComplianceSigner((key.Origin.EndsWith(suffix, StringComparison.Ordinal) ? key.Origin[..^suffix.Length] : key.Origin) + "/compliance");
+                using var signer = ComplianceKey.Signer(key, cell.Region);
                 compliance = signer.VerifierKey;
             }
         }
-        return (compliance!, audit);
+        return (new LiveKeys(compliance!, audit), null);
     }
 
     /// <summary>The anchoring event of the bundle's receipt, looked up at its leaf in the live log.</summary>
@@ -256,23 +272,4 @@ internal static class ComplianceCommand
 
     private static AlertOptions Alerts(Microsoft.Extensions.Configuration.IConfiguration api) =>
         SigillOptions.Read<AlertOptions>(api, ApiHost.Tier, s => s.AddSigillOptions<AlertOptions>("Alerts"));
-
-    /// <summary>As <see cref="KeysCommand.WithCellsAsync"/>, also handing over the configuration and the embedded installation.</summary>
-    private static Task<int> WithInstallationAsync(string dataDirectory, string? configFile,
-        Func<CellRegistry, Microsoft.Extensions.Configuration.IConfigurationRoot, Installation?, Task<int>> action) =>
-        CommonOptions.GuardAsync(async () =>
-        {
-            var installation = CommonOptions.InstallationFor(dataDirectory, configFile);
-            var configuration = SigillConfiguration.Load(installation, configFile);
-            var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(configuration));
-            using var cells = new CellRegistry(options);
-            try
-            {
-                return await action(cells, configuration, installation);
-            }
-            catch (Sigill.Crypto.CryptoIntegrityException e)
-            {
-                return CommonOptions.Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
-            }
-        });
 }

@@ -160,18 +160,5 @@ internal static class KeysCommand
 
     /// <summary>Opens the installation's cells (existing installation or production config) for an operator verb.</summary>
     internal static Task<int> WithCellsAsync(string dataDirectory, string? configFile, Func<CellRegistry, Task<int>> action) =>
-        CommonOptions.GuardAsync(async () =>
-        {
-            var installation = CommonOptions.InstallationFor(dataDirectory, configFile);
-            var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, configFile)));
-            using var cells = new CellRegistry(options);
-            try
-            {
-                return await action(cells);
-            }
-            catch (CryptoIntegrityException e)
-            {
-                return CommonOptions.Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
-            }
-        });
+        CommonOptions.WithInstallationAsync(dataDirectory, configFile, (cells, _, _) => action(cells));
 }

@@ -22,8 +22,16 @@ internal static class ResidencyCommand
         return command;
     }
 
-    /// <summary>The report, written to <paramref name="output"/>; <c>compliance report</c> keeps it as CC6.1 evidence.</summary>
-    internal static async Task<int> RunAsync(CellRegistry cells, TextWriter output, CancellationToken ct)
+    /// <summary>The report, written to <paramref name="output"/>, every finding with where it is.</summary>
+    internal static async Task<int> RunAsync(CellRegistry cells, TextWriter output, CancellationToken ct) =>
+        (await ScanAsync(cells, output, findings: true, ct)).ExitCode;
+
+    /// <summary>
+    /// The scan. With <paramref name="findings"/> false only the per-region summary lines and the verdict are written, not
+    /// the LEAK and CARD NUMBER lines (what was found where): <c>compliance report</c> keeps that output as
+    /// installation-wide CC6.1 evidence, which holds no customer content.
+    /// </summary>
+    internal static async Task<ResidencyOutcome> ScanAsync(CellRegistry cells, TextWriter output, bool findings, CancellationToken ct)
     {
         var inventories = new Dictionary<string, (IReadOnlyList<string> Organizations, IReadOnlyList<string> KeyedHashes)>(StringComparer.Ordinal);
         foreach (var cell in cells.All)
@@ -56,7 +64,10 @@ internal static class ResidencyCommand
             foreach (var (needle, owner, kind) in foreign.Where(f => found.ContainsKey(f.Needle)))
             {
                 leaks++;
-                output.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
+                if (findings)
+                {
+                    output.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
+                }
             }
             output.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations, {foreign.Count(f => f.Kind == "user id")} users and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
         }
@@ -68,7 +79,10 @@ internal static class ResidencyCommand
             foreach (var finding in scan.Findings)
             {
                 cards++;
-                output.WriteLine($"CARD NUMBER: {finding.Scheme} {finding.Masked} found in region {cell.Region}: {finding.Where}");
+                if (findings)
+                {
+                    output.WriteLine($"CARD NUMBER: {finding.Scheme} {finding.Masked} found in region {cell.Region}: {finding.Where}");
+                }
             }
             output.WriteLine($"region {cell.Region}: scanned {scan.Places} files, tables and objects for card numbers " +
                 $"({scan.ObjectsDecrypted} objects decrypted, {scan.PdfsRead} PDFs read as text{(scan.NotDecrypted > 0 ? $", {scan.NotDecrypted} could not be decrypted" : "")}): " +
@@ -82,6 +96,9 @@ internal static class ResidencyCommand
             (0, _) => $"residency: FAILED — {cards} card numbers stored",
             _ => $"residency: FAILED — {leaks} leaks, {cards} card numbers stored",
         });
-        return leaks == 0 && cards == 0 ? ExitCodes.Ok : ExitCodes.Unexpected;
+        return new(leaks == 0 && cards == 0 ? ExitCodes.Ok : ExitCodes.Unexpected, leaks, cards);
     }
 }
+
+/// <summary>The outcome of a residency scan: the command's exit code and how many findings of each kind.</summary>
+internal sealed record ResidencyOutcome(int ExitCode, int Leaks, int CardNumbers);

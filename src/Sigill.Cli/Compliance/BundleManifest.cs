@@ -1,18 +1,19 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Cli.Compliance;
 
 /// <summary>
-/// The body of <c>manifest.txt</c>, a C2SP signed note (docs/formats/compliance-bundle.md):
+/// The body of <c>manifest.txt</c>, a C2SP signed note (docs/compliance.md, "The bundle"):
 /// <code>
 /// sigill-compliance-manifest-v1
 /// report &lt;report id&gt;
 /// period &lt;from, ISO 8601 UTC&gt; &lt;to&gt;
 /// generated &lt;ISO 8601 UTC&gt;
 /// signer &lt;C2SP verifier key of the signing key&gt;
-/// region &lt;region&gt;                       ; one per region whose audit log anchors the manifest
+/// region &lt;region&gt;                       ; one per region whose audit log anchors the manifest (a well-formed region name)
 /// file &lt;sha256 hex&gt; &lt;size&gt; &lt;path&gt;     ; one per file, '/'-separated, ordinal order
 /// </code>
 /// Every file of the bundle is listed except <c>manifest.txt</c> itself and <c>anchors/</c>, which are written after
@@ -95,7 +96,8 @@ internal sealed record BundleManifest(
                 case "signer" when parts.Length == 2:
                     signer = parts[1];
                     break;
-                case "region" when parts.Length == 2:
+                // A region name becomes a file name under anchors/ before the signature is checked: only well-formed ones.
+                case "region" when parts.Length == 2 && RegionName.IsWellFormed(parts[1]) && !regions.Contains(parts[1]):
                     regions.Add(parts[1]);
                     break;
                 case "file" when parts.Length == 4 && parts[1].Length == 64 && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var size)

@@ -5,41 +5,59 @@ using Sigill.Transparency;
 
 namespace Sigill.Cli.Compliance;
 
-/// <summary>The outcome of <see cref="BundleVerifier.Verify"/>: every failure by name, and what was checked.</summary>
-internal sealed record BundleVerification(IReadOnlyList<string> Failures, IReadOnlyList<string> Checked, BundleManifest? Manifest)
+/// <summary>
+/// The outcome of <see cref="BundleVerifier.Verify"/>: every failure by name, what was checked against a pinned key,
+/// and what was checked only against a key the bundle carries itself (<see cref="Unauthenticated"/>): a forger can
+/// replace such a key together with what it signs, so that check proves nothing about who made the bundle.
+/// </summary>
+internal sealed record BundleVerification(IReadOnlyList<string> Failures, IReadOnlyList<string> Checked, IReadOnlyList<string> Unauthenticated, BundleManifest? Manifest)
 {
-    public bool Ok => Failures.Count == 0;
+    /// <summary>No failure and every signature checked against a pinned key.</summary>
+    public bool Ok => Failures.Count == 0 && Unauthenticated.Count == 0;
 }
 
 /// <summary>
-/// Checks a compliance bundle offline (docs/formats/compliance-bundle.md):
+/// Checks a compliance bundle offline (docs/compliance.md, "What verify checks"):
 /// <list type="number">
-/// <item>the manifest is a signed note by the pinned compliance key (or, unpinned, by the key it names — said so);</item>
-/// <item>every listed file exists with its size and SHA-256, and no file is there that the manifest does not list;</item>
+/// <item>the manifest is a signed note by the pinned compliance key (or, unpinned, by the key it names — unauthenticated);</item>
+/// <item>every listed file exists with its size and SHA-256, and no file is there that the manifest does not list
+/// (under <c>anchors/</c>: no file but each named region's receipt and event);</item>
 /// <item>for every region the manifest names, the anchoring event's receipt verifies (checkpoint signature by the pinned
-/// audit key of that region or, unpinned, the receipt's own key; inclusion proof; the event bytes open the leaf), and the
-/// event is this report's anchor carrying the SHA-256 of exactly this manifest.txt and this signer.</item>
+/// audit key of that region or, unpinned, the receipt's own key — unauthenticated; inclusion proof; the event bytes open
+/// the leaf), and the event is this report's anchor carrying the SHA-256 of exactly this manifest.txt and this signer.</item>
 /// </list>
-/// Every failure is collected, not only the first, so an auditor sees all that is wrong at once.
+/// Every failure is collected, not only the first, so an auditor sees all that is wrong at once. The bundle is hostile
+/// input: region names are checked before they become file names, and files read whole are capped in size.
 /// </summary>
 internal static class BundleVerifier
 {
+    /// <summary>Largest manifest.txt read (about 150,000 files).</summary>
+    public const long MaxManifestBytes = 16 * 1024 * 1024;
+
+    /// <summary>Largest anchors/ receipt or event read (each is a few kilobytes).</summary>
+    public const long MaxAnchorFileBytes = 1024 * 1024;
+
     public static BundleVerification Verify(string root, string? pinnedKey, IReadOnlyCollection<string> pinnedAuditKeys)
     {
         var failures = new List<string>();
         var checkedItems = new List<string>();
+        var unauthenticated = new List<string>();
         var manifestPath = Path.Combine(root, BundleManifest.FileName);
         if (!File.Exists(manifestPath))
         {
-            return new([$"{BundleManifest.FileName} is missing"], checkedItems, null);
+            return new([$"{BundleManifest.FileName} is missing"], checkedItems, unauthenticated, null);
         }
-        var noteBytes = File.ReadAllBytes(manifestPath);
+        if (!TryRead(manifestPath, MaxManifestBytes, out var noteBytes))
+        {
+            return new([$"{BundleManifest.FileName} is larger than {MaxManifestBytes} bytes"], checkedItems, unauthenticated, null);
+        }
         var note = Encoding.UTF8.GetString(noteBytes);
         var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
-        var manifest = split < 0 ? null : BundleManifest.Parse(note[..(split + 1)], out var parseError) is { } m ? m : null;
+        string? parseError = "it has no signature block";
+        var manifest = split < 0 ? null : BundleManifest.Parse(note[..(split + 1)], out parseError);
         if (manifest is null)
         {
-            return new([$"{BundleManifest.FileName} is not a signed compliance manifest"], checkedItems, null);
+            return new([$"{BundleManifest.FileName} is not a signed compliance manifest: {parseError}"], checkedItems, unauthenticated, null);
         }
 
         // 1. The signature.
@@ -59,11 +77,13 @@ internal static class BundleVerifier
             {
                 failures.Add($"manifest signature: not signed by {verifier.Name}+{verifier.KeyHash:x8} ({opened.Error}: {opened.Detail})");
             }
+            else if (pinnedKey is null)
+            {
+                unauthenticated.Add($"manifest signed by {manifest.Signer}, the key named in the bundle itself (pin the installation's with --key)");
+            }
             else
             {
-                checkedItems.Add(pinnedKey is null
-                    ? $"manifest signed by {manifest.Signer} — UNTRUSTED: the key named in the bundle itself; pin it with --key"
-                    : $"manifest signed by the pinned key {verifier.Name}+{verifier.KeyHash:x8}");
+                checkedItems.Add($"manifest signed by the pinned key {verifier.Name}+{verifier.KeyHash:x8}");
             }
         }
 
@@ -98,17 +118,41 @@ internal static class BundleVerifier
         var manifestHash = Convert.ToHexStringLower(SHA256.HashData(noteBytes));
         foreach (var region in manifest.Regions)
         {
-            CheckAnchor(root, region, manifest, manifestHash, pinnedAuditKeys, failures, checkedItems);
+            CheckAnchor(root, region, manifest, manifestHash, pinnedAuditKeys, failures, checkedItems, unauthenticated);
         }
         if (manifest.Regions.Count == 0)
         {
             failures.Add("the manifest names no region whose audit log anchors it");
         }
-        return new(failures, checkedItems, manifest);
+        var anchors = Path.Combine(root, BundleManifest.AnchorsFolder);
+        if (Directory.Exists(anchors))
+        {
+            var expected = manifest.Regions.SelectMany(r => new[] { $"{r}.receipt.json", $"{r}.event.json" }).ToHashSet(StringComparer.Ordinal);
+            foreach (var extra in Directory.EnumerateFiles(anchors, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(anchors, f).Replace(Path.DirectorySeparatorChar, '/')).Where(p => !expected.Contains(p)).Order(StringComparer.Ordinal))
+            {
+                failures.Add($"file not in the manifest: {BundleManifest.AnchorsFolder}/{extra} (not an anchor of a region the manifest names)");
+            }
+        }
+        return new(failures, checkedItems, unauthenticated, manifest);
+    }
+
+    /// <summary>The whole file, unless it is larger than <paramref name="max"/> bytes.</summary>
+    private static bool TryRead(string path, long max, out byte[] bytes)
+    {
+        using var stream = File.OpenRead(path);
+        if (stream.Length > max)
+        {
+            bytes = [];
+            return false;
+        }
+        bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return true;
     }
 
     private static void CheckAnchor(string root, string region, BundleManifest manifest, string manifestHash, IReadOnlyCollection<string> pinnedAuditKeys,
-        List<string> failures, List<string> checkedItems)
+        List<string> failures, List<string> checkedItems, List<string> unauthenticated)
     {
         var receiptPath = Path.Combine(root, BundleManifest.AnchorsFolder, region + ".receipt.json");
         var eventPath = Path.Combine(root, BundleManifest.AnchorsFolder, region + ".event.json");
@@ -118,8 +162,12 @@ internal static class BundleVerifier
             failures.Add($"anchor {region}: {string.Join(", ", missing)} missing");
             return;
         }
-        var receiptJson = File.ReadAllText(receiptPath);
-        var eventBytes = File.ReadAllBytes(eventPath);
+        if (!TryRead(receiptPath, MaxAnchorFileBytes, out var receiptBytes) || !TryRead(eventPath, MaxAnchorFileBytes, out var eventBytes))
+        {
+            failures.Add($"anchor {region}: its receipt or event is larger than {MaxAnchorFileBytes} bytes");
+            return;
+        }
+        var receiptJson = Encoding.UTF8.GetString(receiptBytes);
         var receipt = Receipt.Parse(receiptJson, out var receiptError);
         string? trusted = null;
         if (receipt is not null && pinnedAuditKeys.Count > 0)
@@ -156,10 +204,14 @@ internal static class BundleVerifier
             {
                 failures.Add($"anchor {region}: the audit log anchored signer {Detail("signer")}, not the manifest's {manifest.Signer}");
             }
+            else if (result.KeyTrusted)
+            {
+                checkedItems.Add($"anchor {region}: leaf {result.Receipt!.LeafIndex} of {result.Checkpoint!.Origin} at tree size {result.Checkpoint.Size}, inclusion proof OK, checkpoint signed by the pinned audit key");
+            }
             else
             {
-                checkedItems.Add($"anchor {region}: leaf {result.Receipt!.LeafIndex} of {result.Checkpoint!.Origin} at tree size {result.Checkpoint.Size}, inclusion proof OK, "
-                    + (result.KeyTrusted ? "checkpoint signed by the pinned audit key" : "checkpoint key UNTRUSTED (taken from the receipt; pin it with --audit-key)"));
+                unauthenticated.Add($"anchor {region}: leaf {result.Receipt!.LeafIndex} of {result.Checkpoint!.Origin} at tree size {result.Checkpoint.Size}, inclusion proof OK, "
+                    + "but the checkpoint was checked against the key the receipt carries itself (pin the region's audit-log key with --audit-key)");
             }
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)

@@ -21,12 +21,15 @@ internal sealed record ReportRequest(
 
 /// <summary>
 /// <c>sigill compliance report</c>: collects the evidence of every criterion in <see cref="Criterion.All"/> into a bundle
-/// (docs/compliance.md, docs/formats/compliance-bundle.md), signs its manifest, and anchors the manifest's hash in
+/// (docs/compliance.md), signs its manifest, and anchors the manifest's hash in
 /// every region's audit log. Progress goes to standard error, one line per step.
 /// </summary>
 internal static class ComplianceReport
 {
     public const string AnchorAction = "compliance.report_anchored";
+
+    /// <summary>A --ci-results file larger than this is not copied into the bundle (the report says so).</summary>
+    private const long MaxCiFileBytes = 50_000_000;
 
     public static async Task<string> RunAsync(CellRegistry cells, ReportRequest request, TextWriter progress, CancellationToken ct)
     {
@@ -122,8 +125,8 @@ internal static class ComplianceReport
         {
             var row = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
                 Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.Set<AuditEvent>()), e => e.Id == eventId, ct);
-            var inclusion = await AuditReceipts.ForEventAsync(log, row, ct);
-            var (_, canonical) = await AuditReceipts.OpenAsync(cell, row, ct);
+            var (salt, canonical) = await AuditReceipts.OpenAsync(cell, row, ct);
+            var inclusion = AuditReceipts.ForOpenedEvent(log, row, salt, canonical);
             await writer.WriteFileAsync($"anchors/{cell.Region}.event.json", canonical, ct);
             await writer.WriteFileAsync($"anchors/{cell.Region}.receipt.json", Encoding.UTF8.GetBytes(inclusion.Receipt!), ct);
         }
@@ -135,10 +138,23 @@ internal static class ComplianceReport
         step("residency and plaintext scan of every cell (reads every stored byte)");
         using (var output = new StringWriter(CultureInfo.InvariantCulture))
         {
-            var exit = await ResidencyCommand.RunAsync(cells, output, ct);
+            // Summary lines only: a finding's line says where a card number or another region's id sits, which is customer
+            // content and does not belong in an installation-wide file.
+            var scan = await ResidencyCommand.ScanAsync(cells, output, findings: false, ct);
             var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            await writer.AddAsync("CC6.1", scope, "residency-scan", $"Residency and card-number scan of every cell: {(exit == 0 ? "OK" : "FAILED")}",
-                "sigill residency report", new { exitCode = exit, lines }, null, null, ct);
+            var findings = scan.Leaks + scan.CardNumbers;
+            await writer.AddAsync("CC6.1", scope, "residency-scan", string.Create(CultureInfo.InvariantCulture,
+                    $"Residency and card-number scan of every cell: {(scan.ExitCode == 0 ? "OK" : $"FAILED — {scan.Leaks} leaks, {scan.CardNumbers} card numbers stored")}"),
+                "sigill residency report (summary lines only)", new
+                {
+                    exitCode = scan.ExitCode,
+                    leaks = scan.Leaks,
+                    cardNumbers = scan.CardNumbers,
+                    lines,
+                    findings = findings == 0 ? null : string.Create(CultureInfo.InvariantCulture,
+                        $"{findings} findings are not copied here (where they are is customer content); run `sigill residency report` to see them"),
+                }, null, findings == 0 ? null : string.Create(CultureInfo.InvariantCulture,
+                    $"{findings} findings left out of this installation-wide file; run `sigill residency report` for them"), ct);
         }
 
         var web = request.Configuration.GetSection("Web");
@@ -182,7 +198,15 @@ internal static class ComplianceReport
         if (request.CiResults is { } ci && (File.Exists(ci) || Directory.Exists(ci)))
         {
             var files = File.Exists(ci) ? [ci] : Directory.EnumerateFiles(ci).Order(StringComparer.Ordinal).ToArray();
-            foreach (var file in files.Where(f => new FileInfo(f).Length <= 50_000_000))
+            var tooLarge = files.Where(f => new FileInfo(f).Length > MaxCiFileBytes).ToList();
+            if (tooLarge.Count > 0)
+            {
+                await writer.AddAsync("CC6.8", scope, "ci-not-copied", string.Create(CultureInfo.InvariantCulture,
+                        $"CI records NOT copied, larger than {MaxCiFileBytes / 1_000_000} MB: {string.Join(", ", tooLarge.Select(Path.GetFileName))}"),
+                    $"--ci-results {ci}", tooLarge.Select(f => new { file = Path.GetFileName(f), bytes = new FileInfo(f).Length }), null,
+                    "keep these files with the bundle yourself; the report copies CI records up to 50 MB each", ct);
+            }
+            foreach (var file in files.Except(tooLarge))
             {
                 var name = Path.GetFileName(file);
                 await writer.AddFileAsync("CC6.8", $"evidence/{scope}/cc6.8-ci/{name}", $"CI record {name} ({new FileInfo(file).Length} bytes, written {File.GetLastWriteTimeUtc(file):yyyy-MM-dd HH:mm}Z)",
@@ -252,9 +276,14 @@ internal static class ComplianceKey
     public static NoteSigner Signer(AuditLogs logs)
     {
         var first = logs.All.OrderBy(l => l.Cell.Region, StringComparer.Ordinal).First();
-        var key = first.Key ?? throw new InvalidOperationException($"The {first.Cell.Region} audit log has no key.");
-        var suffix = "/audit/" + first.Cell.Region;
-        var name = (key.Origin.EndsWith(suffix, StringComparison.Ordinal) ? key.Origin[..^suffix.Length] : key.Origin) + "/compliance";
-        return key.ComplianceSigner(name);
+        return Signer(first.Key ?? throw new InvalidOperationException($"The {first.Cell.Region} audit log has no key."), first.Cell.Region);
+    }
+
+    /// <summary>The signer from the audit-log key of <paramref name="region"/>, the first region in ordinal order; the caller disposes it.</summary>
+    public static NoteSigner Signer(AuditLogKeyMaterial firstRegionKey, string region)
+    {
+        var suffix = "/audit/" + region;
+        var origin = firstRegionKey.Origin;
+        return firstRegionKey.ComplianceSigner((origin.EndsWith(suffix, StringComparison.Ordinal) ? origin[..^suffix.Length] : origin) + "/compliance");
     }
 }

@@ -9,7 +9,8 @@ namespace Sigill.Cli.Compliance;
 /// <param name="Id">The criterion's id as the AICPA numbers it (CC6.1), or "Staff access" for the access-transparency log.</param>
 /// <param name="Folder">The file-name prefix of its evidence (cc6.1).</param>
 /// <param name="NoEvidence">The reason given when nothing was collected for it (a feature Sigill does not have yet).</param>
-internal sealed record Criterion(string Id, string Folder, string Title, string? NoEvidence = null)
+/// <param name="Gap">What the criterion asks that Sigill does not have yet, said in the report whatever evidence it has.</param>
+internal sealed record Criterion(string Id, string Folder, string Title, string? NoEvidence = null, string? Gap = null)
 {
     /// <summary>Every criterion a report lists, in this order, whether or not the period has evidence for it.</summary>
     public static readonly IReadOnlyList<Criterion> All =
@@ -27,8 +28,8 @@ internal sealed record Criterion(string Id, string Folder, string Title, string?
         new("A1.2", "a1.2", "Backups and recovery: backups, their verification, restore drills with recovery time"),
         new("C1.2", "c1.2", "Disposal of confidential information: deletions, crypto-shredding, retention runs"),
         new("P-series", "p", "Privacy: subject requests, consent, retention of personal information",
-            NoEvidence: "Sigill has no privacy-request feature yet (issue 18: subject access, erasure, retention, consent records); "
-                + "only whole-organization crypto-shredding exists, listed under C1.2"),
+            Gap: "partial: the data-subject search (privacy.subject_searched) is counted here; Sigill has no erasure of one subject, "
+                + "no retention schedule and no privacy-requests workflow yet (issue 18); only whole-organization crypto-shredding exists, listed under C1.2"),
         new("Staff access", "staff", "Staff access (CC6.2, CC6.3): every grant, break-glass and staff action from the access-transparency log"),
     ];
 
@@ -105,7 +106,7 @@ internal sealed class EvidenceWriter(string root, TimeProvider time)
 
     /// <summary>
     /// Every criterion with its items and, when it has none or none of them holds activity of the period, the reason.
-    /// A criterion is never left out.
+    /// A criterion is never left out; one with a <see cref="Criterion.Gap"/> always says what is still missing.
     /// </summary>
     public IReadOnlyList<CriterionEvidence> ByCriterion() =>
         [.. Compliance.Criterion.All.Select(c =>
@@ -116,6 +117,10 @@ internal sealed class EvidenceWriter(string root, TimeProvider time)
                 : items.All(i => i.Records == 0)
                     ? "no activity in the period: " + string.Join("; ", items.Select(i => i.Note).Where(n => n is not null).Distinct())
                     : null;
+            if (c.Gap is not null)
+            {
+                reason = reason is null ? c.Gap : $"{reason}; {c.Gap}";
+            }
             return new CriterionEvidence(c.Id, c.Title, items, reason);
         })];
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Features.Accounts;
@@ -26,10 +27,9 @@ internal sealed record EventView(string Id, string Action, DateTime At, string? 
 internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime from, DateTime to, Action<string> progress)
 {
     /// <summary>Actions whose details are kept: counts and ids (reviews), grant terms (staff access). Others' details may hold personal data.</summary>
-    private static readonly string[] DetailedActions = ["access_review.attested", "staff_review.attested", "support.", "alert."];
+    private static readonly string[] DetailedActions = ["access_review.attested", "staff_review.attested", "support."];
 
     private readonly string _region = cell.Region;
-    private List<(string Id, string Action, DateTime At, string? Organization, long? LeafIndex)>? _period;
 
     public async Task CollectAsync(IReadOnlyList<DrillResult> drills, string? backupDirectory, CancellationToken ct)
     {
@@ -40,6 +40,7 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
         await JoinersAndLeaversAsync(ct);
         await AccessReviewsAsync(ct);
         await AccessAsync(ct);
+        await PrivacyAsync(ct);
         progress($"{_region}: doctor (cross-references, production checks)");
         var doctor = await CellDoctor.ExamineAsync(cell, repair: false, TimeProvider.System, null, ct);
         await writer.AddAsync("CC6.6", _region, "doctor", $"sigill doctor of region {_region}: {doctor.Problems} problems, {doctor.Findings.Count} findings",
@@ -85,15 +86,17 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
 
     private async Task JoinersAndLeaversAsync(CancellationToken ct)
     {
-        var events = await EventsAsync(a => a.StartsWith("member.", StringComparison.Ordinal) || a == "user.created", ct);
+        // A sign-up records user.created and member.added for the same person: only member.added is a joiner (of an
+        // organization); user.created counts the accounts created, reported on its own.
+        var events = await EventsAsync(e => e.Action.StartsWith("member.") || e.Action == "user.created", ct);
         await writer.AddAsync("CC6.2", _region, "joiners-leavers", string.Create(CultureInfo.InvariantCulture,
-            $"Joiners and leavers in region {_region}: {events.Count(e => e.Action is "member.added" or "user.created")} joined, {events.Count(e => e.Action == "member.removed")} left, {events.Count(e => e.Action == "member.role_changed")} role changes"),
-            "audit events member.*, user.created in the period", events, events.Count, "no joiners or leavers in the period", ct);
+            $"Joiners and leavers in region {_region}: {events.Count(e => e.Action == "member.added")} joined, {events.Count(e => e.Action == "member.removed")} left, {events.Count(e => e.Action == "member.role_changed")} role changes; {events.Count(e => e.Action == "user.created")} accounts created"),
+            "audit events member.* (joined: member.added), user.created (accounts created) in the period", events, events.Count, "no joiners or leavers in the period", ct);
     }
 
     private async Task AccessReviewsAsync(CancellationToken ct)
     {
-        var events = await EventsAsync(a => a is "access_review.attested" or "staff_review.attested", ct);
+        var events = await EventsAsync(e => e.Action == "access_review.attested" || e.Action == "staff_review.attested", ct);
         await writer.AddAsync("CC6.2", _region, "access-reviews", string.Create(CultureInfo.InvariantCulture,
             $"Access-review attestations in region {_region}: {events.Count(e => e.Action == "access_review.attested")} by organization admins, {events.Count(e => e.Action == "staff_review.attested")} of staff credentials"),
             "audit events access_review.attested, staff_review.attested in the period", events, events.Count,
@@ -128,11 +131,29 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
             "table api_tokens (id, scopes, expiry, last use; names left out)", tokens, null, null, ct);
     }
 
+    /// <summary>
+    /// Privacy tools used in the period, counted only: each <c>privacy.subject_searched</c> event is an owner or admin
+    /// finding one data subject's records; who was looked for is never in the event, nor here.
+    /// </summary>
+    private async Task PrivacyAsync(CancellationToken ct)
+    {
+        await using var db = cell.CreateDbContext();
+        var searches = (await db.Set<AuditEvent>().AsNoTracking()
+            .Where(e => e.OccurredAt >= from && e.OccurredAt < to && e.Action == "privacy.subject_searched")
+            .GroupBy(e => e.OrganizationId).Select(g => new { organization = g.Key, searches = g.Count() }).ToListAsync(ct))
+            .OrderBy(o => o.organization, StringComparer.Ordinal).ToList();
+        var total = searches.Sum(o => o.searches);
+        await writer.AddAsync("P-series", _region, "subject-searches", string.Create(CultureInfo.InvariantCulture,
+            $"Data-subject searches in region {_region}: {total} by {searches.Count} organizations"),
+            "audit events privacy.subject_searched in the period, counted per organization", new { searches = total, byOrganization = searches },
+            total, "no data-subject search in the period", ct);
+    }
+
     private async Task AlertsAsync(CancellationToken ct)
     {
-        var alerts = (await AlertStore.ListAsync(cell, all: true, ct)).Where(a => a.FiredAt >= from && a.FiredAt < to).ToList();
+        var alerts = await AlertStore.FiredInAsync(cell, from, to, ct);
         await writer.AddAsync("CC7.3", _region, "alerts-fired", $"Alerts fired in region {_region}: {alerts.Count}",
-            "sigill alerts list --all (fired in the period)", alerts.Select(a => new { a.Id, a.Rule, a.Subject, a.Summary, a.FiredAt, a.Notifications, a.State, a.ResolvedAt }),
+            "alerts table: every alert fired in the period", alerts.Select(a => new { a.Id, a.Rule, a.Subject, a.Summary, a.FiredAt, a.Notifications, a.State, a.ResolvedAt }),
             alerts.Count, "no alerts fired in the period", ct);
         var response = alerts.Select(a => new
         {
@@ -220,7 +241,7 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
 
     private async Task DisposalAsync(CellKeyStatus keys, CancellationToken ct)
     {
-        var events = await EventsAsync(a => a is "document.deleted" || a.StartsWith("organization.shred", StringComparison.Ordinal) || a.EndsWith(".deleted", StringComparison.Ordinal), ct);
+        var events = await EventsAsync(e => e.Action.EndsWith(".deleted"), ct);
         var shreds = keys.Shreds.Where(s => (s.RequestedAt.UtcDateTime >= from && s.RequestedAt.UtcDateTime < to) || (s.ExecutedAt is { } x && x.UtcDateTime >= from && x.UtcDateTime < to)).ToList();
         await writer.AddAsync("C1.2", _region, "disposal", string.Create(CultureInfo.InvariantCulture,
             $"Disposal in region {_region}: {events.Count} deletions, {shreds.Count(s => s.IsExecuted)} organizations crypto-shredded, {shreds.Count(s => !s.IsExecuted)} shreds pending"),
@@ -241,28 +262,25 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
             .Select(g => new { g.Id, g.OrganizationId, g.OperatorId, g.Kind, g.Access, g.DurationMinutes, g.Status, g.RequestedAt, g.DecidedBy, g.DecidedAt, g.ExpiresAt })
             .ToListAsync(ct);
         var operators = await db.Set<Operator>().AsNoTracking().Select(o => new { o.Id, o.CreatedAt, o.DisabledAt }).ToListAsync(ct);
-        var events = await EventsAsync(a => a.StartsWith("support.", StringComparison.Ordinal), ct);
+        var events = await EventsAsync(e => e.Action.StartsWith("support."), ct);
         await writer.AddAsync("Staff access", _region, "grants-and-actions", string.Create(CultureInfo.InvariantCulture,
             $"Staff access in region {_region}: {grants.Count} grants ({grants.Count(g => g.Kind == "break_glass")} break-glass), {events.Count} staff-access events, {operators.Count} operator credentials"),
             "table support_grants; audit events support.* in the period (the access-transparency log); table operators (ids only)",
             new { grants, events, operators }, grants.Count + events.Count, "no staff access in the period", ct);
     }
 
-    /// <summary>Audit events of the period whose action <paramref name="wanted"/> accepts, decrypted for actor and target.</summary>
-    private async Task<List<EventView>> EventsAsync(Func<string, bool> wanted, CancellationToken ct)
+    /// <summary>
+    /// Audit events of the period that <paramref name="wanted"/> selects (translated to SQL: StartsWith and EndsWith
+    /// become LIKE), read in one query and decrypted for actor and target.
+    /// </summary>
+    private async Task<List<EventView>> EventsAsync(Expression<Func<AuditEvent, bool>> wanted, CancellationToken ct)
     {
         await using var db = cell.CreateDbContext();
-        _period ??= (await db.Set<AuditEvent>().AsNoTracking().Where(e => e.OccurredAt >= from && e.OccurredAt < to)
-            .Select(e => new { e.Id, e.Action, e.OccurredAt, e.OrganizationId, e.LeafIndex }).ToListAsync(ct))
-            .Select(e => (e.Id, e.Action, e.OccurredAt, e.OrganizationId, e.LeafIndex)).ToList();
-        var ids = _period.Where(e => wanted(e.Action)).Select(e => e.Id).ToList();
-        var views = new List<EventView>(ids.Count);
-        foreach (var chunk in ids.Chunk(500))
+        var rows = await db.Set<AuditEvent>().AsNoTracking().Where(e => e.OccurredAt >= from && e.OccurredAt < to).Where(wanted).ToListAsync(ct);
+        var views = new List<EventView>(rows.Count);
+        foreach (var row in rows)
         {
-            foreach (var row in await db.Set<AuditEvent>().AsNoTracking().Where(e => chunk.Contains(e.Id)).ToListAsync(ct))
-            {
-                views.Add(await ViewAsync(row, ct));
-            }
+            views.Add(await ViewAsync(row, ct));
         }
         return [.. views.OrderBy(v => v.At).ThenBy(v => v.Id, StringComparer.Ordinal)];
     }

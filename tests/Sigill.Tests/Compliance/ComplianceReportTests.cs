@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Features.Alerts;
 using Sigill.Api.Features.StaffAccess;
 using Sigill.Api.Platform.Security;
@@ -13,7 +15,8 @@ namespace Sigill.Tests.Compliance;
 /// <summary>
 /// <c>sigill compliance report</c> and <c>verify</c> on an installation with real activity: every criterion is listed with
 /// evidence or a reason, the bundle verifies against the installation's pinned keys, and a changed byte, a removed file
-/// and a manifest re-signed by another key are each caught and named.
+/// and a manifest re-signed by another key are each caught and named; without pinned keys nothing, not even a whole
+/// forged bundle, is reported as verified.
 /// </summary>
 public sealed class ComplianceReportTests
 {
@@ -62,6 +65,9 @@ public sealed class ComplianceReportTests
             }
             using var attested = await asReviewer.PostAsJsonAsync($"{reviews}/{reviewId}/attest", new { });
             Assert.True(attested.IsSuccessStatusCode, await attested.Content.ReadAsStringAsync());
+            // A data-subject search (P-series evidence, counted).
+            using var searched = await asReviewer.PostAsJsonAsync("/api/v1/privacy/search", new { email = "sam@evidence.example" });
+            Assert.True(searched.IsSuccessStatusCode, await searched.Content.ReadAsStringAsync());
         }
         // An alert that fired.
         string alertId;
@@ -71,6 +77,18 @@ public sealed class ComplianceReportTests
             db.Add(row);
             await db.SaveChangesAsync();
             alertId = row.Id;
+        }
+        await using (var db = app.Cells.Get("eu").CreateDbContext())
+        {
+            // 500 later alerts, fired after the period: the period's one must still be found (not only the newest 500).
+            for (var i = 0; i < 500; i++)
+            {
+                var at = DateTime.UtcNow.AddDays(3).AddMinutes(i);
+                db.Add(new AlertRow { Id = Sigill.Api.Platform.Cells.SigillId.New("alr", "eu"), Rule = "SigillBackupTooOld", Subject = "eu", Summary = "Later.", FiredAt = at, LastNotifiedAt = at, ResolvedAt = at, Notifications = 1 });
+            }
+            // A card number stored in clear: the residency scan finds it, and where it is must not reach the installation-wide files.
+            await db.Set<Sigill.Api.Features.Documents.Document>().Where(d => d.Id == id).ExecuteUpdateAsync(u => u.SetProperty(d => d.Source, "5555555555554444"));
+            await db.SaveChangesAsync();
         }
         await app.StopServerAsync();
         Assert.Equal(0, (await SigillProcess.RunAsync(Generous, "alerts", "ack", alertId, "--by", "alice", "--data", app.DataDirectory)).ExitCode);
@@ -95,8 +113,9 @@ public sealed class ComplianceReportTests
         string Shows(string criterion, string file) => criteria[criterion].GetProperty("items").EnumerateArray()
             .Single(i => i.GetProperty("file").GetString() == file).GetProperty("shows").GetString()!;
         Assert.Matches(@"Key status of region eu: provider file-keyring, 1 root key versions", Shows("CC6.1", "evidence/eu/cc6.1-keys.json"));
-        Assert.Contains("Residency and card-number scan of every cell: OK", Shows("CC6.1", "evidence/installation/cc6.1-residency-scan.json"), StringComparison.Ordinal);
-        Assert.Matches(@"Joiners and leavers in region eu: \d+ joined", Shows("CC6.2", "evidence/eu/cc6.2-joiners-leavers.json"));
+        Assert.Equal("Residency and card-number scan of every cell: FAILED — 0 leaks, 1 card numbers stored", Shows("CC6.1", "evidence/installation/cc6.1-residency-scan.json"));
+        // Two sign-ups (the organization's owner, the reviewer): each records user.created and member.added, one joiner each.
+        Assert.Equal("Joiners and leavers in region eu: 2 joined, 0 left, 0 role changes; 2 accounts created", Shows("CC6.2", "evidence/eu/cc6.2-joiners-leavers.json"));
         Assert.Equal("Access-review attestations in region eu: 1 by organization admins, 1 of staff credentials", Shows("CC6.2", "evidence/eu/cc6.2-access-reviews.json"));
         Assert.Matches(@"[1-9]\d* organizations, [1-9]\d* memberships", Shows("CC6.3", "evidence/eu/cc6.3-members-roles-mfa.json"));
         Assert.Matches(@"API tokens of region eu: [1-9]\d* tokens", Shows("CC6.3", "evidence/eu/cc6.3-api-tokens.json"));
@@ -111,6 +130,8 @@ public sealed class ComplianceReportTests
         Assert.StartsWith("Running version ", Shows("CC8.1", "evidence/installation/cc8.1-version.json"), StringComparison.Ordinal);
         Assert.Equal("Backups of region eu in the period: 1, 1 verified (every entry's SHA-256 after decryption)", Shows("A1.2", "evidence/eu/a1.2-backups.json"));
         Assert.Matches(@"Restore drills of region eu in the period: 1, 1 passed, last recovery time [\d.]+ s", Shows("A1.2", "evidence/eu/a1.2-drills.json"));
+        Assert.Equal("Data-subject searches in region eu: 1 by 1 organizations", Shows("P-series", "evidence/eu/p-subject-searches.json"));
+        Assert.Contains("erasure", criteria["P-series"].GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Contains("issue 18", criteria["P-series"].GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Matches(@"Staff access in region eu: 1 grants \(0 break-glass\), [1-9]\d* staff-access events", Shows("Staff access", "evidence/eu/staff-grants-and-actions.json"));
         // The installation-wide files hold no customer content.
@@ -120,6 +141,10 @@ public sealed class ComplianceReportTests
             Assert.DoesNotContain("Evidence AB", text, StringComparison.Ordinal);
             Assert.DoesNotContain("sam@evidence.example", text, StringComparison.Ordinal);
             Assert.DoesNotContain("Master services agreement", text, StringComparison.Ordinal);
+            // The residency scan's findings say where customer data sits: summary lines only.
+            Assert.DoesNotContain("555555…4444", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("CARD NUMBER", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("LEAK:", text, StringComparison.Ordinal);
         }
         Assert.StartsWith("%PDF-", Encoding.ASCII.GetString(await File.ReadAllBytesAsync(Path.Combine(bundle, "summary.pdf")), 0, 5), StringComparison.Ordinal);
 
@@ -135,6 +160,12 @@ public sealed class ComplianceReportTests
         Assert.Contains("ok: anchor eu: leaf ", verified.Stdout, StringComparison.Ordinal);
         Assert.Contains("checkpoint signed by the pinned audit key", verified.Stdout, StringComparison.Ordinal);
         Assert.Contains("compliance verify: OK", verified.Stdout, StringComparison.Ordinal);
+        // Unpinned, the same intact bundle is consistent but not authenticated: never OK, exit 1.
+        var unpinnedGood = await SigillProcess.RunAsync(Generous, "compliance", "verify", bundle);
+        Assert.True(unpinnedGood.ExitCode == 1, unpinnedGood.Stdout + unpinnedGood.Stderr);
+        Assert.Contains("compliance verify: NOT AUTHENTICATED", unpinnedGood.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--audit-key", unpinnedGood.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("compliance verify: OK", unpinnedGood.Stdout, StringComparison.Ordinal);
         var online = await SigillProcess.RunAsync(Generous, "compliance", "verify", bundle, "--online", "--data", app.DataDirectory);
         Assert.True(online.ExitCode == 0, online.Stdout + online.Stderr);
         Assert.Contains("found at leaf", online.Stdout, StringComparison.Ordinal);
@@ -174,6 +205,77 @@ public sealed class ComplianceReportTests
         Assert.Equal(1, unpinned.ExitCode);
         Assert.Contains("FAILED: anchor eu: the audit log anchored manifest SHA-256 ", unpinned.Stdout, StringComparison.Ordinal);
         Assert.Contains("FAILED: anchor us: the audit log anchored manifest SHA-256 ", unpinned.Stdout, StringComparison.Ordinal);
+
+        // 4. A whole forgery: the edited manifest signed by the forger, and each region's anchor re-made in the forger's own
+        // log with the real origin (own checkpoint key, own receipt). Consistent in itself, so never authenticated unpinned,
+        // and the receipts fail under the pinned audit keys.
+        var forged = await ForgeAsync(bundle, target.Combine("forged"), claimKeyOf: false);
+        var forgedUnpinned = await SigillProcess.RunAsync(Generous, "compliance", "verify", forged);
+        Assert.True(forgedUnpinned.ExitCode == 1, forgedUnpinned.Stdout + forgedUnpinned.Stderr);
+        Assert.DoesNotContain("FAILED", forgedUnpinned.Stdout, StringComparison.Ordinal); // it is consistent: only the pinned keys tell
+        Assert.Contains("compliance verify: NOT AUTHENTICATED", forgedUnpinned.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("compliance verify: OK", forgedUnpinned.Stdout, StringComparison.Ordinal);
+        string[] auditOnly = [.. auditKeys.SelectMany(k => new[] { "--audit-key", k })];
+        var forgedAudit = await SigillProcess.RunAsync(Generous, ["compliance", "verify", forged, .. auditOnly]);
+        Assert.Equal(1, forgedAudit.ExitCode);
+        Assert.Contains("FAILED: anchor eu: the receipt does not verify (UntrustedVerifierKey", forgedAudit.Stdout, StringComparison.Ordinal);
+        Assert.Contains("FAILED: anchor us: the receipt does not verify (UntrustedVerifierKey", forgedAudit.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, (await SigillProcess.RunAsync(Generous, Pinned(forged))).ExitCode);
+        // The same, its receipts naming the real audit key while the forger signed their checkpoints.
+        var lying = await ForgeAsync(bundle, target.Combine("lying"), claimKeyOf: true);
+        var lyingAudit = await SigillProcess.RunAsync(Generous, ["compliance", "verify", lying, .. auditOnly]);
+        Assert.Equal(1, lyingAudit.ExitCode);
+        Assert.Contains("FAILED: anchor eu: the receipt does not verify (CheckpointInvalid", lyingAudit.Stdout, StringComparison.Ordinal);
+        Assert.Contains("FAILED: anchor us: the receipt does not verify (CheckpointInvalid", lyingAudit.Stdout, StringComparison.Ordinal);
+
+        // 5. Hostile input: a region name that would climb out of anchors/, and a file slipped into anchors/.
+        var hostile = Copy(bundle, target.Combine("hostile"));
+        var hostileBody = note[..(note.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)].Replace("region eu\n", "region ../../eu\n", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(hostile, "manifest.txt"), SignedNote.Sign(hostileBody, forger));
+        var climbing = await SigillProcess.RunAsync(Generous, Pinned(hostile));
+        Assert.Equal(1, climbing.ExitCode);
+        Assert.Contains("FAILED: manifest.txt is not a signed compliance manifest: the manifest has a line it does not understand: \"region ../../eu\"", climbing.Stdout, StringComparison.Ordinal);
+        var slipped = Copy(bundle, target.Combine("slipped"));
+        await File.WriteAllTextAsync(Path.Combine(slipped, "anchors", "extra.txt"), "not listed");
+        var four = await SigillProcess.RunAsync(Generous, Pinned(slipped));
+        Assert.Equal(1, four.ExitCode);
+        Assert.Contains("FAILED: file not in the manifest: anchors/extra.txt", four.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="bundle"/> with one evidence file dropped, its manifest signed by a forger's key and each
+    /// region's anchor re-made: the event carrying the forged manifest's hash and signer, as the only leaf of a log of
+    /// the forger's with the real log's origin. With <paramref name="claimKeyOf"/> the receipts name the real audit key.
+    /// </summary>
+    private static async Task<string> ForgeAsync(string bundle, string to, bool claimKeyOf)
+    {
+        var forged = Copy(bundle, to);
+        File.Delete(Path.Combine(forged, "evidence", "eu", "cc7.3-alerts-fired.json"));
+        var note = await File.ReadAllTextAsync(Path.Combine(forged, "manifest.txt"));
+        using var forger = NoteSigner.Generate("forger.example/compliance");
+        var body = note[..(note.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)];
+        body = string.Join('\n', body.Split('\n').Where(l => !l.EndsWith(" evidence/eu/cc7.3-alerts-fired.json", StringComparison.Ordinal))
+            .Select(l => l.StartsWith("signer ", StringComparison.Ordinal) ? "signer " + forger.VerifierKey : l));
+        var manifestBytes = Encoding.UTF8.GetBytes(SignedNote.Sign(body, forger));
+        await File.WriteAllBytesAsync(Path.Combine(forged, "manifest.txt"), manifestBytes);
+        var manifestHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(manifestBytes));
+        foreach (var region in new[] { "eu", "us" })
+        {
+            var anchors = Path.Combine(forged, "anchors");
+            var real = Receipt.Parse(await File.ReadAllTextAsync(Path.Combine(anchors, $"{region}.receipt.json")), out _)!;
+            var anchor = JsonNode.Parse(await File.ReadAllBytesAsync(Path.Combine(anchors, $"{region}.event.json")))!;
+            anchor["details"]!["manifest_sha256"] = manifestHash;
+            anchor["details"]!["signer"] = forger.VerifierKey;
+            var eventBytes = Encoding.UTF8.GetBytes(anchor.ToJsonString());
+            var salt = LeafCommitment.NewSalt();
+            var commitment = LeafCommitment.Compute(salt, eventBytes);
+            using var log = NoteSigner.Generate(real.Origin);
+            var checkpoint = new Checkpoint(real.Origin, 1, LeafCommitment.LeafHash(commitment)).Sign(log);
+            var receipt = Receipt.Create(real.Origin, 0, commitment, [], checkpoint, claimKeyOf ? real.VerifierKey : log.VerifierKey, salt, LeafCommitment.HashEvent(eventBytes));
+            await File.WriteAllBytesAsync(Path.Combine(anchors, $"{region}.event.json"), eventBytes);
+            await File.WriteAllTextAsync(Path.Combine(anchors, $"{region}.receipt.json"), receipt.ToJson());
+        }
+        return forged;
     }
 
     [Theory]

@@ -19,6 +19,18 @@ public static class AlertStore
         return await query.OrderByDescending(a => a.FiredAt).Take(all ? 500 : 100).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// Every alert fired in [<paramref name="from"/>, <paramref name="to"/>), oldest first, however many: the period is
+    /// selected in the query (compliance evidence of a past period; <see cref="ListAsync"/> keeps only the newest).
+    /// </summary>
+    public static async Task<IReadOnlyList<AlertRow>> FiredInAsync(Cell cell, DateTime from, DateTime to, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        await using var db = cell.CreateDbContext();
+        return await db.Set<AlertRow>().AsNoTracking().Where(a => a.FiredAt >= from && a.FiredAt < to)
+            .OrderBy(a => a.FiredAt).ThenBy(a => a.Id).ToListAsync(ct);
+    }
+
     /// <summary>Stops the repeats and the escalation of an alert (and closes a latched one); false when there is no such alert. Audited.</summary>
     public static async Task<AlertRow?> AcknowledgeAsync(Cell cell, string alertId, string by, TimeProvider time, CancellationToken ct)
     {

@@ -45,6 +45,17 @@ public static class AuditReceipts
             return new AuditInclusion(row.Id, row.LeafIndex, null, null);
         }
         var (salt, canonical) = await OpenAsync(log.Cell, row, ct);
+        return ForOpenedEvent(log, row, salt, canonical);
+    }
+
+    /// <summary>As <see cref="ForEventAsync"/> for an event already decrypted with <see cref="OpenAsync"/> (its salt and canonical bytes).</summary>
+    internal static AuditInclusion ForOpenedEvent(CellAuditLog log, AuditEvent row, byte[] salt, byte[] canonical)
+    {
+        var latest = log.Latest;
+        if (row.LeafIndex is not { } index || latest is null || index >= latest.Size || log.Key is not { } key)
+        {
+            return new AuditInclusion(row.Id, row.LeafIndex, null, null);
+        }
         var proof = log.Tree.InclusionProof(index, latest.Size);
         var receipt = Receipt.Create(key.Origin, index, row.Commitment, proof, latest.Note, key.VerifierKey, salt, LeafCommitment.HashEvent(canonical));
         return new AuditInclusion(row.Id, index, latest.Note, receipt.ToJson());
