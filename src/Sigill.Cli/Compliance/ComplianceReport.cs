@@ -48,7 +48,7 @@ internal static class ComplianceReport
         using var signer = ComplianceKey.Signer(logs);
 
         await InstallationEvidenceAsync(cells, request, writer, Step, ct);
-        var drills = ReadDrills(request.DrillFiles);
+        var drills = BackupDrill.ReadAll(request.DrillFiles);
         foreach (var cell in cells.All)
         {
             await new RegionEvidence(cell, writer, request.From, request.To, Step).CollectAsync(drills, request.BackupDirectory, ct);
@@ -240,30 +240,6 @@ internal static class ComplianceReport
                 runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             }, null, null, ct);
-    }
-
-    private static List<DrillResult> ReadDrills(IReadOnlyList<string> files)
-    {
-        var drills = new List<DrillResult>();
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        foreach (var file in files.Where(File.Exists).Distinct(StringComparer.Ordinal))
-        {
-            foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
-            {
-                try
-                {
-                    if (JsonSerializer.Deserialize<DrillResult>(line, json) is { } drill)
-                    {
-                        drills.Add(drill);
-                    }
-                }
-                catch (JsonException)
-                {
-                    // A torn last line (a drill killed while writing) is not a drill.
-                }
-            }
-        }
-        return drills;
     }
 }
 
