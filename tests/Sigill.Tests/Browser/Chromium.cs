@@ -44,7 +44,7 @@ public sealed class Chromium : IAsyncLifetime
             Locale = "en-US",
             TimezoneId = "UTC",
         });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(45_000); // a shared 2-core machine: a sign-in (password hashing) under a parallel build took over 20 s
         var page = await context.NewPageAsync();
         var session = new Session(context, page);
         page.Console += (_, message) => session.Console.Add($"{message.Type}: {message.Text}");
