@@ -39,7 +39,7 @@ internal static class PrivacyCommand
         command.SetAction((r, ct) => CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
         {
             var organizationId = r.GetValue(organization);
-            IReadOnlyList<Cell> scope = cells.All;
+            IReadOnlyList<Cell> scope = [.. cells.All];
             if (organizationId is not null)
             {
                 if (!SigillId.TryParse(organizationId, "org", out var region) || !cells.TryGet(region, out var cell))
@@ -75,6 +75,6 @@ internal static class PrivacyCommand
         return command;
     }
 
-    private static T Read<T>(IConfiguration api, string section) where T : class =>
+    private static T Read<T>(IConfiguration api, string section) where T : class, IValidatedOptions =>
         SigillOptions.Read<T>(api, ApiHost.Tier, s => s.AddSigillOptions<T>(section));
 }
