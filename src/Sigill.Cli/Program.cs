@@ -17,6 +17,7 @@ var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, si
     BackupCommands.Restore(),
     AlertsCommand.Create(),
     ComplianceCommand.Create(),
+    PrivacyCommand.Create(),
     BenchCommand.Create(),
     PdfCommand.Create(),
     PkiCommand.Create(),

@@ -11,3 +11,9 @@ public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
 
 /// <param name="PaymentLink">For the payer whose signature was the last: the path of their payment page (<c>/p/{token}</c>), also e-mailed to them.</param>
 public sealed record SignResult(string RecipientId, string Status, string DocumentStatus, string Receipt, string? PaymentLink = null);
+
+/// <summary>
+/// The privacy notice of a signing link (<c>GET /api/v1/signing/{token}/privacy</c>): the sending organization is the
+/// controller of the recipient's data; the operator of the installation processes it for them.
+/// </summary>
+public sealed record PrivacyNoticeView(string Controller, string? Operator, string? OperatorContact);

@@ -18,6 +18,13 @@ public sealed partial class ApiClient
         return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync<SigningView>(response, ct);
     }
 
+    /// <summary>The privacy notice of the recipient's link (who the controller and the operator are), or null when the link shows nothing.</summary>
+    public async Task<PrivacyNoticeView?> GetPrivacyNoticeAsync(string region, string token, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Get, region, $"/api/v1/signing/{token}/privacy", null, null, ct);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync<PrivacyNoticeView>(response, ct);
+    }
+
     /// <summary>The document's PDF exactly as the API holds it (the API records the view); null when the link shows nothing or needs a step-up first.</summary>
     public async Task<HttpResponseMessage?> GetSigningPdfAsync(string region, string token, string? grant, CancellationToken ct) =>
         PdfOrNull(await SendAsync(HttpMethod.Get, region, $"/api/v1/signing/{token}/document.pdf", grant, null, ct, HttpCompletionOption.ResponseHeadersRead));

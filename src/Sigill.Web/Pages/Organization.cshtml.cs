@@ -114,6 +114,10 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         return await LoadAsync(ct) ?? Page();
     }
 
+    /// <summary>The organization's records of processing as a PDF download (owners and admins; the API refuses everyone else).</summary>
+    public Task<IActionResult> OnGetRecordsOfProcessingAsync(CancellationToken ct) =>
+        PdfAsync(HttpMethod.Get, "/api/v1/privacy/records-of-processing?format=pdf", null, download: true, ct);
+
     public async Task<IActionResult> OnPostInviteAsync(string? email, string? role, CancellationToken ct) =>
         await AfterAsync(await SendAsync(HttpMethod.Post, "/api/v1/invitations/", new { email = email?.Trim(), role }, ct), "invited", ct);
 

@@ -47,6 +47,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /pki/{region}/ca.crl"] = Anonymous,
         ["GET /pki/{region}/ca.cer"] = Anonymous,
         ["POST /api/v1/privacy/search"] = "privacy",
+        ["GET /api/v1/privacy/records-of-processing"] = "privacy",
         ["GET /api/v1/documents/"] = "documents:read",
         ["GET /api/v1/documents/{id}"] = "documents:read",
         ["GET /api/v1/documents/{id}/pdf"] = "documents:read",
@@ -133,6 +134,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/delivery/{token}"] = Anonymous,
         ["POST /api/v1/signing/{token}/step-up"] = Anonymous,
         ["POST /api/v1/signing/{token}/step-up/code"] = Anonymous,
+        ["GET /api/v1/signing/{token}/privacy"] = Anonymous,
         // Payments: the processor connection is an organization setting; a document's payment is the sender's.
         ["GET /api/v1/organization/payments/"] = "organization:read",
         ["PUT /api/v1/organization/payments/"] = "organization:write",

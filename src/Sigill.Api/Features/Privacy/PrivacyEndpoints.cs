@@ -5,6 +5,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Directory = Sigill.Api.Features.Accounts.Directory;
 using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Backups;
+using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.SubProcessors;
+using Sigill.Api.Features.TrustCenter;
 using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
@@ -23,6 +27,24 @@ public static class PrivacyEndpoints
     {
         var privacy = app.MapGroup("/api/v1/privacy").WithTags("Privacy");
         privacy.MapPost("/search", Search).RequireAuthorization(Policies.Privacy);
+        privacy.MapGet("/records-of-processing", RecordsOfProcessingFor).RequireAuthorization(Policies.Privacy);
+    }
+
+    /// <summary>
+    /// The organization's records of processing (Article 30) as JSON, or as a PDF with <c>?format=pdf</c>. Installation facts
+    /// of its region only; the residency scan is left to <c>sigill privacy ropa</c> (it reads every stored byte).
+    /// </summary>
+    private static async Task<Results<Ok<RopaDocument>, FileContentHttpResult, ProblemHttpResult>> RecordsOfProcessingFor(string? format, Caller caller,
+        SubProcessorOptions subProcessors, BackupOptions backups, DocumentOptions documents, TrustOptions trust, TimeProvider time, CancellationToken ct)
+    {
+        if (format is not (null or "json" or "pdf"))
+        {
+            return Problems.Validation("format must be json or pdf.");
+        }
+        var records = await RecordsOfProcessing.BuildAsync([caller.Cell], caller.OrganizationId, new RopaSources(subProcessors, backups, documents, trust), null, time.GetUtcNow(), ct);
+        return format == "pdf"
+            ? TypedResults.File(RecordsOfProcessing.ToPdf(records), "application/pdf", $"records-of-processing-{records.GeneratedAt:yyyy-MM-dd}.pdf")
+            : TypedResults.Ok(records);
     }
 
     private static async Task<Results<Ok<SubjectSearchResult>, ProblemHttpResult>> Search(SubjectSearchRequest request, Caller caller, CellDbContext db,

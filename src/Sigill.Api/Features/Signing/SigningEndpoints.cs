@@ -37,6 +37,7 @@ public static class SigningEndpoints
         group.MapPost("/decline", Decline);
         group.MapPost("/step-up", StepUp.Verify);
         group.MapPost("/step-up/code", StepUp.SendCode);
+        group.MapGet("/privacy", PrivacyNotice);
         return group;
     }
 
@@ -65,6 +66,17 @@ public static class SigningEndpoints
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
             r.Id, name, r.Role, r.Status, r.ConsentedAt is not null, r.ViewCount > 0, await IsTurnAsync(link, ct), pages.Count, pages, fields, d.ExpiresAt,
             r.StepUp, true));
+    }
+
+    /// <summary>
+    /// Who is responsible for the recipient's data: the sending organization (controller) and the operator (processor,
+    /// <c>Trust:Operator</c>). Before any step-up, like the recipient's name: the e-mail with the link names the sender too.
+    /// </summary>
+    private static async Task<Ok<PrivacyNoticeView>> PrivacyNotice(SigningLink link, TrustCenter.TrustOptions trust, CancellationToken ct)
+    {
+        var org = await link.Db.Set<Organizations.Organization>().AsNoTracking().SingleAsync(o => o.Id == link.Document.OrganizationId, ct);
+        var name = await link.Cell.Keys.DecryptFieldAsync(org.Id, Organizations.Organization.NamePurpose, org.NameToken, org.Id, ct);
+        return TypedResults.Ok(new PrivacyNoticeView(name!, trust.Operator.Name, trust.Operator.Contact));
     }
 
     /// <summary>The PDF exactly as the server holds it; recorded as a view with the SHA-256 of the bytes served.</summary>

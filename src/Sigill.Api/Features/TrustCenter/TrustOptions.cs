@@ -29,6 +29,9 @@ public sealed class TrustOptions : IValidatedOptions
 
     public HostingDeclaration Hosting { get; set; } = new();
 
+    /// <summary>Who runs this installation: named as the processor in the records of processing and in the privacy notice recipients see.</summary>
+    public OperatorDeclaration Operator { get; set; } = new();
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
@@ -49,6 +52,11 @@ public sealed class TrustOptions : IValidatedOptions
         if (CacheFor < TimeSpan.FromSeconds(1) || CacheFor > TimeSpan.FromHours(1)) problems.Add("Trust:CacheFor must be between 1 second and 1 hour");
         if (Hosting.Provider is { Length: > 200 }) problems.Add("Trust:Hosting:Provider must be at most 200 characters");
         if (Hosting.Certifications.Any(c => string.IsNullOrWhiteSpace(c) || c.Length > 200)) problems.Add("Trust:Hosting:Certifications must be non-empty names (at most 200 characters)");
+        if (Operator.Name is { } name && (string.IsNullOrWhiteSpace(name) || name.Length > 200)) problems.Add("Trust:Operator:Name must be a name of at most 200 characters");
+        if (Operator.Contact is { } contact && (contact.Length > 300 || !Uri.TryCreate(contact, UriKind.Absolute, out var oc) || oc.Scheme is not ("mailto" or "https")))
+        {
+            problems.Add("Trust:Operator:Contact must be a mailto: or https: URI");
+        }
         foreach (var (region, place) in Hosting.DataCentres)
         {
             if (!Platform.Cells.RegionName.IsWellFormed(region) || string.IsNullOrWhiteSpace(place) || place.Length > 200) problems.Add($"Trust:Hosting:DataCentres:{region} must name a region and its data centre (at most 200 characters)");
@@ -67,4 +75,12 @@ public sealed class HostingDeclaration
     /// <summary>Per region, where its data centre is (<c>eu: "Hetzner, Falkenstein, Germany"</c>).</summary>
     public Dictionary<string, string> DataCentres { get; set; } = new(StringComparer.Ordinal);
     public string? Notes { get; set; }
+}
+
+/// <summary>The operator of the installation as it names itself to customers and recipients (privacy contact, not the security one).</summary>
+public sealed class OperatorDeclaration
+{
+    public string? Name { get; set; }
+    /// <summary>Where people reach the operator about their data: <c>mailto:privacy@example.com</c> or an https page.</summary>
+    public string? Contact { get; set; }
 }
