@@ -31,8 +31,8 @@ public sealed class SubjectExportTests
 
         // Ada and Bob sign a lease (Ada fills a field); Ada is a copy on a draft with Adam.
         var signed = (await UploadOkAsync(owner, "Ada's lease", SamplePdf("lease"))).GetProperty("id").GetString()!;
-        var ada = await AddRecipientAsync(owner, signed, "Ada Lovelace", "ada@example.com");
-        var bob = await AddRecipientAsync(owner, signed, "Bob Builder", "bob@example.com");
+        var ada = await AddRecipientAsync(owner, signed, "Ada Lovelace", "ada@example.com", order: 1);
+        var bob = await AddRecipientAsync(owner, signed, "Bob Builder", "bob@example.com", order: 2);
         var text = await AddFieldAsync(owner, signed, ada, "text", 100);
         await AddFieldAsync(owner, signed, ada, "signature", 200);
         await AddFieldAsync(owner, signed, bob, "signature", 300);
