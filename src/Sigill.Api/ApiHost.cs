@@ -118,6 +118,7 @@ public static class ApiHost
         services.AddSubProcessors();
         services.AddTrustCenter();
         services.AddAccessReviews();
+        services.AddPrivacyExports();
         overrides?.Invoke(services);
 
         var app = builder.Build();

@@ -28,6 +28,7 @@ public static class PrivacyEndpoints
         var privacy = app.MapGroup("/api/v1/privacy").WithTags("Privacy");
         privacy.MapPost("/search", Search).RequireAuthorization(Policies.Privacy);
         privacy.MapGet("/records-of-processing", RecordsOfProcessingFor).RequireAuthorization(Policies.Privacy);
+        app.MapPrivacyExports();
     }
 
     /// <summary>

@@ -315,6 +315,10 @@ public static class ErrorCodes
     [Status(502)]
     public const string PaymentProcessorRefused = "payment_processor_refused";
 
+    // Privacy
+    [Status(422)]
+    public const string PrivacyExportTooLarge = "privacy_export_too_large";
+
     /// <summary>Every code and its statuses; no statuses means "any other client error" (only <see cref="Error"/>).</summary>
     public static FrozenDictionary<string, IReadOnlyList<int>> All { get; } = typeof(ErrorCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -1180,6 +1180,44 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.ToTable("payment_events", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Features.Privacy.PrivacyExport", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Pdfs")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("RecipientEntries")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("privacy_exports", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.Signing.CellCertificateAuthority", b =>
                 {
                     b.Property<string>("Region")
@@ -1859,6 +1897,15 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Sigill.Api.Features.ApiTokens.ApiToken", b =>
+                {
+                    b.HasOne("Sigill.Api.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.Privacy.PrivacyExport", b =>
                 {
                     b.HasOne("Sigill.Api.Features.Organizations.Organization", null)
                         .WithMany()

@@ -1175,6 +1175,44 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.ToTable("payment_events", (string)null);
                 });
 
+            modelBuilder.Entity("Sigill.Api.Features.Privacy.PrivacyExport", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OrganizationId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Pdfs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RecipientEntries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("privacy_exports", (string)null);
+                });
+
             modelBuilder.Entity("Sigill.Api.Features.Signing.CellCertificateAuthority", b =>
                 {
                     b.Property<string>("Region")
@@ -1854,6 +1892,15 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Sigill.Api.Features.ApiTokens.ApiToken", b =>
+                {
+                    b.HasOne("Sigill.Api.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.Privacy.PrivacyExport", b =>
                 {
                     b.HasOne("Sigill.Api.Features.Organizations.Organization", null)
                         .WithMany()
