@@ -23,6 +23,7 @@ public static class PrivacyEndpoints
     {
         var privacy = app.MapGroup("/api/v1/privacy").WithTags("Privacy");
         privacy.MapPost("/search", Search).RequireAuthorization(Policies.Privacy);
+        privacy.MapErasure();
     }
 
     private static async Task<Results<Ok<SubjectSearchResult>, ProblemHttpResult>> Search(SubjectSearchRequest request, Caller caller, CellDbContext db,
