@@ -167,7 +167,7 @@ public sealed class ErasureTests
         foreach (var e in await db.Set<AuditEvent>().Where(e => erased.Events.Contains(e.Id)).ToListAsync())
         {
             Assert.True(e.Sealed.AsSpan().StartsWith(Erasure.RedactedPrefix), $"audit event {e.Id} still holds its sealed record");
-            await Assert.ThrowsAnyAsync<Exception>(() => cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, erased.Organization, e.Id), e.Sealed, CancellationToken.None));
+            await Assert.ThrowsAnyAsync<Exception>(async () => await cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, erased.Organization, e.Id), e.Sealed, CancellationToken.None));
         }
         await foreach (var key in cell.Blobs.ListAsync(erased.Organization + "/", CancellationToken.None))
         {
