@@ -62,6 +62,13 @@ public static class Erasure
         var documents = await db.Documents.AsNoTracking().Where(d => d.OrganizationId == org && ids.Contains(d.Id)).ToListAsync(ct);
         await DeleteRevisionsAsync(db, cell, org, documents, ct);
 
+        // Tombstones are sealed before the transaction opens: sealing may write key usage through another connection,
+        // which would wait forever on SQLite's single writer held by this transaction.
+        foreach (var document in documents)
+        {
+            await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.record_deleted", org, actor, document.Id,
+                new Dictionary<string, string> { ["kind"] = "document", ["rule"] = rule, ["erasure"] = entry.Id }), now, ct);
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var events = await db.DocumentEvents.Where(e => e.OrganizationId == org && ids.Contains(e.DocumentId)).Select(e => e.Id).ToListAsync(ct);
         byte[] marker = [.. RedactedPrefix, .. Encoding.ASCII.GetBytes(entry.Id)];
@@ -76,11 +83,6 @@ public static class Erasure
         await db.DocumentPayments.Where(p => p.OrganizationId == org && ids.Contains(p.DocumentId)).ExecuteDeleteAsync(ct);
         await db.Recipients.Where(r => r.OrganizationId == org && ids.Contains(r.DocumentId)).ExecuteDeleteAsync(ct);
         await db.Documents.Where(d => d.OrganizationId == org && ids.Contains(d.Id)).ExecuteDeleteAsync(ct);
-        foreach (var document in documents)
-        {
-            await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.record_deleted", org, actor, document.Id,
-                new Dictionary<string, string> { ["kind"] = "document", ["rule"] = rule, ["erasure"] = entry.Id }), now, ct);
-        }
         db.Add(new ErasureApplied { Id = entry.Id, AppliedAt = now });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
