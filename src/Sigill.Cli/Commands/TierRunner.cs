@@ -68,6 +68,8 @@ internal static class TierRunner
             try
             {
                 await cell.MigrateAsync(ct);
+                // A cell opens only with every journaled erasure applied: what a restored backup brought back is erased again.
+                await Sigill.Api.Features.Privacy.Erasure.ReplayAsync(cell, DateTime.UtcNow, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException and not CellUnavailableException)
             {

@@ -159,6 +159,20 @@ public static class AuditVerification
                 ? new AuditVerificationReport(cell.Region, true, null, 0, 0, 0, 0, 0, null)
                 : Fail("events or checkpoints are stored but the region's log key is missing (deleted)", 0);
         }
+        // Events whose content an erasure replaced (ADR 0016) verify by their leaf only, and only if the journal lists the erasure.
+        HashSet<string> erasures;
+        try
+        {
+            erasures = decrypt ? [.. (await Privacy.ErasureJournal.ReadAsync(cell, ct)).Select(e => e.Id)] : [];
+        }
+        catch (InvalidDataException e)
+        {
+            return Fail(e.Message, 0);
+        }
+        catch (InvalidOperationException)
+        {
+            erasures = []; // no journal directory: nothing was ever erased in this cell
+        }
         var verifier = new AuditLogVerifier(key.Origin, key.Verifier, notes);
         checkpointSize = verifier.LargestCheckpointSize;
         progress?.Report((0, total));
@@ -191,13 +205,13 @@ public static class AuditVerification
                     {
                         if (warmed.Add(rows[i].OrganizationId ?? ""))
                         {
-                            await CheckAsync(cell, key, rows[i], decrypt, shreddedOrganizations, new byte[ScratchSize], ct);
+                            await CheckAsync(cell, key, rows[i], decrypt, erasures, shreddedOrganizations, new byte[ScratchSize], ct);
                         }
                     }
                 }
                 Parallel.For(0, count, parallel, () => new byte[ScratchSize], (i, _, scratch) =>
                 {
-                    var check = CheckAsync(cell, key, rows[i], decrypt, shreddedOrganizations, scratch, ct);
+                    var check = CheckAsync(cell, key, rows[i], decrypt, erasures, shreddedOrganizations, scratch, ct);
                     results[i] = check.IsCompletedSuccessfully ? check.Result : check.AsTask().GetAwaiter().GetResult();
                     return scratch;
                 }, scratch => CryptographicOperations.ZeroMemory(scratch));
@@ -248,7 +262,7 @@ public static class AuditVerification
         foreach (var e in pending)
         {
             var row = new Row(e.Id, e.OrganizationId, e.Action, e.OccurredAt, e.LeafIndex, e.Sealed, e.Commitment, e.PositionSeal);
-            if ((await CheckAsync(cell, key, row, decrypt, shreddedOrganizations, pendingScratch, ct)).Problem is { } problem)
+            if ((await CheckAsync(cell, key, row, decrypt, erasures, shreddedOrganizations, pendingScratch, ct)).Problem is { } problem)
             {
                 return Fail(problem, expected);
             }
@@ -338,7 +352,7 @@ public static class AuditVerification
     /// (when decrypting) and, for a sequenced row, its position seal. Problems name the leaf or event.
     /// <paramref name="scratch"/> receives the plaintext and is cleared again.
     /// </summary>
-    private static async ValueTask<Checked> CheckAsync(Cell cell, AuditLogKeyMaterial key, Row row, bool decrypt,
+    private static async ValueTask<Checked> CheckAsync(Cell cell, AuditLogKeyMaterial key, Row row, bool decrypt, HashSet<string> erasures,
         System.Collections.Concurrent.ConcurrentDictionary<string, bool> shreddedOrganizations, byte[] scratch, CancellationToken ct)
     {
         if (row.LeafIndex is not null && row.Commitment.Length != LeafCommitment.Size)
@@ -346,7 +360,16 @@ public static class AuditVerification
             return new Checked(string.Create(CultureInfo.InvariantCulture, $"{Where(row)}: stored commitment is {row.Commitment.Length} bytes, not {LeafCommitment.Size} (edited)"), false);
         }
         bool shredded = false;
-        if (decrypt)
+        if (decrypt && row.Sealed.Span.StartsWith(Privacy.Erasure.RedactedPrefix))
+        {
+            var erasure = System.Text.Encoding.ASCII.GetString(row.Sealed.Span[Privacy.Erasure.RedactedPrefix.Length..]);
+            if (!erasures.Contains(erasure))
+            {
+                return new Checked($"{Where(row)}: event {row.Id} is marked erased by {erasure}, which the erasure journal does not list (edited)", false);
+            }
+            shredded = true; // erased: in the tree, content gone
+        }
+        else if (decrypt)
         {
             var owner = row.OrganizationId ?? AuditRecorder.CellOrganization(cell.Region);
             if (shreddedOrganizations.ContainsKey(owner))

@@ -31,7 +31,7 @@ internal static class DocumentSenderTools
         group.MapPost("/{id}/remind", Remind);
         group.MapPatch("/{id}/recipients/{recipientId}", Correct);
         group.MapPost("/{id}/duplicate", Duplicate);
-        group.MapDelete("/{id}", Delete);
+        group.MapDelete("/{id}", Delete).WithMetadata(Privacy.DeletionGate.Marker);
     }
 
     private static ProblemHttpResult Finished() =>
@@ -245,11 +245,17 @@ internal static class DocumentSenderTools
             return Problems.Conflict(ErrorCodes.DocumentNotDraft, $"The document is {doc.Status}; only drafts can be deleted (void a sent document instead).");
         }
         var cell = caller.Cell;
+        if (await Privacy.DeletionGate.CheckAsync(db, cell, doc.OrganizationId, [doc.Id], ct) is { } kept)
+        {
+            return await Privacy.DeletionGate.RefuseAsync(db, cell, doc.OrganizationId, AuditActor.From(http, caller.Actor), "document.delete", doc.Id, kept,
+                time.GetUtcNow().UtcDateTime, ct);
+        }
         db.DocumentFields.RemoveRange(await db.DocumentFields.Where(f => f.DocumentId == doc.Id).ToListAsync(ct));
         db.Recipients.RemoveRange(await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct));
         db.DocumentEvents.RemoveRange(await db.DocumentEvents.Where(e => e.DocumentId == doc.Id).ToListAsync(ct));
         db.Documents.Remove(doc);
-        await AuditRecorder.RecordAsync(db, cell, new AuditEventData("document.deleted", doc.OrganizationId, AuditActor.From(http, caller.Actor), doc.Id), time.GetUtcNow().UtcDateTime, ct);
+        await AuditRecorder.RecordAsync(db, cell, new AuditEventData("document.deleted", doc.OrganizationId, AuditActor.From(http, caller.Actor), doc.Id,
+            new Dictionary<string, string> { ["kind"] = "document", ["rule"] = "draft_delete" }), time.GetUtcNow().UtcDateTime, ct);
         try
         {
             await db.SaveChangesAsync(ct);

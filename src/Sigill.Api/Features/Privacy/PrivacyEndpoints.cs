@@ -29,6 +29,7 @@ public static class PrivacyEndpoints
         privacy.MapPost("/search", Search).RequireAuthorization(Policies.Privacy);
         privacy.MapGet("/records-of-processing", RecordsOfProcessingFor).RequireAuthorization(Policies.Privacy);
         app.MapPrivacyExports();
+        privacy.MapErasure();
     }
 
     /// <summary>

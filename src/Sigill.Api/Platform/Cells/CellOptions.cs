@@ -14,6 +14,12 @@ public sealed class CellOptions
 
     /// <summary>Where the cell's own log files go (records that carry its identifiers); see <see cref="Telemetry.CellLogs"/>.</summary>
     public Platform.Telemetry.CellLogOptions Logs { get; set; } = new();
+
+    /// <summary>
+    /// Where the cell's erasure journal lives (ADR 0016): outside the database and blob backups. Empty: the file keyring's
+    /// directory (the embedded default); a cell on an HSM must name one.
+    /// </summary>
+    public string ErasureJournalDirectory { get; set; } = "";
 }
 
 public sealed class DatabaseOptions

@@ -319,6 +319,12 @@ public static class ErrorCodes
     [Status(422)]
     public const string PrivacyExportTooLarge = "privacy_export_too_large";
 
+    [Status(409)]
+    public const string DeletionHeld = "deletion_held";
+
+    [Status(409)]
+    public const string HoldReleased = "hold_released";
+
     /// <summary>Every code and its statuses; no statuses means "any other client error" (only <see cref="Error"/>).</summary>
     public static FrozenDictionary<string, IReadOnlyList<int>> All { get; } = typeof(ErrorCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Platform.Cells;
+
+namespace Sigill.Api.Features.Privacy;
+
+/// <summary>One erasure: ids only (organization, documents, the person's e-mail blind index), never a name or an address.</summary>
+public sealed record ErasureEntry(string Id, DateTime Time, string Organization, IReadOnlyList<string> Documents, string? Subject);
+
+/// <summary>
+/// The cell's erasure journal (ADR 0016), kept outside the database and blob backups: <c>erasures.jsonl</c> in the cell's
+/// <c>ErasureJournalDirectory</c>, by default its keyring directory (<c>DATA/&lt;region&gt;/keys</c>), which backups never
+/// contain. One line per erasure:
+/// <code>&lt;mac&gt; &lt;entry JSON&gt;\n</code>
+/// where mac is the keyed HMAC (the cell pseudo-organization's blind-index key, purpose <c>privacy.erasure-journal</c>) of
+/// the previous line's mac, a line feed and this entry's JSON ("" before the first line). A removed, reordered or edited
+/// line breaks the chain and the journal is refused. A last line without its line feed was never acknowledged (a write
+/// cut short): it is ignored on read and cut off before the next append.
+/// </summary>
+public static class ErasureJournal
+{
+    private const string MacPurpose = "privacy.erasure-journal";
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string PathOf(Cell cell)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        var directory = cell.Options.ErasureJournalDirectory is { Length: > 0 } configured ? configured
+            : cell.Options.Keys.KeyringDirectory ?? throw new InvalidOperationException(
+                $"cell {cell.Region} has no ErasureJournalDirectory (and no keyring directory to keep the journal in)");
+        return Path.Combine(directory, "erasures.jsonl");
+    }
+
+    /// <summary>Appends <paramref name="entry"/> durably (flushed to disk) before anything is deleted.</summary>
+    public static async Task AppendAsync(Cell cell, ErasureEntry entry, CancellationToken ct)
+    {
+        var path = PathOf(cell);
+        var gate = Locks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var (_, previous, complete) = await ReadChainAsync(cell, path, ct);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var body = JsonSerializer.Serialize(entry, Json);
+            var mac = await MacAsync(cell, previous, body, ct);
+            await using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            file.SetLength(complete); // drop a torn last line
+            file.Position = complete;
+            await file.WriteAsync(Encoding.UTF8.GetBytes($"{mac} {body}\n"), ct);
+            file.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Every acknowledged entry in order; throws <see cref="InvalidDataException"/> when the chain is broken.</summary>
+    public static async Task<IReadOnlyList<ErasureEntry>> ReadAsync(Cell cell, CancellationToken ct) =>
+        (await ReadChainAsync(cell, PathOf(cell), ct)).Entries;
+
+    private static async Task<(List<ErasureEntry> Entries, string Previous, long Complete)> ReadChainAsync(Cell cell, string path, CancellationToken ct)
+    {
+        var entries = new List<ErasureEntry>();
+        if (!File.Exists(path)) return (entries, "", 0);
+        var bytes = await File.ReadAllBytesAsync(path, ct);
+        var complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        var previous = "";
+        var number = 0;
+        foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            number++;
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            var body = space < 0 ? "" : line[(space + 1)..];
+            if (space < 0 || line[..space] != await MacAsync(cell, previous, body, ct))
+            {
+                throw new InvalidDataException($"the erasure journal of {cell.Region} is broken at line {number} (removed, reordered or edited)");
+            }
+            entries.Add(JsonSerializer.Deserialize<ErasureEntry>(body, Json)
+                ?? throw new InvalidDataException($"the erasure journal of {cell.Region} has an empty entry at line {number}"));
+            previous = line[..space];
+        }
+        return (entries, previous, complete);
+    }
+
+    private static async Task<string> MacAsync(Cell cell, string previous, string body, CancellationToken ct)
+    {
+        var owner = await AuditRecorder.EnsureCellKeysAsync(cell, ct);
+        using var access = Sigill.Crypto.KeyAccess.Include(owner); // the journal is the cell's own record, whoever asked for the erasure
+        return await cell.Keys.BlindIndexAsync(owner, MacPurpose, previous + "\n" + body, ct);
+    }
+}
