@@ -23,6 +23,8 @@ public static class PrivacyEndpoints
     {
         var privacy = app.MapGroup("/api/v1/privacy").WithTags("Privacy");
         privacy.MapPost("/search", Search).RequireAuthorization(Policies.Privacy);
+        app.MapPrivacyRequests();
+        app.MapPrivacyRequestForm();
     }
 
     private static async Task<Results<Ok<SubjectSearchResult>, ProblemHttpResult>> Search(SubjectSearchRequest request, Caller caller, CellDbContext db,
