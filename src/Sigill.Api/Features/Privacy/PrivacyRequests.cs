@@ -10,6 +10,7 @@ using Sigill.Api.Platform.Errors;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
+using Sigill.Contracts;
 using Sigill.Crypto;
 
 namespace Sigill.Api.Features.Privacy;
@@ -22,13 +23,6 @@ namespace Sigill.Api.Features.Privacy;
 /// </summary>
 public static class PrivacyRequests
 {
-    public sealed record CreateRequest(string? Email, string? Type, string? Message);
-    public sealed record ActionRequest(string? Status, string? Note);
-    public sealed record ActionView(string Id, string Status, string? Note, string ActorId, DateTime At);
-    public sealed record RequestView(string Id, string Type, string Email, string? Message, string Status, string Source, DateTime ReceivedAt, DateTime DueAt,
-        IReadOnlyList<ActionView> Actions);
-    public sealed record RequestList(IReadOnlyList<RequestView> Requests);
-
     public const int MaxNote = 4000;
     public const int MaxListed = 500;
 
@@ -56,7 +50,7 @@ public static class PrivacyRequests
         return row;
     }
 
-    private static async Task<Ok<RequestList>> List(Caller caller, CellDbContext db, CancellationToken ct)
+    private static async Task<Ok<PrivacyRequestList>> List(Caller caller, CellDbContext db, CancellationToken ct)
     {
         var org = caller.OrganizationId;
         var keys = caller.Cell.Keys;
@@ -65,23 +59,23 @@ public static class PrivacyRequests
         var ids = rows.Select(r => r.Id).ToList();
         var actions = (await db.PrivacyRequestActions.AsNoTracking().Where(a => a.OrganizationId == org && ids.Contains(a.RequestId)).ToListAsync(ct))
             .OrderBy(a => a.At).ThenBy(a => a.Id, StringComparer.Ordinal).ToLookup(a => a.RequestId, StringComparer.Ordinal);
-        var views = new List<RequestView>(rows.Count);
+        var views = new List<PrivacyRequestView>(rows.Count);
         foreach (var r in rows)
         {
-            var done = new List<ActionView>();
+            var done = new List<PrivacyRequestActionView>();
             foreach (var a in actions[r.Id])
             {
-                done.Add(new ActionView(a.Id, a.Status, await keys.DecryptFieldAsync(org, PrivacyRequestAction.NotePurpose, a.NoteToken, a.Id, ct), a.ActorId, a.At));
+                done.Add(new PrivacyRequestActionView(a.Id, a.Status, await keys.DecryptFieldAsync(org, PrivacyRequestAction.NotePurpose, a.NoteToken, a.Id, ct), a.ActorId, a.At));
             }
-            views.Add(new RequestView(r.Id, r.Type,
+            views.Add(new PrivacyRequestView(r.Id, r.Type,
                 (await keys.DecryptFieldAsync(org, PrivacyRequest.EmailPurpose, r.EmailToken, r.Id, ct))!,
                 await keys.DecryptFieldAsync(org, PrivacyRequest.MessagePurpose, r.MessageToken, r.Id, ct),
                 r.Status, r.Source, r.ReceivedAt, r.DueAt, done));
         }
-        return TypedResults.Ok(new RequestList(views));
+        return TypedResults.Ok(new PrivacyRequestList(views));
     }
 
-    private static async Task<Results<Created<RequestView>, ProblemHttpResult>> Create(CreateRequest request, Caller caller, CellDbContext db, HttpContext http,
+    private static async Task<Results<Created<PrivacyRequestView>, ProblemHttpResult>> Create(PrivacyRequestCreateRequest request, Caller caller, CellDbContext db, HttpContext http,
         MailOptions mail, TimeProvider time, CancellationToken ct)
     {
         if (PrivacyRequestForm.Problem(request.Email, request.Type, request.Message) is { } problem)
@@ -100,10 +94,10 @@ public static class PrivacyRequests
         await PrivacyRequestForm.NotifyAdminsAsync(db, cell, row, mail, time, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/privacy/requests/{row.Id}",
-            new RequestView(row.Id, row.Type, email, message, row.Status, row.Source, row.ReceivedAt, row.DueAt, []));
+            new PrivacyRequestView(row.Id, row.Type, email, message, row.Status, row.Source, row.ReceivedAt, row.DueAt, []));
     }
 
-    private static async Task<Results<Created<ActionView>, NotFound, ProblemHttpResult>> Act(string id, ActionRequest request, Caller caller, CellDbContext db,
+    private static async Task<Results<Created<PrivacyRequestActionView>, NotFound, ProblemHttpResult>> Act(string id, PrivacyRequestActionRequest request, Caller caller, CellDbContext db,
         HttpContext http, TimeProvider time, CancellationToken ct)
     {
         var org = caller.OrganizationId;
@@ -142,6 +136,6 @@ public static class PrivacyRequests
         await AuditRecorder.RecordAsync(db, caller.Cell, new AuditEventData("privacy_request.actioned", org, AuditActor.From(http, caller.Actor), row.Id,
             new Dictionary<string, string> { ["action"] = actionId, ["from"] = from, ["to"] = action.Status }), now, ct);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/privacy/requests/{row.Id}/actions/{actionId}", new ActionView(actionId, action.Status, note, action.ActorId, now));
+        return TypedResults.Created($"/api/v1/privacy/requests/{row.Id}/actions/{actionId}", new PrivacyRequestActionView(actionId, action.Status, note, action.ActorId, now));
     }
 }
