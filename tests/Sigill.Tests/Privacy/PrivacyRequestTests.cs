@@ -84,7 +84,7 @@ public sealed partial class PrivacyRequestTests
         Assert.Equal("privacy_request_closed", Code(closed));
         request = Assert.Single(await ListAsync(owner));
         Assert.Equal("completed", request.GetProperty("status").GetString());
-        Assert.Equal(["in_progress", "completed"], request.GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("status").GetString()).ToArray());
+        Assert.Equal(["in_progress", "completed"], request.GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("status").GetString()!).ToArray());
         Assert.Equal("Erased the draft lease.", request.GetProperty("actions")[1].GetProperty("note").GetString());
 
         // A member's own address matches too (the other organization's owner asks for access).
