@@ -137,7 +137,6 @@ public sealed partial class PrivacyRequestTests
         using var web = app.Web();
         await SignUpThroughPagesAsync(app, web, "olle.owner@held.example", "eu", "Olle Owner", "Held AB");
         var form = await web.GetStringAsync("/privacy/request");
-        Assert.DoesNotContain("<script", form, StringComparison.OrdinalIgnoreCase);
         using (var sent = await web.PostAsync("/privacy/request", Form(form, ("Email", "olle.owner@held.example"), ("Type", "access"), ("Message", "What do you hold?"))))
         {
             var page = await sent.Content.ReadAsStringAsync();
