@@ -31,3 +31,19 @@ public sealed record SubjectWebhookDelivery(string Id, string EventType, string 
 
 /// <summary>The person's membership of this organization (their account, as far as this organization knows it).</summary>
 public sealed record SubjectMember(string UserId, string Name, string Email, string Role, DateTime JoinedAt);
+
+// Privacy requests (/api/v1/privacy/requests): what data subjects asked, the statutory deadline and what was done.
+
+/// <summary>A request entered by an admin (received by post, by phone): the person's address, the kind, an optional message.</summary>
+public sealed record PrivacyRequestCreateRequest(string? Email, string? Type, string? Message);
+
+/// <summary>An action on a request: the status it moves to (in_progress, completed, refused; open) and a note.</summary>
+public sealed record PrivacyRequestActionRequest(string? Status, string? Note);
+
+public sealed record PrivacyRequestActionView(string Id, string Status, string? Note, string ActorId, DateTime At);
+
+/// <summary>One request; <c>DueAt</c> is the statutory deadline (received + 30 days); <c>Source</c> is form or manual.</summary>
+public sealed record PrivacyRequestView(string Id, string Type, string Email, string? Message, string Status, string Source, DateTime ReceivedAt, DateTime DueAt,
+    IReadOnlyList<PrivacyRequestActionView> Actions);
+
+public sealed record PrivacyRequestList(IReadOnlyList<PrivacyRequestView> Requests);

@@ -43,6 +43,20 @@ public sealed partial class ApiClient
         return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
     }
 
+    /// <summary>Submits the public privacy-request form to a region: null when accepted (the same for every address), else the problem.</summary>
+    public async Task<Problem?> SubmitPrivacyRequestAsync(string region, string email, string type, string? message, string? clientAddress, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, "privacy-requests", new { email, type, message }, clientAddress, ct);
+        return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
+    }
+
+    /// <summary>Confirms a privacy request by its e-mailed link (<c>sgq_{region}_…</c>): null when done, else the problem.</summary>
+    public async Task<Problem?> ConfirmPrivacyRequestAsync(string region, string token, string? clientAddress, CancellationToken ct)
+    {
+        using var response = await AuthAsync(region, "privacy-requests/confirm", new { token }, clientAddress, ct);
+        return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
+    }
+
     /// <summary>A password sign-in; <paramref name="code"/> sends the second factor along (needed past an account's ceiling).</summary>
     public Task<(SignInResponse? Result, Problem? Problem)> SignInAsync(string region, string email, string password, string? code, string? clientAddress, CancellationToken ct) =>
         SignInLikeAsync(region, "auth/sign-in", new { email, password, code }, clientAddress, ct);

@@ -66,6 +66,7 @@ public sealed class IdentityOptions : IValidatedOptions
             ("SignUpsPerSource", Throttling.SignUpsPerSource), ("SignUpMailsPerAddress", Throttling.SignUpMailsPerAddress),
             ("SignUpLinksPerSource", Throttling.SignUpLinksPerSource), ("SsoStartsPerSource", Throttling.SsoStartsPerSource),
             ("PasswordResetsPerSource", Throttling.PasswordResetsPerSource), ("PasswordResetMailsPerAddress", Throttling.PasswordResetMailsPerAddress),
+            ("PrivacyRequestsPerSource", Throttling.PrivacyRequestsPerSource), ("PrivacyRequestMailsPerAddress", Throttling.PrivacyRequestMailsPerAddress),
         })
         {
             if (rule.Burst < 0 || rule.First <= TimeSpan.Zero || rule.Cap < rule.First || rule.Forget <= TimeSpan.Zero)
@@ -106,6 +107,10 @@ public sealed class ThrottleOptions
     public BackoffRule PasswordResetsPerSource { get; set; } = new(10, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
     /// <summary>Reset e-mails to one account: beyond it a request still answers the same, but sends nothing (no mail bombing).</summary>
     public BackoffRule PasswordResetMailsPerAddress { get; set; } = new(3, TimeSpan.FromMinutes(20), TimeSpan.FromHours(1), TimeSpan.FromDays(1));
+    /// <summary>Privacy-request submissions and confirmation links followed from one source: every one counts.</summary>
+    public BackoffRule PrivacyRequestsPerSource { get; set; } = new(10, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+    /// <summary>Privacy-request confirmation e-mails to one address: beyond it the form still answers the same, but sends nothing.</summary>
+    public BackoffRule PrivacyRequestMailsPerAddress { get; set; } = new(3, TimeSpan.FromMinutes(20), TimeSpan.FromHours(1), TimeSpan.FromDays(1));
     /// <summary>Single sign-on starts from one source (each stores a pending attempt): every one counts.</summary>
     public BackoffRule SsoStartsPerSource { get; set; } = new(30, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
     /// <summary>How long a source an account signed in from stays exempt from that account's ceiling.</summary>

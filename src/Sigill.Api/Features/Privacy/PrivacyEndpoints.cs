@@ -30,6 +30,8 @@ public static class PrivacyEndpoints
         privacy.MapGet("/records-of-processing", RecordsOfProcessingFor).RequireAuthorization(Policies.Privacy);
         app.MapPrivacyExports();
         privacy.MapErasure();
+        app.MapPrivacyRequests();
+        app.MapPrivacyRequestForm();
     }
 
     /// <summary>

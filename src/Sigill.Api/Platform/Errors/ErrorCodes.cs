@@ -96,6 +96,12 @@ public static class ErrorCodes
     public const string PasswordResetLinkInvalid = "password_reset_link_invalid";
 
     [Status(404)]
+    public const string PrivacyRequestLinkInvalid = "privacy_request_link_invalid";
+
+    [Status(409)]
+    public const string PrivacyRequestClosed = "privacy_request_closed";
+
+    [Status(404)]
     public const string InvitationInvalid = "invitation_invalid";
 
     [Status(404)]

@@ -28,6 +28,8 @@ public sealed record PresentedSecret(string Prefix, string IdKind)
     public static readonly PresentedSecret SsoState = new("sga", "ssa");
     /// <summary>Operator (staff) credentials: <c>sgo_…</c>.</summary>
     public static readonly PresentedSecret Operator = new("sgo", "opr");
+    /// <summary>The link the public privacy-request form e-mails, to prove the address before anything happens: <c>sgq_…</c>.</summary>
+    public static readonly PresentedSecret PrivacyRequest = new("sgq", "ppr");
 
     public (string Presented, string Id, byte[] SecretHash) Issue(string region)
     {
