@@ -66,6 +66,11 @@ public static class AuditReceipts
     {
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(row);
+        if (row.Sealed.AsSpan().StartsWith(Privacy.Erasure.RedactedPrefix))
+        {
+            // An erased event (ADR 0016) reads like a shredded one: its content is gone, its leaf stays.
+            throw new CryptoIntegrityException(CryptoFailureReason.KeyDestroyed, $"Audit event {row.Id} was erased.");
+        }
         var owner = row.OrganizationId ?? AuditRecorder.CellOrganization(cell.Region);
         var plain = await cell.Keys.OpenRecordAsync(AuditRecorder.SealContext(cell.Region, owner, row.Id), row.Sealed, ct);
         if (plain.Length < LeafCommitment.SaltSize)

@@ -25,13 +25,15 @@ public static class ErasureJournal
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static string PathOf(Cell cell)
+    public static string PathOf(Cell cell) => TryPathOf(cell) ?? throw new InvalidOperationException(
+        $"cell {cell.Region} has no ErasureJournalDirectory (and no keyring directory to keep the journal in)");
+
+    /// <summary>The journal's path; null for a cell with neither a journal nor a keyring directory (an HSM cell not set up for erasure).</summary>
+    private static string? TryPathOf(Cell cell)
     {
         ArgumentNullException.ThrowIfNull(cell);
-        var directory = cell.Options.ErasureJournalDirectory is { Length: > 0 } configured ? configured
-            : cell.Options.Keys.KeyringDirectory ?? throw new InvalidOperationException(
-                $"cell {cell.Region} has no ErasureJournalDirectory (and no keyring directory to keep the journal in)");
-        return Path.Combine(directory, "erasures.jsonl");
+        var directory = cell.Options.ErasureJournalDirectory is { Length: > 0 } configured ? configured : cell.Options.Keys.KeyringDirectory;
+        return string.IsNullOrEmpty(directory) ? null : Path.Combine(directory, "erasures.jsonl");
     }
 
     /// <summary>Appends <paramref name="entry"/> durably (flushed to disk) before anything is deleted.</summary>
@@ -59,8 +61,9 @@ public static class ErasureJournal
     }
 
     /// <summary>Every acknowledged entry in order; throws <see cref="InvalidDataException"/> when the chain is broken.</summary>
+    /// A cell without a journal directory has erased nothing (erasure refuses there), so it reads none.
     public static async Task<IReadOnlyList<ErasureEntry>> ReadAsync(Cell cell, CancellationToken ct) =>
-        (await ReadChainAsync(cell, PathOf(cell), ct)).Entries;
+        TryPathOf(cell) is { } path ? (await ReadChainAsync(cell, path, ct)).Entries : [];
 
     private static async Task<(List<ErasureEntry> Entries, string Previous, long Complete)> ReadChainAsync(Cell cell, string path, CancellationToken ct)
     {
