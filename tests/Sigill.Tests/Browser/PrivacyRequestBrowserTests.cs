@@ -44,7 +44,7 @@ public sealed partial class PrivacyRequestBrowserTests(Chromium chromium) : ICla
         await p.GotoAsync("/organization");
         await p.ClickAsync("#link-privacy-requests");
         await p.WaitForSelectorAsync("#requests article");
-        Assert.Contains("erasure from pia.owner@example.com", await p.InnerTextAsync("#requests"), StringComparison.Ordinal);
+        Assert.Contains("Erasure request from pia.owner@example.com", await p.InnerTextAsync("#requests"), StringComparison.Ordinal);
         await s.CheckPageAsync("18-privacy-requests-desktop");
         await p.SetViewportSizeAsync(390, 844);
         await s.CheckPageAsync("18-privacy-requests-phone");
