@@ -48,6 +48,11 @@ public sealed class HsmServeTests : IDisposable
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", org!["apiToken"].ToString());
             var view = await http.GetFromJsonAsync<Dictionary<string, object>>("/api/v1/organizations/current");
             Assert.Equal("Hsm Kunde GmbH", view!["name"].ToString());
+
+            // The cell opened with its erasure journal in the cell folder (serve's default, outside the backups; the HSM keeps the
+            // keys), and erasure answers there: a person the organization does not know is a 404.
+            using var erase = await http.PostAsJsonAsync("/api/v1/privacy/erasures", new { email = "ada@example.com" });
+            Assert.Equal(HttpStatusCode.NotFound, erase.StatusCode);
         }
 
         Assert.False(Directory.Exists(Path.Combine(data, "eu", "keys")), "the HSM cell wrote a file keyring");

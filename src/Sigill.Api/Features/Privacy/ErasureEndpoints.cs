@@ -37,6 +37,10 @@ public static class ErasureEndpoints
         var email = request.Email?.Trim() is { Length: > 0 } e ? e : null;
         if ((documentId is null) == (email is null)) return Problems.Validation("Give either documentId or email (one of the two).");
         if (email is not null && (email.Length > 320 || !Directory.IsPlausibleEmail(email))) return Problems.Validation("email is not an e-mail address.");
+        if (!ErasureJournal.IsConfigured(caller.Cell))
+        {
+            return Problems.Conflict(ErrorCodes.ErasureNotConfigured, "This region has no erasure journal (Cells:<region>:ErasureJournalDirectory); nothing was erased.");
+        }
         if (documentId is { Length: > 64 }) return TypedResults.NotFound();
         var org = caller.OrganizationId;
         var cell = caller.Cell;

@@ -28,6 +28,9 @@ public static class ErasureJournal
     public static string PathOf(Cell cell) => TryPathOf(cell) ?? throw new InvalidOperationException(
         $"cell {cell.Region} has no ErasureJournalDirectory (and no keyring directory to keep the journal in)");
 
+    /// <summary>Whether the cell can journal erasures (a journal or keyring directory is set).</summary>
+    public static bool IsConfigured(Cell cell) => TryPathOf(cell) is not null;
+
     /// <summary>The journal's path; null for a cell with neither a journal nor a keyring directory (an HSM cell not set up for erasure).</summary>
     private static string? TryPathOf(Cell cell)
     {

@@ -331,6 +331,9 @@ public static class ErrorCodes
     [Status(409)]
     public const string HoldReleased = "hold_released";
 
+    [Status(409)]
+    public const string ErasureNotConfigured = "erasure_not_configured";
+
     /// <summary>Every code and its statuses; no statuses means "any other client error" (only <see cref="Error"/>).</summary>
     public static FrozenDictionary<string, IReadOnlyList<int>> All { get; } = typeof(ErrorCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
