@@ -156,7 +156,7 @@ public sealed partial class PrivacyRequestTests
         Assert.Contains("/organization/privacy-requests", await web.GetStringAsync("/organization"), StringComparison.Ordinal);
         var list = await web.GetStringAsync("/organization/privacy-requests");
         Assert.Contains("What do you hold?", list, StringComparison.Ordinal);
-        Assert.Contains("access from olle.owner@held.example", list, StringComparison.Ordinal);
+        Assert.Contains("Access request from olle.owner@held.example", list, StringComparison.Ordinal);
         var id = RequestId().Match(list).Groups[1].Value;
         using (var acted = await web.PostAsync($"/organization/privacy-requests?handler=Act&requestId={id}", Form(list, ("status", "refused"), ("note", "Nothing beyond the account."))))
         {
