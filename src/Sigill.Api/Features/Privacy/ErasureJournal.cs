@@ -50,7 +50,7 @@ public static class ErasureJournal
             var (_, previous, complete) = await ReadChainAsync(cell, path, ct);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var body = JsonSerializer.Serialize(entry, Json);
-            var mac = await MacAsync(cell, previous, body, ct);
+            var mac = await MacAsync(cell, await AuditRecorder.EnsureCellKeysAsync(cell, ct), previous, body, ct);
             await using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
             file.SetLength(complete); // drop a torn last line
             file.Position = complete;
@@ -76,12 +76,13 @@ public static class ErasureJournal
         var complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
         var previous = "";
         var number = 0;
+        var owner = await AuditRecorder.EnsureCellKeysAsync(cell, ct); // once per read, not once per line
         foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             number++;
             var space = line.IndexOf(' ', StringComparison.Ordinal);
             var body = space < 0 ? "" : line[(space + 1)..];
-            if (space < 0 || line[..space] != await MacAsync(cell, previous, body, ct))
+            if (space < 0 || line[..space] != await MacAsync(cell, owner, previous, body, ct))
             {
                 throw new InvalidDataException($"the erasure journal of {cell.Region} is broken at line {number} (removed, reordered or edited)");
             }
@@ -92,9 +93,8 @@ public static class ErasureJournal
         return (entries, previous, complete);
     }
 
-    private static async Task<string> MacAsync(Cell cell, string previous, string body, CancellationToken ct)
+    private static async Task<string> MacAsync(Cell cell, string owner, string previous, string body, CancellationToken ct)
     {
-        var owner = await AuditRecorder.EnsureCellKeysAsync(cell, ct);
         using var access = Sigill.Crypto.KeyAccess.Include(owner); // the journal is the cell's own record, whoever asked for the erasure
         return await cell.Keys.BlindIndexAsync(owner, MacPurpose, previous + "\n" + body, ct);
     }
