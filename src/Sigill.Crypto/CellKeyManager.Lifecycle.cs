@@ -136,12 +136,23 @@ public sealed partial class CellKeyManager
     /// voids every copy of its wrapped keys, backups included), then deletes its key rows and marks the request executed.
     /// Run it from a periodic job. Returns the shredded organization ids.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ExecuteDueShredsAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> ExecuteDueShredsAsync(CancellationToken cancellationToken = default) =>
+        ExecuteDueShredsAsync(null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ExecuteDueShredsAsync(CancellationToken)"/>, asking <paramref name="mayShred"/> first for each due
+    /// organization: one it refuses (a legal hold, a retention period still running) stays pending, and is asked again next run.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ExecuteDueShredsAsync(Func<string, CancellationToken, Task<bool>>? mayShred, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
         var done = new List<string>();
         foreach (var shred in await _store.ListDueShredsAsync(now, cancellationToken))
         {
+            if (mayShred is not null && !await mayShred(shred.OrganizationId, cancellationToken))
+            {
+                continue;
+            }
             var erasureKeyId = KeyIds.Erasure(_environment, _region, shred.OrganizationId);
             await _provider.DestroyKeyAsync(erasureKeyId, cancellationToken);
             await _store.DeleteKeysAsync(shred.OrganizationId, cancellationToken);

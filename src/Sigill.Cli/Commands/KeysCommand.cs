@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Sigill.Api.Features.Audit;
+using Sigill.Api.Features.Privacy;
 using Sigill.Api.Platform.Cells;
 using Sigill.Cli.Hosting;
 using Sigill.Crypto;
@@ -134,7 +136,7 @@ internal static class KeysCommand
             {
                 foreach (var cell in cells.All)
                 {
-                    foreach (var shredded in await cell.Keys.ExecuteDueShredsAsync(ct))
+                    foreach (var shredded in await cell.Keys.ExecuteDueShredsAsync((organizationId, token) => MayShredAsync(cell, organizationId, token), ct))
                     {
                         Console.Out.WriteLine($"{shredded}: keys destroyed");
                     }
@@ -151,11 +153,32 @@ internal static class KeysCommand
                 Console.Out.WriteLine(cancelled ? $"{r.GetValue(org)}: shred cancelled" : $"{r.GetValue(org)}: no pending shred");
                 return cancelled ? ExitCodes.Ok : ExitCodes.BadConfiguration;
             }
+            if (!await MayShredAsync(target, r.GetValue(org)!, ct))
+            {
+                return ExitCodes.BadConfiguration;
+            }
             var record = await target.Keys.ScheduleShredAsync(r.GetValue(org)!, ct);
             Console.Out.WriteLine($"{record.OrganizationId}: shred scheduled, due {record.DueAt:u}; cancel with `sigill keys shred --org {record.OrganizationId} --cancel`");
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The deletion gate (ADR 0016) for a whole organization: a legal hold or a running retention period on any of its
+    /// documents keeps it. A refusal is printed, recorded as <c>privacy.deletion_refused</c>, and a scheduled shred stays pending.
+    /// </summary>
+    private static async Task<bool> MayShredAsync(Cell cell, string organizationId, CancellationToken ct)
+    {
+        await using var db = cell.CreateDbContext();
+        if (await DeletionGate.CheckOrganizationAsync(db, cell, organizationId, ct) is not { } kept)
+        {
+            return true;
+        }
+        await DeletionGate.RecordRefusalAsync(db, cell, organizationId, new AuditActor("sigill-cli", null), "keys shred", organizationId, kept, DateTime.UtcNow, ct);
+        var until = kept.Until is { } u ? $"until {u:yyyy-MM-dd}" : "until the hold is released";
+        await Console.Error.WriteLineAsync($"{organizationId}: not shredded — kept under {(kept.Scope == "retention" ? "its retention policy" : $"a legal hold on the {kept.Scope} ({kept.HoldId})")}: {kept.Reason}; kept {until}");
+        return false;
     }
 
     /// <summary>Opens the installation's cells (existing installation or production config) for an operator verb.</summary>

@@ -17,6 +17,38 @@ public sealed class DoctorTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
 
     [Fact]
+    public async Task Doctor_reports_an_erasure_a_restore_brought_back_and_a_broken_erasure_journal()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var account = await Sigill.Tests.Identity.IdentityKit.SignUpAsync(app, "dora.doctor@example.com", "eu", "Erasing Doctor AB");
+        using (var owner = app.Web(account.Session))
+        {
+            var doc = (await UploadOkAsync(owner, "To be erased", SamplePdf("erase me"))).GetProperty("id").GetString()!;
+            await PostOkAsync(owner, "/api/v1/privacy/erasures", new { documentId = doc });
+        }
+        await app.StopServerAsync();
+        var clean = await SigillProcess.RunAsync(Generous, "doctor", "--data", app.DataDirectory);
+        Assert.True(clean.ExitCode == 0, clean.Stdout + clean.Stderr);
+
+        // As an older backup restored without the cell starting since: the journal names an erasure the database has not applied.
+        using var cells = TestCells.Open(app.DataDirectory);
+        await using (var db = cells.Get("eu").CreateDbContext())
+        {
+            await db.Set<Sigill.Api.Features.Privacy.ErasureApplied>().ExecuteDeleteAsync();
+        }
+        var unapplied = await SigillProcess.RunAsync(Generous, "doctor", "--data", app.DataDirectory, "--region", "eu");
+        Assert.Equal(1, unapplied.ExitCode);
+        Assert.Contains("problem erasure.unapplied era_eu_", unapplied.Stdout, StringComparison.Ordinal);
+
+        var journal = Path.Combine(app.DataDirectory, "eu", "keys", "erasures.jsonl");
+        var text = await File.ReadAllTextAsync(journal);
+        await File.WriteAllTextAsync(journal, text.Replace("\"organization\":\"org_", "\"organization\":\"org-", StringComparison.Ordinal));
+        var broken = await SigillProcess.RunAsync(Generous, "doctor", "--data", app.DataDirectory, "--region", "eu");
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("problem erasure.journal_broken eu:", broken.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Doctor_finds_nothing_after_ordinary_work_then_names_each_damaged_record_and_repairs_only_the_stuck_document()
     {
         await using var app = await SigillApp.StartAsync();

@@ -78,4 +78,28 @@ public sealed class DeletionGateTests
             Assert.True(done.IsSuccessStatusCode, $"{path} refused a document no hold keeps ({done.StatusCode})");
         }
     }
+
+    [Fact]
+    public async Task Crypto_shredding_the_organization_asks_the_gate_too_and_a_hold_on_one_document_keeps_it()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var account = await IdentityKit.SignUpAsync(app, "hedda.holder@example.com", "eu", "Shred Held AB");
+        using (var owner = app.Web(account.Session))
+        {
+            var doc = (await UploadOkAsync(owner, "Disputed draft", SamplePdf("disputed"))).GetProperty("id").GetString()!;
+            await PostOkAsync(owner, "/api/v1/privacy/holds", new { scope = "document", documentId = doc, reason = "Dispute 42" });
+        }
+        await app.StopServerAsync();
+
+        var generous = TimeSpan.FromSeconds(60);
+        var refused = await SigillProcess.RunAsync(generous, "keys", "shred", "--data", app.DataDirectory, "--org", account.OrganizationId);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"{account.OrganizationId}: not shredded — kept under a legal hold on the document", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Dispute 42; kept until the hold is released", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("shred pending", (await SigillProcess.RunAsync(generous, "keys", "status", "--data", app.DataDirectory)).Stdout, StringComparison.Ordinal);
+
+        using var cells = TestCells.Open(app.DataDirectory);
+        await using var db = cells.Get("eu").CreateDbContext();
+        Assert.Single(db.Set<Sigill.Api.Features.Audit.AuditEvent>().Where(e => e.OrganizationId == account.OrganizationId && e.Action == "privacy.deletion_refused"));
+    }
 }

@@ -6,6 +6,7 @@ using Sigill.Api.Features.Organizations;
 using Sigill.Api.Features.Signing;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Jobs;
+using Sigill.Api.Platform.Persistence;
 using Sigill.Crypto;
 
 namespace Sigill.Api.Features.Doctor;
@@ -30,7 +31,9 @@ public sealed record DoctorReport(string Region, int Organizations, int Document
 /// <item>the audit log verifies, and no committed event has waited longer than <see cref="SequencingGrace"/> for its leaf;</item>
 /// <item>no job is orphaned: its organization, and the document or organization a plain payload names, exist;
 /// dead-lettered jobs are reported as warnings;</item>
-/// <item>no document is stuck: one whose every signer and approver is done has a completion job queued or running.</item>
+/// <item>no document is stuck: one whose every signer and approver is done has a completion job queued or running;</item>
+/// <item>the erasure journal (ADR 0016) is set, lies outside the blob store that backups copy, reads with an unbroken
+/// chain, and every entry in it is applied (a cell without one refuses erasure: a warning).</item>
 /// </list>
 /// <c>--repair</c> does one thing, because it is provably safe: it queues a fresh completion job for a stuck
 /// document. The job runs the same idempotent step the signing request runs (<see cref="DocumentCompletion"/>), which
@@ -118,6 +121,8 @@ public static class CellDoctor
             findings.Add(new(Problem, "audit.unsequenced", e.Id, string.Create(CultureInfo.InvariantCulture, $"committed at {e.OccurredAt:u} and still has no leaf (is an API node running its sequencer?)")));
         }
 
+        await ExamineErasureJournalAsync(cell, db, findings, ct);
+
         // Jobs: none orphaned; dead letters reported.
         var documentIds = documents.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         var jobs = await db.Jobs.AsNoTracking().Where(j => j.State != JobState.Succeeded).ToListAsync(ct);
@@ -167,5 +172,37 @@ public static class CellDoctor
         }
 
         return new DoctorReport(cell.Region, organizations.Count, documents.Count, objects, shreddedObjects, unreferenced, jobs.Count, audit.Summary, findings);
+    }
+
+    private static async Task ExamineErasureJournalAsync(Cell cell, CellDbContext db, List<DoctorFinding> findings, CancellationToken ct)
+    {
+        if (!Privacy.ErasureJournal.IsConfigured(cell))
+        {
+            findings.Add(new(Warning, "erasure.journal_unset", cell.Region,
+                $"no erasure journal directory: erasure requests are refused (409 erasure_not_configured); set Cells:{cell.Region}:ErasureJournalDirectory to a folder outside the backups"));
+            return;
+        }
+        var journal = Path.GetFullPath(Privacy.ErasureJournal.PathOf(cell));
+        if (cell.Options.Blobs.Provider == "filesystem" && cell.Options.Blobs.Path is { Length: > 0 } blobs
+            && journal.StartsWith(Path.GetFullPath(blobs).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            findings.Add(new(Problem, "erasure.journal_in_backup", cell.Region,
+                $"the erasure journal {journal} lies inside the blob store {blobs}, which backups copy: a restore would bring an older journal back"));
+        }
+        IReadOnlyList<Privacy.ErasureEntry> entries;
+        try
+        {
+            entries = await Privacy.ErasureJournal.ReadAsync(cell, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            findings.Add(new(Problem, "erasure.journal_broken", cell.Region, e.Message));
+            return;
+        }
+        var applied = (await db.Set<Privacy.ErasureApplied>().AsNoTracking().Select(a => a.Id).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        foreach (var entry in entries.Where(e => !applied.Contains(e.Id)))
+        {
+            findings.Add(new(Problem, "erasure.unapplied", entry.Id, "journaled but not applied to this database: restart the cell (every start replays the journal)"));
+        }
     }
 }

@@ -51,14 +51,39 @@ public static class DeletionGate
     public static async Task<ProblemHttpResult> RefuseAsync(CellDbContext db, Cell cell, string organizationId, AuditActor actor, string path, string target,
         Kept kept, DateTime now, CancellationToken ct)
     {
-        await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.deletion_refused", organizationId, actor, target,
-            new Dictionary<string, string> { ["path"] = path, ["hold"] = kept.HoldId, ["scope"] = kept.Scope }), now, ct);
-        await db.SaveChangesAsync(ct);
+        await RecordRefusalAsync(db, cell, organizationId, actor, path, target, kept, now, ct);
         var problem = Problems.Conflict(ErrorCodes.DeletionHeld,
             $"Kept under a legal hold on the {kept.Scope} ({kept.HoldId}): {kept.Reason}. It is kept until the hold is released.");
         problem.ProblemDetails.Extensions["holdId"] = kept.HoldId;
         problem.ProblemDetails.Extensions["reason"] = kept.Reason;
         problem.ProblemDetails.Extensions["keptUntil"] = kept.Until;
         return problem;
+    }
+
+    /// <summary>Records the refusal as the audit event <c>privacy.deletion_refused</c>: what was asked, which hold; no content.</summary>
+    public static async Task RecordRefusalAsync(CellDbContext db, Cell cell, string organizationId, AuditActor actor, string path, string target,
+        Kept kept, DateTime now, CancellationToken ct)
+    {
+        await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.deletion_refused", organizationId, actor, target,
+            new Dictionary<string, string> { ["path"] = path, ["hold"] = kept.HoldId, ["scope"] = kept.Scope }), now, ct);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// The gate for deleting a whole organization (crypto-shredding, <c>sigill keys shred</c>): it deletes every document, so
+    /// what keeps any one of them keeps the organization. Asked in pages of documents, so a large organization is not
+    /// one unbounded query.
+    /// </summary>
+    public static async Task<Kept?> CheckOrganizationAsync(CellDbContext db, Cell cell, string organizationId, CancellationToken ct)
+    {
+        string? after = null;
+        while (true)
+        {
+            var page = await db.Documents.AsNoTracking().Where(d => d.OrganizationId == organizationId && (after == null || string.Compare(d.Id, after) > 0))
+                .OrderBy(d => d.Id).Select(d => d.Id).Take(500).ToListAsync(ct);
+            if (await CheckAsync(db, cell, organizationId, page, ct) is { } kept) return kept;
+            if (page.Count < 500) return null;
+            after = page[^1];
+        }
     }
 }
