@@ -6,6 +6,7 @@ using Sigill.Api.Features.Members;
 using Sigill.Api.Features.Privacy;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Contracts;
@@ -26,7 +27,7 @@ public static class AccountDeletion
     public const string Rule = "account-deletion";
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Handle(AccountDeletionRequest request, Caller caller, CellDbContext db, Accounts accounts,
-        TimeProvider time, CancellationToken ct)
+        MailOptions mail, TimeProvider time, CancellationToken ct)
     {
         var cell = caller.Cell;
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == caller.UserId, ct);
@@ -82,6 +83,7 @@ public static class AccountDeletion
         }
         // The tombstones name the account by id and carry no address: the person's IP is not recorded.
         await Erasure.EraseAllAsync(cell, entries, Rule, new AuditActor(user.Id, null), now, ct);
+        MailServices.DeleteOutboxCopies(mail, cell.Region, email); // in no backup: gone once is gone for good
         return TypedResults.NoContent();
     }
 }

@@ -10,6 +10,7 @@ using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.Members;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Contracts;
@@ -33,7 +34,7 @@ public static class ErasureEndpoints
     }
 
     private static async Task<Results<Ok<ErasureResult>, NotFound, ProblemHttpResult>> Erase(ErasureRequest request, Caller caller, CellDbContext db,
-        Accounts.Accounts accounts, HttpContext http, TimeProvider time, CancellationToken ct)
+        Accounts.Accounts accounts, MailOptions mail, HttpContext http, TimeProvider time, CancellationToken ct)
     {
         var documentId = request.DocumentId?.Trim() is { Length: > 0 } d ? d : null;
         var email = request.Email?.Trim() is { Length: > 0 } e ? e : null;
@@ -94,12 +95,13 @@ public static class ErasureEndpoints
             Mails = rest is { Mails.Count: > 0 } ? rest.Mails : null,
         };
         await Erasure.EraseAllAsync(cell, [entry], documentId is null ? "person_erasure" : "document_erasure", actor, now, ct);
+        var outbox = email is null ? 0 : MailServices.DeleteOutboxCopies(mail, cell.Region, email); // in no backup: nothing to replay
         return TypedResults.Ok(new ErasureResult(entry.Id, documents)
         {
             Membership = member is not null,
             Events = rest?.Events.Count ?? 0,
             Invitations = rest?.Invitations.Count ?? 0,
-            Mails = rest?.Mails.Count ?? 0,
+            Mails = (rest?.Mails.Count ?? 0) + outbox,
         });
     }
 
