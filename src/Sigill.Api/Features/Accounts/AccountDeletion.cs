@@ -61,7 +61,13 @@ public static class AccountDeletion
         foreach (var membership in memberships)
         {
             var found = await PersonRecords.FindAsync(db, cell, membership.OrganizationId, user.Id, email, user.EmailHash, ct);
-            entries.Add(new ErasureEntry(Erasure.NewId(cell), now, membership.OrganizationId, [], null)
+            string subject;
+            using (Sigill.Crypto.KeyAccess.Include(membership.OrganizationId))
+            {
+                // The address's blind index in that organization (as its recipients carry it): how a replay finds e-mails to it.
+                subject = await cell.Keys.BlindIndexAsync(membership.OrganizationId, Documents.Recipient.EmailIndexPurpose, Sigill.Crypto.CellKeyManager.NormalizeEmail(email), ct);
+            }
+            entries.Add(new ErasureEntry(Erasure.NewId(cell), now, membership.OrganizationId, [], subject)
             {
                 Member = user.Id,
                 Account = user.Id,

@@ -10,6 +10,7 @@ using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Crypto;
 
 namespace Sigill.Api.Features.Privacy;
 
@@ -103,6 +104,14 @@ public static class Erasure
                     ["mails"] = (entry.Mails?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 }), now, ct);
         }
+        // E-mails queued to the person after the journal entry was written, or that a restored backup brought back (a copy
+        // that was sent, and so not listed, before the erasure): matched by the person's blind index, so a replay finds them.
+        var mails = new HashSet<string>(entry.Mails ?? [], StringComparer.Ordinal);
+        if (entry.Subject is { } subject && !cellLevel)
+        {
+            mails.UnionWith(await PersonRecords.MailsAsync(db, cell, org, async to =>
+                await cell.Keys.BlindIndexAsync(org, Recipient.EmailIndexPurpose, CellKeyManager.NormalizeEmail(to), ct) == subject, ct));
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var events = await db.DocumentEvents.Where(e => e.OrganizationId == org && ids.Contains(e.DocumentId)).Select(e => e.Id).ToListAsync(ct);
         events.AddRange(entry.Events ?? []);
@@ -118,7 +127,7 @@ public static class Erasure
         await db.DocumentPayments.Where(p => p.OrganizationId == org && ids.Contains(p.DocumentId)).ExecuteDeleteAsync(ct);
         await db.Recipients.Where(r => r.OrganizationId == org && ids.Contains(r.DocumentId)).ExecuteDeleteAsync(ct);
         await db.Documents.Where(d => d.OrganizationId == org && ids.Contains(d.Id)).ExecuteDeleteAsync(ct);
-        await DeletePersonAsync(db, org, entry, ct);
+        await DeletePersonAsync(db, org, entry, mails, ct);
         db.Add(new ErasureApplied { Id = entry.Id, AppliedAt = now });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -131,7 +140,7 @@ public static class Erasure
     }
 
     /// <summary>The person's rows outside their documents: membership, invitations to their address, queued e-mails to them, their account.</summary>
-    private static async Task DeletePersonAsync(CellDbContext db, string org, ErasureEntry entry, CancellationToken ct)
+    private static async Task DeletePersonAsync(CellDbContext db, string org, ErasureEntry entry, IEnumerable<string> mails, CancellationToken ct)
     {
         if (entry.Member is { } member)
         {
@@ -143,7 +152,7 @@ public static class Erasure
         {
             await db.Invitations.Where(i => chunk.Contains(i.Id)).ExecuteDeleteAsync(ct);
         }
-        foreach (var chunk in (entry.Mails ?? []).Chunk(500))
+        foreach (var chunk in mails.Chunk(500))
         {
             await db.Set<JobRow>().Where(j => j.Kind == MailQueue.JobKind && chunk.Contains(j.Id)).ExecuteDeleteAsync(ct);
         }

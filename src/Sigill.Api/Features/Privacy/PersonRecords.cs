@@ -42,7 +42,8 @@ public static class PersonRecords
             .Select(i => i.Id).OrderBy(i => i).ToListAsync(ct);
         var names = new HashSet<string>(invitations, StringComparer.Ordinal);
         if (userId is not null) names.Add(userId);
-        return new Found(await EventsAsync(db, cell, organizationId, names, wanted, ct), invitations, await MailsAsync(db, cell, organizationId, wanted, ct));
+        return new Found(await EventsAsync(db, cell, organizationId, names, wanted, ct), invitations,
+            await MailsAsync(db, cell, organizationId, to => Task.FromResult(CellKeyManager.NormalizeEmail(to) == wanted), ct));
     }
 
     private static async Task<List<string>> EventsAsync(CellDbContext db, Cell cell, string org, HashSet<string> names, string email, CancellationToken ct)
@@ -93,9 +94,10 @@ public static class PersonRecords
         return false;
     }
 
-    /// <summary>Queued or dead-lettered <c>mail.send</c> jobs of the organization still holding a copy of a message to the address.</summary>
-    private static async Task<List<string>> MailsAsync(CellDbContext db, Cell cell, string org, string email, CancellationToken ct)
+    /// <summary>Queued or dead-lettered <c>mail.send</c> jobs of the organization still holding a copy of a message to an address <paramref name="to"/> accepts.</summary>
+    internal static async Task<List<string>> MailsAsync(CellDbContext db, Cell cell, string org, Func<string, Task<bool>> to, CancellationToken ct)
     {
+        using var access = KeyAccess.Include(org);
         var found = new List<string>();
         string? after = null;
         while (true)
@@ -114,7 +116,7 @@ public static class PersonRecords
                 {
                     continue;
                 }
-                if (mail is not null && CellKeyManager.NormalizeEmail(mail.ToAddress) == email) found.Add(job.Id);
+                if (mail is not null && await to(mail.ToAddress)) found.Add(job.Id);
             }
             if (page.Count < PageSize) break;
             after = page[^1].Id;
