@@ -29,6 +29,11 @@ public static class AccountDeletion
     public static async Task<Results<NoContent, ProblemHttpResult>> Handle(AccountDeletionRequest request, Caller caller, CellDbContext db, Accounts accounts,
         MailOptions mail, TimeProvider time, CancellationToken ct)
     {
+        if (caller.SessionId is null)
+        {
+            // Only the person, signed in, deletes their account: never a token, whatever its scopes.
+            return Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, "Only a signed-in person can delete their account.");
+        }
         var cell = caller.Cell;
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == caller.UserId, ct);
         if (user.PasswordHash is null || request.Password is null || !accounts.Passwords.Verify(request.Password, user.PasswordHash))
