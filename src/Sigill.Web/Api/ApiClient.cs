@@ -16,6 +16,9 @@ public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyS
         /// <summary>Seconds to wait before trying again (the response's Retry-After), when the API said so.</summary>
         public int? RetryAfterSeconds { get; init; }
 
+        /// <summary>The organizations a <c>last_owner</c> refusal names (the problem's <c>organizations</c> member).</summary>
+        public IReadOnlyList<string>? Organizations { get; init; }
+
         /// <summary>
         /// What a person reads: a 429 says how long to wait; anything else both what went wrong and what to do
         /// ("The code is not right. 4 attempt(s) left…").

@@ -8,7 +8,7 @@ namespace Sigill.Web.Pages;
 /// <summary>
 /// The signed-in person at <c>/account</c>: who they are, the authenticator app (set up with a key and a confirming code,
 /// then recovery codes shown once; turned off with a code), the password, their sessions (each revocable, or all at
-/// once), and sign-out. Everything goes through the API with the session in the cookie.
+/// once), sign-out, and deleting the account. Everything goes through the API with the session in the cookie.
 /// </summary>
 public sealed class AccountModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
@@ -96,6 +96,30 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
         await SendAsync(HttpMethod.Post, "/api/v1/account/sessions/revoke-all", new { }, ct);
         AccountSession.Clear(HttpContext, _options);
         return Redirect("/sign-in");
+    }
+
+    /// <summary>After a refused account deletion: the organizations of which the person is the last owner.</summary>
+    public IReadOnlyList<string>? LastOwned { get; private set; }
+
+    /// <summary>
+    /// Deletes the account (the password confirms it). Done, the session is gone with the account: the cookie is cleared
+    /// and sign-in says so. The last owner of an organization is told which ones, and what to do, and nothing changes.
+    /// </summary>
+    public async Task<IActionResult> OnPostDeleteAccountAsync(string? password, CancellationToken ct)
+    {
+        var problem = await SendAsync(HttpMethod.Post, "/api/v1/account/delete", new { password }, ct);
+        if (problem is null)
+        {
+            AccountSession.Clear(HttpContext, _options);
+            return Redirect("/sign-in?deleted=1");
+        }
+        if (await LoadAsync(ct) is { } failed) return failed;
+        if (problem.Code == "last_owner")
+        {
+            LastOwned = problem.Organizations ?? [];
+            return Page();
+        }
+        return Failed(problem);
     }
 
     /// <summary>The sender notices: every kind, and those switched off.</summary>

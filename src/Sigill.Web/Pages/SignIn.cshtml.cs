@@ -44,8 +44,12 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     public bool SecondFactorStep { get; private set; }
     public string? Error { get; private set; }
 
-    public IActionResult OnGet()
+    /// <summary>Set after the person deleted their account (<c>?deleted=1</c>): the page says it is done.</summary>
+    public bool AccountDeleted { get; private set; }
+
+    public IActionResult OnGet(string? deleted)
     {
+        AccountDeleted = deleted == "1";
         var session = AccountSession.Read(HttpContext, protection, options);
         if (session?.Session is not null) return Redirect(Destination);
         SecondFactorStep = session?.Challenge is not null;

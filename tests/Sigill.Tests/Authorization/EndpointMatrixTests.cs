@@ -116,6 +116,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/account/organization"] = "account",
         ["POST /api/v1/account/organizations"] = "account",
         ["POST /api/v1/account/password"] = "account",
+        ["POST /api/v1/account/delete"] = "account",
         ["POST /api/v1/account/totp"] = "account",
         ["GET /api/v1/account/totp"] = "account",
         ["POST /api/v1/account/totp/confirm"] = "account",

@@ -107,6 +107,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["POST /api/v1/account/organization"] = IssuesSession,
         ["POST /api/v1/account/organizations"] = NoSession,
         ["POST /api/v1/account/password"] = NoSession,
+        ["POST /api/v1/account/delete"] = NoSession,
         ["POST /api/v1/account/totp"] = NoSession,
         ["GET /api/v1/account/totp"] = NoSession,
         ["POST /api/v1/account/totp/confirm"] = NoSession,

@@ -186,7 +186,7 @@ public sealed class ErasureTests
     }
 
     /// <summary>Restores <paramref name="archive"/> into an empty cell of the same kind with the same keys and journal, as a restore on a new host does.</summary>
-    private static async Task<Cell> RestoreAsync(Backend backend, Cell live, string archive, TempDirectory scratch)
+    internal static async Task<Cell> RestoreAsync(Backend backend, Cell live, string archive, TempDirectory scratch)
     {
         var options = new CellOptions
         {

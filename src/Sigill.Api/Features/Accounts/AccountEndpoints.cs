@@ -13,7 +13,7 @@ using Sigill.Api.Features.Members;
 
 namespace Sigill.Api.Features.Accounts;
 
-/// <summary>The signed-in person's own account: profile, organizations, sessions, password and second factor. Sessions only.</summary>
+/// <summary>The signed-in person's own account: profile, organizations, sessions, password, second factor and deleting it (<see cref="AccountDeletion"/>). Sessions only.</summary>
 public static class AccountEndpoints
 {
     public sealed record SwitchRequest(string? OrganizationId);
@@ -32,6 +32,7 @@ public static class AccountEndpoints
         group.MapPost("/organization", Switch);
         group.MapPost("/organizations", CreateOrganization);
         group.MapPost("/password", ChangePassword);
+        group.MapPost("/delete", AccountDeletion.Handle);
         group.MapPost("/totp", StartTotp);
         group.MapGet("/totp", PendingTotp);
         group.MapPost("/totp/confirm", ConfirmTotp);

@@ -1,11 +1,16 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Sigill.Api.Features.Accounts;
+using Sigill.Api.Features.ApiTokens;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.Payments;
 using Sigill.Api.Features.Webhooks;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Jobs;
+using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Crypto;
 
 namespace Sigill.Api.Features.Privacy;
 
@@ -31,6 +36,20 @@ public static class Erasure
         await ErasureJournal.AppendAsync(cell, entry, ct);
         await ApplyAsync(cell, entry, rule, actor, now, ct);
         return entry;
+    }
+
+    /// <summary>A new erasure id of the cell.</summary>
+    public static string NewId(Cell cell) => SigillId.New("era", cell.Region);
+
+    /// <summary>
+    /// Journals every entry first, then applies each: an erasure of several parts (an account and its organizations) killed
+    /// midway is finished by the next replay, whole.
+    /// </summary>
+    public static async Task EraseAllAsync(Cell cell, IReadOnlyList<ErasureEntry> entries, string rule, AuditActor actor, DateTime now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var entry in entries) await ErasureJournal.AppendAsync(cell, entry, ct);
+        foreach (var entry in entries) await ApplyAsync(cell, entry, rule, actor, now, ct);
     }
 
     /// <summary>Re-applies every journal entry this cell has not applied (at start, after a restore); returns how many.</summary>
@@ -69,8 +88,33 @@ public static class Erasure
             await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.record_deleted", org, actor, document.Id,
                 new Dictionary<string, string> { ["kind"] = "document", ["rule"] = rule, ["erasure"] = entry.Id }), now, ct);
         }
+        var cellLevel = org == AuditRecorder.CellOrganization(cell.Region);
+        if (entry.Member is not null || entry.Account is not null || entry.Events is { Count: > 0 } || entry.Invitations is { Count: > 0 } || entry.Mails is { Count: > 0 })
+        {
+            // What was erased besides documents, as kinds and counts: the tombstone names the person by id only.
+            await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.record_deleted", cellLevel ? null : org, actor,
+                entry.Account ?? entry.Member ?? "person", new Dictionary<string, string>
+                {
+                    ["kind"] = entry.Account is not null ? "account" : "person",
+                    ["rule"] = rule,
+                    ["erasure"] = entry.Id,
+                    ["membership"] = entry.Member is null ? "0" : "1",
+                    ["events"] = (entry.Events?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["invitations"] = (entry.Invitations?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["mails"] = (entry.Mails?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }), now, ct);
+        }
+        // E-mails queued to the person after the journal entry was written, or that a restored backup brought back (a copy
+        // that was sent, and so not listed, before the erasure): matched by the person's blind index, so a replay finds them.
+        var mails = new HashSet<string>(entry.Mails ?? [], StringComparer.Ordinal);
+        if (entry.Subject is { } subject && !cellLevel)
+        {
+            mails.UnionWith(await PersonRecords.MailsAsync(db, cell, org, async to =>
+                await cell.Keys.BlindIndexAsync(org, Recipient.EmailIndexPurpose, CellKeyManager.NormalizeEmail(to), ct) == subject, ct));
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var events = await db.DocumentEvents.Where(e => e.OrganizationId == org && ids.Contains(e.DocumentId)).Select(e => e.Id).ToListAsync(ct);
+        events.AddRange(entry.Events ?? []);
         byte[] marker = [.. RedactedPrefix, .. Encoding.ASCII.GetBytes(entry.Id)];
         foreach (var chunk in events.Chunk(500))
         {
@@ -83,9 +127,45 @@ public static class Erasure
         await db.DocumentPayments.Where(p => p.OrganizationId == org && ids.Contains(p.DocumentId)).ExecuteDeleteAsync(ct);
         await db.Recipients.Where(r => r.OrganizationId == org && ids.Contains(r.DocumentId)).ExecuteDeleteAsync(ct);
         await db.Documents.Where(d => d.OrganizationId == org && ids.Contains(d.Id)).ExecuteDeleteAsync(ct);
+        await DeletePersonAsync(db, org, entry, mails, ct);
         db.Add(new ErasureApplied { Id = entry.Id, AppliedAt = now });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        if (entry.Account is { } account)
+        {
+            // The account's own key (its e-mail, name, second factor and session details are under it) goes last, outside the
+            // transaction: the key provider is not the database. Destroying it again on a replay is a no-op.
+            await cell.Keys.AbandonOrganizationKeysAsync(account, ct);
+        }
+    }
+
+    /// <summary>The person's rows outside their documents: membership, invitations to their address, queued e-mails to them, their account.</summary>
+    private static async Task DeletePersonAsync(CellDbContext db, string org, ErasureEntry entry, IEnumerable<string> mails, CancellationToken ct)
+    {
+        if (entry.Member is { } member)
+        {
+            await db.Sessions.Where(s => s.UserId == member && s.OrganizationId == org).ExecuteDeleteAsync(ct);
+            await db.ApiTokens.Where(t => t.UserId == member && t.OrganizationId == org).ExecuteDeleteAsync(ct);
+            await db.Memberships.Where(m => m.UserId == member && m.OrganizationId == org).ExecuteDeleteAsync(ct);
+        }
+        foreach (var chunk in (entry.Invitations ?? []).Chunk(500))
+        {
+            await db.Invitations.Where(i => chunk.Contains(i.Id)).ExecuteDeleteAsync(ct);
+        }
+        foreach (var chunk in mails.Chunk(500))
+        {
+            await db.Set<JobRow>().Where(j => j.Kind == MailQueue.JobKind && chunk.Contains(j.Id)).ExecuteDeleteAsync(ct);
+        }
+        if (entry.Account is { } account)
+        {
+            await db.ApiTokens.Where(t => t.UserId == account).ExecuteDeleteAsync(ct);
+            await db.Sessions.Where(s => s.UserId == account).ExecuteDeleteAsync(ct);
+            await db.Set<SignInChallenge>().Where(c => c.UserId == account).ExecuteDeleteAsync(ct);
+            await db.Set<PasswordReset>().Where(r => r.UserId == account).ExecuteDeleteAsync(ct);
+            await db.Set<PendingSignUp>().Where(p => p.UserId == account).ExecuteDeleteAsync(ct);
+            await db.Memberships.Where(m => m.UserId == account).ExecuteDeleteAsync(ct);
+            await db.Users.Where(u => u.Id == account).ExecuteDeleteAsync(ct);
+        }
     }
 
     /// <summary>

@@ -4,10 +4,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Directory = Sigill.Api.Features.Accounts.Directory;
+using Sigill.Api.Features.Accounts;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.Members;
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Errors;
+using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Contracts;
@@ -31,7 +34,7 @@ public static class ErasureEndpoints
     }
 
     private static async Task<Results<Ok<ErasureResult>, NotFound, ProblemHttpResult>> Erase(ErasureRequest request, Caller caller, CellDbContext db,
-        HttpContext http, TimeProvider time, CancellationToken ct)
+        Accounts.Accounts accounts, MailOptions mail, HttpContext http, TimeProvider time, CancellationToken ct)
     {
         var documentId = request.DocumentId?.Trim() is { Length: > 0 } d ? d : null;
         var email = request.Email?.Trim() is { Length: > 0 } e ? e : null;
@@ -55,15 +58,51 @@ public static class ErasureEndpoints
             subject = await cell.Keys.BlindIndexAsync(org, Recipient.EmailIndexPurpose, CellKeyManager.NormalizeEmail(email!), ct);
             documents = await db.Recipients.Where(r => r.OrganizationId == org && r.EmailIndex == subject).Select(r => r.DocumentId).Distinct().OrderBy(x => x).ToListAsync(ct);
         }
-        if (documents.Count == 0) return TypedResults.NotFound();
+        // A person is also their membership here (not their account), the invitations to their address, the e-mails queued
+        // to them and the audit events that name them outside their documents.
+        string? member = null;
+        PersonRecords.Found? rest = null;
+        if (email is not null)
+        {
+            var emailHash = accounts.Directory.EmailHash(email);
+            var userId = await db.Users.Where(u => u.EmailHash == emailHash).Select(u => u.Id).SingleOrDefaultAsync(ct);
+            var membership = userId is null ? null : await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == org && m.UserId == userId, ct);
+            if (membership is not null)
+            {
+                if (membership.Role == Roles.Owner && await db.Memberships.CountAsync(m => m.OrganizationId == org && m.Role == Roles.Owner, ct) <= 1)
+                {
+                    var refusal = Problems.Conflict(ErrorCodes.LastOwner,
+                        "This person is the organization's last owner. Make someone else owner first (or have the operator close the organization); nothing was erased.");
+                    refusal.ProblemDetails.Extensions["organizations"] = new[] { org };
+                    return refusal;
+                }
+                member = membership.UserId;
+            }
+            rest = await PersonRecords.FindAsync(db, cell, org, member ?? userId, email, emailHash, ct);
+        }
+        if (documents.Count == 0 && member is null && rest is not { Any: true }) return TypedResults.NotFound();
         var actor = AuditActor.From(http, caller.Actor);
         var now = time.GetUtcNow().UtcDateTime;
-        if (await DeletionGate.CheckAsync(db, cell, org, documents, ct) is { } kept)
+        if (documents.Count > 0 && await DeletionGate.CheckAsync(db, cell, org, documents, ct) is { } kept)
         {
             return await DeletionGate.RefuseAsync(db, cell, org, actor, "privacy.erasure", documentId ?? "person", kept, now, ct);
         }
-        var entry = await Erasure.EraseAsync(cell, org, documents, subject, documentId is null ? "person_erasure" : "document_erasure", actor, now, ct);
-        return TypedResults.Ok(new ErasureResult(entry.Id, documents));
+        var entry = new ErasureEntry(Erasure.NewId(cell), now, org, documents, subject)
+        {
+            Member = member,
+            Events = rest is { Events.Count: > 0 } ? rest.Events : null,
+            Invitations = rest is { Invitations.Count: > 0 } ? rest.Invitations : null,
+            Mails = rest is { Mails.Count: > 0 } ? rest.Mails : null,
+        };
+        await Erasure.EraseAllAsync(cell, [entry], documentId is null ? "person_erasure" : "document_erasure", actor, now, ct);
+        var outbox = email is null ? 0 : MailServices.DeleteOutboxCopies(mail, cell.Region, email); // in no backup: nothing to replay
+        return TypedResults.Ok(new ErasureResult(entry.Id, documents)
+        {
+            Membership = member is not null,
+            Events = rest?.Events.Count ?? 0,
+            Invitations = rest?.Invitations.Count ?? 0,
+            Mails = (rest?.Mails.Count ?? 0) + outbox,
+        });
     }
 
     private static async Task<Results<Created<LegalHoldView>, NotFound, ProblemHttpResult>> SetHold(LegalHoldRequest request, Caller caller, CellDbContext db,

@@ -1,13 +1,39 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Api.Features.Privacy;
 
-/// <summary>One erasure: ids only (organization, documents, the person's e-mail blind index), never a name or an address.</summary>
-public sealed record ErasureEntry(string Id, DateTime Time, string Organization, IReadOnlyList<string> Documents, string? Subject);
+/// <summary>
+/// One erasure: ids only (organization, documents, the person's e-mail blind index), never a name or an address. The
+/// optional members came later (account deletion and the rest of a person, ADR 0016); a line written before them reads
+/// with them null, and a new line leaves out the ones it does not use, so the chain's bytes stay what they were.
+/// </summary>
+public sealed record ErasureEntry(string Id, DateTime Time, string Organization, IReadOnlyList<string> Documents, string? Subject)
+{
+    /// <summary>A user whose membership of <see cref="Organization"/> is removed (their account stays unless <see cref="Account"/> names it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Member { get; init; }
+
+    /// <summary>A user whose account is deleted: the row, sessions, tokens, sign-in challenges, resets, and the account's own key.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Account { get; init; }
+
+    /// <summary>Audit events of <see cref="Organization"/> that name the person outside their documents: their content is replaced by the marker.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Events { get; init; }
+
+    /// <summary>Invitations to the person's address (deleted: each holds the address, encrypted).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Invitations { get; init; }
+
+    /// <summary>Queued e-mails to the person (<c>mail.send</c> jobs, each a sealed copy of the message): deleted.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Mails { get; init; }
+}
 
 /// <summary>
 /// The cell's erasure journal (ADR 0016), kept outside the database and blob backups: <c>erasures.jsonl</c> in the cell's

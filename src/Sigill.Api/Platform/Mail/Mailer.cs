@@ -77,6 +77,37 @@ public static class MailServices
         return services;
     }
 
+    /// <summary>
+    /// Deletes the outbox's copies of messages to <paramref name="address"/> (provider <c>outbox</c>: the region's folder of
+    /// .eml files, which holds addresses in clear and is in no backup); returns how many. Matched on the To header, compared
+    /// case-insensitively. Nothing to do with provider <c>smtp</c>: what was sent is the mail server's.
+    /// </summary>
+    public static int DeleteOutboxCopies(MailOptions options, string region, string address)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Provider != "outbox" || !options.Outbox.TryGetValue(region, out var folder) || !Directory.Exists(folder)) return 0;
+        var wanted = address.Trim();
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, "*.eml"))
+        {
+            MimeMessage message;
+            try
+            {
+                message = MimeMessage.Load(file);
+            }
+            catch (Exception e) when (e is IOException or FormatException)
+            {
+                continue;
+            }
+            if (message.To.Mailboxes.Any(m => string.Equals(m.Address, wanted, StringComparison.OrdinalIgnoreCase)))
+            {
+                File.Delete(file);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     /// <summary>A message that did not go: the mail server refused or vanished, or the outbox could not be written.</summary>
     public static bool IsDeliveryFailure(Exception e) =>
         e is IOException or MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or MailKit.ServiceNotConnectedException
