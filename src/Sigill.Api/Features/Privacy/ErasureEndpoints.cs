@@ -58,7 +58,7 @@ public static class ErasureEndpoints
         if (documents.Count == 0) return TypedResults.NotFound();
         var actor = AuditActor.From(http, caller.Actor);
         var now = time.GetUtcNow().UtcDateTime;
-        if (await DeletionGate.CheckAsync(db, cell, org, documents, ct) is { } kept)
+        if (await DeletionGate.CheckAsync(db, cell, org, documents, time.GetUtcNow().UtcDateTime, ct) is { } kept)
         {
             return await DeletionGate.RefuseAsync(db, cell, org, actor, "privacy.erasure", documentId ?? "person", kept, now, ct);
         }
