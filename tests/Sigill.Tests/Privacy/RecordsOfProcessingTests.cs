@@ -71,7 +71,7 @@ public sealed class RecordsOfProcessingTests
         Assert.Contains("Mailgate", read, StringComparison.Ordinal);
         Assert.Contains("Euro Vault", read, StringComparison.Ordinal);
         Assert.Contains("Heron Hosting AB", read, StringComparison.Ordinal);
-        Assert.Contains("no automatic deletion policy configured", read, StringComparison.Ordinal);
+        Assert.Contains("retention policy: drafts deleted 180", read, StringComparison.Ordinal);
         AssertNoRecipient(read);
 
         using var bad = await owner.GetAsync("/api/v1/privacy/records-of-processing?format=xml");
