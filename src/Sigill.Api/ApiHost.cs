@@ -119,6 +119,7 @@ public static class ApiHost
         services.AddTrustCenter();
         services.AddAccessReviews();
         services.AddPrivacyExports();
+        services.AddRetention();
         overrides?.Invoke(services);
 
         var app = builder.Build();

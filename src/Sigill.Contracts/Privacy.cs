@@ -47,3 +47,13 @@ public sealed record PrivacyRequestView(string Id, string Type, string Email, st
     IReadOnlyList<PrivacyRequestActionView> Actions);
 
 public sealed record PrivacyRequestList(IReadOnlyList<PrivacyRequestView> Requests);
+
+/// <summary>
+/// An organization's retention policy (<c>/api/v1/privacy/retention</c>): days after its last change a draft is deleted,
+/// days after it ended a declined, voided or expired document is deleted, years after completion a completed document is
+/// kept (then deleted), days after which a recipient's last-view IP address and user agent are cleared. Null: keep (off).
+/// </summary>
+public sealed record RetentionPolicy(int? DraftDays, int? EndedDays, int? CompletedYears, int? ViewDetailsDays);
+
+/// <summary>The policy, and whether and when the installation's daily job enforces it (<c>null</c> time: the job is off).</summary>
+public sealed record RetentionView(int? DraftDays, int? EndedDays, int? CompletedYears, int? ViewDetailsDays, TimeSpan? EnforcedDailyAtUtc, RetentionPolicy Defaults);

@@ -171,7 +171,7 @@ internal static class KeysCommand
     private static async Task<bool> MayShredAsync(Cell cell, string organizationId, CancellationToken ct)
     {
         await using var db = cell.CreateDbContext();
-        if (await DeletionGate.CheckOrganizationAsync(db, cell, organizationId, ct) is not { } kept)
+        if (await DeletionGate.CheckOrganizationAsync(db, cell, organizationId, DateTime.UtcNow, ct) is not { } kept)
         {
             return true;
         }

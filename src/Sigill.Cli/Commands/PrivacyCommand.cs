@@ -60,7 +60,7 @@ internal static class PrivacyCommand
             }
             var api = SigillConfiguration.ForApi(configuration);
             var sources = new RopaSources(Read<SubProcessorOptions>(api, "SubProcessors"), Read<BackupOptions>(api, "Backups"),
-                Read<DocumentOptions>(api, "Documents"), Read<TrustOptions>(api, "Trust"));
+                Read<DocumentOptions>(api, "Documents"), Read<TrustOptions>(api, "Trust"), Read<RetentionOptions>(api, "Privacy:Retention"));
             // Summary lines only (the findings' places are customer content); the records keep the verdict and counts.
             var scan = await ResidencyCommand.ScanAsync(cells, TextWriter.Null, findings: false, ct);
             var records = await RecordsOfProcessing.BuildAsync(scope, organizationId, sources, new RopaResidency(scan.ExitCode, scan.Leaks, scan.CardNumbers),

@@ -46,6 +46,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         ["logo"] = "The logo is saved; e-mails to recipients carry it from now on.",
         ["logo-removed"] = "The logo is removed; e-mails show the organization's name instead.",
         ["payments"] = "Stripe is connected. Register the webhook address below in Stripe, with the events listed.",
+        ["retention"] = "Retention policy saved; the daily run applies it.",
         ["payments-removed"] = "Stripe is disconnected: documents that require payment cannot be sent, nor paid, until it is connected again.",
     };
 
@@ -82,6 +83,32 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
             deliveryLinkDays,
             attachSealedPdf,
         }, ct), "delivery", ct);
+
+    /// <summary>The retention policy (owners and admins: the privacy privilege); null for everyone else.</summary>
+    public Sigill.Contracts.RetentionView? Retention { get; private set; }
+
+    /// <summary>
+    /// Saves the retention policy: each box holds a whole number, or is empty to keep (no automatic deletion). A box that
+    /// is not a number is refused here; the API checks the ranges and its message is shown.
+    /// </summary>
+    public async Task<IActionResult> OnPostRetentionAsync(string? draftDays, string? endedDays, string? completedYears, string? viewDetailsDays, CancellationToken ct)
+    {
+        var values = new[] { ("Drafts", draftDays), ("Declined, voided and expired documents", endedDays), ("Completed documents", completedYears), ("View IP addresses and user agents", viewDetailsDays) }
+            .Select(v => (v.Item1, Text: v.Item2?.Trim(), Number: int.TryParse(v.Item2?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (int?)null))
+            .ToList();
+        if (values.FirstOrDefault(v => !string.IsNullOrEmpty(v.Text) && v.Number is null) is { Item1: { } bad })
+        {
+            if (await LoadAsync(ct) is { } failed) return failed;
+            return Failed(new ApiClient.Problem(400, $"{bad}: enter a whole number, or leave the box empty to keep them.", null, null));
+        }
+        return await AfterAsync(await SendAsync(HttpMethod.Put, "/api/v1/privacy/retention", new
+        {
+            draftDays = values[0].Number,
+            endedDays = values[1].Number,
+            completedYears = values[2].Number,
+            viewDetailsDays = values[3].Number,
+        }, ct), "retention", ct);
+    }
 
     public async Task<IActionResult> OnPostSealingAsync(bool sealWithoutTimestamp, CancellationToken ct) =>
         await AfterAsync(await SendAsync(HttpMethod.Patch, "/api/v1/organizations/current", new { sealWithoutTimestamp }, ct), "sealing", ct);
@@ -182,6 +209,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
             AccessLog = (await GetAsync<AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];
             Sso = (await GetAsync<SsoConnectionView>("/api/v1/organization/sso/", ct)).Value; // 404 when none
             Delivery = (await GetAsync<DeliverySettings>("/api/v1/organizations/current", ct)).Value;
+            Retention = (await GetAsync<Sigill.Contracts.RetentionView>("/api/v1/privacy/retention", ct)).Value; // 403 without the privacy privilege
             if (Delivery?.HasLogo == true && await BytesAsync("/api/v1/organizations/current/logo", MaxLogoBytes, ct) is { } png)
             {
                 LogoDataUrl = "data:image/png;base64," + Convert.ToBase64String(png);

@@ -54,6 +54,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/privacy/holds"] = "privacy",
         ["GET /api/v1/privacy/holds"] = "privacy",
         ["POST /api/v1/privacy/holds/{id}/release"] = "privacy",
+        ["GET /api/v1/privacy/retention"] = "privacy",
+        ["PUT /api/v1/privacy/retention"] = "privacy",
         ["GET /api/v1/privacy/requests/"] = "privacy",
         ["POST /api/v1/privacy/requests/"] = "privacy",
         ["POST /api/v1/privacy/requests/{id}/actions"] = "privacy",

@@ -154,6 +154,8 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["POST /api/v1/privacy/holds"] = NoSession,
         ["GET /api/v1/privacy/holds"] = NoSession,
         ["POST /api/v1/privacy/holds/{id}/release"] = NoSession,
+        ["GET /api/v1/privacy/retention"] = NoSession,
+        ["PUT /api/v1/privacy/retention"] = NoSession,
         ["GET /api/v1/privacy/requests/"] = NoSession,
         ["POST /api/v1/privacy/requests/"] = NoSession,
         ["POST /api/v1/privacy/requests/{id}/actions"] = NoSession,

@@ -119,6 +119,42 @@ public sealed class AccountDeletionTests
     }
 
     [Fact]
+    public async Task A_legal_hold_on_the_person_stops_their_account_deletion_and_an_admins_erasure_of_them_until_released()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var owner = await IdentityKit.SignUpAsync(app, "olle.owner@example.com", "eu", "Held People AB");
+        using var asOwner = app.Web(owner.Session);
+        var mia = await InviteAndAcceptAsync(app, asOwner, Mia, "member");
+        var hold = (await PostOkAsync(asOwner, "/api/v1/privacy/holds", new { scope = "person", email = Mia, reason = "Employment dispute" })).GetProperty("id").GetString()!;
+
+        using (var asMia = app.Web(mia))
+        using (var refused = await asMia.PostAsJsonAsync("/api/v1/account/delete", new { password = IdentityKit.Password }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("deletion_held", problem.GetProperty("code").GetString());
+            Assert.DoesNotContain("Employment dispute", problem.GetRawText(), StringComparison.Ordinal); // the organization's reason is not hers to read
+            Assert.Equal(HttpStatusCode.OK, (await asMia.GetAsync("/api/v1/account")).StatusCode);
+        }
+        // Mia is on no document: the admin's erasure of her is kept by the same hold, with its reason.
+        using (var refused = await asOwner.PostAsJsonAsync("/api/v1/privacy/erasures", new { email = Mia }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("Employment dispute", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        }
+        Assert.Contains(Mia, (await asOwner.GetFromJsonAsync<JsonElement>("/api/v1/members")).GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        await PostOkAsync(asOwner, $"/api/v1/privacy/holds/{hold}/release", new { });
+        using (var asMia = app.Web(mia))
+        using (var deleted = await asMia.PostAsJsonAsync("/api/v1/account/delete", new { password = IdentityKit.Password }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        await using var db = app.Cells.Get("eu").CreateDbContext();
+        Assert.Equal(2, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == owner.OrganizationId && e.Action == "privacy.deletion_refused"));
+    }
+
+    [Fact]
     public async Task Only_a_signed_in_person_deletes_an_account_and_only_their_own()
     {
         await using var app = await SigillApp.StartAsync();

@@ -55,7 +55,10 @@ public sealed class RecordsOfProcessingTests
         Assert.Equal("Falkenstein, Germany", region.GetProperty("dataCentre").GetString());
         Assert.Equal(["Euro Vault", "Mailgate"], region.GetProperty("subProcessors").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         Assert.Equal(1, region.GetProperty("keys").GetProperty("organizationKeys").GetInt32());
-        Assert.Equal(RopaNoDeletion, records.GetProperty("retention").GetProperty("automaticDeletion").GetString());
+        // A new organization's default retention policy, in words and as numbers.
+        Assert.Equal(Sigill.Api.Features.Privacy.RecordsOfProcessing.DescribePolicy(new Sigill.Contracts.RetentionPolicy(180, 365, null, 90), true),
+            records.GetProperty("retention").GetProperty("automaticDeletion").GetString());
+        Assert.Equal(180, records.GetProperty("retention").GetProperty("organizationPolicy").GetProperty("draftDays").GetInt32());
         Assert.Equal(JsonValueKind.Null, records.GetProperty("retention").GetProperty("backupRetentionDays").ValueKind); // no Backups:Directory here
         Assert.DoesNotContain("Yankee Texts", text, StringComparison.Ordinal); // a US-only sub-processor is not the EU organization's
         AssertNoRecipient(text);
@@ -68,7 +71,7 @@ public sealed class RecordsOfProcessingTests
         Assert.Contains("Mailgate", read, StringComparison.Ordinal);
         Assert.Contains("Euro Vault", read, StringComparison.Ordinal);
         Assert.Contains("Heron Hosting AB", read, StringComparison.Ordinal);
-        Assert.Contains("no automatic deletion policy configured", read, StringComparison.Ordinal);
+        Assert.Contains("retention policy: drafts deleted 180", read, StringComparison.Ordinal);
         AssertNoRecipient(read);
 
         using var bad = await owner.GetAsync("/api/v1/privacy/records-of-processing?format=xml");
@@ -139,7 +142,7 @@ public sealed class RecordsOfProcessingTests
         Assert.Equal(HttpStatusCode.NotFound, wrong.StatusCode);
     }
 
-    private const string RopaNoDeletion = Sigill.Api.Features.Privacy.RecordsOfProcessing.NoDeletionPolicy;
+
 
     private static void AssertNoRecipient(string text)
     {

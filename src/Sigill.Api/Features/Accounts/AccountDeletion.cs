@@ -72,6 +72,15 @@ public static class AccountDeletion
                 // The address's blind index in that organization (as its recipients carry it): how a replay finds e-mails to it.
                 subject = await cell.Keys.BlindIndexAsync(membership.OrganizationId, Documents.Recipient.EmailIndexPurpose, Sigill.Crypto.CellKeyManager.NormalizeEmail(email), ct);
             }
+            if (await DeletionGate.CheckPersonAsync(db, cell, membership.OrganizationId, subject, ct) is { } kept)
+            {
+                // The hold's reason is the organization's own (it may concern this very person): the answer does not repeat it.
+                await DeletionGate.RecordRefusalAsync(db, cell, membership.OrganizationId, new AuditActor(user.Id, null), "account.delete", user.Id, kept, now, ct);
+                var held = Problems.Conflict(ErrorCodes.DeletionHeld,
+                    "An organization you belong to keeps your records under a legal hold. Ask its admins; nothing was deleted.");
+                held.ProblemDetails.Extensions["organizations"] = new[] { membership.OrganizationId };
+                return held;
+            }
             entries.Add(new ErasureEntry(Erasure.NewId(cell), now, membership.OrganizationId, [], subject)
             {
                 Member = user.Id,

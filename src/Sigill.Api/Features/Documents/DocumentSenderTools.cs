@@ -245,7 +245,7 @@ internal static class DocumentSenderTools
             return Problems.Conflict(ErrorCodes.DocumentNotDraft, $"The document is {doc.Status}; only drafts can be deleted (void a sent document instead).");
         }
         var cell = caller.Cell;
-        if (await Privacy.DeletionGate.CheckAsync(db, cell, doc.OrganizationId, [doc.Id], ct) is { } kept)
+        if (await Privacy.DeletionGate.CheckAsync(db, cell, doc.OrganizationId, [doc.Id], time.GetUtcNow().UtcDateTime, ct) is { } kept)
         {
             return await Privacy.DeletionGate.RefuseAsync(db, cell, doc.OrganizationId, AuditActor.From(http, caller.Actor), "document.delete", doc.Id, kept,
                 time.GetUtcNow().UtcDateTime, ct);

@@ -24,9 +24,30 @@ public sealed class Organization
     /// the queue's retries (off by default; recorded as <c>document.sealed_without_timestamp</c> and shown on the document).
     /// </summary>
     public bool SealWithoutTimestamp { get; set; }
+    /// <summary>
+    /// Retention policy (issue 18 part 4, docs/privacy.md "Retention"): days after its last change a draft is deleted; days
+    /// after it ended a declined, voided or expired document is deleted; years after completion a completed document is
+    /// kept (and then deleted); days after which a recipient's last view IP address and user agent are cleared. Null: keep
+    /// (off). A new organization starts with the documented defaults; an organization created before the policy existed
+    /// has every rule off until an admin sets it (an upgrade deletes nothing on its own).
+    /// </summary>
+    public int? RetentionDraftDays { get; set; } = RetentionDefaults.DraftDays;
+    public int? RetentionEndedDays { get; set; } = RetentionDefaults.EndedDays;
+    public int? RetentionCompletedYears { get; set; } = RetentionDefaults.CompletedYears;
+    public int? RetentionViewDetailsDays { get; set; } = RetentionDefaults.ViewDetailsDays;
 
     public const string NamePurpose = "organization.name";
     public const string LogoPurpose = "organization.logo";
+}
+
+/// <summary>The retention policy a new organization starts with (rationale: docs/privacy.md "Retention").</summary>
+public static class RetentionDefaults
+{
+    public const int DraftDays = 180;
+    public const int EndedDays = 365;
+    /// <summary>Null: the controller decides the legal retention of signed documents; Sigill cannot know it.</summary>
+    public static readonly int? CompletedYears;
+    public const int ViewDetailsDays = 90;
 }
 
 internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>

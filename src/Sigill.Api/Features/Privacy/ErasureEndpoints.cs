@@ -83,7 +83,9 @@ public static class ErasureEndpoints
         if (documents.Count == 0 && member is null && rest is not { Any: true }) return TypedResults.NotFound();
         var actor = AuditActor.From(http, caller.Actor);
         var now = time.GetUtcNow().UtcDateTime;
-        if (documents.Count > 0 && await DeletionGate.CheckAsync(db, cell, org, documents, ct) is { } kept)
+        var kept = await DeletionGate.CheckAsync(db, cell, org, documents, now, ct)
+            ?? (subject is null ? null : await DeletionGate.CheckPersonAsync(db, cell, org, subject, ct));
+        if (kept is not null)
         {
             return await DeletionGate.RefuseAsync(db, cell, org, actor, "privacy.erasure", documentId ?? "person", kept, now, ct);
         }

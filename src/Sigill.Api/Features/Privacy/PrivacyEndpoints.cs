@@ -30,6 +30,7 @@ public static class PrivacyEndpoints
         privacy.MapGet("/records-of-processing", RecordsOfProcessingFor).RequireAuthorization(Policies.Privacy);
         app.MapPrivacyExports();
         privacy.MapErasure();
+        privacy.MapRetention();
         app.MapPrivacyRequests();
         app.MapPrivacyRequestForm();
     }
@@ -39,13 +40,13 @@ public static class PrivacyEndpoints
     /// of its region only; the residency scan is left to <c>sigill privacy ropa</c> (it reads every stored byte).
     /// </summary>
     private static async Task<Results<Ok<RopaDocument>, FileContentHttpResult, ProblemHttpResult>> RecordsOfProcessingFor(string? format, Caller caller,
-        SubProcessorOptions subProcessors, BackupOptions backups, DocumentOptions documents, TrustOptions trust, TimeProvider time, CancellationToken ct)
+        SubProcessorOptions subProcessors, BackupOptions backups, DocumentOptions documents, TrustOptions trust, RetentionOptions retention, TimeProvider time, CancellationToken ct)
     {
         if (format is not (null or "json" or "pdf"))
         {
             return Problems.Validation("format must be json or pdf.");
         }
-        var records = await RecordsOfProcessing.BuildAsync([caller.Cell], caller.OrganizationId, new RopaSources(subProcessors, backups, documents, trust), null, time.GetUtcNow(), ct);
+        var records = await RecordsOfProcessing.BuildAsync([caller.Cell], caller.OrganizationId, new RopaSources(subProcessors, backups, documents, trust, retention), null, time.GetUtcNow(), ct);
         return format == "pdf"
             ? TypedResults.File(RecordsOfProcessing.ToPdf(records), "application/pdf", $"records-of-processing-{records.GeneratedAt:yyyy-MM-dd}.pdf")
             : TypedResults.Ok(records);

@@ -26,6 +26,25 @@ public static class RecordsOfProcessing
 
     public const string NoDeletionPolicy = "no automatic deletion policy configured: documents, their recipients' data and audit events are kept until the organization deletes them (drafts) or is crypto-shredded";
 
+    public const string PerOrganizationPolicy = "each organization sets its own retention policy (drafts, ended and completed documents, view IP addresses and user agents); a daily job deletes what is past it, except under a legal hold";
+
+    /// <summary>One organization's live retention policy in words; <see cref="NoDeletionPolicy"/> when every rule keeps.</summary>
+    public static string DescribePolicy(RetentionPolicy p, bool enforced)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (p is { DraftDays: null, EndedDays: null, CompletedYears: null, ViewDetailsDays: null }) return NoDeletionPolicy;
+        static string Days(int? n, string what) => n is { } d ? string.Create(CultureInfo.InvariantCulture, $"{what} deleted {d} days after") : $"{what} kept";
+        var rules = string.Join("; ", new[]
+        {
+            Days(p.DraftDays, "drafts") + (p.DraftDays is null ? "" : " their last change"),
+            Days(p.EndedDays, "declined, voided and expired documents") + (p.EndedDays is null ? "" : " they ended"),
+            p.CompletedYears is { } y ? string.Create(CultureInfo.InvariantCulture, $"completed documents kept {y} years after completion, then deleted") : "completed documents kept (the controller decides their legal retention)",
+            p.ViewDetailsDays is { } v ? string.Create(CultureInfo.InvariantCulture, $"recipients' last-view IP address and user agent cleared after {v} days") : "view IP addresses and user agents kept",
+        });
+        return $"retention policy: {rules}; a legal hold keeps documents past it; every deletion leaves a tombstone audit event"
+            + (enforced ? "" : "; NOTE: the daily retention job is switched off in this installation (Privacy:Retention:Enabled)");
+    }
+
     /// <summary>What the product processes, for whom and why. Fixed by the code, not by configuration.</summary>
     public static readonly IReadOnlyList<RopaActivity> Activities =
     [
@@ -65,6 +84,7 @@ public static class RecordsOfProcessing
         ArgumentNullException.ThrowIfNull(cells);
         ArgumentNullException.ThrowIfNull(sources);
         RopaOrganization? organization = null;
+        RetentionPolicy? policy = null;
         var regions = new List<RopaRegion>();
         foreach (var cell in cells)
         {
@@ -76,6 +96,7 @@ public static class RecordsOfProcessing
                 var accepted = await db.SubProcessorAcceptances.AsNoTracking().Where(a => a.OrganizationId == org.Id)
                     .Select(a => new SubProcessorAcceptanceView(a.Version, new DateTimeOffset(DateTime.SpecifyKind(a.AcceptedAt, DateTimeKind.Utc))))
                     .SingleOrDefaultAsync(ct);
+                policy = new RetentionPolicy(org.RetentionDraftDays, org.RetentionEndedDays, org.RetentionCompletedYears, org.RetentionViewDetailsDays);
                 organization = new RopaOrganization(org.Id, name!, org.Region, new DateTimeOffset(DateTime.SpecifyKind(org.CreatedAt, DateTimeKind.Utc)),
                     accepted, org.DeliveryLinkDays);
             }
@@ -103,8 +124,9 @@ public static class RecordsOfProcessing
             backups.Directory is { Length: > 0 } ? backups.RetentionDays : null,
             sources.Documents.DefaultExpiryDays,
             organization?.DeliveryLinkDays,
-            NoDeletionPolicy,
-            "the audit log is append-only and kept; a crypto-shredded organization's events stay as leaves whose content nobody can read");
+            policy is not null ? DescribePolicy(policy, sources.Retention?.Enabled ?? true) : PerOrganizationPolicy,
+            "the audit log is append-only and kept; a crypto-shredded organization's events stay as leaves whose content nobody can read",
+            policy);
         var security = new List<string>
         {
             "three tiers: a public web tier without data or keys, a private API tier that alone encrypts and decrypts, a data tier per region",
@@ -169,7 +191,8 @@ public static class RecordsOfProcessing
 }
 
 /// <summary>The configuration the records are generated from.</summary>
-public sealed record RopaSources(SubProcessorOptions SubProcessors, BackupOptions Backups, DocumentOptions Documents, TrustOptions Trust);
+public sealed record RopaSources(SubProcessorOptions SubProcessors, BackupOptions Backups, DocumentOptions Documents, TrustOptions Trust,
+    RetentionOptions? Retention = null);
 
 public sealed record RopaDocument(string Format, DateTimeOffset GeneratedAt, RopaOperator Operator, RopaOrganization? Organization, string Controller,
     IReadOnlyList<RopaActivity> Activities, IReadOnlyList<RopaRegion> Regions, RopaRetention Retention, IReadOnlyList<string> Security, RopaResidency? Residency);
@@ -188,6 +211,7 @@ public sealed record RopaTransfer(string SubProcessor, string Location, string M
 /// <param name="OrganizationKeys">Installation-wide: how many organizations have keys; for one organization: its current content key version.</param>
 public sealed record RopaKeys(string Provider, string Environment, string? CurrentRootKeyId, int RootKeyVersions, int OrganizationKeys, int PendingShreds);
 
-public sealed record RopaRetention(string Backups, int? BackupRetentionDays, int SigningLinkDays, int? DeliveryLinkDays, string AutomaticDeletion, string AuditLog);
+public sealed record RopaRetention(string Backups, int? BackupRetentionDays, int SigningLinkDays, int? DeliveryLinkDays, string AutomaticDeletion, string AuditLog,
+    RetentionPolicy? OrganizationPolicy = null);
 
 public sealed record RopaResidency(int ExitCode, int Leaks, int CardNumbers);

@@ -1033,6 +1033,18 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<int?>("RetentionCompletedYears")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("RetentionDraftDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("RetentionEndedDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("RetentionViewDetailsDays")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("SealWithoutTimestamp")
                         .HasColumnType("boolean");
 

@@ -1028,6 +1028,18 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("RetentionCompletedYears")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RetentionDraftDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RetentionEndedDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RetentionViewDetailsDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("SealWithoutTimestamp")
                         .HasColumnType("INTEGER");
 
