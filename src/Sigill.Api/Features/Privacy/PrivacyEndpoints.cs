@@ -30,6 +30,7 @@ public static class PrivacyEndpoints
         privacy.MapGet("/records-of-processing", RecordsOfProcessingFor).RequireAuthorization(Policies.Privacy);
         app.MapPrivacyExports();
         privacy.MapErasure();
+        privacy.MapDpa();
         app.MapPrivacyRequests();
         app.MapPrivacyRequestForm();
     }
