@@ -26,7 +26,23 @@ public sealed record SubProcessorRegisterView(string Region, int? Version, DateT
     IReadOnlyList<SubProcessorPendingView> Pending, IReadOnlyList<SubProcessorVersionView> History, int NoticeDays, SubProcessorAcceptanceView? Accepted);
 
 /// <summary>The public trust center (<c>GET /api/v1/trust</c>): what this installation is, generated from it, nothing sensitive.</summary>
-public sealed record TrustView(DateTimeOffset GeneratedAt, IReadOnlyList<string> Encryption, IReadOnlyList<TrustRegionView> Regions, TrustHostingView Hosting, TrustSecurityContactView Security);
+public sealed record TrustView(DateTimeOffset GeneratedAt, IReadOnlyList<string> Encryption, IReadOnlyList<TrustRegionView> Regions, TrustHostingView Hosting, TrustSecurityContactView Security,
+    DpaView? Dpa = null);
+
+/// <summary>The installation's data processing agreement (<c>Trust:Dpa</c>): the version owners accept, and where to read it or its text.</summary>
+public sealed record DpaView(string Version, string? Url, string? Text);
+
+/// <summary>An organization's acceptance of the agreement: the version, when, and by which account.</summary>
+public sealed record DpaAcceptanceView(string Version, DateTimeOffset AcceptedAt, string? UserId);
+
+/// <summary>
+/// The organization's standing with the agreement: the configured one (null: none configured), its latest acceptance, and
+/// whether an owner must accept (a configured version other than the accepted one).
+/// </summary>
+public sealed record DpaStatusView(DpaView? Configured, DpaAcceptanceView? Accepted, bool AcceptanceNeeded);
+
+/// <summary>An owner accepting the configured agreement: the version they read (a stale page's version is refused).</summary>
+public sealed record DpaAcceptRequest(string? Version);
 
 /// <param name="KeyProvider"><c>hsm</c> (PKCS#11) or <c>file</c> (a keyring of files).</param>
 /// <param name="RootKeyVersion">The version of the region's current root key (1 until the first rotation).</param>

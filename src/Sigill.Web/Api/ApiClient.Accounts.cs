@@ -19,9 +19,9 @@ public sealed partial class ApiClient
 
     /// <summary>Asks for a sign-up: null when the API accepted it (the same whether or not the address has an account), else the problem.</summary>
     public async Task<Problem?> SignUpAsync(string region, string name, string email, string password, string organizationName,
-        string? clientAddress, CancellationToken ct)
+        string? acceptDpaVersion, string? clientAddress, CancellationToken ct)
     {
-        using var response = await AuthAsync(region, "auth/sign-up", new { name, email, password, organizationName }, clientAddress, ct);
+        using var response = await AuthAsync(region, "auth/sign-up", new { name, email, password, organizationName, acceptDpaVersion }, clientAddress, ct);
         return response.IsSuccessStatusCode ? null : await ProblemAsync(response, ct);
     }
 

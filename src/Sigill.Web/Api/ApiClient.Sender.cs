@@ -52,6 +52,14 @@ public sealed partial class ApiClient
         using (response) return (null, await ProblemAsync(response, ct));
     }
 
+    /// <summary>A file of <paramref name="mediaType"/> from the API (a privacy export's ZIP), left unread for the caller to stream through (and dispose).</summary>
+    public async Task<(HttpResponseMessage? File, Problem? Problem)> FileAsync(string region, string session, string path, string mediaType, CancellationToken ct)
+    {
+        var response = await SessionAsync(region, session, HttpMethod.Get, path, null, ct, HttpCompletionOption.ResponseHeadersRead);
+        if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == mediaType) return (response, null);
+        using (response) return (null, await ProblemAsync(response, ct));
+    }
+
     /// <summary>A small binary answer (an image) read whole, or null when the API has none (404) or refuses.</summary>
     public async Task<byte[]?> BytesAsync(string region, string session, string path, int maxBytes, CancellationToken ct)
     {

@@ -38,9 +38,9 @@ public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyS
         await http.GetFromJsonAsync<SetupStatus>(Url("/api/v1/setup"), Json, ct) ?? throw new InvalidOperationException("empty setup status");
 
     public async Task<(SetupResult? Result, Problem? Problem)> CompleteSetupAsync(string token, string organizationName, string region,
-        string name, string email, string password, CancellationToken ct)
+        string name, string email, string password, CancellationToken ct, string? acceptDpaVersion = null)
     {
-        using var response = await http.PostAsJsonAsync(Url("/api/v1/setup"), new { setupToken = token, organizationName, region, name, email, password }, Json, ct);
+        using var response = await http.PostAsJsonAsync(Url("/api/v1/setup"), new { setupToken = token, organizationName, region, name, email, password, acceptDpaVersion }, Json, ct);
         if (response.IsSuccessStatusCode)
         {
             return (await response.Content.ReadFromJsonAsync<SetupResult>(Json, ct), null);

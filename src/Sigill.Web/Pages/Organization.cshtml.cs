@@ -10,7 +10,7 @@ namespace Sigill.Web.Pages;
 /// support action; the organization's payment processor (Stripe), which everyone sees and owners and admins connect. What a
 /// role may not do, the API refuses, and the page says so.
 /// </summary>
-public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
+public sealed partial class OrganizationModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     public static readonly IReadOnlyList<string> Roles = ["owner", "admin", "member", "viewer"];
 
@@ -32,6 +32,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
     /// <summary>What a successful action says, shown after its redirect (post, redirect, get: a reload repeats nothing).</summary>
     private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
     {
+        ["dpa"] = "The data processing agreement is accepted.",
         ["invited"] = "Invitation sent.",
         ["withdrawn"] = "Invitation withdrawn.",
         ["role"] = "Role changed.",
@@ -204,6 +205,7 @@ public sealed class OrganizationModel(ApiClient api, IDataProtectionProvider pro
         Payments = (await GetAsync<PaymentAccountView>("/api/v1/organization/payments/", ct)).Value;
         if (Admin)
         {
+            Dpa = (await GetAsync<Sigill.Contracts.DpaStatusView>("/api/v1/privacy/dpa", ct)).Value;
             Grants = (await GetAsync<GrantView[]>("/api/v1/organization/support-grants", ct)).Value ?? [];
             AccessReview = (await GetAsync<AccessReviewsOverview>("/api/v1/organization/access-reviews/", ct)).Value;
             AccessLog = (await GetAsync<AccessLogEntry[]>("/api/v1/organization/access-log", ct)).Value ?? [];

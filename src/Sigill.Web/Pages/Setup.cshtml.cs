@@ -30,6 +30,12 @@ public sealed class SetupModel(ApiClient api, IDataProtectionProvider protection
     [BindProperty]
     public string Password { get; set; } = "";
 
+    /// <summary>The box accepting the installation's data processing agreement (when <c>Trust:Dpa</c> is configured).</summary>
+    [BindProperty]
+    public bool AcceptDpa { get; set; }
+
+    public Sigill.Contracts.DpaView? Dpa { get; private set; }
+
     public bool Pending { get; private set; }
     public IReadOnlyList<string> Regions { get; private set; } = [];
     public string? Error { get; private set; }
@@ -44,7 +50,8 @@ public sealed class SetupModel(ApiClient api, IDataProtectionProvider protection
     {
         var password = Password;
         Password = ""; // never rendered back
-        var (result, problem) = await api.CompleteSetupAsync(Token, OrganizationName, Region, Name, Email, password, ct);
+        var dpa = (await api.GetTrustAsync(ct))?.Dpa;
+        var (result, problem) = await api.CompleteSetupAsync(Token, OrganizationName, Region, Name, Email, password, ct, AcceptDpa ? dpa?.Version : null);
         if (result is not null)
         {
             Result = result;
@@ -67,6 +74,7 @@ public sealed class SetupModel(ApiClient api, IDataProtectionProvider protection
         var status = await api.GetSetupStatusAsync(ct);
         Pending = status.SetupPending;
         Regions = status.Regions;
+        Dpa = (await api.GetTrustAsync(ct))?.Dpa;
         if (Region.Length == 0)
         {
             Region = Regions.FirstOrDefault() ?? "";

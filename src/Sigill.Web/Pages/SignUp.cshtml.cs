@@ -28,6 +28,13 @@ public sealed class SignUpModel(ApiClient api, WebTierOptions options) : PageMod
     [BindProperty]
     public string Region { get; set; } = "";
 
+    /// <summary>The box "I accept the data processing agreement": required when the installation has one (<c>Trust:Dpa</c>).</summary>
+    [BindProperty]
+    public bool AcceptDpa { get; set; }
+
+    /// <summary>The installation's data processing agreement, from the trust center; null when none is configured.</summary>
+    public Sigill.Contracts.DpaView? Dpa { get; private set; }
+
     public IReadOnlyList<string> Regions { get; private set; } = [];
     public string? Error { get; private set; }
     /// <summary>Set once the API accepted the sign-up: the page says to check the e-mail, nothing more.</summary>
@@ -41,8 +48,9 @@ public sealed class SignUpModel(ApiClient api, WebTierOptions options) : PageMod
         Password = ""; // never rendered back
         await LoadAsync(ct);
         if (!Regions.Contains(Region, StringComparer.Ordinal)) return Fail(400, "Choose one of the listed regions.");
+        if (Dpa is { } dpa && !AcceptDpa) return Fail(400, $"Accept the data processing agreement (version {dpa.Version}) to create the organization.");
         var home = !string.IsNullOrWhiteSpace(Email) && Email.Length <= 254 ? await AccountRegions.LocateAsync(api, options, Regions, Email, ct) : null;
-        var problem = await api.SignUpAsync(home ?? Region, Name, Email, password, OrganizationName, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+        var problem = await api.SignUpAsync(home ?? Region, Name, Email, password, OrganizationName, AcceptDpa ? Dpa?.Version : null, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
         if (problem is not null) return Fail(problem.Status ?? 400, problem.Describe());
         Sent = true;
         return Page();
@@ -58,6 +66,7 @@ public sealed class SignUpModel(ApiClient api, WebTierOptions options) : PageMod
     private async Task LoadAsync(CancellationToken ct)
     {
         Regions = await AccountRegions.AllAsync(api, options, ct);
+        Dpa = (await api.GetTrustAsync(ct))?.Dpa;
         if (Region.Length == 0) Region = Regions.FirstOrDefault() ?? "";
     }
 }

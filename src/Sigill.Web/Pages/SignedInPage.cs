@@ -71,6 +71,17 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
         return download && name is not null ? File(stream, "application/pdf", name) : File(stream, "application/pdf");
     }
 
+    /// <summary>A ZIP from the API streamed to the browser as a download under the API's file name (a privacy export).</summary>
+    protected async Task<IActionResult> ZipAsync(string path, CancellationToken ct)
+    {
+        var (zip, problem) = await api.FileAsync(_region, _session, path, "application/zip", ct);
+        if (zip is null) return problem!.Status == 404 ? NotFound() : Answer(problem);
+        HttpContext.Response.RegisterForDispose(zip);
+        Response.Headers.CacheControl = "no-store";
+        var name = zip.Content.Headers.ContentDisposition is { } disposition ? disposition.FileNameStar ?? disposition.FileName?.Trim('"') : null;
+        return File(await zip.Content.ReadAsStreamAsync(ct), "application/zip", name ?? "privacy-export.zip");
+    }
+
     /// <summary>Shows the API's problem on the page, with its status.</summary>
     protected IActionResult Failed(ApiClient.Problem problem)
     {

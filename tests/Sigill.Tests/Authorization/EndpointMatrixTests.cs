@@ -53,6 +53,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/privacy/erasures"] = "privacy",
         ["POST /api/v1/privacy/holds"] = "privacy",
         ["GET /api/v1/privacy/holds"] = "privacy",
+        ["GET /api/v1/privacy/dpa"] = "privacy",
+        ["POST /api/v1/privacy/dpa/accept"] = "privacy",
         ["POST /api/v1/privacy/holds/{id}/release"] = "privacy",
         ["GET /api/v1/privacy/retention"] = "privacy",
         ["PUT /api/v1/privacy/retention"] = "privacy",

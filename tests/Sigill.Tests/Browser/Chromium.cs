@@ -108,6 +108,10 @@ public sealed class Chromium : IAsyncLifetime
             await Page.FillAsync("#password", Sigill.Tests.Identity.IdentityKit.Password);
             await Page.FillAsync("#organization", organization);
             await Page.SelectOptionAsync("#region", region);
+            if (await Page.Locator("#accept-dpa").CountAsync() > 0)
+            {
+                await Page.CheckAsync("#accept-dpa"); // the installation's data processing agreement (Trust:Dpa), when it has one
+            }
             await Page.ClickAsync("#sign-up-submit");
             await Page.WaitForSelectorAsync("#sign-up-sent");
             await Page.GotoAsync("/sign-up/" + Sigill.Tests.Identity.IdentityKit.SignUpLinkFor(app, email, region));

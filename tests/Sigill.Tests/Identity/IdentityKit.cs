@@ -18,7 +18,7 @@ internal static partial class IdentityKit
     public static async Task<Account> SignUpAsync(SigillApp app, string email, string region = "us", string organization = "Kit AB")
     {
         using var web = app.Web();
-        using (var response = await web.PostAsJsonAsync($"/api/v1/regions/{region}/auth/sign-up", new { email, password = Password, name = "Kit Person", organizationName = organization }))
+        using (var response = await web.PostAsJsonAsync($"/api/v1/regions/{region}/auth/sign-up", new { email, password = Password, name = "Kit Person", organizationName = organization, acceptDpaVersion = app.DpaVersion }))
         {
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         }
@@ -86,7 +86,7 @@ internal static partial class IdentityKit
     public static async Task<string> SignUpThroughPagesAsync(SigillApp app, HttpClient web, string email, string region, string name = "Page Tester", string organization = "Pages AB")
     {
         var form = await web.GetStringAsync("/sign-up");
-        using (var signUp = await web.PostAsync("/sign-up", Form(form, ("Name", name), ("Email", email), ("Password", Password), ("OrganizationName", organization), ("Region", region))))
+        using (var signUp = await web.PostAsync("/sign-up", Form(form, ("Name", name), ("Email", email), ("Password", Password), ("OrganizationName", organization), ("Region", region), ("AcceptDpa", "true"))))
         {
             var page = await signUp.Content.ReadAsStringAsync();
             Assert.True(signUp.StatusCode == HttpStatusCode.OK && page.Contains("Check your e-mail", StringComparison.Ordinal), page);

@@ -153,6 +153,8 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["POST /api/v1/privacy/erasures"] = NoSession,
         ["POST /api/v1/privacy/holds"] = NoSession,
         ["GET /api/v1/privacy/holds"] = NoSession,
+        ["GET /api/v1/privacy/dpa"] = NoSession,
+        ["POST /api/v1/privacy/dpa/accept"] = NoSession,
         ["POST /api/v1/privacy/holds/{id}/release"] = NoSession,
         ["GET /api/v1/privacy/retention"] = NoSession,
         ["PUT /api/v1/privacy/retention"] = NoSession,

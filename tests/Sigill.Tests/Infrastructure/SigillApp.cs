@@ -169,6 +169,9 @@ internal sealed class SigillApp : IAsyncDisposable
     /// Creates an organization: the first through the setup link and the public API, later ones
     /// directly in the cell (organization sign-up arrives with the identity work).
     /// </summary>
+    /// <summary>The data processing agreement version this installation asks owners to accept (<c>Trust:Dpa:Version</c>), or null.</summary>
+    public string? DpaVersion => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Sigill.Api.Features.TrustCenter.TrustOptions>(ApiServices).Dpa.Version;
+
     public async Task<SetUpOrganization> SetUpOrganizationAsync(string name, string region)
     {
         if (!File.Exists(_server.Installation.SetupTokenFile))
@@ -178,7 +181,7 @@ internal sealed class SigillApp : IAsyncDisposable
             return new SetUpOrganization(organization.Id, region, presented);
         }
         using var web = Web();
-        using var response = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = IssueSetupToken(), organizationName = name, region, name = "Test Owner", email = $"owner-{Guid.NewGuid():N}@example.com", password = OwnerPassword });
+        using var response = await web.PostAsJsonAsync("/api/v1/setup", new { setupToken = IssueSetupToken(), organizationName = name, region, name = "Test Owner", email = $"owner-{Guid.NewGuid():N}@example.com", password = OwnerPassword, acceptDpaVersion = DpaVersion });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<SetUpOrganization>())!;
     }

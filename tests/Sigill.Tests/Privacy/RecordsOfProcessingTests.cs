@@ -151,7 +151,7 @@ public sealed class RecordsOfProcessingTests
         Assert.DoesNotContain("Lease of Quokka Lane", text, StringComparison.Ordinal);
     }
 
-    private static string PdfText(byte[] pdf)
+    internal static string PdfText(byte[] pdf)
     {
         var file = Path.Combine(Path.GetTempPath(), $"ropa-{Guid.NewGuid():N}.pdf");
         File.WriteAllBytes(file, pdf);

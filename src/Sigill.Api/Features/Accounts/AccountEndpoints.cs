@@ -19,7 +19,7 @@ public static class AccountEndpoints
     public sealed record SwitchRequest(string? OrganizationId);
     public sealed record PasswordRequest(string? CurrentPassword, string? NewPassword);
     public sealed record CodeRequest(string? Code);
-    public sealed record CreateOrganizationRequest(string? Name);
+    public sealed record CreateOrganizationRequest(string? Name, string? AcceptDpaVersion = null);
 
     public static RouteGroupBuilder MapAccount(this IEndpointRouteBuilder app)
     {
@@ -156,18 +156,22 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<Created<AccountOrganization>, ProblemHttpResult>> CreateOrganization(CreateOrganizationRequest request, Caller caller,
-        CellDbContext db, TimeProvider time, HttpContext http, CancellationToken ct)
+        CellDbContext db, TimeProvider time, TrustCenter.TrustOptions trust, HttpContext http, CancellationToken ct)
     {
         if (request.Name?.Trim() is not { Length: > 0 and <= 200 } name)
         {
             return Problems.Validation("name is required (1-200 characters).");
+        }
+        if (Privacy.Dpa.Refusal(trust, request.AcceptDpaVersion) is { } notAccepted)
+        {
+            return notAccepted; // the new organization's owner accepts the agreement, or nothing is created
         }
         var cell = caller.Cell;
         var user = await db.Users.SingleAsync(u => u.Id == caller.UserId, ct);
         var email = (await cell.Keys.DecryptFieldAsync(user.Id, User.EmailPurpose, user.EmailToken, user.Id, ct))!;
         var userName = (await cell.Keys.DecryptFieldAsync(user.Id, User.NamePurpose, user.NameToken, user.Id, ct))!;
         var (organization, _, _) = await OrganizationFactory.CreateCoreAsync(cell, name, null, time, AuditActor.From(http, user.Id),
-            new OrganizationOwner(user, false, email, userName), null, ct);
+            new OrganizationOwner(user, false, email, userName), null, ct, Privacy.Dpa.Accepted(trust));
         return TypedResults.Created($"/api/v1/organizations/{organization.Id}", new AccountOrganization(organization.Id, name, Roles.Owner));
     }
 

@@ -109,6 +109,8 @@ public sealed class PendingSignUp
     public required string EmailToken { get; init; }
     public required string NameToken { get; init; }
     public required string OrganizationNameToken { get; init; }
+    /// <summary>The data processing agreement version accepted with the sign-up (<c>Trust:Dpa:Version</c>); null when none was configured.</summary>
+    public string? DpaVersion { get; init; }
     public required string PasswordHash { get; init; }
     public required byte[] SecretHash { get; init; }
     public DateTime CreatedAt { get; init; }
@@ -268,6 +270,7 @@ internal sealed class IdentityConfiguration :
         builder.Property(p => p.EmailHash).HasMaxLength(64);
         builder.Property(p => p.EmailToken).HasMaxLength(2048);
         builder.Property(p => p.NameToken).HasMaxLength(2048);
+        builder.Property(p => p.DpaVersion).HasMaxLength(40);
         builder.Property(p => p.OrganizationNameToken).HasMaxLength(2048);
         builder.Property(p => p.PasswordHash).HasMaxLength(256);
         builder.Property(p => p.SecretHash).HasMaxLength(32);

@@ -22,7 +22,7 @@ namespace Sigill.Api.Features.Accounts;
 /// </summary>
 public static class SignUpEndpoints
 {
-    public sealed record SignUpRequest(string? Email, string? Password, string? Name, string? OrganizationName);
+    public sealed record SignUpRequest(string? Email, string? Password, string? Name, string? OrganizationName, string? AcceptDpaVersion = null);
     public sealed record SignUpAccepted(string Detail);
     public sealed record VerifyRequest(string? Token);
 
@@ -37,11 +37,11 @@ public static class SignUpEndpoints
 
     /// <summary>What a sign-up and its link need besides the request.</summary>
     internal sealed record SignUpServices(RequestCell Here, CellDbContext Db, Accounts Accounts, SignIns SignIns, Throttle Throttle, IMailer Mailer, MailOptions Mail,
-        TimeProvider Time, Platform.Telemetry.SigillMetrics Metrics);
+        TimeProvider Time, Platform.Telemetry.SigillMetrics Metrics, TrustCenter.TrustOptions Trust);
 
     private static async Task<Results<Accepted<SignUpAccepted>, ProblemHttpResult>> SignUp(SignUpRequest request, HttpContext http, [AsParameters] SignUpServices services, CancellationToken ct)
     {
-        var (here, db, accounts, signIns, throttle, mailer, mail, time, _) = services;
+        var (here, db, accounts, signIns, throttle, mailer, mail, time, _, trust) = services;
         var cell = here.Cell;
         if (!accounts.Options.OpenSignUp)
         {
@@ -52,6 +52,10 @@ public static class SignUpEndpoints
         if (problem is not null)
         {
             return Problems.Validation(problem);
+        }
+        if (Privacy.Dpa.Refusal(trust, request.AcceptDpaVersion) is { } notAccepted)
+        {
+            return notAccepted; // before anything counts or is stored: nothing pending, no e-mail
         }
         var rules = accounts.Options.Throttling;
         if ((await signIns.ReserveAsync(cell, "sign-up", rules.SignUpsPerSource, http, ct)).Problem is { } throttled)
@@ -90,6 +94,7 @@ public static class SignUpEndpoints
             EmailToken = (await cell.Keys.EncryptFieldAsync(userId, User.EmailPurpose, email, userId, ct))!,
             NameToken = (await cell.Keys.EncryptFieldAsync(userId, User.NamePurpose, request.Name!.Trim(), userId, ct))!,
             OrganizationNameToken = (await cell.Keys.EncryptFieldAsync(userId, PendingSignUp.OrganizationNamePurpose, request.OrganizationName!.Trim(), id, ct))!,
+            DpaVersion = Privacy.Dpa.Accepted(trust),
             PasswordHash = accounts.Passwords.Hash(request.Password!),
             SecretHash = secretHash,
             CreatedAt = now,
@@ -105,7 +110,7 @@ public static class SignUpEndpoints
 
     private static async Task<Results<Created<SignInResponse>, ProblemHttpResult>> Verify(string region, VerifyRequest request, HttpContext http, [AsParameters] SignUpServices services, CancellationToken ct)
     {
-        var (here, db, accounts, signIns, _, _, _, time, metrics) = services;
+        var (here, db, accounts, signIns, _, _, _, time, metrics, _) = services;
         var cell = here.Cell;
         var invalid = Problems.Create(StatusCodes.Status404NotFound, ErrorCodes.SignUpLinkInvalid, "This sign-up link is not valid.",
             "It may have expired or been used, or the address has an account already: sign in, or sign up again.");
@@ -152,7 +157,8 @@ public static class SignUpEndpoints
         {
             (organization, _, _) = await OrganizationFactory.CreateCoreAsync(cell, organizationName, null, time, AuditActor.From(http, user.Id),
                 new OrganizationOwner(user, true, email, name),
-                async (tx, org) => outcome = await signIns.NewAccountAsync(cell, tx, user, new SignIns.Entry(org.Id), SignIns.NewAccountProof.EmailLink, http, ct), ct);
+                async (tx, org) => outcome = await signIns.NewAccountAsync(cell, tx, user, new SignIns.Entry(org.Id), SignIns.NewAccountProof.EmailLink, http, ct), ct,
+                pending.DpaVersion); // accepted with the sign-up; a version changed since then shows the owner the banner
         }
         catch (DbUpdateException e) when (UniqueKey.IsViolation(e))
         {

@@ -19,16 +19,17 @@ internal static class OrganizationFactory
     public static readonly string[] OwnerScopes = [.. Policies.TokenScopes];
 
     public static async Task<(Organization Organization, ApiToken Token, string PresentedToken)> CreateAsync(
-        Cell cell, string name, string tokenName, TimeProvider time, CancellationToken ct, Features.Audit.AuditActor? actor = null, OrganizationOwner? owner = null)
+        Cell cell, string name, string tokenName, TimeProvider time, CancellationToken ct, Features.Audit.AuditActor? actor = null, OrganizationOwner? owner = null,
+        string? dpaVersion = null)
     {
-        var (organization, token, presented) = await CreateCoreAsync(cell, name, tokenName, time, actor, owner, null, ct);
+        var (organization, token, presented) = await CreateCoreAsync(cell, name, tokenName, time, actor, owner, null, ct, dpaVersion);
         return (organization, token!, presented!);
     }
 
     /// <summary>Creates the organization, its owner and (when <paramref name="tokenName"/> is given) a first token; <paramref name="extra"/> adds rows to the same transaction.</summary>
     public static async Task<(Organization Organization, ApiToken? Token, string? PresentedToken)> CreateCoreAsync(
         Cell cell, string name, string? tokenName, TimeProvider time, Features.Audit.AuditActor? actor, OrganizationOwner? owner,
-        Func<CellDbContext, Organization, Task>? extra, CancellationToken ct)
+        Func<CellDbContext, Organization, Task>? extra, CancellationToken ct, string? dpaVersion = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var id = SigillId.New("org", cell.Region);
@@ -60,6 +61,11 @@ internal static class OrganizationFactory
         }
         // A new organization accepts the sub-processor register as published in its cell (version and time recorded).
         await Features.SubProcessors.SubProcessorRegister.AcceptAsync(db, cell, id, owner?.User.Id, who, now, ct);
+        // And the installation's data processing agreement, when the owner accepted one (the caller checked it is the configured version).
+        if (dpaVersion is not null)
+        {
+            await Features.Privacy.Dpa.RecordAsync(db, cell, id, dpaVersion, owner?.User.Id, who, now, ct);
+        }
         ApiToken? token = null;
         string? presented = null;
         if (tokenName is not null)

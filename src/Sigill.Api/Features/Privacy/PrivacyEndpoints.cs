@@ -31,6 +31,7 @@ public static class PrivacyEndpoints
         app.MapPrivacyExports();
         privacy.MapErasure();
         privacy.MapRetention();
+        privacy.MapDpa();
         app.MapPrivacyRequests();
         app.MapPrivacyRequestForm();
     }

@@ -98,7 +98,7 @@ public static class RecordsOfProcessing
                     .SingleOrDefaultAsync(ct);
                 policy = new RetentionPolicy(org.RetentionDraftDays, org.RetentionEndedDays, org.RetentionCompletedYears, org.RetentionViewDetailsDays);
                 organization = new RopaOrganization(org.Id, name!, org.Region, new DateTimeOffset(DateTime.SpecifyKind(org.CreatedAt, DateTimeKind.Utc)),
-                    accepted, org.DeliveryLinkDays);
+                    accepted, org.DeliveryLinkDays, await Dpa.LatestAsync(db, org.Id, ct));
             }
             var published = await db.SubProcessorVersions.AsNoTracking().Where(v => v.EffectiveAt <= now.UtcDateTime)
                 .OrderByDescending(v => v.Version).Select(v => (int?)v.Version).FirstOrDefaultAsync(ct);
@@ -142,7 +142,8 @@ public static class RecordsOfProcessing
             organization is null
                 ? "each organization is the controller of its documents and the people on them; the operator is the controller of accounts"
                 : $"{organization.Name} ({organization.Id}) is the controller of its documents and the people on them; the operator is its processor",
-            Activities, [.. regions], retention, security, residency);
+            Activities, [.. regions], retention, security, residency,
+            sources.Trust.Dpa.Version is { } dpa ? new DpaView(dpa, sources.Trust.Dpa.Url, sources.Trust.Dpa.Text) : null);
     }
 
     /// <summary>The same records as a readable PDF (docs/formats/ropa.md says which section holds what).</summary>
@@ -159,6 +160,8 @@ public static class RecordsOfProcessing
         {
             facts.Add($"Organization region: {o.Region}; created {o.CreatedAt:yyyy-MM-dd}; sub-processor register accepted: "
                 + (o.SubProcessorsAccepted is { } a ? $"version {a.Version.ToString(CultureInfo.InvariantCulture)} on {a.AcceptedAt:yyyy-MM-dd}" : "none recorded"));
+            facts.Add($"Data processing agreement accepted: {Dpa.Describe(o.DpaAccepted)}"
+                + (d.Dpa is { } dpa ? $"; version configured: {dpa.Version}{(dpa.Url is { } url ? " (" + url + ")" : "")}" : "; none configured (Trust:Dpa)"));
         }
         var sections = new List<ReportSection>();
         sections.AddRange(d.Activities.Select(a => new ReportSection("Purpose: " + a.Purpose,
@@ -195,11 +198,14 @@ public sealed record RopaSources(SubProcessorOptions SubProcessors, BackupOption
     RetentionOptions? Retention = null);
 
 public sealed record RopaDocument(string Format, DateTimeOffset GeneratedAt, RopaOperator Operator, RopaOrganization? Organization, string Controller,
-    IReadOnlyList<RopaActivity> Activities, IReadOnlyList<RopaRegion> Regions, RopaRetention Retention, IReadOnlyList<string> Security, RopaResidency? Residency);
+    IReadOnlyList<RopaActivity> Activities, IReadOnlyList<RopaRegion> Regions, RopaRetention Retention, IReadOnlyList<string> Security, RopaResidency? Residency,
+    DpaView? Dpa = null);
 
 public sealed record RopaOperator(string? Name, string? Contact);
 
-public sealed record RopaOrganization(string Id, string Name, string Region, DateTimeOffset CreatedAt, SubProcessorAcceptanceView? SubProcessorsAccepted, int DeliveryLinkDays);
+/// <param name="DpaAccepted">The organization's latest acceptance of the data processing agreement (null: none recorded).</param>
+public sealed record RopaOrganization(string Id, string Name, string Region, DateTimeOffset CreatedAt, SubProcessorAcceptanceView? SubProcessorsAccepted, int DeliveryLinkDays,
+    DpaAcceptanceView? DpaAccepted);
 
 public sealed record RopaActivity(string Purpose, IReadOnlyList<string> DataSubjects, IReadOnlyList<string> DataCategories, string Basis);
 

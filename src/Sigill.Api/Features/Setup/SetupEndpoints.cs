@@ -11,7 +11,7 @@ namespace Sigill.Api.Features.Setup;
 /// <summary>First-run setup: the one-time link creates the first organization, its owner's account and a first API token.</summary>
 public static class SetupEndpoints
 {
-    public sealed record SetupRequest(string? SetupToken, string? OrganizationName, string? Region, string? Email, string? Name, string? Password);
+    public sealed record SetupRequest(string? SetupToken, string? OrganizationName, string? Region, string? Email, string? Name, string? Password, string? AcceptDpaVersion = null);
 
 
 
@@ -25,7 +25,8 @@ public static class SetupEndpoints
     }
 
     private static async Task<Results<Created<SetupResult>, ProblemHttpResult>> Complete(
-        SetupRequest request, SetupToken setup, CellRegistry cells, Features.Accounts.Accounts accounts, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, ILoggerFactory loggers, HttpContext http, CancellationToken ct)
+        SetupRequest request, SetupToken setup, CellRegistry cells, Features.Accounts.Accounts accounts, TimeProvider time, Platform.Telemetry.SigillMetrics metrics, ILoggerFactory loggers,
+        Features.TrustCenter.TrustOptions trust, HttpContext http, CancellationToken ct)
     {
         var name = request.OrganizationName?.Trim() ?? "";
         if (name.Length is 0 or > 200)
@@ -35,6 +36,10 @@ public static class SetupEndpoints
         if (Features.Accounts.AuthEndpoints.ValidateNewAccount(request.Email, request.Password, request.Name) is { } problem)
         {
             return Problems.Validation(problem);
+        }
+        if (Features.Privacy.Dpa.Refusal(trust, request.AcceptDpaVersion) is { } notAccepted)
+        {
+            return notAccepted;
         }
         if (!cells.TryGet(request.Region, out var cell))
         {
@@ -62,7 +67,7 @@ public static class SetupEndpoints
             }
             var owner = await accounts.NewUserAsync(cell, email, request.Name!.Trim(), request.Password, ct);
             var (organization, token, presented) = await OrganizationFactory.CreateAsync(cell, name, "Owner token", time, ct, Features.Audit.AuditActor.From(http, "setup"),
-                new OrganizationOwner(owner, true, email, request.Name!.Trim()));
+                new OrganizationOwner(owner, true, email, request.Name!.Trim()), Features.Privacy.Dpa.Accepted(trust));
             claim.Commit();
             metrics.OrganizationsCreated.Add(1, new KeyValuePair<string, object?>("region", cell.Region));
             SetupLog.Completed(loggers.CreateLogger("Sigill.Setup"), organization.Id, cell.Region);

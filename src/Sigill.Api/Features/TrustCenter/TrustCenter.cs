@@ -61,7 +61,8 @@ public sealed class TrustCenter(CellRegistry cells, AuditLogs logs, SubProcessor
         }
         var security = new TrustSecurityContactView(options.Contacts, now.AddDays(options.ExpiresDays), options.PreferredLanguages.Replace(" ", "", StringComparison.Ordinal), options.Policy,
             options.PublicUrl is null ? null : options.PublicUrl.TrimEnd('/') + "/.well-known/security.txt");
-        return new TrustView(now, Encryption, regions, new TrustHostingView(options.Hosting.Provider, options.Hosting.Certifications, options.Hosting.Notes), security);
+        return new TrustView(now, Encryption, regions, new TrustHostingView(options.Hosting.Provider, options.Hosting.Certifications, options.Hosting.Notes), security,
+            options.Dpa.Version is { } dpa ? new DpaView(dpa, options.Dpa.Url, options.Dpa.Text) : null);
     }
 
     private async Task<TrustRegionView> RegionAsync(Cell cell, CancellationToken ct)

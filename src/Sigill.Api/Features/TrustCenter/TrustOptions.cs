@@ -32,6 +32,9 @@ public sealed class TrustOptions : IValidatedOptions
     /// <summary>Who runs this installation: named as the processor in the records of processing and in the privacy notice recipients see.</summary>
     public OperatorDeclaration Operator { get; set; } = new();
 
+    /// <summary>The installation's data processing agreement, which each organization's owner accepts (none: nothing to accept).</summary>
+    public DpaDeclaration Dpa { get; set; } = new();
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
@@ -57,6 +60,14 @@ public sealed class TrustOptions : IValidatedOptions
         {
             problems.Add("Trust:Operator:Contact must be a mailto: or https: URI");
         }
+        if (Dpa.Version is { } version && (version.Length is 0 or > 40 || !version.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-' or '_')))
+        {
+            problems.Add("Trust:Dpa:Version must be 1-40 letters, digits, dots, dashes or underscores (2026-12)");
+        }
+        if (Dpa.Url is not null && !IsHttps(Dpa.Url) && !(Dpa.Url.StartsWith('/') && !Dpa.Url.StartsWith("//", StringComparison.Ordinal))) problems.Add("Trust:Dpa:Url must be an https URL or a path on this site");
+        if (Dpa.Text is { Length: 0 or > 4000 }) problems.Add("Trust:Dpa:Text must be 1-4000 characters");
+        if (Dpa.Version is not null && Dpa.Url is null && Dpa.Text is null) problems.Add("Trust:Dpa needs Url or Text with its Version: what the owner accepts");
+        if (Dpa.Version is null && (Dpa.Url is not null || Dpa.Text is not null)) problems.Add("Trust:Dpa:Version is required when Url or Text is set");
         foreach (var (region, place) in Hosting.DataCentres)
         {
             if (!Platform.Cells.RegionName.IsWellFormed(region) || string.IsNullOrWhiteSpace(place) || place.Length > 200) problems.Add($"Trust:Hosting:DataCentres:{region} must name a region and its data centre (at most 200 characters)");
@@ -83,4 +94,16 @@ public sealed class OperatorDeclaration
     public string? Name { get; set; }
     /// <summary>Where people reach the operator about their data: <c>mailto:privacy@example.com</c> or an https page.</summary>
     public string? Contact { get; set; }
+}
+
+/// <summary>
+/// The installation's data processing agreement (section <c>Trust:Dpa</c>): its version, and where to read it (an https
+/// page) or its text. Owners accept a version at organization creation; raising the version asks every owner again.
+/// </summary>
+public sealed class DpaDeclaration
+{
+    /// <summary>The version owners accept (<c>2026-12</c>); null: this installation asks for no acceptance.</summary>
+    public string? Version { get; set; }
+    public string? Url { get; set; }
+    public string? Text { get; set; }
 }

@@ -334,6 +334,15 @@ public static class ErrorCodes
     [Status(409)]
     public const string ErasureNotConfigured = "erasure_not_configured";
 
+    [Status(400)]
+    public const string DpaNotAccepted = "dpa_not_accepted";
+
+    [Status(403)]
+    public const string DpaOwnerOnly = "dpa_owner_only";
+
+    [Status(409)]
+    public const string DpaNotConfigured = "dpa_not_configured";
+
     /// <summary>Every code and its statuses; no statuses means "any other client error" (only <see cref="Error"/>).</summary>
     public static FrozenDictionary<string, IReadOnlyList<int>> All { get; } = typeof(ErrorCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -270,6 +270,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DpaVersion")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
                     b.Property<string>("EmailHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1190,6 +1194,28 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("payment_events", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.Privacy.DpaAcceptance", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<DateTime>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("OrganizationId", "Version");
+
+                    b.ToTable("dpa_acceptances", (string)null);
                 });
 
             modelBuilder.Entity("Sigill.Api.Features.Privacy.ErasureApplied", b =>

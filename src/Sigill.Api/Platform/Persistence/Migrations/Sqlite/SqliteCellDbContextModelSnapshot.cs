@@ -265,6 +265,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DpaVersion")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("EmailHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1185,6 +1189,28 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("payment_events", (string)null);
+                });
+
+            modelBuilder.Entity("Sigill.Api.Features.Privacy.DpaAcceptance", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AcceptedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OrganizationId", "Version");
+
+                    b.ToTable("dpa_acceptances", (string)null);
                 });
 
             modelBuilder.Entity("Sigill.Api.Features.Privacy.ErasureApplied", b =>
