@@ -28,8 +28,8 @@ internal sealed record Criterion(string Id, string Folder, string Title, string?
         new("A1.2", "a1.2", "Backups and recovery: backups, their verification, restore drills with recovery time"),
         new("C1.2", "c1.2", "Disposal of confidential information: deletions, crypto-shredding, retention runs"),
         new("P-series", "p", "Privacy: subject requests, consent, retention of personal information",
-            Gap: "partial: the data-subject search (privacy.subject_searched) is counted here; Sigill has no erasure of one subject, "
-                + "no retention schedule and no privacy-requests workflow yet (issue 18); only whole-organization crypto-shredding exists, listed under C1.2"),
+            Gap: "partial: searches, exports, erasures, holds, requests, retention changes and DPA acceptances are counted from the audit log; "
+                + "whether each request was answered within its 30-day deadline is on the privacy-requests page, not yet in this report"),
         new("Staff access", "staff", "Staff access (CC6.2, CC6.3): every grant, break-glass and staff action from the access-transparency log"),
     ];
 

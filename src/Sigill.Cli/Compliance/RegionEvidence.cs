@@ -147,6 +147,17 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
             $"Data-subject searches in region {_region}: {total} by {searches.Count} organizations"),
             "audit events privacy.subject_searched in the period, counted per organization", new { searches = total, byOrganization = searches },
             total, "no data-subject search in the period", ct);
+
+        // The other privacy tools, counted by what was done (exports, erasures, holds, requests, retention changes, DPA acceptances).
+        var actions = (await db.Set<AuditEvent>().AsNoTracking()
+            .Where(e => e.OccurredAt >= from && e.OccurredAt < to && e.Action != "privacy.subject_searched"
+                && (e.Action.StartsWith("privacy.") || e.Action == "account.exported" || e.Action == "organization.dpa_accepted"))
+            .GroupBy(e => e.Action).Select(g => new { action = g.Key, count = g.Count() }).ToListAsync(ct))
+            .OrderBy(a => a.action, StringComparer.Ordinal).ToList();
+        await writer.AddAsync("P-series", _region, "privacy-actions", string.Create(CultureInfo.InvariantCulture,
+            $"Privacy actions in region {_region}: {actions.Sum(a => a.count)} ({string.Join(", ", actions.Select(a => $"{a.count} {a.action}"))})"),
+            "audit events privacy.*, account.exported and organization.dpa_accepted in the period, counted per action", actions,
+            actions.Count, "no privacy action in the period", ct);
     }
 
     private async Task AlertsAsync(CancellationToken ct)
@@ -241,16 +252,19 @@ internal sealed class RegionEvidence(Cell cell, EvidenceWriter writer, DateTime 
 
     private async Task DisposalAsync(CellKeyStatus keys, CancellationToken ct)
     {
-        var events = await EventsAsync(e => e.Action.EndsWith(".deleted"), ct);
+        var events = await EventsAsync(e => e.Action.EndsWith(".deleted") || e.Action == "privacy.record_deleted" || e.Action == "privacy.deletion_refused", ct);
+        var retention = events.Where(e => e.Action == "privacy.record_deleted" && e.Details is not null && e.Details.TryGetValue("rule", out var rule) && rule.StartsWith("retention:", StringComparison.Ordinal))
+            .GroupBy(e => e.Details!["rule"], StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new { rule = g.Key, deletions = g.Count() }).ToList();
         var shreds = keys.Shreds.Where(s => (s.RequestedAt.UtcDateTime >= from && s.RequestedAt.UtcDateTime < to) || (s.ExecutedAt is { } x && x.UtcDateTime >= from && x.UtcDateTime < to)).ToList();
         await writer.AddAsync("C1.2", _region, "disposal", string.Create(CultureInfo.InvariantCulture,
-            $"Disposal in region {_region}: {events.Count} deletions, {shreds.Count(s => s.IsExecuted)} organizations crypto-shredded, {shreds.Count(s => !s.IsExecuted)} shreds pending"),
-            "audit events *.deleted in the period; sigill keys status (shreds requested or executed in the period)",
+            $"Disposal in region {_region}: {events.Count(e => e.Action != "privacy.deletion_refused")} deletions ({retention.Sum(r => r.deletions)} by retention rules), {events.Count(e => e.Action == "privacy.deletion_refused")} refused under a hold or retention, {shreds.Count(s => s.IsExecuted)} organizations crypto-shredded, {shreds.Count(s => !s.IsExecuted)} shreds pending"),
+            "audit events *.deleted, privacy.record_deleted (tombstones: kind, rule) and privacy.deletion_refused in the period; sigill keys status (shreds requested or executed in the period)",
             new
             {
                 deletions = events,
                 shreds,
-                retentionRuns = "Sigill has no document retention schedule yet (issue 18); backup archives older than Backups:RetentionDays are pruned by the backup job",
+                retentionRuns = retention,
             }, events.Count + shreds.Count, "no deletion or shredding in the period", ct);
     }
 

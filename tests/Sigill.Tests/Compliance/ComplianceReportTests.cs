@@ -68,6 +68,8 @@ public sealed class ComplianceReportTests
             // A data-subject search (P-series evidence, counted).
             using var searched = await asReviewer.PostAsJsonAsync("/api/v1/privacy/search", new { email = "sam@evidence.example" });
             Assert.True(searched.IsSuccessStatusCode, await searched.Content.ReadAsStringAsync());
+            using var held = await asReviewer.PostAsJsonAsync("/api/v1/privacy/holds", new { scope = "organization", reason = "Evidence hold" });
+            Assert.True(held.IsSuccessStatusCode, await held.Content.ReadAsStringAsync());
         }
         // An alert that fired.
         string alertId;
@@ -131,8 +133,8 @@ public sealed class ComplianceReportTests
         Assert.Equal("Backups of region eu in the period: 1, 1 verified (every entry's SHA-256 after decryption)", Shows("A1.2", "evidence/eu/a1.2-backups.json"));
         Assert.Matches(@"Restore drills of region eu in the period: 1, 1 passed, last recovery time [\d.]+ s", Shows("A1.2", "evidence/eu/a1.2-drills.json"));
         Assert.Equal("Data-subject searches in region eu: 1 by 1 organizations", Shows("P-series", "evidence/eu/p-subject-searches.json"));
-        Assert.Contains("erasure", criteria["P-series"].GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Contains("issue 18", criteria["P-series"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("30-day deadline", criteria["P-series"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("1 privacy.hold_set", Shows("P-series", "evidence/eu/p-privacy-actions.json"), StringComparison.Ordinal);
         Assert.Matches(@"Staff access in region eu: 1 grants \(0 break-glass\), [1-9]\d* staff-access events", Shows("Staff access", "evidence/eu/staff-grants-and-actions.json"));
         // The installation-wide files hold no customer content.
         foreach (var file in new[] { "index.json" }.Concat(Directory.GetFiles(Path.Combine(bundle, "evidence", "installation")).Select(f => Path.GetRelativePath(bundle, f))))
