@@ -155,6 +155,43 @@ public sealed class AccountDeletionTests
     }
 
     [Fact]
+    public async Task A_document_the_deleted_person_sent_still_completes_when_its_signer_signs()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var owner = await IdentityKit.SignUpAsync(app, "olle.owner@example.com", "eu", "Ongoing AB");
+        using var asOwner = app.Web(owner.Session);
+        var mia = await InviteAndAcceptAsync(app, asOwner, Mia, "member");
+        string id;
+        using (var asMia = app.Web(mia))
+        {
+            id = (await UploadOkAsync(asMia, "Sent by Mia", SamplePdf("sent by mia"))).GetProperty("id").GetString()!;
+            var signer = await AddRecipientAsync(asMia, id, "Sam Signer", "sam.signer@example.com");
+            await AddFieldAsync(asMia, id, signer, "signature", 100);
+            await PostOkAsync(asMia, $"/api/v1/documents/{id}/send", new { });
+            using var deleted = await asMia.PostAsJsonAsync("/api/v1/account/delete", new { password = IdentityKit.Password });
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        // Mia's events on the document (she created and sent it) are erased; the document goes on without her.
+        await using (var db = app.Cells.Get("eu").CreateDbContext())
+        {
+            var events = await db.DocumentEvents.Where(e => e.DocumentId == id).Select(e => e.Id).ToListAsync();
+            Assert.Contains(await db.Set<AuditEvent>().Where(e => events.Contains(e.Id)).Select(e => e.Sealed).ToListAsync(),
+                sealedBytes => sealedBytes.AsSpan().StartsWith(Erasure.RedactedPrefix));
+        }
+        await SignAsync(app, LinkFor(app.DataDirectory, "eu", "sam.signer@example.com"), new { typedName = "Sam Signer" });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string? status = null;
+        while (DateTime.UtcNow < deadline && status != "completed")
+        {
+            await Task.Delay(250);
+            status = (await asOwner.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString();
+        }
+        Assert.Equal("completed", status);
+        var verified = await AuditVerification.VerifyAsync(app.Cells.Get("eu"), null, CancellationToken.None);
+        Assert.True(verified.Ok, verified.Problem);
+    }
+
+    [Fact]
     public async Task Only_a_signed_in_person_deletes_an_account_and_only_their_own()
     {
         await using var app = await SigillApp.StartAsync();

@@ -44,6 +44,13 @@ public static class AuditReceipts
         {
             return new AuditInclusion(row.Id, row.LeafIndex, null, null);
         }
+        if (row.Sealed.AsSpan().StartsWith(Privacy.Erasure.RedactedPrefix))
+        {
+            // An erased event (ADR 0016) keeps its leaf and its place in the checkpoint; with its content gone there is
+            // nothing to issue a receipt over. A document still in progress completes with it (the certificate lists the
+            // event by its row), so erasing the person who sent it does not leave the document stuck.
+            return new AuditInclusion(row.Id, index, latest.Note, null);
+        }
         var (salt, canonical) = await OpenAsync(log.Cell, row, ct);
         return ForOpenedEvent(log, row, salt, canonical);
     }

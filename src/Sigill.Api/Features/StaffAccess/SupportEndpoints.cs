@@ -221,6 +221,12 @@ public static class SupportEndpoints
         var entries = new List<AccessLogEntry>();
         foreach (var row in rows)
         {
+            if (row.Sealed.AsSpan().StartsWith(Privacy.Erasure.RedactedPrefix))
+            {
+                // It named a person since erased (ADR 0016): when and what stay, who and the details are gone.
+                entries.Add(new(row.Id, row.Action, "erased", null, row.OccurredAt, new Dictionary<string, string>(), row.LeafIndex));
+                continue;
+            }
             var (_, canonical) = await AuditReceipts.OpenAsync(cell, row, ct);
             using var json = JsonDocument.Parse(canonical);
             var root = json.RootElement;
