@@ -24,7 +24,7 @@ namespace Sigill.Tests.Privacy;
 public sealed class RetentionTests
 {
     // The installation's own daily scheduler is off: the test schedules with its fake clock, which also shows the switch works.
-    private const string Config = "{" + AppJobs.Config + """, "Privacy": { "Retention": { "Enabled": false } } }""";
+    private const string Config = "{" + AppJobs.Config + "}"; // the daily scheduler off (AppJobs): the test queues each run itself
 
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]

@@ -18,7 +18,8 @@ namespace Sigill.Tests.Privacy;
 /// </summary>
 public sealed class SubjectExportTests
 {
-    private const string Config = "{" + AppJobs.Config + """, "Privacy": { "Export": { "MaxDocuments": 2 } } }""";
+    // AppJobs.Config already has a "Privacy" section (the retention scheduler off): the export cap joins it, as one JSON object has each key once.
+    private static readonly string Config = "{" + AppJobs.Config.Replace("\"Privacy\": { ", "\"Privacy\": { \"Export\": { \"MaxDocuments\": 2 }, ", StringComparison.Ordinal) + "}";
 
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]

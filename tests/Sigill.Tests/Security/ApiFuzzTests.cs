@@ -55,7 +55,9 @@ public sealed partial class ApiFuzzTests
     public async Task The_fuzzer_reports_a_planted_500_an_undocumented_problem_and_a_write_by_a_refused_request()
     {
         await using var app = await SigillApp.StartAsync(SigillApp.NoRateLimits, apiOverrides: services => services.AddSingleton<IStartupFilter, PlantedBugs>());
-        var run = await FuzzAsync(app, seed: 5, budget: 1500);
+        // Every round through the operations finds the activity and webhook bugs again: room for findings, so the rarer
+        // planted 500 (a generated name with a bidirectional override) is reached however many routes the API gains.
+        var run = await FuzzAsync(app, seed: 5, budget: 4000, maxFindings: 200);
         Assert.Contains(run.Findings, f => f.Contains("POST /api/v1/templates", StringComparison.Ordinal) && f.Contains(": 500", StringComparison.Ordinal));
         Assert.Contains(run.Findings, f => f.Contains("/activity", StringComparison.Ordinal) && f.Contains("without a documented problem code", StringComparison.Ordinal));
         Assert.Contains(run.Findings, f => f.Contains("/webhooks", StringComparison.Ordinal) && f.Contains("went from", StringComparison.Ordinal));
@@ -63,7 +65,7 @@ public sealed partial class ApiFuzzTests
 
     private sealed record FuzzRun(int Operations, int Refused, int ByKestrel, int Accepted, List<string> Findings);
 
-    private static async Task<FuzzRun> FuzzAsync(SigillApp app, int seed, int budget)
+    private static async Task<FuzzRun> FuzzAsync(SigillApp app, int seed, int budget, int maxFindings = 20)
     {
         var a = await app.SetUpOrganizationAsync("Fuzz A", "eu");
         var b = await app.SetUpOrganizationAsync("Fuzz B", "eu");
@@ -83,7 +85,7 @@ public sealed partial class ApiFuzzTests
         await using var db = app.Cells.Get("eu").CreateDbContext();
         var tables = db.Model.GetEntityTypes().Select(e => e.GetTableName()).OfType<string>().Distinct().Where(t => !Bookkeeping.Contains(t)).Order(StringComparer.Ordinal).ToList();
         var before = await RowCountsAsync(db, tables);
-        for (var i = 0; i < budget && findings.Count < 20; i++)
+        for (var i = 0; i < budget && findings.Count < maxFindings; i++)
         {
             var op = operations[i % operations.Count];
             using var request = fuzzer.Request(op);
