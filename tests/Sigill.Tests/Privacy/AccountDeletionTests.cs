@@ -172,11 +172,12 @@ public sealed class AccountDeletionTests
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
         // Mia's events on the document (she created and sent it) are erased; the document goes on without her.
+        string erased;
         await using (var db = app.Cells.Get("eu").CreateDbContext())
         {
             var events = await db.DocumentEvents.Where(e => e.DocumentId == id).Select(e => e.Id).ToListAsync();
-            Assert.Contains(await db.Set<AuditEvent>().Where(e => events.Contains(e.Id)).Select(e => e.Sealed).ToListAsync(),
-                sealedBytes => sealedBytes.AsSpan().StartsWith(Erasure.RedactedPrefix));
+            erased = (await db.Set<AuditEvent>().Where(e => events.Contains(e.Id)).Select(e => new { e.Id, e.Sealed }).ToListAsync())
+                .First(e => e.Sealed.AsSpan().StartsWith(Erasure.RedactedPrefix)).Id;
         }
         await SignAsync(app, LinkFor(app.DataDirectory, "eu", "sam.signer@example.com"), new { typedName = "Sam Signer" });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -187,6 +188,12 @@ public sealed class AccountDeletionTests
             status = (await asOwner.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString();
         }
         Assert.Equal("completed", status);
+        // Its receipt says why there is none (the leaf stays; the content to prove is gone).
+        using (var receipt = await asOwner.GetAsync($"/api/v1/audit/events/{erased}/receipt"))
+        {
+            Assert.Equal(HttpStatusCode.Gone, receipt.StatusCode);
+            Assert.Equal("audit_event_erased", await ProblemCodeAsync(receipt));
+        }
         var verified = await AuditVerification.VerifyAsync(app.Cells.Get("eu"), null, CancellationToken.None);
         Assert.True(verified.Ok, verified.Problem);
     }

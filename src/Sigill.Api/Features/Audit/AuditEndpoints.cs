@@ -158,6 +158,11 @@ public static class AuditEndpoints
         {
             return TypedResults.NotFound();
         }
+        if (found[0] is { Receipt: null, LeafIndex: not null, Checkpoint: not null })
+        {
+            return Problems.Create(StatusCodes.Status410Gone, ErrorCodes.AuditEventErased,
+                "This event's content was erased (docs/privacy.md); its leaf stays in the log, so `audit verify` still passes, but there is nothing to issue a receipt over.");
+        }
         if (found[0].Receipt is not { } receipt)
         {
             return Problems.Conflict(ErrorCodes.AuditEventPending, "The event is recorded but not yet in a signed checkpoint; retry in a second.");

@@ -41,6 +41,9 @@ public static class ErrorCodes
     [Status(409)]
     public const string AuditEventPending = "audit_event_pending";
 
+    [Status(410)]
+    public const string AuditEventErased = "audit_event_erased";
+
     [Status(409)]
     public const string Conflict = "conflict";
 
