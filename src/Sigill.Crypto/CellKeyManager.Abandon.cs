@@ -3,9 +3,10 @@ namespace Sigill.Crypto;
 public sealed partial class CellKeyManager
 {
     /// <summary>
-    /// Removes the keys of an organization whose creation failed before anything was stored under them
-    /// (the caller's transaction rolled back). Unlike shredding there is no delay window: no data exists.
-    /// Never call it for an organization that was stored; use <see cref="ScheduleShredAsync"/>.
+    /// Destroys a key owner's keys at once, with no delay window: for an owner whose creation failed before anything was
+    /// stored under them (the caller's transaction rolled back), or whose data is being erased on purpose and for good
+    /// (a pending sign-up or privacy request that ended, a deleted account). An organization a customer might still want
+    /// back is shredded with <see cref="ScheduleShredAsync"/>, which leaves a window to cancel.
     /// </summary>
     public async Task AbandonOrganizationKeysAsync(string organizationId, CancellationToken cancellationToken = default)
     {

@@ -90,7 +90,7 @@ public sealed class PrivacyToolsModel(ApiClient api, IDataProtectionProvider pro
             return Page();
         }
         return problem.Status == 404
-            ? Failed(problem with { Title = "Nothing to erase.", Detail = "The address is on no document of the organization." })
+            ? Failed(problem with { Title = "Nothing to erase.", Detail = "This organization holds nothing about the address: no document, membership, invitation, queued e-mail or audit event." })
             : Failed(problem);
     }
 

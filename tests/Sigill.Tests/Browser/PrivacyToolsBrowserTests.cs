@@ -81,6 +81,7 @@ public sealed class PrivacyToolsBrowserTests(Chromium chromium) : IClassFixture<
         await s.CheckPageAsync("20-privacy-refused-desktop");
         await p.SetViewportSizeAsync(390, 844);
         await s.CheckPageAsync("20-privacy-refused-phone");
+        Assert.True(await p.EvaluateAsync<int>("document.documentElement.scrollWidth") <= 390, "the page is wider than a 390-px phone"); // long ids wrap
         await p.SetViewportSizeAsync(1280, 900);
 
         // Released, the erasure goes through.
@@ -95,6 +96,7 @@ public sealed class PrivacyToolsBrowserTests(Chromium chromium) : IClassFixture<
         await s.CheckPageAsync("20-privacy-erased-desktop");
         await p.SetViewportSizeAsync(390, 844);
         await s.CheckPageAsync("20-privacy-erased-phone");
+        Assert.True(await p.EvaluateAsync<int>("document.documentElement.scrollWidth") <= 390, "the page is wider than a 390-px phone"); // long ids wrap
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/api/v1/documents/{doc}")).StatusCode);
         s.AssertNoCspViolations();
     }

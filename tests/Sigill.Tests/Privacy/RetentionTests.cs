@@ -61,6 +61,17 @@ public sealed class RetentionTests
         await jobs.DrainAsync();
         Assert.Equal("completed", (await OkJsonAsync(await owner.GetAsync($"/api/v1/documents/{signed}"))).GetProperty("status").GetString());
         var hold = await PostOkAsync(owner, "/api/v1/privacy/holds", new { scope = "document", documentId = held, reason = "Dispute 2026-4" });
+        // Dora viewed an offer that is now under a legal hold on her: her view details are evidence the hold keeps.
+        var offer = (await UploadOkAsync(owner, "Disputed offer", SamplePdf("offer"))).GetProperty("id").GetString()!;
+        var dora = await AddRecipientAsync(owner, offer, "Dora Disputant", "dora@example.com");
+        await AddFieldAsync(owner, offer, dora, "signature", 200);
+        await PostOkAsync(owner, $"/api/v1/documents/{offer}/send", new { expiresInDays = 3650 });
+        using (var viewer = app.Web())
+        using (var view = await viewer.GetAsync($"/api/v1/signing/{LinkFor(app.DataDirectory, "eu", "dora@example.com")}/document.pdf"))
+        {
+            Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        }
+        await PostOkAsync(owner, "/api/v1/privacy/holds", new { scope = "person", email = "dora@example.com", reason = "Claim by Dora" });
 
         // A completed document inside its retention: the erasure request is answered with the rule and the date it is kept until.
         using (var refused = await owner.PostAsJsonAsync("/api/v1/privacy/erasures", new { documentId = signed }))
@@ -94,6 +105,9 @@ public sealed class RetentionTests
             Assert.Null(viewer.LastViewIpToken);
             Assert.Null(viewer.LastViewUserAgentToken);
             Assert.NotNull(viewer.CompletedIpToken); // the signature's evidence is not view data
+            var kept = await db.Set<Recipient>().SingleAsync(r => r.Id == dora);
+            Assert.NotNull(kept.LastViewIpToken); // held: Dora's view details stay
+            Assert.NotNull(kept.LastViewUserAgentToken);
         }
         var log = await AuditTextAsync(cell, org);
         Assert.Contains("retention:drafts", log, StringComparison.Ordinal);
@@ -107,7 +121,7 @@ public sealed class RetentionTests
         var tombstones = await CountAsync(cell, org, "privacy.record_deleted");
         var heldEvents = await CountAsync(cell, org, "privacy.retention_held");
         Assert.Equal(3, tombstones); // two documents and one view-details tombstone
-        Assert.Equal(1, heldEvents);
+        Assert.Equal(2, heldEvents); // the draft's hold (retention:drafts) and Dora's (retention:view-details)
 
         // Run again the same day (a retry, a second node): nothing more is deleted and no tombstone is added.
         await RunNowAsync(app, jobs);

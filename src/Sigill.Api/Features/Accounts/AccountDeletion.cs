@@ -44,9 +44,9 @@ public static class AccountDeletion
         }
         var memberships = await db.Memberships.AsNoTracking().Where(m => m.UserId == user.Id).OrderBy(m => m.CreatedAt).ToListAsync(ct);
         var lastOwned = new List<string>();
-        foreach (var owned in memberships.Where(m => m.Role == Roles.Owner))
+        foreach (var membership in memberships)
         {
-            if (await db.Memberships.CountAsync(m => m.OrganizationId == owned.OrganizationId && m.Role == Roles.Owner, ct) <= 1) lastOwned.Add(owned.OrganizationId);
+            if (await MemberEndpoints.IsLastOwnerAsync(db, membership, ct)) lastOwned.Add(membership.OrganizationId);
         }
         if (lastOwned.Count > 0)
         {

@@ -96,7 +96,7 @@ public static class MemberEndpoints
         {
             return problem;
         }
-        if (member.Role == Roles.Owner && role != Roles.Owner && await IsLastOwnerAsync(db, member, ct))
+        if (role != Roles.Owner && await IsLastOwnerAsync(db, member, ct))
         {
             return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
         }
@@ -118,7 +118,7 @@ public static class MemberEndpoints
         {
             return problem;
         }
-        if (member.Role == Roles.Owner && await IsLastOwnerAsync(db, member, ct))
+        if (await IsLastOwnerAsync(db, member, ct))
         {
             return Problems.Conflict(ErrorCodes.LastOwner, "An organization needs at least one owner. Make someone else owner first.");
         }
@@ -145,8 +145,9 @@ public static class MemberEndpoints
     /// <summary>403 <c>session_required</c>, for a caller without a role: only sessions carry one (tokens and operators do not).</summary>
     internal static ProblemHttpResult SessionRequired(string title) => Problems.Create(StatusCodes.Status403Forbidden, ErrorCodes.SessionRequired, title);
 
-    private static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
-        await db.Memberships.CountAsync(m => m.OrganizationId == member.OrganizationId && m.Role == Roles.Owner, ct) <= 1;
+    /// <summary>Whether <paramref name="member"/> is their organization's only owner (removing them, demoting them or erasing them would leave it ownerless).</summary>
+    internal static async Task<bool> IsLastOwnerAsync(CellDbContext db, Membership member, CancellationToken ct) =>
+        member.Role == Roles.Owner && await db.Memberships.CountAsync(m => m.OrganizationId == member.OrganizationId && m.Role == Roles.Owner, ct) <= 1;
 
     private static async Task<Ok<List<InvitationView>>> ListInvitations(Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
     {

@@ -62,17 +62,50 @@ public static class DeletionGate
 
     private static async Task<Kept?> HeldAsync(CellDbContext db, Cell cell, string organizationId, IReadOnlyCollection<string> documentIds, CancellationToken ct)
     {
+        var (holds, byDocument) = await HoldsAsync(db, organizationId, documentIds, ct);
+        // The earliest hold that keeps any of them (an organization's hold keeps even an empty set: the organization itself).
+        var hold = holds.FirstOrDefault(h => h.Scope == "organization" || byDocument.ContainsValue(h));
+        return hold is null ? null : await KeptByAsync(cell, hold, ct);
+    }
+
+    /// <summary>
+    /// Which of <paramref name="documentIds"/> a legal hold keeps, each with the earliest hold that does (absent: none).
+    /// For a batch (the retention job): two queries and one reason decrypted per hold, however many documents are asked about.
+    /// </summary>
+    public static async Task<Dictionary<string, Kept>> HeldDocumentsAsync(CellDbContext db, Cell cell, string organizationId, IReadOnlyCollection<string> documentIds,
+        CancellationToken ct)
+    {
+        var (_, byDocument) = await HoldsAsync(db, organizationId, documentIds, ct);
+        var kept = new Dictionary<string, Kept>(StringComparer.Ordinal);
+        var reasons = new Dictionary<string, Kept>(StringComparer.Ordinal);
+        foreach (var (document, hold) in byDocument)
+        {
+            if (!reasons.TryGetValue(hold.Id, out var k)) reasons[hold.Id] = k = await KeptByAsync(cell, hold, ct);
+            kept[document] = k;
+        }
+        return kept;
+    }
+
+    /// <summary>The organization's active holds (oldest first) and, for each document they keep, the oldest that does.</summary>
+    private static async Task<(List<LegalHold> Holds, Dictionary<string, LegalHold> ByDocument)> HoldsAsync(CellDbContext db, string organizationId,
+        IReadOnlyCollection<string> documentIds, CancellationToken ct)
+    {
         var holds = await db.Set<LegalHold>().AsNoTracking()
             .Where(h => h.OrganizationId == organizationId && h.ReleasedAt == null).OrderBy(h => h.CreatedAt).ToListAsync(ct);
-        if (holds.Count == 0) return null;
+        var byDocument = new Dictionary<string, LegalHold>(StringComparer.Ordinal);
+        if (holds.Count == 0 || documentIds.Count == 0) return (holds, byDocument);
         var people = holds.Where(h => h.EmailIndex is not null).Select(h => h.EmailIndex!).ToList();
-        var heldPeople = people.Count == 0 || documentIds.Count == 0 ? [] : await db.Recipients.AsNoTracking()
+        var heldPeople = people.Count == 0 ? [] : (await db.Recipients.AsNoTracking()
             .Where(r => r.OrganizationId == organizationId && documentIds.Contains(r.DocumentId) && people.Contains(r.EmailIndex))
-            .Select(r => r.EmailIndex).Distinct().ToListAsync(ct);
-        var hold = holds.FirstOrDefault(h => h.Scope == "organization"
-            || (h.DocumentId is not null && documentIds.Contains(h.DocumentId))
-            || (h.EmailIndex is not null && heldPeople.Contains(h.EmailIndex)));
-        return hold is null ? null : await KeptByAsync(cell, hold, ct);
+            .Select(r => new { r.DocumentId, r.EmailIndex }).Distinct().ToListAsync(ct))
+            .Select(r => (r.DocumentId, r.EmailIndex)).ToHashSet();
+        foreach (var document in documentIds)
+        {
+            var hold = holds.FirstOrDefault(h => h.Scope == "organization" || h.DocumentId == document
+                || (h.EmailIndex is not null && heldPeople.Contains((document, h.EmailIndex))));
+            if (hold is not null) byDocument[document] = hold;
+        }
+        return (holds, byDocument);
     }
 
     /// <summary>

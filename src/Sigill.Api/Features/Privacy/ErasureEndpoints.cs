@@ -69,7 +69,7 @@ public static class ErasureEndpoints
             var membership = userId is null ? null : await db.Memberships.SingleOrDefaultAsync(m => m.OrganizationId == org && m.UserId == userId, ct);
             if (membership is not null)
             {
-                if (membership.Role == Roles.Owner && await db.Memberships.CountAsync(m => m.OrganizationId == org && m.Role == Roles.Owner, ct) <= 1)
+                if (await MemberEndpoints.IsLastOwnerAsync(db, membership, ct))
                 {
                     var refusal = Problems.Conflict(ErrorCodes.LastOwner,
                         "This person is the organization's last owner. Make someone else owner first (or have the operator close the organization); nothing was erased.");

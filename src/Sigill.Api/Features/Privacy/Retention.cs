@@ -66,7 +66,8 @@ internal sealed class RetentionScheduler(CellRegistry cells, RetentionOptions op
 /// and the rest is erased through <see cref="Erasure.EraseAsync"/> with the rule (<c>retention:drafts</c>,
 /// <c>retention:ended</c>, <c>retention:completed</c>): journaled, re-applied after a restore, one
 /// <c>privacy.record_deleted</c> tombstone per document. Then the last-view IP address and user agent of recipients who
-/// last viewed more than the period ago are cleared, with one tombstone (kind <c>view-details</c>, the count).
+/// last viewed more than the period ago are cleared, except on held documents, with one tombstone (kind
+/// <c>view-details</c>, the count).
 /// Safe to run again and to kill anywhere: an erasure is step-wise idempotent and replayed when the cell opens, and a
 /// second run finds only what is still due.
 /// </summary>
@@ -167,54 +168,59 @@ internal sealed class RetentionJob(RetentionOptions options, ILogger<RetentionJo
     }
 
     /// <summary>
-    /// Asks the gate about the batch, then, when something is kept, about each document: held ones join
+    /// Asks the gate which documents of the batch a legal hold keeps (one pass for the batch): held ones join
     /// <paramref name="skip"/> and their hold is recorded once per run. Returns the free ones; null when the organization
-    /// is held as a whole.
+    /// is held as a whole. (The batch is past its period by construction, so no retention keeps any of it.)
     /// </summary>
     private static async Task<List<string>?> SortOutHeldAsync(Cell cell, string org, string rule, List<string> batch, List<string> skip,
         HashSet<string> recorded, DateTime now, CancellationToken ct)
     {
         await using var db = cell.CreateDbContext();
-        var kept = await DeletionGate.CheckAsync(db, cell, org, batch, now, ct);
-        if (kept is null) return batch;
-        var free = new List<string>();
-        var held = new List<DeletionGate.Kept>();
-        if (kept.Scope == "organization")
-        {
-            held.Add(kept);
-        }
-        else
-        {
-            foreach (var id in batch)
-            {
-                if (await DeletionGate.CheckAsync(db, cell, org, [id], now, ct) is { } one)
-                {
-                    skip.Add(id);
-                    held.Add(one);
-                }
-                else
-                {
-                    free.Add(id);
-                }
-            }
-        }
+        var held = await DeletionGate.HeldDocumentsAsync(db, cell, org, batch, ct);
+        if (held.Count == 0) return batch;
+        var whole = held.Values.FirstOrDefault(k => k.Scope == "organization");
+        await RecordHeldAsync(db, cell, org, rule, whole is null ? held.Values : [whole], recorded, now, ct);
+        if (whole is not null) return null;
+        skip.AddRange(held.Keys);
+        return [.. batch.Where(id => !held.ContainsKey(id))];
+    }
+
+    /// <summary>Records each hold that kept something from <paramref name="rule"/> as <c>privacy.retention_held</c>, once per hold and rule in a run.</summary>
+    private static async Task RecordHeldAsync(CellDbContext db, Cell cell, string org, string rule, IEnumerable<DeletionGate.Kept> held, HashSet<string> recorded,
+        DateTime now, CancellationToken ct)
+    {
         foreach (var hold in held.Where(h => h.HoldId is not null && recorded.Add(h.HoldId)))
         {
             await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.retention_held", org, AuditActor.System, hold.HoldId,
                 new Dictionary<string, string> { ["scope"] = hold.Scope, ["rule"] = rule }), now, ct);
         }
         await db.SaveChangesAsync(ct);
-        return kept.Scope == "organization" ? null : free;
     }
 
-    /// <summary>Clears the last-view IP address and user agent of recipients who last viewed before the period; one tombstone with the count.</summary>
+    /// <summary>
+    /// Clears the last-view IP address and user agent of recipients who last viewed before the period, except on documents a
+    /// legal hold keeps (each such hold recorded as <c>privacy.retention_held</c> with rule <c>retention:view-details</c>);
+    /// one tombstone with the count.
+    /// </summary>
     private static async Task<int> ClearViewDetailsAsync(Cell cell, Organization org, DateTime now, CancellationToken ct)
     {
         if (org.RetentionViewDetailsDays is not { } days) return 0;
         var before = now.AddDays(-days);
         await using var db = cell.CreateDbContext();
-        var due = db.Recipients.Where(r => r.OrganizationId == org.Id && r.LastViewedAt < before && (r.LastViewIpToken != null || r.LastViewUserAgentToken != null));
-        var ids = await due.Select(r => r.Id).ToListAsync(ct);
+        var due = await db.Recipients.Where(r => r.OrganizationId == org.Id && r.LastViewedAt < before && (r.LastViewIpToken != null || r.LastViewUserAgentToken != null))
+            .Select(r => new { r.Id, r.DocumentId }).ToListAsync(ct);
+        if (due.Count == 0) return 0;
+        // A legal hold keeps a document's evidence whole, the view details of its recipients included.
+        var held = new Dictionary<string, DeletionGate.Kept>(StringComparer.Ordinal);
+        foreach (var chunk in due.Select(r => r.DocumentId).Distinct().Chunk(500))
+        {
+            foreach (var (document, kept) in await DeletionGate.HeldDocumentsAsync(db, cell, org.Id, chunk, ct)) held[document] = kept;
+        }
+        if (held.Count > 0)
+        {
+            await RecordHeldAsync(db, cell, org.Id, "retention:view-details", held.Values, new HashSet<string>(StringComparer.Ordinal), now, ct);
+        }
+        var ids = due.Where(r => !held.ContainsKey(r.DocumentId)).Select(r => r.Id).ToList();
         if (ids.Count == 0) return 0;
         // Sealed before the transaction opens (as in Erasure): sealing may write key usage through another connection.
         await AuditRecorder.RecordAsync(db, cell, new AuditEventData("privacy.record_deleted", org.Id, AuditActor.System, null,
