@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Sigill.Tests.Foundation;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Documents.DocumentKit;
 
@@ -21,23 +23,25 @@ public sealed class DiskFullTests
     public async Task A_full_blob_folder_answers_507_storage_full_stores_nothing_and_the_same_requests_succeed_once_there_is_room()
     {
         await using var disk = await Tmpfs.MountAsync("32m");
-        await using var app = await SigillApp.StartAsync(Config(blobs: disk.Combine("blobs")));
-        await FillSignAndRecoverAsync(app, disk, databaseOnDisk: false);
+        var log = new CapturedLog();
+        await using var app = await SigillApp.StartAsync(Config(blobs: disk.Combine("blobs")), Logged(log));
+        await FillSignAndRecoverAsync(app, disk, log, databaseOnDisk: false);
     }
 
     [Fact]
     public async Task A_full_database_folder_answers_507_storage_full_stores_nothing_and_the_same_requests_succeed_once_there_is_room()
     {
         await using var disk = await Tmpfs.MountAsync("32m");
-        await using var app = await SigillApp.StartAsync(Config(database: disk.Combine("sigill.db")));
-        await FillSignAndRecoverAsync(app, disk, databaseOnDisk: true);
+        var log = new CapturedLog();
+        await using var app = await SigillApp.StartAsync(Config(database: disk.Combine("sigill.db")), Logged(log));
+        await FillSignAndRecoverAsync(app, disk, log, databaseOnDisk: true);
     }
 
     /// <summary>
     /// An upload (a blob and a row), a recipient added to a draft (a row only) and a signature (a new PDF revision and
     /// rows), each made while <paramref name="disk"/> is full and again once it has room.
     /// </summary>
-    private static async Task FillSignAndRecoverAsync(SigillApp app, Tmpfs disk, bool databaseOnDisk)
+    private static async Task FillSignAndRecoverAsync(SigillApp app, Tmpfs disk, CapturedLog log, bool databaseOnDisk)
     {
         var org = await app.SetUpOrganizationAsync("Full Disk AB", "eu");
         using var sender = app.Web(org.ApiToken);
@@ -61,12 +65,12 @@ public sealed class DiskFullTests
 
         await disk.FillAsync();
         var newPdf = SamplePdf("Uploaded while the disk was full");
-        using (var upload = await UploadAsync(sender, "While full", newPdf)) await AssertFullAsync(upload);
-        using (var sign = await recipient.PostAsJsonAsync($"/api/v1/signing/{link}/sign", new { typedName = "Signe Signer" })) await AssertFullAsync(sign);
+        using (var upload = await UploadAsync(sender, "While full", newPdf)) await AssertFullAsync(upload, log);
+        using (var sign = await recipient.PostAsJsonAsync($"/api/v1/signing/{link}/sign", new { typedName = "Signe Signer" })) await AssertFullAsync(sign, log);
         using (var add = await sender.PostAsJsonAsync($"/api/v1/documents/{draft}/recipients", new { name = "Cecilia Copy", email = "cecilia@example.test", role = "cc" }))
         {
             // A row alone needs room only in the database's folder: with the blob folder full it is stored as usual.
-            if (databaseOnDisk) await AssertFullAsync(add);
+            if (databaseOnDisk) await AssertFullAsync(add, log);
             else Assert.True(add.IsSuccessStatusCode, $"{(int)add.StatusCode}: {await add.Content.ReadAsStringAsync()}");
         }
 
@@ -128,10 +132,13 @@ public sealed class DiskFullTests
         }
     }
 
-    private static async Task AssertFullAsync(HttpResponseMessage response)
+    /// <summary>Errors the app logs go to <paramref name="log"/> as well, so an unexpected 500 names its exception.</summary>
+    private static Action<ILoggingBuilder> Logged(CapturedLog log) => b => b.AddProvider(log).SetMinimumLevel(LogLevel.Error);
+
+    private static async Task AssertFullAsync(HttpResponseMessage response, CapturedLog log)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.InsufficientStorage, $"{(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == HttpStatusCode.InsufficientStorage, $"{(int)response.StatusCode}: {text}\n{string.Join("\n", log.Lines)}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("storage_full", JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
         Assert.Equal("Storage is full.", JsonDocument.Parse(text).RootElement.GetProperty("title").GetString()); // says what happened
