@@ -37,6 +37,21 @@ public sealed class DiskFullTests
         await FillSignAndRecoverAsync(app, disk, log, databaseOnDisk: true);
     }
 
+    [Fact]
+    public async Task An_sqlite_io_error_is_storage_full_only_while_the_database_folder_has_no_room()
+    {
+        await using var disk = await Tmpfs.MountAsync("1m");
+        using var roomy = new TempDirectory();
+        var ioError = new Microsoft.EntityFrameworkCore.DbUpdateException("saving failed", new SqliteException("disk I/O error", 10, 4874)); // SQLITE_IOERR_SHMSIZE
+        var busy = new SqliteException("database is locked", 5);
+
+        Assert.False(Sigill.Api.Platform.Errors.StorageFullHandler.IsIoErrorWithoutRoom(ioError, [disk.Path, roomy.Path]));
+        await disk.FillAsync();
+        Assert.True(Sigill.Api.Platform.Errors.StorageFullHandler.IsIoErrorWithoutRoom(ioError, [roomy.Path, disk.Path]));
+        Assert.False(Sigill.Api.Platform.Errors.StorageFullHandler.IsIoErrorWithoutRoom(busy, [disk.Path])); // not an I/O error
+        Assert.False(Sigill.Api.Platform.Errors.StorageFullHandler.IsIoErrorWithoutRoom(ioError, [roomy.Path])); // a real fault: a 500
+    }
+
     /// <summary>
     /// An upload (a blob and a row), a recipient added to a draft (a row only) and a signature (a new PDF revision and
     /// rows), each made while <paramref name="disk"/> is full and again once it has room.
