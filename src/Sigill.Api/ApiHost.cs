@@ -155,6 +155,7 @@ public static class ApiHost
         app.MapAudit();
         app.MapDocuments();
         app.MapTemplates();
+        app.MapDirectLinks();
         app.MapSigning();
         app.MapWebhooks();
         app.MapPayments();

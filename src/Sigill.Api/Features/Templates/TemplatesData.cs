@@ -10,5 +10,6 @@ public static class TemplatesData
     {
         public DbSet<Template> Templates => db.Set<Template>();
         public DbSet<ContentBlock> ContentBlocks => db.Set<ContentBlock>();
+        public DbSet<DirectLink> DirectLinks => db.Set<DirectLink>();
     }
 }

@@ -352,6 +352,9 @@ public static class ErrorCodes
         .Where(f => f.IsLiteral)
         .ToFrozenDictionary(f => (string)f.GetRawConstantValue()!, f => f.GetCustomAttribute<StatusAttribute>()!.Statuses, StringComparer.Ordinal);
 
+    [Status(410)]
+    public const string DirectLinkGone = "direct_link_gone";
+
     [AttributeUsage(AttributeTargets.Field)]
     private sealed class StatusAttribute(params int[] statuses) : Attribute
     {
