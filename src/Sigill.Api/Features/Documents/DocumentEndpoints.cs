@@ -201,42 +201,50 @@ public static class DocumentEndpoints
         }
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.TemplateId && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
-        RenderedPdf rendered;
-        PricingTotals? totals;
+        NewDocument draft;
         try
         {
-            var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
-            var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, caller.OrganizationId, ct);
-            var (model, computed) = await renderer.RenderAsync(title, body, blocks, variables, request.Pricing, ct);
-            totals = computed;
-            rendered = DocumentRenderer.Render(model);
+            draft = await RenderAsync(db, cell, template, title, variables, request.Pricing, renderer, ct);
         }
         catch (TemplateException e)
         {
             return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template could not be rendered.", e.Message);
         }
-        var doc = await CreateAsync(new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, template.Id), http, db, caller, time, ct);
+        var doc = await CreateAsync(draft, http, db, caller, time, ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}", await ViewAsync(db, cell, doc, ct));
     }
 
-    /// <summary>A document about to be created: its title, where it came from (<c>upload</c> or <c>template</c>) and its PDF.</summary>
-    private sealed record NewDocument(string Title, string Source, byte[] Pdf, IReadOnlyList<PageSize> Pages, PricingTotals? Totals = null, string? TemplateId = null);
+    /// <summary>The organization's template rendered to a new document's PDF (throws <see cref="TemplateException"/> for a template or input it cannot render).</summary>
+    internal static async Task<NewDocument> RenderAsync(CellDbContext db, Cell cell, Template template, string title, Dictionary<string, string> variables,
+        PricingInput? pricing, TemplateRenderer renderer, CancellationToken ct)
+    {
+        var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
+        var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, template.OrganizationId, ct);
+        var (model, totals) = await renderer.RenderAsync(title, body, blocks, variables, pricing, ct);
+        var rendered = DocumentRenderer.Render(model);
+        return new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, template.Id);
+    }
 
-    private static async Task<Document> CreateAsync(NewDocument draft, HttpContext http, CellDbContext db, Caller caller, TimeProvider time, CancellationToken ct)
+    /// <summary>A document about to be created: its title, where it came from (<c>upload</c> or <c>template</c>) and its PDF.</summary>
+    internal sealed record NewDocument(string Title, string Source, byte[] Pdf, IReadOnlyList<PageSize> Pages, PricingTotals? Totals = null, string? TemplateId = null);
+
+    private static Task<Document> CreateAsync(NewDocument draft, HttpContext http, CellDbContext db, Caller caller, TimeProvider time, CancellationToken ct) =>
+        CreateAsync(draft, caller.Cell, caller.OrganizationId, AuditActor.From(http, caller.Actor), db, time.GetUtcNow().UtcDateTime, ct);
+
+    /// <summary>Stores a new draft (its PDF encrypted, then its row and its <c>document.created</c> event in one commit; the PDF is deleted again when the commit fails).</summary>
+    internal static async Task<Document> CreateAsync(NewDocument draft, Cell cell, string organizationId, AuditActor actor, CellDbContext db, DateTime now, CancellationToken ct)
     {
         var (title, source, pdf, pages, totals, templateId) = draft;
-        var cell = caller.Cell;
-        var now = time.GetUtcNow().UtcDateTime;
         var id = SigillId.New("doc", cell.Region);
-        var objectId = await DocumentWorkflow.WritePdfAsync(cell, caller.OrganizationId, pdf, ct);
+        var objectId = await DocumentWorkflow.WritePdfAsync(cell, organizationId, pdf, ct);
         var doc = new Document
         {
             Id = id,
-            OrganizationId = caller.OrganizationId,
-            TitleToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Document.TitlePurpose, title, id, ct))!,
+            OrganizationId = organizationId,
+            TitleToken = (await cell.Keys.EncryptFieldAsync(organizationId, Document.TitlePurpose, title, id, ct))!,
             Status = DocumentStates.Draft,
             Source = source,
-            PricingToken = totals is null ? null : await cell.Keys.EncryptFieldAsync(caller.OrganizationId, Document.PricingPurpose, JsonSerializer.Serialize(totals), id, ct),
+            PricingToken = totals is null ? null : await cell.Keys.EncryptFieldAsync(organizationId, Document.PricingPurpose, JsonSerializer.Serialize(totals), id, ct),
             PagesJson = JsonSerializer.Serialize(pages.Select(p => new[] { Math.Round(p.Width, 3), Math.Round(p.Height, 3) })),
             OriginalSha256 = DocumentWorkflow.Sha256Hex(pdf),
             CurrentPdfObjectId = objectId,
@@ -245,14 +253,14 @@ public static class DocumentEndpoints
         db.Documents.Add(doc);
         var details = new Dictionary<string, string> { ["source"] = source, ["sha256"] = doc.OriginalSha256 };
         if (templateId is not null) details["template"] = templateId;
-        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", AuditActor.From(http, caller.Actor), now, ct, details: details);
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", actor, now, ct, details: details);
         try
         {
             await db.SaveChangesAsync(ct);
         }
         catch
         {
-            await DocumentWorkflow.DeletePdfAsync(cell, caller.OrganizationId, objectId); // nothing half-way
+            await DocumentWorkflow.DeletePdfAsync(cell, organizationId, objectId); // nothing half-way
             throw;
         }
         return doc;

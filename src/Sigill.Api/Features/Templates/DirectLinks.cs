@@ -62,8 +62,15 @@ public static class DirectLinkEndpoints
     public const string Review = "review";
     public const int MaxUsesLimit = 1_000_000;
 
+    /// <param name="ReviewerName">With <c>countersign: review</c>: who signs each document after the person who used the link (required then, refused otherwise).</param>
     public sealed record CreateDirectLinkRequest(string? Title, Dictionary<string, string>? Variables, PricingInput? Pricing,
-        DateTime? ExpiresAt, int? MaxUses, string? Countersign);
+        DateTime? ExpiresAt, int? MaxUses, string? Countersign, string? ReviewerName = null, string? ReviewerEmail = null);
+
+    /// <summary>The person who opened the link: their name and the e-mail address the signing page verifies by a code.</summary>
+    public sealed record StartRequest(string? Name, string? Email);
+
+    /// <summary>Where the person signs: the recipient page of the document made for them (<c>/s/{token}</c>).</summary>
+    public sealed record Started(string SigningUrl);
 
     public sealed record DirectLinkView(string Id, string TemplateId, string Title, string Countersign, DateTime? ExpiresAt, int? MaxUses,
         int Uses, string Status, DateTime? DisabledAt, DateTime CreatedAt);
@@ -73,7 +80,14 @@ public static class DirectLinkEndpoints
 
     public sealed record PublicDirectLink(string Title, DateTime? ExpiresAt);
 
-    private sealed record Settings(Dictionary<string, string> Variables, PricingInput? Pricing);
+    private sealed record Settings(Dictionary<string, string> Variables, PricingInput? Pricing, string? ReviewerName = null, string? ReviewerEmail = null);
+
+    /// <summary>Starts per link and per client address before a growing wait (ADR 0011's counters, shared by every API node).</summary>
+    internal static readonly Accounts.BackoffRule PerLink = new(burst: 30, first: TimeSpan.FromSeconds(1), cap: TimeSpan.FromMinutes(5), forget: TimeSpan.FromMinutes(10));
+    internal static readonly Accounts.BackoffRule PerSource = new(burst: 5, first: TimeSpan.FromSeconds(2), cap: TimeSpan.FromMinutes(15), forget: TimeSpan.FromHours(1));
+
+    /// <summary>The signature field each document gets: the foot of its last page, 200 x 50 points, 40 points from the left and bottom edges.</summary>
+    internal const double FieldWidth = 200, FieldHeight = 50, FieldMargin = 40;
 
     public static void MapDirectLinks(this IEndpointRouteBuilder app)
     {
@@ -82,6 +96,7 @@ public static class DirectLinkEndpoints
         write.MapGet("/", List);
         write.MapPost("/{linkId}/disable", Disable);
         app.MapGet("/api/v1/direct/{token}", Open).WithTags("Direct links").AllowAnonymous();
+        app.MapPost("/api/v1/direct/{token}/start", Start).WithTags("Direct links").AllowAnonymous();
     }
 
     /// <summary><c>active</c>, or why the link no longer opens: <c>disabled</c>, <c>expired</c> or <c>used_up</c>.</summary>
@@ -112,6 +127,13 @@ public static class DirectLinkEndpoints
         if (countersign is not (Auto or Review)) return Problems.Validation("countersign must be auto or review.");
         if (request.ExpiresAt is { } expires && expires.ToUniversalTime() <= now) return Problems.Validation("expiresAt must be in the future.");
         if (request.MaxUses is { } max && max is < 1 or > MaxUsesLimit) return Problems.Validation($"maxUses is between 1 and {MaxUsesLimit}.");
+        var reviewerName = request.ReviewerName?.Trim();
+        var reviewerEmail = request.ReviewerEmail?.Trim();
+        if (countersign == Review && (reviewerName is not { Length: > 0 and <= 200 } || !Platform.Mail.MailServices.IsSingleAddress(reviewerEmail)))
+        {
+            return Problems.Validation("countersign review needs reviewerName (at most 200 characters) and reviewerEmail (one address): who signs each document after the person who used the link.");
+        }
+        if (countersign == Auto && (reviewerName is not null || reviewerEmail is not null)) return Problems.Validation("reviewerName and reviewerEmail go with countersign review only.");
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
 
@@ -125,7 +147,7 @@ public static class DirectLinkEndpoints
             TokenHash = DocumentWorkflow.HashLinkToken(token),
             TitleToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, DirectLink.TitlePurpose, title, linkId, ct))!,
             SettingsToken = (await cell.Keys.EncryptFieldAsync(caller.OrganizationId, DirectLink.SettingsPurpose,
-                JsonSerializer.Serialize(new Settings(variables, request.Pricing)), linkId, ct))!,
+                JsonSerializer.Serialize(new Settings(variables, request.Pricing, reviewerName, reviewerEmail)), linkId, ct))!,
             Countersign = countersign,
             ExpiresAt = request.ExpiresAt?.ToUniversalTime(),
             MaxUses = request.MaxUses,
@@ -178,12 +200,123 @@ public static class DirectLinkEndpoints
         var link = await db.DirectLinks.AsNoTracking().SingleOrDefaultAsync(l => l.TokenHash == hash, ct);
         if (link is null) return TypedResults.NotFound();
         var now = time.GetUtcNow().UtcDateTime;
-        if (StatusOf(link, now) is not "active" and var status)
-        {
-            return Problems.Create(StatusCodes.Status410Gone, ErrorCodes.DirectLinkGone, "This link no longer works.",
-                $"The link is {status.Replace('_', ' ')}. Ask the sender for a new one.");
-        }
+        if (StatusOf(link, now) is not "active" and var status) return Gone(status);
         return TypedResults.Ok(new PublicDirectLink((await cell.Keys.DecryptFieldAsync(link.OrganizationId, DirectLink.TitlePurpose, link.TitleToken, link.Id, ct))!, link.ExpiresAt));
+    }
+
+    /// <summary>
+    /// POST /api/v1/direct/{token}/start (anonymous): the person who opened a live link gives a name and an e-mail address
+    /// and gets a document of their own, made from the template, already sent, with them as its first signer behind an
+    /// e-mailed code (step-up <c>email_code</c>: the signing page verifies the address before anything is signed) and,
+    /// for <c>countersign: review</c>, the link's reviewer signing after them. The use is taken, the document created,
+    /// its recipients and field placed and it is sent in one transaction: a failure leaves no document and no use taken.
+    /// Starts are counted per link and per client address (429 <c>too_many_attempts</c> with Retry-After). No invitation
+    /// is e-mailed to the person: the answer carries their signing address, and only a code they ask for reaches the
+    /// address they typed (so the link cannot be used to send mail to strangers beyond that).
+    /// </summary>
+    private static async Task<Results<Ok<Started>, NotFound, ProblemHttpResult>> Start(string token, StartRequest request, HttpContext http, CellRegistry cells,
+        Accounts.Throttle throttle, TemplateRenderer renderer, DocumentOptions options, TimeProvider time, CancellationToken ct)
+    {
+        if (!DocumentWorkflow.TryParseLinkToken(token, out var region, DirectLink.TokenPrefix) || !cells.TryGet(region, out var cell)) return TypedResults.NotFound();
+        var hash = DocumentWorkflow.HashLinkToken(token);
+        await using var db = cell.CreateDbContext();
+        var link = await db.DirectLinks.AsNoTracking().SingleOrDefaultAsync(l => l.TokenHash == hash, ct);
+        if (link is null) return TypedResults.NotFound();
+        var name = request.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200) return Problems.Validation("name is required (at most 200 characters).");
+        var email = request.Email?.Trim();
+        if (!Platform.Mail.MailServices.IsSingleAddress(email)) return Problems.Validation("email must be a single e-mail address.");
+        foreach (var (key, rule) in new[] { (throttle.Key("direct-link", link.Id), PerLink), (throttle.Key("direct-link-source", Accounts.Throttle.SourceOf(http)), PerSource) })
+        {
+            if (await throttle.TryReserveAsync(cell, key, rule, ct) is { } wait) return Accounts.AuthEndpoints.Throttled(http, wait);
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        if (StatusOf(link, now) != "active") return Gone(StatusOf(link, now));
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == link.TemplateId && t.OrganizationId == link.OrganizationId, ct);
+        if (template is null) return Gone("disabled"); // the template was deleted: the link ends with it
+        var title = (await cell.Keys.DecryptFieldAsync(link.OrganizationId, DirectLink.TitlePurpose, link.TitleToken, link.Id, ct))!;
+        var settings = JsonSerializer.Deserialize<Settings>((await cell.Keys.DecryptFieldAsync(link.OrganizationId, DirectLink.SettingsPurpose, link.SettingsToken, link.Id, ct))!)!;
+        DocumentEndpoints.NewDocument draft;
+        try
+        {
+            draft = await DocumentEndpoints.RenderAsync(db, cell, template, title, settings.Variables, settings.Pricing, renderer, ct);
+        }
+        catch (TemplateException e)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template could not be rendered.", e.Message);
+        }
+
+        var actor = AuditActor.From(http, "direct:" + link.Id);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (!await TryTakeUseAsync(db, link.Id, now, ct)) return Gone("used_up"); // a parallel start took the last use
+        var doc = await DocumentEndpoints.CreateAsync(draft, cell, link.OrganizationId, actor, db, now, ct);
+        try
+        {
+            var signer = await AddSignerAsync(db, cell, doc, name, email!, 1, Signing.StepUp.EmailCode, 0, ct);
+            if (settings.ReviewerName is { } reviewerName && settings.ReviewerEmail is { } reviewerEmail)
+            {
+                await AddSignerAsync(db, cell, doc, reviewerName, reviewerEmail, 2, null, 1, ct);
+            }
+            DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
+            doc.SentAt = now;
+            doc.ExpiresAt = now.AddDays(options.DefaultExpiryDays);
+            var signingToken = DocumentWorkflow.NewLinkToken(DocumentWorkflow.LinkPrefix, cell);
+            signer.LinkHash = DocumentWorkflow.HashLinkToken(signingToken);
+            signer.Status = RecipientStates.Notified;
+            signer.NotifiedAt = now;
+            await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", actor, now, ct,
+                details: new Dictionary<string, string> { ["directLink"] = link.Id, ["countersign"] = link.Countersign });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return TypedResults.Ok(new Started($"/s/{signingToken}"));
+        }
+        catch
+        {
+            await DocumentWorkflow.DeletePdfAsync(cell, doc.OrganizationId, doc.CurrentPdfObjectId); // the rollback takes the rows; the PDF goes too
+            throw;
+        }
+    }
+
+    private static ProblemHttpResult Gone(string status) =>
+        Problems.Create(StatusCodes.Status410Gone, ErrorCodes.DirectLinkGone, "This link no longer works.",
+            $"The link is {status.Replace('_', ' ')}. Ask the sender for a new one.");
+
+    /// <summary>A signer of a document made by a link, with one signature field at the foot of the last page (<paramref name="slot"/> 1 sits beside slot 0).</summary>
+    private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, string name, string email, int order, string? stepUp, int slot, CancellationToken ct)
+    {
+        var id = SigillId.New("rcp", cell.Region);
+        var recipient = new Recipient
+        {
+            Id = id,
+            DocumentId = doc.Id,
+            OrganizationId = doc.OrganizationId,
+            NameToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.NamePurpose, name, id, ct))!,
+            EmailToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.EmailPurpose, email, id, ct))!,
+            EmailIndex = await cell.Keys.BlindIndexAsync(doc.OrganizationId, Recipient.EmailIndexPurpose, Sigill.Crypto.CellKeyManager.NormalizeEmail(email), ct),
+            Role = RecipientRoles.Signer,
+            SigningOrder = order,
+            Status = RecipientStates.Pending,
+            StepUp = stepUp,
+        };
+        db.Recipients.Add(recipient);
+        var pages = DocumentView.PagesOf(doc);
+        var last = pages[^1];
+        var fieldId = SigillId.New("fld", cell.Region);
+        db.DocumentFields.Add(new DocumentField
+        {
+            Id = fieldId,
+            DocumentId = doc.Id,
+            OrganizationId = doc.OrganizationId,
+            RecipientId = id,
+            Kind = FieldKinds.Signature,
+            Page = pages.Count,
+            X = Math.Min(FieldMargin + slot * (FieldWidth + 20), Math.Max(0, last.Width - FieldWidth)),
+            Y = Math.Max(0, last.Height - FieldMargin - FieldHeight),
+            Width = FieldWidth,
+            Height = FieldHeight,
+            Required = true,
+        });
+        return recipient;
     }
 
     /// <summary>
