@@ -27,6 +27,7 @@ using Sigill.Api.Platform.Security;
 using Sigill.Api.Features.Alerts;
 using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.SingleSignOn;
+using Sigill.Api.Features.Embedding;
 using Sigill.Api.Features.Signing;
 using Sigill.Api.Features.Templates;
 using Sigill.Api.Features.Webhooks;
@@ -152,6 +153,7 @@ public static class ApiHost
         app.MapTokens();
         app.MapSupport();
         app.MapSingleSignOn();
+        app.MapEmbedding();
         app.MapAudit();
         app.MapDocuments();
         app.MapTemplates();

@@ -116,6 +116,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/organization/sso/"] = "members:write",
         ["PUT /api/v1/organization/sso/"] = "members:write",
         ["DELETE /api/v1/organization/sso/"] = "members:write",
+        ["GET /api/v1/organization/embedding/"] = "organization:write",
+        ["PUT /api/v1/organization/embedding/"] = "organization:write",
         // A person's own account: browser sessions only, never API tokens.
         ["GET /api/v1/account/"] = "account",
         ["POST /api/v1/account/sign-out"] = "account",

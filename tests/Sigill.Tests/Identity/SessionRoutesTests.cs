@@ -103,6 +103,8 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["GET /api/v1/organization/sso/"] = NoSession,
         ["PUT /api/v1/organization/sso/"] = NoSession,
         ["DELETE /api/v1/organization/sso/"] = NoSession,
+        ["GET /api/v1/organization/embedding/"] = NoSession,
+        ["PUT /api/v1/organization/embedding/"] = NoSession,
         ["GET /api/v1/account/"] = NoSession,
         ["POST /api/v1/account/sign-out"] = NoSession,
         ["GET /api/v1/account/sessions"] = NoSession,

@@ -36,6 +36,13 @@ public sealed class Organization
     public int? RetentionCompletedYears { get; set; } = RetentionDefaults.CompletedYears;
     public int? RetentionViewDetailsDays { get; set; } = RetentionDefaults.ViewDetailsDays;
 
+    /// <summary>
+    /// The origins (<c>scheme://host[:port]</c>, one per line) allowed to frame this organization's recipient pages in an
+    /// embedded signing (issue part 2, docs/embedding.md). Null or empty: no embedding. Not customer content (it is the
+    /// organization's own web address, sent to browsers in every framed page's CSP), so stored in clear.
+    /// </summary>
+    public string? EmbedOrigins { get; set; }
+
     public const string NamePurpose = "organization.name";
     public const string LogoPurpose = "organization.logo";
 }

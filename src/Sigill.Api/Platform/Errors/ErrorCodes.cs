@@ -111,6 +111,9 @@ public static class ErrorCodes
     public const string SsoNotConfigured = "sso_not_configured";
 
     [Status(400)]
+    public const string EmbedOriginInvalid = "embed_origin_invalid";
+
+    [Status(400)]
     public const string SsoIssuerRefused = "sso_issuer_refused";
 
     [Status(400)]

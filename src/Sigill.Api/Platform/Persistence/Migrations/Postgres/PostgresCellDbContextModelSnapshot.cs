@@ -1024,6 +1024,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasDefaultValue(30);
 
+                    b.Property<string>("EmbedOrigins")
+                        .HasColumnType("text");
+
                     b.Property<string>("LogoToken")
                         .HasColumnType("text");
 

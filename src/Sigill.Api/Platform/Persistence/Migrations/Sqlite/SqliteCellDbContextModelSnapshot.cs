@@ -1019,6 +1019,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasDefaultValue(30);
 
+                    b.Property<string>("EmbedOrigins")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("LogoToken")
                         .HasColumnType("TEXT");
 
