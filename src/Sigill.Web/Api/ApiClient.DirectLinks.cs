@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Sigill.Web.Api;
 
 /// <summary>
-/// A template's public direct link (<c>sgd_{region}_…</c>, docs/direct-links.md): what it offers, and starting a document
+/// A template's public direct link (<c>sgt_{region}_…</c>, docs/direct-links.md): what it offers, and starting a document
 /// from it. The person's address goes along as X-Forwarded-For so the API counts starts per person, not per web tier.
 /// </summary>
 public sealed partial class ApiClient
@@ -39,6 +39,6 @@ public sealed partial class ApiClient
         return response.IsSuccessStatusCode ? ((await ReadAsync<DirectStart>(response, ct)).SigningUrl, null) : (null, await ProblemAsync(response, ct));
     }
 
-    [GeneratedRegex("^sgd_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
+    [GeneratedRegex("^sgt_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
     private static partial Regex DirectToken();
 }

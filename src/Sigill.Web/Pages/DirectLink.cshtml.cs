@@ -5,7 +5,7 @@ using Sigill.Web.Api;
 namespace Sigill.Web.Pages;
 
 /// <summary>
-/// A template's public direct link at <c>/d/{token}</c> (docs/direct-links.md): the person gives a name and an e-mail
+/// A template's public direct link at <c>/direct/{token}</c> (docs/direct-links.md): the person gives a name and an e-mail
 /// address, the API makes them a document of their own, and they continue on the normal signing page, which first
 /// e-mails a code to that address. A link that is unknown answers 404; disabled, expired or used up, 410.
 /// </summary>
@@ -50,7 +50,7 @@ public sealed class DirectLinkModel(ApiClient api) : PageModel
             return null;
         }
         if (problem?.Status == StatusCodes.Status404NotFound) return NotFound();
-        Error = problem?.Describe();
+        Error = problem?.Detail ?? problem?.Describe(); // the heading already says the link no longer works
         Response.StatusCode = problem?.Status ?? 500;
         return Page();
     }

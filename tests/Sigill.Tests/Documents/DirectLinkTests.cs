@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Templates;
@@ -10,7 +11,7 @@ using static Sigill.Tests.Documents.DocumentKit;
 namespace Sigill.Tests.Documents;
 
 /// <summary>A template's direct links on both backends: managing them, the public look-up, and the use counter under concurrency.</summary>
-public sealed class DirectLinkTests(SharedApps apps) : IClassFixture<SharedApps>
+public sealed partial class DirectLinkTests(SharedApps apps) : IClassFixture<SharedApps>
 {
     private static async Task<(HttpClient Sender, string TemplateId)> TemplateAsync(SigillApp app, string orgName, string region)
     {
@@ -27,7 +28,146 @@ public sealed class DirectLinkTests(SharedApps apps) : IClassFixture<SharedApps>
         maxUses,
         expiresAt,
         countersign,
+        reviewerName = countersign == "review" ? "Rita Reviewer" : null,
+        reviewerEmail = countersign == "review" ? "rita@acme.example" : null,
     };
+
+    [GeneratedRegex(@"verification code is (\d{6})")]
+    private static partial Regex CodePattern();
+
+    private static string LatestCode(SigillApp app, string region, string email)
+    {
+        var mail = Directory.GetFiles(Path.Combine(app.DataDirectory, region, "outbox"), "*.eml").Order(StringComparer.Ordinal)
+            .Select(File.ReadAllText).Last(t => t.Contains(email, StringComparison.Ordinal) && CodePattern().IsMatch(t));
+        return CodePattern().Match(mail).Groups[1].Value;
+    }
+
+    /// <summary>Starts a document from the link as a person and returns their signing link token (<c>sgr_…</c>).</summary>
+    private static async Task<string> StartAsync(HttpClient person, string token, string name, string email)
+    {
+        var started = await PostOkAsync(person, $"/api/v1/direct/{token}/start", new { name, email });
+        var url = started.GetProperty("signingUrl").GetString()!;
+        Assert.StartsWith("/s/sgr_", url, StringComparison.Ordinal);
+        return url["/s/".Length..];
+    }
+
+    /// <summary>Asks for the e-mailed code, enters it and keeps the grant on <paramref name="person"/>.</summary>
+    private static async Task VerifyByMailAsync(SigillApp app, HttpClient person, string region, string link, string email)
+    {
+        using (var sent = await person.PostAsJsonAsync($"/api/v1/signing/{link}/step-up/code", new { })) Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        var grant = await PostOkAsync(person, $"/api/v1/signing/{link}/step-up", new { code = LatestCode(app, region, email) });
+        person.DefaultRequestHeaders.Add("Sigill-Step-Up", grant.GetProperty("grant").GetString());
+    }
+
+    private static async Task<JsonElement> ViewConsentAndSignAsync(HttpClient person, string link, string typedName)
+    {
+        using (var view = await person.GetAsync($"/api/v1/signing/{link}/document.pdf")) Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        using (var consent = await person.PostAsJsonAsync($"/api/v1/signing/{link}/consent", new { accept = true })) Assert.Equal(HttpStatusCode.NoContent, consent.StatusCode);
+        return await PostOkAsync(person, $"/api/v1/signing/{link}/sign", new { typedName });
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_person_gets_their_own_document_verifies_their_address_by_code_signs_and_it_completes(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var (sender, templateId) = await TemplateAsync(app, "Acme Direct Flow", "us");
+        using var owned = sender;
+        var created = await PostOkAsync(sender, $"/api/v1/templates/{templateId}/direct-links", Link("Event release", maxUses: 1));
+        var token = created.GetProperty("token").GetString()!;
+        using var person = app.Web();
+        person.DefaultRequestHeaders.UserAgent.ParseAdd("SigillTest/1.0");
+        var mails = MailCount(app.DataDirectory, "us");
+
+        // Bad input is refused before anything is made or any use is taken.
+        foreach (var bad in new object[] { new { name = "", email = "pia@example.test" }, new { name = "Pia", email = "pia@example.test, eve@example.test" }, new { name = new string('x', 201), email = "pia@example.test" } })
+        {
+            using var refused = await person.PostAsJsonAsync($"/api/v1/direct/{token}/start", bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("validation_failed", await ProblemCodeAsync(refused));
+        }
+        Assert.Equal(0, (await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents")).GetArrayLength());
+
+        var link = await StartAsync(person, token, "Pia Person", "pia@example.test");
+        Assert.Equal(mails, MailCount(app.DataDirectory, "us")); // no invitation is mailed: the person continues on the page
+        using (var second = await person.PostAsJsonAsync($"/api/v1/direct/{token}/start", new { name = "Eve", email = "eve@example.test" }))
+        {
+            Assert.Equal(HttpStatusCode.Gone, second.StatusCode); // maxUses 1
+            Assert.Equal("direct_link_gone", await ProblemCodeAsync(second));
+        }
+
+        // Nothing is signed before the address is verified by the e-mailed code.
+        using (var early = await person.PostAsJsonAsync($"/api/v1/signing/{link}/sign", new { typedName = "Pia Person" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, early.StatusCode);
+            Assert.Equal("step_up_required", await ProblemCodeAsync(early));
+        }
+        await VerifyByMailAsync(app, person, "us", link, "pia@example.test");
+        var signed = await ViewConsentAndSignAsync(person, link, "Pia Person");
+        Assert.Equal("completed", signed.GetProperty("documentStatus").GetString()); // countersign auto: the organization's seal completes it
+
+        var documents = (await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents"));
+        Assert.Equal(1, documents.GetArrayLength());
+        Assert.Equal("Event release", documents[0].GetProperty("title").GetString());
+        var id = documents[0].GetProperty("id").GetString()!;
+        var activity = (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}/activity")).EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
+        Assert.Contains("document.created", activity);
+        Assert.Contains("document.sent", activity);
+        Assert.Contains("step_up.passed", activity);
+        Assert.Contains("document.completed", activity);
+        // The person's address is stored encrypted; only the code e-mailed to it (the development outbox) holds it.
+        Assert.All(await app.PlacesContainingAsync("pia@example.test"), place => Assert.Contains("outbox", place, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task With_review_the_reviewer_is_invited_once_the_person_has_signed_and_signs_last(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var (sender, templateId) = await TemplateAsync(app, "Acme Direct Review", "us");
+        using var owned = sender;
+        var token = (await PostOkAsync(sender, $"/api/v1/templates/{templateId}/direct-links", Link("Membership", countersign: "review"))).GetProperty("token").GetString()!;
+        using var person = app.Web();
+        person.DefaultRequestHeaders.UserAgent.ParseAdd("SigillTest/1.0");
+        var link = await StartAsync(person, token, "Max Member", "max@example.test");
+        await VerifyByMailAsync(app, person, "us", link, "max@example.test");
+        Assert.Throws<InvalidOperationException>(() => LinkFor(app.DataDirectory, "us", "rita@acme.example")); // not yet: she signs after
+        var signed = await ViewConsentAndSignAsync(person, link, "Max Member");
+        Assert.Equal("sent", signed.GetProperty("documentStatus").GetString());
+
+        var reviewerLink = LinkFor(app.DataDirectory, "us", "rita@acme.example");
+        var last = await SignAsync(app, reviewerLink, new { typedName = "Rita Reviewer" });
+        Assert.Equal("completed", last.GetProperty("documentStatus").GetString());
+    }
+
+    [Fact]
+    public async Task Starts_are_throttled_per_address_and_a_link_needs_its_reviewer_for_review()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var (sender, templateId) = await TemplateAsync(app, "Acme Direct Flood", "eu");
+        using var owned = sender;
+        using (var noReviewer = await sender.PostAsJsonAsync($"/api/v1/templates/{templateId}/direct-links", new { title = "x", countersign = "review" }))
+        {
+            Assert.Equal("validation_failed", await ProblemCodeAsync(noReviewer));
+        }
+        var token = (await PostOkAsync(sender, $"/api/v1/templates/{templateId}/direct-links", Link("Open to all"))).GetProperty("token").GetString()!;
+        using var flood = app.Web();
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+        {
+            using var r = await flood.PostAsJsonAsync($"/api/v1/direct/{token}/start", new { name = $"Bot {i}", email = $"bot{i}@example.test" });
+            answers.Add(r.StatusCode);
+            if (r.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("too_many_attempts", await ProblemCodeAsync(r));
+                Assert.NotNull(r.Headers.RetryAfter);
+            }
+        }
+        Assert.Equal(5, answers.Count(a => a == HttpStatusCode.OK)); // five from one address, then a growing wait
+        Assert.Equal(3, answers.Count(a => a == HttpStatusCode.TooManyRequests));
+        Assert.Equal(5, (await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents")).GetArrayLength());
+    }
+
 
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
@@ -38,8 +178,8 @@ public sealed class DirectLinkTests(SharedApps apps) : IClassFixture<SharedApps>
         using var owned = sender;
         var created = await PostOkAsync(sender, $"/api/v1/templates/{templateId}/direct-links", Link("Photo consent Grüße", maxUses: 10, countersign: "review"));
         var token = created.GetProperty("token").GetString()!;
-        Assert.StartsWith("sgd_eu_", token, StringComparison.Ordinal);
-        Assert.Equal($"/d/{token}", created.GetProperty("url").GetString());
+        Assert.StartsWith("sgt_eu_", token, StringComparison.Ordinal);
+        Assert.Equal($"/direct/{token}", created.GetProperty("url").GetString());
         var linkId = created.GetProperty("link").GetProperty("id").GetString()!;
         Assert.Equal("active", created.GetProperty("link").GetProperty("status").GetString());
         Assert.Equal("review", created.GetProperty("link").GetProperty("countersign").GetString());
@@ -114,7 +254,7 @@ public sealed class DirectLinkTests(SharedApps apps) : IClassFixture<SharedApps>
             Assert.Equal(HttpStatusCode.NotFound, disable.StatusCode);
         }
         using var anonymous = app.Web();
-        foreach (var token in new[] { "sgd_us_" + new string('A', 52), "sgd_zz_" + new string('A', 52), "nonsense", "sgs_us_" + new string('A', 52) })
+        foreach (var token in new[] { "sgt_us_" + new string('A', 52), "sgt_zz_" + new string('A', 52), "nonsense", "sgs_us_" + new string('A', 52) })
         {
             using var r = await anonymous.GetAsync($"/api/v1/direct/{token}");
             Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);

@@ -85,6 +85,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["GET /api/v1/templates/{id}/direct-links/"] = NoSession,
         ["POST /api/v1/templates/{id}/direct-links/{linkId}/disable"] = NoSession,
         ["GET /api/v1/direct/{token}"] = NoSession,
+        ["POST /api/v1/direct/{token}/start"] = NoSession,
         ["GET /api/v1/signing/{token}/"] = NoSession,
         ["GET /api/v1/signing/{token}/document.pdf"] = NoSession,
         ["POST /api/v1/signing/{token}/consent"] = NoSession,

@@ -37,7 +37,7 @@ public sealed class DirectLink
 
     public const string TitlePurpose = "direct-link.title";
     public const string SettingsPurpose = "direct-link.settings";
-    public const string TokenPrefix = "sgd";
+    public const string TokenPrefix = "sgt";
 }
 
 internal sealed class DirectLinkConfiguration : IEntityTypeConfiguration<DirectLink>
@@ -157,7 +157,7 @@ public static class DirectLinkEndpoints
         await AuditRecorder.RecordAsync(db, cell, new AuditEventData("direct_link.created", caller.OrganizationId, AuditActor.From(http, caller.Actor), linkId,
             new Dictionary<string, string> { ["template"] = template.Id, ["countersign"] = countersign }), now, ct);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/templates/{template.Id}/direct-links", new CreatedDirectLink(await ViewAsync(cell, link, now, ct), token, $"/d/{token}"));
+        return TypedResults.Created($"/api/v1/templates/{template.Id}/direct-links", new CreatedDirectLink(await ViewAsync(cell, link, now, ct), token, $"/direct/{token}"));
     }
 
     private static async Task<Results<Ok<DirectLinkView[]>, NotFound>> List(string id, Caller caller, CellDbContext db, TimeProvider time, CancellationToken ct)
