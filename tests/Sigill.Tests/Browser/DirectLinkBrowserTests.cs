@@ -30,10 +30,10 @@ public sealed partial class DirectLinkBrowserTests(Chromium chromium) : IClassFi
         await p.Page.GotoAsync($"/direct/{token}");
         Assert.Contains("Volunteer agreement 2027", await p.Page.InnerTextAsync("h1"), StringComparison.Ordinal);
         await p.CheckPageAsync("direct-link-1-start");
-        await using (var desktop = await chromium.NewSessionAsync(app.WebUrl, mobile: false))
+        await using (var wide = await chromium.NewSessionAsync(app.WebUrl, mobile: false))
         {
-            await desktop.Page.GotoAsync($"/direct/{token}");
-            await desktop.CheckPageAsync("direct-link-1-start-desktop");
+            await wide.Page.GotoAsync($"/direct/{token}");
+            await wide.CheckPageAsync("direct-link-1-start-desktop");
         }
         await p.Page.FillAsync("#name", "Vera Volunteer");
         await p.Page.FillAsync("#email", "vera@example.test");
