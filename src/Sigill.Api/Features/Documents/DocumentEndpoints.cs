@@ -192,13 +192,8 @@ public static class DocumentEndpoints
         var cell = caller.Cell;
         if (string.IsNullOrWhiteSpace(request.TemplateId)) return Problems.Validation("templateId is required.");
         var title = request.Title?.Trim() ?? "";
-        if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
         var variables = request.Variables ?? [];
-        if (TemplateRenderer.ValidateVariables(variables) is { } variablesError) return Problems.Validation(variablesError);
-        if (request.Pricing is { } pricing && TemplateRenderer.Validate(pricing) is { } pricingError)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PricingInvalid, "The pricing table is not valid.", pricingError);
-        }
+        if (TemplateInputProblem(title, variables, request.Pricing) is { } inputProblem) return inputProblem;
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.TemplateId && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
         NewDocument draft;
@@ -212,6 +207,16 @@ public static class DocumentEndpoints
         }
         var doc = await CreateAsync(draft, http, db, caller, time, ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}", await ViewAsync(db, cell, doc, ct));
+    }
+
+    /// <summary>What is wrong with a document's title, variables or pricing for a template (the same rules wherever a template makes a document), or null.</summary>
+    internal static ProblemHttpResult? TemplateInputProblem(string title, Dictionary<string, string> variables, PricingInput? pricing)
+    {
+        if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
+        if (TemplateRenderer.ValidateVariables(variables) is { } variablesError) return Problems.Validation(variablesError);
+        return pricing is not null && TemplateRenderer.Validate(pricing) is { } pricingError
+            ? Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PricingInvalid, "The pricing table is not valid.", pricingError)
+            : null;
     }
 
     /// <summary>The organization's template rendered to a new document's PDF (throws <see cref="TemplateException"/> for a template or input it cannot render).</summary>

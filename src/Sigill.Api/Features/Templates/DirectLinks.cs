@@ -116,13 +116,8 @@ public static class DirectLinkEndpoints
         var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         var title = request.Title?.Trim() ?? "";
-        if (title.Length is 0 or > 300) return Problems.Validation("title is required (at most 300 characters).");
         var variables = request.Variables ?? [];
-        if (TemplateRenderer.ValidateVariables(variables) is { } variablesError) return Problems.Validation(variablesError);
-        if (request.Pricing is { } pricing && TemplateRenderer.Validate(pricing) is { } pricingError)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.PricingInvalid, "The pricing table is not valid.", pricingError);
-        }
+        if (DocumentEndpoints.TemplateInputProblem(title, variables, request.Pricing) is { } inputProblem) return inputProblem;
         var countersign = request.Countersign ?? Auto;
         if (countersign is not (Auto or Review)) return Problems.Validation("countersign must be auto or review.");
         if (request.ExpiresAt is { } expires && expires.ToUniversalTime() <= now) return Problems.Validation("expiresAt must be in the future.");
