@@ -29,6 +29,7 @@ using Sigill.Api.Features.Documents;
 using Sigill.Api.Features.SingleSignOn;
 using Sigill.Api.Features.Embedding;
 using Sigill.Api.Features.Signing;
+using Sigill.Api.Features.BulkSend;
 using Sigill.Api.Features.Templates;
 using Sigill.Api.Features.Webhooks;
 using Sigill.Api.Features.SubProcessors;
@@ -111,6 +112,7 @@ public static class ApiHost
         services.AddSingleSignOn();
         services.AddDocuments(configuration);
         services.AddTemplates(configuration);
+        services.AddBulkSend();
         services.AddSigning();
         services.AddWebhooks(configuration);
         services.AddPayments();
@@ -158,6 +160,7 @@ public static class ApiHost
         app.MapDocuments();
         app.MapTemplates();
         app.MapDirectLinks();
+        app.MapBulkSends();
         app.MapSigning();
         app.MapWebhooks();
         app.MapPayments();

@@ -232,6 +232,45 @@ public sealed partial class CellKeyManager
         return (version, key);
     }
 
+    /// <summary>
+    /// Makes sure the organization's next <paramref name="uses"/> encryptions need no reservation from the key store.
+    /// Call it before a database transaction of the same cell that encrypts inside: a reservation is a write of its own,
+    /// and SQLite, which has one writer, would make it wait on the open transaction until it timed out.
+    /// </summary>
+    public async ValueTask ReserveWritesAsync(string organizationId, int uses, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(uses, 1);
+        var version = await GetCurrentVersionAsync(organizationId, ct);
+        await GetKeyAsync(organizationId, OrgKeyKind.Content, version, ct);
+        var lease = _leases.GetOrAdd((organizationId, version), _ => new UsageLease());
+        if (lease.Remaining >= uses)
+        {
+            return;
+        }
+        await lease.Gate.WaitAsync(ct);
+        try
+        {
+            if (lease.Remaining >= uses)
+            {
+                return;
+            }
+            var block = Math.Max(_options.UsageReservationBlock, uses);
+            var total = await _store.ReserveUsageAsync(organizationId, version, block, ct);
+            var end = Math.Min(total, _options.MaxUsesPerKeyVersion);
+            if (total - block >= end)
+            {
+                Log.UsageLimitReached(_logger, _region, organizationId, version, _options.MaxUsesPerKeyVersion);
+                throw new CryptoIntegrityException(CryptoFailureReason.UsageLimitExceeded,
+                    $"Content key version {version} of organization '{organizationId}' reached its usage bound of {_options.MaxUsesPerKeyVersion}; rotate the organization key.");
+            }
+            lease.Grant(total - block + 1, end); // what was left of the last block is given up: the bound only ever counts high
+        }
+        finally
+        {
+            lease.Gate.Release();
+        }
+    }
+
     private async ValueTask ReserveUseAsync(string organizationId, int version, CancellationToken ct)
     {
         var lease = _leases.GetOrAdd((organizationId, version), _ => new UsageLease());
@@ -340,6 +379,17 @@ public sealed partial class CellKeyManager
                 }
 
                 return false;
+            }
+        }
+
+        public long Remaining
+        {
+            get
+            {
+                lock (this)
+                {
+                    return _end - _next;
+                }
             }
         }
 

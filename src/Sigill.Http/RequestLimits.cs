@@ -80,4 +80,9 @@ public sealed class UploadEndpointAttribute : Attribute
 {
     /// <summary>False where the body is passed on unread: the web tier's pass-through to the API tier, which judges it.</summary>
     public bool ReadsForm { get; init; } = true;
+
+    /// <summary>The problem code and title of a body over the upload limit: the endpoint's kind of file (default: a PDF).</summary>
+    public string TooLargeCode { get; init; } = RequestLimitsMiddleware.PdfTooLarge;
+
+    public string TooLargeTitle { get; init; } = "The PDF is too large.";
 }

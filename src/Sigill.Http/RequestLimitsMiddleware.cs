@@ -76,7 +76,7 @@ public static class RequestLimitsMiddleware
             // Refused before reading. Kestrel then discards what the client still sends, for at most its 5-second drain
             // (on a kept-alive connection), so that a client which sends before it listens still reads this answer.
             if (size is { IsReadOnly: false }) size.MaxRequestBodySize = null;
-            await TooLargeAsync(http, upload is not null, limits, writer);
+            await TooLargeAsync(http, upload, limits, writer);
             return;
         }
         if (size is { IsReadOnly: false }) size.MaxRequestBodySize = limit;
@@ -98,8 +98,8 @@ public static class RequestLimitsMiddleware
                 // Kestrel's complaints (BadHttpRequestException), the multipart reader's "unexpected end of stream"
                 // (IOException) and its broken boundaries and part limits (InvalidDataException).
                 // The multipart reader may complain of the cut body (an unexpected end) before Kestrel's limit is seen.
-                if (body.Failure is null && body.BytesRead >= limit) await TooLargeAsync(http, upload: true, limits, writer);
-                else await BodyFailedAsync(http, body.Failure, upload: true, limits, writer);
+                if (body.Failure is null && body.BytesRead >= limit) await TooLargeAsync(http, upload, limits, writer);
+                else await BodyFailedAsync(http, body.Failure, upload, limits, writer);
                 return;
             }
         }
@@ -109,12 +109,12 @@ public static class RequestLimitsMiddleware
         }
         catch (BadHttpRequestException) when (body.Failure is not null && !http.Response.HasStarted)
         {
-            await BodyFailedAsync(http, body.Failure, upload is not null, limits, writer);
+            await BodyFailedAsync(http, body.Failure, upload, limits, writer);
             return;
         }
         if (body.AnsweredHere && !http.Response.HasStarted)
         {
-            await BodyFailedAsync(http, body.Failure, upload is not null, limits, writer);
+            await BodyFailedAsync(http, body.Failure, upload, limits, writer);
         }
     }
 
@@ -122,14 +122,14 @@ public static class RequestLimitsMiddleware
     /// Answers a body that could not be read: over the limit (413), or cut short, stalled or malformed (400).
     /// <paramref name="failure"/> is Kestrel's complaint, if it had one; its words quote no input, so they are shown.
     /// </summary>
-    private static Task BodyFailedAsync(HttpContext http, BadHttpRequestException? failure, bool upload, RequestLimits limits, IProblemDetailsService? writer)
+    private static Task BodyFailedAsync(HttpContext http, BadHttpRequestException? failure, UploadEndpointAttribute? upload, RequestLimits limits, IProblemDetailsService? writer)
     {
         if (failure?.StatusCode == StatusCodes.Status413PayloadTooLarge) return TooLargeAsync(http, upload, limits, writer);
         var form = UploadForm(limits);
         var detail = failure?.Message
             ?? $"The body is not well-formed multipart/form-data (boundary, part headers, or truncated), or has more than {form.ValueCountLimit} " +
                $"fields or a field over {form.ValueLengthLimit} bytes besides the file.";
-        return upload
+        return upload is not null
             ? WriteAsync(writer, http, StatusCodes.Status400BadRequest, MultipartMalformed, "The upload could not be read.", detail)
             : WriteAsync(writer, http, StatusCodes.Status400BadRequest, BadRequest, "The body could not be read.", detail);
     }
@@ -144,8 +144,8 @@ public static class RequestLimitsMiddleware
     private static bool IsMultipart(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    private static Task TooLargeAsync(HttpContext http, bool upload, RequestLimits limits, IProblemDetailsService? writer) => upload
-        ? WriteAsync(writer, http, StatusCodes.Status413PayloadTooLarge, PdfTooLarge, "The PDF is too large.",
+    private static Task TooLargeAsync(HttpContext http, UploadEndpointAttribute? upload, RequestLimits limits, IProblemDetailsService? writer) => upload is not null
+        ? WriteAsync(writer, http, StatusCodes.Status413PayloadTooLarge, upload.TooLargeCode, upload.TooLargeTitle,
             $"At most {limits.MaxPdfBytes} bytes are accepted (Documents:MaxPdfBytes).")
         : WriteAsync(writer, http, StatusCodes.Status413PayloadTooLarge, PayloadTooLarge, "The request body is too large.",
             $"At most {limits.MaxBodyBytes} bytes are accepted (Http:MaxBodyBytes).");

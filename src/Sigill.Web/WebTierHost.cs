@@ -28,6 +28,7 @@ public static class WebTierHost
     public const string Tier = "web tier";
 
     private const string UploadRoute = "api-v1-upload";
+    private const string BulkUploadRoute = "api-v1-bulk-upload";
 
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
     {
@@ -84,6 +85,8 @@ public static class WebTierHost
                     new RouteConfig { RouteId = "api-v1", ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/{**rest}" } },
                     // PDF uploads: the upload body limit (the API tier reads and judges the form itself).
                     new RouteConfig { RouteId = UploadRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/documents", Methods = ["POST"] } },
+                    // Bulk-send CSV files (preview and start): the same upload limit.
+                    new RouteConfig { RouteId = BulkUploadRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/bulk-sends/{**rest}", Methods = ["POST"] } },
                     // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
                     new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
                     // The region CAs' CRLs and certificates, the addresses in every certificate they issue: GET only.
@@ -146,6 +149,7 @@ public static class WebTierHost
         }).ConfigureEndpoints((endpoint, route) =>
         {
             if (route.RouteId == UploadRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false });
+            if (route.RouteId == BulkUploadRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false, TooLargeCode = "bulk_file_too_large", TooLargeTitle = "The file is too large." });
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));
         app.MapGet("/favicon.ico", () => Results.Redirect(Routing.StaticAssets.Url("favicon.svg"), permanent: false));

@@ -94,6 +94,13 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/templates/{id}/direct-links/{linkId}/disable"] = "templates:write",
         // A direct link's 256-bit token in the path is the only credential of the public look-up.
         ["GET /api/v1/direct/{token}"] = Anonymous,
+        ["POST /api/v1/bulk-sends/preview"] = "documents:write", // and templates:read
+        ["POST /api/v1/bulk-sends/"] = "documents:write", // and templates:read
+        ["POST /api/v1/bulk-sends/{id}/cancel"] = "documents:write",
+        ["GET /api/v1/bulk-sends/"] = "documents:read",
+        ["GET /api/v1/bulk-sends/{id}"] = "documents:read",
+        ["GET /api/v1/bulk-sends/{id}/rows"] = "documents:read",
+        ["GET /api/v1/bulk-sends/{id}/report.csv"] = "documents:read",
         ["POST /api/v1/direct/{token}/start"] = Anonymous,
         // Recipients hold no API token: the 256-bit link token in the path is their credential.
         ["GET /api/v1/signing/{token}/"] = Anonymous,

@@ -18,13 +18,14 @@ internal sealed class AppJobs(SigillApp app, string region)
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
-    public Task<int> DrainAsync()
+    /// <summary>Runs the jobs due by <see cref="Time"/>, at most <paramref name="max"/> of them.</summary>
+    public Task<int> DrainAsync(int max = 100)
     {
         if (Time.GetUtcNow() < DateTimeOffset.UtcNow)
         {
             Time.SetUtcNow(DateTimeOffset.UtcNow);
         }
         return new JobWorker(app.Cells.Get(region), app.ApiServices.GetServices<IJobHandler>(), app.ApiServices.GetRequiredService<JobOptions>(), Time, NullLogger.Instance)
-            .DrainAsync(100, CancellationToken.None);
+            .DrainAsync(max, CancellationToken.None);
     }
 }

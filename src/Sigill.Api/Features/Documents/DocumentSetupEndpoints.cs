@@ -77,24 +77,9 @@ public static class DocumentSetupEndpoints
         // Default: after everybody so far (sequential). Equal numbers form a parallel group.
         var order = request.SigningOrder ?? (existing.Count == 0 ? 1 : existing.Max(r => r.SigningOrder) + 1);
         var cell = caller.Cell;
-        var rid = SigillId.New("rcp", cell.Region);
-        var recipient = new Recipient
-        {
-            Id = rid,
-            DocumentId = doc.Id,
-            OrganizationId = doc.OrganizationId,
-            NameToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.NamePurpose, name, rid, ct))!,
-            EmailToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.EmailPurpose, email, rid, ct))!,
-            EmailIndex = await cell.Keys.BlindIndexAsync(doc.OrganizationId, Recipient.EmailIndexPurpose, CellKeyManager.NormalizeEmail(email), ct),
-            Role = role,
-            SigningOrder = order,
-            Status = RecipientStates.Pending,
-            StepUp = stepUp,
-            StepUpCodeHash = accessCode is null ? null : await Signing.StepUp.HashAsync(cell, doc.OrganizationId, rid, accessCode, ct),
-        };
-        db.Recipients.Add(recipient);
+        var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email!, role, order, stepUp, accessCode, ct);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/documents/{doc.Id}/recipients/{rid}", await RecipientView.FromAsync(recipient, cell, ct));
+        return TypedResults.Created($"/api/v1/documents/{doc.Id}/recipients/{recipient.Id}", await RecipientView.FromAsync(recipient, cell, ct));
     }
 
     private static async Task<Results<Created<FieldView>, NotFound, ProblemHttpResult>> AddField(string id, AddFieldRequest request, Caller caller,
@@ -231,16 +216,8 @@ public static class DocumentSetupEndpoints
         }
         if (await Payments.PaymentEndpoints.SendProblemAsync(db, doc, recipients, ct) is { } paymentProblem) return paymentProblem;
         var now = time.GetUtcNow().UtcDateTime;
-        DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
-        doc.SentAt = now;
-        doc.ExpiresAt = now.AddDays(days);
-        doc.RemindEveryDays = request?.RemindEveryDays;
-        doc.SentByUserId = caller.UserId;
-        doc.MessageToken = string.IsNullOrWhiteSpace(request?.Message) ? null : await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Document.MessagePurpose, request.Message, doc.Id, ct);
-        var messages = await DocumentWorkflow.IssueLinksAsync(db, cell, doc, recipients, mail, now, ct);
-        await DocumentReminders.ScheduleAsync(db, cell, doc, now, ct);
-        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", AuditActor.From(http, caller.Actor), now, ct,
-            details: new Dictionary<string, string> { ["recipients"] = recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var messages = await MarkSentAsync(db, cell, doc, recipients, new SendSettings(days, request?.RemindEveryDays, request?.Message, caller.UserId),
+            AuditActor.From(http, caller.Actor), mail, now, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -251,6 +228,30 @@ public static class DocumentSetupEndpoints
         }
         await DocumentWorkflow.SendAllAsync(mailer, cell, doc, messages, time, loggers.CreateLogger("Sigill.Api.Documents"));
         return TypedResults.Ok(await DocumentEndpoints.ViewAsync(db, cell, doc, ct));
+    }
+
+    /// <summary>How a document is sent: expiry in days, reminders, the sender's message and who sent it.</summary>
+    internal sealed record SendSettings(int ExpiresInDays, int? RemindEveryDays, string? Message, string? SentByUserId);
+
+    /// <summary>
+    /// A checked draft becomes sent (not saved here): expiry, reminders and message set, the first recipients' links issued
+    /// (their e-mails returned, to go out after the commit), reminders scheduled and <c>document.sent</c> recorded.
+    /// </summary>
+    internal static async Task<List<Platform.Mail.MailMessage>> MarkSentAsync(CellDbContext db, Cell cell, Document doc, List<Recipient> recipients, SendSettings settings,
+        AuditActor actor, MailOptions mail, DateTime now, CancellationToken ct, IReadOnlyDictionary<string, string>? details = null)
+    {
+        DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
+        doc.SentAt = now;
+        doc.ExpiresAt = now.AddDays(settings.ExpiresInDays);
+        doc.RemindEveryDays = settings.RemindEveryDays;
+        doc.SentByUserId = settings.SentByUserId;
+        doc.MessageToken = string.IsNullOrWhiteSpace(settings.Message) ? null : await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Document.MessagePurpose, settings.Message, doc.Id, ct);
+        var messages = await DocumentWorkflow.IssueLinksAsync(db, cell, doc, recipients, mail, now, ct);
+        await DocumentReminders.ScheduleAsync(db, cell, doc, now, ct);
+        var recorded = new Dictionary<string, string> { ["recipients"] = recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        foreach (var (key, value) in details ?? new Dictionary<string, string>()) recorded[key] = value;
+        await DocumentWorkflow.RecordAsync(db, cell, doc, "document.sent", actor, now, ct, details: recorded);
+        return messages;
     }
 
     /// <summary>

@@ -87,7 +87,6 @@ public static class DirectLinkEndpoints
     internal static readonly Accounts.BackoffRule PerSource = new(burst: 5, first: TimeSpan.FromSeconds(2), cap: TimeSpan.FromMinutes(15), forget: TimeSpan.FromHours(1));
 
     /// <summary>The signature field each document gets: the foot of its last page, 200 x 50 points, 40 points from the left and bottom edges.</summary>
-    internal const double FieldWidth = 200, FieldHeight = 50, FieldMargin = 40;
 
     public static void MapDirectLinks(this IEndpointRouteBuilder app)
     {
@@ -242,6 +241,7 @@ public static class DirectLinkEndpoints
         }
 
         var actor = AuditActor.From(http, "direct:" + link.Id);
+        await cell.Keys.ReserveWritesAsync(link.OrganizationId, 32, ct); // the transaction encrypts: reserve key uses before it (SQLite has one writer)
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (!await TryTakeUseAsync(db, link.Id, now, ct)) return Gone("used_up"); // a parallel start took the last use
         var doc = await DocumentEndpoints.CreateAsync(draft, cell, link.OrganizationId, actor, db, now, ct);
@@ -276,41 +276,11 @@ public static class DirectLinkEndpoints
         Problems.Create(StatusCodes.Status410Gone, ErrorCodes.DirectLinkGone, "This link no longer works.",
             $"The link is {status.Replace('_', ' ')}. Ask the sender for a new one.");
 
-    /// <summary>A signer of a document made by a link, with one signature field at the foot of the last page (<paramref name="slot"/> 1 sits beside slot 0).</summary>
+    /// <summary>A signer of a document made by a link, with one signature field at the foot of the last page.</summary>
     private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, string name, string email, int order, string? stepUp, int slot, CancellationToken ct)
     {
-        var id = SigillId.New("rcp", cell.Region);
-        var recipient = new Recipient
-        {
-            Id = id,
-            DocumentId = doc.Id,
-            OrganizationId = doc.OrganizationId,
-            NameToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.NamePurpose, name, id, ct))!,
-            EmailToken = (await cell.Keys.EncryptFieldAsync(doc.OrganizationId, Recipient.EmailPurpose, email, id, ct))!,
-            EmailIndex = await cell.Keys.BlindIndexAsync(doc.OrganizationId, Recipient.EmailIndexPurpose, Sigill.Crypto.CellKeyManager.NormalizeEmail(email), ct),
-            Role = RecipientRoles.Signer,
-            SigningOrder = order,
-            Status = RecipientStates.Pending,
-            StepUp = stepUp,
-        };
-        db.Recipients.Add(recipient);
-        var pages = DocumentView.PagesOf(doc);
-        var last = pages[^1];
-        var fieldId = SigillId.New("fld", cell.Region);
-        db.DocumentFields.Add(new DocumentField
-        {
-            Id = fieldId,
-            DocumentId = doc.Id,
-            OrganizationId = doc.OrganizationId,
-            RecipientId = id,
-            Kind = FieldKinds.Signature,
-            Page = pages.Count,
-            X = Math.Min(FieldMargin + slot * (FieldWidth + 20), Math.Max(0, last.Width - FieldWidth)),
-            Y = Math.Max(0, last.Height - FieldMargin - FieldHeight),
-            Width = FieldWidth,
-            Height = FieldHeight,
-            Required = true,
-        });
+        var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email, RecipientRoles.Signer, order, stepUp, accessCode: null, ct);
+        DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot);
         return recipient;
     }
 

@@ -37,6 +37,81 @@ public sealed class EncryptedObjects(IBlobStore blobs, CellKeyManager keys)
         return true;
     }
 
+    /// <summary>
+    /// The object's plaintext as a stream that decrypts while it is read (64 KiB chunks, each authenticated before it is
+    /// handed on; a cut or changed object fails the read), so a large object is never held whole in memory nor written
+    /// out in clear; null when it does not exist. Disposing the stream early stops the decryption.
+    /// </summary>
+    public async Task<Stream?> OpenReadAsync(ObjectContext context, CancellationToken cancellationToken)
+    {
+        var source = await blobs.OpenReadAsync(BlobKeyOf(context), cancellationToken);
+        if (source is null)
+        {
+            return null;
+        }
+        var pipe = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024));
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var decrypting = Task.Run(async () =>
+        {
+            await using (source)
+            {
+                try
+                {
+                    await using var sink = pipe.Writer.AsStream(leaveOpen: true);
+                    await keys.DecryptAsync(context, source, sink, stop.Token);
+                    await pipe.Writer.CompleteAsync();
+                }
+                catch (Exception e)
+                {
+                    await pipe.Writer.CompleteAsync(e); // the reader sees the failure (a broken object, a lost connection)
+                }
+            }
+        }, CancellationToken.None);
+        return new DecryptingStream(pipe.Reader.AsStream(), stop, decrypting);
+    }
+
+    private sealed class DecryptingStream(Stream inner, CancellationTokenSource stop, Task decrypting) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private bool _disposed;
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            await stop.CancelAsync();
+            await inner.DisposeAsync(); // completes the reader: a writer still running stops at its next write
+            await decrypting;
+            stop.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_disposed)
+            {
+                _disposed = true;
+                stop.Cancel();
+                inner.Dispose();
+                decrypting.GetAwaiter().GetResult();
+                stop.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+
     public Task<bool> DeleteAsync(ObjectContext context, CancellationToken cancellationToken) =>
         blobs.DeleteAsync(BlobKeyOf(context), cancellationToken);
 

@@ -358,6 +358,21 @@ public static class ErrorCodes
     [Status(410)]
     public const string DirectLinkGone = "direct_link_gone";
 
+    [Status(400)]
+    public const string CsvInvalid = "csv_invalid";
+
+    [Status(400)]
+    public const string BulkColumnsInvalid = "bulk_columns_invalid";
+
+    [Status(400)]
+    public const string BulkNoValidRows = "bulk_no_valid_rows";
+
+    [Status(413)]
+    public const string BulkFileTooLarge = "bulk_file_too_large";
+
+    [Status(409)]
+    public const string BulkSendFinished = "bulk_send_finished";
+
     [AttributeUsage(AttributeTargets.Field)]
     private sealed class StatusAttribute(params int[] statuses) : Attribute
     {

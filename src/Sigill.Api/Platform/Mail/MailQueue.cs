@@ -30,6 +30,17 @@ public static class MailQueue
     }
 
     /// <summary>
+    /// Queues <paramref name="message"/> in the caller's context, so it commits with the caller's change or not at all (an
+    /// outbox: work that makes many documents in a row hands their e-mails to the mail worker instead of waiting on SMTP).
+    /// </summary>
+    public static Task<Jobs.JobRow?> AddAsync(Persistence.CellDbContext db, Cell cell, string organizationId, MailMessage message, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(QueuedMail.From(message));
+        return JobQueue.EnqueueAsync(db, cell, new JobRequest(JobKind, payload, OrganizationId: organizationId, MaxAttempts: MaxAttempts), time, ct: ct);
+    }
+
+    /// <summary>
     /// Sends each message now; one the mail server does not take goes to the queue instead, and the caller's change
     /// stands. Only when even the queue cannot take it (the cell's database is down too) is it logged as lost.
     /// </summary>
