@@ -19,6 +19,9 @@ public sealed class BulkSendOptions : IValidatedOptions
     public int MaxRows { get; set; } = 50_000;
     public int ChunkRows { get; set; } = 500;
 
+    /// <summary>Rows of a chunk handled at once on PostgreSQL (default 4); SQLite takes them one at a time.</summary>
+    public int Parallelism { get; set; } = 4;
+
     public CsvLimits Limits => new(MaxRows: MaxRows);
 
     public IReadOnlyList<string> Validate()
@@ -27,6 +30,7 @@ public sealed class BulkSendOptions : IValidatedOptions
         if (MaxFileBytes is < 1024 or > 1024L * 1024 * 1024) problems.Add("BulkSend:MaxFileBytes must be between 1 KiB and 1 GiB");
         if (MaxRows is < 1 or > 1_000_000) problems.Add("BulkSend:MaxRows must be 1-1000000");
         if (ChunkRows is < 1 or > 10_000) problems.Add("BulkSend:ChunkRows must be 1-10000");
+        if (Parallelism is < 1 or > 64) problems.Add("BulkSend:Parallelism must be 1-64");
         return problems;
     }
 }
@@ -114,42 +118,51 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         var header = await reader.ReadAsync(ct) ?? throw new JobFailedException("the bulk send's file has no header");
         var columns = BulkColumns.Read(header, variables, out _);
         var seen = new Dictionary<Int128, int>();
-        var errors = new List<CellError>();
-        var renders = new Dictionary<string, Template?>(StringComparer.Ordinal);
-        var (number, handled) = (0, 0);
+        var chunk = new List<(int Number, BulkDocumentInput? Input, CellError[] Errors)>();
+        var number = 0;
+        var more = false;
         while (await reader.ReadAsync(ct) is { } record)
         {
             number++;
-            errors.Clear();
+            var errors = new List<CellError>();
             var input = columns.Row(number, record, bulk.TemplateId, templates, seen, errors); // every row: duplicates need the ones before
             if (number < bulk.NextRow) continue;
-            if (handled == options.ChunkRows)
+            if (chunk.Count == options.ChunkRows)
             {
-                await using var db = cell.CreateDbContext();
-                await db.BulkSends.Where(b => b.Id == bulk.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.NextRow, number), ct);
-                bulk.NextRow = number;
-                return Outcome.More;
+                more = true;
+                break;
             }
-            handled++;
-            if (!await RowAsync(cell, bulk, settings, number, input, errors, renders, time, ct)) return Outcome.Stopped;
+            chunk.Add((number, input, [.. errors]));
         }
-        return Outcome.Finished;
+        // The chunk's rows in parallel on PostgreSQL (each its own transaction); one at a time on SQLite, which has one writer.
+        var cache = new System.Collections.Concurrent.ConcurrentDictionary<string, Template?>(StringComparer.Ordinal);
+        var stopped = 0;
+        await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = cell.DatabaseProvider == "postgres" ? options.Parallelism : 1, CancellationToken = ct },
+            async (row, token) =>
+            {
+                if (Volatile.Read(ref stopped) == 1) return;
+                if (!await RowAsync(cell, bulk, settings, row.Number, row.Input, row.Errors, cache, time, token)) Interlocked.Exchange(ref stopped, 1);
+            });
+        if (stopped == 1) return Outcome.Stopped;
+        if (!more) return Outcome.Finished;
+        await using (var db = cell.CreateDbContext())
+        {
+            await db.BulkSends.Where(b => b.Id == bulk.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.NextRow, number), ct);
+        }
+        bulk.NextRow = number;
+        return Outcome.More;
     }
 
     /// <summary>One row in one transaction; false when the bulk send is no longer running (cancelled).</summary>
-    private async Task<bool> RowAsync(Cell cell, BulkSend bulk, BulkSendEndpoints.Settings settings, int number, BulkDocumentInput? input, List<CellError> errors,
-        Dictionary<string, Template?> templates, TimeProvider time, CancellationToken ct)
+    private async Task<bool> RowAsync(Cell cell, BulkSend bulk, BulkSendEndpoints.Settings settings, int number, BulkDocumentInput? input, CellError[] errors,
+        System.Collections.Concurrent.ConcurrentDictionary<string, Template?> templates, TimeProvider time, CancellationToken ct)
     {
         await using var db = cell.CreateDbContext();
         if (await db.BulkSendRows.AnyAsync(r => r.BulkSendId == bulk.Id && r.Row == number, ct)) return true; // done by a run that died after it
         var now = time.GetUtcNow().UtcDateTime;
         await cell.Keys.ReserveWritesAsync(bulk.OrganizationId, WritesPerRow, ct); // before the transaction: see ReserveWritesAsync
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // The cancel guard and the cursor in one statement: a cancelled bulk send takes no further row.
-        if (await db.BulkSends.Where(b => b.Id == bulk.Id && b.Status == BulkSendStates.Running).ExecuteUpdateAsync(s => s.SetProperty(b => b.NextRow, number + 1), ct) == 0)
-        {
-            return false;
-        }
+        if (!await StillRunningAsync(db, cell, bulk.Id, ct)) return false;
         if (input is null)
         {
             db.BulkSendRows.Add(Skipped(bulk, number, errors));
@@ -160,7 +173,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         if (!templates.TryGetValue(input.TemplateId, out var template))
         {
             template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == input.TemplateId && t.OrganizationId == bulk.OrganizationId, ct);
-            templates[input.TemplateId] = template;
+            templates.TryAdd(input.TemplateId, template);
         }
         if (template is null)
         {
@@ -209,6 +222,16 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
             throw;
         }
     }
+
+    /// <summary>
+    /// The cancel guard, inside the row's transaction: on PostgreSQL a shared lock on the bulk send's row (rows in parallel
+    /// share it; a cancel's UPDATE waits for the rows in flight, and every row after it sees the cancel); on SQLite the
+    /// transaction already holds the only write lock, so a plain read is enough.
+    /// </summary>
+    private static async Task<bool> StillRunningAsync(CellDbContext db, Cell cell, string id, CancellationToken ct) =>
+        cell.DatabaseProvider == "postgres"
+            ? (await db.BulkSends.FromSql($"SELECT * FROM bulk_sends WHERE \"Id\" = {id} AND \"Status\" = {BulkSendStates.Running} FOR SHARE").AsNoTracking().ToListAsync(ct)).Count == 1
+            : await db.BulkSends.AnyAsync(b => b.Id == id && b.Status == BulkSendStates.Running, ct);
 
     private static BulkSendRow Skipped(BulkSend bulk, int number, IEnumerable<CellError> errors)
     {
