@@ -110,6 +110,7 @@ public static class ApiHost
         services.AddAccounts(configuration);
         services.AddSingleSignOn();
         services.AddDocuments(configuration);
+        services.AddSigillOptions<EmbeddingOptions>("Embedding");
         services.AddTemplates(configuration);
         services.AddSigning();
         services.AddWebhooks(configuration);
@@ -154,6 +155,7 @@ public static class ApiHost
         app.MapSupport();
         app.MapSingleSignOn();
         app.MapEmbedding();
+        app.MapEmbedGrants();
         app.MapAudit();
         app.MapDocuments();
         app.MapTemplates();
