@@ -78,6 +78,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/documents/{id}/send"] = "documents:write",
         ["POST /api/v1/documents/{id}/void"] = "documents:write",
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/resend"] = "documents:write",
+        ["POST /api/v1/documents/{id}/recipients/{recipientId}/embed-url"] = "documents:write",
         ["POST /api/v1/documents/{id}/remind"] = "documents:write",
         ["PATCH /api/v1/documents/{id}/recipients/{recipientId}"] = "documents:write",
         ["POST /api/v1/documents/{id}/duplicate"] = "documents:write",
@@ -95,6 +96,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         // A direct link's 256-bit token in the path is the only credential of the public look-up.
         ["GET /api/v1/direct/{token}"] = Anonymous,
         ["POST /api/v1/direct/{token}/start"] = Anonymous,
+        // A one-time embedded signing URL's 256-bit token is the only credential of opening it.
+        ["POST /api/v1/embed/{token}/open"] = Anonymous,
         // Recipients hold no API token: the 256-bit link token in the path is their credential.
         ["GET /api/v1/signing/{token}/"] = Anonymous,
         ["GET /api/v1/signing/{token}/document.pdf"] = Anonymous,
