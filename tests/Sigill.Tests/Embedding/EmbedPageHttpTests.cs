@@ -36,7 +36,7 @@ public sealed partial class EmbedPageHttpTests
         using var owned = sent.Sender;
         var self = $"{app.WebUrl.Scheme}://{app.WebUrl.Authority}";
         var token = await EmbedUrlTests.IssueOkAsync(sent, EmbedUrlTests.AppOrigin);
-        using var web = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = app.WebUrl };
+        using var web = new HttpClient { BaseAddress = app.WebUrl };
 
         using var first = await web.GetAsync($"/e/{token}");
         var html = await first.Content.ReadAsStringAsync();
