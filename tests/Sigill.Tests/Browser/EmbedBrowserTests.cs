@@ -178,5 +178,16 @@ public sealed partial class EmbedBrowserTests(Chromium chromium) : IClassFixture
         Assert.Equal(0, await q.Page.FrameLocator("#sigill").Locator("#consent, #verify, main").CountAsync()); // no Sigill content in the frame
         Assert.Empty(await EventsAsync(q));
         await q.ScreenshotAsync("embed-2-unregistered-origin-blocked");
+
+        // The embedded page itself on a phone (opened directly: same markup, same checks as every page).
+        var direct = (await PostOkAsync(otherSender, $"/api/v1/documents/{secondId}/recipients/{secondRecipient}/embed-url", new { origin = registered.Origin }))
+            .GetProperty("url").GetString()!;
+        await using var phone = await chromium.NewSessionAsync(app.WebUrl);
+        await phone.Page.GotoAsync(direct);
+        await phone.Page.WaitForSelectorAsync("#consent");
+        await phone.CheckPageAsync("embed-3-consent-phone");
+        await phone.Page.ClickAsync("#agree");
+        await phone.Page.WaitForSelectorAsync("body[data-pages-rendered=true]");
+        await phone.CheckPageAsync("embed-4-sign-phone");
     }
 }

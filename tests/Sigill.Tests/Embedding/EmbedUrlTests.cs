@@ -167,6 +167,28 @@ public sealed partial class EmbedUrlTests(SharedApps apps) : IClassFixture<Share
         await AssertGoneAsync(web, late); // and it was used up all the same
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Parallel_opens_of_one_url_let_exactly_one_through(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var sent = await SentAsync(app, "Acme Embed Race", "eu", AppOrigin);
+        using var owned = sent.Sender;
+        var token = await IssueOkAsync(sent, AppOrigin);
+        var clients = Enumerable.Range(0, 6).Select(_ => app.Web()).ToList();
+        try
+        {
+            var answers = await Task.WhenAll(clients.Select(c => c.PostAsJsonAsync($"/api/v1/embed/{token}/open", new { })));
+            Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+            Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.Gone));
+            foreach (var a in answers) a.Dispose();
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+    }
+
     private static async Task AssertGoneAsync(HttpClient web, string token)
     {
         using var response = await web.PostAsJsonAsync($"/api/v1/embed/{token}/open", new { });
