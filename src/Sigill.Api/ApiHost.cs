@@ -111,6 +111,7 @@ public static class ApiHost
         services.AddAccounts(configuration);
         services.AddSingleSignOn();
         services.AddDocuments(configuration);
+        services.AddSigillOptions<EmbeddingOptions>("Embedding");
         services.AddTemplates(configuration);
         services.AddBulkSend();
         services.AddSigning();
@@ -156,6 +157,7 @@ public static class ApiHost
         app.MapSupport();
         app.MapSingleSignOn();
         app.MapEmbedding();
+        app.MapEmbedGrants();
         app.MapAudit();
         app.MapDocuments();
         app.MapTemplates();

@@ -9,10 +9,10 @@ pdfjs.GlobalWorkerOptions.workerSrc = new URL("./vendor/pdfjs/pdf.worker.min.mjs
 // One fetch per page load: drawing again (after a zoom) reuses the document.
 const loaded = new Map();
 
-async function load(url) {
+async function load(url, init) {
   if (!loaded.has(url)) {
     loaded.set(url, (async () => {
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store", ...init });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       return pdfjs.getDocument({ data: new Uint8Array(await response.arrayBuffer()), isEvalSupported: false }).promise;
     })());
@@ -20,8 +20,8 @@ async function load(url) {
   return loaded.get(url);
 }
 
-export async function renderPages(url, holders, boxSelector) {
-  const pdf = await load(url);
+export async function renderPages(url, holders, boxSelector, init) {
+  const pdf = await load(url, init);
   for (const holder of holders) {
     const page = await pdf.getPage(Number(holder.dataset.page));
     const canvas = holder.querySelector("canvas");

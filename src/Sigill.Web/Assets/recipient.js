@@ -1,5 +1,5 @@
 // The recipient page's browser side: draws the document's pages with pdf.js (the exact PDF the server
-// holds, fetched from /s/document.pdf), marks where the recipient's fields are, guides to the next required
+// holds, fetched from /s/document.pdf, or posted for on the embedded /e), marks where the recipient's fields are, guides to the next required
 // field, and switches between a typed and a drawn signature. The page works without it except for
 // drawing (the form posts plain fields and the typed name).
 import { renderPages, zoomControl } from "./pdf-pages.js";
@@ -7,7 +7,11 @@ import { signaturePad } from "./signature-pad.js";
 
 async function showPages() {
   const status = document.getElementById("pages-status");
-  const draw = () => renderPages("/s/document.pdf", document.querySelectorAll(".page"), ".field-box");
+  // On /s the cookie names the document; on the embedded /e the sealed session field does, posted along.
+  const pages = document.getElementById("pages");
+  const sealed = document.querySelector("input[name=EmbedSession]")?.value;
+  const init = sealed ? { method: "POST", body: new URLSearchParams({ EmbedSession: sealed }) } : undefined;
+  const draw = () => renderPages(pages.dataset.pdf || "/s/document.pdf", document.querySelectorAll(".page"), ".field-box", init);
   zoomControl(document.getElementById("pages"), document.getElementById("zoom"), draw);
   try {
     const count = await draw();

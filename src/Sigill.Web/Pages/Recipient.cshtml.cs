@@ -7,13 +7,14 @@ using Sigill.Web.Recipient;
 namespace Sigill.Web.Pages;
 
 /// <summary>
-/// The recipient's signing page at <c>/s</c>, one step at a time: a code when the sender asks for one (an access
-/// code handed over out of band, or a one-time code the API e-mails on request), consent to electronic records, then the
-/// document's pages with the recipient's fields and signature, then a confirmation. Every action is a plain
-/// form post (antiforgery-checked) answered by a redirect back to <c>/s</c>; JavaScript only draws the pages
-/// (pdf.js), guides to the next field and offers the drawing pad.
+/// The recipient's signing steps, shared by the page at <c>/s</c> (<see cref="RecipientModel"/>, session in a cookie) and
+/// the embedded page at <c>/e</c> (<see cref="EmbedModel"/>, session in a sealed form field): a code when the sender asks
+/// for one (an access code handed over out of band, or a one-time code the API e-mails on request), consent to electronic
+/// records, then the document's pages with the recipient's fields and signature, then a confirmation. Every action is a
+/// plain form post; JavaScript only draws the pages (pdf.js), guides to the next field and offers the drawing pad.
+/// Markup: Pages/Shared/_RecipientSteps.cshtml.
 /// </summary>
-public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : PageModel
+public abstract class RecipientPageModel(ApiClient api) : PageModel
 {
     public enum Steps { Inactive, Verify, Waiting, Consent, Sign, Signed, Declined }
 
@@ -21,7 +22,10 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     public SigningView? View { get; private set; }
     public string? Title { get; private set; }
     public bool Completed { get; private set; }
-    public string? Error { get; private set; }
+    public string? Error { get; protected set; }
+
+    /// <summary>The API's problem code behind <see cref="Error"/> (the embedded page reports it to the framing page).</summary>
+    public string? ErrorCode { get; protected set; }
     public bool CodeSent { get; private set; }
 
     /// <summary>For the signer who pays, after the last signature: their payment page (<c>/p/{token}</c>) and what it asks for.</summary>
@@ -47,30 +51,41 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
     [BindProperty]
     public string? Reason { get; set; }
 
-    /// <summary>
-    /// <c>/s/{token}</c> from the e-mail: trade the token for the session cookie and redirect to <c>/s</c>.
-    /// <c>/s</c>: show the step the recipient is at.
-    /// </summary>
-    public async Task<IActionResult> OnGetAsync(string? token, CancellationToken ct)
+    /// <summary>Where the page's forms post: <c>/s</c> or <c>/e</c>.</summary>
+    public abstract string PagePath { get; }
+
+    /// <summary>The embedded page: forms carry the sealed session (<see cref="SealedSession"/>) and no antiforgery token.</summary>
+    public virtual bool Embedded => false;
+
+    /// <summary>The sealed session every form of the embedded page posts back (null on <c>/s</c>).</summary>
+    public string? SealedSession { get; protected set; }
+
+    /// <summary>The recipient's session (cookie or posted field), or null.</summary>
+    private protected abstract RecipientSession? Session();
+
+    /// <summary>After an action changed the session: keep it and show the page (a redirect on <c>/s</c>, the page itself on <c>/e</c>).</summary>
+    private protected abstract Task<IActionResult> SavedAsync(RecipientSession session, CancellationToken ct);
+
+    /// <summary>Called once the page is about to render with <paramref name="session"/> (the embedded page seals it and allows its origin to frame it).</summary>
+    private protected virtual void Rendering(RecipientSession? session)
     {
-        if (token is not null)
-        {
-            if (!RecipientSession.TryParseToken(token, out var region))
-            {
-                Response.StatusCode = StatusCodes.Status404NotFound;
-                return Page();
-            }
-            new RecipientSession(token, region).Write(HttpContext, protection, options);
-            return Redirect("/s");
-        }
-        return await ShowAsync(ct);
     }
+
+    /// <summary>The page's title for each step.</summary>
+    public string? PageTitle => Step switch
+    {
+        Steps.Consent or Steps.Sign or Steps.Waiting => Title,
+        Steps.Verify => "Verification",
+        Steps.Signed => "Signed",
+        Steps.Declined => "Declined",
+        _ => "Link not active",
+    };
 
     public async Task<IActionResult> OnPostConsentAsync(CancellationToken ct)
     {
         if (Session() is not { } session) return await ShowAsync(ct);
         if (await api.ConsentAsync(session.Region, session.Token, session.Grant, ct) is { } problem) return await ShowAsync(ct, problem);
-        return Redirect("/s");
+        return await SavedAsync(session, ct);
     }
 
     public async Task<IActionResult> OnPostSignAsync(CancellationToken ct)
@@ -82,20 +97,19 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         var fields = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value) && view.Fields.Any(v => v.Id == f.Key)).ToDictionary(f => f.Key, f => f.Value.Trim());
         var (result, problem) = await api.SignAsync(session.Region, session.Token, session.Grant, fields, drawn is null ? TypedName : null, drawn, ct);
         if (result is null) return await ShowAsync(ct, problem);
-        (session with
+        return await SavedAsync(session with
         {
             Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed",
             PaymentLink = Payments.PayLink.IsPagePath(result.PaymentLink) ? result.PaymentLink : null,
-        }).Write(HttpContext, protection, options);
-        return Redirect("/s");
+            DocumentId = session.DocumentId ?? view.DocumentId, RecipientId = session.RecipientId ?? view.RecipientId,
+        }, ct);
     }
 
     public async Task<IActionResult> OnPostDeclineAsync(CancellationToken ct)
     {
         if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct) is not { } view) return await ShowAsync(ct);
         if (await api.DeclineAsync(session.Region, session.Token, session.Grant, Reason ?? "", ct) is { } problem) return await ShowAsync(ct, problem);
-        (session with { Outcome = RecipientSession.Declined, Title = view.Title }).Write(HttpContext, protection, options);
-        return Redirect("/s");
+        return await SavedAsync(session with { Outcome = RecipientSession.Declined, Title = view.Title }, ct);
     }
 
     /// <summary>The access code or e-mailed code: a pass keeps the API's grant in the session cookie for every later call.</summary>
@@ -104,8 +118,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         if (Session() is not { } session) return await ShowAsync(ct);
         var (grant, problem) = await api.VerifyStepUpAsync(session.Region, session.Token, Code ?? "", ct);
         if (grant is null) return await ShowAsync(ct, problem);
-        (session with { Grant = grant.Grant }).Write(HttpContext, protection, options);
-        return Redirect("/s");
+        return await SavedAsync(session with { Grant = grant.Grant }, ct);
     }
 
     /// <summary>Asks the API to e-mail a one-time code, then shows the same code step with a note that it was sent.</summary>
@@ -117,13 +130,12 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         return await ShowAsync(ct, problem);
     }
 
-    private RecipientSession? Session() => RecipientSession.Read(HttpContext, protection, options);
-
-    private async Task<IActionResult> ShowAsync(CancellationToken ct, ApiClient.Problem? problem = null)
+    protected async Task<IActionResult> ShowAsync(CancellationToken ct, ApiClient.Problem? problem = null)
     {
         var session = Session();
         if (session?.Outcome is { } outcome)
         {
+            Rendering(session);
             Step = outcome == RecipientSession.Signed ? Steps.Signed : Steps.Declined;
             Title = session.Title;
             Completed = session.Completed;
@@ -135,6 +147,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
             }
             return Page();
         }
+        Rendering(session);
         View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct);
         Step = View switch
         {
@@ -148,6 +161,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         if (problem is not null)
         {
             Error = problem.Describe();
+            ErrorCode = problem.Code;
             Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         }
         if (Step == Steps.Inactive)
@@ -178,4 +192,40 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         "checkbox" => "Tick",
         _ => "Text",
     };
+}
+
+/// <summary>
+/// The recipient's signing page at <c>/s</c>: the session lives in a cookie, every action is antiforgery-checked and
+/// answered by a redirect back to <c>/s</c>.
+/// </summary>
+public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : RecipientPageModel(api)
+{
+    public override string PagePath => "/s";
+
+    /// <summary>
+    /// <c>/s/{token}</c> from the e-mail: trade the token for the session cookie and redirect to <c>/s</c>.
+    /// <c>/s</c>: show the step the recipient is at.
+    /// </summary>
+    public async Task<IActionResult> OnGetAsync(string? token, CancellationToken ct)
+    {
+        if (token is not null)
+        {
+            if (!RecipientSession.TryParseToken(token, out var region))
+            {
+                Response.StatusCode = StatusCodes.Status404NotFound;
+                return Page();
+            }
+            new RecipientSession(token, region).Write(HttpContext, protection, options);
+            return Redirect("/s");
+        }
+        return await ShowAsync(ct);
+    }
+
+    private protected override RecipientSession? Session() => RecipientSession.Read(HttpContext, protection, options);
+
+    private protected override Task<IActionResult> SavedAsync(RecipientSession session, CancellationToken ct)
+    {
+        session.Write(HttpContext, protection, options);
+        return Task.FromResult<IActionResult>(Redirect("/s"));
+    }
 }

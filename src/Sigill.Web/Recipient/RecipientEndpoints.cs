@@ -24,6 +24,15 @@ internal static class RecipientEndpoints
             RecipientSession.Read(http, protection, options) is { Receipt: { } receipt } session
                 ? await PdfAsync(http, await api.GetReceiptPdfAsync(session.Region, receipt, ct), "signed.pdf")
                 : Results.NotFound());
+        // The embedded page (/e) has no cookie: the same two documents, for a post from its own page with its sealed session.
+        app.MapPost("/e/document.pdf", async (HttpContext http, ApiClient api, IDataProtectionProvider protection, WebTierOptions options, CancellationToken ct) =>
+            await EmbedRequests.SessionAsync(http.Request, options, protection) is { Outcome: null } session
+                ? await PdfAsync(http, await api.GetSigningPdfAsync(session.Region, session.Token, session.Grant, ct), "document.pdf")
+                : Results.NotFound()).DisableAntiforgery();
+        app.MapPost("/e/signed.pdf", async (HttpContext http, ApiClient api, IDataProtectionProvider protection, WebTierOptions options, CancellationToken ct) =>
+            await EmbedRequests.SessionAsync(http.Request, options, protection) is { Receipt: { } receipt } session
+                ? await PdfAsync(http, await api.GetReceiptPdfAsync(session.Region, receipt, ct), "signed.pdf")
+                : Results.NotFound()).DisableAntiforgery();
     }
 
     private static async Task<IResult> PdfAsync(HttpContext http, HttpResponseMessage? response, string name)

@@ -16,13 +16,40 @@ namespace Sigill.Web.Recipient;
 /// (<c>/p/{token}</c>) — never document content.
 /// </summary>
 internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null, bool Completed = false,
-    string? Grant = null, string? PaymentLink = null)
+    string? Grant = null, string? PaymentLink = null, string? EmbedOrigin = null, string? DocumentId = null, string? RecipientId = null)
 {
     public const string Signed = "signed";
     public const string Declined = "declined";
     private static readonly SealedCookie<RecipientSession> Cookie = new("sigill-recipient", "Sigill.Web.RecipientSession.v1");
 
     public static string CookieName(WebTierOptions options) => Cookie.Name(options);
+
+    /// <summary>
+    /// The embedded page (<c>/e</c>) keeps the session in a hidden form field instead of a cookie (a framed page's cookies
+    /// are third-party cookies, which browsers block): sealed under its own purpose, so a cookie value does not open as an
+    /// embedded session nor the reverse, and only for <see cref="EmbedLifetime"/>.
+    /// </summary>
+    private const string EmbedPurpose = "Sigill.Web.RecipientSession.embed-session.v1";
+
+    public static readonly TimeSpan EmbedLifetime = TimeSpan.FromHours(8);
+
+    public string SealForEmbed(IDataProtectionProvider protection) =>
+        protection.CreateProtector(EmbedPurpose).ToTimeLimitedDataProtector().Protect(System.Text.Json.JsonSerializer.Serialize(this), EmbedLifetime);
+
+    /// <summary>The embedded session in a posted field: well-formed, sealed by this web tier for an embedded page, not lapsed, bound to an origin.</summary>
+    public static RecipientSession? OpenEmbedded(string? value, IDataProtectionProvider protection)
+    {
+        if (value is not { Length: > 0 and <= 4000 }) return null;
+        try
+        {
+            var session = System.Text.Json.JsonSerializer.Deserialize<RecipientSession>(protection.CreateProtector(EmbedPurpose).ToTimeLimitedDataProtector().Unprotect(value));
+            return session is { EmbedOrigin: not null } && TryParseToken(session.Token, out var region) && region == session.Region ? session : null;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException or FormatException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Reads the region of a well-formed link token (<c>sgr_{region}_{52 base32}</c>); anything else is not a token.</summary>
     public static bool TryParseToken(string? token, out string region)

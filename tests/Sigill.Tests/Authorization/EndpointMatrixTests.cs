@@ -78,6 +78,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/documents/{id}/send"] = "documents:write",
         ["POST /api/v1/documents/{id}/void"] = "documents:write",
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/resend"] = "documents:write",
+        ["POST /api/v1/documents/{id}/recipients/{recipientId}/embed-url"] = "documents:write",
         ["POST /api/v1/documents/{id}/remind"] = "documents:write",
         ["PATCH /api/v1/documents/{id}/recipients/{recipientId}"] = "documents:write",
         ["POST /api/v1/documents/{id}/duplicate"] = "documents:write",
@@ -102,6 +103,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/bulk-sends/{id}/rows"] = "documents:read",
         ["GET /api/v1/bulk-sends/{id}/report.csv"] = "documents:read",
         ["POST /api/v1/direct/{token}/start"] = Anonymous,
+        // A one-time embedded signing URL's 256-bit token is the only credential of opening it.
+        ["POST /api/v1/embed/{token}/open"] = Anonymous,
         // Recipients hold no API token: the 256-bit link token in the path is their credential.
         ["GET /api/v1/signing/{token}/"] = Anonymous,
         ["GET /api/v1/signing/{token}/document.pdf"] = Anonymous,

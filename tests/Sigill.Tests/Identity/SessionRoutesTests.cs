@@ -70,6 +70,8 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["POST /api/v1/documents/{id}/send"] = NoSession,
         ["POST /api/v1/documents/{id}/void"] = NoSession,
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/resend"] = NoSession,
+        ["POST /api/v1/documents/{id}/recipients/{recipientId}/embed-url"] = NoSession,
+        ["POST /api/v1/embed/{token}/open"] = NoSession,
         ["POST /api/v1/documents/{id}/remind"] = NoSession,
         ["PATCH /api/v1/documents/{id}/recipients/{recipientId}"] = NoSession,
         ["POST /api/v1/documents/{id}/duplicate"] = NoSession,

@@ -114,6 +114,12 @@ public static class ErrorCodes
     public const string EmbedOriginInvalid = "embed_origin_invalid";
 
     [Status(400)]
+    public const string EmbedOriginNotRegistered = "embed_origin_not_registered";
+
+    [Status(410)]
+    public const string EmbedUrlUsedOrExpired = "embed_url_used_or_expired";
+
+    [Status(400)]
     public const string SsoIssuerRefused = "sso_issuer_refused";
 
     [Status(400)]
