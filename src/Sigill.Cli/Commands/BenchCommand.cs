@@ -19,6 +19,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Verb("crypto", "Chunked AES-256-GCM throughput vs `openssl speed`, allocations, rewrap rate", Sigill.Bench.CryptoBenchmark.RunAsync));
         command.Subcommands.Add(Verb("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory, B-LTA against a local TSA", Sigill.Bench.PdfBenchmark.RunAsync));
         command.Subcommands.Add(Documents());
+        command.Subcommands.Add(Bulk());
         command.Subcommands.Add(Audit());
         command.Subcommands.Add(Verb("backup", "Backup and restore of a synthetic cell (3,000 objects, 100 MB database) vs restic, same run", Sigill.Bench.BackupBenchmark.RunAsync));
         command.Subcommands.Add(Verb("hostile", "The hostile corpus through a `sigill serve` child: each request's peak memory growth (budget 100 MB) and its code", Sigill.Bench.HostileBenchmark.RunAsync));
@@ -41,6 +42,24 @@ internal static class BenchCommand
         var command = new Command("documents", $"Documents created and sent per second on PostgreSQL through the API tier (needs --postgres or {PostgresVariable})") { smoke, postgres };
         command.SetAction((result, ct) => Sigill.Bench.DocumentBenchmark.RunAsync(Console.Out,
             result.GetValue(postgres) ?? Environment.GetEnvironmentVariable(PostgresVariable), result.GetValue(smoke), ct));
+        return command;
+    }
+
+    private static Command Bulk()
+    {
+        var (smoke, postgres) = (Smoke(), Postgres());
+        var rows = new Option<int?>("--rows") { Description = "Rows of the large bulk send (default 10,000; 80 with --smoke)" };
+        var command = new Command("bulk", $"Bulk send from a CSV on PostgreSQL: documents created and sent per second, peak memory at 1,000 and N rows, vs one-by-one API sends (needs --postgres or {PostgresVariable})")
+        {
+            smoke, postgres, rows,
+        };
+        command.SetAction((result, ct) =>
+        {
+            var count = result.GetValue(rows) ?? 10_000;
+            return count is < 1 or > 1_000_000
+                ? Task.FromResult(CommonOptions.Fail("--rows must be 1-1000000"))
+                : Sigill.Bench.BulkSendBenchmark.RunAsync(Console.Out, result.GetValue(postgres) ?? Environment.GetEnvironmentVariable(PostgresVariable), count, result.GetValue(smoke), ct);
+        });
         return command;
     }
 

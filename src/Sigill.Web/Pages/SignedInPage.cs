@@ -72,14 +72,17 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
     }
 
     /// <summary>A ZIP from the API streamed to the browser as a download under the API's file name (a privacy export).</summary>
-    protected async Task<IActionResult> ZipAsync(string path, CancellationToken ct)
+    protected Task<IActionResult> ZipAsync(string path, CancellationToken ct) => DownloadAsync(path, "application/zip", "privacy-export.zip", ct);
+
+    /// <summary>A file from the API streamed to the browser as a download under the API's file name (or <paramref name="fallbackName"/>).</summary>
+    protected async Task<IActionResult> DownloadAsync(string path, string contentType, string fallbackName, CancellationToken ct)
     {
-        var (zip, problem) = await api.FileAsync(_region, _session, path, "application/zip", ct);
-        if (zip is null) return problem!.Status == 404 ? NotFound() : Answer(problem);
-        HttpContext.Response.RegisterForDispose(zip);
+        var (file, problem) = await api.FileAsync(_region, _session, path, contentType, ct);
+        if (file is null) return problem!.Status == 404 ? NotFound() : Answer(problem);
+        HttpContext.Response.RegisterForDispose(file);
         Response.Headers.CacheControl = "no-store";
-        var name = zip.Content.Headers.ContentDisposition is { } disposition ? disposition.FileNameStar ?? disposition.FileName?.Trim('"') : null;
-        return File(await zip.Content.ReadAsStreamAsync(ct), "application/zip", name ?? "privacy-export.zip");
+        var name = file.Content.Headers.ContentDisposition is { } disposition ? disposition.FileNameStar ?? disposition.FileName?.Trim('"') : null;
+        return File(await file.Content.ReadAsStreamAsync(ct), contentType, name ?? fallbackName);
     }
 
     /// <summary>Shows the API's problem on the page, with its status.</summary>

@@ -15,6 +15,7 @@ public sealed class BenchSmokeTests
         ["crypto"] = ["| encrypt 1 MiB (median of 1x3)", "| decrypt 4 MiB streamed (1)", "rewrap: 1,000 data keys in", "result: smoke run"],
         ["pdf"] = ["PDF: seal a 10-page", "   10 pages (", "PDF: complete 10 pages, 3 signers, 20 fields + certificate + seal: p50", "every signature valid"],
         ["documents"] = ["documents: PostgreSQL, 8 documents, 2 clients", "created and sent:", "baseline reads:"],
+        ["bulk"] = ["bulk: PostgreSQL, job worker in the API process", "    40 rows:", "    80 rows:", "documents/s created and sent", "baseline, one by one through the API", "bulk / baseline:"],
         ["audit"] = ["sqlite: append (sequence + seal + checkpoint)", "postgres: append (sequence + seal + checkpoint)", "postgres: inclusion proof at size 500", "verification ok"],
         ["backup"] = ["Data set: 60 encrypted objects", "sigill (ZLib fastest)", "backup s", "smoke run: goal not judged"],
         ["hostile"] = ["an ordinary upload after the corpus: 201 PASS"],

@@ -15,9 +15,6 @@ public sealed record BulkRecipient(string Name, string Email, string Role);
 /// <summary>A row that makes a document: what the template is rendered with and who gets it.</summary>
 public sealed record BulkDocumentInput(int Row, string TemplateId, string? Title, IReadOnlyList<BulkRecipient> Recipients, Dictionary<string, string> Variables, PricingInput? Pricing);
 
-/// <summary>A cell (or the row, when <see cref="Column"/> is null) that stops the row; the message never repeats the cell's value.</summary>
-public sealed record CellError(string? Column, string Message);
-
 /// <summary>
 /// The meaning of a bulk-send file's columns, read from its header (names are matched without regard to case and
 /// surrounding spaces):

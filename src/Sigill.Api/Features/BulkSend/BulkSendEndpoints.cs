@@ -13,6 +13,7 @@ using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Api.Platform.Security;
 using Sigill.Crypto;
+using Sigill.Contracts;
 using Sigill.Http;
 
 namespace Sigill.Api.Features.BulkSend;
@@ -23,17 +24,6 @@ namespace Sigill.Api.Features.BulkSend;
 /// </summary>
 public static class BulkSendEndpoints
 {
-    public sealed record ColumnView(string Name, string Target);
-
-    public sealed record RowReport(int Row, string[]? Cells, CellError[] Errors);
-
-    public sealed record PreviewView(ColumnView[] Columns, int Rows, int ValidRows, int InvalidRows, RowReport[] Sample, RowReport[] Errors);
-
-    public sealed record BulkSendView(string Id, string TemplateId, string Status, int TotalRows, int ValidRows, int Sent, int Skipped, int Pending,
-        int ProgressPercent, DateTime CreatedAt, DateTime? FinishedAt);
-
-    public sealed record RowView(int Row, string Status, string? DocumentId, string? Error);
-
     /// <summary>What every document of the bulk send gets unless its row says otherwise (a field token on the bulk send).</summary>
     internal sealed record Settings(string? Title, string? Message, int ExpiresInDays, int? RemindEveryDays);
 

@@ -8,6 +8,7 @@ using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Jobs;
 using Sigill.Api.Platform.Mail;
 using Sigill.Api.Platform.Persistence;
+using Sigill.Contracts;
 using Sigill.Http;
 
 namespace Sigill.Api.Features.BulkSend;
