@@ -2,17 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Sigill.Api;
-using Sigill.Api.Features.Organizations;
 using Sigill.Api.Platform.Cells;
 
 namespace Sigill.Bench;
@@ -38,47 +29,9 @@ public static class BulkSendBenchmark
         }
         var ci = CultureInfo.InvariantCulture;
         var (small, large, baselineDocs) = smoke ? (40, 80, 20) : (1000, rows, 200);
-        var name = "bench_" + Guid.NewGuid().ToString("N");
-        await using (var connection = new NpgsqlConnection(admin))
+        await using var host = await BenchApiHost.StartAsync(admin, new Dictionary<string, string?> { ["Jobs:PollInterval"] = "00:00:00.050" }, ct);
         {
-            await connection.OpenAsync(ct);
-#pragma warning disable CA2100 // the database name is a fresh GUID, never input
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-#pragma warning restore CA2100
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        var directory = Directory.CreateTempSubdirectory("sigill-bench-bulk-");
-        try
-        {
-            var master = Path.Combine(directory.FullName, "master.key");
-            await File.WriteAllTextAsync(master, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), ct);
-            File.SetUnixFileMode(master, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var credential = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ServiceCredential"] = credential,
-                ["Identity:DirectoryKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                ["SetupTokenFile"] = Path.Combine(directory.FullName, "setup-token"),
-                ["Cells:eu:Database:Provider"] = "postgres",
-                ["Cells:eu:Database:ConnectionString"] = new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 50 }.ConnectionString,
-                ["Cells:eu:Blobs:Provider"] = "filesystem",
-                ["Cells:eu:Blobs:Path"] = Path.Combine(directory.FullName, "blobs"),
-                ["Cells:eu:Keys:KeyringDirectory"] = Path.Combine(directory.FullName, "keys"),
-                ["Cells:eu:Keys:MasterKeyFile"] = master,
-                ["Mail:Outbox:eu"] = Path.Combine(directory.FullName, "outbox"),
-                ["Jobs:PollInterval"] = "00:00:00.050",
-                ["RateLimits:PerAddressPerSecond"] = "0",
-                ["RateLimits:PerCredentialPerSecond"] = "0",
-            }).Build();
-            await using var app = ApiHost.Build(configuration, "http://127.0.0.1:0");
-            var cell = app.Services.GetRequiredService<CellRegistry>().Get("eu");
-            await cell.MigrateAsync(ct);
-            await app.StartAsync(ct);
-            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var (_, _, token) = await OrganizationFactory.CreateAsync(cell, "Bench AB", "bench", TimeProvider.System, ct);
-            using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(10) };
-            client.DefaultRequestHeaders.Add(Sigill.Contracts.SigillHeaders.ServiceCredential, credential);
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var (client, cell) = (host.Client, host.Cell);
             using var template = await client.PostAsJsonAsync(new Uri("/api/v1/templates", UriKind.Relative),
                 new { name = "Offer", body = "# Offer for {{ customer }}\nAmount due: {{ amount }} EUR. Sign below to accept.", variables = new[] { "customer", "amount" } }, ct);
             template.EnsureSuccessStatusCode();
@@ -97,13 +50,7 @@ public static class BulkSendBenchmark
             }
             output.WriteLine(string.Create(ci, $"  baseline, one by one through the API (4 requests each, 4 clients): {baseline:0.0} documents/s"));
             output.WriteLine(string.Create(ci, $"  bulk / baseline: {second.Rows / second.Seconds / baseline:0.00} x; peak heap {large} rows / {small} rows: {second.PeakHeap / (double)first.PeakHeap:0.00} x (flat is ~1)"));
-            await app.StopAsync(ct);
             return 0;
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            directory.Delete(recursive: true);
         }
     }
 

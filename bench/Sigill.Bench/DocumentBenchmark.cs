@@ -2,17 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Sigill.Api;
-using Sigill.Api.Platform.Cells;
-using Sigill.Api.Features.Organizations;
 using Sigill.Pdf;
 
 namespace Sigill.Bench;
@@ -42,48 +32,9 @@ public static class DocumentBenchmark
             return smoke ? 0 : 2;
         }
         var ci = CultureInfo.InvariantCulture;
-        var name = "bench_" + Guid.NewGuid().ToString("N");
-        await using (var connection = new NpgsqlConnection(admin))
+        await using var host = await BenchApiHost.StartAsync(admin, new Dictionary<string, string?> { ["Jobs:RunWorker"] = "false" }, ct);
         {
-            await connection.OpenAsync(ct);
-#pragma warning disable CA2100 // the database name is a fresh GUID, never input (CREATE DATABASE takes no parameters)
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-#pragma warning restore CA2100
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        var directory = Directory.CreateTempSubdirectory("sigill-bench-documents-");
-        try
-        {
-            var master = Path.Combine(directory.FullName, "master.key");
-            await File.WriteAllTextAsync(master, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), ct);
-            File.SetUnixFileMode(master, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var credential = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ServiceCredential"] = credential,
-                ["Identity:DirectoryKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                ["SetupTokenFile"] = Path.Combine(directory.FullName, "setup-token"),
-                ["Cells:eu:Database:Provider"] = "postgres",
-                ["Cells:eu:Database:ConnectionString"] = new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 50 }.ConnectionString,
-                ["Cells:eu:Blobs:Provider"] = "filesystem",
-                ["Cells:eu:Blobs:Path"] = Path.Combine(directory.FullName, "blobs"),
-                ["Cells:eu:Keys:KeyringDirectory"] = Path.Combine(directory.FullName, "keys"),
-                ["Cells:eu:Keys:MasterKeyFile"] = master,
-                ["Mail:Outbox:eu"] = Path.Combine(directory.FullName, "outbox"),
-                ["Jobs:RunWorker"] = "false",
-                // The benchmark measures the server's work, not its request-rate limits (one token, one address).
-                ["RateLimits:PerAddressPerSecond"] = "0",
-                ["RateLimits:PerCredentialPerSecond"] = "0",
-            }).Build();
-            await using var app = ApiHost.Build(configuration, "http://127.0.0.1:0");
-            var cell = app.Services.GetRequiredService<CellRegistry>().Get("eu");
-            await cell.MigrateAsync(ct);
-            await app.StartAsync(ct);
-            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var (_, _, token) = await OrganizationFactory.CreateAsync(cell, "Bench AB", "bench", TimeProvider.System, ct);
-            using var client = new HttpClient { BaseAddress = new Uri(url) };
-            client.DefaultRequestHeaders.Add(Sigill.Contracts.SigillHeaders.ServiceCredential, credential);
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var client = host.Client;
             var pdf = DocumentRenderer.Render(new DocumentModel("Quote", [new Paragraph("A one-page quote for the benchmark.")])).Bytes;
 
             for (var i = 0; i < warmUp; i++) await CreateAndSendAsync(client, pdf, i, ct);
@@ -97,13 +48,7 @@ public static class DocumentBenchmark
             output.WriteLine(string.Create(ci, $"  created and sent:  {docsPerSecond,8:0.0} documents/s  p50 {p50,6:0.0} ms per document (upload + recipient + send)"));
             output.WriteLine(string.Create(ci, $"  baseline reads:    {readsPerSecond,8:0.0} requests/s   p50 {readP50,6:0.0} ms (GET organizations/current)"));
             output.WriteLine(string.Create(ci, $"  requests/s while creating: {docsPerSecond * 3:0.0} = {docsPerSecond * 3 / readsPerSecond:0.00} x the read baseline"));
-            await app.StopAsync(ct);
             return 0;
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            directory.Delete(recursive: true);
         }
     }
 
