@@ -263,7 +263,7 @@ public sealed partial class CellKeyManager
                 throw new CryptoIntegrityException(CryptoFailureReason.UsageLimitExceeded,
                     $"Content key version {version} of organization '{organizationId}' reached its usage bound of {_options.MaxUsesPerKeyVersion}; rotate the organization key.");
             }
-            lease.Grant(total - block + 1, end); // what was left of the last block is given up: the bound only ever counts high
+            lease.Grant(total - block, end); // nothing taken yet; what was left of the last block is given up: the bound only ever counts high
         }
         finally
         {

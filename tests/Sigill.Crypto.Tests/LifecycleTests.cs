@@ -179,6 +179,26 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Reserving_writes_ahead_lets_the_next_encryptions_run_without_asking_the_store()
+    {
+        using var cell = new TestCell(new CellKeyManagerOptions { ChunkSizeExponent = 12, MaxUsesPerKeyVersion = 1000, UsageReservationBlock = 2 });
+        await cell.Manager.CreateOrganizationKeysAsync("org-a");
+        await cell.Manager.ReserveWritesAsync("org-a", 10);
+        var reserved = await cell.Store.GetUsageAsync("org-a", 1);
+        Assert.True(reserved >= 10, $"{reserved} uses reserved");
+        for (var i = 0; i < 10; i++)
+        {
+            await cell.Manager.EncryptFieldAsync("org-a", "recipient.email", $"p{i}@example.com");
+        }
+        Assert.Equal(reserved, await cell.Store.GetUsageAsync("org-a", 1)); // ten writes, no reservation among them (none inside a caller's transaction)
+
+        await cell.Manager.ReserveWritesAsync("org-a", 5); // what is left is too little: a fresh block, the rest given up
+        Assert.Equal(reserved + 5, await cell.Store.GetUsageAsync("org-a", 1));
+        await cell.Manager.ReserveWritesAsync("org-a", 5); // enough left: nothing asked
+        Assert.Equal(reserved + 5, await cell.Store.GetUsageAsync("org-a", 1));
+    }
+
+    [Fact]
     public async Task Status_lists_root_keys_versions_uses_and_pending_shreds()
     {
         await _cell.EncryptAsync(TestCell.Context(), _plaintext);

@@ -124,6 +124,8 @@ public static class AccessReviewEndpoints
         {
             return Problems.Validation($"{twice.Key}: the item is listed more than once.");
         }
+        // The audit events inside encrypt: their key uses are reserved first (on SQLite, a reservation inside would wait on this transaction).
+        await caller.Cell.Keys.ReserveWritesAsync(caller.OrganizationId, decisions.Count * 2 + 8, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // The lock on the still-open review (a write of the value it has): an attestation waits for these decisions, or they for it.
         if (await db.AccessReviews.Where(r => r.Id == review.Id && r.Status == AccessReview.Open)
@@ -194,6 +196,8 @@ public static class AccessReviewEndpoints
         // The period this attestation closes starts at the previous one (read before this one is recorded).
         var periodStart = AccessReviewSchedule.PeriodStart(await AccessReviewSchedule.LastAttestedAtAsync(db, caller.OrganizationId, ct),
             await db.Organizations.Where(o => o.Id == caller.OrganizationId).Select(o => o.CreatedAt).SingleAsync(ct));
+        // The audit events of the attestation and of each change encrypt: reserve their key uses before the transaction (SQLite: one writer).
+        await caller.Cell.Keys.ReserveWritesAsync(caller.OrganizationId, await db.AccessReviewItems.CountAsync(i => i.ReviewId == review.Id, ct) * 4 + 16, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Claimed first: of two attestations at once, one closes the review and the other finds it closed. The items are read after.
         if (await db.AccessReviews.Where(r => r.Id == review.Id && r.Status == AccessReview.Open)
