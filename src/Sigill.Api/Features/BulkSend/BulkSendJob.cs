@@ -20,8 +20,11 @@ public sealed class BulkSendOptions : IValidatedOptions
     public int MaxRows { get; set; } = 50_000;
     public int ChunkRows { get; set; } = 500;
 
-    /// <summary>Rows of a chunk handled at once on PostgreSQL (default 4); SQLite takes them one at a time.</summary>
+    /// <summary>Batches of a chunk handled at once on PostgreSQL (default 4); SQLite takes them one at a time.</summary>
     public int Parallelism { get; set; } = 4;
+
+    /// <summary>Rows committed together in one transaction (default 10): fewer commits, and a cancel still stops every batch not yet begun.</summary>
+    public int RowsPerTransaction { get; set; } = 10;
 
     public CsvLimits Limits => new(MaxRows: MaxRows);
 
@@ -32,6 +35,7 @@ public sealed class BulkSendOptions : IValidatedOptions
         if (MaxRows is < 1 or > 1_000_000) problems.Add("BulkSend:MaxRows must be 1-1000000");
         if (ChunkRows is < 1 or > 10_000) problems.Add("BulkSend:ChunkRows must be 1-10000");
         if (Parallelism is < 1 or > 64) problems.Add("BulkSend:Parallelism must be 1-64");
+        if (RowsPerTransaction is < 1 or > 100) problems.Add("BulkSend:RowsPerTransaction must be 1-100");
         return problems;
     }
 }
@@ -39,12 +43,12 @@ public sealed class BulkSendOptions : IValidatedOptions
 /// <summary>
 /// The <c>bulk.send</c> job: one run reads the bulk send's file again from the start (streamed and decrypted as it is
 /// read, so memory does not grow with the file), checks every row as the upload did (duplicates need the rows before),
-/// and handles the next <see cref="BulkSendOptions.ChunkRows"/> rows from its cursor, then queues the next run. Each row is
-/// one transaction: the document is created from the template, its recipients and signature fields placed, it is sent
-/// (its e-mails queued in the same commit) and the row's outcome recorded under the unique (bulk send, row) key, so a run
-/// that dies half-way is repeated without a second document. A row that fails its checks or cannot be rendered is
-/// recorded as skipped with the reasons. Each row first advances the cursor under the condition that the bulk send is
-/// still running: after a cancel commits, no further document is sent.
+/// and handles the next <see cref="BulkSendOptions.ChunkRows"/> rows from its cursor, then queues the next run. Rows are
+/// committed in batches of <see cref="BulkSendOptions.RowsPerTransaction"/>: for each row the document is created from the
+/// template, its recipients and signature fields placed, it is sent (its e-mails queued in the same commit) and the row's
+/// outcome recorded under the unique (bulk send, row) key, so a run that dies half-way is repeated without a second
+/// document. A row that fails its checks or cannot be rendered is recorded as skipped with the reasons. Each batch first
+/// checks, inside its transaction, that the bulk send is still running: after a cancel commits, no further document is sent.
 /// </summary>
 internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions mail, BulkSendOptions options, ILogger<BulkSendJob> logger) : IJobHandler
 {
@@ -135,14 +139,16 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
             }
             chunk.Add((number, input, [.. errors]));
         }
-        // The chunk's rows in parallel on PostgreSQL (each its own transaction); one at a time on SQLite, which has one writer.
-        var cache = new System.Collections.Concurrent.ConcurrentDictionary<string, Template?>(StringComparer.Ordinal);
+        // The chunk in batches of rows, each batch one transaction; batches in parallel on PostgreSQL, one at a time on
+        // SQLite (one writer).
+        var sources = new TemplateSources(cell, bulk.OrganizationId);
         var stopped = 0;
-        await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = cell.DatabaseProvider == "postgres" ? options.Parallelism : 1, CancellationToken = ct },
-            async (row, token) =>
+        var batches = chunk.Chunk(options.RowsPerTransaction).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = cell.DatabaseProvider == "postgres" ? options.Parallelism : 1, CancellationToken = ct },
+            async (batch, token) =>
             {
                 if (Volatile.Read(ref stopped) == 1) return;
-                if (!await RowAsync(cell, bulk, settings, row.Number, row.Input, row.Errors, cache, time, token)) Interlocked.Exchange(ref stopped, 1);
+                if (!await BatchAsync(cell, bulk, settings, batch, sources, time, token)) Interlocked.Exchange(ref stopped, 1);
             });
         if (stopped == 1) return Outcome.Stopped;
         if (!more) return Outcome.Finished;
@@ -154,73 +160,110 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         return Outcome.More;
     }
 
-    /// <summary>One row in one transaction; false when the bulk send is no longer running (cancelled).</summary>
-    private async Task<bool> RowAsync(Cell cell, BulkSend bulk, BulkSendEndpoints.Settings settings, int number, BulkDocumentInput? input, CellError[] errors,
-        System.Collections.Concurrent.ConcurrentDictionary<string, Template?> templates, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// Rows in one transaction (their documents, recipients, fields, sends, e-mails and outcomes commit together or not
+    /// at all); false when the bulk send is no longer running (cancelled). Rows a run that died already committed are left.
+    /// </summary>
+    private async Task<bool> BatchAsync(Cell cell, BulkSend bulk, BulkSendEndpoints.Settings settings, (int Number, BulkDocumentInput? Input, CellError[] Errors)[] batch,
+        TemplateSources sources, TimeProvider time, CancellationToken ct)
     {
         await using var db = cell.CreateDbContext();
-        if (await db.BulkSendRows.AnyAsync(r => r.BulkSendId == bulk.Id && r.Row == number, ct)) return true; // done by a run that died after it
-        var now = time.GetUtcNow().UtcDateTime;
-        await cell.Keys.ReserveWritesAsync(bulk.OrganizationId, WritesPerRow, ct); // before the transaction: see ReserveWritesAsync
+        var numbers = batch.Select(r => r.Number).ToList();
+        var done = (await db.BulkSendRows.Where(r => r.BulkSendId == bulk.Id && numbers.Contains(r.Row)).Select(r => r.Row).ToListAsync(ct)).ToHashSet();
+        var todo = batch.Where(r => !done.Contains(r.Number)).ToList();
+        if (todo.Count == 0) return true;
+        await cell.Keys.ReserveWritesAsync(bulk.OrganizationId, WritesPerRow * todo.Count, ct); // before the transaction: see ReserveWritesAsync
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (!await StillRunningAsync(db, cell, bulk.Id, ct)) return false;
-        if (input is null)
-        {
-            db.BulkSendRows.Add(Skipped(bulk, number, errors));
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return true;
-        }
-        if (!templates.TryGetValue(input.TemplateId, out var template))
-        {
-            template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == input.TemplateId && t.OrganizationId == bulk.OrganizationId, ct);
-            templates.TryAdd(input.TemplateId, template);
-        }
-        if (template is null)
-        {
-            db.BulkSendRows.Add(Skipped(bulk, number, [new CellError("template", "the template no longer exists")]));
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return true;
-        }
-        var title = input.Title ?? settings.Title ?? (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.NamePurpose, template.NameToken, template.Id, ct))!;
-        DocumentEndpoints.NewDocument draft;
+        var pdfs = new List<string>();
         try
         {
-            draft = await DocumentEndpoints.RenderAsync(db, cell, template, title, input.Variables, input.Pricing, renderer, ct);
-        }
-        catch (TemplateException e)
-        {
-            db.BulkSendRows.Add(Skipped(bulk, number, [new CellError(null, $"the template could not be rendered ({e.Code})")]));
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return true;
-        }
-        var actor = new AuditActor(bulk.ActorId, bulk.ActorIp);
-        var doc = await DocumentEndpoints.CreateAsync(draft, cell, bulk.OrganizationId, actor, db, now, ct);
-        try
-        {
-            var recipients = new List<Recipient>();
-            var slot = 0;
-            foreach (var (r, i) in input.Recipients.Select((r, i) => (r, i)))
+            foreach (var (number, input, errors) in todo)
             {
-                var recipient = await DocumentRecipients.AddAsync(db, cell, doc, r.Name, r.Email, r.Role, i + 1, stepUp: null, accessCode: null, ct);
-                if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot++);
-                recipients.Add(recipient);
+                if (await RowAsync(db, cell, bulk, settings, number, input, errors, sources, time, ct) is { } pdf) pdfs.Add(pdf);
             }
-            var messages = await DocumentSetupEndpoints.MarkSentAsync(db, cell, doc, recipients,
-                new DocumentSetupEndpoints.SendSettings(settings.ExpiresInDays, settings.RemindEveryDays, settings.Message, bulk.CreatedByUserId), actor, mail, now, ct,
-                new Dictionary<string, string> { ["bulkSend"] = bulk.Id, ["row"] = number.ToString(CultureInfo.InvariantCulture) });
-            foreach (var message in messages) await MailQueue.AddAsync(db, cell, bulk.OrganizationId, message, time, ct);
-            db.BulkSendRows.Add(new BulkSendRow { BulkSendId = bulk.Id, Row = number, Status = BulkSendStates.RowSent, DocumentId = doc.Id });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             return true;
         }
         catch
         {
-            await DocumentWorkflow.DeletePdfAsync(cell, doc.OrganizationId, doc.CurrentPdfObjectId); // the rollback takes the rows; the PDF goes too
+            foreach (var pdf in pdfs) await DocumentWorkflow.DeletePdfAsync(cell, bulk.OrganizationId, pdf); // the rollback takes the rows; their PDFs go too
             throw;
+        }
+    }
+
+    /// <summary>One row inside its batch's transaction: sent, or recorded as skipped with the reasons; returns the stored PDF's object, if any.</summary>
+    private async Task<string?> RowAsync(CellDbContext db, Cell cell, BulkSend bulk, BulkSendEndpoints.Settings settings, int number, BulkDocumentInput? input, CellError[] errors,
+        TemplateSources sources, TimeProvider time, CancellationToken ct)
+    {
+        if (input is null)
+        {
+            db.BulkSendRows.Add(Skipped(bulk, number, errors));
+            return null;
+        }
+        var source = await sources.GetAsync(input.TemplateId, ct);
+        if (source is null)
+        {
+            db.BulkSendRows.Add(Skipped(bulk, number, [new CellError("template", "the template no longer exists")]));
+            return null;
+        }
+        var title = input.Title ?? settings.Title ?? source.Name;
+        DocumentEndpoints.NewDocument draft;
+        try
+        {
+            draft = await DocumentEndpoints.RenderAsync(source.Id, source.Body, source.Blocks, title, input.Variables, input.Pricing, renderer, ct);
+        }
+        catch (TemplateException e)
+        {
+            db.BulkSendRows.Add(Skipped(bulk, number, [new CellError(null, $"the template could not be rendered ({e.Code})")]));
+            return null;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var actor = new AuditActor(bulk.ActorId, bulk.ActorIp);
+        var doc = await DocumentEndpoints.CreateAsync(draft, cell, bulk.OrganizationId, actor, db, now, ct);
+        var recipients = new List<Recipient>();
+        var slot = 0;
+        foreach (var (r, i) in input.Recipients.Select((r, i) => (r, i)))
+        {
+            var recipient = await DocumentRecipients.AddAsync(db, cell, doc, r.Name, r.Email, r.Role, i + 1, stepUp: null, accessCode: null, ct);
+            if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot++);
+            recipients.Add(recipient);
+        }
+        var messages = await DocumentSetupEndpoints.MarkSentAsync(db, cell, doc, recipients,
+            new DocumentSetupEndpoints.SendSettings(settings.ExpiresInDays, settings.RemindEveryDays, settings.Message, bulk.CreatedByUserId), actor, mail, now, ct,
+            new Dictionary<string, string> { ["bulkSend"] = bulk.Id, ["row"] = number.ToString(CultureInfo.InvariantCulture) });
+        foreach (var message in messages) await MailQueue.AddAsync(db, cell, bulk.OrganizationId, message, time, ct);
+        db.BulkSendRows.Add(new BulkSendRow { BulkSendId = bulk.Id, Row = number, Status = BulkSendStates.RowSent, DocumentId = doc.Id });
+        return doc.CurrentPdfObjectId;
+    }
+
+    /// <summary>A template as a run renders it: its name and body decrypted and its organization's blocks loaded once per run, not once per row.</summary>
+    private sealed record TemplateSource(string Id, string Name, string Body, IReadOnlyDictionary<string, string> Blocks);
+
+    /// <summary>The organization's templates a run renders, each read once (batches ask from several threads).</summary>
+    private sealed class TemplateSources(Cell cell, string organizationId)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<TemplateSource?>>> _loaded = new(StringComparer.Ordinal);
+        private readonly Lazy<Task<Dictionary<string, string>>> _blocks = new(async () =>
+        {
+            await using var db = cell.CreateDbContext();
+            return await TemplateEndpoints.LoadBlocksAsync(db, cell, organizationId, CancellationToken.None);
+        });
+
+        public Task<TemplateSource?> GetAsync(string id, CancellationToken ct) => _loaded.GetOrAdd(id, key => new(() => LoadAsync(key, ct))).Value;
+
+        private async Task<TemplateSource?> LoadAsync(string id, CancellationToken ct)
+        {
+            Template? template;
+            await using (var db = cell.CreateDbContext())
+            {
+                template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == organizationId, ct);
+            }
+            if (template is null) return null;
+            var name = (await cell.Keys.DecryptFieldAsync(organizationId, Template.NamePurpose, template.NameToken, template.Id, ct))!;
+            var body = (await cell.Keys.DecryptFieldAsync(organizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
+            return new TemplateSource(template.Id, name, body, await _blocks.Value);
         }
     }
 

@@ -225,9 +225,16 @@ public static class DocumentEndpoints
     {
         var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
         var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, template.OrganizationId, ct);
+        return await RenderAsync(template.Id, body, blocks, title, variables, pricing, renderer, ct);
+    }
+
+    /// <summary>A template's decrypted <paramref name="body"/> and its organization's <paramref name="blocks"/> rendered to a new document's PDF (for callers that render one template many times).</summary>
+    internal static async Task<NewDocument> RenderAsync(string templateId, string body, IReadOnlyDictionary<string, string> blocks, string title, Dictionary<string, string> variables,
+        PricingInput? pricing, TemplateRenderer renderer, CancellationToken ct)
+    {
         var (model, totals) = await renderer.RenderAsync(title, body, blocks, variables, pricing, ct);
         var rendered = DocumentRenderer.Render(model);
-        return new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, template.Id);
+        return new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, templateId);
     }
 
     /// <summary>A document about to be created: its title, where it came from (<c>upload</c> or <c>template</c>) and its PDF.</summary>
