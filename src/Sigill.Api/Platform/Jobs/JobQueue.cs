@@ -32,8 +32,7 @@ public static class JobQueue
         ArgumentException.ThrowIfNullOrEmpty(request.Kind);
         var id = SigillId.New("job", cell.Region);
         var key = request.IdempotencyKey ?? id;
-        if (db.Set<JobRow>().Local.Any(j => j.IdempotencyKey == key)
-            || await db.Set<JobRow>().AnyAsync(j => j.IdempotencyKey == key, ct))
+        if (request.IdempotencyKey is not null && await ExistsAsync(db, key, ct)) // a new id as the key cannot exist: no query for it
         {
             return null;
         }
@@ -57,6 +56,25 @@ public static class JobQueue
         };
         db.Add(row);
         return row;
+    }
+
+    /// <summary>Whether a job with <paramref name="key"/> is queued in this context or stored.</summary>
+    private static async Task<bool> ExistsAsync(CellDbContext db, string key, CancellationToken ct)
+    {
+        // Keys never change once added, so the context's own jobs are looked at without detecting changes in every
+        // tracked entity (a context holding many rows would pay that on each enqueue).
+        var tracker = db.ChangeTracker;
+        var detect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            if (db.Set<JobRow>().Local.Any(j => j.IdempotencyKey == key)) return true;
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = detect;
+        }
+        return await db.Set<JobRow>().AnyAsync(j => j.IdempotencyKey == key, ct);
     }
 
     /// <summary>Enqueues in a context of its own and commits; false when the idempotency key exists (also when another node won a race).</summary>
