@@ -83,10 +83,11 @@ public sealed class XlsxRecordReader : IRecordReader
             if (!Wrap(() => _sheet.ReadToFollowing("sheetData"))) _done = true;
             else if (_sheet.IsEmptyElement) _done = true;
         }
-        catch
+        catch (Exception e)
         {
             _sheet?.Dispose();
             _zip.Dispose();
+            if (e is XmlException or InvalidDataException or IOException) throw Refuse("The workbook's parts cannot be read (damaged, or XML that is not well-formed).");
             throw;
         }
     }
