@@ -122,13 +122,13 @@ public sealed class BulkSendXlsxTests
         using var s = sender;
         var cases = new (string What, byte[] File, string Code)[]
         {
-            ("a ZIP bomb", Bomb(20_000_000), "spreadsheet_invalid"),
+            ("a ZIP bomb", Bomb(20_000_000, FitHeader), "spreadsheet_invalid"),
             ("a billion laughs", Build("", sheetXml: BillionLaughs), "spreadsheet_invalid"),
-            ("a cell at column XFD", Build(Header + """<row r="2"><c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row>"""), "spreadsheet_invalid"),
-            ("a cell of 10,001 characters", Build(Header + $"""<row r="2"><c r="A2" t="inlineStr"><is><t>{new string('x', 10_001)}</t></is></c></row>"""), "spreadsheet_invalid"),
+            ("a cell at column XFD", Build(FitHeader + """<row r="2"><c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row>"""), "spreadsheet_invalid"),
+            ("a cell of 10,001 characters", Build(FitHeader + $"""<row r="2"><c r="A2" t="inlineStr"><is><t>{new string('x', 10_001)}</t></is></c></row>"""), "spreadsheet_invalid"),
             ("a ZIP that is not a workbook", Zip(("word/document.xml", "<document/>")), "spreadsheet_invalid"),
             ("2,000 parts", Zip([.. Enumerable.Range(0, 2000).Select(i => ($"p/{i}.xml", "<x/>"))]), "spreadsheet_invalid"),
-            ("malformed XML", Build(Header + "<row r=\"2\"><c r=\"A2\"><v>1</c></row>"), "spreadsheet_invalid"),
+            ("malformed XML", Build(FitHeader + "<row r=\"2\"><c r=\"A2\"><v>1</c></row>"), "spreadsheet_invalid"),
             ("a cut-off ZIP", FromRows(Sample(2))[..200], "spreadsheet_invalid"),
             ("a password-protected workbook", Ole(encrypted: true), "spreadsheet_invalid"),
             ("an .xls", Ole(encrypted: false), "spreadsheet_invalid"),
@@ -154,7 +154,7 @@ public sealed class BulkSendXlsxTests
             Assert.Contains("save it as .xlsx or as CSV UTF-8", await xls.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         using (var secret = await PostFileAsync(sender, "/api/v1/bulk-sends/preview", templateId,
-            Build(Header + """<row r="7"><c r="A7" t="inlineStr"><is><t>Secret Name</t></is></c><c r="B7" t="inlineStr"><is><t>""" + new string('s', 10_001) + "</t></is></c></row>")))
+            Build(FitHeader + """<row r="7"><c r="A7" t="inlineStr"><is><t>Secret Name</t></is></c><c r="B7" t="inlineStr"><is><t>""" + new string('s', 10_001) + "</t></is></c></row>")))
         {
             var text = await secret.Content.ReadAsStringAsync();
             Assert.Contains("Sheet row 7", text, StringComparison.Ordinal);
@@ -192,7 +192,7 @@ public sealed class BulkSendXlsxTests
         Assert.Equal(4, (await ReadAllAsync(Build(Header + Rows(3)), limits)).Count);
         await RefusedAsync(Build(Header + Rows(4)), limits, "more than 3 rows");
         await RefusedAsync(Build(Header + """<row r="2"><c r="F2"><v>1</v></c></row>"""), limits, "Sheet row 2: more than 5 columns");
-        Assert.Single(await ReadAllAsync(Build(Header + """<row r="2"><c r="XFD2" s="1"/></row>"""), limits)); // an empty styled cell far out is no column
+        Assert.Single(await ReadAllAsync(Build(FitHeader + """<row r="2"><c r="XFD2" s="1"/></row>"""), limits)); // an empty styled cell far out is no column
         await RefusedAsync(Build(Header + """<row r="2"><c r="A2" t="s"><v>0</v></c></row>""", $"<si><t>{new string('x', 21)}</t></si>"), limits, "Sheet row 2: a cell longer than 20");
         await RefusedAsync(Build(Header + """<row r="2"><c r="A2" t="s"><v>5</v></c></row>""", "<si><t>x</t></si>"), limits, "a shared string the workbook does not have");
         await RefusedAsync(Build(Header + """<row r="2"><c r="A3"><v>1</v></c></row>"""), limits, "not a cell of this row");
@@ -205,12 +205,15 @@ public sealed class BulkSendXlsxTests
         // Past the total: each part compresses only 2:1, but together they unpack to more than allowed.
         var noisy = Build(Header + string.Concat(Enumerable.Range(2, 3).Select(i => $"<row r=\"{i}\"><c r=\"A{i}\" t=\"inlineStr\"><is><t>{Convert.ToHexString(RandomNumberGenerator.GetBytes(10))}</t></is></c></row>")));
         await RefusedAsync(noisy, limits, "unpacks to more than 1200 bytes", new XlsxLimits(MaxUncompressedBytes: 1200));
-        await RefusedAsync(Build(Header, sharedXml: $"<sst><si><t>{new string('x', 3000)}</t></si></sst>"), limits, "longer than 2048 bytes", new XlsxLimits(MaxXmlRunBytes: 2048));
+        await RefusedAsync(Build(Header, sharedXml: $"<sst><si><t>{new string('x', 3000)}</t></si></sst>"), new CsvLimits(), "longer than 2048 bytes", new XlsxLimits(MaxXmlRunBytes: 2048));
         await RefusedAsync(Build(Header, more: zip => { Add(zip, "extra1.xml", "<x/>"); Add(zip, "extra2.xml", "<x/>"); }), limits, "more than 8 parts", new XlsxLimits(MaxEntries: 8));
         await RefusedAsync(Build(Header + """<row r="2"><c r="A2" t="inlineStr"><is><t>a_x0000_b</t></is></c></row>"""), limits, "NUL");
     }
 
     private const string Header = """<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>""";
+
+    /// <summary>A header that fits the template, so a request reads on past it (a header that does not fit is refused first).</summary>
+    private const string FitHeader = """<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>email</t></is></c><c r="C1" t="inlineStr"><is><t>customer</t></is></c><c r="D1" t="inlineStr"><is><t>amount</t></is></c></row>""";
 
     private const string BillionLaughs = """
         <?xml version="1.0"?>
@@ -219,7 +222,7 @@ public sealed class BulkSendXlsxTests
         """;
 
     /// <summary>A workbook whose sheet is a short header and then megabytes of one empty element repeated: compresses about 1000:1.</summary>
-    private static byte[] Bomb(int bytes) => Build("", sheetXml: new StringBuilder("<worksheet><sheetData>" + Header).Append(new StringBuilder().Insert(0, "<b/>", bytes / 4)).Append("</sheetData></worksheet>").ToString());
+    private static byte[] Bomb(int bytes, string header = Header) => Build("", sheetXml: new StringBuilder("<worksheet><sheetData>" + header).Append(new StringBuilder().Insert(0, "<b/>", bytes / 4)).Append("</sheetData></worksheet>").ToString());
 
     private static byte[] Zip(params (string Name, string Text)[] entries)
     {

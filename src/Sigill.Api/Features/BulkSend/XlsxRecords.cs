@@ -95,6 +95,9 @@ public sealed class XlsxRecordReader : IRecordReader
     /// <summary>The sheet row (1-based, as the spreadsheet numbers it) the last record came from, for messages.</summary>
     public int Line { get; private set; }
 
+    /// <summary>Where a refusal happened: near a sheet row, or before the sheet (the workbook's parts, its shared texts).</summary>
+    private string Where => Line > 0 ? $"Near sheet row {Line}" : "In the workbook (before its first sheet row)";
+
     public ValueTask<string[]?> ReadAsync(CancellationToken ct)
     {
         while (!_done)
@@ -233,7 +236,7 @@ public sealed class XlsxRecordReader : IRecordReader
             if (r.NodeType == XmlNodeType.Element && r.LocalName == "t")
             {
                 text.Append(r.ReadElementContentAsString());
-                if (text.Length > _limits.MaxCellChars * 8) throw Refuse($"Near sheet row {Line}: a text longer than {_limits.MaxCellChars} characters.");
+                if (text.Length > _limits.MaxCellChars * 8) throw Refuse($"{Where}: a text longer than {_limits.MaxCellChars} characters.");
             }
             else if (r.NodeType == XmlNodeType.Element && r.LocalName is "rPh" or "phoneticPr") r.Skip();
             else if (!r.Read()) break;
@@ -354,11 +357,11 @@ public sealed class XlsxRecordReader : IRecordReader
         }
         catch (XmlException)
         {
-            throw Refuse($"{(Line > 0 ? $"Near sheet row {Line}" : "The workbook")}: the XML is not well-formed or declares a DTD, which Sigill never reads.");
+            throw Refuse($"{Where}: the XML is not well-formed or declares a DTD, which Sigill never reads.");
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw Refuse($"{(Line > 0 ? $"Near sheet row {Line}" : "The workbook")}: a part of the file cannot be unpacked (damaged).");
+            throw Refuse($"{Where}: a part of the file cannot be unpacked (damaged).");
         }
     }
 
@@ -372,7 +375,7 @@ public sealed class XlsxRecordReader : IRecordReader
             if (text[i] == '_' && i + 6 < text.Length && text[i + 1] == 'x' && text[i + 6] == '_'
                 && ushort.TryParse(text.AsSpan(i + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code) && !char.IsSurrogate((char)code))
             {
-                if (code == 0) throw Refuse($"Near sheet row {Line}: a NUL character in a text.");
+                if (code == 0) throw Refuse($"{Where}: a NUL character in a text.");
                 result.Append((char)code);
                 i += 6;
             }
@@ -432,7 +435,7 @@ public sealed class XlsxRecordReader : IRecordReader
             if (_read > 1024 * 1024 && _read > compressed * x.MaxCompressionRatio) throw Refuse($"A part of the workbook unpacks to more than {x.MaxCompressionRatio} times its size (a ZIP bomb).");
             var lastTag = buffer[..n].LastIndexOf((byte)'<');
             _run = lastTag < 0 ? _run + n : n - lastTag - 1;
-            if (_run > x.MaxXmlRunBytes) throw Refuse($"Near sheet row {owner.Line}: a text or attribute in the XML longer than {x.MaxXmlRunBytes} bytes.");
+            if (_run > x.MaxXmlRunBytes) throw Refuse($"{owner.Where}: a text or attribute in the XML longer than {x.MaxXmlRunBytes} bytes.");
             return n;
         }
 
