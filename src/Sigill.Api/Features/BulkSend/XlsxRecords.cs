@@ -433,9 +433,15 @@ public sealed class XlsxRecordReader : IRecordReader
             _read += n;
             if ((owner._inflated += n) > x.MaxUncompressedBytes) throw Refuse($"The workbook unpacks to more than {x.MaxUncompressedBytes} bytes.");
             if (_read > 1024 * 1024 && _read > compressed * x.MaxCompressionRatio) throw Refuse($"A part of the workbook unpacks to more than {x.MaxCompressionRatio} times its size (a ZIP bomb).");
-            var lastTag = buffer[..n].LastIndexOf((byte)'<');
-            _run = lastTag < 0 ? _run + n : n - lastTag - 1;
-            if (_run > x.MaxXmlRunBytes) throw Refuse($"{owner.Where}: a text or attribute in the XML longer than {x.MaxXmlRunBytes} bytes.");
+            for (var rest = (ReadOnlySpan<byte>)buffer[..n]; ; )
+            {
+                var tag = rest.IndexOf((byte)'<');
+                _run += tag < 0 ? rest.Length : tag;
+                if (_run > x.MaxXmlRunBytes) throw Refuse($"{owner.Where}: a text or attribute in the XML longer than {x.MaxXmlRunBytes} bytes.");
+                if (tag < 0) break;
+                _run = 0;
+                rest = rest[(tag + 1)..];
+            }
             return n;
         }
 
