@@ -3,7 +3,7 @@ using Sigill.Tests.Infrastructure;
 
 namespace Sigill.Tests.Browser;
 
-/// <summary>Bulk send in Chromium: choose a CSV, check it in place (a bad row shown with its cell), send, watch it complete, download the report.</summary>
+/// <summary>Bulk send in Chromium: choose a CSV, check it in place (a bad row shown with its cell), send, watch it complete, download the report; then check an .xlsx.</summary>
 public sealed class BulkSendBrowserTests(Chromium chromium) : IClassFixture<Chromium>
 {
     [Theory]
@@ -54,5 +54,17 @@ public sealed class BulkSendBrowserTests(Chromium chromium) : IClassFixture<Chro
 
         await page.GotoAsync("/documents");
         Assert.Equal(2, await page.Locator("text=Spring proposal").CountAsync());
+
+        // The same rows as an Excel workbook are checked the same way.
+        await page.GotoAsync(url);
+        Assert.Contains(".xlsx", await page.GetAttributeAsync("#file", "accept") ?? "", StringComparison.Ordinal);
+        var workbook = Documents.XlsxWorkbook.FromRows([.. csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(line => line.Replace("\"Navy, US\"", "Navy; US", StringComparison.Ordinal).Split(','))]);
+        await page.SetInputFilesAsync("#file", new Microsoft.Playwright.FilePayload { Name = "offers.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = workbook });
+        await page.ClickAsync("#preview");
+        await page.WaitForSelectorAsync("#preview-counts");
+        Assert.Contains("2 of 3 rows can be sent; 1 will be skipped", await page.InnerTextAsync("#preview-counts"), StringComparison.Ordinal);
+        Assert.Contains("Navy; US", await page.InnerTextAsync("#preview-rows"), StringComparison.Ordinal);
+        Assert.Contains("=1+2", await page.InnerTextAsync("#preview-rows"), StringComparison.Ordinal);
+        await b.CheckPageAsync($"bulk-send-xlsx-preview{(mobile ? "-phone" : "")}");
     }
 }

@@ -19,7 +19,7 @@ using Sigill.Http;
 namespace Sigill.Api.Features.BulkSend;
 
 /// <summary>
-/// Bulk send (docs/bulk-send.md): preview a CSV against a template (nothing stored), start a bulk send (the file checked
+/// Bulk send (docs/bulk-send.md): preview a CSV or .xlsx against a template (nothing stored), start a bulk send (the file checked
 /// whole, then kept encrypted and handed to the <c>bulk.send</c> job), follow it, list its rows, export its report, cancel it.
 /// </summary>
 public static class BulkSendEndpoints
@@ -48,11 +48,11 @@ public static class BulkSendEndpoints
 
     private static async Task<(Upload?, IResult?)> ReadUploadAsync(HttpContext http, Caller caller, CellDbContext db, BulkSendOptions options, CancellationToken ct)
     {
-        if (!http.Request.HasFormContentType) return (null, Problems.Validation("Send multipart/form-data with a 'templateId' and a 'file' (the CSV)."));
+        if (!http.Request.HasFormContentType) return (null, Problems.Validation("Send multipart/form-data with a 'templateId' and a 'file' (CSV or .xlsx)."));
         var form = await http.Request.ReadFormAsync(ct);
         var templateId = form["templateId"].ToString();
         if (templateId.Length == 0) return (null, Problems.Validation("templateId is required."));
-        if (form.Files["file"] is not { } file) return (null, Problems.Validation("file is required: the CSV, one document per row."));
+        if (form.Files["file"] is not { } file) return (null, Problems.Validation("file is required: a CSV or .xlsx, one document per row."));
         if (file.Length > options.MaxFileBytes)
         {
             return (null, Problems.Create(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BulkFileTooLarge, "The file is too large.",
@@ -63,17 +63,24 @@ public static class BulkSendEndpoints
     }
 
     /// <summary>The whole file read and every row checked, keeping only a sample and the first rows with problems.</summary>
-    private sealed record Checked(BulkColumns Columns, int Rows, int Valid, List<RowReport> Sample, List<RowReport> Errors);
+    private sealed record Checked(BulkFileFormat Format, BulkColumns Columns, int Rows, int Valid, List<RowReport> Sample, List<RowReport> Errors);
 
     private static async Task<(Checked?, IResult?)> CheckAsync(Stream file, Template template, Caller caller, CellDbContext db, BulkSendOptions options, CancellationToken ct)
     {
         var cell = caller.Cell;
         var variables = await TemplateVariablesAsync(cell, template, ct);
         var templates = await OrganizationTemplatesAsync(db, caller.OrganizationId, ct);
-        using var reader = new CsvRecordReader(file, options.Limits);
+        IRecordReader? reader = null;
         try
         {
-            if (await reader.ReadAsync(ct) is not { } header) return (null, CsvProblem("The file is empty: the first line must name the columns."));
+            var format = BulkFiles.Sniff(file);
+            reader = format == BulkFileFormat.Xlsx ? new XlsxRecordReader(file, options.Limits, options.Xlsx) : new CsvRecordReader(file, options.Limits);
+            if (await reader.ReadAsync(ct) is not { } header)
+            {
+                return (null, format == BulkFileFormat.Xlsx
+                    ? SpreadsheetProblem("The first sheet is empty: its first row must name the columns.")
+                    : CsvProblem("The file is empty: the first line must name the columns."));
+            }
             var columns = BulkColumns.Read(header, variables, out var problems);
             if (problems.Count > 0)
             {
@@ -81,7 +88,7 @@ public static class BulkSendEndpoints
                     string.Join("; ", problems) + ". See docs/bulk-send.md for the column names."));
             }
             var seen = new Dictionary<Int128, int>();
-            var result = new Checked(columns, 0, 0, [], []);
+            var result = new Checked(format, columns, 0, 0, [], []);
             var (rows, valid) = (0, 0);
             var errors = new List<CellError>();
             while (await reader.ReadAsync(ct) is { } record)
@@ -94,13 +101,24 @@ public static class BulkSendEndpoints
             }
             return (result with { Rows = rows, Valid = valid }, null);
         }
+        catch (SpreadsheetRejectedException e)
+        {
+            return (null, SpreadsheetProblem(e.Message));
+        }
         catch (CsvRejectedException e)
         {
             return (null, CsvProblem(e.Message));
         }
+        finally
+        {
+            reader?.Dispose();
+        }
     }
 
     private static ProblemHttpResult CsvProblem(string detail) => Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.CsvInvalid, "The file cannot be read as CSV.", detail);
+
+    private static ProblemHttpResult SpreadsheetProblem(string detail) =>
+        Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SpreadsheetInvalid, "The file cannot be read as an Excel workbook (.xlsx).", detail);
 
     internal static async Task<string[]> TemplateVariablesAsync(Cell cell, Template template, CancellationToken ct) =>
         JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.VariablesPurpose, template.VariablesToken, template.Id, ct))!)!;
@@ -156,7 +174,15 @@ public static class BulkSendEndpoints
             var objectId = SigillId.New("obj", cell.Region);
             await using (var file = upload.File.OpenReadStream())
             {
-                await cell.Objects.PutAsync(FileContext(cell, caller.OrganizationId, objectId), file, ct);
+                // The job reads CSV from a stream it cannot seek, so an .xlsx is kept as the CSV of its first sheet.
+                if (result.Format == BulkFileFormat.Xlsx)
+                {
+                    await BulkFiles.ConvertToCsvAsync(file, options.Limits, options.Xlsx, csv => cell.Objects.PutAsync(FileContext(cell, caller.OrganizationId, objectId), csv, ct), ct);
+                }
+                else
+                {
+                    await cell.Objects.PutAsync(FileContext(cell, caller.OrganizationId, objectId), file, ct);
+                }
             }
             var now = time.GetUtcNow().UtcDateTime;
             var actor = AuditActor.From(http, caller.Actor);
@@ -183,7 +209,8 @@ public static class BulkSendEndpoints
                 ["template"] = upload.Template.Id,
                 ["rows"] = result.Rows.ToString(CultureInfo.InvariantCulture),
                 ["validRows"] = result.Valid.ToString(CultureInfo.InvariantCulture),
-                ["sha256"] = sha256,
+                ["sha256"] = sha256, // of the file as uploaded (an .xlsx is kept as CSV)
+                ["format"] = result.Format == BulkFileFormat.Xlsx ? "xlsx" : "csv",
             }), now, ct);
             await BulkSendJob.EnqueueAsync(db, cell, bulk, time, ct);
             try

@@ -28,6 +28,9 @@ public sealed class BulkSendOptions : IValidatedOptions
 
     public CsvLimits Limits => new(MaxRows: MaxRows);
 
+    /// <summary>An .xlsx may unpack to ten times the largest file (a 20 MB workbook to 200 MB of XML).</summary>
+    public XlsxLimits Xlsx => new(MaxUncompressedBytes: 10 * MaxFileBytes);
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();

@@ -6,7 +6,16 @@ namespace Sigill.Api.Features.BulkSend;
 public sealed record CsvLimits(int MaxColumns = 200, int MaxCellChars = 10_000, int MaxRecordChars = 1_000_000, int MaxRows = 50_000);
 
 /// <summary>A file that is not a CSV Sigill reads: its code names the problem, its message the place (never a cell's value).</summary>
-public sealed class CsvRejectedException(string message) : Exception(message);
+public class CsvRejectedException(string message) : Exception(message);
+
+/// <summary>A bulk-send file read one record at a time: the header first, then each non-blank row, null at the end.</summary>
+public interface IRecordReader : IDisposable
+{
+    ValueTask<string[]?> ReadAsync(CancellationToken ct);
+
+    /// <summary>Where the last record started (a CSV line, a sheet row), for messages.</summary>
+    int Line { get; }
+}
 
 /// <summary>
 /// Reads RFC 4180 CSV from a stream, one record at a time, so memory stays flat in the number of rows: strict UTF-8
@@ -17,7 +26,7 @@ public sealed class CsvRejectedException(string message) : Exception(message);
 /// are skipped. Cells are returned exactly as written: a leading <c>=</c>, <c>+</c>, <c>-</c> or <c>@</c> is text here
 /// and everywhere Sigill uses it (it is never evaluated); exports neutralize it (<see cref="CsvWriter"/>).
 /// </summary>
-public sealed class CsvRecordReader : IDisposable
+public sealed class CsvRecordReader : IRecordReader
 {
     private readonly StreamReader _reader;
     private readonly CsvLimits _limits;

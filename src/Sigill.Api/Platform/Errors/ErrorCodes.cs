@@ -368,6 +368,9 @@ public static class ErrorCodes
     public const string CsvInvalid = "csv_invalid";
 
     [Status(400)]
+    public const string SpreadsheetInvalid = "spreadsheet_invalid";
+
+    [Status(400)]
     public const string BulkColumnsInvalid = "bulk_columns_invalid";
 
     [Status(400)]

@@ -9,7 +9,7 @@ using Sigill.Web.Api;
 namespace Sigill.Web.Pages.Templates;
 
 /// <summary>
-/// Bulk send at <c>/templates/{id}/bulk</c>: choose a CSV, check it (the API's preview: how each column maps, the rows
+/// Bulk send at <c>/templates/{id}/bulk</c>: choose a CSV or .xlsx, check it (the API's preview: how each column maps, the rows
 /// with problems, nothing stored), then send it; the bulk send's own page follows its progress. With JavaScript the check
 /// happens in place (bulk-send.js), so the chosen file stays chosen for the send.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class BulkModel(ApiClient api, IDataProtectionProvider protection,
     public async Task<IActionResult> OnPostPreviewAsync(IFormFile? file, CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (file is null || file.Length == 0) return Invalid("Choose the CSV file first.");
+        if (file is null || file.Length == 0) return Invalid("Choose the CSV or Excel file first.");
         var reply = await UploadAsync<PreviewView>("/api/v1/bulk-sends/preview", Form(file), ct);
         if (!reply.Ok) return Failed(reply.Problem!);
         Preview = reply.Value;
@@ -44,7 +44,7 @@ public sealed class BulkModel(ApiClient api, IDataProtectionProvider protection,
     public async Task<IActionResult> OnPostSendAsync(IFormFile? file, CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (file is null || file.Length == 0) return Invalid("Choose the CSV file first.");
+        if (file is null || file.Length == 0) return Invalid("Choose the CSV or Excel file first.");
         using var form = Form(file);
         if (!string.IsNullOrWhiteSpace(Title)) form.Add(new StringContent(Title.Trim()), "title");
         if (!string.IsNullOrWhiteSpace(Message)) form.Add(new StringContent(Message), "message");
@@ -55,9 +55,11 @@ public sealed class BulkModel(ApiClient api, IDataProtectionProvider protection,
     private MultipartFormDataContent Form(IFormFile file)
     {
         var form = new MultipartFormDataContent { { new StringContent(Id), "templateId" } };
+        // The API tells CSV from .xlsx by the file's first bytes; the name and type only say what the sender chose.
+        var xlsx = file.FileName.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase);
         var content = new StreamContent(file.OpenReadStream());
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        form.Add(content, "file", "rows.csv");
+        content.Headers.ContentType = new MediaTypeHeaderValue(xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv");
+        form.Add(content, "file", xlsx ? "rows.xlsx" : "rows.csv");
         return form;
     }
 
