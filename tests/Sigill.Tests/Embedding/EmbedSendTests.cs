@@ -145,7 +145,9 @@ public sealed partial class EmbedSendTests(SharedApps apps) : IClassFixture<Shar
             Assert.Equal(1, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == org.OrganizationId && e.Action == "document.embed_send_url_issued"));
             Assert.Equal(1, await db.Set<AuditEvent>().CountAsync(e => e.OrganizationId == org.OrganizationId && e.Action == "document.embed_send_opened"));
             var grant = await db.EmbedGrants.SingleAsync(g => g.DocumentId == draft);
-            Assert.Equal((EmbedGrant.Send, memberId, (string?)null), (grant.Kind, grant.UserId, grant.RecipientId));
+            Assert.Equal(EmbedGrant.Send, grant.Kind);
+            Assert.Equal(memberId, grant.UserId);
+            Assert.Null(grant.RecipientId);
             Assert.NotNull(grant.UsedAt);
             Assert.Equal(32, grant.TokenHash.Length);
         }
