@@ -139,8 +139,10 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
             remindEveryDays = send.RemindEveryDays is > 0 ? send.RemindEveryDays : null,
         }, ct);
         if (problem is not null) return await ShowAsync(problem, ct);
-        // Sent: the scoped session has done its job; end it at the API (it would lapse by itself within its lifetime).
-        await api.CallAsync(_session!.Region, _session.Session, HttpMethod.Post, "/api/v1/embed/sign-out", null, ct);
+        var session = _session!;
+        Document = (await api.CallAsync<DocumentView>(session.Region, session.Session, HttpMethod.Get, $"/api/v1/documents/{Uri.EscapeDataString(session.DocumentId)}", null, ct)).Value;
+        // Sent: the scoped session has done its job; end it at the API now (rather than let it lapse).
+        await api.CallAsync(session.Region, session.Session, HttpMethod.Post, "/api/v1/embed/sign-out", null, ct);
         Sent = true;
         Bind(_session);
         return Page();

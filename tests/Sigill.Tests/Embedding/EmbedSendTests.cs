@@ -115,7 +115,6 @@ public sealed partial class EmbedSendTests(SharedApps apps) : IClassFixture<Shar
             ("DELETE", $"/api/v1/documents/{draft}"), ("POST", $"/api/v1/documents/{draft}/duplicate"), ("POST", $"/api/v1/documents/{draft}/embed-send-url"),
             ("POST", $"/api/v1/documents/{other}/recipients"), ("GET", "/api/v1/account"), ("GET", "/api/v1/account/sessions"), ("GET", "/api/v1/members"),
             ("POST", "/api/v1/tokens"), ("PUT", EmbeddingEndpoints.Path), ("GET", "/api/v1/organizations/current"), ("GET", "/api/v1/templates"),
-            ("POST", "/api/v1/documents"),
         })
         {
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
