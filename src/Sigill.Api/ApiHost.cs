@@ -142,6 +142,7 @@ public static class ApiHost
         app.UseRateLimits(rateLimits); // before authentication: a flood of bad credentials costs no credential check
         app.UseAuthentication();
         app.UseKeyAccessScopes();
+        app.UseDocumentScopes(); // an embedded sending session: its one document's draft routes, nothing else
         app.UseAuthorization();
         app.UseServedRegions(); // a route naming a region this deployment does not serve ends here, the same everywhere
         app.UseRequestLimits(limits); // after authorization: a stranger's body is never read, let alone parsed
@@ -158,6 +159,7 @@ public static class ApiHost
         app.MapSingleSignOn();
         app.MapEmbedding();
         app.MapEmbedGrants();
+        app.MapEmbedSending();
         app.MapAudit();
         app.MapDocuments();
         app.MapTemplates();

@@ -27,3 +27,15 @@ public sealed partial class ApiClient
     [GeneratedRegex("^sge_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
     private static partial Regex EmbedToken();
 }
+
+/// <summary>Embedded sending: opening a one-time sending URL trades it for a session of one member scoped to one draft.</summary>
+public sealed partial class ApiClient
+{
+    public sealed record EmbedSendOpened(string Session, DateTime ExpiresAt, string Origin, string DocumentId, string UserId);
+
+    public async Task<(EmbedSendOpened? Opened, Problem? Problem)> OpenEmbedSendAsync(string region, string token, CancellationToken ct)
+    {
+        using var response = await http.PostAsync(For(region, $"/api/v1/embed/{Uri.EscapeDataString(token)}/open-send"), null, ct);
+        return response.IsSuccessStatusCode ? (await ReadAsync<EmbedSendOpened>(response, ct), null) : (null, await ProblemAsync(response, ct));
+    }
+}

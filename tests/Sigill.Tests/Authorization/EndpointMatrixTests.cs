@@ -79,6 +79,9 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/documents/{id}/void"] = "documents:write",
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/resend"] = "documents:write",
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/embed-url"] = "documents:write",
+        ["POST /api/v1/documents/{id}/embed-send-url"] = "documents:write",
+        // Ends the embedded sending session presented (404 for any other credential).
+        ["POST /api/v1/embed/sign-out"] = "documents:read",
         ["POST /api/v1/documents/{id}/remind"] = "documents:write",
         ["PATCH /api/v1/documents/{id}/recipients/{recipientId}"] = "documents:write",
         ["POST /api/v1/documents/{id}/duplicate"] = "documents:write",
@@ -105,6 +108,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/direct/{token}/start"] = Anonymous,
         // A one-time embedded signing URL's 256-bit token is the only credential of opening it.
         ["POST /api/v1/embed/{token}/open"] = Anonymous,
+        // The same for a one-time embedded sending URL (it opens a session scoped to one draft).
+        ["POST /api/v1/embed/{token}/open-send"] = Anonymous,
         // Recipients hold no API token: the 256-bit link token in the path is their credential.
         ["GET /api/v1/signing/{token}/"] = Anonymous,
         ["GET /api/v1/signing/{token}/document.pdf"] = Anonymous,

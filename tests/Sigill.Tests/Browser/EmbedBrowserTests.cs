@@ -19,7 +19,7 @@ public sealed partial class EmbedBrowserTests(Chromium chromium) : IClassFixture
     private static partial Regex CodePattern();
 
     /// <summary>A one-page site on its own 127.0.0.1 port: it frames <see cref="FrameUrl"/> and lists the Sigill messages it receives.</summary>
-    private sealed class IntegratorSite : IAsyncDisposable
+    internal sealed class IntegratorSite : IAsyncDisposable
     {
         private readonly HttpListener _listener = new();
         private readonly Task _serving;

@@ -72,6 +72,11 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/resend"] = NoSession,
         ["POST /api/v1/documents/{id}/recipients/{recipientId}/embed-url"] = NoSession,
         ["POST /api/v1/embed/{token}/open"] = NoSession,
+        ["POST /api/v1/documents/{id}/embed-send-url"] = NoSession,
+        ["POST /api/v1/embed/sign-out"] = NoSession,
+        // Opens a session of one member scoped to one draft (Features/Embedding/EmbedSending), on the strength of a URL
+        // an organization credential asked for; driven below.
+        ["POST /api/v1/embed/{token}/open-send"] = IssuesSession,
         ["POST /api/v1/documents/{id}/remind"] = NoSession,
         ["PATCH /api/v1/documents/{id}/recipients/{recipientId}"] = NoSession,
         ["POST /api/v1/documents/{id}/duplicate"] = NoSession,
@@ -308,6 +313,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
     /// <summary>The routes <see cref="DriveAsync"/> knows how to drive.</summary>
     private static readonly string[] Drivers =
     [
+        "POST /api/v1/embed/{token}/open-send",
         "POST /api/v1/regions/{region}/auth/sign-in",
         "POST /api/v1/regions/{region}/auth/second-factor",
         "POST /api/v1/regions/{region}/invitations/accept",
@@ -360,6 +366,11 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
                 {
                     await PostAsync(old, "/api/v1/account/organization", new { organizationId = victim.SecondOrganization }, expectChallenge: true);
                 }
+                break;
+            case "POST /api/v1/embed/{token}/open-send":
+                // No URL was issued for her (EmbedSendTests cover issued ones): unknown and malformed tokens open nothing.
+                await PostAsync(web, $"/api/v1/embed/sge_us_{new string('a', 52)}/open-send", new { });
+                await PostAsync(web, "/api/v1/embed/sge_us_short/open-send", new { });
                 break;
             default:
                 throw new InvalidOperationException($"no drive for {key}");

@@ -122,6 +122,20 @@ internal sealed class CredentialAuthenticationHandler(
             session.LastSeenAt = now;
             await db.SaveChangesAsync(Context.RequestAborted);
         }
+        if (session.DocumentId is { } documentId)
+        {
+            // An embedded sending session (Features/Embedding/EmbedSending): the one document's scopes, never the account;
+            // Embedding.DocumentScopeMiddleware refuses every route outside that document.
+            return
+            [
+                new(SigillClaims.SessionId, session.Id),
+                new(SigillClaims.OrganizationId, session.OrganizationId),
+                new(SigillClaims.UserId, session.UserId),
+                new(SigillClaims.Role, role),
+                new(SigillClaims.DocumentScope, documentId),
+                .. Roles.ScopesOf(role).Intersect([Policies.DocumentsRead, Policies.DocumentsWrite]).Select(s => new Claim(SigillClaims.Scope, s)),
+            ];
+        }
         return
         [
             new(SigillClaims.SessionId, session.Id),

@@ -73,6 +73,11 @@ public sealed class Session
     public DateTime LastSeenAt { get; set; }
     public DateTime ExpiresAt { get; init; }
     public DateTime? RevokedAt { get; set; }
+    /// <summary>
+    /// Set for a session opened by an embedded sending URL (Features/Embedding/EmbedSending): it may act on this one
+    /// document only (<c>/api/v1/documents/{DocumentId}…</c>, deny by default), never on the account or anything else.
+    /// </summary>
+    public string? DocumentId { get; init; }
 
     public const string ClientPurpose = "session.client";
 }
@@ -213,6 +218,7 @@ internal sealed class IdentityConfiguration :
         builder.Property(s => s.SecretHash).HasMaxLength(32);
         builder.Property(s => s.Method).HasMaxLength(32);
         builder.Property(s => s.ClientToken).HasMaxLength(2048);
+        builder.Property(s => s.DocumentId).HasMaxLength(64);
         builder.HasIndex(s => s.UserId);
         builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
     }

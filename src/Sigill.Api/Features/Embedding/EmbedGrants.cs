@@ -26,7 +26,12 @@ public sealed class EmbedGrant
     public required string Id { get; init; }
     public required string OrganizationId { get; init; }
     public required string DocumentId { get; init; }
-    public required string RecipientId { get; init; }
+    /// <summary>The recipient a signing URL (<see cref="Sign"/>) opens for; null for a sending URL.</summary>
+    public string? RecipientId { get; init; }
+    /// <summary><see cref="Sign"/> (the recipient's signing page) or <see cref="Send"/> (the draft page, as <see cref="UserId"/>).</summary>
+    public string Kind { get; init; } = Sign;
+    /// <summary>The member a sending URL (<see cref="Send"/>) acts as; null for a signing URL.</summary>
+    public string? UserId { get; init; }
     /// <summary>The canonical origin (<see cref="EmbedOrigin.Normalize"/>) that may frame the page this URL opens.</summary>
     public required string Origin { get; init; }
     public required byte[] TokenHash { get; init; }
@@ -35,6 +40,8 @@ public sealed class EmbedGrant
     public DateTime? UsedAt { get; set; }
 
     public const string TokenPrefix = "sge";
+    public const string Sign = "sign";
+    public const string Send = "send";
 }
 
 internal sealed class EmbedGrantConfiguration : IEntityTypeConfiguration<EmbedGrant>
@@ -47,6 +54,8 @@ internal sealed class EmbedGrantConfiguration : IEntityTypeConfiguration<EmbedGr
         builder.Property(g => g.OrganizationId).HasMaxLength(64);
         builder.Property(g => g.DocumentId).HasMaxLength(64);
         builder.Property(g => g.RecipientId).HasMaxLength(64);
+        builder.Property(g => g.Kind).HasMaxLength(8).HasDefaultValue(EmbedGrant.Sign);
+        builder.Property(g => g.UserId).HasMaxLength(64);
         builder.Property(g => g.Origin).HasMaxLength(200);
         builder.HasIndex(g => g.TokenHash).IsUnique();
         builder.HasIndex(g => new { g.OrganizationId, g.DocumentId });
@@ -62,13 +71,22 @@ public static class EmbeddingData
     }
 }
 
-/// <summary>Section <c>Embedding</c>: <c>UrlLifetime</c>, how long an embedded signing URL opens (default 5 minutes, 30 seconds to 1 hour).</summary>
+/// <summary>
+/// Section <c>Embedding</c>: <c>UrlLifetime</c>, how long an embedded signing or sending URL opens (default 5 minutes,
+/// 30 seconds to 1 hour); <c>SendSessionLifetime</c>, the absolute lifetime of the document-scoped session an embedded
+/// sending URL opens (default 30 minutes, 1 minute to 8 hours).
+/// </summary>
 public sealed class EmbeddingOptions : IValidatedOptions
 {
     public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    public TimeSpan SendSessionLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
     public IReadOnlyList<string> Validate() =>
-        UrlLifetime < TimeSpan.FromSeconds(30) || UrlLifetime > TimeSpan.FromHours(1) ? ["Embedding:UrlLifetime must be between 00:00:30 and 01:00:00"] : [];
+    [
+        .. UrlLifetime < TimeSpan.FromSeconds(30) || UrlLifetime > TimeSpan.FromHours(1) ? ["Embedding:UrlLifetime must be between 00:00:30 and 01:00:00"] : Array.Empty<string>(),
+        .. SendSessionLifetime < TimeSpan.FromMinutes(1) || SendSessionLifetime > TimeSpan.FromHours(8) ? ["Embedding:SendSessionLifetime must be between 00:01:00 and 08:00:00"] : Array.Empty<string>(),
+    ];
 }
 
 /// <summary>
@@ -155,7 +173,7 @@ public static class EmbedGrantEndpoints
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = cell.CreateDbContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var taken = await db.EmbedGrants.Where(g => g.TokenHash == hash && g.UsedAt == null && g.ExpiresAt > now)
+        var taken = await db.EmbedGrants.Where(g => g.TokenHash == hash && g.Kind == EmbedGrant.Sign && g.UsedAt == null && g.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(g => g.UsedAt, now), ct);
         if (taken != 1) return Gone("The URL was opened already, has expired, or never existed. Ask the application that showed it for a new one.");
         var grant = await db.EmbedGrants.AsNoTracking().SingleAsync(g => g.TokenHash == hash, ct);

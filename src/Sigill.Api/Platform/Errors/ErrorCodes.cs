@@ -119,6 +119,18 @@ public static class ErrorCodes
     [Status(410)]
     public const string EmbedUrlUsedOrExpired = "embed_url_used_or_expired";
 
+    /// <summary>An embedded sending URL asked for with an organization token and no <c>userId</c>: the URL acts as a person.</summary>
+    [Status(400)]
+    public const string EmbedUserRequired = "embed_user_required";
+
+    /// <summary>The <c>userId</c> of an embedded sending URL is not a member who can write documents, or the caller may not name another member.</summary>
+    [Status(400)]
+    public const string EmbedUserInvalid = "embed_user_invalid";
+
+    /// <summary>An embedded sending session (scoped to one document) called a route outside that document.</summary>
+    [Status(403)]
+    public const string EmbedSessionOutOfScope = "embed_session_out_of_scope";
+
     [Status(400)]
     public const string SsoIssuerRefused = "sso_issuer_refused";
 

@@ -18,6 +18,8 @@ public static class SigillClaims
     public const string OrganizationId = "sigill:org";
     public const string Region = "sigill:region";
     public const string Scope = "scope";
+    /// <summary>The one document an embedded sending session may act on (deny by default elsewhere).</summary>
+    public const string DocumentScope = "sigill:document-scope";
 
     /// <summary>Who acts, as audit events record it: the operator, else the API token, else the signed-in user.</summary>
     public static string ActorOf(ClaimsPrincipal user) =>

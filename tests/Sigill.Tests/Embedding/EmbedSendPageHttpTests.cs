@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Sigill.Tests.Infrastructure;
+using static Sigill.Tests.Documents.DocumentKit;
+
+namespace Sigill.Tests.Embedding;
+
+/// <summary>
+/// The embedded sending page <c>/e/send/{token}</c> as raw HTTP: only the bound origin may frame it, no cookie holds the
+/// session (a sealed form field does, under its own purpose: a signing page's sealed session does not open it), posts
+/// count only from the web tier's own page, each is answered with the page (no redirect), and sending ends the session.
+/// </summary>
+public sealed partial class EmbedSendPageHttpTests
+{
+    [GeneratedRegex("frame-ancestors ([^;]+)")]
+    private static partial Regex FrameAncestors();
+
+    [GeneratedRegex("name=\"EmbedSendSession\" value=\"([^\"]+)\"")]
+    private static partial Regex SessionField();
+
+    [GeneratedRegex("data-recipient=\"([^\"]+)\"")]
+    private static partial Regex RecipientId();
+
+    private static string Ancestors(HttpResponseMessage response) =>
+        FrameAncestors().Match(string.Join(";", response.Headers.GetValues("Content-Security-Policy"))).Groups[1].Value.Trim();
+
+    private static HttpRequestMessage Post(string path, string? origin, params (string Name, string Value)[] fields)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value))) };
+        if (origin is not null) request.Headers.Add("Origin", origin);
+        return request;
+    }
+
+    private static string Sealed(string html) => WebUtility.HtmlDecode(SessionField().Match(html).Groups[1].Value);
+
+    [Fact]
+    public async Task Only_the_bound_origin_frames_the_page_posts_need_its_own_sealed_session_and_sending_ends_it()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await EmbedSendTests.OrgAsync(app, "Acme Embed Send Page", "eu", EmbedSendTests.AppOrigin, "https://other.example.com");
+        using var owned = org.Token;
+        var (memberId, _) = await EmbedSendTests.MemberAsync(app, "eu", org.OrganizationId, "member");
+        var draft = await EmbedSendTests.DraftAsync(org.Token, "Framed draft");
+        var self = $"{app.WebUrl.Scheme}://{app.WebUrl.Authority}";
+        var token = await EmbedSendTests.IssueOkAsync(org.Token, draft, EmbedSendTests.AppOrigin, memberId);
+        using var web = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false, CheckCertificateRevocationList = true }) { BaseAddress = app.WebUrl };
+
+        using var first = await web.GetAsync($"/e/send/{token}");
+        var html = await first.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(EmbedSendTests.AppOrigin, Ancestors(first)); // the bound origin only, not the whole list
+        Assert.Equal("same-origin", string.Join("", first.Headers.GetValues("Referrer-Policy")));
+        Assert.False(first.Headers.Contains("Set-Cookie"));
+        Assert.Contains("Framed draft", html, StringComparison.Ordinal);
+        Assert.Contains("action=\"/e/send?handler=AddRecipient\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, html, StringComparison.Ordinal); // forms post to /e/send, never the URL's token
+        Assert.Contains($"data-origin=\"{EmbedSendTests.AppOrigin}\"", html, StringComparison.Ordinal);
+        var session = Sealed(html);
+        Assert.NotEmpty(session);
+
+        // Opens once; a reload is not framable.
+        using (var again = await web.GetAsync($"/e/send/{token}"))
+        {
+            Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
+            Assert.Equal("'none'", Ancestors(again));
+        }
+        using (var malformed = await web.GetAsync("/e/send/sge_eu_nope")) Assert.Equal(HttpStatusCode.NotFound, malformed.StatusCode);
+
+        // Cross-site, missing or null Origin, a tampered or a signing page's sealed session: 403 before anything happens.
+        var add = new[] { ("Name", "Rita Recipient"), ("Email", $"rita-{Guid.NewGuid():N}@example.test"), ("Role", "signer") };
+        using (var crossSite = await web.SendAsync(Post("/e/send?handler=AddRecipient", EmbedSendTests.AppOrigin, [("EmbedSendSession", session), .. add])))
+            Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        using (var noOrigin = await web.SendAsync(Post("/e/send?handler=AddRecipient", null, [("EmbedSendSession", session), .. add])))
+            Assert.Equal(HttpStatusCode.Forbidden, noOrigin.StatusCode);
+        using (var nullOrigin = await web.SendAsync(Post("/e/send?handler=AddRecipient", "null", [("EmbedSendSession", session), .. add])))
+            Assert.Equal(HttpStatusCode.Forbidden, nullOrigin.StatusCode);
+        var tampered = session[..10] + (session[10] == 'A' ? 'B' : 'A') + session[11..];
+        using (var forged = await web.SendAsync(Post("/e/send?handler=AddRecipient", self, [("EmbedSendSession", tampered), .. add])))
+            Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Empty((await org.Token.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{draft}")).GetProperty("recipients").EnumerateArray());
+
+        // From the page itself: a recipient, a field, then send — each answered by the page, never a redirect.
+        using var added = await web.SendAsync(Post("/e/send?handler=AddRecipient", self, [("EmbedSendSession", session), .. add]));
+        html = await added.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal(EmbedSendTests.AppOrigin, Ancestors(added));
+        Assert.False(added.Headers.Contains("Set-Cookie"));
+        var recipient = RecipientId().Match(html).Groups[1].Value;
+        session = Sealed(html);
+        using var placed = await web.SendAsync(Post("/e/send?handler=AddField", self, ("EmbedSendSession", session), ("RecipientId", recipient), ("Kind", "signature"),
+            ("Page", "1"), ("X", "72"), ("Y", "600")));
+        html = await placed.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, placed.StatusCode);
+        Assert.Contains("id=\"send-form\"", html, StringComparison.Ordinal);
+        session = Sealed(html);
+        using var send = await web.SendAsync(Post("/e/send?handler=Send", self, ("EmbedSendSession", session), ("ExpiresInDays", "7"), ("RemindEveryDays", "0")));
+        html = await send.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, send.StatusCode);
+        Assert.Contains("id=\"sent\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-event=\"sent\"", html, StringComparison.Ordinal);
+        Assert.Equal(EmbedSendTests.AppOrigin, Ancestors(send));
+        Assert.Equal("sent", (await org.Token.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{draft}")).GetProperty("status").GetString());
+
+        // Sending ended the scoped session: the last sealed value no longer acts.
+        using (var afterwards = await web.SendAsync(Post("/e/send?handler=AddRecipient", self, [("EmbedSendSession", session), .. add])))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, afterwards.StatusCode);
+            Assert.Contains("data-event=\"error\"", await afterwards.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Every other page still forbids framing.
+        using var documents = await web.GetAsync("/documents");
+        Assert.Equal("'none'", Ancestors(documents));
+        using var home = await web.GetAsync("/");
+        Assert.Equal("'none'", Ancestors(home));
+    }
+
+    [Fact]
+    public void A_sealed_signing_session_never_opens_as_a_sending_session_nor_the_reverse()
+    {
+        var protection = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();
+        var signing = new Sigill.Web.Recipient.RecipientSession($"sgr_eu_{new string('a', 52)}", "eu", EmbedOrigin: EmbedSendTests.AppOrigin).SealForEmbed(protection);
+        var sending = new Sigill.Web.Accounts.EmbedSendSession("sgs_eu_abc_def", "eu", EmbedSendTests.AppOrigin, "doc_eu_1").Seal(protection);
+        Assert.NotNull(Sigill.Web.Recipient.RecipientSession.OpenEmbedded(signing, protection));
+        Assert.NotNull(Sigill.Web.Accounts.EmbedSendSession.Open(sending, protection));
+        Assert.Null(Sigill.Web.Accounts.EmbedSendSession.Open(signing, protection));
+        Assert.Null(Sigill.Web.Recipient.RecipientSession.OpenEmbedded(sending, protection));
+        Assert.Null(Sigill.Web.Accounts.EmbedSendSession.Open(new Sigill.Web.Accounts.EmbedSendSession("sgs_us_abc_def", "eu", EmbedSendTests.AppOrigin, "doc_eu_1").Seal(protection), protection));
+    }
+}
