@@ -334,6 +334,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DocumentId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1114,6 +1118,13 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("sign");
+
                     b.Property<string>("OrganizationId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1125,7 +1136,6 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.Property<string>("RecipientId")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
@@ -1135,6 +1145,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
 
                     b.Property<DateTime?>("UsedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
 
