@@ -159,6 +159,19 @@ public static class EmbedGrantEndpoints
         Problems.Create(StatusCodes.Status410Gone, ErrorCodes.EmbedUrlUsedOrExpired, "This embedded signing URL no longer opens.", detail);
 
     /// <summary>
+    /// Opening encrypts inside its transaction (audit events, links), so the key uses are reserved before it begins (see
+    /// <c>ReserveWritesAsync</c>: on SQLite a reservation inside a transaction waits on it). The grant's organization is
+    /// read first; an unknown token reserves nothing and is refused inside.
+    /// </summary>
+    internal static async Task ReserveForOpenAsync(CellDbContext db, Cell cell, byte[] hash, CancellationToken ct)
+    {
+        if (await db.EmbedGrants.Where(g => g.TokenHash == hash).Select(g => g.OrganizationId).SingleOrDefaultAsync(ct) is { } organizationId)
+        {
+            await cell.Keys.ReserveWritesAsync(organizationId, 16, ct);
+        }
+    }
+
+    /// <summary>
     /// POST /api/v1/embed/{token}/open (anonymous): takes the URL's one use (one conditional UPDATE: unused and not
     /// expired), re-checks in the same transaction that the origin is still registered and the recipient still waiting,
     /// and issues the recipient a fresh signing link (their earlier link, e-mailed or embedded, stops working). 404 for a
@@ -172,6 +185,7 @@ public static class EmbedGrantEndpoints
         var hash = DocumentWorkflow.HashLinkToken(token);
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = cell.CreateDbContext();
+        await ReserveForOpenAsync(db, cell, hash, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var taken = await db.EmbedGrants.Where(g => g.TokenHash == hash && g.Kind == EmbedGrant.Sign && g.UsedAt == null && g.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(g => g.UsedAt, now), ct);

@@ -123,6 +123,7 @@ public static class EmbedSendEndpoints
         var hash = DocumentWorkflow.HashLinkToken(token);
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = cell.CreateDbContext();
+        await EmbedGrantEndpoints.ReserveForOpenAsync(db, cell, hash, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var taken = await db.EmbedGrants.Where(g => g.TokenHash == hash && g.Kind == EmbedGrant.Send && g.UsedAt == null && g.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(g => g.UsedAt, now), ct);
