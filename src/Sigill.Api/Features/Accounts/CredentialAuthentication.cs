@@ -122,28 +122,17 @@ internal sealed class CredentialAuthenticationHandler(
             session.LastSeenAt = now;
             await db.SaveChangesAsync(Context.RequestAborted);
         }
-        if (session.DocumentId is { } documentId)
-        {
-            // An embedded sending session (Features/Embedding/EmbedSending): the one document's scopes, never the account;
-            // Embedding.DocumentScopeMiddleware refuses every route outside that document.
-            return
-            [
-                new(SigillClaims.SessionId, session.Id),
-                new(SigillClaims.OrganizationId, session.OrganizationId),
-                new(SigillClaims.UserId, session.UserId),
-                new(SigillClaims.Role, role),
-                new(SigillClaims.DocumentScope, documentId),
-                .. Roles.ScopesOf(role).Intersect([Policies.DocumentsRead, Policies.DocumentsWrite]).Select(s => new Claim(SigillClaims.Scope, s)),
-            ];
-        }
+        // An embedded sending session (Features/Embedding/EmbedSending) is scoped to one document: its document scopes,
+        // never the account; Embedding.DocumentScopeMiddleware refuses every route outside that document.
+        var document = session.DocumentId;
         return
         [
             new(SigillClaims.SessionId, session.Id),
             new(SigillClaims.OrganizationId, session.OrganizationId),
             new(SigillClaims.UserId, session.UserId),
             new(SigillClaims.Role, role),
-            new(SigillClaims.Scope, Policies.Account),
-            .. Roles.ScopesOf(role).Select(s => new Claim(SigillClaims.Scope, s)),
+            document is null ? new(SigillClaims.Scope, Policies.Account) : new(SigillClaims.DocumentScope, document),
+            .. Roles.ScopesOf(role).Where(s => document is null || s is Policies.DocumentsRead or Policies.DocumentsWrite).Select(s => new Claim(SigillClaims.Scope, s)),
         ];
     }
 

@@ -28,8 +28,8 @@ public sealed class BulkSendOptions : IValidatedOptions
 
     public CsvLimits Limits => new(MaxRows: MaxRows);
 
-    /// <summary>An .xlsx may unpack to ten times the largest file (a 20 MB workbook to 200 MB of XML).</summary>
-    public XlsxLimits Xlsx => new(MaxUncompressedBytes: 10 * MaxFileBytes);
+    /// <summary>An .xlsx may unpack to 10 times the largest file, and hold as many characters of shared texts as the largest CSV has bytes (they are held in memory).</summary>
+    public XlsxLimits Xlsx => new(MaxUncompressedBytes: 10 * MaxFileBytes, MaxSharedStringChars: MaxFileBytes);
 
     public IReadOnlyList<string> Validate()
     {

@@ -9,10 +9,11 @@ namespace Sigill.Api.Features.BulkSend;
 /// What an .xlsx may cost to read, on top of <see cref="CsvLimits"/>. A ZIP's declared sizes are never trusted: the bytes
 /// inflated from every part read are counted as they stream, and a part that inflates more than
 /// <see cref="MaxCompressionRatio"/> times its compressed size (past its first MiB) is a ZIP bomb. Shared strings are the
-/// one thing held in memory, so their number and their characters are capped.
+/// one thing held in memory, so their number and their characters are capped (by default 20,000,000 characters, about
+/// 40 MB; bulk send allows as many characters as its largest CSV has bytes).
 /// </summary>
 public sealed record XlsxLimits(long MaxUncompressedBytes = 200L * 1000 * 1000, int MaxEntries = 1000, int MaxCompressionRatio = 200,
-    int MaxSharedStrings = 1_000_000, long MaxSharedStringChars = 50_000_000, int MaxXmlRunBytes = 1024 * 1024);
+    int MaxSharedStrings = 1_000_000, long MaxSharedStringChars = 20_000_000, int MaxXmlRunBytes = 1024 * 1024);
 
 /// <summary>A spreadsheet Sigill does not read: refused with <c>spreadsheet_invalid</c>, its message naming the sheet row, never a cell.</summary>
 public sealed class SpreadsheetRejectedException(string message) : CsvRejectedException(message);
