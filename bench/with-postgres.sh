@@ -34,3 +34,9 @@ if [ -f "$SERVICES/node_modules/s3rver/package.json" ] && command -v node >/dev/
   export SIGILL_BENCH_S3="http://S3RVER:S3RVER@127.0.0.1:$S3_PORT" # s3rver's fixed development credentials
 fi
 "$@"
+# PostgreSQL's own CPU (the postmaster and every backend it has reaped: the benchmark has closed its connections by now),
+# the part of a database benchmark that the benchmark process's own CPU figure leaves out.
+sleep 1
+if [ -r "/proc/$(head -1 "$RUN/data/postmaster.pid")/stat" ]; then
+  awk '{ printf "PostgreSQL used %.1f s of CPU during the run\n", ($14 + $15 + $16 + $17) / 100 }' "/proc/$(head -1 "$RUN/data/postmaster.pid")/stat" >&2
+fi

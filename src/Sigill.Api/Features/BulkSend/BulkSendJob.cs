@@ -177,6 +177,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         if (todo.Count == 0) return true;
         await cell.Keys.ReserveWritesAsync(bulk.OrganizationId, WritesPerRow * todo.Count, ct); // before the transaction: see ReserveWritesAsync
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        db.Database.AutoSavepointsEnabled = false; // one SaveChanges per batch, and a failure rolls the whole batch back
         if (!await StillRunningAsync(db, cell, bulk.Id, ct)) return false;
         var pdfs = new List<string>();
         try
@@ -224,7 +225,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         }
         var now = time.GetUtcNow().UtcDateTime;
         var actor = new AuditActor(bulk.ActorId, bulk.ActorIp);
-        var doc = await DocumentEndpoints.CreateAsync(draft, cell, bulk.OrganizationId, actor, db, now, ct);
+        var doc = await DocumentEndpoints.AddAsync(draft, cell, bulk.OrganizationId, actor, db, now, ct); // saved with its batch
         var recipients = new List<Recipient>();
         var slot = 0;
         foreach (var (r, i) in input.Recipients.Select((r, i) => (r, i)))
@@ -277,7 +278,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
     /// </summary>
     private static async Task<bool> StillRunningAsync(CellDbContext db, Cell cell, string id, CancellationToken ct) =>
         cell.DatabaseProvider == "postgres"
-            ? (await db.BulkSends.FromSql($"SELECT * FROM bulk_sends WHERE \"Id\" = {id} AND \"Status\" = {BulkSendStates.Running} FOR SHARE").AsNoTracking().ToListAsync(ct)).Count == 1
+            ? (await db.Database.SqlQuery<string>($"SELECT \"Id\" AS \"Value\" FROM bulk_sends WHERE \"Id\" = {id} AND \"Status\" = {BulkSendStates.Running} FOR SHARE").ToListAsync(ct)).Count == 1
             : await db.BulkSends.AnyAsync(b => b.Id == id && b.Status == BulkSendStates.Running, ct);
 
     private static BulkSendRow Skipped(BulkSend bulk, int number, IEnumerable<CellError> errors)

@@ -246,6 +246,25 @@ public static class DocumentEndpoints
     /// <summary>Stores a new draft (its PDF encrypted, then its row and its <c>document.created</c> event in one commit; the PDF is deleted again when the commit fails).</summary>
     internal static async Task<Document> CreateAsync(NewDocument draft, Cell cell, string organizationId, AuditActor actor, CellDbContext db, DateTime now, CancellationToken ct)
     {
+        var doc = await AddAsync(draft, cell, organizationId, actor, db, now, ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            await DocumentWorkflow.DeletePdfAsync(cell, organizationId, doc.CurrentPdfObjectId); // nothing half-way
+            throw;
+        }
+        return doc;
+    }
+
+    /// <summary>
+    /// A new draft: its PDF stored, the document and its <c>document.created</c> event added to <paramref name="db"/> but not
+    /// saved. The caller saves, and deletes the stored PDF (<see cref="Document.CurrentPdfObjectId"/>) if that fails.
+    /// </summary>
+    internal static async Task<Document> AddAsync(NewDocument draft, Cell cell, string organizationId, AuditActor actor, CellDbContext db, DateTime now, CancellationToken ct)
+    {
         var (title, source, pdf, pages, totals, templateId) = draft;
         var id = SigillId.New("doc", cell.Region);
         var objectId = await DocumentWorkflow.WritePdfAsync(cell, organizationId, pdf, ct);
@@ -266,15 +285,6 @@ public static class DocumentEndpoints
         var details = new Dictionary<string, string> { ["source"] = source, ["sha256"] = doc.OriginalSha256 };
         if (templateId is not null) details["template"] = templateId;
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", actor, now, ct, details: details);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch
-        {
-            await DocumentWorkflow.DeletePdfAsync(cell, organizationId, objectId); // nothing half-way
-            throw;
-        }
         return doc;
     }
 

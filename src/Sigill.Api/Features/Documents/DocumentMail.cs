@@ -18,20 +18,26 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
 {
     public static async Task<DocumentMail> LoadAsync(CellDbContext db, Cell cell, Document d, MailOptions options, CancellationToken ct)
     {
-        var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == d.OrganizationId, ct);
-        var orgName = (await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, ct))!;
-        string? senderName = null, senderEmail = null;
-        if (d.SentByUserId is { } userId
-            && await db.Memberships.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == d.OrganizationId && m.UserId == userId, ct) is { } member)
+        var brand = await db.ReadOnceAsync("letterhead:" + d.OrganizationId, async () =>
         {
-            senderName = await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.NamePurpose, member.NameToken, userId, ct);
-            senderEmail = await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.EmailPurpose, member.EmailToken, userId, ct);
-        }
-        var logo = await cell.Keys.DecryptFieldAsync(org.Id, Organization.LogoPurpose, org.LogoToken, org.Id, ct);
-        return new DocumentMail(cell, d, options, new MailBrand(orgName, org.BrandColor, logo is null ? null : Convert.FromBase64String(logo)), senderName, senderEmail,
+            var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == d.OrganizationId, ct);
+            var orgName = (await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, ct))!;
+            var logo = await cell.Keys.DecryptFieldAsync(org.Id, Organization.LogoPurpose, org.LogoToken, org.Id, ct);
+            return new MailBrand(orgName, org.BrandColor, logo is null ? null : Convert.FromBase64String(logo));
+        });
+        var sender = d.SentByUserId is not { } userId ? null : await db.ReadOnceAsync($"sender:{d.OrganizationId}:{userId}", async () =>
+        {
+            var member = await db.Memberships.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == d.OrganizationId && m.UserId == userId, ct);
+            return member is null ? new Sender(null, null) : new Sender(
+                await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.NamePurpose, member.NameToken, userId, ct),
+                await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.EmailPurpose, member.EmailToken, userId, ct));
+        });
+        return new DocumentMail(cell, d, options, brand, sender?.Name, sender?.Email,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
             await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.MessagePurpose, d.MessageToken, d.Id, ct));
     }
+
+    private sealed record Sender(string? Name, string? Email);
 
     /// <summary>"Ann Lee of Acme", or "Acme" when no person sent it.</summary>
     public string Who => SenderName is { } name ? $"{name} of {Brand.OrganizationName}" : Brand.OrganizationName;

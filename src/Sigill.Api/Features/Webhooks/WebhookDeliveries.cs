@@ -35,7 +35,8 @@ public static class WebhookEvents
         {
             return;
         }
-        var subscriptions = await db.WebhookSubscriptions.AsNoTracking().Where(w => w.OrganizationId == document.OrganizationId).ToListAsync(ct);
+        var subscriptions = await db.ReadOnceAsync("webhook-subscriptions:" + document.OrganizationId,
+            () => db.WebhookSubscriptions.AsNoTracking().Where(w => w.OrganizationId == document.OrganizationId).ToListAsync(ct));
         foreach (var subscription in subscriptions.Where(s => s.Wants(type)))
         {
             var delivery = new WebhookDelivery
