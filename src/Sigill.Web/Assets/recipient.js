@@ -39,7 +39,8 @@ function valueOf(form, id) {
 // A hidden field's inputs are disabled, so they are neither required nor posted.
 function conditions() {
   const form = document.getElementById("sign-form");
-  const wraps = [...form.querySelectorAll("[data-field-wrap][data-when-field]")];
+  // Razor writes data- attributes even when empty: a field without a condition has data-when-field="".
+  const wraps = [...form.querySelectorAll("[data-field-wrap]")].filter((w) => w.dataset.whenField);
   if (wraps.length === 0) return;
   const update = () => {
     // Conditions can chain (C on B on A): repeat until nothing changes (at most once per field).

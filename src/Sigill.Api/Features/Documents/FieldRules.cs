@@ -45,8 +45,9 @@ internal static class FieldRules
     /// </summary>
     public static (FieldSettings? Settings, Problem? Problem) NormalizeSettings(string kind, bool fillSigningDate, FieldSettings? settings)
     {
-        if (settings is null) return (null, null);
-        var (min, max, decimals, options, condition) = settings;
+        // A dropdown or radio group without settings still needs its options: checked below as an empty set.
+        if (settings is null && !FieldKinds.HasOptions(kind)) return (null, null);
+        var (min, max, decimals, options, condition) = settings ?? new FieldSettings();
         if (kind != FieldKinds.Number && (min is not null || max is not null || decimals is not null))
         {
             return Invalid($"min, max and decimals are for number fields; a {kind} field takes none.");
