@@ -11,9 +11,24 @@ public sealed record RecipientView(string Id, string Name, string Email, string 
     DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt, int ViewCount, string? ViewedSha256, DateTime? CompletedAt,
     string StepUp);
 
-/// <summary>A placed field. <c>Label</c>: the sender's words for it (null: named after its kind); <c>FillSigningDate</c>: a date the signing fills in.</summary>
+/// <summary>
+/// A placed field. <c>Label</c>: the sender's words for it (null: named after its kind); <c>FillSigningDate</c>: a date the
+/// signing fills in; <c>Settings</c>: what its kind takes (bounds, options, a condition), null when nothing. On a signing
+/// link, an unsigned <c>email</c> or <c>name</c> field's <c>Value</c> is the recipient's own, offered to edit.
+/// </summary>
 public sealed record FieldView(string Id, string RecipientId, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value,
-    string? Label = null, bool FillSigningDate = false);
+    string? Label = null, bool FillSigningDate = false, FieldSettings? Settings = null);
+
+/// <summary>
+/// A field's kind-specific settings (docs/fields.md): <c>number</c> takes <c>Min</c>, <c>Max</c> and <c>Decimals</c> (digits after
+/// the point, 0-6, default 0); <c>dropdown</c> and <c>radio</c> take <c>Options</c> (1-50, each 1-200 characters, no two alike);
+/// every kind the signer fills in may take a <c>Condition</c>.
+/// </summary>
+public sealed record FieldSettings(decimal? Min = null, decimal? Max = null, int? Decimals = null, IReadOnlyList<string>? Options = null,
+    FieldCondition? Condition = null);
+
+/// <summary>Show (and require) the field only while the recipient's field <c>Field</c> holds <c>Equals</c>: <c>"true"</c> for a ticked checkbox, an option for a dropdown or radio group.</summary>
+public sealed record FieldCondition(string? Field, [property: System.Text.Json.Serialization.JsonPropertyName("equals")] string? Value);
 
 public sealed record DocumentView(string Id, string Title, string Status, string Source, int PageCount, IReadOnlyList<PageView> Pages,
     string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,

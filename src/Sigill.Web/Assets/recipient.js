@@ -23,28 +23,73 @@ async function showPages() {
   }
 }
 
+// A field's inputs in the form (a radio group has several); the field boxes on the pages are outside it.
+const inputsOf = (form, id) => [...form.querySelectorAll(`[data-field="${id}"]`)];
+
+// The value a field holds now, as the API reads it: a ticked checkbox is "true", a radio group its checked option.
+function valueOf(form, id) {
+  const inputs = inputsOf(form, id).filter((i) => !i.disabled);
+  if (inputs.length === 0) return "";
+  if (inputs[0].type === "checkbox") return inputs[0].checked ? "true" : "";
+  if (inputs[0].type === "radio") return inputs.find((i) => i.checked)?.value ?? "";
+  return inputs[0].value.trim();
+}
+
+// Conditional fields: shown while the field they name holds their value (the API evaluates the same rule when signing).
+// A hidden field's inputs are disabled, so they are neither required nor posted.
+function conditions() {
+  const form = document.getElementById("sign-form");
+  // Razor writes data- attributes even when empty: a field without a condition has data-when-field="".
+  const wraps = [...form.querySelectorAll("[data-field-wrap]")].filter((w) => w.dataset.whenField);
+  if (wraps.length === 0) return;
+  const update = () => {
+    // Conditions can chain (C on B on A): repeat until nothing changes (at most once per field).
+    for (let round = 0; round <= wraps.length; round++) {
+      let changed = false;
+      for (const wrap of wraps) {
+        const source = form.querySelector(`[data-field-wrap="${wrap.dataset.whenField}"]`);
+        const show = !!source && !source.hidden && valueOf(form, wrap.dataset.whenField) === wrap.dataset.whenEquals;
+        if (wrap.hidden === !show) continue;
+        changed = true;
+        wrap.hidden = !show;
+        for (const input of inputsOf(form, wrap.dataset.fieldWrap)) input.disabled = !show;
+        const box = document.querySelector(`.field-box[data-field="${wrap.dataset.fieldWrap}"]`);
+        if (box) box.hidden = !show;
+      }
+      if (!changed) break;
+    }
+    form.dispatchEvent(new Event("fields-changed"));
+  };
+  form.addEventListener("change", update);
+  form.addEventListener("input", update);
+  update();
+}
+
 function guideFields() {
   const form = document.getElementById("sign-form");
   const next = document.getElementById("next-field");
   const status = document.getElementById("guide-status");
   if (!next) return;
-  const required = [...form.querySelectorAll("input[data-field][required]")];
-  const isEmpty = (input) => (input.type === "checkbox" ? !input.checked : input.value.trim() === "");
+  const ids = [...new Set([...form.querySelectorAll("[data-field]")].map((i) => i.dataset.field))];
+  const required = () => ids.filter((id) => inputsOf(form, id).some((i) => i.required && !i.disabled));
+  const isEmpty = (id) => valueOf(form, id) === "";
   const update = () => {
-    const left = required.filter(isEmpty).length;
+    const left = required().filter(isEmpty).length;
     status.textContent = left === 0 ? "All required fields are filled in." : `${left} required ${left === 1 ? "field" : "fields"} left.`;
     next.hidden = left === 0;
-    for (const input of form.querySelectorAll("input[data-field]")) {
-      document.querySelector(`.field-box[data-field="${input.dataset.field}"]`)?.classList.toggle("done", !isEmpty(input));
+    for (const id of ids) {
+      document.querySelector(`.field-box[data-field="${id}"]`)?.classList.toggle("done", !isEmpty(id));
     }
   };
   next.addEventListener("click", () => {
-    const target = required.find(isEmpty);
+    const target = required().find(isEmpty);
     if (!target) return;
-    document.querySelector(`.field-box[data-field="${target.dataset.field}"]`)?.scrollIntoView({ block: "center" });
-    target.focus();
+    document.querySelector(`.field-box[data-field="${target}"]`)?.scrollIntoView({ block: "center" });
+    inputsOf(form, target)[0].focus();
   });
   form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  form.addEventListener("fields-changed", update);
   update();
 }
 
@@ -79,6 +124,7 @@ function signatureModes() {
   show();
 }
 
+conditions();
 guideFields();
 signatureModes();
 showPages();

@@ -180,6 +180,10 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "text" => $"Text {number}",
         "date" => $"Date {number}",
         "checkbox" => $"Checkbox {number}",
+        "number" => $"Number {number}",
+        "email" => $"E-mail address {number}",
+        "name" => $"Full name {number}",
+        "dropdown" or "radio" => $"Choice {number}",
         _ => $"Field {number}",
     }) + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
 
@@ -190,6 +194,10 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "initials" => "Initials",
         "date" => field.FillSigningDate ? "Date of signing" : "Date",
         "checkbox" => "Tick",
+        "number" => "Number",
+        "email" => "E-mail",
+        "name" => "Name",
+        "dropdown" or "radio" => "Choice",
         _ => "Text",
     };
 }

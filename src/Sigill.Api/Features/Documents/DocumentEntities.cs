@@ -121,9 +121,12 @@ public sealed class DocumentField
     public string? LabelToken { get; set; }
     /// <summary>A date field the signing fills in with the day of signing (UTC, in the evidence); the signer types nothing.</summary>
     public bool FillSigningDate { get; init; }
+    /// <summary>The kind's settings (bounds, options, a condition: <see cref="Sigill.Contracts.FieldSettings"/> as JSON), encrypted like the label; null: none.</summary>
+    public string? SettingsToken { get; set; }
 
     public const string ValuePurpose = "field.value";
     public const string LabelPurpose = "field.label";
+    public const string SettingsPurpose = "field.settings";
 }
 
 /// <summary>

@@ -199,10 +199,14 @@ internal static class DocumentSenderTools
                 StepUp = r.StepUp is null ? null : Signing.StepUp.EmailCode,
             });
         }
-        foreach (var f in await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == source.Id).ToListAsync(ct))
+        var sourceFields = await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == source.Id).ToListAsync(ct);
+        var fieldIds = sourceFields.ToDictionary(f => f.Id, _ => SigillId.New("fld", cell.Region), StringComparer.Ordinal);
+        foreach (var f in sourceFields)
         {
-            var fieldId = SigillId.New("fld", cell.Region);
-            db.DocumentFields.Add(new DocumentField
+            var fieldId = fieldIds[f.Id];
+            var settings = await DocumentFieldSettings.ReadAsync(cell, f, ct);
+            if (settings?.Condition is { } condition) settings = settings with { Condition = condition with { Field = fieldIds[condition.Field!] } };
+            var copy = new DocumentField
             {
                 Id = fieldId,
                 DocumentId = docId,
@@ -218,7 +222,9 @@ internal static class DocumentSenderTools
                 FillSigningDate = f.FillSigningDate,
                 LabelToken = await cell.Keys.EncryptFieldAsync(doc.OrganizationId, DocumentField.LabelPurpose,
                     await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct), fieldId, ct),
-            });
+            };
+            await DocumentFieldSettings.WriteAsync(cell, copy, settings, ct);
+            db.DocumentFields.Add(copy);
         }
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", AuditActor.From(http, caller.Actor), now, ct,
             details: new Dictionary<string, string> { ["source"] = "duplicate", ["of"] = source.Id, ["sha256"] = doc.OriginalSha256 });

@@ -21,12 +21,17 @@ public static class DocumentSetupEndpoints
     /// <summary>
     /// A field to place. <c>Required</c> defaults to true, except for a checkbox (ticking is a choice) and a date the
     /// signing fills in. <c>Label</c>: what the signer is asked for, one line of at most <see cref="MaxLabelLength"/> characters.
+    /// <c>Settings</c>: what the kind takes (a number's bounds, a dropdown's or radio group's options, a condition; docs/fields.md).
     /// </summary>
     public sealed record AddFieldRequest(string? RecipientId, string? Kind, int Page, double X, double Y, double Width, double Height, bool? Required = null,
-        string? Label = null, bool FillSigningDate = false);
+        string? Label = null, bool FillSigningDate = false, FieldSettings? Settings = null);
 
-    /// <summary>A placed field's label, whether it must be filled in, and where it is (a draft's); absent members keep their value.</summary>
-    public sealed record UpdateFieldRequest(string? Label = null, bool? Required = null, int? Page = null, double? X = null, double? Y = null);
+    /// <summary>
+    /// A placed field's label, whether it must be filled in, where it is, and its settings (a draft's); absent members keep
+    /// their value, and <c>Settings</c>, when given, replaces the field's settings as a whole.
+    /// </summary>
+    public sealed record UpdateFieldRequest(string? Label = null, bool? Required = null, int? Page = null, double? X = null, double? Y = null,
+        FieldSettings? Settings = null);
 
     public const int MaxLabelLength = 100;
 
@@ -88,16 +93,24 @@ public static class DocumentSetupEndpoints
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
-        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date or checkbox.");
+        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date, checkbox, number, email, name, dropdown or radio.");
         if (request.FillSigningDate && request.Kind != FieldKinds.Date) return Problems.Validation("fillSigningDate is for date fields only.");
         if (LabelProblem(request.Label) is { } labelProblem) return Problems.Validation(labelProblem);
         var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RecipientId && r.DocumentId == doc.Id, ct);
         if (recipient is null) return Problems.Validation("recipientId must name a recipient of this document.");
         if (recipient.Role != RecipientRoles.Signer) return Problems.Validation("Fields can be assigned to signers only.");
         if (OffPage(doc, request.Page, request.X, request.Y, request.Width, request.Height) is { } offPage) return offPage;
+        var (settings, settingsProblem) = FieldRules.NormalizeSettings(request.Kind!, request.FillSigningDate, request.Settings);
+        if (settingsProblem is not null) return DocumentFieldSettings.Problem(settingsProblem);
         if (await db.DocumentFields.CountAsync(f => f.DocumentId == doc.Id, ct) >= 500) return Problems.Validation("A document has at most 500 fields.");
         var cell = caller.Cell;
         var fieldId = SigillId.New("fld", cell.Region);
+        if (settings?.Condition is not null)
+        {
+            var definitions = await DocumentFieldSettings.DefinitionsAsync(db, cell, doc.Id, recipient.Id, ct);
+            definitions.Add(new FieldRules.Definition(fieldId, recipient.Id, request.Kind!, settings));
+            if (FieldRules.CheckConditions(definitions) is { } conditionProblem) return DocumentFieldSettings.Problem(conditionProblem);
+        }
         var field = new DocumentField
         {
             Id = fieldId,
@@ -114,6 +127,7 @@ public static class DocumentSetupEndpoints
             FillSigningDate = request.FillSigningDate,
             LabelToken = await cell.Keys.EncryptFieldAsync(doc.OrganizationId, DocumentField.LabelPurpose, Label(request.Label), fieldId, ct),
         };
+        await DocumentFieldSettings.WriteAsync(cell, field, settings, ct);
         db.DocumentFields.Add(field);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}/fields/{field.Id}", await FieldView.FromAsync(field, cell, ct));
@@ -142,8 +156,18 @@ public static class DocumentSetupEndpoints
         if (request.Required == true && field.FillSigningDate) return Problems.Validation("A date the signing fills in is never left to the signer.");
         var (page, x, y) = (request.Page ?? field.Page, request.X ?? field.X, request.Y ?? field.Y);
         if (OffPage(doc, page, x, y, field.Width, field.Height) is { } offPage) return offPage;
-        (field.Page, field.X, field.Y) = (page, x, y);
         var cell = caller.Cell;
+        if (request.Settings is not null)
+        {
+            var (settings, settingsProblem) = FieldRules.NormalizeSettings(field.Kind, field.FillSigningDate, request.Settings);
+            if (settingsProblem is not null) return DocumentFieldSettings.Problem(settingsProblem);
+            // New options may leave another field's condition without its value: every condition is checked again.
+            var definitions = await DocumentFieldSettings.DefinitionsAsync(db, cell, doc.Id, field.RecipientId, ct);
+            definitions[definitions.FindIndex(d => d.Id == field.Id)] = new FieldRules.Definition(field.Id, field.RecipientId, field.Kind, settings);
+            if (FieldRules.CheckConditions(definitions) is { } conditionProblem) return DocumentFieldSettings.Problem(conditionProblem);
+            await DocumentFieldSettings.WriteAsync(cell, field, settings, ct);
+        }
+        (field.Page, field.X, field.Y) = (page, x, y);
         if (request.Label is not null)
         {
             field.LabelToken = await cell.Keys.EncryptFieldAsync(doc.OrganizationId, DocumentField.LabelPurpose, Label(request.Label), field.Id, ct);
@@ -184,6 +208,8 @@ public static class DocumentSetupEndpoints
         var field = await db.DocumentFields.SingleOrDefaultAsync(f => f.Id == fieldId && f.DocumentId == doc.Id, ct);
         if (field is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
+        var remaining = (await DocumentFieldSettings.DefinitionsAsync(db, caller.Cell, doc.Id, field.RecipientId, ct)).Where(d => d.Id != field.Id).ToList();
+        if (FieldRules.CheckConditions(remaining) is { } conditionProblem) return DocumentFieldSettings.Problem(conditionProblem); // another field's condition names it
         db.DocumentFields.Remove(field);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();

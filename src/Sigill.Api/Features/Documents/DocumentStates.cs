@@ -70,6 +70,14 @@ public static class FieldKinds
     public const string Text = "text";
     public const string Date = "date";
     public const string Checkbox = "checkbox";
+    public const string Number = "number";
+    public const string Email = "email";
+    public const string Name = "name";
+    public const string Dropdown = "dropdown";
+    public const string Radio = "radio";
 
-    public static bool IsValid(string? kind) => kind is Signature or Initials or Text or Date or Checkbox;
+    public static bool IsValid(string? kind) => kind is Signature or Initials or Text or Date or Checkbox or Number or Email or Name or Dropdown or Radio;
+
+    /// <summary>A kind whose value is one of the sender's options.</summary>
+    public static bool HasOptions(string? kind) => kind is Dropdown or Radio;
 }

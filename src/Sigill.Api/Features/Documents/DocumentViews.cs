@@ -24,7 +24,8 @@ internal static class DocumentViews
         public static async Task<FieldView> FromAsync(DocumentField f, Cell cell, CancellationToken ct) => new(
             f.Id, f.RecipientId, f.Kind, f.Page, f.X, f.Y, f.Width, f.Height, f.Required,
             await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.ValuePurpose, f.ValueToken, f.Id, ct),
-            await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct), f.FillSigningDate);
+            await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct), f.FillSigningDate,
+            await DocumentFieldSettings.ReadAsync(cell, f, ct));
     }
 
     extension(DocumentView)

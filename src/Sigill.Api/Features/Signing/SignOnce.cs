@@ -42,12 +42,17 @@ internal static class SignOnce
         var given = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var v in request.Fields ?? [])
         {
-            if (v.Id is null || !mine.Any(f => f.Id == v.Id) || given.ContainsKey(v.Id))
+            if (v.Id is null || !mine.Any(f => f.Id == v.Id))
             {
-                return Outcome.Fail(Problems.Validation($"fields: '{v.Id}' is not one of your fields (or is given twice)."));
+                return Outcome.Fail(DocumentFieldSettings.Problem(new(ErrorCodes.FieldNotYours, $"fields: '{v.Id}' is not one of your fields.")));
             }
-            given[v.Id] = v.Value ?? "";
+            if (!given.TryAdd(v.Id, v.Value?.Trim() ?? "")) return Outcome.Fail(Problems.Validation($"fields: '{v.Id}' is given twice."));
         }
+        // What each field takes, and which are shown given the values sent (FieldRules): hidden ones are neither required nor stored.
+        var definitions = new List<FieldRules.Definition>(mine.Count);
+        foreach (var f in mine) definitions.Add(new FieldRules.Definition(f.Id, f.RecipientId, f.Kind, await DocumentFieldSettings.ReadAsync(cell, f, ct)));
+        var settingsOf = definitions.ToDictionary(x => x.Id, x => x.Settings, StringComparer.Ordinal);
+        var shown = FieldRules.Visibility(definitions, given);
         var typed = request.TypedName?.Trim();
         PngImage? png = null;
         if (r.Role == RecipientRoles.Signer)
@@ -82,22 +87,25 @@ internal static class SignOnce
             }
             given.TryGetValue(f.Id, out var value);
             // A date the signing fills in: today (UTC, the evidence's zone), whatever was sent for it.
-            value = f.FillSigningDate ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : value?.Trim() ?? "";
-            if (value.Length == 0 || (f.Kind == FieldKinds.Checkbox && value == "false"))
+            value = f.FillSigningDate ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : value ?? "";
+            var empty = value.Length == 0 || (f.Kind == FieldKinds.Checkbox && value == "false");
+            if (!shown[f.Id])
+            {
+                if (!empty) return Outcome.Fail(DocumentFieldSettings.Problem(new(ErrorCodes.FieldHidden, $"Field {f.Id} is hidden by its condition given your other values: leave it out.")));
+                continue;
+            }
+            if (empty)
             {
                 if (f.Required) return Outcome.Fail(Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SigningFieldsMissing, "Required fields are empty.", $"Field {f.Id} ({f.Kind}) is required."));
                 if (f.Kind == FieldKinds.Checkbox && value == "false") values[f] = "false";
                 continue;
             }
-            switch (f.Kind)
+            var (accepted, refused) = FieldRules.CheckValue(f.Id, f.Kind, settingsOf[f.Id], value);
+            if (refused is not null)
             {
-                case FieldKinds.Text when value.Length > 1000:
-                    return Outcome.Fail(Problems.Validation($"Field {f.Id}: text is at most 1000 characters."));
-                case FieldKinds.Date when !DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _):
-                    return Outcome.Fail(Problems.Validation($"Field {f.Id}: a date is yyyy-MM-dd."));
-                case FieldKinds.Checkbox when value != "true":
-                    return Outcome.Fail(Problems.Validation($"Field {f.Id}: a checkbox is \"true\" or \"false\"."));
+                return Outcome.Fail(refused.Code == ErrorCodes.ValidationFailed ? Problems.Validation(refused.Detail) : DocumentFieldSettings.Problem(refused));
             }
+            value = accepted!;
             stamps.Add(stamp with { Text = f.Kind == FieldKinds.Checkbox ? "X" : value });
             values[f] = value;
         }

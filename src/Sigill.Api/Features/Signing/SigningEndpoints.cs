@@ -57,9 +57,17 @@ public static class SigningEndpoints
             return TypedResults.Ok(new SigningView(d.Id, null, r.Id, name, r.Role, r.Status, false, false, false, 0, [], [], d.ExpiresAt, r.StepUp, false));
         }
         var fields = new List<FieldView>();
+        string? email = null;
         foreach (var f in await link.Db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == d.Id && f.RecipientId == r.Id).OrderBy(f => f.Page).ToListAsync(ct))
         {
-            fields.Add(await FieldView.FromAsync(f, cell, ct));
+            var field = await FieldView.FromAsync(f, cell, ct);
+            // E-mail and name fields come pre-filled with the recipient's own, which they may change before signing.
+            if (field.Value is null && f.Kind == FieldKinds.Name) field = field with { Value = name };
+            if (field.Value is null && f.Kind == FieldKinds.Email)
+            {
+                field = field with { Value = email ??= await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct) };
+            }
+            fields.Add(field);
         }
         var pages = DocumentView.PagesOf(d);
         return TypedResults.Ok(new SigningView(d.Id,

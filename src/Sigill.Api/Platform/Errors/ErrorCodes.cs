@@ -224,6 +224,27 @@ public static class ErrorCodes
     [Status(400)]
     public const string FieldOffPage = "field_off_page";
 
+    [Status(400)]
+    public const string FieldSettingsInvalid = "field_settings_invalid";
+
+    [Status(400)]
+    public const string FieldOptionUnsupported = "field_option_unsupported";
+
+    [Status(400)]
+    public const string FieldConditionInvalid = "field_condition_invalid";
+
+    [Status(400)]
+    public const string FieldConditionCycle = "field_condition_cycle";
+
+    [Status(400)]
+    public const string FieldValueInvalid = "field_value_invalid";
+
+    [Status(400)]
+    public const string FieldHidden = "field_hidden";
+
+    [Status(400)]
+    public const string FieldNotYours = "field_not_yours";
+
     [Status(409)]
     public const string DocumentNotDraft = "document_not_draft";
 

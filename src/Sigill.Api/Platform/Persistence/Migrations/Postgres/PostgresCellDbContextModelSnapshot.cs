@@ -955,6 +955,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<bool>("Required")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("SettingsToken")
+                        .HasColumnType("text");
+
                     b.Property<string>("ValueToken")
                         .HasColumnType("text");
 

@@ -950,6 +950,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<bool>("Required")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SettingsToken")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ValueToken")
                         .HasColumnType("TEXT");
 
