@@ -34,6 +34,7 @@ public static class WebTierHost
     {
         // The options shape the host itself (proxy routes, cookie names, Kestrel limits), so they are read before it is
         // built, through the same registration and checks as the container's.
+        Icu.EnsureAvailable(Tier); // per-language pages: never silently in the invariant culture
         var options = SigillOptions.Read<WebTierOptions>(configuration, Tier, s => WebTierOptions.Register(s));
         // The same keys and defaults as the API tier's (Sigill.Http): the web tier refuses first, from Content-Length.
         var limits = SigillOptions.Read<RequestLimits>(configuration, Tier, s => RequestLimits.Register(s));
