@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Sigill.Http;
 
 /// <summary>
-/// Sigill formats dates and numbers per language, which needs ICU (libicu). A runtime without it (no libicu on the
-/// host, or <c>DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1</c>) would otherwise run in the invariant culture and write
-/// English month names into a Swedish e-mail without a word; both tiers call <see cref="EnsureAvailable"/> first and
-/// refuse to start instead.
+/// Sigill formats dates and numbers per language, which needs ICU (libicu). With no libicu on the host the runtime
+/// refuses to start by itself (<c>InvariantGlobalization</c> is off); a runtime told to do without it
+/// (<c>DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1</c>) would run in the invariant culture and write English month names
+/// into a Swedish e-mail without a word, so both tiers call <see cref="EnsureAvailable"/> first and refuse to start.
 /// </summary>
 public static class Icu
 {
