@@ -15,7 +15,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- 1. Debian packages --------------------------------------------------------------------------
 # chromium: Debian's browser, driven by Playwright in the browser tests (never a downloaded browser).
 # libnss3-tools: certutil, to trust a region root in an NSS database for pdfsig.
-APT_PACKAGES=(postgresql softhsm2 poppler-utils libnss3-tools qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium systemd nginx testssl.sh sqlmap wapiti afl++)
+# libicu72: ICU, which Sigill needs to format per language (both tiers refuse to start without it).
+APT_PACKAGES=(libicu72 postgresql softhsm2 poppler-utils libnss3-tools qpdf fonts-dejavu-core openssl e2fsprogs prometheus prometheus-alertmanager chromium systemd nginx testssl.sh sqlmap wapiti afl++)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,6 +54,7 @@ public static class ApiHost
     /// <param name="overrides">Registrations that replace the defaults (tests: a throttle on a fake clock).</param>
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? overrides = null)
     {
+        Icu.EnsureAvailable(Tier); // per-language e-mails and certificates: never silently in the invariant culture
         // What the host needs before its container exists (log sinks, Kestrel limits), checked the same way as the rest.
         var options = SigillOptions.Read<ApiTierOptions>(configuration, Tier, s => ApiTierOptions.Register(s));
         var limits = SigillOptions.Read<RequestLimits>(configuration, Tier, s => RequestLimits.Register(s));

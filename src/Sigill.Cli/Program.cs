@@ -1,6 +1,15 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Invocation;
 using Sigill.Cli.Commands;
+
+// ICU is on (rendered text is formatted per language, with an explicit culture), but the process itself stays in the
+// invariant culture whatever the host's LANG says, so an interpolated number or date in a log line, an audit detail or
+// an API value reads the same on every host (docs/translations.md).
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 
 var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, signed, sealed, and verifiable.")
 {

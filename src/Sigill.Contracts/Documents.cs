@@ -7,9 +7,10 @@ public sealed record DocumentSummary(string Id, string Title, string Status, Dat
 
 public sealed record PageView(int Page, double Width, double Height);
 
+/// <param name="Language">The language of the recipient's e-mails (<see cref="Languages"/>); null: the organization's default.</param>
 public sealed record RecipientView(string Id, string Name, string Email, string Role, int SigningOrder, string Status,
     DateTime? NotifiedAt, DateTime? ConsentedAt, DateTime? FirstViewedAt, DateTime? LastViewedAt, int ViewCount, string? ViewedSha256, DateTime? CompletedAt,
-    string StepUp);
+    string StepUp, string? Language = null);
 
 /// <summary>
 /// A placed field. <c>Label</c>: the sender's words for it (null: named after its kind); <c>FillSigningDate</c>: a date the

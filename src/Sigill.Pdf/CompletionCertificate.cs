@@ -16,6 +16,12 @@ public sealed record CompletionCertificate
     /// <summary>Named document hashes, e.g. ("Original PDF SHA-256", hex).</summary>
     public IReadOnlyList<DocumentHash> Hashes { get; init; } = [];
 
+    /// <summary>
+    /// The language of the page's words and dates (<c>en</c>, <c>sv</c>, <c>de</c>, <c>fr</c>, <c>es</c>; English when
+    /// null or unknown): the organization's default. Hashes, identifiers and audit descriptions are the same in all.
+    /// </summary>
+    public string? Language { get; init; }
+
     /// <summary>The payment the document required, when it did.</summary>
     public CompletionPayment? Payment { get; init; }
 }

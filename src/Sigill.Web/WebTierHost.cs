@@ -34,6 +34,7 @@ public static class WebTierHost
     {
         // The options shape the host itself (proxy routes, cookie names, Kestrel limits), so they are read before it is
         // built, through the same registration and checks as the container's.
+        Icu.EnsureAvailable(Tier); // per-language pages: never silently in the invariant culture
         var options = SigillOptions.Read<WebTierOptions>(configuration, Tier, s => WebTierOptions.Register(s));
         // The same keys and defaults as the API tier's (Sigill.Http): the web tier refuses first, from Content-Length.
         var limits = SigillOptions.Read<RequestLimits>(configuration, Tier, s => RequestLimits.Register(s));
@@ -61,6 +62,7 @@ public static class WebTierHost
             ? new CookieProtection(cookieKey, options.PreviousCookieKeyBytes)
             : new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         services.AddRazorPages();
+        services.AddLocalization(); // IStringLocalizer<T> over the .resx beside T (Pages/PublicText*.resx)
         services.AddAntiforgery(a =>
         {
             // Every form post carries a token bound to this cookie. With TLS: __Host- (Secure, Path=/, no Domain).
@@ -135,6 +137,10 @@ public static class WebTierHost
         app.UseSecurityHeaders(options.Tls);
         app.UseRequestLimits(limits);
         app.UseStaticAssets();
+        // The public pages for people without an account speak the browser's language (Accept-Language); nothing else
+        // changes culture (evidence and the API pass-through stay invariant).
+        var publicLanguages = Pages.PublicText.Options();
+        app.UseWhen(http => Pages.PublicText.Localized(http.Request.Path), pages => pages.UseRequestLocalization(publicLanguages));
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();

@@ -32,7 +32,8 @@ public sealed class Chromium : IAsyncLifetime
     }
 
     /// <summary>A fresh browser session; mobile-sized by default (the recipient page is mobile first).</summary>
-    public async Task<Session> NewSessionAsync(Uri baseUrl, bool mobile = true)
+    /// <param name="locale">The browser's language (its Accept-Language), for the pages that speak it.</param>
+    public async Task<Session> NewSessionAsync(Uri baseUrl, bool mobile = true, string locale = "en-US")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -41,7 +42,7 @@ public sealed class Chromium : IAsyncLifetime
             DeviceScaleFactor = 1,
             HasTouch = mobile,
             AcceptDownloads = true,
-            Locale = "en-US",
+            Locale = locale,
             TimezoneId = "UTC",
         });
         context.SetDefaultTimeout(45_000); // a shared 2-core machine: a sign-in (password hashing) under a parallel build took over 20 s

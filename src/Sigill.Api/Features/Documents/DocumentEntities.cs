@@ -92,6 +92,11 @@ public sealed class Recipient
     /// <summary>SHA-256 of the grant a passed step-up hands out (header <c>Sigill-Step-Up</c>).</summary>
     public byte[]? StepUpGrantHash { get; set; }
     public DateTime? StepUpGrantExpiresAt { get; set; }
+    /// <summary>
+    /// The language of this recipient's e-mails (<c>en</c>, <c>sv</c>, <c>de</c>, <c>fr</c>, <c>es</c>: <see cref="Languages"/>),
+    /// chosen by the sender. Null: the organization's <see cref="Organizations.Organization.DefaultLanguage"/>.
+    /// </summary>
+    public string? Language { get; set; }
 
     public const string NamePurpose = "recipient.name";
     public const string EmailPurpose = "recipient.email";
@@ -172,6 +177,7 @@ internal sealed class RecipientConfiguration : IEntityTypeConfiguration<Recipien
         builder.Property(r => r.OrganizationId).HasMaxLength(64);
         builder.Property(r => r.EmailIndex).HasMaxLength(128);
         builder.Property(r => r.Role).HasMaxLength(16);
+        builder.Property(r => r.Language).HasMaxLength(8);
         builder.Property(r => r.Status).HasMaxLength(16);
         builder.Property(r => r.ViewedSha256).HasMaxLength(64);
         builder.Property(r => r.SignatureKind).HasMaxLength(16);

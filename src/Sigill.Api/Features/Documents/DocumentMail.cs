@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Resources;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 using Sigill.Api.Features.Accounts;
@@ -13,9 +13,15 @@ namespace Sigill.Api.Features.Documents;
 /// Who a document's e-mails come from and what they are about: the organization (name and brand colour), the person
 /// who sent it (name and address, for Reply-To; none when an API token without a person sent it), the title and the
 /// sender's message. Read once per batch of messages, decrypted under the organization's key.
+/// The e-mails to a recipient are in the recipient's language, else the organization's default (<see cref="DefaultLanguage"/>),
+/// with words from <c>Resources/RecipientMailText*.resx</c>; the notices to the sender stay in English for now.
 /// </summary>
-internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Options, MailBrand Brand, string? SenderName, string? SenderEmail, string Title, string? Note)
+internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Options, MailBrand Brand, string? SenderName, string? SenderEmail, string Title, string? Note,
+    string? DefaultLanguage = null)
 {
+    /// <summary>The recipients' e-mails, for the test that finds keys missing in a language.</summary>
+    internal static readonly ResourceManager Resources = new("Sigill.Api.Features.Documents.Resources.RecipientMailText", typeof(DocumentMail).Assembly);
+
     public static async Task<DocumentMail> LoadAsync(CellDbContext db, Cell cell, Document d, MailOptions options, CancellationToken ct)
     {
         var brand = await db.ReadOnceAsync("letterhead:" + d.OrganizationId, async () =>
@@ -34,13 +40,25 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
         });
         return new DocumentMail(cell, d, options, brand, sender?.Name, sender?.Email,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
-            await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.MessagePurpose, d.MessageToken, d.Id, ct));
+            await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.MessagePurpose, d.MessageToken, d.Id, ct), org.DefaultLanguage);
     }
 
     private sealed record Sender(string? Name, string? Email);
 
     /// <summary>"Ann Lee of Acme", or "Acme" when no person sent it.</summary>
     public string Who => SenderName is { } name ? $"{name} of {Brand.OrganizationName}" : Brand.OrganizationName;
+
+    /// <summary>The language of <paramref name="r"/>'s e-mails: theirs, else the organization's, else English.</summary>
+    public string LanguageOf(Recipient r) => Languages.IsSupported(r.Language) ? r.Language! : Languages.IsSupported(DefaultLanguage) ? DefaultLanguage! : Languages.English;
+
+    private MailWords Words(Recipient r) => new(LanguageOf(r), Resources);
+
+    /// <summary><see cref="Who"/> in a recipient's language.</summary>
+    private string WhoFor(MailWords t) => SenderName is { } name ? t.Format("Mail.Who.Person", name, Brand.OrganizationName) : Brand.OrganizationName;
+
+    /// <summary>A moment in the recipient's language (month names need ICU); <paramref name="time"/>: with the hour, in UTC.</summary>
+    private static string Date(MailWords t, DateTime at, bool time) =>
+        at.ToString(t["Mail.DateFormat"] + (time ? ", HH:mm 'UTC'" : ""), t.Culture);
 
     public string Link(string path) => $"{Options.LinkBaseUrl.TrimEnd('/')}{path}";
 
@@ -52,67 +70,73 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
             ReplyTo = SenderEmail is { } email && MailboxAddress.TryParse(email, out var address) ? new MailboxAddress(SenderName ?? "", address.Address) : null,
         };
 
-    private string Why(Recipient r) => r.Role switch
+    private string Why(MailWords t, Recipient r) => t.Format(r.Role switch
     {
-        RecipientRoles.Signer => $"You got this e-mail because {Who} asked you to sign this document with Sigill.",
-        RecipientRoles.Approver => $"You got this e-mail because {Who} asked you to approve this document with Sigill.",
-        _ => $"You got this e-mail because {Who} sent you a copy of this document with Sigill.",
-    };
+        RecipientRoles.Signer => "Mail.Why.Signer",
+        RecipientRoles.Approver => "Mail.Why.Approver",
+        _ => "Mail.Why.Cc",
+    }, WhoFor(t));
 
-    private string? Expiry => Document.ExpiresAt?.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
-
-    /// <summary>The invitation (or a reminder) carrying a recipient's personal link.</summary>
+    /// <summary>The invitation (or a reminder) carrying a recipient's personal link, in the recipient's language.</summary>
     public MailContent Invitation(Recipient r, string name, string link, bool reminder)
     {
-        var (verb, button) = r.Role switch
+        var t = Words(r);
+        var role = r.Role switch
         {
-            RecipientRoles.Signer => ("sign", "Review and sign"),
-            RecipientRoles.Approver => ("approve", "Review and approve"),
-            _ => ("view", "View the document"),
+            RecipientRoles.Signer => "Signer",
+            RecipientRoles.Approver => "Approver",
+            _ => "Cc",
         };
-        var heading = r.Role == RecipientRoles.Cc ? $"{Who} shared “{Title}” with you" : $"{Who} asks you to {verb} “{Title}”";
-        var blocks = new List<MailBlock> { new MailBlock.Paragraph($"Hello {name},") };
-        if (reminder) blocks.Add(new MailBlock.Paragraph("A reminder: this document is still waiting for you. This e-mail carries a new link; earlier links no longer work."));
-        if (!string.IsNullOrWhiteSpace(Note)) blocks.Add(new MailBlock.Quote(Note, $"{SenderName ?? Brand.OrganizationName} wrote:"));
-        blocks.Add(new MailBlock.Button(button, link));
-        blocks.Add(new MailBlock.Paragraph($"The link is personal: please do not forward this e-mail. It works until {Expiry}."));
-        var subject = (reminder ? "Reminder: " : "") + (r.Role == RecipientRoles.Cc ? $"{Who} shared “{Title}”" : $"Please {verb} “{Title}” for {Who}");
-        return new MailContent(subject, heading, blocks, Why(r));
+        var heading = t.Format($"Mail.Invite.{role}.Heading", WhoFor(t), Title);
+        var blocks = new List<MailBlock> { new MailBlock.Paragraph(t.Format("Mail.Hello", name)) };
+        if (reminder) blocks.Add(new MailBlock.Paragraph(t["Mail.Reminder.Text"]));
+        if (!string.IsNullOrWhiteSpace(Note)) blocks.Add(new MailBlock.Quote(Note, t.Format("Mail.Invite.Wrote", SenderName ?? Brand.OrganizationName)));
+        blocks.Add(new MailBlock.Button(t[$"Mail.Invite.{role}.Button"], link));
+        var expiry = Document.ExpiresAt is { } expires ? Date(t, expires, time: true) : "";
+        blocks.Add(new MailBlock.Paragraph(t.Format("Mail.Invite.Personal", expiry)));
+        var subject = t.Format($"Mail.Invite.{role}.Subject", WhoFor(t), Title);
+        if (reminder) subject = t.Format("Mail.Reminder.Subject", subject);
+        return new MailContent(subject, heading, blocks, Why(t, r)) { Language = t.Language };
     }
 
     /// <summary>To the payer once everyone has signed: the amount and their personal payment link (the processor's page takes the card).</summary>
-    public MailContent PaymentDue(Recipient r, string name, string link, string amount) =>
-        new($"Payment due: “{Title}”", $"“{Title}” is signed: {amount} to pay",
+    public MailContent PaymentDue(Recipient r, string name, string link, string amount)
+    {
+        var t = Words(r);
+        return new(t.Format("Mail.Payment.Subject", Title), t.Format("Mail.Payment.Heading", Title, amount),
         [
-            new MailBlock.Paragraph($"Hello {name},"),
-            new MailBlock.Paragraph($"Everyone has signed “{Title}”. {Who} asks you to pay {amount}; the document is completed and sealed once the payment is received."),
-            new MailBlock.Button("Pay " + amount, link),
-            new MailBlock.Paragraph("You pay on the payment processor's secure page; Sigill never sees your card details. The link is personal: please do not forward this e-mail."),
-        ], Why(r));
+            new MailBlock.Paragraph(t.Format("Mail.Hello", name)),
+            new MailBlock.Paragraph(t.Format("Mail.Payment.Text", Title, WhoFor(t), amount)),
+            new MailBlock.Button(t.Format("Mail.Payment.Button", amount), link),
+            new MailBlock.Paragraph(t["Mail.Payment.Safety"]),
+        ], Why(t, r)) { Language = t.Language };
+    }
 
     /// <summary>To a recipient whose link died because the sender voided the document.</summary>
     public MailContent Voided(Recipient r, string name, string? reason)
     {
+        var t = Words(r);
         var blocks = new List<MailBlock>
         {
-            new MailBlock.Paragraph($"Hello {name},"),
-            new MailBlock.Paragraph($"{Who} voided “{Title}”. There is nothing more for you to do, and the link you were sent no longer works."),
+            new MailBlock.Paragraph(t.Format("Mail.Hello", name)),
+            new MailBlock.Paragraph(t.Format("Mail.Voided.Text", WhoFor(t), Title)),
         };
-        if (!string.IsNullOrWhiteSpace(reason)) blocks.Add(new MailBlock.Quote(reason, "The reason given:"));
-        return new MailContent($"Voided: “{Title}”", $"“{Title}” was voided", blocks, Why(r));
+        if (!string.IsNullOrWhiteSpace(reason)) blocks.Add(new MailBlock.Quote(reason, t["Mail.Reason"]));
+        return new MailContent(t.Format("Mail.Voided.Subject", Title), t.Format("Mail.Voided.Heading", Title), blocks, Why(t, r)) { Language = t.Language };
     }
 
     /// <summary>The completion e-mail to a recipient: the sealed PDF attached (when it may be) and a download link.</summary>
-    public MailContent CompletedForRecipient(Recipient r, string name, string link, DateTime linkExpires, bool attached) =>
-        new($"Completed: “{Title}”", $"“{Title}” is complete",
+    public MailContent CompletedForRecipient(Recipient r, string name, string link, DateTime linkExpires, bool attached)
+    {
+        var t = Words(r);
+        return new(t.Format("Mail.Completed.Subject", Title), t.Format("Mail.Completed.Heading", Title),
         [
-            new MailBlock.Paragraph($"Hello {name},"),
-            new MailBlock.Paragraph("Everyone has signed. " + (attached
-                ? "The signed document is attached, sealed with its certificate of completion; keep it for your records."
-                : "Download the signed document, sealed with its certificate of completion, and keep it for your records.")),
-            new MailBlock.Button("Download the signed document", link),
-            new MailBlock.Paragraph($"The download link works until {linkExpires.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}. Anyone can check the seal with any PDF reader or with Sigill's pdf verify."),
-        ], Why(r));
+            new MailBlock.Paragraph(t.Format("Mail.Hello", name)),
+            new MailBlock.Paragraph(t[attached ? "Mail.Completed.Attached" : "Mail.Completed.Download"]),
+            new MailBlock.Button(t["Mail.Completed.Button"], link),
+            new MailBlock.Paragraph(t.Format("Mail.Completed.Until", Date(t, linkExpires, time: false))),
+        ], Why(t, r)) { Language = t.Language };
+    }
 
     /// <summary>The completion notice to the sender, with the same attachment and a link to the document in Sigill.</summary>
     public MailContent CompletedForSender(bool attached) =>

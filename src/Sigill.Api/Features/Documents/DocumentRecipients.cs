@@ -13,7 +13,7 @@ internal static class DocumentRecipients
     public const double FieldWidth = 200, FieldHeight = 50, FieldMargin = 40, FieldGap = 15;
 
     public static async Task<Recipient> AddAsync(CellDbContext db, Cell cell, Document doc, string name, string email, string role, int order,
-        string? stepUp, string? accessCode, CancellationToken ct)
+        string? stepUp, string? accessCode, CancellationToken ct, string? language = null)
     {
         var id = SigillId.New("rcp", cell.Region);
         var recipient = new Recipient
@@ -28,6 +28,7 @@ internal static class DocumentRecipients
             SigningOrder = order,
             Status = RecipientStates.Pending,
             StepUp = stepUp,
+            Language = language,
             StepUpCodeHash = accessCode is null ? null : await Signing.StepUp.HashAsync(cell, doc.OrganizationId, id, accessCode, ct),
         };
         db.Recipients.Add(recipient);

@@ -21,7 +21,8 @@ internal static class DocumentSenderTools
 {
     public static readonly TimeSpan ResendGap = TimeSpan.FromMinutes(1);
 
-    public sealed record CorrectRecipientRequest(string? Name, string? Email);
+    /// <param name="Language">The language of the recipient's next e-mails (en, sv, de, fr, es); "" goes back to the organization's default.</param>
+    public sealed record CorrectRecipientRequest(string? Name, string? Email, string? Language = null);
 
     public sealed record RemindResult(int Reminded);
 
@@ -117,11 +118,13 @@ internal static class DocumentSenderTools
         if (name is not null && name.Length is 0 or > 200) return Problems.Validation("name is at most 200 characters and not empty.");
         var email = request.Email?.Trim();
         if (email is not null && !MailServices.IsSingleAddress(email)) return Problems.Validation("email must be a single e-mail address.");
-        if (name is null && email is null) return Problems.Validation("Give a new name, a new email, or both.");
+        if (request.Language is { Length: > 0 } language && !Languages.IsSupported(language)) return Problems.LanguageUnsupported("language");
+        if (name is null && email is null && request.Language is null) return Problems.Validation("Give a new name, a new email or a language.");
         var cell = caller.Cell;
         var now = time.GetUtcNow().UtcDateTime;
         await DocumentWorkflow.ExpireIfDueAsync(db, cell, doc, now, ct);
         if (doc.Status != DocumentStates.Draft && (doc.Status != DocumentStates.Sent || RecipientStates.IsDone(r.Status))) return Finished();
+        if (request.Language is not null) r.Language = request.Language.Length == 0 ? null : request.Language;
         if (name is not null) r.NameToken = (await cell.Keys.EncryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, name, r.Id, ct))!;
         if (email is not null)
         {
@@ -131,14 +134,14 @@ internal static class DocumentSenderTools
         MailMessage? message = null;
         if (doc.Status == DocumentStates.Sent)
         {
-            if (r.LinkHash is not null)
+            if (r.LinkHash is not null && (name is not null || email is not null)) // a new language alone changes the next e-mails, not the link
             {
                 // The old link dies with the new one: only the new address can act.
                 message = await DocumentWorkflow.IssueLinkAsync(await DocumentMail.LoadAsync(db, cell, doc, mail, ct), r, reminder: false, ct);
                 r.NotifiedAt = now;
             }
             await DocumentWorkflow.RecordAsync(db, cell, doc, "recipient.corrected", AuditActor.From(http, caller.Actor), now, ct, r.Id,
-                new Dictionary<string, string> { ["changed"] = string.Join(",", new[] { name is null ? null : "name", email is null ? null : "email" }.OfType<string>()) });
+                new Dictionary<string, string> { ["changed"] = string.Join(",", new[] { name is null ? null : "name", email is null ? null : "email", request.Language is null ? null : "language" }.OfType<string>()) });
         }
         await db.SaveChangesAsync(ct);
         if (message is not null) await DocumentWorkflow.SendAllAsync(mailer, cell, doc, [message], time, loggers.CreateLogger("Sigill.Api.Documents"));
@@ -197,6 +200,7 @@ internal static class DocumentSenderTools
                 SigningOrder = r.SigningOrder,
                 Status = RecipientStates.Pending,
                 StepUp = r.StepUp is null ? null : Signing.StepUp.EmailCode,
+                Language = r.Language,
             });
         }
         var sourceFields = await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == source.Id).ToListAsync(ct);

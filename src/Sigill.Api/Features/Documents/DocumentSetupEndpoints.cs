@@ -16,7 +16,9 @@ namespace Sigill.Api.Features.Documents;
 public static class DocumentSetupEndpoints
 {
     /// <param name="StepUp">none (default), access_code (with <paramref name="AccessCode"/>, 6-64 characters) or email_code.</param>
-    public sealed record AddRecipientRequest(string? Name, string? Email, string? Role, int? SigningOrder, string? StepUp = null, string? AccessCode = null);
+    /// <param name="Language">The language of the recipient's e-mails (en, sv, de, fr, es); absent: the organization's default.</param>
+    public sealed record AddRecipientRequest(string? Name, string? Email, string? Role, int? SigningOrder, string? StepUp = null, string? AccessCode = null,
+        string? Language = null);
 
     /// <summary>
     /// A field to place. <c>Required</c> defaults to true, except for a checkbox (ticking is a choice) and a date the
@@ -76,13 +78,14 @@ public static class DocumentSetupEndpoints
         {
             return Problems.Validation("accessCode (6-64 characters) goes with stepUp access_code, and only with it.");
         }
+        if (request.Language is not null && !Languages.IsSupported(request.Language)) return Problems.LanguageUnsupported("language");
         var existing = await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct);
         if (existing.Count >= 50) return Problems.Validation("A document has at most 50 recipients.");
         if (request.SigningOrder is < 1 or > 50) return Problems.Validation("signingOrder must be 1-50 (equal numbers sign in parallel).");
         // Default: after everybody so far (sequential). Equal numbers form a parallel group.
         var order = request.SigningOrder ?? (existing.Count == 0 ? 1 : existing.Max(r => r.SigningOrder) + 1);
         var cell = caller.Cell;
-        var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email!, role, order, stepUp, accessCode, ct);
+        var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email!, role, order, stepUp, accessCode, ct, request.Language);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/documents/{doc.Id}/recipients/{recipient.Id}", await RecipientView.FromAsync(recipient, cell, ct));
     }

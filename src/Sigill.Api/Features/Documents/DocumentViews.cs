@@ -16,7 +16,7 @@ internal static class DocumentViews
             (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!,
             (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!,
             r.Role, r.SigningOrder, r.Status, r.NotifiedAt, r.ConsentedAt, r.FirstViewedAt, r.LastViewedAt, r.ViewCount, r.ViewedSha256, r.CompletedAt,
-            r.StepUp ?? "none");
+            r.StepUp ?? "none", r.Language);
     }
 
     extension(FieldView)

@@ -43,6 +43,12 @@ public sealed class Organization
     /// </summary>
     public string? EmbedOrigins { get; set; }
 
+    /// <summary>
+    /// The language of the e-mails, pages and certificates of completion of this organization's documents when a
+    /// recipient has none of their own: <c>en</c>, <c>sv</c>, <c>de</c>, <c>fr</c> or <c>es</c> (<see cref="Languages"/>). Null: English.
+    /// </summary>
+    public string? DefaultLanguage { get; set; }
+
     public const string NamePurpose = "organization.name";
     public const string LogoPurpose = "organization.logo";
 }
@@ -67,6 +73,7 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         builder.Property(o => o.Region).HasMaxLength(16);
         builder.Property(o => o.NameToken).HasMaxLength(2048);
         builder.Property(o => o.BrandColor).HasMaxLength(7);
+        builder.Property(o => o.DefaultLanguage).HasMaxLength(8);
         builder.Property(o => o.DeliveryLinkDays).HasDefaultValue(30);
         builder.Property(o => o.AttachSealedPdf).HasDefaultValue(true);
     }

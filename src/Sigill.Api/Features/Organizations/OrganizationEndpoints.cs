@@ -17,12 +17,13 @@ public static class OrganizationEndpoints
     /// <param name="AttachSealedPdf">Whether completion e-mails carry the sealed PDF (up to the installation's limit).</param>
     /// <param name="HasLogo">Whether e-mails carry the organization's logo (<c>GET /organizations/current/logo</c>).</param>
     /// <param name="SealWithoutTimestamp">Whether a completion is sealed at baseline B when no timestamp authority answers, instead of waiting.</param>
+    /// <param name="DefaultLanguage">The language of recipients without one of their own, and of the certificate of completion (<c>en</c> when never set).</param>
     public sealed record OrganizationView(string Id, string Name, string Region, DateTime CreatedAt, string? BrandColor, int DeliveryLinkDays, bool AttachSealedPdf,
-        bool HasLogo, bool SealWithoutTimestamp)
+        bool HasLogo, bool SealWithoutTimestamp, string DefaultLanguage)
     {
         public static async Task<OrganizationView> FromAsync(Organization o, Cell cell, CancellationToken ct) =>
             new(o.Id, (await cell.Keys.DecryptFieldAsync(o.Id, Organization.NamePurpose, o.NameToken, o.Id, ct))!, o.Region, o.CreatedAt,
-                o.BrandColor, o.DeliveryLinkDays, o.AttachSealedPdf, o.LogoToken is not null, o.SealWithoutTimestamp);
+                o.BrandColor, o.DeliveryLinkDays, o.AttachSealedPdf, o.LogoToken is not null, o.SealWithoutTimestamp, o.DefaultLanguage ?? Languages.English);
     }
 
     /// <summary>A logo as base64 PNG. It is decoded to pixels and written again by Sigill (nothing of the upload's own bytes is kept).</summary>
@@ -31,8 +32,11 @@ public static class OrganizationEndpoints
     /// <summary>The largest logo: its pixels (an e-mail shows it at most 240×48) and the PNG Sigill writes of them.</summary>
     public static readonly PngLimits LogoLimits = new() { MaxBytes = 256 * 1024, MaxDimension = 1200, MaxDecodedBytes = 1200L * 600 * 4 };
 
-    /// <summary>Each value given replaces the setting; absent ones stay. <c>brandColor</c> "" goes back to Sigill's colour.</summary>
-    public sealed record SettingsRequest(string? BrandColor, int? DeliveryLinkDays, bool? AttachSealedPdf, bool? SealWithoutTimestamp = null);
+    /// <summary>
+    /// Each value given replaces the setting; absent ones stay. <c>brandColor</c> "" goes back to Sigill's colour;
+    /// <c>defaultLanguage</c> is one of <see cref="Languages.Supported"/>.
+    /// </summary>
+    public sealed record SettingsRequest(string? BrandColor, int? DeliveryLinkDays, bool? AttachSealedPdf, bool? SealWithoutTimestamp = null, string? DefaultLanguage = null);
 
     public static RouteGroupBuilder MapOrganizations(this IEndpointRouteBuilder app)
     {
@@ -69,12 +73,14 @@ public static class OrganizationEndpoints
     {
         if (request.BrandColor is { Length: > 0 } color && !Platform.Mail.MailBrand.IsColor(color)) return Problems.Validation("brandColor is a colour as #RRGGBB (or \"\" for Sigill's own).");
         if (request.DeliveryLinkDays is < 1 or > 365) return Problems.Validation("deliveryLinkDays must be 1-365.");
+        if (request.DefaultLanguage is not null && !Languages.IsSupported(request.DefaultLanguage)) return Problems.LanguageUnsupported("defaultLanguage");
         var org = await db.Organizations.SingleOrDefaultAsync(o => o.Id == caller.OrganizationId, ct);
         if (org is null) return TypedResults.NotFound();
         if (request.BrandColor is not null) org.BrandColor = request.BrandColor.Length == 0 ? null : request.BrandColor.ToLowerInvariant();
         if (request.DeliveryLinkDays is { } days) org.DeliveryLinkDays = days;
         if (request.AttachSealedPdf is { } attach) org.AttachSealedPdf = attach;
         if (request.SealWithoutTimestamp is { } levelB) org.SealWithoutTimestamp = levelB;
+        if (request.DefaultLanguage is { } language) org.DefaultLanguage = language == Languages.English ? null : language;
         await Audit.AuditRecorder.RecordAsync(db, caller.Cell, new Audit.AuditEventData("organization.settings_changed", org.Id, Audit.AuditActor.From(http, caller.Actor), org.Id), time.GetUtcNow().UtcDateTime, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(await OrganizationView.FromAsync(org, caller.Cell, ct));

@@ -136,8 +136,15 @@ internal static class DocumentCompletion
                 r.ViewedSha256 ?? ""));
         }
         var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
+        string? language;
+        await using (var db = cell.CreateDbContext())
+        {
+            // The certificate speaks the organization's default language; its hashes and audit references are the same in every language.
+            language = await db.Organizations.AsNoTracking().Where(o => o.Id == document.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct);
+        }
         var certificate = new CompletionCertificate
         {
+            Language = language,
             DocumentTitle = title,
             DocumentId = document.Id,
             CompletedAt = new DateTimeOffset(now, TimeSpan.Zero),

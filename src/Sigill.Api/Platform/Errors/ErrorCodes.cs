@@ -415,6 +415,9 @@ public static class ErrorCodes
     [Status(409)]
     public const string BulkSendFinished = "bulk_send_finished";
 
+    [Status(400)]
+    public const string LanguageUnsupported = "language_unsupported";
+
     [AttributeUsage(AttributeTargets.Field)]
     private sealed class StatusAttribute(params int[] statuses) : Attribute
     {

@@ -25,6 +25,15 @@ public static class Problems
 
     public static ProblemHttpResult Validation(string detail) => Create(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "The request is not valid.", detail);
 
+    /// <summary>A language code Sigill does not speak (<see cref="Languages.Supported"/>); <c>field</c> names where it was sent.</summary>
+    public static ProblemHttpResult LanguageUnsupported(string field)
+    {
+        var problem = Create(StatusCodes.Status400BadRequest, ErrorCodes.LanguageUnsupported, "Sigill does not speak this language.",
+            $"{field} is one of {string.Join(", ", Languages.Supported)} (lower case, no region).");
+        problem.ProblemDetails.Extensions["field"] = field;
+        return problem;
+    }
+
     public static ProblemHttpResult Conflict(string code, string detail) => Create(StatusCodes.Status409Conflict, code, "The request conflicts with the current state.", detail);
 
     /// <summary>Marks, in <see cref="HttpContext.Items"/>, a 5xx problem written by <see cref="WriteFixedAsync"/>.</summary>

@@ -21,8 +21,8 @@ public sealed record MailBrand(string OrganizationName, string? Color, byte[]? L
     /// <summary>Whether the e-mail is Sigill's own, about the reader's account, rather than sent for an organization.</summary>
     public bool ForAccount { get; private init; }
 
-    /// <summary>The footer's last line: who had the e-mail sent.</summary>
-    public string SentBy => ForAccount ? "Sent by Sigill about your account." : $"Sent with Sigill on behalf of {MailText.Header(OrganizationName)}.";
+    /// <summary>The footer's last line in <paramref name="words"/>' language: who had the e-mail sent.</summary>
+    public string SentBy(MailWords words) => ForAccount ? words["Mail.SentForAccount"] : words.Format("Mail.SentFor", MailText.Header(OrganizationName));
 
     public static bool IsColor(string? value) =>
         value is { Length: 7 } && value[0] == '#' && value.AsSpan(1).ContainsAnyExcept("0123456789abcdefABCDEF") is false;
@@ -50,6 +50,9 @@ public abstract record MailBlock
 /// </summary>
 public sealed record MailContent(string Subject, string Heading, IReadOnlyList<MailBlock> Blocks, string Footer)
 {
+    /// <summary>The language of the words around the content (the layout's <c>lang</c>, the footer, the copy-address line); null: English.</summary>
+    public string? Language { get; init; }
+
     private static readonly Lazy<string> Layout = new(() =>
     {
         using var stream = typeof(MailContent).Assembly.GetManifestResourceStream("Sigill.Api.Platform.Mail.layout.html")
@@ -68,6 +71,7 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
 
     public string Text(MailBrand brand)
     {
+        var words = new MailWords(Language);
         var text = new StringBuilder();
         text.Append(Heading).Append("\n\n");
         foreach (var block in Blocks)
@@ -84,13 +88,14 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
             }
         }
         text.Append("-- \n").Append(Footer).Append('\n')
-            .Append(brand.SentBy).Append('\n');
+            .Append(brand.SentBy(words)).Append('\n');
         return text.ToString();
     }
 
     public string Html(MailBrand brand)
     {
         var e = HtmlEncoder.Default;
+        var words = new MailWords(Language);
         var body = new StringBuilder();
         foreach (var block in Blocks)
         {
@@ -112,7 +117,7 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
                     body.Append(CultureInfo.InvariantCulture,
                             $"<p style=\"margin:8px 0 20px 0;\"><a href=\"{e.Encode(url.AbsoluteUri)}\" style=\"display:inline-block;padding:12px 20px;border-radius:6px;background:{Accent(brand)};color:#ffffff;font-weight:600;text-decoration:none;\">")
                         .Append(e.Encode(b.Label)).Append("</a></p>\n")
-                        .Append("<p style=\"margin:0 0 16px 0;font-size:13px;color:#4b5563;word-break:break-all;\">Or copy this address into your browser: ")
+                        .Append("<p style=\"margin:0 0 16px 0;font-size:13px;color:#4b5563;word-break:break-all;\">").Append(e.Encode(words["Mail.CopyAddress"])).Append(' ')
                         .Append(e.Encode(url.AbsoluteUri)).Append("</p>\n");
                     break;
             }
@@ -126,7 +131,8 @@ public sealed record MailContent(string Subject, string Heading, IReadOnlyList<M
                 : $"<img src=\"cid:{MailBrand.LogoContentId}\" alt=\"{e.Encode(MailText.Header(brand.OrganizationName))}\" style=\"display:block;max-height:48px;max-width:240px;border:0;\">", StringComparison.Ordinal)
             .Replace("{{heading}}", e.Encode(Heading), StringComparison.Ordinal)
             .Replace("{{footer}}", e.Encode(Footer), StringComparison.Ordinal)
-            .Replace("{{sentby}}", e.Encode(brand.SentBy), StringComparison.Ordinal)
+            .Replace("{{sentby}}", e.Encode(brand.SentBy(words)), StringComparison.Ordinal)
+            .Replace("{{lang}}", words.Language, StringComparison.Ordinal)
             .Replace("{{content}}", body.ToString(), StringComparison.Ordinal); // last: the only value that is markup, built above from encoded text
     }
 
