@@ -24,12 +24,12 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
 
     public static async Task<DocumentMail> LoadAsync(CellDbContext db, Cell cell, Document d, MailOptions options, CancellationToken ct)
     {
-        var brand = await db.ReadOnceAsync("letterhead:" + d.OrganizationId, async () =>
+        var letterhead = await db.ReadOnceAsync("letterhead:" + d.OrganizationId, async () =>
         {
             var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == d.OrganizationId, ct);
             var orgName = (await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, ct))!;
             var logo = await cell.Keys.DecryptFieldAsync(org.Id, Organization.LogoPurpose, org.LogoToken, org.Id, ct);
-            return new MailBrand(orgName, org.BrandColor, logo is null ? null : Convert.FromBase64String(logo));
+            return new Letterhead(new MailBrand(orgName, org.BrandColor, logo is null ? null : Convert.FromBase64String(logo)), org.DefaultLanguage);
         });
         var sender = d.SentByUserId is not { } userId ? null : await db.ReadOnceAsync($"sender:{d.OrganizationId}:{userId}", async () =>
         {
@@ -38,10 +38,12 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
                 await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.NamePurpose, member.NameToken, userId, ct),
                 await cell.Keys.DecryptFieldAsync(d.OrganizationId, Membership.EmailPurpose, member.EmailToken, userId, ct));
         });
-        return new DocumentMail(cell, d, options, brand, sender?.Name, sender?.Email,
+        return new DocumentMail(cell, d, options, letterhead.Brand, sender?.Name, sender?.Email,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
-            await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.MessagePurpose, d.MessageToken, d.Id, ct), org.DefaultLanguage);
+            await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.MessagePurpose, d.MessageToken, d.Id, ct), letterhead.DefaultLanguage);
     }
+
+    private sealed record Letterhead(MailBrand Brand, string? DefaultLanguage);
 
     private sealed record Sender(string? Name, string? Email);
 
