@@ -88,6 +88,22 @@ public sealed partial class SenderPageHttpTests
         Assert.Equal(HttpStatusCode.BadRequest, off.StatusCode);
         Assert.Contains("recipientId must name a recipient", await off.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        // With a signer, the palette offers the kinds that need no options; a dropdown (its options are set through the
+        // API) is refused here.
+        using (var signer = await web.PostAsync($"{mine}?handler=AddRecipient", Form(draft, ("Name", "Ada Palette"), ("Email", "ada.palette@example.test"), ("Role", "signer"))))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signer.StatusCode);
+        }
+        draft = await web.GetStringAsync(mine);
+        foreach (var kind in new[] { "signature", "initials", "text", "date", "checkbox", "number", "email", "name" })
+        {
+            Assert.Contains($"data-kind=\"{kind}\"", draft, StringComparison.Ordinal);
+        }
+        Assert.Contains(">Full name</button>", draft, StringComparison.Ordinal);
+        using var dropdown = await web.PostAsync($"{mine}?handler=AddField", Form(draft, ("RecipientId", "rcp_eu_none"), ("Kind", "dropdown"), ("Page", "1"), ("X", "10"), ("Y", "10")));
+        Assert.Equal(HttpStatusCode.BadRequest, dropdown.StatusCode);
+        Assert.Contains("Choose a kind of field.", WebUtility.HtmlDecode(await dropdown.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+
         // A broken template is refused with the renderer's message and not saved.
         var templateForm = await web.GetStringAsync("/templates/new");
         using var broken = await web.PostAsync("/templates/new", Form(templateForm, ("Name", "Broken"), ("Variables", "client"), ("Body", "Hello {{ client }")));

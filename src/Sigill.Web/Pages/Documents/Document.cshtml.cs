@@ -12,7 +12,10 @@ namespace Sigill.Web.Pages.Documents;
 /// </summary>
 public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
-    /// <summary>A new field's size in PDF points, by kind.</summary>
+    /// <summary>
+    /// A new field's size in PDF points, by the kinds this page places. Dropdowns and radio groups need their options and
+    /// conditions need another field: those are set through the API for now (docs/fields.md).
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, (double Width, double Height)> FieldSizes = new Dictionary<string, (double, double)>
     {
         ["signature"] = (180, 48),
@@ -20,6 +23,9 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
         ["text"] = (180, 24),
         ["date"] = (110, 24),
         ["checkbox"] = (18, 18),
+        ["number"] = (110, 24),
+        ["email"] = (180, 24),
+        ["name"] = (180, 24),
     };
 
     [BindProperty(SupportsGet = true)]

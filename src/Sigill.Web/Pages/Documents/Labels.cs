@@ -34,6 +34,11 @@ public static class Labels
         "text" => "Text",
         "date" => "Date",
         "checkbox" => "Checkbox",
+        "number" => "Number",
+        "email" => "E-mail",
+        "name" => "Full name",
+        "dropdown" => "Dropdown",
+        "radio" => "Choice",
         _ => kind,
     };
 }
