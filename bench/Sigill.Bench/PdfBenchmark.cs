@@ -176,7 +176,7 @@ public static class PdfBenchmark
         Signers = Enumerable.Range(1, 3).Select(i => new CompletionSigner($"Signer {i}", $"s{i}@example.com", Now, "192.0.2.1",
             "Mozilla/5.0", "E-mail link", new string('a', 64))).ToList(),
         AuditEvents = Enumerable.Range(1, 8).Select(i => new CompletionAuditEvent(Now, $"Event {i}", i, "bench/1")).ToList(),
-        Hashes = [new DocumentHash("Original", new string('d', 64))],
+        Hashes = [new DocumentHash(DocumentHashKind.Original, new string('d', 64))],
     };
 
     private static double Median(Sizes sizes, Action action)

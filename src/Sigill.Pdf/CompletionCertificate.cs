@@ -13,7 +13,7 @@ public sealed record CompletionCertificate
 
     public IReadOnlyList<CompletionAuditEvent> AuditEvents { get; init; } = [];
 
-    /// <summary>Named document hashes, e.g. ("Original PDF SHA-256", hex).</summary>
+    /// <summary>The document's hashes, each labelled on the page in the page's language.</summary>
     public IReadOnlyList<DocumentHash> Hashes { get; init; } = [];
 
     /// <summary>
@@ -46,4 +46,11 @@ public sealed record CompletionSigner(
 /// <summary>An audit-log event with its Merkle leaf index and the checkpoint that commits to it.</summary>
 public sealed record CompletionAuditEvent(DateTimeOffset At, string Description, long LeafIndex, string CheckpointReference);
 
-public sealed record DocumentHash(string Label, string Sha256Hex);
+public sealed record DocumentHash(DocumentHashKind Kind, string Sha256Hex);
+
+/// <summary>Which SHA-256 a <see cref="DocumentHash"/> is: of the PDF as uploaded, or of the file with every signature.</summary>
+public enum DocumentHashKind
+{
+    Original,
+    SignedRevisions,
+}

@@ -192,7 +192,7 @@ public sealed class IncrementalSignerTests(Pki pki) : IClassFixture<Pki>
             new CompletionAuditEvent(Pki.Now, "Document sent", 41, "eu.sigill.example/0000123"),
             new CompletionAuditEvent(Pki.Now.AddMinutes(3), "Document completed", 47, "eu.sigill.example/0000125"),
         ],
-        Hashes = [new DocumentHash("Original", new string('d', 64))],
+        Hashes = [new DocumentHash(DocumentHashKind.Original, new string('d', 64))],
     };
 
     private static IEnumerable<byte[]> Chunks(byte[] pdf)

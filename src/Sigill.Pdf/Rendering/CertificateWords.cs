@@ -19,14 +19,6 @@ internal sealed class CertificateWords(CultureInfo culture)
 
     public string Format(string key, params object?[] args) => string.Format(Culture, this[key], args);
 
-    /// <summary>The two hash labels Sigill writes, in the page's language; any other label as it was given.</summary>
-    public string HashLabel(string label) => label switch
-    {
-        "Original document SHA-256" => this["Certificate.Hash.Original"],
-        "Signed revisions SHA-256" => this["Certificate.Hash.Signed"],
-        _ => label,
-    };
-
     /// <summary>A moment in UTC, in the language's own way of writing dates (month names need ICU).</summary>
     public string Time(DateTimeOffset t) => t.ToUniversalTime().ToString(this["Certificate.TimeFormat"], Culture);
 }

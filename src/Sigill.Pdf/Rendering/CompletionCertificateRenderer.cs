@@ -48,7 +48,7 @@ internal static class CompletionCertificateRenderer
             if (c.Hashes.Count > 0)
             {
                 w.Text(t["Certificate.Hashes"], head, spacingAfter: 3);
-                foreach (var h in c.Hashes) w.Text($"{t.HashLabel(h.Label)}: {h.Sha256Hex}", small, spacingAfter: 1);
+                foreach (var h in c.Hashes) w.Text($"{t[h.Kind == DocumentHashKind.Original ? "Certificate.Hash.Original" : "Certificate.Hash.Signed"]}: {h.Sha256Hex}", small, spacingAfter: 1);
                 w.Space(6);
             }
 

@@ -86,7 +86,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
             CompletedAt = at,
             Signers = [new CompletionSigner("Åsa Öberg", "asa@example.test", at, "192.0.2.7", "SigillTest/1.0", "link sent by e-mail", new string('a', 64))],
             AuditEvents = [new CompletionAuditEvent(at, "document.completed", 1234, "checkpoint 7")],
-            Hashes = [new DocumentHash("Original document SHA-256", new string('b', 64))],
+            Hashes = [new DocumentHash(DocumentHashKind.Original, new string('b', 64))],
         };
         var path = Path.Combine(Path.GetTempPath(), $"sigill-certificate-sv-{Guid.NewGuid():N}.pdf");
         try

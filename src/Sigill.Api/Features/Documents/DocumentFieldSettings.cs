@@ -33,7 +33,7 @@ internal static class DocumentFieldSettings
         return definitions;
     }
 
-    public static ProblemHttpResult Problem(FieldRules.Problem problem) => Problems.Create(StatusCodes.Status400BadRequest, problem.Code, problem.Code switch
+    public static ProblemHttpResult Problem(FieldRules.Problem problem) => problem.Code == ErrorCodes.ValidationFailed ? Problems.Validation(problem.Detail) : Problems.Create(StatusCodes.Status400BadRequest, problem.Code, problem.Code switch
     {
         ErrorCodes.FieldOptionUnsupported => "An option cannot be shown faithfully in the signed PDF.",
         ErrorCodes.FieldConditionInvalid => "The field's condition cannot be evaluated.",
@@ -41,7 +41,6 @@ internal static class DocumentFieldSettings
         ErrorCodes.FieldValueInvalid => "A field's value is not valid.",
         ErrorCodes.FieldHidden => "A value was given for a hidden field.",
         ErrorCodes.FieldNotYours => "A value was given for a field that is not yours.",
-        ErrorCodes.FieldSettingsInvalid => "The field's settings do not fit its kind.",
-        _ => "The request is not valid.",
+        _ => "The field's settings do not fit its kind.", // FieldSettingsInvalid
     }, problem.Detail);
 }

@@ -85,7 +85,9 @@ internal static class DocumentCompletion
         foreach (var x in recipients) x.LinkHash = null;
         await DocumentWorkflow.RecordAsync(db, cell, d, "document.completed", AuditActor.System, now, ct);
         var paid = payment is null ? null : await PaymentAsync(cell, payment, ct);
-        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, paid, now, ct);
+        // The certificate speaks the organization's default language; its hashes and audit references are the same in every language.
+        var language = await db.Organizations.AsNoTracking().Where(o => o.Id == d.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct);
+        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, paid, language, now, ct);
         if (withoutTimestamp is not null)
         {
             // Level B allowed (installation or organization): sealed at baseline B, and the audit log says why (pdf verify says "only B").
@@ -121,7 +123,7 @@ internal static class DocumentCompletion
     /// (<see cref="Organization.SealWithoutTimestamp"/>) allows level B, when the reason comes back with a level-B seal.
     /// </summary>
     private static async Task<(byte[] Pdf, string? WithoutTimestamp)> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients, IReadOnlyDictionary<string, string> names,
-        List<CompletionAuditEvent> events, CompletionPayment? payment, DateTime now, CancellationToken ct)
+        List<CompletionAuditEvent> events, CompletionPayment? payment, string? language, DateTime now, CancellationToken ct)
     {
         var signers = new List<CompletionSigner>();
         foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
@@ -136,12 +138,6 @@ internal static class DocumentCompletion
                 r.ViewedSha256 ?? ""));
         }
         var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
-        string? language;
-        await using (var db = cell.CreateDbContext())
-        {
-            // The certificate speaks the organization's default language; its hashes and audit references are the same in every language.
-            language = await db.Organizations.AsNoTracking().Where(o => o.Id == document.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct);
-        }
         var certificate = new CompletionCertificate
         {
             Language = language,
@@ -153,8 +149,8 @@ internal static class DocumentCompletion
             Payment = payment,
             Hashes =
             [
-                new DocumentHash("Original document SHA-256", document.OriginalSha256),
-                new DocumentHash("Signed revisions SHA-256", DocumentWorkflow.Sha256Hex(pdf)),
+                new DocumentHash(DocumentHashKind.Original, document.OriginalSha256),
+                new DocumentHash(DocumentHashKind.SignedRevisions, DocumentWorkflow.Sha256Hex(pdf)),
             ],
         };
         X509Certificate2 leaf, root;

@@ -103,7 +103,7 @@ internal static class SignOnce
             var (accepted, refused) = FieldRules.CheckValue(f.Id, f.Kind, settingsOf[f.Id], value);
             if (refused is not null)
             {
-                return Outcome.Fail(refused.Code == ErrorCodes.ValidationFailed ? Problems.Validation(refused.Detail) : DocumentFieldSettings.Problem(refused));
+                return Outcome.Fail(DocumentFieldSettings.Problem(refused));
             }
             value = accepted!;
             stamps.Add(stamp with { Text = f.Kind == FieldKinds.Checkbox ? "X" : value });
