@@ -3,9 +3,10 @@ namespace Sigill.Contracts;
 // A recipient's signing link (/api/v1/signing/{token}).
 
 /// <summary>Before a required step-up (<see cref="StepUp"/> set, <see cref="StepUpPassed"/> false) the API leaves out the title, pages and fields.</summary>
+/// <param name="Language">The language the recipient's page speaks: the recipient's, else the organization's default, else English (one of <see cref="Languages.Supported"/>).</param>
 public sealed record SigningView(string DocumentId, string? Title, string RecipientId, string Name, string Role, string Status,
     bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt,
-    string? StepUp, bool StepUpPassed);
+    string? StepUp, bool StepUpPassed, string Language = Languages.English);
 
 public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
 

@@ -51,7 +51,8 @@ export function zoomControl(pages, button, redraw) {
   button.hidden = false;
   button.addEventListener("click", async () => {
     const zoomed = pages.classList.toggle("zoomed");
-    button.textContent = zoomed ? "Fit to width" : "Zoom in";
+    // The page gives the words in its language (data-zoom-in, data-fit-width); English otherwise.
+    button.textContent = zoomed ? button.dataset.fitWidth ?? "Fit to width" : button.dataset.zoomIn ?? "Zoom in";
     button.setAttribute("aria-pressed", String(zoomed));
     await redraw();
   });

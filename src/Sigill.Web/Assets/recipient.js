@@ -15,10 +15,10 @@ async function showPages() {
   zoomControl(document.getElementById("pages"), document.getElementById("zoom"), draw);
   try {
     const count = await draw();
-    status.textContent = `${count} ${count === 1 ? "page" : "pages"} shown.`;
+    status.textContent = count === 1 ? pages.dataset.shownOne : pages.dataset.shown.replace("{0}", count);
     document.body.dataset.pagesRendered = "true";
   } catch (e) {
-    status.textContent = "The document could not be shown here; use “Download the PDF” to read it.";
+    status.textContent = pages.dataset.failed;
     document.body.dataset.pagesRendered = "failed";
   }
 }
@@ -75,7 +75,8 @@ function guideFields() {
   const isEmpty = (id) => valueOf(form, id) === "";
   const update = () => {
     const left = required().filter(isEmpty).length;
-    status.textContent = left === 0 ? "All required fields are filled in." : `${left} required ${left === 1 ? "field" : "fields"} left.`;
+    // The words come from the page, in the recipient's language.
+    status.textContent = left === 0 ? status.dataset.all : left === 1 ? status.dataset.leftOne : status.dataset.left.replace("{0}", left);
     next.hidden = left === 0;
     for (const id of ids) {
       document.querySelector(`.field-box[data-field="${id}"]`)?.classList.toggle("done", !isEmpty(id));
@@ -115,7 +116,8 @@ function signatureModes() {
     const png = pad.png();
     if (!png) {
       e.preventDefault();
-      document.getElementById("draw-hint").textContent = "Draw your signature first, or choose “Type it”.";
+      const hint = document.getElementById("draw-hint");
+      hint.textContent = hint.dataset.drawFirst;
       canvas.focus();
       return;
     }

@@ -44,6 +44,7 @@ public sealed class EmbedModel(ApiClient client, IDataProtectionProvider protect
 
     public async Task<IActionResult> OnGetAsync(string? token, CancellationToken ct)
     {
+        T = new RecipientWords(RecipientWords.FromBrowser(Request)); // until the link's view names the recipient's language
         if (!ApiClient.TryParseEmbedToken(token, out var region))
         {
             Response.StatusCode = StatusCodes.Status404NotFound;

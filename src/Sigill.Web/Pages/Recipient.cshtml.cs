@@ -28,6 +28,9 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
     public string? ErrorCode { get; protected set; }
     public bool CodeSent { get; private set; }
 
+    /// <summary>The page's words, in the recipient's language (<see cref="RecipientWords"/>).</summary>
+    public RecipientWords T { get; protected set; } = new(Languages.English);
+
     /// <summary>For the signer who pays, after the last signature: their payment page (<c>/p/{token}</c>) and what it asks for.</summary>
     public string? PaymentLink { get; private set; }
 
@@ -75,10 +78,10 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
     public string? PageTitle => Step switch
     {
         Steps.Consent or Steps.Sign or Steps.Waiting => Title,
-        Steps.Verify => "Verification",
-        Steps.Signed => "Signed",
-        Steps.Declined => "Declined",
-        _ => "Link not active",
+        Steps.Verify => T["Title.Verify"],
+        Steps.Signed => T["Title.Signed"],
+        Steps.Declined => T["Title.Declined"],
+        _ => T["Title.Inactive"],
     };
 
     public async Task<IActionResult> OnPostConsentAsync(CancellationToken ct)
@@ -101,7 +104,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         {
             Outcome = RecipientSession.Signed, Receipt = result.Receipt, Title = view.Title, Completed = result.DocumentStatus == "completed",
             PaymentLink = Payments.PayLink.IsPagePath(result.PaymentLink) ? result.PaymentLink : null,
-            DocumentId = session.DocumentId ?? view.DocumentId, RecipientId = session.RecipientId ?? view.RecipientId,
+            DocumentId = session.DocumentId ?? view.DocumentId, RecipientId = session.RecipientId ?? view.RecipientId, Language = view.Language,
         }, ct);
     }
 
@@ -109,7 +112,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
     {
         if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct) is not { } view) return await ShowAsync(ct);
         if (await api.DeclineAsync(session.Region, session.Token, session.Grant, Reason ?? "", ct) is { } problem) return await ShowAsync(ct, problem);
-        return await SavedAsync(session with { Outcome = RecipientSession.Declined, Title = view.Title }, ct);
+        return await SavedAsync(session with { Outcome = RecipientSession.Declined, Title = view.Title, Language = view.Language }, ct);
     }
 
     /// <summary>The access code or e-mailed code: a pass keeps the API's grant in the session cookie for every later call.</summary>
@@ -136,6 +139,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         if (session?.Outcome is { } outcome)
         {
             Rendering(session);
+            T = new RecipientWords(session.Language);
             Step = outcome == RecipientSession.Signed ? Steps.Signed : Steps.Declined;
             Title = session.Title;
             Completed = session.Completed;
@@ -149,6 +153,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         }
         Rendering(session);
         View = session is null ? null : await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct);
+        T = new RecipientWords(View?.Language ?? RecipientWords.FromBrowser(Request));
         Step = View switch
         {
             null => Steps.Inactive,
@@ -160,7 +165,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         Title = View?.Title;
         if (problem is not null)
         {
-            Error = problem.Describe();
+            Error = T.Describe(problem);
             ErrorCode = problem.Code;
             Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         }
@@ -175,31 +180,31 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         png.StartsWith("data:image/png;base64,", StringComparison.Ordinal) ? png["data:image/png;base64,".Length..] : png;
 
     /// <summary>The sender's label for the field, or its kind and number; its page, and whether it may stay empty.</summary>
-    public static string FieldLabel(FieldView field, int number) => (field.Label ?? field.Kind switch
+    public string FieldLabel(FieldView field, int number) => T.Format(field.Required ? "Field.Where" : "Field.WhereOptional", field.Label ?? T.Format(field.Kind switch
     {
-        "text" => $"Text {number}",
-        "date" => $"Date {number}",
-        "checkbox" => $"Checkbox {number}",
-        "number" => $"Number {number}",
-        "email" => $"E-mail address {number}",
-        "name" => $"Full name {number}",
-        "dropdown" or "radio" => $"Choice {number}",
-        _ => $"Field {number}",
-    }) + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
+        "text" => "Field.Text",
+        "date" => "Field.Date",
+        "checkbox" => "Field.Checkbox",
+        "number" => "Field.Number",
+        "email" => "Field.Email",
+        "name" => "Field.Name",
+        "dropdown" or "radio" => "Field.Choice",
+        _ => "Field.Other",
+    }, number), field.Page);
 
     /// <summary>What a field's box on the page says: the sender's label, or what goes in it.</summary>
-    public static string BoxLabel(FieldView field) => field.Label ?? field.Kind switch
+    public string BoxLabel(FieldView field) => field.Label ?? T[field.Kind switch
     {
-        "signature" => "Signature",
-        "initials" => "Initials",
-        "date" => field.FillSigningDate ? "Date of signing" : "Date",
-        "checkbox" => "Tick",
-        "number" => "Number",
-        "email" => "E-mail",
-        "name" => "Name",
-        "dropdown" or "radio" => "Choice",
-        _ => "Text",
-    };
+        "signature" => "Box.Signature",
+        "initials" => "Box.Initials",
+        "date" => field.FillSigningDate ? "Box.SigningDate" : "Box.Date",
+        "checkbox" => "Box.Tick",
+        "number" => "Box.Number",
+        "email" => "Box.Email",
+        "name" => "Box.Name",
+        "dropdown" or "radio" => "Box.Choice",
+        _ => "Box.Text",
+    }];
 }
 
 /// <summary>
@@ -220,6 +225,7 @@ public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protec
         {
             if (!RecipientSession.TryParseToken(token, out var region))
             {
+                T = new RecipientWords(RecipientWords.FromBrowser(Request));
                 Response.StatusCode = StatusCodes.Status404NotFound;
                 return Page();
             }

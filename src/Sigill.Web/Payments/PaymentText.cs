@@ -5,17 +5,17 @@ namespace Sigill.Web.Payments;
 
 /// <summary>
 /// Amounts and payment states in words, for the payer's page, the recipient's confirmation and the sender's pages.
-/// Amounts are written as the certificate and the e-mails write them ("1,234.50 EUR", "1,235 JPY"): invariant, with as
-/// many decimals as the currency's minor unit has.
+/// Amounts are written as the certificate and the e-mails write them ("1,234.50 EUR", "1,235 JPY"): invariant unless a
+/// page in another language asks for its culture ("1 234,50 EUR"), with as many decimals as the currency's minor unit has.
 /// </summary>
 internal static class PaymentText
 {
     /// <summary>How many decimals the currency's minor unit has (0, 2 or 3).</summary>
     public static int Exponent(string currency) => Currencies.Exponent(currency);
 
-    /// <summary>"1,234.50 EUR".</summary>
-    public static string Amount(decimal amount, string currency) =>
-        amount.ToString("N" + Exponent(currency).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency;
+    /// <summary>"1,234.50 EUR" (or in <paramref name="culture"/>'s digits).</summary>
+    public static string Amount(decimal amount, string currency, CultureInfo? culture = null) =>
+        amount.ToString("N" + Exponent(currency).ToString(CultureInfo.InvariantCulture), culture ?? CultureInfo.InvariantCulture) + " " + currency;
 
     /// <summary>"1234.50": the amount as a form field takes it back.</summary>
     public static string Number(decimal amount, string currency) =>

@@ -7,7 +7,7 @@ namespace Sigill.Web.Recipient;
 /// that ask for it, and the value to show (what was posted when the page comes back with an error, else the field's
 /// value: an e-mail or name field's is the recipient's own, offered to edit). The API checks every value again.
 /// </summary>
-public sealed record FieldInput(FieldView Field, string Label, string? Value)
+public sealed record FieldInput(FieldView Field, string Label, string? Value, RecipientWords T)
 {
     public string Id => "field-" + Field.Id;
 
@@ -20,21 +20,21 @@ public sealed record FieldInput(FieldView Field, string Label, string? Value)
 
     public static string? Invariant(decimal? number) => number?.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>What a number field takes, in words ("From 1 to 10, up to 2 decimals."), or null for a plain whole number.</summary>
-    public string? NumberHint
+    /// <summary>What a number field takes, in words ("From 1 to 10, up to 2 decimals."), in the page's language.</summary>
+    public string NumberHint
     {
         get
         {
-            var (min, max, decimals) = (Invariant(Settings?.Min), Invariant(Settings?.Max), Settings?.Decimals ?? 0);
+            var (min, max, decimals) = (Settings?.Min, Settings?.Max, Settings?.Decimals ?? 0);
             var range = (min, max) switch
             {
-                ({ } a, { } b) => $"From {a} to {b}",
-                ({ } a, null) => $"At least {a}",
-                (null, { } b) => $"At most {b}",
+                ({ } a, { } b) => T.Format("Number.Range", a, b),
+                ({ } a, null) => T.Format("Number.AtLeast", a),
+                (null, { } b) => T.Format("Number.AtMost", b),
                 _ => null,
             };
-            var digits = decimals == 0 ? "a whole number" : $"up to {decimals} {(decimals == 1 ? "decimal" : "decimals")}";
-            return range is null ? char.ToUpperInvariant(digits[0]) + digits[1..] + "." : $"{range}, {digits}.";
+            var digits = decimals switch { 0 => T["Number.Whole"], 1 => T["Number.Decimal"], _ => T.Format("Number.Decimals", decimals) };
+            return range is null ? char.ToUpper(digits[0], T.Culture) + digits[1..] + "." : T.Format("Number.Both", range, digits);
         }
     }
 

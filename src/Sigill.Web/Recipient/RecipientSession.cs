@@ -13,10 +13,10 @@ namespace Sigill.Web.Recipient;
 /// prefix (no Domain, Path=/). It holds the link token, the step-up grant once the recipient passed a code (sent
 /// as <c>Sigill-Step-Up</c> on every later call; the API lets it lapse after 30 minutes), and after signing the
 /// signing receipt that downloads the signed PDF, and for the last signer who pays, the path of the payer's page
-/// (<c>/p/{token}</c>) — never document content.
+/// (<c>/p/{token}</c>), and the page's language for the confirmation — never document content.
 /// </summary>
 internal sealed partial record RecipientSession(string Token, string Region, string? Outcome = null, string? Receipt = null, string? Title = null, bool Completed = false,
-    string? Grant = null, string? PaymentLink = null, string? EmbedOrigin = null, string? DocumentId = null, string? RecipientId = null)
+    string? Grant = null, string? PaymentLink = null, string? EmbedOrigin = null, string? DocumentId = null, string? RecipientId = null, string? Language = null)
 {
     public const string Signed = "signed";
     public const string Declined = "declined";

@@ -5,7 +5,8 @@ namespace Sigill.Tests.Browser;
 
 /// <summary>
 /// The public pages that speak the browser's language (docs/translations.md), in Chromium set to each language: the
-/// words and <c>lang</c> follow it, and axe finds nothing in any of them (screenshots <c>language-*</c>).
+/// words and <c>lang</c> follow it, and axe finds nothing in any of them (screenshots <c>language-*</c>). The
+/// recipient's signing page speaks the language the sender chose for the recipient, whatever the browser's.
 /// </summary>
 public sealed class LanguageBrowserTests(Chromium chromium) : IClassFixture<Chromium>
 {
@@ -41,5 +42,64 @@ public sealed class LanguageBrowserTests(Chromium chromium) : IClassFixture<Chro
             await p.CheckPageAsync($"language-delivery-{lang}");
             p.AssertNoCspViolations();
         }
+    }
+
+    [Fact]
+    public async Task The_signing_page_speaks_the_recipients_language_from_consent_to_signed_and_passes_axe_in_each()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await app.SetUpOrganizationAsync("Språkskolan i Umeå", "eu");
+        using var sender = app.Web(org.ApiToken);
+        var cases = new (string Lang, string Agree, string Sign, string Left, string Signed)[]
+        {
+            ("sv", "Jag godkänner, fortsätt", "Underteckna dokumentet", "2 obligatoriska fält kvar.", "Tack, du har undertecknat"),
+            ("de", "Ich stimme zu, weiter", "Dokument unterschreiben", "2 Pflichtfelder offen.", "Danke, Sie haben unterschrieben"),
+            ("fr", "J’accepte, continuer", "Signer le document", "Il reste 2 champs obligatoires.", "Merci, vous avez signé"),
+            ("es", "Acepto, continuar", "Firmar el documento", "Quedan 2 campos obligatorios.", "Gracias, ha firmado"),
+            ("en", "I agree, continue", "Sign the document", "2 required fields left.", "Thank you, you have signed"),
+        };
+        foreach (var (lang, agree, sign, left, signed) in cases)
+        {
+            var id = (await UploadOkAsync(sender, $"Kursavtal {lang}", SamplePdf("Kursavtal"))).GetProperty("id").GetString()!;
+            var email = $"elev.{lang}@example.test";
+            var recipient = (await PostOkAsync(sender, $"/api/v1/documents/{id}/recipients", new { name = "Åke Ström", email, role = "signer", language = lang }))
+                .GetProperty("id").GetString()!;
+            async Task<string> Place(string kind, double y, object? settings = null) =>
+                (await PostOkAsync(sender, $"/api/v1/documents/{id}/fields",
+                    new { recipientId = recipient, kind, page = 1, x = 60, y, width = 220, height = 24, settings })).GetProperty("id").GetString()!;
+            await Place("signature", 40);
+            var seats = await Place("number", 90, new { min = 1, max = 20, decimals = 1 });
+            var level = await Place("dropdown", 130, new { options = new[] { "A1", "B2", "C1" } });
+            await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { });
+
+            // The browser asks for English: the page follows the recipient's language, not the browser's.
+            await using var p = await chromium.NewSessionAsync(app.WebUrl, locale: "en-US");
+            await p.Page.GotoAsync($"/s/{LinkFor(app.DataDirectory, "eu", email)}");
+            Assert.Equal(lang, await p.Page.GetAttributeAsync("html", "lang"));
+            Assert.Equal(agree, (await p.Page.InnerTextAsync("#agree")).Trim());
+            await p.CheckPageAsync($"language-signing-consent-{lang}");
+            await p.Page.ClickAsync("#agree");
+            await p.Page.WaitForSelectorAsync("body[data-pages-rendered=true]");
+            Assert.Equal(lang, await p.Page.GetAttributeAsync("html", "lang"));
+            Assert.Equal(sign, (await p.Page.InnerTextAsync("#sign")).Trim());
+            Assert.Equal(left, await p.Page.InnerTextAsync("#guide-status"));
+            if (lang == "sv") Assert.Equal("Från 1 till 20, högst 1 decimal.", await p.Page.InnerTextAsync($"#field-{seats}-hint"));
+            await p.CheckPageAsync($"language-signing-{lang}");
+            await p.Page.FillAsync($"#field-{seats}", "2.5");
+            await p.Page.SelectOptionAsync($"#field-{level}", "B2");
+            await p.Page.ClickAsync("#sign");
+            await p.Page.WaitForSelectorAsync("#signed");
+            Assert.Equal(signed, (await p.Page.InnerTextAsync("#signed h1")).Trim());
+            Assert.Equal(lang, await p.Page.GetAttributeAsync("html", "lang"));
+            await p.CheckPageAsync($"language-signing-signed-{lang}");
+            p.AssertNoCspViolations();
+        }
+
+        // A link that is not a link has no recipient: the page takes the browser's language.
+        await using var stranger = await chromium.NewSessionAsync(app.WebUrl, locale: "de-DE");
+        await stranger.Page.GotoAsync("/s/not-a-link");
+        Assert.Equal("de", await stranger.Page.GetAttributeAsync("html", "lang"));
+        Assert.Equal("Dieser Link ist nicht aktiv", (await stranger.Page.InnerTextAsync("h1")).Trim());
+        await stranger.CheckPageAsync("language-signing-inactive-de");
     }
 }

@@ -29,6 +29,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["e-mail layout"] = MailWords.Layout,
         ["certificate of completion"] = CertificateWords.Resources,
         ["public pages"] = Sigill.Web.Pages.PublicText.Resources,
+        ["recipient signing page"] = Sigill.Web.Recipient.RecipientWords.Resources,
     };
 
     [Theory]

@@ -52,9 +52,13 @@ public static class SigningEndpoints
     {
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
         var name = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!;
+        // The page's language, asked before the step-up too: the code step is read in it.
+        var language = Languages.IsSupported(r.Language) ? r.Language!
+            : await link.Db.Set<Organizations.Organization>().AsNoTracking().Where(o => o.Id == d.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct) is { } fallback
+              && Languages.IsSupported(fallback) ? fallback : Languages.English;
         if (!StepUp.Passed(r, http, time.GetUtcNow().UtcDateTime))
         {
-            return TypedResults.Ok(new SigningView(d.Id, null, r.Id, name, r.Role, r.Status, false, false, false, 0, [], [], d.ExpiresAt, r.StepUp, false));
+            return TypedResults.Ok(new SigningView(d.Id, null, r.Id, name, r.Role, r.Status, false, false, false, 0, [], [], d.ExpiresAt, r.StepUp, false, language));
         }
         var fields = new List<FieldView>();
         string? email = null;
@@ -73,7 +77,7 @@ public static class SigningEndpoints
         return TypedResults.Ok(new SigningView(d.Id,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
             r.Id, name, r.Role, r.Status, r.ConsentedAt is not null, r.ViewCount > 0, await IsTurnAsync(link, ct), pages.Count, pages, fields, d.ExpiresAt,
-            r.StepUp, true));
+            r.StepUp, true, language));
     }
 
     /// <summary>
