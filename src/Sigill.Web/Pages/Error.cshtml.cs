@@ -8,7 +8,8 @@ namespace Sigill.Web.Pages;
 /// <summary>
 /// The web tier's own error page (<c>/error/{code}</c>), re-executed for any page or address outside <c>/api</c> that
 /// ends in an error status without a body of its own, and for an unhandled exception (500): the site's layout, a plain
-/// sentence, a way back, and the trace id. The API keeps answering with problem details.
+/// sentence, a way back, and the trace id, in the browser's language (<c>Error.*</c> in <see cref="PublicText"/>). The
+/// API keeps answering with problem details.
 /// </summary>
 [IgnoreAntiforgeryToken]
 public sealed class ErrorModel : PageModel
@@ -17,7 +18,10 @@ public sealed class ErrorModel : PageModel
     public string Heading { get; private set; } = "";
     public string Sentence { get; private set; } = "";
     public string Back { get; private set; } = "/";
-    public string BackLabel { get; private set; } = "Go to the start page";
+    public string BackLabel { get; private set; } = "";
+    public string Lang { get; private set; } = Languages.English;
+    public string Reference { get; private set; } = "";
+    public string ReferenceHint { get; private set; } = "";
     public string TraceId { get; private set; } = "";
 
     public void OnGet(int? code) => Describe(code);
@@ -31,20 +35,24 @@ public sealed class ErrorModel : PageModel
         Status = reExecuted && Response.StatusCode >= 400 ? Response.StatusCode : code is >= 400 and < 600 ? code.Value : 500;
         Response.StatusCode = Status;
         TraceId = Activity.Current?.TraceId.ToString() ?? HttpContext.TraceIdentifier;
-        (Heading, Sentence) = Status switch
+        // In the browser's language (Accept-Language): the page has no account or recipient to ask.
+        Lang = Recipient.RecipientWords.FromBrowser(Request);
+        var culture = Languages.Culture(Lang);
+        string Text(string key) => PublicText.Resources.GetString(key, culture) ?? key;
+        var kind = Status switch
         {
-            400 => ("That request could not be read", "Something in what was sent was not in the expected form. Go back and try again."),
-            401 or 403 => ("You cannot open this page", "You may need to sign in, or your role does not allow it. Ask an owner or admin of your organization if you need access."),
-            404 => ("This page does not exist", "The address may be mistyped, or what it pointed to was removed."),
-            405 => ("That did not work", "This page cannot be used that way. Go back and use its buttons."),
-            413 => ("That file is too large", "The upload is over the size this installation accepts. Make the file smaller and try again."),
-            429 => ("Too many attempts", "Please wait a moment before trying again."),
-            502 or 503 or 504 => ("Sigill is not reachable right now", "The service behind this page did not answer. Try again in a minute."),
-            _ => ("Something went wrong", "The error has been recorded. Try again; if it keeps happening, tell support the reference below."),
+            400 or 404 or 405 or 413 or 429 => Status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            401 or 403 => "403",
+            502 or 503 or 504 => "503",
+            _ => "500",
         };
+        (Heading, Sentence) = (Text($"Error.{kind}.Heading"), Text($"Error.{kind}.Text"));
+        BackLabel = Text("Error.Home");
         if (Request.Cookies.Count > 0 && Status != 401)
         {
-            (Back, BackLabel) = ("/documents", "Go to your documents");
+            (Back, BackLabel) = ("/documents", Text("Error.Documents"));
         }
+        Reference = string.Format(culture, Text("Error.Reference"), Status);
+        ReferenceHint = Text("Error.ReferenceHint");
     }
 }

@@ -20,15 +20,15 @@ public sealed class LanguageBrowserTests(Chromium chromium) : IClassFixture<Chro
             .GetProperty("id").GetString()!;
         var token = (await PostOkAsync(sender, $"/api/v1/templates/{templateId}/direct-links", new { title = "Medlemsavtal 2027", expiresAt = DateTime.UtcNow.AddDays(30) }))
             .GetProperty("token").GetString()!;
-        var cases = new (string Locale, string Lang, string Button, string Inactive)[]
+        var cases = new (string Locale, string Lang, string Button, string Inactive, string NotFound)[]
         {
-            ("sv-SE", "sv", "Fortsätt till dokumentet", "Den här nedladdningslänken är inte aktiv"),
-            ("de-DE", "de", "Weiter zum Dokument", "Dieser Download-Link ist nicht aktiv"),
-            ("fr-FR", "fr", "Continuer vers le document", "Ce lien de téléchargement n’est pas actif"),
-            ("es-ES", "es", "Continuar al documento", "Este enlace de descarga no está activo"),
-            ("en-US", "en", "Continue to the document", "This download link is not active"),
+            ("sv-SE", "sv", "Fortsätt till dokumentet", "Den här nedladdningslänken är inte aktiv", "Den här sidan finns inte"),
+            ("de-DE", "de", "Weiter zum Dokument", "Dieser Download-Link ist nicht aktiv", "Diese Seite gibt es nicht"),
+            ("fr-FR", "fr", "Continuer vers le document", "Ce lien de téléchargement n’est pas actif", "Cette page n’existe pas"),
+            ("es-ES", "es", "Continuar al documento", "Este enlace de descarga no está activo", "Esta página no existe"),
+            ("en-US", "en", "Continue to the document", "This download link is not active", "This page does not exist"),
         };
-        foreach (var (locale, lang, button, inactive) in cases)
+        foreach (var (locale, lang, button, inactive, notFound) in cases)
         {
             await using var p = await chromium.NewSessionAsync(app.WebUrl, locale: locale);
             await p.Page.GotoAsync($"/direct/{token}");
@@ -40,6 +40,11 @@ public sealed class LanguageBrowserTests(Chromium chromium) : IClassFixture<Chro
             Assert.Equal(lang, await p.Page.GetAttributeAsync("html", "lang"));
             Assert.Equal(inactive, (await p.Page.InnerTextAsync("h1")).Trim());
             await p.CheckPageAsync($"language-delivery-{lang}");
+            // The web tier's error page speaks the browser's language too.
+            await p.Page.GotoAsync("/no-such-page-here");
+            Assert.Equal(lang, await p.Page.GetAttributeAsync("html", "lang"));
+            Assert.Equal(notFound, (await p.Page.InnerTextAsync("h1")).Trim());
+            await p.CheckPageAsync($"language-error-404-{lang}");
             p.AssertNoCspViolations();
         }
     }

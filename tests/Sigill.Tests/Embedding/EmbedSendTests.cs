@@ -244,10 +244,12 @@ public sealed partial class EmbedSendTests(SharedApps apps) : IClassFixture<Shar
         }
         await AssertGoneAsync(anonymous, $"/api/v1/embed/{late}/open-send");
 
-        // Refusals stored no grant: only the five issued above exist.
+        // Refusals stored no grant: only the five issued above, less the expired one the next issue deleted.
         await using (var db = cell.CreateDbContext())
         {
-            Assert.Equal(5, await db.EmbedGrants.CountAsync(g => g.OrganizationId == org.OrganizationId));
+            var expiredHash = Sigill.Api.Features.Documents.DocumentWorkflow.HashLinkToken(expired);
+            Assert.Equal(0, await db.EmbedGrants.CountAsync(g => g.TokenHash == expiredHash));
+            Assert.Equal(4, await db.EmbedGrants.CountAsync(g => g.OrganizationId == org.OrganizationId));
             Assert.Equal(0, await db.EmbedGrants.CountAsync(g => g.DocumentId == sent));
         }
     }

@@ -151,6 +151,14 @@ public sealed partial class EmbedUrlTests(SharedApps apps) : IClassFixture<Share
 
         // The organization removed the origin after the URL was issued: it no longer opens.
         var withdrawn = await IssueOkAsync(sent, AppOrigin);
+        await using (var db = cell.CreateDbContext())
+        {
+            // Issuing a URL deleted the organization's expired one: the table keeps only URLs that still open.
+            var hash = Sigill.Api.Features.Documents.DocumentWorkflow.HashLinkToken(expired);
+            Assert.Equal(0, await db.EmbedGrants.CountAsync(g => g.TokenHash == hash));
+            Assert.Equal(1, await db.EmbedGrants.CountAsync(g => g.DocumentId == sent.DocumentId && g.ExpiresAt > DateTime.UtcNow && g.UsedAt == null));
+        }
+        await AssertGoneAsync(web, expired);
         using (var saved = await sent.Sender.PutAsJsonAsync(EmbeddingEndpoints.Path, new { allowedOrigins = new[] { "https://other.example.com" } })) Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         await AssertGoneAsync(web, withdrawn);
         using (var saved = await sent.Sender.PutAsJsonAsync(EmbeddingEndpoints.Path, new { allowedOrigins = new[] { AppOrigin } })) Assert.Equal(HttpStatusCode.OK, saved.StatusCode);

@@ -42,6 +42,18 @@ public sealed class EmbedGrant
     public const string TokenPrefix = "sge";
     public const string Sign = "sign";
     public const string Send = "send";
+
+    /// <summary>
+    /// Adds <paramref name="grant"/> and deletes the organization's grants that no longer open (expired; a used one has
+    /// expired within minutes of its use). An expired URL and an unknown one get the same 410, so nothing is lost, and the
+    /// table holds only the URLs still open, however many an integrator asks for. The audit log keeps who issued and opened
+    /// each (<c>document.embed_url_issued</c>, <c>…_opened</c>).
+    /// </summary>
+    internal static async Task IssueAsync(CellDbContext db, EmbedGrant grant, CancellationToken ct)
+    {
+        await db.EmbedGrants.Where(g => g.OrganizationId == grant.OrganizationId && g.ExpiresAt <= grant.CreatedAt).ExecuteDeleteAsync(ct);
+        db.EmbedGrants.Add(grant);
+    }
 }
 
 internal sealed class EmbedGrantConfiguration : IEntityTypeConfiguration<EmbedGrant>
@@ -148,7 +160,7 @@ public static class EmbedGrantEndpoints
             CreatedAt = now,
             ExpiresAt = now + options.UrlLifetime,
         };
-        db.EmbedGrants.Add(grant);
+        await EmbedGrant.IssueAsync(db, grant, ct);
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.embed_url_issued", AuditActor.From(http, caller.Actor), now, ct, r.Id,
             new Dictionary<string, string> { ["origin"] = origin, ["grant"] = grant.Id });
         await db.SaveChangesAsync(ct);

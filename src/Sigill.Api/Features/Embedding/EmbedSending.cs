@@ -99,7 +99,7 @@ public static class EmbedSendEndpoints
             CreatedAt = now,
             ExpiresAt = now + options.UrlLifetime,
         };
-        db.EmbedGrants.Add(grant);
+        await EmbedGrant.IssueAsync(db, grant, ct);
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.embed_send_url_issued", AuditActor.From(http, caller.Actor), now, ct, null,
             new Dictionary<string, string> { ["origin"] = origin, ["grant"] = grant.Id, ["user"] = userId });
         await db.SaveChangesAsync(ct);

@@ -4,6 +4,7 @@ using Sigill.Api.Features.Accounts;
 using Sigill.Api.Features.ApiTokens;
 using Sigill.Api.Features.Audit;
 using Sigill.Api.Features.Documents;
+using Sigill.Api.Features.Embedding;
 using Sigill.Api.Features.Payments;
 using Sigill.Api.Features.Webhooks;
 using Sigill.Api.Platform.Cells;
@@ -121,6 +122,7 @@ public static class Erasure
             await db.Set<AuditEvent>().Where(e => e.OrganizationId == org && chunk.Contains(e.Id)).ExecuteUpdateAsync(s => s.SetProperty(e => e.Sealed, marker), ct);
         }
         await db.DocumentFields.Where(f => f.OrganizationId == org && ids.Contains(f.DocumentId)).ExecuteDeleteAsync(ct);
+        await db.EmbedGrants.Where(g => g.OrganizationId == org && ids.Contains(g.DocumentId)).ExecuteDeleteAsync(ct);
         await db.DocumentEvents.Where(e => e.OrganizationId == org && ids.Contains(e.DocumentId)).ExecuteDeleteAsync(ct);
         await db.WebhookDeliveries.Where(w => w.OrganizationId == org && ids.Contains(w.DocumentId)).ExecuteDeleteAsync(ct);
         await db.PaymentEvents.Where(p => p.OrganizationId == org && p.DocumentId != null && ids.Contains(p.DocumentId)).ExecuteDeleteAsync(ct);
