@@ -3,9 +3,10 @@ namespace Sigill.Contracts;
 // A recipient's signing link (/api/v1/signing/{token}).
 
 /// <summary>Before a required step-up (<see cref="StepUp"/> set, <see cref="StepUpPassed"/> false) the API leaves out the title, pages and fields.</summary>
+/// <param name="Pricing">The document's pricing totals when the recipient has a formula field (a formula may use them), else null.</param>
 public sealed record SigningView(string DocumentId, string? Title, string RecipientId, string Name, string Role, string Status,
     bool ConsentGiven, bool Viewed, bool YourTurn, int PageCount, IReadOnlyList<PageView> Pages, IReadOnlyList<FieldView> Fields, DateTime? ExpiresAt,
-    string? StepUp, bool StepUpPassed);
+    string? StepUp, bool StepUpPassed, PricingTotals? Pricing = null);
 
 public sealed record StepUpGrant(string Grant, DateTime ExpiresAt);
 
