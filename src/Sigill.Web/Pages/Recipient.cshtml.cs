@@ -184,6 +184,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => $"E-mail address {number}",
         "name" => $"Full name {number}",
         "dropdown" or "radio" => $"Choice {number}",
+        "formula" => $"Computed value {number}",
         _ => $"Field {number}",
     }) + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
 
@@ -198,6 +199,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => "E-mail",
         "name" => "Name",
         "dropdown" or "radio" => "Choice",
+        "formula" => "Computed",
         _ => "Text",
     };
 }

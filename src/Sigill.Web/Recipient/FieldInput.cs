@@ -38,6 +38,15 @@ public sealed record FieldInput(FieldView Field, string Label, string? Value)
         }
     }
 
+    /// <summary>What a formula field shows until it is computed (recipient.js computes it as the signer types).</summary>
+    public const string FormulaPending = "—";
+
+    /// <summary>The hint under a formula field.</summary>
+    public const string FormulaHint = "Computed from your other fields; Sigill computes the value you sign.";
+
+    /// <summary>What a formula field shows when the signer's values give it no value (division by zero, too large).</summary>
+    public const string FormulaFailed = "Cannot be computed from these values.";
+
     /// <summary>The condition, for the page's script: shown while field <c>Field</c> holds <c>Value</c>.</summary>
     public FieldCondition? Condition => Settings?.Condition;
 }
