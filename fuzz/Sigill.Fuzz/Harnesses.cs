@@ -26,6 +26,7 @@ public static class Harnesses
         ["pdf"] = Pdf,
         ["png"] = Png,
         ["template"] = Template,
+        ["formula"] = Formula,
         ["backup"] = Backup,
         ["receipt"] = Receipt,
         ["note"] = Note,
@@ -84,6 +85,25 @@ public static class Harnesses
             // answers each with template_render_failed and the engine's message (TemplateRenderer.Refusal). Any other
             // exception would reach its catch-all ("the template engine failed on it"): that is a finding.
         }
+    }
+
+    /// <summary>
+    /// A formula field's expression (ADR 0018): parsed as saving a field does, then evaluated with extreme field and
+    /// pricing values and rounded as signing does. Formula answers every bad text, division by zero and overflow with an
+    /// error string: no exception may escape at all.
+    /// </summary>
+    public static void Formula(byte[] input)
+    {
+        var (formula, _) = Api.Features.Documents.Formula.Parse(Encoding.UTF8.GetString(input));
+        if (formula is null) return;
+        var values = formula.Fields.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => (x.i % 4) switch
+        {
+            0 => decimal.MaxValue, 1 => 0m, 2 => -0.000001m, _ => 999999999999m,
+        }, StringComparer.Ordinal);
+        var pricing = Api.Features.Documents.Formula.PricingValues(new Sigill.Contracts.PricingTotals("EUR", decimal.MaxValue, decimal.MinValue, 0m, 0.01m));
+        var (value, error) = formula.Evaluate(values, pricing);
+        if (error is null) Api.Features.Documents.Formula.ToFieldValue(value, 6);
+        formula.Evaluate(new Dictionary<string, decimal>(StringComparer.Ordinal), new Dictionary<string, decimal>(StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -214,6 +234,8 @@ public static class Harnesses
         yield return ("png", "gray-2x2.png", SmallPng());
         yield return ("template", "variables.liquid", "Dear {{ client | upcase }},\n{% for i in (1..3) %}{{ i }}{% endfor %}"u8.ToArray());
         yield return ("template", "blocks.liquid", "{% if total > 100 %}{{ total | times: 1.25 | round: 2 }}{% else %}small{% endif %}{% capture x %}a{% endcapture %}{{ x }}"u8.ToArray());
+        yield return ("formula", "fields.formula", "round({seats} * {price} * (1 - {discount} / 100), 2)"u8.ToArray());
+        yield return ("formula", "pricing.formula", "max(pricing.total - min(pricing.discount, 50), -{credit}) / 2"u8.ToArray());
         yield return ("backup", "header-and-entries.bin", BackupSeed());
         var signer = NoteSigner.Generate("fuzz.sigill.example");
         yield return ("note", "checkpoint.txt", Encoding.UTF8.GetBytes(new Checkpoint("fuzz.sigill.example/log", 3, SHA256.HashData("root"u8)).Sign(signer)));

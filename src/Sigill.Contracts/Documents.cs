@@ -23,10 +23,11 @@ public sealed record FieldView(string Id, string RecipientId, string Kind, int P
 /// <summary>
 /// A field's kind-specific settings (docs/fields.md): <c>number</c> takes <c>Min</c>, <c>Max</c> and <c>Decimals</c> (digits after
 /// the point, 0-6, default 0); <c>dropdown</c> and <c>radio</c> take <c>Options</c> (1-50, each 1-200 characters, no two alike);
-/// every kind the signer fills in may take a <c>Condition</c>.
+/// every kind the signer fills in may take a <c>Condition</c>. A <c>number</c> field may take a <c>Name</c> by which formulas
+/// name it (<c>{quantity}</c>); a <c>formula</c> field takes its <c>Formula</c> and <c>Decimals</c> (docs/fields.md "Formulas").
 /// </summary>
 public sealed record FieldSettings(decimal? Min = null, decimal? Max = null, int? Decimals = null, IReadOnlyList<string>? Options = null,
-    FieldCondition? Condition = null);
+    FieldCondition? Condition = null, string? Name = null, string? Formula = null);
 
 /// <summary>Show (and require) the field only while the recipient's field <c>Field</c> holds <c>Equals</c>: <c>"true"</c> for a ticked checkbox, an option for a dropdown or radio group.</summary>
 public sealed record FieldCondition(string? Field, [property: System.Text.Json.Serialization.JsonPropertyName("equals")] string? Value);

@@ -126,7 +126,121 @@ function signatureModes() {
   show();
 }
 
+// A formula field's expression (docs/fields.md "Formulas"), parsed with the same grammar as the server's Formula.cs:
+// numbers, + - * /, parentheses, unary minus, {field}, pricing.subtotal|discount|tax|total, round(x, n), min, max.
+// Returns a function of (fields, pricing), or null when the text is not a formula. Binary floating point here: the page
+// shows the value for comfort; the server computes the signed value in decimal.
+function parseFormula(text) {
+  let at = 0;
+  const space = () => { while (at < text.length && " \t\r\n".includes(text[at])) at++; };
+  const take = (c) => { space(); if (text[at] !== c) return false; at++; return true; };
+  const fail = () => { throw new Error("formula"); };
+  const expression = (depth) => {
+    if (depth > 20) fail();
+    let node = term(depth);
+    for (space(); text[at] === "+" || text[at] === "-"; space()) {
+      const op = text[at++], left = node, right = term(depth);
+      node = op === "+" ? (f, p) => left(f, p) + right(f, p) : (f, p) => left(f, p) - right(f, p);
+    }
+    return node;
+  };
+  const term = (depth) => {
+    let node = unary(depth);
+    for (space(); text[at] === "*" || text[at] === "/"; space()) {
+      const op = text[at++], left = node, right = unary(depth);
+      node = op === "*" ? (f, p) => left(f, p) * right(f, p)
+        : (f, p) => { const d = right(f, p); if (d === 0) fail(); return left(f, p) / d; };
+    }
+    return node;
+  };
+  const unary = (depth) => {
+    if (!take("-")) return primary(depth);
+    if (depth + 1 > 20) fail();
+    const operand = unary(depth + 1);
+    return (f, p) => -operand(f, p);
+  };
+  const primary = (depth) => {
+    space();
+    const rest = text.slice(at);
+    let m;
+    if ((m = /^\d+(\.\d+)?/.exec(rest))) { at += m[0].length; const v = Number(m[0]); return () => v; }
+    if ((m = /^\{([A-Za-z_][A-Za-z0-9_]{0,39})\}/.exec(rest))) {
+      at += m[0].length;
+      const name = m[1];
+      return (f) => { if (!(name in f)) fail(); return f[name]; };
+    }
+    if ((m = /^pricing\.(subtotal|discount|tax|total)\b/.exec(rest))) {
+      at += m[0].length;
+      const name = m[0];
+      return (f, p) => { if (!(name in p)) fail(); return p[name]; };
+    }
+    if ((m = /^(round|min|max)\s*\(/.exec(rest))) {
+      at += m[0].length;
+      if (depth + 1 > 20) fail();
+      const args = [expression(depth + 1)];
+      while (take(",")) args.push(expression(depth + 1));
+      if (!take(")") || (m[1] === "round" && args.length !== 2)) fail();
+      if (m[1] === "round") {
+        return (f, p) => {
+          const n = args[1](f, p);
+          if (!Number.isInteger(n) || n < 0 || n > 10) fail();
+          return roundAway(args[0](f, p), n);
+        };
+      }
+      const pick = m[1] === "min" ? Math.min : Math.max;
+      return (f, p) => pick(...args.map((a) => a(f, p)));
+    }
+    if (take("(")) { const inner = expression(depth + 1); if (!take(")")) fail(); return inner; }
+    return fail();
+  };
+  try {
+    if (text.length > 500) return null;
+    const root = expression(0);
+    space();
+    return at === text.length ? root : null;
+  } catch {
+    return null;
+  }
+}
+
+// Half away from zero, as the server rounds (the small nudge absorbs binary representation: 1.005 is 1.00499…).
+const roundAway = (x, n) => Math.sign(x) * Math.round(Math.abs(x) * 10 ** n * (1 + Number.EPSILON)) / 10 ** n;
+
+// Formula fields: recomputed whenever the signer changes a number (an empty or hidden one counts as 0, as on the server).
+function formulas() {
+  const form = document.getElementById("sign-form");
+  const outputs = form ? [...form.querySelectorAll("output[data-formula]")] : [];
+  if (outputs.length === 0) return;
+  const prices = document.getElementById("formula-pricing")?.dataset ?? {};
+  const pricing = {};
+  for (const key of ["subtotal", "discount", "tax", "total"]) if (prices[key] !== undefined) pricing[`pricing.${key}`] = Number(prices[key]);
+  const names = [...form.querySelectorAll("[data-formula-name]")];
+  const compiled = outputs.map((output) => ({ output, run: parseFormula(output.dataset.formula || ""), decimals: Number(output.dataset.formulaDecimals) || 0 }));
+  const update = () => {
+    const fields = {};
+    for (const n of names) {
+      const value = Number(valueOf(form, n.dataset.formulaField) || "0");
+      fields[n.dataset.formulaName] = Number.isFinite(value) ? value : 0;
+    }
+    for (const { output, run, decimals } of compiled) {
+      let text = output.dataset.formulaFailed;
+      try {
+        const value = run ? roundAway(run(fields, pricing), decimals) : NaN;
+        if (Number.isFinite(value) && Math.abs(value) < 1e12) text = value.toFixed(decimals);
+      } catch {
+        // division by zero or a name without a value: the text above
+      }
+      output.value = text;
+    }
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  form.addEventListener("fields-changed", update);
+  update();
+}
+
 conditions();
+formulas();
 guideFields();
 signatureModes();
 showPages();

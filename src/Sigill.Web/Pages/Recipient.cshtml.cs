@@ -189,6 +189,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => "Field.Email",
         "name" => "Field.Name",
         "dropdown" or "radio" => "Field.Choice",
+        "formula" => "Field.Formula",
         _ => "Field.Other",
     }, number), field.Page);
 
@@ -203,6 +204,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => "Box.Email",
         "name" => "Box.Name",
         "dropdown" or "radio" => "Box.Choice",
+        "formula" => "Box.Formula",
         _ => "Box.Text",
     }];
 }

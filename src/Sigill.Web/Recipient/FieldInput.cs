@@ -38,6 +38,15 @@ public sealed record FieldInput(FieldView Field, string Label, string? Value, Re
         }
     }
 
+    /// <summary>What a formula field shows until it is computed (recipient.js computes it as the signer types).</summary>
+    public const string FormulaPending = "—";
+
+    /// <summary>The hint under a formula field.</summary>
+    public string FormulaHint => T["Formula.Hint"];
+
+    /// <summary>What a formula field shows when the signer's values give it no value (division by zero, too large).</summary>
+    public string FormulaFailed => T["Formula.Failed"];
+
     /// <summary>The condition, for the page's script: shown while field <c>Field</c> holds <c>Value</c>.</summary>
     public FieldCondition? Condition => Settings?.Condition;
 }

@@ -33,6 +33,18 @@ internal static class DocumentFieldSettings
         return definitions;
     }
 
+    /// <summary>A document's pricing totals (decrypted), null when it has no pricing table.</summary>
+    public static async Task<PricingTotals?> PricingAsync(Cell cell, Document d, CancellationToken ct) =>
+        d.PricingToken is null ? null
+            : System.Text.Json.JsonSerializer.Deserialize<PricingTotals>((await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.PricingPurpose, d.PricingToken, d.Id, ct))!);
+
+    /// <summary>
+    /// <see cref="FieldRules.CheckFields"/> for a document's fields as they will be saved, reading the pricing totals
+    /// only when a formula needs them.
+    /// </summary>
+    public static async Task<FieldRules.Problem?> CheckAsync(Cell cell, Document d, IReadOnlyList<FieldRules.Definition> definitions, CancellationToken ct) =>
+        FieldRules.CheckFields(definitions, definitions.Any(x => x.Kind == FieldKinds.Formula) ? await PricingAsync(cell, d, ct) : null);
+
     public static ProblemHttpResult Problem(FieldRules.Problem problem) => problem.Code == ErrorCodes.ValidationFailed ? Problems.Validation(problem.Detail) : Problems.Create(StatusCodes.Status400BadRequest, problem.Code, problem.Code switch
     {
         ErrorCodes.FieldOptionUnsupported => "An option cannot be shown faithfully in the signed PDF.",
@@ -41,6 +53,9 @@ internal static class DocumentFieldSettings
         ErrorCodes.FieldValueInvalid => "A field's value is not valid.",
         ErrorCodes.FieldHidden => "A value was given for a hidden field.",
         ErrorCodes.FieldNotYours => "A value was given for a field that is not yours.",
+        ErrorCodes.FieldFormulaInvalid => "The field's formula is not valid.",
+        ErrorCodes.FieldFormulaFailed => "A formula field cannot be computed from the values given.",
+        ErrorCodes.FieldReadOnly => "A value was given for a field that is computed.",
         _ => "The field's settings do not fit its kind.", // FieldSettingsInvalid
     }, problem.Detail);
 }

@@ -96,7 +96,7 @@ public static class DocumentSetupEndpoints
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
-        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date, checkbox, number, email, name, dropdown or radio.");
+        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date, checkbox, number, email, name, dropdown, radio or formula.");
         if (request.FillSigningDate && request.Kind != FieldKinds.Date) return Problems.Validation("fillSigningDate is for date fields only.");
         if (LabelProblem(request.Label) is { } labelProblem) return Problems.Validation(labelProblem);
         var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RecipientId && r.DocumentId == doc.Id, ct);
@@ -108,11 +108,11 @@ public static class DocumentSetupEndpoints
         if (await db.DocumentFields.CountAsync(f => f.DocumentId == doc.Id, ct) >= 500) return Problems.Validation("A document has at most 500 fields.");
         var cell = caller.Cell;
         var fieldId = SigillId.New("fld", cell.Region);
-        if (settings?.Condition is not null)
+        if (settings?.Condition is not null || settings?.Name is not null || settings?.Formula is not null)
         {
             var definitions = await DocumentFieldSettings.DefinitionsAsync(db, cell, doc.Id, recipient.Id, ct);
             definitions.Add(new FieldRules.Definition(fieldId, recipient.Id, request.Kind!, settings));
-            if (FieldRules.CheckConditions(definitions) is { } conditionProblem) return DocumentFieldSettings.Problem(conditionProblem);
+            if (await DocumentFieldSettings.CheckAsync(cell, doc, definitions, ct) is { } fieldsProblem) return DocumentFieldSettings.Problem(fieldsProblem);
         }
         var field = new DocumentField
         {
@@ -167,7 +167,7 @@ public static class DocumentSetupEndpoints
             // New options may leave another field's condition without its value: every condition is checked again.
             var definitions = await DocumentFieldSettings.DefinitionsAsync(db, cell, doc.Id, field.RecipientId, ct);
             definitions[definitions.FindIndex(d => d.Id == field.Id)] = new FieldRules.Definition(field.Id, field.RecipientId, field.Kind, settings);
-            if (FieldRules.CheckConditions(definitions) is { } conditionProblem) return DocumentFieldSettings.Problem(conditionProblem);
+            if (await DocumentFieldSettings.CheckAsync(cell, doc, definitions, ct) is { } fieldsProblem) return DocumentFieldSettings.Problem(fieldsProblem);
             await DocumentFieldSettings.WriteAsync(cell, field, settings, ct);
         }
         (field.Page, field.X, field.Y) = (page, x, y);
@@ -212,7 +212,8 @@ public static class DocumentSetupEndpoints
         if (field is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
         var remaining = (await DocumentFieldSettings.DefinitionsAsync(db, caller.Cell, doc.Id, field.RecipientId, ct)).Where(d => d.Id != field.Id).ToList();
-        if (FieldRules.CheckConditions(remaining) is { } conditionProblem) return DocumentFieldSettings.Problem(conditionProblem); // another field's condition names it
+        // Another field's condition or formula names it.
+        if (await DocumentFieldSettings.CheckAsync(caller.Cell, doc, remaining, ct) is { } fieldsProblem) return DocumentFieldSettings.Problem(fieldsProblem);
         db.DocumentFields.Remove(field);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();

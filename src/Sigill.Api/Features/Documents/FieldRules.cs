@@ -46,11 +46,33 @@ internal static class FieldRules
     public static (FieldSettings? Settings, Problem? Problem) NormalizeSettings(string kind, bool fillSigningDate, FieldSettings? settings)
     {
         // A dropdown or radio group without settings still needs its options: checked below as an empty set.
-        if (settings is null && !FieldKinds.HasOptions(kind)) return (null, null);
-        var (min, max, decimals, options, condition) = settings ?? new FieldSettings();
-        if (kind != FieldKinds.Number && (min is not null || max is not null || decimals is not null))
+        // A formula field without settings still needs its formula: checked below as an empty one.
+        if (settings is null && !FieldKinds.HasOptions(kind) && kind != FieldKinds.Formula) return (null, null);
+        var (min, max, decimals, options, condition, formulaName, formula) = settings ?? new FieldSettings();
+        if (kind == FieldKinds.Formula && (min is not null || max is not null))
+        {
+            return Invalid("A formula field takes formula and decimals; its value is computed, so it has no min or max.");
+        }
+        if (kind is not (FieldKinds.Number or FieldKinds.Formula) && (min is not null || max is not null || decimals is not null))
         {
             return Invalid($"min, max and decimals are for number fields; a {kind} field takes none.");
+        }
+        if (formulaName is not null && kind != FieldKinds.Number)
+        {
+            return Invalid($"name is for number fields (formulas name them by it); a {kind} field takes none.");
+        }
+        if (formulaName is not null && !Formula.IsName(formulaName))
+        {
+            return Invalid($"name is 1-{Formula.MaxNameLength} letters, digits or _ (ASCII), starting with a letter or _: how a formula names the field, {{name}}.");
+        }
+        if (formula is not null && kind != FieldKinds.Formula)
+        {
+            return Invalid($"formula is for formula fields; a {kind} field takes none.");
+        }
+        if (kind == FieldKinds.Formula)
+        {
+            if (decimals is < 0 or > MaxDecimals) return Invalid($"decimals must be 0-{MaxDecimals}.");
+            if (Formula.Parse(formula).Error is { } formulaError) return (null, new Problem(ErrorCodes.FieldFormulaInvalid, formulaError));
         }
         if (!FieldKinds.HasOptions(kind) && options is not null)
         {
@@ -97,7 +119,8 @@ internal static class FieldRules
                 kept.Add(option);
             }
         }
-        var normalized = new FieldSettings(min, max, decimals, kept, condition is null ? null : new FieldCondition(condition.Field, condition.Value!.Trim()));
+        var normalized = new FieldSettings(min, max, decimals, kept, condition is null ? null : new FieldCondition(condition.Field, condition.Value!.Trim()),
+            formulaName, formula?.Trim());
         return (normalized == new FieldSettings() ? null : normalized, null);
 
         static (FieldSettings?, Problem?) Invalid(string detail) => (null, new Problem(ErrorCodes.FieldSettingsInvalid, detail));
@@ -174,6 +197,84 @@ internal static class FieldRules
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The conditions (<see cref="CheckConditions"/>) and the formulas among a document's fields, as they will be saved.
+    /// <paramref name="pricing"/>: the document's pricing totals, null when it has no pricing table.
+    /// </summary>
+    public static Problem? CheckFields(IReadOnlyList<Definition> fields, Sigill.Contracts.PricingTotals? pricing) =>
+        CheckConditions(fields) ?? CheckFormulas(fields, pricing);
+
+    /// <summary>
+    /// The formulas among a document's fields: a number field's <c>name</c> is used once among its recipient's number
+    /// fields (case ignored); each name a formula uses is a number field of the formula's own recipient (a formula never
+    /// reads another signer's values, nor another formula: no chain, so no cycle); each pricing value it uses exists on the
+    /// document; and it evaluates without division by zero or overflow with every field at its minimum, at zero (or the
+    /// value nearest it) and at its maximum (±10^12 when unbounded).
+    /// </summary>
+    public static Problem? CheckFormulas(IReadOnlyList<Definition> fields, Sigill.Contracts.PricingTotals? pricing)
+    {
+        foreach (var recipient in fields.GroupBy(f => f.RecipientId, StringComparer.Ordinal))
+        {
+            var named = new Dictionary<string, Definition>(StringComparer.OrdinalIgnoreCase);
+            foreach (var f in recipient.Where(f => f.Kind == FieldKinds.Number && f.Settings?.Name is not null))
+            {
+                if (!named.TryAdd(f.Settings!.Name!, f))
+                {
+                    return new Problem(ErrorCodes.FieldFormulaInvalid, $"Two number fields of the same recipient are named \"{f.Settings.Name}\" ({named[f.Settings.Name!].Id}, {f.Id}): a formula could not tell them apart.");
+                }
+            }
+            foreach (var f in recipient.Where(f => f.Kind == FieldKinds.Formula && f.Settings?.Formula is not null))
+            {
+                var (formula, error) = Formula.Parse(f.Settings!.Formula);
+                if (formula is null) return new Problem(ErrorCodes.FieldFormulaInvalid, $"Field {f.Id}: {error}");
+                var bounds = new Dictionary<string, (decimal Low, decimal High)>(StringComparer.Ordinal);
+                foreach (var name in formula.Fields)
+                {
+                    if (!named.TryGetValue(name, out var source) || source.Settings!.Name != name)
+                    {
+                        return new Problem(ErrorCodes.FieldFormulaInvalid,
+                            $"The formula of field {f.Id} uses {{{name}}}, which is not a number field of the same recipient (a number field is named by its settings.name; a formula reads neither other signers' fields nor other formulas).");
+                    }
+                    bounds[name] = (source.Settings.Min ?? -(MaxMagnitude - 1), source.Settings.Max ?? MaxMagnitude - 1);
+                }
+                var prices = Formula.PricingValues(pricing);
+                if (formula.Pricing.FirstOrDefault(p => !prices.ContainsKey(p)) is { } missing)
+                {
+                    return new Problem(ErrorCodes.FieldFormulaInvalid, $"The formula of field {f.Id} uses {missing}, but the document has no pricing table.");
+                }
+                foreach (var (sample, words) in new (Func<(decimal Low, decimal High), decimal>, string)[]
+                {
+                    (b => b.Low, "at their minimum"), (b => Math.Clamp(0m, b.Low, b.High), "at zero (or nearest zero)"), (b => b.High, "at their maximum"),
+                })
+                {
+                    var values = bounds.ToDictionary(b => b.Key, b => sample(b.Value), StringComparer.Ordinal);
+                    if (formula.Evaluate(values, prices).Error is { } failed)
+                    {
+                        return new Problem(ErrorCodes.FieldFormulaInvalid,
+                            $"The formula of field {f.Id} fails with its number fields {words}: {failed}. Bound the fields (settings min and max) so it cannot.");
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A formula field's value at signing: the formula over the recipient's number fields as submitted (a number field
+    /// left empty or hidden by its condition counts as 0) and the document's pricing values, rounded to the field's
+    /// decimals; or the problem (<c>field_formula_failed</c>).
+    /// </summary>
+    public static (string? Value, Problem? Problem) Compute(Definition field, IReadOnlyDictionary<string, decimal> numbers, Sigill.Contracts.PricingTotals? pricing)
+    {
+        var (formula, error) = Formula.Parse(field.Settings?.Formula);
+        if (formula is null) return (null, new Problem(ErrorCodes.FieldFormulaFailed, $"Field {field.Id}: {error}"));
+        var values = formula.Fields.ToDictionary(n => n, n => numbers.GetValueOrDefault(n), StringComparer.Ordinal);
+        var (value, failed) = formula.Evaluate(values, Formula.PricingValues(pricing));
+        var (text, tooLarge) = failed is null ? Formula.ToFieldValue(value, field.Settings?.Decimals ?? 0) : (null, null);
+        return text is not null ? (text, null)
+            : (null, new Problem(ErrorCodes.FieldFormulaFailed, $"Field {field.Id} cannot be computed from your values: {failed ?? tooLarge}. Change the numbers it uses."));
     }
 
     /// <summary>

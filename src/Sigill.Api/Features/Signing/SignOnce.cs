@@ -70,11 +70,20 @@ internal static class SignOnce
 
         var stamps = new List<PdfStamp>();
         var values = new Dictionary<DocumentField, string>();
+        var formulas = new List<DocumentField>();
         foreach (var f in mine)
         {
             var stamp = new PdfStamp(f.Page - 1, f.X, f.Y, f.Width, f.Height);
             switch (f.Kind)
             {
+                case FieldKinds.Formula:
+                    // Computed below from the number fields as accepted; what the signer sends for it is refused, not overwritten.
+                    if (given.TryGetValue(f.Id, out var sent) && sent.Length > 0)
+                    {
+                        return Outcome.Fail(DocumentFieldSettings.Problem(new(ErrorCodes.FieldReadOnly, $"Field {f.Id} is a formula: Sigill computes its value from your other fields; leave it out.")));
+                    }
+                    if (shown[f.Id]) formulas.Add(f);
+                    continue;
                 case FieldKinds.Signature:
                     stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = typed, Handwriting = true });
                     values[f] = png is not null ? "(drawn signature)" : typed!;
@@ -108,6 +117,23 @@ internal static class SignOnce
             value = accepted!;
             stamps.Add(stamp with { Text = f.Kind == FieldKinds.Checkbox ? "X" : value });
             values[f] = value;
+        }
+        if (formulas.Count > 0)
+        {
+            // The number fields by their names, as accepted above: one left empty or hidden counts as 0 (docs/fields.md).
+            var numbers = new Dictionary<string, decimal>(StringComparer.Ordinal);
+            foreach (var (f, value) in values)
+            {
+                if (f.Kind == FieldKinds.Number && settingsOf[f.Id]?.Name is { } name) numbers[name] = decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
+            }
+            var pricing = await DocumentFieldSettings.PricingAsync(cell, d, ct);
+            foreach (var f in formulas)
+            {
+                var (computed, failed) = FieldRules.Compute(definitions.Single(x => x.Id == f.Id), numbers, pricing);
+                if (failed is not null) return Outcome.Fail(DocumentFieldSettings.Problem(failed));
+                stamps.Add(new PdfStamp(f.Page - 1, f.X, f.Y, f.Width, f.Height) { Text = computed });
+                values[f] = computed!;
+            }
         }
 
         var now = time.GetUtcNow().UtcDateTime;

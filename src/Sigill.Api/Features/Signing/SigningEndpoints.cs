@@ -77,7 +77,9 @@ public static class SigningEndpoints
         return TypedResults.Ok(new SigningView(d.Id,
             (await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.TitlePurpose, d.TitleToken, d.Id, ct))!,
             r.Id, name, r.Role, r.Status, r.ConsentedAt is not null, r.ViewCount > 0, await IsTurnAsync(link, ct), pages.Count, pages, fields, d.ExpiresAt,
-            r.StepUp, true, language));
+            r.StepUp, true, language,
+            // A formula may use the pricing values: the signing page computes it as the signer types (the PDF shows the same table).
+            fields.Any(f => f.Kind == FieldKinds.Formula) ? await DocumentFieldSettings.PricingAsync(cell, d, ct) : null));
     }
 
     /// <summary>

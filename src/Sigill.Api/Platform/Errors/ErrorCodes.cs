@@ -245,6 +245,15 @@ public static class ErrorCodes
     [Status(400)]
     public const string FieldNotYours = "field_not_yours";
 
+    [Status(400)]
+    public const string FieldFormulaInvalid = "field_formula_invalid";
+
+    [Status(400)]
+    public const string FieldFormulaFailed = "field_formula_failed";
+
+    [Status(400)]
+    public const string FieldReadOnly = "field_read_only";
+
     [Status(409)]
     public const string DocumentNotDraft = "document_not_draft";
 

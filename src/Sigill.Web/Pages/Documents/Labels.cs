@@ -39,6 +39,7 @@ public static class Labels
         "name" => "Full name",
         "dropdown" => "Dropdown",
         "radio" => "Choice",
+        "formula" => "Formula",
         _ => kind,
     };
 }
