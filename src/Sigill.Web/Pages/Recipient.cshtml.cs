@@ -112,6 +112,34 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         return await SavedAsync(session with { Outcome = RecipientSession.Declined, Title = view.Title }, ct);
     }
 
+    /// <summary>
+    /// An attachment field's Upload button: the sign form posted as multipart with the file. The file goes to the API (which
+    /// judges it and replaces any earlier one) with the values entered so far, and the page comes back with them still
+    /// filled in (no redirect, which would lose them) and the field showing what is attached.
+    /// </summary>
+    public async Task<IActionResult> OnPostAttachAsync(string? field, CancellationToken ct)
+    {
+        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct) is not { } view) return await ShowAsync(ct);
+        if (view.Fields.FirstOrDefault(f => f.Id == field && f.Kind == "attachment") is not { } target)
+        {
+            return await ShowAsync(ct, new ApiClient.Problem(StatusCodes.Status400BadRequest, "There is no such attachment field.", null, "validation_failed"));
+        }
+        var file = Request.HasFormContentType ? Request.Form.Files.GetFile(new FieldInput(target, "", null).AttachmentInputName) : null;
+        if (file is not { Length: > 0 })
+        {
+            return await ShowAsync(ct, new ApiClient.Problem(StatusCodes.Status400BadRequest, "Choose a file first, then upload it.", null, "validation_failed"));
+        }
+        if (file.Length > Attachments.MaxBytes)
+        {
+            return await ShowAsync(ct, new ApiClient.Problem(StatusCodes.Status413PayloadTooLarge, "The file is too large.", "An attachment is at most 10 MB.", "attachment_too_large"));
+        }
+        var values = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value) && view.Fields.Any(v => v.Id == f.Key && v.Kind != "attachment"))
+            .ToDictionary(f => f.Key, f => f.Value.Trim());
+        await using var stream = file.OpenReadStream();
+        var (_, problem) = await api.UploadAttachmentAsync(session.Region, session.Token, session.Grant, target.Id, stream, file.FileName, values, ct);
+        return await ShowAsync(ct, problem);
+    }
+
     /// <summary>The access code or e-mailed code: a pass keeps the API's grant in the session cookie for every later call.</summary>
     public async Task<IActionResult> OnPostVerifyAsync(CancellationToken ct)
     {
@@ -184,6 +212,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => $"E-mail address {number}",
         "name" => $"Full name {number}",
         "dropdown" or "radio" => $"Choice {number}",
+        "attachment" => $"Attachment {number}",
         _ => $"Field {number}",
     }) + $" (page {field.Page}){(field.Required ? "" : ", optional")}";
 
@@ -198,6 +227,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => "E-mail",
         "name" => "Name",
         "dropdown" or "radio" => "Choice",
+        "attachment" => "Attachment",
         _ => "Text",
     };
 }
@@ -206,6 +236,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
 /// The recipient's signing page at <c>/s</c>: the session lives in a cookie, every action is antiforgery-checked and
 /// answered by a redirect back to <c>/s</c>.
 /// </summary>
+[Sigill.Http.UploadEndpoint(ReadsForm = false, TooLargeCode = "attachment_too_large", TooLargeTitle = "The attachment is too large.")] // an attachment's upload (OnPostAttachAsync)
 public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : RecipientPageModel(api)
 {
     public override string PagePath => "/s";

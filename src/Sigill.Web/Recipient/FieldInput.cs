@@ -38,6 +38,26 @@ public sealed record FieldInput(FieldView Field, string Label, string? Value)
         }
     }
 
+    /// <summary>An attachment field's file input: a name of its own, read by the page's Attach handler (never a field value).</summary>
+    public string AttachmentInputName => $"Attachments[{Field.Id}]";
+
+    /// <summary>Where an attachment field's Upload button posts the sign form (as multipart): the page's Attach handler, relative to /s or /e.</summary>
+    public string AttachmentAction => $"?handler=Attach&field={Uri.EscapeDataString(Field.Id)}";
+
+    public static string AttachmentAccept => ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg";
+
+    // The attachment field's words (English; translated with the rest of the signing page).
+    public static string AttachmentHint => "A PDF, PNG or JPEG file of at most 10 MB. Upload it before you sign; a new upload replaces the old one.";
+
+    public static string UploadLabel => "Upload the file";
+
+    /// <summary>What is attached now ("Attached: id-card.pdf (120 KB)"), or null.</summary>
+    public string? AttachedText => Field.Attachment is { } a ? $"Attached: {a.FileName} ({Size(a.Bytes)})" : null;
+
+    public static string Size(long bytes) => bytes < 1024 * 1024
+        ? $"{Math.Max(1, (bytes + 1023) / 1024).ToString(CultureInfo.InvariantCulture)} KB"
+        : $"{(bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture)} MB";
+
     /// <summary>The condition, for the page's script: shown while field <c>Field</c> holds <c>Value</c>.</summary>
     public FieldCondition? Condition => Settings?.Condition;
 }
