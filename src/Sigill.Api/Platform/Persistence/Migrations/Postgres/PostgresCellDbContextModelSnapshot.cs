@@ -920,6 +920,24 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<long?>("AttachmentBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AttachmentContentType")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("AttachmentNameToken")
+                        .HasColumnType("text");
+
+                    b.Property<string>("AttachmentObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("AttachmentSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("DocumentId")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -915,6 +915,24 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("AttachmentBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AttachmentContentType")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttachmentNameToken")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttachmentObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttachmentSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DocumentId")
                         .IsRequired()
                         .HasMaxLength(64)

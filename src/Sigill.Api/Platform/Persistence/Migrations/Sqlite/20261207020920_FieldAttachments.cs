@@ -1,0 +1,71 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class FieldAttachments : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "AttachmentBytes",
+                table: "document_fields",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "AttachmentContentType",
+                table: "document_fields",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "AttachmentNameToken",
+                table: "document_fields",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "AttachmentObjectId",
+                table: "document_fields",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "AttachmentSha256",
+                table: "document_fields",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "AttachmentBytes",
+                table: "document_fields");
+
+            migrationBuilder.DropColumn(
+                name: "AttachmentContentType",
+                table: "document_fields");
+
+            migrationBuilder.DropColumn(
+                name: "AttachmentNameToken",
+                table: "document_fields");
+
+            migrationBuilder.DropColumn(
+                name: "AttachmentObjectId",
+                table: "document_fields");
+
+            migrationBuilder.DropColumn(
+                name: "AttachmentSha256",
+                table: "document_fields");
+        }
+    }
+}
