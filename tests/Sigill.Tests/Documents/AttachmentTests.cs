@@ -246,7 +246,7 @@ public sealed class AttachmentTests(SharedApps apps) : IClassFixture<SharedApps>
     public async Task Erasing_a_document_deletes_its_attachments(Backend backend)
     {
         var app = await apps.For(backend);
-        var account = await IdentityKit.SignUpAsync(app, $"olle.attach.{backend}@example.com", "eu", "Attach Erase AB");
+        var account = await Sigill.Tests.Identity.IdentityKit.SignUpAsync(app, $"olle.attach.{backend}@example.com", "eu", "Attach Erase AB");
         using var owner = app.Web(account.Session);
         var id = (await UploadOkAsync(owner, "Lease with ID", SamplePdf("lease with id"))).GetProperty("id").GetString()!;
         var ada = await AddRecipientAsync(owner, id, "Ada Lovelace", $"ada.erase.{backend}@example.com");
