@@ -162,7 +162,8 @@ internal static class FieldAttachments
             for (var parts = 0; await reader.ReadNextSectionAsync(ct) is { } section; parts++)
             {
                 if (parts == 4) return (null, Malformed("The upload has more than the 'file' and 'values' parts."));
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     return (null, Malformed("A part has no form-data Content-Disposition."));
                 }
