@@ -25,6 +25,7 @@ public static class DocumentActivity
         "document.resent" => "Invitation sent again",
         "document.delivered" => "Signed copies e-mailed to everyone",
         "document.downloaded" => "Downloaded the signed copy",
+        "document.attachment_uploaded" => "Uploaded an attachment",
         "document.sealed_without_timestamp" => "Sealed without a trusted timestamp",
         "document.timestamp_renewed" => "Archive timestamp renewed",
         "recipient.corrected" => "Recipient's name or e-mail corrected",

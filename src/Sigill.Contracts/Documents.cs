@@ -18,7 +18,24 @@ public sealed record RecipientView(string Id, string Name, string Email, string 
 /// link, an unsigned <c>email</c> or <c>name</c> field's <c>Value</c> is the recipient's own, offered to edit.
 /// </summary>
 public sealed record FieldView(string Id, string RecipientId, string Kind, int Page, double X, double Y, double Width, double Height, bool Required, string? Value,
-    string? Label = null, bool FillSigningDate = false, FieldSettings? Settings = null);
+    string? Label = null, bool FillSigningDate = false, FieldSettings? Settings = null, AttachmentView? Attachment = null);
+
+/// <summary>
+/// The file a signer uploaded for an <c>attachment</c> field (docs/fields.md, "Attachments"): its file name, type (by its
+/// bytes: <c>application/pdf</c>, <c>image/png</c> or <c>image/jpeg</c>), size and SHA-256, which the certificate of
+/// completion lists so the sealed PDF binds it.
+/// </summary>
+public sealed record AttachmentView(string FileName, string ContentType, long Bytes, string Sha256);
+
+/// <summary>What an attachment may be: at most <see cref="MaxBytes"/> (10 MiB) of PDF, PNG or JPEG; both tiers refuse more.</summary>
+public static class Attachments
+{
+    public const long MaxBytes = 10L * 1024 * 1024;
+
+    public const string Pdf = "application/pdf";
+    public const string Png = "image/png";
+    public const string Jpeg = "image/jpeg";
+}
 
 /// <summary>
 /// A field's kind-specific settings (docs/fields.md): <c>number</c> takes <c>Min</c>, <c>Max</c> and <c>Decimals</c> (digits after

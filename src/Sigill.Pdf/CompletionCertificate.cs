@@ -22,6 +22,9 @@ public sealed record CompletionCertificate
     /// </summary>
     public string? Language { get; init; }
 
+    /// <summary>The files signers uploaded for attachment fields, delivered beside the sealed PDF; each bound to it by its SHA-256.</summary>
+    public IReadOnlyList<CompletionAttachment> Attachments { get; init; } = [];
+
     /// <summary>The payment the document required, when it did.</summary>
     public CompletionPayment? Payment { get; init; }
 }
@@ -32,6 +35,9 @@ public sealed record CompletionCertificate
 /// </summary>
 /// <param name="Amount">The amount with its currency, formatted ("1,250.00 EUR").</param>
 public sealed record CompletionPayment(string Processor, string? Reference, string Amount, DateTimeOffset PaidAt, string? Card, string? OutsideReason);
+
+/// <summary>A signer's attachment: the field's label (or id), the file's name, its size in bytes and the SHA-256 of its bytes.</summary>
+public sealed record CompletionAttachment(string Field, string FileName, long Bytes, string Sha256Hex);
 
 /// <summary>One signer: who, when, from where, how authenticated, and the SHA-256 of what they saw.</summary>
 public sealed record CompletionSigner(

@@ -29,6 +29,7 @@ public static class WebTierHost
 
     private const string UploadRoute = "api-v1-upload";
     private const string BulkUploadRoute = "api-v1-bulk-upload";
+    private const string AttachmentRoute = "api-v1-attachment";
 
     public static WebApplication Build(IConfiguration configuration, string url, Action<ILoggingBuilder>? logging = null)
     {
@@ -89,6 +90,8 @@ public static class WebTierHost
                     new RouteConfig { RouteId = UploadRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/documents", Methods = ["POST"] } },
                     // Bulk-send CSV files (preview and start): the same upload limit.
                     new RouteConfig { RouteId = BulkUploadRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/bulk-sends/{**rest}", Methods = ["POST"] } },
+                    // A signer's attachment (at most 10 MiB, which the API tier counts while reading): the upload limit here.
+                    new RouteConfig { RouteId = AttachmentRoute, ClusterId = "api", Match = new RouteMatch { Path = "/api/v1/signing/{token}/fields/{fieldId}/attachment", Methods = ["POST"] } },
                     // The public, read-only audit log (tiles, checkpoints, proofs): GET only.
                     new RouteConfig { RouteId = "audit", ClusterId = "api", Match = new RouteMatch { Path = "/audit/{**rest}", Methods = ["GET", "HEAD"] } },
                     // The region CAs' CRLs and certificates, the addresses in every certificate they issue: GET only.
@@ -155,6 +158,7 @@ public static class WebTierHost
         }).ConfigureEndpoints((endpoint, route) =>
         {
             if (route.RouteId == UploadRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false });
+            if (route.RouteId == AttachmentRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false, TooLargeCode = "attachment_too_large", TooLargeTitle = "The attachment is too large." });
             if (route.RouteId == BulkUploadRoute) endpoint.WithMetadata(new UploadEndpointAttribute { ReadsForm = false, TooLargeCode = "bulk_file_too_large", TooLargeTitle = "The file is too large." });
         });
         app.Map("/error", () => Results.Problem(statusCode: 500, title: "An unexpected error occurred."));

@@ -52,6 +52,18 @@ internal static class CompletionCertificateRenderer
                 w.Space(6);
             }
 
+            if (c.Attachments.Count > 0)
+            {
+                w.Text(t["Certificate.Attachments"], head, spacingAfter: 3);
+                foreach (var a in c.Attachments)
+                {
+                    // Sizes and hashes are evidence: invariant digits in every language.
+                    w.Text(t.Format("Certificate.AttachmentLine", a.Field, a.FileName, a.Bytes.ToString(CultureInfo.InvariantCulture)), body, spacingAfter: 0);
+                    w.Text(t.Format("Certificate.AttachmentSha256", a.Sha256Hex), small, indent: 10, spacingAfter: 2);
+                }
+                w.Space(6);
+            }
+
             if (c.AuditEvents.Count > 0)
             {
                 w.Text(t["Certificate.AuditTrail"], head, spacingAfter: 3);

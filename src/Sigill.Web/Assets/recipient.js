@@ -239,6 +239,12 @@ function formulas() {
   update();
 }
 
+// An attachment's Upload button posts the sign form to the Attach handler: the signature's own checks (a drawing is
+// required in "Draw it" mode) are for signing, so that submit does not reach the form's listeners.
+document.addEventListener("submit", (e) => {
+  if (e.submitter && e.submitter.hasAttribute("data-upload")) e.stopPropagation();
+}, true);
+
 conditions();
 formulas();
 guideFields();

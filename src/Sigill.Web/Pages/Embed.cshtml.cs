@@ -18,6 +18,7 @@ namespace Sigill.Web.Pages;
 /// happened (<c>postMessage</c> to the bound origin only).
 /// </summary>
 [IgnoreAntiforgeryToken]
+[Sigill.Http.UploadEndpoint(ReadsForm = false, TooLargeCode = "attachment_too_large", TooLargeTitle = "The attachment is too large.")] // an attachment's upload (OnPostAttachAsync)
 public sealed class EmbedModel(ApiClient client, IDataProtectionProvider protection, WebTierOptions options) : RecipientPageModel(client)
 {
     private readonly ApiClient _api = client;

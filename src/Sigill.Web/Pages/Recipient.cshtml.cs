@@ -115,6 +115,35 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         return await SavedAsync(session with { Outcome = RecipientSession.Declined, Title = view.Title, Language = view.Language }, ct);
     }
 
+    /// <summary>
+    /// An attachment field's Upload button: the sign form posted as multipart with the file. The file goes to the API (which
+    /// judges it and replaces any earlier one) with the values entered so far, and the page comes back with them still
+    /// filled in (no redirect, which would lose them) and the field showing what is attached.
+    /// </summary>
+    public async Task<IActionResult> OnPostAttachAsync(string? field, CancellationToken ct)
+    {
+        if (Session() is not { } session || await api.GetSigningAsync(session.Region, session.Token, session.Grant, ct) is not { } view) return await ShowAsync(ct);
+        T = new RecipientWords(view.Language);
+        if (view.Fields.FirstOrDefault(f => f.Id == field && f.Kind == "attachment") is not { } target)
+        {
+            return await ShowAsync(ct, new ApiClient.Problem(StatusCodes.Status400BadRequest, T["Attachment.NoField"], null, null));
+        }
+        var file = Request.HasFormContentType ? Request.Form.Files.GetFile(new FieldInput(target, "", null, T).AttachmentInputName) : null;
+        if (file is not { Length: > 0 })
+        {
+            return await ShowAsync(ct, new ApiClient.Problem(StatusCodes.Status400BadRequest, T["Attachment.ChooseFirst"], null, null));
+        }
+        if (file.Length > Attachments.MaxBytes)
+        {
+            return await ShowAsync(ct, new ApiClient.Problem(StatusCodes.Status413PayloadTooLarge, T["Error.attachment_too_large"], null, null));
+        }
+        var values = Fields.Where(f => !string.IsNullOrWhiteSpace(f.Value) && view.Fields.Any(v => v.Id == f.Key && v.Kind != "attachment"))
+            .ToDictionary(f => f.Key, f => f.Value.Trim());
+        await using var stream = file.OpenReadStream();
+        var (_, problem) = await api.UploadAttachmentAsync(session.Region, session.Token, session.Grant, target.Id, stream, file.FileName, values, ct);
+        return await ShowAsync(ct, problem);
+    }
+
     /// <summary>The access code or e-mailed code: a pass keeps the API's grant in the session cookie for every later call.</summary>
     public async Task<IActionResult> OnPostVerifyAsync(CancellationToken ct)
     {
@@ -190,6 +219,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "name" => "Field.Name",
         "dropdown" or "radio" => "Field.Choice",
         "formula" => "Field.Formula",
+        "attachment" => "Field.Attachment",
         _ => "Field.Other",
     }, number), field.Page);
 
@@ -204,6 +234,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
         "email" => "Box.Email",
         "name" => "Box.Name",
         "dropdown" or "radio" => "Box.Choice",
+        "attachment" => "Box.Attachment",
         "formula" => "Box.Formula",
         _ => "Box.Text",
     }];
@@ -213,6 +244,7 @@ public abstract class RecipientPageModel(ApiClient api) : PageModel
 /// The recipient's signing page at <c>/s</c>: the session lives in a cookie, every action is antiforgery-checked and
 /// answered by a redirect back to <c>/s</c>.
 /// </summary>
+[Sigill.Http.UploadEndpoint(ReadsForm = false, TooLargeCode = "attachment_too_large", TooLargeTitle = "The attachment is too large.")] // an attachment's upload (OnPostAttachAsync)
 public sealed class RecipientModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : RecipientPageModel(api)
 {
     public override string PagePath => "/s";

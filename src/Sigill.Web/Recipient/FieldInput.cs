@@ -47,6 +47,25 @@ public sealed record FieldInput(FieldView Field, string Label, string? Value, Re
     /// <summary>What a formula field shows when the signer's values give it no value (division by zero, too large).</summary>
     public string FormulaFailed => T["Formula.Failed"];
 
+    /// <summary>An attachment field's file input: a name of its own, read by the page's Attach handler (never a field value).</summary>
+    public string AttachmentInputName => $"Attachments[{Field.Id}]";
+
+    /// <summary>Where an attachment field's Upload button posts the sign form (as multipart): the page's Attach handler, relative to /s or /e.</summary>
+    public string AttachmentAction => $"?handler=Attach&field={Uri.EscapeDataString(Field.Id)}";
+
+    public static string AttachmentAccept => ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg";
+
+    public string AttachmentHint => T["Attachment.Hint"];
+
+    public string UploadLabel => T["Attachment.Upload"];
+
+    /// <summary>What is attached now ("Attached: id-card.pdf (120 KB)"), or null.</summary>
+    public string? AttachedText => Field.Attachment is { } a ? T.Format("Attachment.Attached", a.FileName, Size(a.Bytes, T.Culture)) : null;
+
+    public static string Size(long bytes, CultureInfo culture) => bytes < 1024 * 1024
+        ? $"{Math.Max(1, (bytes + 1023) / 1024).ToString(culture)} KB"
+        : $"{(bytes / (1024.0 * 1024)).ToString("0.0", culture)} MB";
+
     /// <summary>The condition, for the page's script: shown while field <c>Field</c> holds <c>Value</c>.</summary>
     public FieldCondition? Condition => Settings?.Condition;
 }

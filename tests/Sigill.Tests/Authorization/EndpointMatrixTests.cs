@@ -67,6 +67,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/documents/{id}"] = "documents:read",
         ["GET /api/v1/documents/{id}/pdf"] = "documents:read",
         ["GET /api/v1/documents/{id}/sealed.pdf"] = "documents:read",
+        ["GET /api/v1/documents/{id}/attachments/{fieldId}"] = "documents:read",
         ["GET /api/v1/documents/{id}/activity"] = "documents:read",
         ["POST /api/v1/documents/"] = "documents:write",
         ["POST /api/v1/documents/from-template"] = "documents:write", // and templates:read
@@ -116,6 +117,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["POST /api/v1/signing/{token}/consent"] = Anonymous,
         ["POST /api/v1/signing/{token}/sign"] = Anonymous,
         ["POST /api/v1/signing/{token}/decline"] = Anonymous,
+        ["POST /api/v1/signing/{token}/fields/{fieldId}/attachment"] = Anonymous,
         // Signing up and in: anonymous, the region in the path routes them; throttled per account and address.
         ["POST /api/v1/regions/{region}/auth/locate"] = Anonymous,
         ["POST /api/v1/regions/{region}/auth/sign-up"] = Anonymous,

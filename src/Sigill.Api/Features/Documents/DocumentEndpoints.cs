@@ -26,6 +26,7 @@ public static class DocumentEndpoints
         read.MapGet("/{id}/pdf", DownloadCurrent);
         read.MapGet("/{id}/sealed.pdf", DownloadSealed);
         read.MapGet("/{id}/activity", Activity);
+        Signing.FieldAttachments.MapSender(read); // GET /{id}/attachments/{fieldId}
 
         var write = app.MapGroup("/api/v1/documents").WithTags("Documents").RequireAuthorization(Policies.DocumentsWrite);
         write.MapPost("/", Upload).WithMetadata(new UploadEndpointAttribute()); // body limit and form judged at the edge (Sigill.Http)

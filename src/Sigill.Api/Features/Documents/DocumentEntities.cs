@@ -129,7 +129,20 @@ public sealed class DocumentField
     /// <summary>The kind's settings (bounds, options, a condition: <see cref="Sigill.Contracts.FieldSettings"/> as JSON), encrypted like the label; null: none.</summary>
     public string? SettingsToken { get; set; }
 
+    /// <summary>An attachment field's uploaded file: its encrypted object (<see cref="AttachmentPurpose"/>); null: none yet.</summary>
+    public string? AttachmentObjectId { get; set; }
+    /// <summary>The SHA-256 of the uploaded file's bytes (hex), as the certificate of completion lists it.</summary>
+    public string? AttachmentSha256 { get; set; }
+    /// <summary>The file's type as its bytes show it: <c>application/pdf</c>, <c>image/png</c> or <c>image/jpeg</c>.</summary>
+    public string? AttachmentContentType { get; set; }
+    public long? AttachmentBytes { get; set; }
+    /// <summary>The file's name as the signer's browser gave it (cleaned), encrypted: customer content.</summary>
+    public string? AttachmentNameToken { get; set; }
+
     public const string ValuePurpose = "field.value";
+    public const string AttachmentNamePurpose = "field.attachment_name";
+    /// <summary>The purpose of an attachment's encrypted object (its blob key's middle part).</summary>
+    public const string AttachmentPurpose = "field.attachment";
     public const string LabelPurpose = "field.label";
     public const string SettingsPurpose = "field.settings";
 }
@@ -201,6 +214,9 @@ internal sealed class DocumentFieldConfiguration : IEntityTypeConfiguration<Docu
         builder.Property(f => f.OrganizationId).HasMaxLength(64);
         builder.Property(f => f.RecipientId).HasMaxLength(64);
         builder.Property(f => f.Kind).HasMaxLength(16);
+        builder.Property(f => f.AttachmentObjectId).HasMaxLength(64);
+        builder.Property(f => f.AttachmentSha256).HasMaxLength(64);
+        builder.Property(f => f.AttachmentContentType).HasMaxLength(32);
         builder.HasIndex(f => f.DocumentId);
     }
 }

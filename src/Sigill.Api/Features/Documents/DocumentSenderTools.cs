@@ -260,7 +260,8 @@ internal static class DocumentSenderTools
             return await Privacy.DeletionGate.RefuseAsync(db, cell, doc.OrganizationId, AuditActor.From(http, caller.Actor), "document.delete", doc.Id, kept,
                 time.GetUtcNow().UtcDateTime, ct);
         }
-        db.DocumentFields.RemoveRange(await db.DocumentFields.Where(f => f.DocumentId == doc.Id).ToListAsync(ct));
+        var fields = await db.DocumentFields.Where(f => f.DocumentId == doc.Id).ToListAsync(ct);
+        db.DocumentFields.RemoveRange(fields);
         db.Recipients.RemoveRange(await db.Recipients.Where(r => r.DocumentId == doc.Id).ToListAsync(ct));
         db.DocumentEvents.RemoveRange(await db.DocumentEvents.Where(e => e.DocumentId == doc.Id).ToListAsync(ct));
         db.Documents.Remove(doc);
@@ -275,6 +276,7 @@ internal static class DocumentSenderTools
             return Problems.Conflict(ErrorCodes.DocumentStateConflict, "The document changed while it was being deleted; read it again.");
         }
         await DocumentWorkflow.DeletePdfAsync(cell, doc.OrganizationId, doc.CurrentPdfObjectId);
+        foreach (var f in fields.Where(f => f.AttachmentObjectId is not null)) await Signing.FieldAttachments.DeleteAsync(cell, doc.OrganizationId, f.AttachmentObjectId!);
         return TypedResults.NoContent();
     }
 }

@@ -96,7 +96,7 @@ public static class DocumentSetupEndpoints
         var doc = await DocumentEndpoints.FindAsync(db, caller, id, ct);
         if (doc is null) return TypedResults.NotFound();
         if (doc.Status != DocumentStates.Draft) return NotDraft(doc);
-        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date, checkbox, number, email, name, dropdown, radio or formula.");
+        if (!FieldKinds.IsValid(request.Kind)) return Problems.Validation("kind must be signature, initials, text, date, checkbox, number, email, name, dropdown, radio, formula or attachment.");
         if (request.FillSigningDate && request.Kind != FieldKinds.Date) return Problems.Validation("fillSigningDate is for date fields only.");
         if (LabelProblem(request.Label) is { } labelProblem) return Problems.Validation(labelProblem);
         var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RecipientId && r.DocumentId == doc.Id, ct);

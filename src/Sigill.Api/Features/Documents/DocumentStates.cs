@@ -76,8 +76,9 @@ public static class FieldKinds
     public const string Dropdown = "dropdown";
     public const string Radio = "radio";
     public const string Formula = "formula";
+    public const string Attachment = "attachment";
 
-    public static bool IsValid(string? kind) => kind is Signature or Initials or Text or Date or Checkbox or Number or Email or Name or Dropdown or Radio or Formula;
+    public static bool IsValid(string? kind) => kind is Signature or Initials or Text or Date or Checkbox or Number or Email or Name or Dropdown or Radio or Formula or Attachment;
 
     /// <summary>A kind whose value is one of the sender's options.</summary>
     public static bool HasOptions(string? kind) => kind is Dropdown or Radio;

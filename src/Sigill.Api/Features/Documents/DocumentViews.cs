@@ -25,7 +25,8 @@ internal static class DocumentViews
             f.Id, f.RecipientId, f.Kind, f.Page, f.X, f.Y, f.Width, f.Height, f.Required,
             await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.ValuePurpose, f.ValueToken, f.Id, ct),
             await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct), f.FillSigningDate,
-            await DocumentFieldSettings.ReadAsync(cell, f, ct));
+            await DocumentFieldSettings.ReadAsync(cell, f, ct),
+            await Signing.FieldAttachments.ViewAsync(cell, f, ct));
     }
 
     extension(DocumentView)

@@ -18,7 +18,7 @@ namespace Sigill.Api.Features.Privacy;
 /// <summary>
 /// Erases documents (ADR 0016) in three steps, each safe to repeat, so an erasure killed anywhere finishes on the next
 /// replay: (1) the journal entry (<see cref="ErasureJournal"/>) is written, (2) every PDF revision of the documents is
-/// deleted from the blob store, (3) one transaction deletes their rows (recipients, fields, activity, webhook deliveries,
+/// deleted from the blob store with the signers' attachments, (3) one transaction deletes their rows (recipients, fields, activity, webhook deliveries,
 /// payment), replaces the sealed content of their audit events with <see cref="RedactedPrefix"/> and the erasure id,
 /// records a tombstone per document (<c>privacy.record_deleted</c>: kind, id, rule, erasure id; no content) and marks
 /// the entry applied. Replaying the journal when a cell opens re-applies every entry the database does not mark as
@@ -81,6 +81,8 @@ public static class Erasure
         if (await db.Set<ErasureApplied>().AnyAsync(a => a.Id == entry.Id, ct)) return;
         var documents = await db.Documents.AsNoTracking().Where(d => d.OrganizationId == org && ids.Contains(d.Id)).ToListAsync(ct);
         await DeleteRevisionsAsync(db, cell, org, documents, ct);
+        // The signers' attachments (ADR 0018), found through the fields that still name them; each delete is safe to repeat.
+        await Signing.FieldAttachments.DeleteForDocumentsAsync(db, cell, org, ids, ct);
 
         // Tombstones are sealed before the transaction opens: sealing may write key usage through another connection,
         // which would wait forever on SQLite's single writer held by this transaction.

@@ -87,7 +87,9 @@ internal static class DocumentCompletion
         var paid = payment is null ? null : await PaymentAsync(cell, payment, ct);
         // The certificate speaks the organization's default language; its hashes and audit references are the same in every language.
         var language = await db.Organizations.AsNoTracking().Where(o => o.Id == d.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct);
-        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, paid, language, now, ct);
+        // The signers' attachments, listed with their SHA-256 on the certificate (delivered beside the sealed PDF, ADR 0018).
+        var withAttachments = await db.DocumentFields.AsNoTracking().Where(f => f.DocumentId == d.Id && f.AttachmentObjectId != null).ToListAsync(ct);
+        var (pdf, withoutTimestamp) = await SealAsync(cell, keys, d, await DocumentWorkflow.ReadPdfAsync(cell, d, ct), recipients, names, audit, paid, language, withAttachments, now, ct);
         if (withoutTimestamp is not null)
         {
             // Level B allowed (installation or organization): sealed at baseline B, and the audit log says why (pdf verify says "only B").
@@ -123,7 +125,7 @@ internal static class DocumentCompletion
     /// (<see cref="Organization.SealWithoutTimestamp"/>) allows level B, when the reason comes back with a level-B seal.
     /// </summary>
     private static async Task<(byte[] Pdf, string? WithoutTimestamp)> SealAsync(Cell cell, SigningKeys keys, Document document, byte[] pdf, List<Recipient> recipients, IReadOnlyDictionary<string, string> names,
-        List<CompletionAuditEvent> events, CompletionPayment? payment, string? language, DateTime now, CancellationToken ct)
+        List<CompletionAuditEvent> events, CompletionPayment? payment, string? language, List<DocumentField> withAttachments, DateTime now, CancellationToken ct)
     {
         var signers = new List<CompletionSigner>();
         foreach (var r in recipients.Where(r => RecipientRoles.Acts(r.Role)).OrderBy(r => r.CompletedAt))
@@ -138,6 +140,13 @@ internal static class DocumentCompletion
                 r.ViewedSha256 ?? ""));
         }
         var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
+        var attachments = new List<CompletionAttachment>();
+        foreach (var f in withAttachments.OrderBy(f => f.Page).ThenBy(f => f.Id, StringComparer.Ordinal))
+        {
+            var view = (await FieldAttachments.ViewAsync(cell, f, ct))!;
+            var label = await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.LabelPurpose, f.LabelToken, f.Id, ct);
+            attachments.Add(new CompletionAttachment(label ?? f.Id, view.FileName, view.Bytes, view.Sha256));
+        }
         var certificate = new CompletionCertificate
         {
             Language = language,
@@ -147,6 +156,7 @@ internal static class DocumentCompletion
             Signers = signers,
             AuditEvents = [.. events.OrderBy(e => e.LeafIndex)],
             Payment = payment,
+            Attachments = attachments,
             Hashes =
             [
                 new DocumentHash(DocumentHashKind.Original, document.OriginalSha256),

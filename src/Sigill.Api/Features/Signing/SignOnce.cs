@@ -69,6 +69,7 @@ internal static class SignOnce
         }
 
         var stamps = new List<PdfStamp>();
+        var dropped = new List<string>(); // attachments of fields hidden at signing: deleted once the signature commits
         var values = new Dictionary<DocumentField, string>();
         var formulas = new List<DocumentField>();
         foreach (var f in mine)
@@ -93,6 +94,29 @@ internal static class SignOnce
                     stamps.Add(png is not null ? stamp with { Image = png } : stamp with { Text = initials, Handwriting = true });
                     values[f] = initials ?? "(drawn initials)";
                     continue;
+            }
+            if (f.Kind == FieldKinds.Attachment)
+            {
+                // The file was uploaded before (FieldAttachments); nothing is sent for it here. A hidden one is not kept.
+                if (given.TryGetValue(f.Id, out var sent) && sent.Length > 0)
+                {
+                    return Outcome.Fail(DocumentFieldSettings.Problem(new(ErrorCodes.FieldValueInvalid, $"Field {f.Id} is an attachment: upload the file (POST …/fields/{f.Id}/attachment) instead of sending a value.")));
+                }
+                if (!shown[f.Id])
+                {
+                    if (f.AttachmentObjectId is { } hidden) dropped.Add(hidden);
+                    (f.AttachmentObjectId, f.AttachmentSha256, f.AttachmentContentType, f.AttachmentBytes, f.AttachmentNameToken) = (null, null, null, null, null);
+                    continue;
+                }
+                if (f.AttachmentObjectId is null)
+                {
+                    if (f.Required) return Outcome.Fail(Problems.Create(StatusCodes.Status400BadRequest, ErrorCodes.SigningFieldsMissing, "Required fields are empty.", $"Field {f.Id} ({f.Kind}) is required: upload its file first."));
+                    continue;
+                }
+                var fileName = (await cell.Keys.DecryptFieldAsync(f.OrganizationId, DocumentField.AttachmentNamePurpose, f.AttachmentNameToken, f.Id, ct))!;
+                stamps.Add(stamp with { Text = fileName });
+                values[f] = fileName;
+                continue;
             }
             given.TryGetValue(f.Id, out var value);
             // A date the signing fills in: today (UTC, the evidence's zone), whatever was sent for it.
@@ -219,6 +243,7 @@ internal static class SignOnce
             foreach (var id in written) await DocumentWorkflow.DeletePdfAsync(cell, d.OrganizationId, id);
             throw;
         }
+        foreach (var id in dropped) await FieldAttachments.DeleteAsync(cell, d.OrganizationId, id);
         return new Outcome(new SignResult(r.Id, r.Status, d.Status, await SigningReceipts.IssueAsync(cell, r, now, ct), paymentLink), null, false, messages, finished);
     }
 

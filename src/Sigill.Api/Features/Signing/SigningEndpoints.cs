@@ -38,6 +38,7 @@ public static class SigningEndpoints
         group.MapPost("/step-up", StepUp.Verify);
         group.MapPost("/step-up/code", StepUp.SendCode);
         group.MapGet("/privacy", PrivacyNotice);
+        FieldAttachments.MapSigning(group); // POST /fields/{fieldId}/attachment
         return group;
     }
 

@@ -427,6 +427,15 @@ public static class ErrorCodes
     [Status(400)]
     public const string LanguageUnsupported = "language_unsupported";
 
+    [Status(413)]
+    public const string AttachmentTooLarge = "attachment_too_large";
+
+    [Status(415)]
+    public const string AttachmentTypeRefused = "attachment_type_refused";
+
+    [Status(400)]
+    public const string AttachmentInvalid = "attachment_invalid";
+
     [AttributeUsage(AttributeTargets.Field)]
     private sealed class StatusAttribute(params int[] statuses) : Attribute
     {
