@@ -418,6 +418,12 @@ public static class ErrorCodes
     [Status(400)]
     public const string LanguageUnsupported = "language_unsupported";
 
+    [Status(400)]
+    public const string TranslationTooLarge = "translation_too_large";
+
+    [Status(409)]
+    public const string TranslationIsMainLanguage = "translation_is_main_language";
+
     [AttributeUsage(AttributeTargets.Field)]
     private sealed class StatusAttribute(params int[] statuses) : Attribute
     {
