@@ -821,6 +821,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<string>("MessageToken")
                         .HasColumnType("text");
 
@@ -2027,6 +2031,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<string>("NameToken")
                         .IsRequired()
                         .HasColumnType("text");
@@ -2035,6 +2043,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("TranslationsToken")
+                        .HasColumnType("text");
 
                     b.Property<DateTime?>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -816,6 +816,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("MessageToken")
                         .HasColumnType("TEXT");
 
@@ -2022,6 +2026,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("NameToken")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -2029,6 +2037,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<string>("OrganizationId")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TranslationsToken")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("UpdatedAt")
