@@ -213,7 +213,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
             return null;
         }
         var chosen = TemplateTranslations.Choose(source.Language, source.Name, source.Body, source.Translations,
-            TemplateTranslations.Wanted(input.Language, null, source.OrganizationLanguage));
+            TemplateTranslations.Wanted(input.Language, source.OrganizationLanguage));
         var title = input.Title ?? settings.Title ?? chosen.Title;
         DocumentEndpoints.NewDocument draft;
         try

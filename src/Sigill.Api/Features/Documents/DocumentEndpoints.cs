@@ -223,13 +223,13 @@ public static class DocumentEndpoints
 
     /// <summary>
     /// The organization's template rendered to a new document's PDF, from its body in <paramref name="language"/> (else
-    /// the first signer's, else the organization's default; the main body when it has none in that language; see
-    /// <see cref="TemplateTranslations.Wanted"/>). Throws <see cref="TemplateException"/> for a template or input it cannot render.
+    /// the organization's default; the main body when it has none in that language; see <see cref="TemplateTranslations.Wanted"/>).
+    /// Throws <see cref="TemplateException"/> for a template or input it cannot render.
     /// </summary>
     internal static async Task<NewDocument> RenderAsync(CellDbContext db, Cell cell, Template template, string title, Dictionary<string, string> variables,
-        PricingInput? pricing, TemplateRenderer renderer, CancellationToken ct, string? language = null, string? firstSignerLanguage = null)
+        PricingInput? pricing, TemplateRenderer renderer, CancellationToken ct, string? language = null)
     {
-        var chosen = await TemplateTranslations.ChooseAsync(db, cell, template, language, firstSignerLanguage, ct);
+        var chosen = await TemplateTranslations.ChooseAsync(db, cell, template, language, ct);
         var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, template.OrganizationId, ct);
         return await RenderAsync(template.Id, chosen.Body, blocks, title, variables, pricing, renderer, ct) with { Language = chosen.Language };
     }

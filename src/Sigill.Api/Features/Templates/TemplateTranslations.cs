@@ -57,20 +57,21 @@ public static class TemplateTranslations
         wanted != mainLanguage && translations.TryGetValue(wanted, out var t) ? new(wanted, t.Title ?? name, t.Body) : new(mainLanguage, name, body);
 
     /// <summary>
-    /// The language a document from a template is made in: the one asked for, else the first signer's, else the
-    /// organization's default (a recipient's or the request's code is already checked; anything else is ignored).
+    /// The language a document from a template is made in: the one asked for, else the organization's default. The one
+    /// asked for is the first signer's where a signer is known when the document is made: a bulk-send row's language is
+    /// its recipients' language, a direct-link visitor's is their own; a document from the API has no recipients yet.
     /// </summary>
-    internal static string Wanted(string? requested, string? firstSignerLanguage, string organizationLanguage) =>
-        Languages.IsSupported(requested) ? requested! : Languages.IsSupported(firstSignerLanguage) ? firstSignerLanguage! : organizationLanguage;
+    internal static string Wanted(string? requested, string organizationLanguage) =>
+        Languages.IsSupported(requested) ? requested! : organizationLanguage;
 
     /// <summary>The template decrypted and its body chosen for <paramref name="requested"/> (see <see cref="Wanted"/>).</summary>
-    internal static async Task<Chosen> ChooseAsync(CellDbContext db, Cell cell, Template template, string? requested, string? firstSignerLanguage, CancellationToken ct)
+    internal static async Task<Chosen> ChooseAsync(CellDbContext db, Cell cell, Template template, string? requested, CancellationToken ct)
     {
         var organizationLanguage = await OrganizationLanguageAsync(db, template.OrganizationId, ct);
         var name = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.NamePurpose, template.NameToken, template.Id, ct))!;
         var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
         return Choose(MainLanguage(template, organizationLanguage), name, body, await ReadAsync(cell, template, ct),
-            Wanted(requested, firstSignerLanguage, organizationLanguage));
+            Wanted(requested, organizationLanguage));
     }
 
     internal static ProblemHttpResult IsMainLanguage(string language) =>
@@ -97,7 +98,8 @@ public static class TemplateTranslations
         if (template is null) return TypedResults.NotFound();
         var cell = caller.Cell;
         var organizationLanguage = await OrganizationLanguageAsync(db, caller.OrganizationId, ct);
-        if (language == MainLanguage(template, organizationLanguage)) return IsMainLanguage(language);
+        var mainLanguage = MainLanguage(template, organizationLanguage);
+        if (language == mainLanguage) return IsMainLanguage(language);
         var title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim();
         if (title is { Length: > MaxTitleLength }) return Problems.Validation($"title is at most {MaxTitleLength} characters.");
         if (string.IsNullOrEmpty(request.Body)) return Problems.Validation("body is required (the template's Liquid in this language).");
@@ -114,6 +116,7 @@ public static class TemplateTranslations
         var translations = await ReadAsync(cell, template, ct);
         translations[language] = new TemplateTranslation(title, request.Body);
         await SealAsync(cell, template, translations, ct);
+        template.Language ??= mainLanguage; // a template from before languages: its main language stays put when the organization's default changes
         template.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(await TemplateEndpoints.ViewAsync(template, cell, organizationLanguage, ct));
