@@ -52,15 +52,24 @@ public sealed record FieldCondition(string? Field, [property: System.Text.Json.S
 public sealed record DocumentView(string Id, string Title, string Status, string Source, int PageCount, IReadOnlyList<PageView> Pages,
     string OriginalSha256, PricingTotals? Pricing, DateTime CreatedAt, DateTime? SentAt, DateTime? ExpiresAt, DateTime? CompletedAt,
     DateTime? VoidedAt, DateTime? DeclinedAt, string? DeclineReason, int? RemindEveryDays, IReadOnlyList<RecipientView> Recipients, IReadOnlyList<FieldView> Fields,
-    PaymentView? Payment = null);
+    PaymentView? Payment = null, string? Language = null);
 
 /// <param name="Actor">Who did it, in words: a recipient's name, the sender's name ("the sender" when an API token sent it), or "Sigill".</param>
 /// <param name="Description">The action in plain words (<see cref="DocumentActivity.Describe"/>); <paramref name="Action"/> and <paramref name="EventId"/> are its audit reference.</param>
 public sealed record ActivityEntry(string EventId, string Action, string? RecipientId, DateTime OccurredAt, string Actor, string Description);
 
-public sealed record TemplateSummary(string Id, string Name, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt);
+/// <param name="Language">The language of the template's main body (<see cref="Languages"/>).</param>
+/// <param name="Translations">The languages the template has a translated body in, besides its main one.</param>
+public sealed record TemplateSummary(string Id, string Name, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt,
+    string Language = Languages.English, IReadOnlyList<string>? Translations = null);
 
-public sealed record TemplateView(string Id, string Name, string Body, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt = null);
+/// <param name="Language">The language of <paramref name="Body"/>, the main body (<see cref="Languages"/>).</param>
+/// <param name="Translations">Translated bodies by language code; a document in a language without one takes the main body.</param>
+public sealed record TemplateView(string Id, string Name, string Body, IReadOnlyList<string> Variables, DateTime CreatedAt, DateTime? UpdatedAt = null,
+    string Language = Languages.English, IReadOnlyDictionary<string, TemplateTranslation>? Translations = null);
+
+/// <summary>A template's body in one more language: its own Liquid and, optionally, its own name (the default title of documents in that language).</summary>
+public sealed record TemplateTranslation(string? Title, string Body);
 
 public sealed record BlockView(string Id, string Name, string Body, DateTime CreatedAt);
 

@@ -27,12 +27,16 @@ public sealed partial class ApiClient
         return response.IsSuccessStatusCode ? (await ReadAsync<DirectLinkView>(response, ct), null) : (null, await ProblemAsync(response, ct));
     }
 
-    /// <summary>Starts a document from the link for this person: the path of their signing page (<c>/s/{token}</c>), or the problem.</summary>
-    public async Task<(string? SigningUrl, Problem? Problem)> StartDirectLinkAsync(string region, string token, string name, string email, string? clientAddress, CancellationToken ct)
+    /// <summary>
+    /// Starts a document from the link for this person, in <paramref name="language"/> (the page's, when their browser
+    /// named one Sigill speaks): the path of their signing page (<c>/s/{token}</c>), or the problem.
+    /// </summary>
+    public async Task<(string? SigningUrl, Problem? Problem)> StartDirectLinkAsync(string region, string token, string name, string email, string? clientAddress, CancellationToken ct,
+        string? language = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, For(region, $"/api/v1/direct/{Uri.EscapeDataString(token)}/start"))
         {
-            Content = JsonContent.Create(new { name, email }, options: Json),
+            Content = JsonContent.Create(new { name, email, language }, options: Json),
         };
         if (clientAddress is not null) request.Headers.Add("X-Forwarded-For", clientAddress);
         using var response = await http.SendAsync(request, ct);

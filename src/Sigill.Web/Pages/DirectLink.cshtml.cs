@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Sigill.Web.Api;
@@ -26,7 +27,8 @@ public sealed class DirectLinkModel(ApiClient api) : PageModel
     {
         if (await LoadAsync(token, ct) is { } gone) return gone;
         ApiClient.TryParseDirectToken(token, out var region);
-        var (signingUrl, problem) = await api.StartDirectLinkAsync(region, token, Name.Trim(), Email.Trim(), HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
+        var (signingUrl, problem) = await api.StartDirectLinkAsync(region, token, Name.Trim(), Email.Trim(), HttpContext.Connection.RemoteIpAddress?.ToString(), ct,
+            BrowserLanguage());
         if (problem is not null)
         {
             Error = problem.Describe();
@@ -35,6 +37,12 @@ public sealed class DirectLinkModel(ApiClient api) : PageModel
         }
         return LocalRedirect(signingUrl!);
     }
+
+    /// <summary>
+    /// The language this page speaks when the browser's Accept-Language named one Sigill speaks, else null (the page's
+    /// English is then only the fallback, and the document takes the organization's language).
+    /// </summary>
+    private string? BrowserLanguage() => HttpContext.Features.Get<IRequestCultureFeature>()?.Provider is not null ? PublicText.Lang : null;
 
     /// <summary>Reads the link; null when it is live (the page shows it), else the page with the error and its status.</summary>
     private async Task<IActionResult?> LoadAsync(string token, CancellationToken ct)

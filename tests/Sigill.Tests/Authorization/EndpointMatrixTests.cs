@@ -91,6 +91,8 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/templates/{id}"] = "templates:read",
         ["POST /api/v1/templates/{id}/preview"] = "templates:read",
         ["PUT /api/v1/templates/{id}"] = "templates:write",
+        ["PUT /api/v1/templates/{id}/translations/{language}"] = "templates:write",
+        ["DELETE /api/v1/templates/{id}/translations/{language}"] = "templates:write",
         ["GET /api/v1/templates/blocks"] = "templates:read",
         ["POST /api/v1/templates/"] = "templates:write",
         ["POST /api/v1/templates/blocks"] = "templates:write",

@@ -14,7 +14,7 @@ namespace Sigill.Tests.Documents;
 
 /// <summary>
 /// Every hostile template of the shared corpus is refused with its code, quickly, on every path that renders — saving
-/// (create and update), preview and a document from a template — and nothing is stored. Preview and documents render
+/// (create and update, a translated body), preview and a document from a template — and nothing is stored. Preview and documents render
 /// templates already saved, so the corpus is also stored straight into the cell, as a template saved before the limits
 /// existed would be.
 /// </summary>
@@ -71,9 +71,11 @@ public sealed class HostileTemplateTests(HostileTemplateTests.Host host) : IClas
 
         await RefusedAsync(hostile, "create", () => sender.PostAsJsonAsync("/api/v1/templates", new { name = "Hostile", body, variables = Array.Empty<string>() }));
         await RefusedAsync(hostile, "update", () => sender.PutAsJsonAsync($"/api/v1/templates/{host.GoodTemplateId}", new { name = "Hostile", body, variables = Array.Empty<string>() }));
+        await RefusedAsync(hostile, "translation", () => sender.PutAsJsonAsync($"/api/v1/templates/{host.GoodTemplateId}/translations/sv", new { body }));
         Assert.Equal(templatesBefore, await CountTemplatesAsync());
         var good = await sender.GetFromJsonAsync<JsonElement>($"/api/v1/templates/{host.GoodTemplateId}");
         Assert.Equal(GoodBody, good.GetProperty("body").GetString());
+        Assert.False(good.GetProperty("translations").EnumerateObject().Any()); // a hostile translation is stored nowhere
 
         var legacyId = await StoreAsIfSavedBeforeTheLimitsAsync(body);
         await RefusedAsync(hostile, "preview", () => sender.PostAsJsonAsync($"/api/v1/templates/{legacyId}/preview", new { pricing = Pricing }));

@@ -86,6 +86,8 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["GET /api/v1/templates/{id}"] = NoSession,
         ["POST /api/v1/templates/{id}/preview"] = NoSession,
         ["PUT /api/v1/templates/{id}"] = NoSession,
+        ["PUT /api/v1/templates/{id}/translations/{language}"] = NoSession,
+        ["DELETE /api/v1/templates/{id}/translations/{language}"] = NoSession,
         ["GET /api/v1/templates/blocks"] = NoSession,
         ["POST /api/v1/templates/"] = NoSession,
         ["POST /api/v1/templates/blocks"] = NoSession,

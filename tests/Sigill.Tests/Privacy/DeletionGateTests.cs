@@ -40,6 +40,7 @@ public sealed class DeletionGateTests
         "DELETE /api/v1/invitations/{id}",
         "DELETE /api/v1/tokens/{id}",
         "DELETE /api/v1/organizations/current/logo",
+        "DELETE /api/v1/templates/{id}/translations/{language}",
     };
 
     [Fact]

@@ -13,7 +13,9 @@ namespace Sigill.Api.Features.BulkSend;
 public sealed record BulkRecipient(string Name, string Email, string Role);
 
 /// <summary>A row that makes a document: what the template is rendered with and who gets it.</summary>
-public sealed record BulkDocumentInput(int Row, string TemplateId, string? Title, IReadOnlyList<BulkRecipient> Recipients, Dictionary<string, string> Variables, PricingInput? Pricing);
+/// <param name="Language">The row's <c>language</c> column: the document is made in it (the template's body in it, when it has one) and its recipients' e-mails speak it.</param>
+public sealed record BulkDocumentInput(int Row, string TemplateId, string? Title, IReadOnlyList<BulkRecipient> Recipients, Dictionary<string, string> Variables, PricingInput? Pricing,
+    string? Language = null);
 
 /// <summary>
 /// The meaning of a bulk-send file's columns, read from its header (names are matched without regard to case and
@@ -22,6 +24,7 @@ public sealed record BulkDocumentInput(int Row, string TemplateId, string? Title
 /// <item><c>name</c>, <c>email</c> (required), <c>role</c> (signer, approver or cc; default signer): the first recipient;
 /// <c>name_2</c>/<c>email_2</c>/<c>role_2</c> up to <see cref="MaxRecipients"/>: more recipients, each acting after the one before.</item>
 /// <item><c>title</c>: the document's title (default: the bulk send's title); <c>template</c>: another template of the organization for this row.</item>
+/// <item><c>language</c> (<c>en</c>, <c>sv</c>, <c>de</c>, <c>fr</c>, <c>es</c>; optional): the row's language, for the template's body and the recipients' e-mails (default: the organization's).</item>
 /// <item><c>currency</c> and <c>item_N_description</c>, <c>item_N_quantity</c>, <c>item_N_unit_price</c>,
 /// <c>item_N_discount_percent</c>, <c>item_N_tax_percent</c> (N = 1..<see cref="MaxItems"/>): the pricing table, numbers in invariant notation (1234.50).</item>
 /// <item>Every other column is a template variable of the same name, and must be one the template declares.</item>
@@ -88,7 +91,7 @@ public sealed class BulkColumns
     private static bool IsReserved(string name)
     {
         var n = name.ToLowerInvariant();
-        if (n is "name" or "email" or "role" or "title" or "template" or "currency") return true;
+        if (n is "name" or "email" or "role" or "title" or "template" or "currency" or "language") return true;
         for (var i = 2; i <= MaxRecipients; i++)
         {
             if (n == $"name_{i}" || n == $"email_{i}" || n == $"role_{i}") return true;
@@ -108,6 +111,7 @@ public sealed class BulkColumns
             "name" or "email" or "role" => $"recipient 1 {n}",
             "title" => "document title",
             "template" => "template",
+            "language" => "document language",
             "currency" => "pricing currency",
             _ when n.StartsWith("item_", StringComparison.Ordinal) && IsReserved(n) => "pricing " + n.Replace('_', ' '),
             _ when IsReserved(n) => $"recipient {n[(n.LastIndexOf('_') + 1)..]} {n[..n.LastIndexOf('_')]}",
@@ -167,6 +171,8 @@ public sealed class BulkColumns
         if (!templates.Contains(templateId)) errors.Add(new CellError("template", "no template with this id in your organization"));
         var title = Cell(row, "title") is { Length: > 0 } rowTitle ? rowTitle : null;
         if (title is { Length: > 300 }) errors.Add(new CellError("title", "at most 300 characters"));
+        var language = Cell(row, "language") is { Length: > 0 } rowLanguage ? rowLanguage : null;
+        if (language is not null && !Languages.IsSupported(language)) errors.Add(new CellError("language", $"one of {string.Join(", ", Languages.Supported)} (lower case)"));
 
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, i) in _names.Select((n, i) => (n, i)))
@@ -176,7 +182,7 @@ public sealed class BulkColumns
         if (TemplateRenderer.ValidateVariables(variables) is { } variablesError) errors.Add(new CellError(null, variablesError));
 
         var pricing = Pricing(row, errors);
-        return errors.Count == 0 ? new BulkDocumentInput(number, templateId, title, recipients, variables, pricing) : null;
+        return errors.Count == 0 ? new BulkDocumentInput(number, templateId, title, recipients, variables, pricing, language) : null;
     }
 
     private PricingInput? Pricing(string[] row, List<CellError> errors)

@@ -212,11 +212,13 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
             db.BulkSendRows.Add(Skipped(bulk, number, [new CellError("template", "the template no longer exists")]));
             return null;
         }
-        var title = input.Title ?? settings.Title ?? source.Name;
+        var chosen = TemplateTranslations.Choose(source.Language, source.Name, source.Body, source.Translations,
+            TemplateTranslations.Wanted(input.Language, source.OrganizationLanguage));
+        var title = input.Title ?? settings.Title ?? chosen.Title;
         DocumentEndpoints.NewDocument draft;
         try
         {
-            draft = await DocumentEndpoints.RenderAsync(source.Id, source.Body, source.Blocks, title, input.Variables, input.Pricing, renderer, ct);
+            draft = await DocumentEndpoints.RenderAsync(source.Id, chosen.Body, source.Blocks, title, input.Variables, input.Pricing, renderer, ct) with { Language = chosen.Language };
         }
         catch (TemplateException e)
         {
@@ -230,7 +232,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         var slot = 0;
         foreach (var (r, i) in input.Recipients.Select((r, i) => (r, i)))
         {
-            var recipient = await DocumentRecipients.AddAsync(db, cell, doc, r.Name, r.Email, r.Role, i + 1, stepUp: null, accessCode: null, ct);
+            var recipient = await DocumentRecipients.AddAsync(db, cell, doc, r.Name, r.Email, r.Role, i + 1, stepUp: null, accessCode: null, ct, input.Language);
             if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot++);
             recipients.Add(recipient);
         }
@@ -242,8 +244,9 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         return doc.CurrentPdfObjectId;
     }
 
-    /// <summary>A template as a run renders it: its name and body decrypted and its organization's blocks loaded once per run, not once per row.</summary>
-    private sealed record TemplateSource(string Id, string Name, string Body, IReadOnlyDictionary<string, string> Blocks);
+    /// <summary>A template as a run renders it: its name, body and translations decrypted and its organization's blocks and language loaded once per run, not once per row.</summary>
+    private sealed record TemplateSource(string Id, string Name, string Body, IReadOnlyDictionary<string, string> Blocks, string Language,
+        IReadOnlyDictionary<string, TemplateTranslation> Translations, string OrganizationLanguage);
 
     /// <summary>The organization's templates a run renders, each read once (batches ask from several threads).</summary>
     private sealed class TemplateSources(Cell cell, string organizationId)
@@ -253,6 +256,11 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         {
             await using var db = cell.CreateDbContext();
             return await TemplateEndpoints.LoadBlocksAsync(db, cell, organizationId, CancellationToken.None);
+        });
+        private readonly Lazy<Task<string>> _language = new(async () =>
+        {
+            await using var db = cell.CreateDbContext();
+            return await TemplateTranslations.OrganizationLanguageAsync(db, organizationId, CancellationToken.None);
         });
 
         public Task<TemplateSource?> GetAsync(string id, CancellationToken ct) => _loaded.GetOrAdd(id, key => new(() => LoadAsync(key, ct))).Value;
@@ -267,7 +275,9 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
             if (template is null) return null;
             var name = (await cell.Keys.DecryptFieldAsync(organizationId, Template.NamePurpose, template.NameToken, template.Id, ct))!;
             var body = (await cell.Keys.DecryptFieldAsync(organizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
-            return new TemplateSource(template.Id, name, body, await _blocks.Value);
+            var organizationLanguage = await _language.Value;
+            return new TemplateSource(template.Id, name, body, await _blocks.Value, TemplateTranslations.MainLanguage(template, organizationLanguage),
+                await TemplateTranslations.ReadAsync(cell, template, ct), organizationLanguage);
         }
     }
 

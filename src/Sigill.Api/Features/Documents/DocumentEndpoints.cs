@@ -16,7 +16,8 @@ namespace Sigill.Api.Features.Documents;
 /// <summary>The sender's side: create (upload or template), read, download, activity. Set-up and lifecycle are in <see cref="DocumentSetupEndpoints"/>.</summary>
 public static class DocumentEndpoints
 {
-    public sealed record FromTemplateRequest(string? TemplateId, string? Title, Dictionary<string, string>? Variables, PricingInput? Pricing);
+    /// <param name="Language">The language to make the document in (the template's body in it, when it has one); default: the organization's default language.</param>
+    public sealed record FromTemplateRequest(string? TemplateId, string? Title, Dictionary<string, string>? Variables, PricingInput? Pricing, string? Language = null);
 
     public static RouteGroupBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
@@ -195,12 +196,13 @@ public static class DocumentEndpoints
         var title = request.Title?.Trim() ?? "";
         var variables = request.Variables ?? [];
         if (TemplateInputProblem(title, variables, request.Pricing) is { } inputProblem) return inputProblem;
+        if (request.Language is not null && !Languages.IsSupported(request.Language)) return Problems.LanguageUnsupported("language");
         var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == request.TemplateId && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
         NewDocument draft;
         try
         {
-            draft = await RenderAsync(db, cell, template, title, variables, request.Pricing, renderer, ct);
+            draft = await RenderAsync(db, cell, template, title, variables, request.Pricing, renderer, ct, request.Language);
         }
         catch (TemplateException e)
         {
@@ -220,13 +222,17 @@ public static class DocumentEndpoints
             : null;
     }
 
-    /// <summary>The organization's template rendered to a new document's PDF (throws <see cref="TemplateException"/> for a template or input it cannot render).</summary>
+    /// <summary>
+    /// The organization's template rendered to a new document's PDF, from its body in <paramref name="language"/> (else
+    /// the organization's default; the main body when it has none in that language; see <see cref="TemplateTranslations.Wanted"/>).
+    /// Throws <see cref="TemplateException"/> for a template or input it cannot render.
+    /// </summary>
     internal static async Task<NewDocument> RenderAsync(CellDbContext db, Cell cell, Template template, string title, Dictionary<string, string> variables,
-        PricingInput? pricing, TemplateRenderer renderer, CancellationToken ct)
+        PricingInput? pricing, TemplateRenderer renderer, CancellationToken ct, string? language = null)
     {
-        var body = (await cell.Keys.DecryptFieldAsync(template.OrganizationId, Template.BodyPurpose, template.BodyToken, template.Id, ct))!;
+        var chosen = await TemplateTranslations.ChooseAsync(db, cell, template, language, ct);
         var blocks = await TemplateEndpoints.LoadBlocksAsync(db, cell, template.OrganizationId, ct);
-        return await RenderAsync(template.Id, body, blocks, title, variables, pricing, renderer, ct);
+        return await RenderAsync(template.Id, chosen.Body, blocks, title, variables, pricing, renderer, ct) with { Language = chosen.Language };
     }
 
     /// <summary>A template's decrypted <paramref name="body"/> and its organization's <paramref name="blocks"/> rendered to a new document's PDF (for callers that render one template many times).</summary>
@@ -239,7 +245,8 @@ public static class DocumentEndpoints
     }
 
     /// <summary>A document about to be created: its title, where it came from (<c>upload</c> or <c>template</c>) and its PDF.</summary>
-    internal sealed record NewDocument(string Title, string Source, byte[] Pdf, IReadOnlyList<PageSize> Pages, PricingTotals? Totals = null, string? TemplateId = null);
+    internal sealed record NewDocument(string Title, string Source, byte[] Pdf, IReadOnlyList<PageSize> Pages, PricingTotals? Totals = null, string? TemplateId = null,
+        string? Language = null);
 
     private static Task<Document> CreateAsync(NewDocument draft, HttpContext http, CellDbContext db, Caller caller, TimeProvider time, CancellationToken ct) =>
         CreateAsync(draft, caller.Cell, caller.OrganizationId, AuditActor.From(http, caller.Actor), db, time.GetUtcNow().UtcDateTime, ct);
@@ -266,7 +273,7 @@ public static class DocumentEndpoints
     /// </summary>
     internal static async Task<Document> AddAsync(NewDocument draft, Cell cell, string organizationId, AuditActor actor, CellDbContext db, DateTime now, CancellationToken ct)
     {
-        var (title, source, pdf, pages, totals, templateId) = draft;
+        var (title, source, pdf, pages, totals, templateId, language) = draft;
         var id = SigillId.New("doc", cell.Region);
         var objectId = await DocumentWorkflow.WritePdfAsync(cell, organizationId, pdf, ct);
         var doc = new Document
@@ -280,11 +287,13 @@ public static class DocumentEndpoints
             PagesJson = JsonSerializer.Serialize(pages.Select(p => new[] { Math.Round(p.Width, 3), Math.Round(p.Height, 3) })),
             OriginalSha256 = DocumentWorkflow.Sha256Hex(pdf),
             CurrentPdfObjectId = objectId,
+            Language = language,
             CreatedAt = now,
         };
         db.Documents.Add(doc);
         var details = new Dictionary<string, string> { ["source"] = source, ["sha256"] = doc.OriginalSha256 };
         if (templateId is not null) details["template"] = templateId;
+        if (language is not null) details["language"] = language; // a code: evidence stays language-neutral
         await DocumentWorkflow.RecordAsync(db, cell, doc, "document.created", actor, now, ct, details: details);
         return doc;
     }

@@ -40,6 +40,9 @@ public sealed class Document
     public string? SentByUserId { get; set; }
     /// <summary>Until when the completion e-mails' download links work (the organization's <see cref="Organizations.Organization.DeliveryLinkDays"/>).</summary>
     public DateTime? DeliveryExpiresAt { get; set; }
+    /// <summary>For a document made from a template: the language of the body it was rendered from (a code of
+    /// <see cref="Sigill.Contracts.Languages"/>). Null for uploads and for documents made before templates had languages.</summary>
+    public string? Language { get; set; }
 
     public const string TitlePurpose = "document.title";
     public const string MessagePurpose = "document.message";
@@ -174,6 +177,7 @@ internal sealed class DocumentConfiguration : IEntityTypeConfiguration<Document>
         builder.Property(d => d.OriginalSha256).HasMaxLength(64);
         builder.Property(d => d.CurrentPdfObjectId).HasMaxLength(64);
         builder.Property(d => d.SentByUserId).HasMaxLength(64);
+        builder.Property(d => d.Language).HasMaxLength(8);
         builder.Property(d => d.Revision).IsConcurrencyToken();
         builder.HasIndex(d => new { d.OrganizationId, d.CreatedAt });
     }

@@ -179,6 +179,7 @@ internal static class DocumentSenderTools
             PagesJson = source.PagesJson,
             OriginalSha256 = source.OriginalSha256,
             CurrentPdfObjectId = objectId,
+            Language = source.Language, // the same PDF: the same language
             CreatedAt = now,
         };
         db.Documents.Add(doc);

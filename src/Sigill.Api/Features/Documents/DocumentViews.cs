@@ -48,7 +48,7 @@ internal static class DocumentViews
                 pricing is null ? null : JsonSerializer.Deserialize<PricingTotals>(pricing),
                 d.CreatedAt, d.SentAt, d.ExpiresAt, d.CompletedAt, d.VoidedAt, d.DeclinedAt,
                 await cell.Keys.DecryptFieldAsync(d.OrganizationId, Document.DeclinePurpose, d.DeclineReasonToken, d.Id, ct),
-                d.RemindEveryDays, rs, fs);
+                d.RemindEveryDays, rs, fs, Language: d.Language);
         }
     }
 }

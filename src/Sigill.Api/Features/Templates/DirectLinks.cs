@@ -67,7 +67,9 @@ public static class DirectLinkEndpoints
         DateTime? ExpiresAt, int? MaxUses, string? Countersign, string? ReviewerName = null, string? ReviewerEmail = null);
 
     /// <summary>The person who opened the link: their name and the e-mail address the signing page verifies by a code.</summary>
-    public sealed record StartRequest(string? Name, string? Email);
+    /// <param name="Language">The person's language (the web tier sends the one its page speaks, from Accept-Language): the document is made
+    /// in it when the template has a body in it, and their e-mailed code speaks it. Default: the organization's.</param>
+    public sealed record StartRequest(string? Name, string? Email, string? Language = null);
 
     /// <summary>Where the person signs: the recipient page of the document made for them (<c>/s/{token}</c>).</summary>
     public sealed record Started(string SigningUrl);
@@ -220,6 +222,7 @@ public static class DirectLinkEndpoints
         if (name.Length is 0 or > 200) return Problems.Validation("name is required (at most 200 characters).");
         var email = request.Email?.Trim();
         if (!Platform.Mail.MailServices.IsSingleAddress(email)) return Problems.Validation("email must be a single e-mail address.");
+        if (request.Language is not null && !Languages.IsSupported(request.Language)) return Problems.LanguageUnsupported("language");
         foreach (var (key, rule) in new[] { (throttle.Key("direct-link", link.Id), PerLink), (throttle.Key("direct-link-source", Accounts.Throttle.SourceOf(http)), PerSource) })
         {
             if (await throttle.TryReserveAsync(cell, key, rule, ct) is { } wait) return Accounts.AuthEndpoints.Throttled(http, wait);
@@ -233,7 +236,7 @@ public static class DirectLinkEndpoints
         DocumentEndpoints.NewDocument draft;
         try
         {
-            draft = await DocumentEndpoints.RenderAsync(db, cell, template, title, settings.Variables, settings.Pricing, renderer, ct);
+            draft = await DocumentEndpoints.RenderAsync(db, cell, template, title, settings.Variables, settings.Pricing, renderer, ct, request.Language);
         }
         catch (TemplateException e)
         {
@@ -247,7 +250,7 @@ public static class DirectLinkEndpoints
         var doc = await DocumentEndpoints.CreateAsync(draft, cell, link.OrganizationId, actor, db, now, ct);
         try
         {
-            var signer = await AddSignerAsync(db, cell, doc, name, email!, 1, Signing.StepUp.EmailCode, 0, ct);
+            var signer = await AddSignerAsync(db, cell, doc, name, email!, 1, Signing.StepUp.EmailCode, 0, ct, request.Language);
             if (settings.ReviewerName is { } reviewerName && settings.ReviewerEmail is { } reviewerEmail)
             {
                 await AddSignerAsync(db, cell, doc, reviewerName, reviewerEmail, 2, null, 1, ct);
@@ -277,9 +280,10 @@ public static class DirectLinkEndpoints
             $"The link is {status.Replace('_', ' ')}. Ask the sender for a new one.");
 
     /// <summary>A signer of a document made by a link, with one signature field at the foot of the last page.</summary>
-    private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, string name, string email, int order, string? stepUp, int slot, CancellationToken ct)
+    private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, string name, string email, int order, string? stepUp, int slot, CancellationToken ct,
+        string? language = null)
     {
-        var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email, RecipientRoles.Signer, order, stepUp, accessCode: null, ct);
+        var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email, RecipientRoles.Signer, order, stepUp, accessCode: null, ct, language);
         DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot);
         return recipient;
     }

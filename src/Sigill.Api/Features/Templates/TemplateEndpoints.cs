@@ -13,13 +13,15 @@ namespace Sigill.Api.Features.Templates;
 /// <summary>Templates and reusable content blocks. Bodies are checked when saved: syntax, declared variables, known blocks.</summary>
 public static partial class TemplateEndpoints
 {
-    public sealed record CreateTemplateRequest(string? Name, string? Body, IReadOnlyList<string>? Variables);
+    /// <param name="Language">The language of <paramref name="Body"/> (default: the organization's default language on create, unchanged on update).</param>
+    public sealed record CreateTemplateRequest(string? Name, string? Body, IReadOnlyList<string>? Variables, string? Language = null);
 
 
 
     /// <param name="Variables">Values for the preview; a declared variable without one shows as <c>[name]</c>.</param>
     /// <param name="Pricing">The preview's pricing table; a one-line sample when absent.</param>
-    public sealed record PreviewRequest(Dictionary<string, string>? Variables, PricingInput? Pricing);
+    /// <param name="Language">Preview the body in this language (the main body when the template has no translation in it).</param>
+    public sealed record PreviewRequest(Dictionary<string, string>? Variables, PricingInput? Pricing, string? Language = null);
 
     public sealed record CreateBlockRequest(string? Name, string? Body);
 
@@ -43,6 +45,8 @@ public static partial class TemplateEndpoints
         write.MapPost("/", Create);
         write.MapPut("/{id}", Update);
         write.MapPost("/blocks", CreateBlock);
+        write.MapPut("/{id}/translations/{language}", TemplateTranslations.Put);
+        write.MapDelete("/{id}/translations/{language}", TemplateTranslations.Delete);
         return write;
     }
 
@@ -72,16 +76,26 @@ public static partial class TemplateEndpoints
         {
             return ("", "", [], Problems.Validation("variables: at most 200 distinct names of letters, digits and '_' (not starting with a digit)."));
         }
+        if (await DryRunAsync(name, body, variables, await LoadBlocksAsync(db, cell, organizationId, ct), renderer, ct) is { } invalid) return ("", "", [], invalid);
+        return (name, body, variables, null);
+    }
+
+    /// <summary>
+    /// A body (the main one or a translation) rendered once with every declared variable set and a sample pricing table,
+    /// within the sandbox's limits: a syntax error, an undeclared variable, an unknown block or a limit answers its problem.
+    /// </summary>
+    internal static async Task<ProblemHttpResult?> DryRunAsync(string name, string body, IReadOnlyList<string> variables, IReadOnlyDictionary<string, string> blocks,
+        TemplateRenderer renderer, CancellationToken ct)
+    {
         try
         {
-            var blocks = await LoadBlocksAsync(db, cell, organizationId, ct);
             await renderer.RenderAsync(name, body, blocks, variables.ToDictionary(v => v, v => "x", StringComparer.Ordinal), SamplePricing, ct);
+            return null;
         }
         catch (TemplateException e)
         {
-            return ("", "", [], Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template is not valid.", e.Message));
+            return Problems.Create(StatusCodes.Status400BadRequest, e.Code, "The template is not valid.", e.Message);
         }
-        return (name, body, variables, null);
     }
 
     private static readonly PricingInput SamplePricing = new("EUR", [new PricingItem("Sample line", 1, 100)]);
@@ -90,8 +104,10 @@ public static partial class TemplateEndpoints
         TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
         var cell = caller.Cell;
+        if (request.Language is not null && !Languages.IsSupported(request.Language)) return Problems.LanguageUnsupported("language");
         var (name, body, variables, problem) = await CheckAsync(request, renderer, db, cell, caller.OrganizationId, ct);
         if (problem is not null) return problem;
+        var language = request.Language ?? await TemplateTranslations.OrganizationLanguageAsync(db, caller.OrganizationId, ct);
         var id = SigillId.New("tpl", cell.Region);
         var template = new Template
         {
@@ -100,27 +116,47 @@ public static partial class TemplateEndpoints
             NameToken = "",
             BodyToken = "",
             VariablesToken = "",
+            Language = language,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
         await SealAsync(template, cell, name, body, variables, ct);
         db.Templates.Add(template);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/templates/{id}", new TemplateView(id, name, body, variables, template.CreatedAt));
+        return TypedResults.Created($"/api/v1/templates/{id}", new TemplateView(id, name, body, variables, template.CreatedAt, null, language, EmptyTranslations));
     }
 
-    /// <summary>Replaces a template's name, body and variables. Documents made from it earlier keep the PDF they were rendered to.</summary>
+    private static readonly IReadOnlyDictionary<string, TemplateTranslation> EmptyTranslations = new Dictionary<string, TemplateTranslation>();
+
+    /// <summary>
+    /// Replaces a template's name, body, variables and (when given) the main body's language. Its translations stay, and
+    /// must still render with the new variables: one that no longer does is named in the refusal, and nothing is stored.
+    /// Documents made from it earlier keep the PDF they were rendered to.
+    /// </summary>
     private static async Task<Results<Ok<TemplateView>, NotFound, ProblemHttpResult>> Update(string id, CreateTemplateRequest request, Caller caller,
         CellDbContext db, TemplateRenderer renderer, TimeProvider time, CancellationToken ct)
     {
         var template = await db.Templates.SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (template is null) return TypedResults.NotFound();
         var cell = caller.Cell;
+        if (request.Language is not null && !Languages.IsSupported(request.Language)) return Problems.LanguageUnsupported("language");
         var (name, body, variables, problem) = await CheckAsync(request, renderer, db, cell, caller.OrganizationId, ct);
         if (problem is not null) return problem;
+        var language = request.Language ?? TemplateTranslations.MainLanguage(template, await TemplateTranslations.OrganizationLanguageAsync(db, caller.OrganizationId, ct));
+        var translations = await TemplateTranslations.ReadAsync(cell, template, ct);
+        if (translations.ContainsKey(language)) return TemplateTranslations.IsMainLanguage(language);
+        var blocks = translations.Count == 0 ? null : await LoadBlocksAsync(db, cell, caller.OrganizationId, ct);
+        foreach (var (lang, translation) in translations)
+        {
+            if (await DryRunAsync(translation.Title ?? name, translation.Body, variables, blocks!, renderer, ct) is { } invalid)
+            {
+                return TemplateTranslations.InTranslation(invalid, lang);
+            }
+        }
         await SealAsync(template, cell, name, body, variables, ct);
+        template.Language = language;
         template.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(new TemplateView(id, name, body, variables, template.CreatedAt, template.UpdatedAt));
+        return TypedResults.Ok(new TemplateView(id, name, body, variables, template.CreatedAt, template.UpdatedAt, language, translations));
     }
 
     private static async Task SealAsync(Template template, Cell cell, string name, string body, IReadOnlyList<string> variables, CancellationToken ct)
@@ -130,22 +166,23 @@ public static partial class TemplateEndpoints
         template.VariablesToken = (await cell.Keys.EncryptFieldAsync(template.OrganizationId, Template.VariablesPurpose, JsonSerializer.Serialize(variables), template.Id, ct))!;
     }
 
-    private static async Task<TemplateView> ViewAsync(Template t, Cell cell, CancellationToken ct) => new(t.Id,
+    internal static async Task<TemplateView> ViewAsync(Template t, Cell cell, string organizationLanguage, CancellationToken ct) => new(t.Id,
         (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.NamePurpose, t.NameToken, t.Id, ct))!,
         (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.BodyPurpose, t.BodyToken, t.Id, ct))!,
         JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.VariablesPurpose, t.VariablesToken, t.Id, ct))!)!,
-        t.CreatedAt, t.UpdatedAt);
+        t.CreatedAt, t.UpdatedAt, TemplateTranslations.MainLanguage(t, organizationLanguage), await TemplateTranslations.ReadAsync(cell, t, ct));
 
     private static async Task<Ok<TemplateSummary[]>> List(Caller caller, CellDbContext db, CancellationToken ct)
     {
         var cell = caller.Cell;
         var result = new List<TemplateSummary>();
+        var organizationLanguage = await TemplateTranslations.OrganizationLanguageAsync(db, caller.OrganizationId, ct);
         foreach (var t in await db.Templates.AsNoTracking().Where(t => t.OrganizationId == caller.OrganizationId).OrderByDescending(t => t.CreatedAt).Take(500).ToListAsync(ct))
         {
             result.Add(new TemplateSummary(t.Id,
                 (await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.NamePurpose, t.NameToken, t.Id, ct))!,
                 JsonSerializer.Deserialize<string[]>((await cell.Keys.DecryptFieldAsync(t.OrganizationId, Template.VariablesPurpose, t.VariablesToken, t.Id, ct))!)!,
-                t.CreatedAt, t.UpdatedAt));
+                t.CreatedAt, t.UpdatedAt, TemplateTranslations.MainLanguage(t, organizationLanguage), [.. (await TemplateTranslations.ReadAsync(cell, t, ct)).Keys]));
         }
         return TypedResults.Ok(result.ToArray());
     }
@@ -157,7 +194,9 @@ public static partial class TemplateEndpoints
         var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (t is null) return TypedResults.NotFound();
         var cell = caller.Cell;
-        var view = await ViewAsync(t, cell, ct);
+        if (request?.Language is { } wanted && !Languages.IsSupported(wanted)) return Problems.LanguageUnsupported("language");
+        var view = await ViewAsync(t, cell, await TemplateTranslations.OrganizationLanguageAsync(db, caller.OrganizationId, ct), ct);
+        var chosen = TemplateTranslations.Choose(view.Language, view.Name, view.Body, view.Translations!, request?.Language ?? view.Language);
         if (TemplateRenderer.ValidateVariables(request?.Variables) is { } variablesError) return Problems.Validation(variablesError);
         var values = view.Variables.ToDictionary(v => v, v => $"[{v}]", StringComparer.Ordinal);
         foreach (var (k, v) in request?.Variables ?? []) values[k] = v;
@@ -168,7 +207,7 @@ public static partial class TemplateEndpoints
         }
         try
         {
-            var (model, _) = await renderer.RenderAsync(view.Name, view.Body, await LoadBlocksAsync(db, cell, caller.OrganizationId, ct), values, pricing, ct);
+            var (model, _) = await renderer.RenderAsync(chosen.Title, chosen.Body, await LoadBlocksAsync(db, cell, caller.OrganizationId, ct), values, pricing, ct);
             return TypedResults.File(Pdf.DocumentRenderer.Render(model).Bytes, "application/pdf", $"{t.Id}-preview.pdf");
         }
         catch (TemplateException e)
@@ -181,7 +220,7 @@ public static partial class TemplateEndpoints
     {
         var t = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.OrganizationId == caller.OrganizationId, ct);
         if (t is null) return TypedResults.NotFound();
-        return TypedResults.Ok(await ViewAsync(t, caller.Cell, ct));
+        return TypedResults.Ok(await ViewAsync(t, caller.Cell, await TemplateTranslations.OrganizationLanguageAsync(db, caller.OrganizationId, ct), ct));
     }
 
     private static async Task<Results<Created<BlockView>, ProblemHttpResult>> CreateBlock(CreateBlockRequest request, Caller caller, CellDbContext db,

@@ -12,12 +12,18 @@ public sealed class Template
     public required string BodyToken { get; set; }
     /// <summary>JSON array of the variable names the template declares (a field token).</summary>
     public required string VariablesToken { get; set; }
+    /// <summary>The language of the main body (a code of <see cref="Sigill.Contracts.Languages"/>). Null for templates made before
+    /// languages: they read as the organization's default language.</summary>
+    public string? Language { get; set; }
+    /// <summary>The translated bodies: a field token of JSON <c>{"sv": {"title": …, "body": …}, …}</c>, null when there are none (<see cref="TemplateTranslations"/>).</summary>
+    public string? TranslationsToken { get; set; }
     public DateTime CreatedAt { get; init; }
     public DateTime? UpdatedAt { get; set; }
 
     public const string NamePurpose = "template.name";
     public const string BodyPurpose = "template.body";
     public const string VariablesPurpose = "template.variables";
+    public const string TranslationsPurpose = "template.translations";
 }
 
 /// <summary>A reusable piece of Liquid every template of the organization can include as <c>{{ blocks.NAME }}</c>.</summary>
@@ -43,6 +49,7 @@ internal sealed class TemplateConfiguration : IEntityTypeConfiguration<Template>
         builder.HasKey(t => t.Id);
         builder.Property(t => t.Id).HasMaxLength(64);
         builder.Property(t => t.OrganizationId).HasMaxLength(64);
+        builder.Property(t => t.Language).HasMaxLength(8);
         builder.HasIndex(t => t.OrganizationId);
     }
 }

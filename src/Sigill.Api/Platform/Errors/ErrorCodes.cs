@@ -436,6 +436,12 @@ public static class ErrorCodes
     [Status(400)]
     public const string AttachmentInvalid = "attachment_invalid";
 
+    [Status(400)]
+    public const string TranslationTooLarge = "translation_too_large";
+
+    [Status(409)]
+    public const string TranslationIsMainLanguage = "translation_is_main_language";
+
     [AttributeUsage(AttributeTargets.Field)]
     private sealed class StatusAttribute(params int[] statuses) : Attribute
     {
