@@ -821,6 +821,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<string>("MessageToken")
                         .HasColumnType("text");
 
@@ -917,6 +921,24 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
             modelBuilder.Entity("Sigill.Api.Features.Documents.DocumentField", b =>
                 {
                     b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("AttachmentBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AttachmentContentType")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("AttachmentNameToken")
+                        .HasColumnType("text");
+
+                    b.Property<string>("AttachmentObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("AttachmentSha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
@@ -2027,6 +2049,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<string>("NameToken")
                         .IsRequired()
                         .HasColumnType("text");
@@ -2035,6 +2061,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("TranslationsToken")
+                        .HasColumnType("text");
 
                     b.Property<DateTime?>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -816,6 +816,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("MessageToken")
                         .HasColumnType("TEXT");
 
@@ -912,6 +916,24 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
             modelBuilder.Entity("Sigill.Api.Features.Documents.DocumentField", b =>
                 {
                     b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AttachmentBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AttachmentContentType")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttachmentNameToken")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttachmentObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AttachmentSha256")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
@@ -2022,6 +2044,10 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("NameToken")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -2029,6 +2055,9 @@ namespace Sigill.Api.Platform.Persistence.Migrations.Sqlite
                     b.Property<string>("OrganizationId")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TranslationsToken")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("UpdatedAt")
