@@ -56,7 +56,7 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
 
     /// <summary>The language of the main text (empty on a new template: the organization's default).</summary>
     [BindProperty]
-    public string Language { get; set; } = "";
+    public string? Language { get; set; }
 
     /// <summary>The template's translated texts by language code.</summary>
     public IReadOnlyDictionary<string, TemplateTranslation> Translations { get; private set; } = new Dictionary<string, TemplateTranslation>();
@@ -130,7 +130,7 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var variables = Variables.Split([',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var body = new { name = Name, body = Body.Replace("\r\n", "\n", StringComparison.Ordinal), variables, language = Language.Length == 0 ? null : Language };
+        var body = new { name = Name, body = Body.Replace("\r\n", "\n", StringComparison.Ordinal), variables, language = string.IsNullOrEmpty(Language) ? null : Language };
         var reply = Id is null
             ? await SendAsync<TemplateView>(HttpMethod.Post, "/api/v1/templates/", body, ct)
             : await SendAsync<TemplateView>(HttpMethod.Put, $"/api/v1/templates/{Seg(Id)}", body, ct);
