@@ -221,6 +221,14 @@ public sealed class AttachmentTests(SharedApps apps) : IClassFixture<SharedApps>
             Assert.NotEqual(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/v1/documents/{id}/attachments/{idCopy}")).StatusCode); // no credential, no file
         }
 
+        // The completion e-mails carry them beside the sealed PDF: each signer their own (the sender gets every one).
+        var adaMail = await Outbox.WaitForAsync(app.DataDirectory, "eu", "ada.attach@example.test", "Completed:");
+        var boMail = await Outbox.WaitForAsync(app.DataDirectory, "eu", "bo.attach@example.test", "Completed:");
+        Assert.Equal(Sha256(idPdf), Sha256(AttachmentBytes(adaMail, "passport.exe.pdf")));
+        Assert.DoesNotContain(adaMail.Attachments, a => a.ContentDisposition?.FileName == "insurance.pdf");
+        Assert.Equal(Sha256(insurance), Sha256(AttachmentBytes(boMail, "insurance.pdf")));
+        Assert.DoesNotContain(boMail.Attachments, a => a.ContentDisposition?.FileName == "passport.exe.pdf");
+
         // The certificate lists both files with their SHA-256; the sealed PDF verifies.
         using var sealedResponse = await sender.GetAsync($"/api/v1/documents/{id}/sealed.pdf");
         var sealedPdf = await sealedResponse.Content.ReadAsByteArrayAsync();
@@ -239,6 +247,14 @@ public sealed class AttachmentTests(SharedApps apps) : IClassFixture<SharedApps>
         Assert.Contains("ID copy: passport.exe.pdf", text, StringComparison.Ordinal);
         Assert.Contains("Landlord's insurance: insurance.pdf", text, StringComparison.Ordinal);
         Assert.Contains("passport.exe.pdf", Run("pdftotext", "-f", "1", "-l", "1", path, "-").Output, StringComparison.Ordinal); // stamped in its box
+    }
+
+    private static byte[] AttachmentBytes(MimeKit.MimeMessage message, string fileName)
+    {
+        var part = Assert.Single(message.Attachments.OfType<MimeKit.MimePart>(), a => a.FileName == fileName);
+        using var buffer = new MemoryStream();
+        part.Content.DecodeTo(buffer);
+        return buffer.ToArray();
     }
 
     [Theory]

@@ -130,6 +130,8 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
         var letter = await DocumentMail.LoadAsync(db, cell, document, mail, cancellationToken);
         var attach = org.AttachSealedPdf && pdf.Length <= options.MaxAttachmentBytes;
         IReadOnlyList<MailAttachment> attachments = attach ? [new MailAttachment(DocumentWorkflow.FileName(letter.Title, "signed"), "application/pdf", pdf)] : [];
+        // The signers' files ride beside it: each recipient gets their own, the sender every one.
+        var files = attach ? await Signing.FieldAttachments.ForDeliveryAsync(db, cell, document, options.MaxAttachmentBytes - pdf.Length, cancellationToken) : [];
         var now = job.Time.GetUtcNow().UtcDateTime;
         document.DeliveryExpiresAt = now.AddDays(org.DeliveryLinkDays);
         var messages = new List<MailMessage>();
@@ -140,18 +142,19 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
             r.DeliveryHash = DocumentWorkflow.HashLinkToken(token);
             var (name, email) = await DocumentWorkflow.NameAndEmailAsync(cell, r, cancellationToken);
             var toRecipient = letter.Message(letter.CompletedForRecipient(r, name, letter.Link($"/d/{token}"), document.DeliveryExpiresAt.Value, attach), name, email);
-            messages.Add(toRecipient with { Attachments = [.. toRecipient.Attachments, .. attachments] });
+            messages.Add(toRecipient with { Attachments = [.. toRecipient.Attachments, .. attachments, .. files.Where(f => f.RecipientId == r.Id).Select(f => f.File)] });
         }
         if (letter.SenderEmail is { } senderEmail && await DocumentNotices.WantsAsync(db, document, "completed", cancellationToken))
         {
             var toSender = letter.Message(letter.CompletedForSender(attach), letter.SenderName ?? senderEmail, senderEmail);
-            messages.Add(toSender with { Attachments = [.. toSender.Attachments, .. attachments], ReplyTo = null });
+            messages.Add(toSender with { Attachments = [.. toSender.Attachments, .. attachments, .. files.Select(f => f.File)], ReplyTo = null });
         }
         await DocumentWorkflow.RecordAsync(db, cell, document, "document.delivered", AuditActor.System, now, cancellationToken,
             details: new Dictionary<string, string>
             {
                 ["messages"] = messages.Count.ToString(CultureInfo.InvariantCulture),
                 ["attached"] = attach ? "true" : "false",
+                ["files"] = files.Count.ToString(CultureInfo.InvariantCulture),
                 ["sha256"] = DocumentWorkflow.Sha256Hex(pdf),
             });
         await db.SaveChangesAsync(cancellationToken);

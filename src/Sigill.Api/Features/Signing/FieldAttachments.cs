@@ -315,6 +315,28 @@ internal static class FieldAttachments
         }
     }
 
+    /// <summary>
+    /// The signers' files for the completion e-mails, beside the sealed PDF (ADR 0018: not embedded in it), with the
+    /// recipient who uploaded each: all of them, or none when together they pass <paramref name="budget"/> bytes (what the
+    /// e-mail may still carry after the PDF). The certificate lists them with their SHA-256 either way, and the sender
+    /// downloads them through the API.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string RecipientId, Platform.Mail.MailAttachment File)>> ForDeliveryAsync(CellDbContext db, Cell cell, Document document,
+        long budget, CancellationToken ct)
+    {
+        var fields = await db.DocumentFields.AsNoTracking()
+            .Where(f => f.DocumentId == document.Id && f.OrganizationId == document.OrganizationId && f.AttachmentObjectId != null)
+            .OrderBy(f => f.Page).ThenBy(f => f.Id).ToListAsync(ct);
+        if (fields.Count == 0 || fields.Sum(f => f.AttachmentBytes ?? 0) > budget) return [];
+        var files = new List<(string, Platform.Mail.MailAttachment)>();
+        foreach (var f in fields)
+        {
+            if (await ReadAsync(cell, f, ct) is not { } bytes || await ViewAsync(cell, f, ct) is not { } view) continue;
+            files.Add((f.RecipientId, new Platform.Mail.MailAttachment(view.FileName, view.ContentType, bytes)));
+        }
+        return files;
+    }
+
     public static async Task<byte[]?> ReadAsync(Cell cell, DocumentField f, CancellationToken ct)
     {
         if (f.AttachmentObjectId is null) return null;
