@@ -253,6 +253,7 @@ public sealed class AttachmentTests(SharedApps apps) : IClassFixture<SharedApps>
     {
         var part = Assert.Single(message.Attachments.OfType<MimeKit.MimePart>(), a => a.FileName == fileName);
         using var buffer = new MemoryStream();
+        Assert.NotNull(part.Content);
         part.Content.DecodeTo(buffer);
         return buffer.ToArray();
     }
