@@ -64,8 +64,7 @@ internal static class FieldAttachments
         var now = time.GetUtcNow().UtcDateTime;
         if (!StepUp.Passed(r, http, now)) return StepUp.Required(r);
         if (!RecipientRoles.Acts(r.Role)) return Problems.Conflict(ErrorCodes.RecipientCannotAct, "A cc recipient receives the document but fills in nothing.");
-        if (await db.Recipients.AnyAsync(x => x.DocumentId == d.Id && (x.Role == RecipientRoles.Signer || x.Role == RecipientRoles.Approver)
-            && x.SigningOrder < r.SigningOrder && x.Status != RecipientStates.Signed && x.Status != RecipientStates.Approved, ct))
+        if (!await SigningEndpoints.IsTurnAsync(link, ct))
         {
             return Problems.Conflict(ErrorCodes.SigningNotYourTurn, "Recipients earlier in the signing order have not finished yet; you will get an e-mail when it is your turn.");
         }

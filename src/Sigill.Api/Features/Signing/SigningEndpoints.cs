@@ -42,7 +42,8 @@ public static class SigningEndpoints
         return group;
     }
 
-    private static async Task<bool> IsTurnAsync(SigningLink link, CancellationToken ct)
+    /// <summary>Whether the link's recipient acts (signs or approves) and everyone before them in the signing order has.</summary>
+    internal static async Task<bool> IsTurnAsync(SigningLink link, CancellationToken ct)
     {
         if (!RecipientRoles.Acts(link.Recipient.Role)) return false;
         return !await link.Db.Recipients.AnyAsync(r => r.DocumentId == link.Document.Id && (r.Role == RecipientRoles.Signer || r.Role == RecipientRoles.Approver)
