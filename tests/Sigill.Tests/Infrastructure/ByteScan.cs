@@ -16,14 +16,20 @@ internal static class ByteScan
             .Where(f => Read(f) is { } bytes && needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0))];
     }
 
-    // A file being written atomically (".name.tmp", renamed when complete) may be open or gone: its final name is
-    // what counts. The data directory's lock holds only the serving process's PID, and while it is held its flock
-    // refuses .NET's own (shared) lock on every reader. Any other file that cannot be read fails the scan.
+    // A file deleted between listing and reading stores nothing any more: SQLite removes its "-shm" and "-wal" files
+    // when the last connection closes. A file being written atomically (".name.tmp", renamed when complete) may be
+    // open or gone: its final name is what counts. The data directory's lock holds only the serving process's PID,
+    // and while it is held its flock refuses .NET's own (shared) lock on every reader. Any other file that cannot be
+    // read fails the scan.
     private static byte[]? Read(string file)
     {
         try
         {
             return File.ReadAllBytes(file);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
         catch (IOException) when (Path.GetFileName(file) is ['.', ..] name && name.EndsWith(".tmp", StringComparison.Ordinal))
         {
