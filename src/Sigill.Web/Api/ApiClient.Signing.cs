@@ -37,6 +37,19 @@ public sealed partial class ApiClient
     public async Task<HttpResponseMessage?> GetDeliveredPdfAsync(string region, string token, CancellationToken ct) =>
         PdfOrNull(await SendAsync(HttpMethod.Get, region, $"/api/v1/delivery/{token}", null, null, ct, HttpCompletionOption.ResponseHeadersRead));
 
+    /// <summary>A file the delivery link's recipient uploaded while signing (PDF, PNG or JPEG); null when the link or field shows nothing.</summary>
+    public async Task<HttpResponseMessage?> GetDeliveredFileAsync(string region, string token, string fieldId, CancellationToken ct)
+    {
+        var response = await SendAsync(HttpMethod.Get, region, $"/api/v1/delivery/{token}/files/{Uri.EscapeDataString(fieldId)}", null, null, ct, HttpCompletionOption.ResponseHeadersRead);
+        if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType is "application/pdf" or "image/png" or "image/jpeg")
+        {
+            return response;
+        }
+        var status = response.StatusCode;
+        response.Dispose();
+        return status == HttpStatusCode.NotFound ? null : throw new HttpRequestException($"the API tier answered {(int)status}", null, status);
+    }
+
     public Task<Problem?> ConsentAsync(string region, string token, string? grant, CancellationToken ct) =>
         PostAsync(region, $"/api/v1/signing/{token}/consent", grant, new { accept = true }, ct);
 

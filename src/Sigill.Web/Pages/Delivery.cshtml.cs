@@ -7,7 +7,8 @@ namespace Sigill.Web.Pages;
 
 /// <summary>
 /// <c>/d/{token}</c>, the link in a completion e-mail: the sealed PDF, streamed from the region's API (which checks the
-/// link and audits the download) under the file name it gives; a page saying the link is not active otherwise.
+/// link and audits the download) under the file name it gives, and <c>/d/{token}/files/{fieldId}</c>, a file the
+/// recipient uploaded while signing; a page saying the link is not active otherwise.
 /// </summary>
 public sealed partial class DeliveryModel(ApiClient api) : PageModel
 {
@@ -24,6 +25,24 @@ public sealed partial class DeliveryModel(ApiClient api) : PageModel
         Response.StatusCode = StatusCodes.Status404NotFound;
         return Page();
     }
+
+    /// <summary><c>/d/{token}/files/{fieldId}</c>: a file the recipient uploaded while signing, always as a download (never shown inline).</summary>
+    public async Task<IActionResult> OnGetFilesAsync(string token, string? fieldId, CancellationToken ct)
+    {
+        var match = DeliveryToken().Match(token);
+        if (match.Success && fieldId is not null && FieldId().IsMatch(fieldId) && await api.GetDeliveredFileAsync(match.Groups[1].Value, token, fieldId, ct) is { } response)
+        {
+            HttpContext.Response.RegisterForDispose(response);
+            Response.Headers.CacheControl = "no-store";
+            var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? "file";
+            return File(await response.Content.ReadAsStreamAsync(ct), response.Content.Headers.ContentType!.MediaType!, name);
+        }
+        Response.StatusCode = StatusCodes.Status404NotFound;
+        return Page();
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex FieldId();
 
     [GeneratedRegex("^sgd_([a-z][a-z0-9-]{1,15})_[0-9a-z]{52}$")]
     private static partial Regex DeliveryToken();

@@ -176,6 +176,7 @@ public sealed class EndpointMatrixTests : IAsyncLifetime
         ["GET /api/v1/organization/access-log"] = "organization:read",
         ["POST /api/v1/signing/receipt"] = Anonymous,
         ["GET /api/v1/delivery/{token}"] = Anonymous,
+        ["GET /api/v1/delivery/{token}/files/{fieldId}"] = Anonymous,
         ["POST /api/v1/signing/{token}/step-up"] = Anonymous,
         ["POST /api/v1/signing/{token}/step-up/code"] = Anonymous,
         ["GET /api/v1/signing/{token}/privacy"] = Anonymous,

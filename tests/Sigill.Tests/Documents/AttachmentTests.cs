@@ -249,6 +249,80 @@ public sealed class AttachmentTests(SharedApps apps) : IClassFixture<SharedApps>
         Assert.Contains("passport.exe.pdf", Run("pdftotext", "-f", "1", "-l", "1", path, "-").Output, StringComparison.Ordinal); // stamped in its box
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task Files_not_attached_to_the_completion_e_mail_are_linked_each_through_its_own_recipients_delivery_link(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var org = await app.SetUpOrganizationAsync("Acme Linked Files", "eu");
+        using var sender = app.Web(org.ApiToken);
+        await OkJsonAsync(await sender.PatchAsJsonAsync("/api/v1/organizations/current", new { attachSealedPdf = false }));
+        var id = (await UploadOkAsync(sender, "Tenancy", SamplePdf("tenancy"))).GetProperty("id").GetString()!;
+        var (adaEmail, boEmail) = ($"ada.linked.{backend}@example.test", $"bo.linked.{backend}@example.test");
+        var ada = await AddRecipientAsync(sender, id, "Ada Lovelace", adaEmail);
+        var bo = await AddRecipientAsync(sender, id, "Bo Landlord", boEmail);
+        await AddFieldAsync(sender, id, ada, "signature", 40);
+        var adaFile = await PlaceAsync(sender, id, Field(ada, "attachment", 90, label: "ID copy"));
+        var boFile = await PlaceAsync(sender, id, Field(bo, "attachment", 140, label: "Insurance"));
+        await AddFieldAsync(sender, id, bo, "signature", 190);
+        await PostOkAsync(sender, $"/api/v1/documents/{id}/send", new { });
+        var passport = TinyJpeg();
+        var insurance = SamplePdf("Insurance certificate");
+        foreach (var (email, field, bytes, name, type, signer) in new[]
+        {
+            (adaEmail, adaFile, passport, "passport.jpg", "image/jpeg", "Ada Lovelace"),
+            (boEmail, boFile, insurance, "insurance.pdf", "application/pdf", "Bo Landlord"),
+        })
+        {
+            var link = LinkFor(app.DataDirectory, "eu", email);
+            using var client = app.Web();
+            (await client.GetAsync($"/api/v1/signing/{link}/document.pdf")).Dispose();
+            (await client.PostAsJsonAsync($"/api/v1/signing/{link}/consent", new { accept = true })).Dispose();
+            await OkJsonAsync(await AttachAsync(client, link, field, bytes, name, type));
+            await PostOkAsync(client, $"/api/v1/signing/{link}/sign", new { typedName = signer });
+        }
+
+        // Nothing is attached; Ada's e-mail links her own file, not Bo's, through her delivery link.
+        var adaMail = await Outbox.WaitForAsync(app.DataDirectory, "eu", adaEmail, "Completed:");
+        Assert.Empty(adaMail.Attachments);
+        var token = EverydaySendingTests.DeliveryLinkPattern().Match(adaMail.Text).Groups[1].Value;
+        Assert.Contains($"/d/{token}/files/{adaFile}", adaMail.Text, StringComparison.Ordinal);
+        Assert.Contains("passport.jpg", adaMail.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(boFile, adaMail.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("insurance.pdf", adaMail.Text, StringComparison.Ordinal);
+
+        using var browser = app.Web();
+        using (var download = await browser.GetAsync($"/d/{token}/files/{adaFile}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal("image/jpeg", download.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType); // a download, never shown inline
+            Assert.Equal(Sha256(passport), Sha256(await download.Content.ReadAsByteArrayAsync()));
+        }
+        // Her link opens neither Bo's file, nor a made-up field, nor a changed token; the sealed PDF still works.
+        foreach (var url in new[] { $"/d/{token}/files/{boFile}", $"/d/{token}/files/fld_eu_nothing", $"/d/{token}/files/..%2Fx", $"/d/{token[..^1]}x/files/{adaFile}" })
+        {
+            using var refused = await browser.GetAsync(url);
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            Assert.NotEqual("image/jpeg", refused.Content.Headers.ContentType?.MediaType);
+        }
+        using (var api = await browser.GetAsync($"/api/v1/delivery/{token}/files/{boFile}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        }
+        using (var pdf = await browser.GetAsync($"/d/{token}"))
+        {
+            Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+        }
+
+        // Each download is audited (the file and the sealed PDF; refusals are not); after erasure the link gives nothing.
+        var actions = (await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}/activity")).EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        Assert.Equal(2, actions.Count(a => a == "document.downloaded"));
+        await PostOkAsync(sender, "/api/v1/privacy/erasures", new { documentId = id });
+        using var erased = await browser.GetAsync($"/d/{token}/files/{adaFile}");
+        Assert.Equal(HttpStatusCode.NotFound, erased.StatusCode);
+    }
+
     private static byte[] AttachmentBytes(MimeKit.MimeMessage message, string fileName)
     {
         var part = Assert.Single(message.Attachments.OfType<MimeKit.MimePart>(), a => a.FileName == fileName);

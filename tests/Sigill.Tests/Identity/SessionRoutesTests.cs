@@ -160,6 +160,7 @@ public sealed partial class SessionRoutesTests : IAsyncLifetime
         ["GET /api/v1/organization/access-log"] = NoSession,
         ["POST /api/v1/signing/receipt"] = NoSession,
         ["GET /api/v1/delivery/{token}"] = NoSession,
+        ["GET /api/v1/delivery/{token}/files/{fieldId}"] = NoSession,
         ["POST /api/v1/signing/{token}/step-up"] = NoSession,
         ["POST /api/v1/signing/{token}/step-up/code"] = NoSession,
         ["GET /api/v1/signing/{token}/privacy"] = NoSession,

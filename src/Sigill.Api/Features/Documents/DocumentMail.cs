@@ -128,16 +128,23 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
     }
 
     /// <summary>The completion e-mail to a recipient: the sealed PDF attached (when it may be) and a download link.</summary>
-    public MailContent CompletedForRecipient(Recipient r, string name, string link, DateTime linkExpires, bool attached)
+    /// <param name="files">The files the recipient uploaded while signing that are not attached: name and download link.</param>
+    public MailContent CompletedForRecipient(Recipient r, string name, string link, DateTime linkExpires, bool attached, IReadOnlyList<(string Name, string Link)> files)
     {
         var t = Words(r);
-        return new(t.Format("Mail.Completed.Subject", Title), t.Format("Mail.Completed.Heading", Title),
+        List<MailBlock> blocks =
         [
             new MailBlock.Paragraph(t.Format("Mail.Hello", name)),
             new MailBlock.Paragraph(t[attached ? "Mail.Completed.Attached" : "Mail.Completed.Download"]),
             new MailBlock.Button(t["Mail.Completed.Button"], link),
-            new MailBlock.Paragraph(t.Format("Mail.Completed.Until", Date(t, linkExpires, time: false))),
-        ], Why(t, r)) { Language = t.Language };
+        ];
+        if (files.Count > 0)
+        {
+            blocks.Add(new MailBlock.Paragraph(t["Mail.Completed.Files"]));
+            blocks.AddRange(files.Select(f => new MailBlock.Button(f.Name, f.Link)));
+        }
+        blocks.Add(new MailBlock.Paragraph(t.Format("Mail.Completed.Until", Date(t, linkExpires, time: false))));
+        return new(t.Format("Mail.Completed.Subject", Title), t.Format("Mail.Completed.Heading", Title), blocks, Why(t, r)) { Language = t.Language };
     }
 
     /// <summary>The completion notice to the sender, with the same attachment and a link to the document in Sigill.</summary>

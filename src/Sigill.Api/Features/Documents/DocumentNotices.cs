@@ -132,6 +132,10 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
         IReadOnlyList<MailAttachment> attachments = attach ? [new MailAttachment(DocumentWorkflow.FileName(letter.Title, "signed"), "application/pdf", pdf)] : [];
         // The signers' files ride beside it: each recipient gets their own, the sender every one.
         var files = attach ? await Signing.FieldAttachments.ForDeliveryAsync(db, cell, document, options.MaxAttachmentBytes - pdf.Length, cancellationToken) : [];
+        // Files not attached are linked instead, each recipient's own through their delivery link.
+        var uploaded = files.Count > 0 ? [] : await db.DocumentFields.AsNoTracking()
+            .Where(f => f.DocumentId == document.Id && f.OrganizationId == document.OrganizationId && f.AttachmentObjectId != null)
+            .OrderBy(f => f.Page).ThenBy(f => f.Id).ToListAsync(cancellationToken);
         var now = job.Time.GetUtcNow().UtcDateTime;
         document.DeliveryExpiresAt = now.AddDays(org.DeliveryLinkDays);
         var messages = new List<MailMessage>();
@@ -141,7 +145,12 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
             var token = DocumentWorkflow.NewLinkToken(DocumentNotices.DeliveryPrefix, cell);
             r.DeliveryHash = DocumentWorkflow.HashLinkToken(token);
             var (name, email) = await DocumentWorkflow.NameAndEmailAsync(cell, r, cancellationToken);
-            var toRecipient = letter.Message(letter.CompletedForRecipient(r, name, letter.Link($"/d/{token}"), document.DeliveryExpiresAt.Value, attach), name, email);
+            var links = new List<(string, string)>();
+            foreach (var f in uploaded.Where(f => f.RecipientId == r.Id))
+            {
+                links.Add(((await Signing.FieldAttachments.ViewAsync(cell, f, cancellationToken))!.FileName, letter.Link($"/d/{token}/files/{f.Id}")));
+            }
+            var toRecipient = letter.Message(letter.CompletedForRecipient(r, name, letter.Link($"/d/{token}"), document.DeliveryExpiresAt.Value, attach, links), name, email);
             messages.Add(toRecipient with { Attachments = [.. toRecipient.Attachments, .. attachments, .. files.Where(f => f.RecipientId == r.Id).Select(f => f.File)] });
         }
         if (letter.SenderEmail is { } senderEmail && await DocumentNotices.WantsAsync(db, document, "completed", cancellationToken))
@@ -164,31 +173,71 @@ internal sealed class DocumentDeliveryJob(MailOptions mail, IMailer mailer, Docu
 
 /// <summary>
 /// <c>GET /api/v1/delivery/{token}</c>: the sealed PDF for a completion e-mail's link, named after the title, while the
-/// link lasts; 404 — the same for a wrong, expired or withdrawn link — otherwise. Each download is audited.
+/// link lasts; <c>GET /api/v1/delivery/{token}/files/{fieldId}</c>: a file the link's recipient uploaded while signing
+/// (never another signer's), the bytes the certificate's SHA-256 names. 404 — the same for a wrong, expired or withdrawn
+/// link, and for a field that is not the recipient's or holds no file — otherwise. Each download is audited.
 /// </summary>
 public static class DocumentDelivery
 {
-    public static void MapDocumentDelivery(this IEndpointRouteBuilder app) =>
+    public static void MapDocumentDelivery(this IEndpointRouteBuilder app)
+    {
         app.MapGet("/api/v1/delivery/{token}", Download).WithTags("Documents").AllowAnonymous();
+        app.MapGet("/api/v1/delivery/{token}/files/{fieldId}", DownloadFile).WithTags("Documents").AllowAnonymous();
+    }
 
     private static async Task<Results<FileContentHttpResult, NotFound>> Download(string token, HttpContext http, CellRegistry cells, TimeProvider time, CancellationToken ct)
     {
-        if (!DocumentWorkflow.TryParseLinkToken(token, out var region, DocumentNotices.DeliveryPrefix) || !cells.TryGet(region, out var cell))
-        {
-            return TypedResults.NotFound();
-        }
-        await using var db = cell.CreateDbContext();
-        var hash = DocumentWorkflow.HashLinkToken(token);
-        var recipient = await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.DeliveryHash == hash, ct);
-        if (recipient is null) return TypedResults.NotFound();
-        var now = time.GetUtcNow().UtcDateTime;
-        var document = await db.Documents.SingleOrDefaultAsync(d => d.Id == recipient.DocumentId && d.OrganizationId == recipient.OrganizationId, ct);
-        if (document is not { Status: DocumentStates.Completed, DeliveryExpiresAt: { } expires } || expires <= now) return TypedResults.NotFound();
+        await using var link = await OpenAsync(token, cells, time, ct);
+        if (link is null) return TypedResults.NotFound();
+        var (cell, db, recipient, document) = (link.Cell, link.Db, link.Recipient, link.Document);
         var pdf = await DocumentWorkflow.ReadPdfAsync(cell, document, ct);
-        await DocumentWorkflow.RecordAsync(db, cell, document, "document.downloaded", AuditActor.From(http, recipient.Id), now, ct, recipient.Id);
+        await DocumentWorkflow.RecordAsync(db, cell, document, "document.downloaded", AuditActor.From(http, recipient.Id), link.Now, ct, recipient.Id);
         await db.SaveChangesAsync(ct);
         var title = (await cell.Keys.DecryptFieldAsync(document.OrganizationId, Document.TitlePurpose, document.TitleToken, document.Id, ct))!;
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(pdf, "application/pdf", DocumentWorkflow.FileName(title, "signed"));
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadFile(string token, string fieldId, HttpContext http, CellRegistry cells, TimeProvider time,
+        CancellationToken ct)
+    {
+        await using var link = await OpenAsync(token, cells, time, ct);
+        if (link is null) return TypedResults.NotFound();
+        var (cell, db, recipient, document) = (link.Cell, link.Db, link.Recipient, link.Document);
+        var field = await db.DocumentFields.AsNoTracking().SingleOrDefaultAsync(
+            f => f.Id == fieldId && f.DocumentId == document.Id && f.RecipientId == recipient.Id && f.AttachmentObjectId != null, ct);
+        if (field is null || await Signing.FieldAttachments.ReadAsync(cell, field, ct) is not { } bytes) return TypedResults.NotFound();
+        var view = (await Signing.FieldAttachments.ViewAsync(cell, field, ct))!;
+        await DocumentWorkflow.RecordAsync(db, cell, document, "document.downloaded", AuditActor.From(http, recipient.Id), link.Now, ct, recipient.Id,
+            new Dictionary<string, string> { ["field"] = field.Id, ["sha256"] = view.Sha256 });
+        await db.SaveChangesAsync(ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(bytes, view.ContentType, view.FileName);
+    }
+
+    /// <summary>The completed document and recipient a delivery link names while it lasts; null for anything else.</summary>
+    private static async Task<DeliveryLink?> OpenAsync(string token, CellRegistry cells, TimeProvider time, CancellationToken ct)
+    {
+        if (!DocumentWorkflow.TryParseLinkToken(token, out var region, DocumentNotices.DeliveryPrefix) || !cells.TryGet(region, out var cell))
+        {
+            return null;
+        }
+        var db = cell.CreateDbContext();
+        var hash = DocumentWorkflow.HashLinkToken(token);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (await db.Recipients.AsNoTracking().SingleOrDefaultAsync(r => r.DeliveryHash == hash, ct) is { } recipient
+            && await db.Documents.SingleOrDefaultAsync(d => d.Id == recipient.DocumentId && d.OrganizationId == recipient.OrganizationId, ct) is
+                { Status: DocumentStates.Completed, DeliveryExpiresAt: { } expires } document
+            && expires > now)
+        {
+            return new DeliveryLink(cell, db, recipient, document, now);
+        }
+        await db.DisposeAsync();
+        return null;
+    }
+
+    private sealed record DeliveryLink(Cell Cell, CellDbContext Db, Recipient Recipient, Document Document, DateTime Now) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Db.DisposeAsync();
     }
 }
