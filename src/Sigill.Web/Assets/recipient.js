@@ -71,8 +71,13 @@ function guideFields() {
   const status = document.getElementById("guide-status");
   if (!next) return;
   const ids = [...new Set([...form.querySelectorAll("[data-field]")].map((i) => i.dataset.field))];
-  const required = () => ids.filter((id) => inputsOf(form, id).some((i) => i.required && !i.disabled));
-  const isEmpty = (id) => valueOf(form, id) === "";
+  // An attachment is done once uploaded (data-attached), and a required one left until then (data-pending): choosing a file is not uploading it.
+  const required = () => ids.filter((id) => inputsOf(form, id).some((i) => (i.required || i.dataset.pending) && !i.disabled));
+  const isEmpty = (id) => {
+    const inputs = inputsOf(form, id).filter((i) => !i.disabled);
+    if (inputs.some((i) => i.dataset.attached)) return false;
+    return inputs.some((i) => i.dataset.pending) || valueOf(form, id) === "";
+  };
   const update = () => {
     const left = required().filter(isEmpty).length;
     // The words come from the page, in the recipient's language.
@@ -222,11 +227,13 @@ function formulas() {
       const value = Number(valueOf(form, n.dataset.formulaField) || "0");
       fields[n.dataset.formulaName] = Number.isFinite(value) ? value : 0;
     }
+    const decimalMark = (1.5).toLocaleString(document.documentElement.lang || "en").includes(",") ? "," : ".";
     for (const { output, run, decimals } of compiled) {
       let text = output.dataset.formulaFailed;
       try {
         const value = run ? roundAway(run(fields, pricing), decimals) : NaN;
-        if (Number.isFinite(value) && Math.abs(value) < 1e12) text = value.toFixed(decimals);
+        // With the page language's decimal mark, as the sealed PDF stamps it (307,34 in Swedish).
+        if (Number.isFinite(value) && Math.abs(value) < 1e12) text = value.toFixed(decimals).replace(".", decimalMark);
       } catch {
         // division by zero or a name without a value: the text above
       }

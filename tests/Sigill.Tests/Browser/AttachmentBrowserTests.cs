@@ -51,12 +51,16 @@ public sealed class AttachmentBrowserTests(Chromium chromium) : IClassFixture<Ch
         await desk.Page.GotoAsync($"/s/{link}");
         await desk.Page.WaitForSelectorAsync("body[data-pages-rendered=true]");
         await desk.Page.FillAsync($"#field-{employer}", "Heron Shipping AB");
+        // The required attachment counts as left, also once a file is chosen, until it is uploaded.
+        Assert.Equal("1 required field left.", await desk.Page.InnerTextAsync("#guide-status"));
         await desk.Page.SetInputFilesAsync($"#field-{idCopy}", new FilePayload { Name = "id-card.pdf", MimeType = "application/pdf", Buffer = pdf });
+        Assert.Equal("1 required field left.", await desk.Page.InnerTextAsync("#guide-status"));
         await desk.Page.ClickAsync($"#field-{idCopy}-upload");
         await desk.Page.WaitForSelectorAsync($"#field-{idCopy}-attached");
         await desk.Page.WaitForSelectorAsync("body[data-pages-rendered=true]");
         Assert.StartsWith("Attached: id-card.pdf", await desk.Page.InnerTextAsync($"#field-{idCopy}-attached"), StringComparison.Ordinal);
         Assert.Equal("Heron Shipping AB", await desk.Page.InputValueAsync($"#field-{employer}")); // what was typed survives the upload
+        Assert.Equal("All required fields are filled in.", await desk.Page.InnerTextAsync("#guide-status"));
         await desk.Page.Locator($"#field-{idCopy}-attached").ScrollIntoViewIfNeededAsync();
         await desk.CheckPageAsync("attachment-2-desktop-uploaded");
         await desk.Page.ClickAsync("#sign");

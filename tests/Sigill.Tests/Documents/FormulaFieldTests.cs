@@ -120,6 +120,7 @@ public sealed class FormulaFieldTests(SharedApps apps) : IClassFixture<SharedApp
         using var sender = app.Web(org.ApiToken);
         var id = await PricedDocumentAsync(sender);
         var ada = await AddRecipientAsync(sender, id, "Ada Lovelace", "ada.formulas@example.test");
+        await OkJsonAsync(await sender.PatchAsJsonAsync($"/api/v1/documents/{id}/recipients/{ada}", new { language = "de" })); // her page speaks German
         await AddFieldAsync(sender, id, ada, "signature", 40);
         var seats = await PlaceAsync(sender, id, Field(ada, "number", 80, new { min = 1, max = 500, name = "seats" }, "Seats"));
         var price = await PlaceAsync(sender, id, Field(ada, "number", 120, new { min = 0, max = 10000, decimals = 2, name = "price" }, "Price per seat"));
@@ -184,8 +185,11 @@ public sealed class FormulaFieldTests(SharedApps apps) : IClassFixture<SharedApp
         Assert.True(CountOf(Run("pdfsig", path).Output, "Signature is Valid.") >= 2);
         var (qpdfExit, qpdfText) = Run("qpdf", "--check", path);
         Assert.True(qpdfExit is 0 or 3, qpdfText);
+        // Stamped with the decimal mark of her page's language; the values above (API, evidence) stay invariant.
         var text = Run("pdftotext", "-f", "1", "-l", "1", path, "-").Output;
-        Assert.Contains("307.34", text, StringComparison.Ordinal);
-        Assert.Contains("14.3", text, StringComparison.Ordinal);
+        Assert.Contains("307,34", text, StringComparison.Ordinal);
+        Assert.Contains("14,3", text, StringComparison.Ordinal);
+        Assert.Contains("19,99", text, StringComparison.Ordinal); // her price per seat, a number field
+        Assert.DoesNotContain("307.34", text, StringComparison.Ordinal);
     }
 }

@@ -25,6 +25,12 @@ internal static class SignOnce
         public static Outcome Fail(ProblemHttpResult problem) => new(null, problem, false, []);
     }
 
+    /// <summary>
+    /// An accepted (invariant) number with <paramref name="culture"/>'s decimal mark (307,34 in Swedish), its own decimals
+    /// kept; no grouping and an ASCII minus, so every stamped character is in the stamp's font.
+    /// </summary>
+    internal static string Localized(string invariant, CultureInfo culture) => invariant.Replace(".", culture.NumberFormat.NumberDecimalSeparator, StringComparison.Ordinal);
+
     public static async Task<Outcome> RunAsync(SigningLink link, SigningEndpoints.SignRequest request, HttpContext http, SigningKeys keys,
         MailOptions mail, TimeProvider time, CancellationToken ct)
     {
@@ -68,6 +74,8 @@ internal static class SignOnce
             }
         }
 
+        // Numbers are stamped with the decimal mark of the signer's page language; the stored values stay invariant.
+        var culture = Languages.Culture(await SigningEndpoints.LanguageAsync(link, ct));
         var stamps = new List<PdfStamp>();
         var dropped = new List<string>(); // attachments of fields hidden at signing: deleted once the signature commits
         var values = new Dictionary<DocumentField, string>();
@@ -139,7 +147,7 @@ internal static class SignOnce
                 return Outcome.Fail(DocumentFieldSettings.Problem(refused));
             }
             value = accepted!;
-            stamps.Add(stamp with { Text = f.Kind == FieldKinds.Checkbox ? "X" : value });
+            stamps.Add(stamp with { Text = f.Kind switch { FieldKinds.Checkbox => "X", FieldKinds.Number => Localized(value, culture), _ => value } });
             values[f] = value;
         }
         if (formulas.Count > 0)
@@ -155,7 +163,7 @@ internal static class SignOnce
             {
                 var (computed, failed) = FieldRules.Compute(definitions.Single(x => x.Id == f.Id), numbers, pricing);
                 if (failed is not null) return Outcome.Fail(DocumentFieldSettings.Problem(failed));
-                stamps.Add(new PdfStamp(f.Page - 1, f.X, f.Y, f.Width, f.Height) { Text = computed });
+                stamps.Add(new PdfStamp(f.Page - 1, f.X, f.Y, f.Width, f.Height) { Text = Localized(computed!, culture) });
                 values[f] = computed!;
             }
         }

@@ -50,14 +50,18 @@ public static class SigningEndpoints
             && r.SigningOrder < link.Recipient.SigningOrder && r.Status != RecipientStates.Signed && r.Status != RecipientStates.Approved, ct);
     }
 
+    /// <summary>The language the recipient's page speaks: theirs, else the organization's default, else English.</summary>
+    internal static async Task<string> LanguageAsync(SigningLink link, CancellationToken ct) =>
+        Languages.IsSupported(link.Recipient.Language) ? link.Recipient.Language!
+            : await link.Db.Set<Organizations.Organization>().AsNoTracking().Where(o => o.Id == link.Document.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct) is { } fallback
+              && Languages.IsSupported(fallback) ? fallback : Languages.English;
+
     private static async Task<Results<Ok<SigningView>, NotFound>> Get(SigningLink link, HttpContext http, TimeProvider time, CancellationToken ct)
     {
         var (cell, r, d) = (link.Cell, link.Recipient, link.Document);
         var name = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!;
         // The page's language, asked before the step-up too: the code step is read in it.
-        var language = Languages.IsSupported(r.Language) ? r.Language!
-            : await link.Db.Set<Organizations.Organization>().AsNoTracking().Where(o => o.Id == d.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct) is { } fallback
-              && Languages.IsSupported(fallback) ? fallback : Languages.English;
+        var language = await LanguageAsync(link, ct);
         if (!StepUp.Passed(r, http, time.GetUtcNow().UtcDateTime))
         {
             return TypedResults.Ok(new SigningView(d.Id, null, r.Id, name, r.Role, r.Status, false, false, false, 0, [], [], d.ExpiresAt, r.StepUp, false, language));
