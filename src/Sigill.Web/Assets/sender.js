@@ -136,6 +136,7 @@ function editing() {
         const at = inside(hit.holder, hit.x - w / 2, hit.y - h / 2, w, h);
         try {
           const field = await post("AddField", { RecipientId: recipientId, Kind: item.dataset.kind, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2) });
+          if (item.dataset.settings) return location.reload(); // options or a formula to set: the page draws its settings editor
           show(field);
           announce(`${labelOf(field)} placed on page ${field.page}.`);
         } catch (error) {

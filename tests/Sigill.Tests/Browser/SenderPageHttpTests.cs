@@ -95,14 +95,14 @@ public sealed partial class SenderPageHttpTests
             Assert.Equal(HttpStatusCode.Redirect, signer.StatusCode);
         }
         draft = await web.GetStringAsync(mine);
-        foreach (var kind in new[] { "signature", "initials", "text", "date", "checkbox", "number", "email", "name" })
+        foreach (var kind in new[] { "signature", "initials", "text", "date", "checkbox", "number", "email", "name", "dropdown", "radio", "formula", "attachment" })
         {
             Assert.Contains($"data-kind=\"{kind}\"", draft, StringComparison.Ordinal);
         }
         Assert.Contains(">Full name</button>", draft, StringComparison.Ordinal);
-        using var dropdown = await web.PostAsync($"{mine}?handler=AddField", Form(draft, ("RecipientId", "rcp_eu_none"), ("Kind", "dropdown"), ("Page", "1"), ("X", "10"), ("Y", "10")));
-        Assert.Equal(HttpStatusCode.BadRequest, dropdown.StatusCode);
-        Assert.Contains("Choose a kind of field.", WebUtility.HtmlDecode(await dropdown.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        using var unknown = await web.PostAsync($"{mine}?handler=AddField", Form(draft, ("RecipientId", "rcp_eu_none"), ("Kind", "hologram"), ("Page", "1"), ("X", "10"), ("Y", "10")));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("Choose a kind of field.", WebUtility.HtmlDecode(await unknown.Content.ReadAsStringAsync()), StringComparison.Ordinal);
 
         // A broken template is refused with the renderer's message and not saved.
         var templateForm = await web.GetStringAsync("/templates/new");

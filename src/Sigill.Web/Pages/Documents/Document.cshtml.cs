@@ -10,11 +10,11 @@ namespace Sigill.Web.Pages.Documents;
 /// Afterwards the page shows each recipient's progress, the activity timeline and the downloads; a live document can be voided.
 /// Field posts from the browser module ask for JSON and get the placed field back; plain form posts reload the page.
 /// </summary>
-public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
+public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider protection, WebTierOptions options) : SignedInPage(api, protection, options)
 {
     /// <summary>
-    /// A new field's size in PDF points, by the kinds this page places. Dropdowns and radio groups need their options and
-    /// conditions need another field: those are set through the API for now (docs/fields.md).
+    /// A new field's size in PDF points, by kind: every kind the API knows. A dropdown, radio group or formula starts
+    /// with settings to edit (<see cref="DefaultSettings"/>); settings and conditions are edited per placed field.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, (double Width, double Height)> FieldSizes = new Dictionary<string, (double, double)>
     {
@@ -26,6 +26,10 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
         ["number"] = (110, 24),
         ["email"] = (180, 24),
         ["name"] = (180, 24),
+        ["dropdown"] = (180, 24),
+        ["radio"] = (180, 56),
+        ["formula"] = (110, 24),
+        ["attachment"] = (180, 24),
     };
 
     [BindProperty(SupportsGet = true)]
@@ -115,6 +119,7 @@ public sealed class DocumentModel(ApiClient api, IDataProtectionProvider protect
             required = field.Optional ? false : (bool?)null,
             label = string.IsNullOrWhiteSpace(field.Label) ? null : field.Label.Trim(),
             fillSigningDate = field.Kind == "date" && field.FillSigningDate,
+            settings = DefaultSettings(field.Kind),
         }, ct);
         if (WantsJson) return reply.Ok ? new JsonResult(reply.Value) : Json(reply.Problem!);
         return await AfterAsync(reply.Problem, "#fields", ct);

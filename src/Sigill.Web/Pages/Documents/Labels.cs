@@ -40,6 +40,7 @@ public static class Labels
         "dropdown" => "Dropdown",
         "radio" => "Choice",
         "formula" => "Formula",
+        "attachment" => "File upload",
         _ => kind,
     };
 }
