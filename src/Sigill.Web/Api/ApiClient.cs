@@ -5,7 +5,9 @@ namespace Sigill.Web.Api;
 
 /// <summary>
 /// The web tier's backend-for-frontend client of the API tier. The service credential is added by
-/// the HttpClient's configuration; pages never see it. Errors come back as the API's problem details.
+/// the HttpClient's configuration; pages never see it. Errors come back as the API's problem details, in the page's
+/// language: <see cref="ForwardedClient"/> sends the page's <see cref="System.Globalization.CultureInfo.CurrentUICulture"/>
+/// as <c>Accept-Language</c> on every call, when it is one of the five languages.
 /// </summary>
 public sealed partial class ApiClient(HttpClient http, Yarp.ReverseProxy.IProxyStateLookup proxy)
 {

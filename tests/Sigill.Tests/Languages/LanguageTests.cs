@@ -30,6 +30,9 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["certificate of completion"] = CertificateWords.Resources,
         ["public pages"] = Sigill.Web.Pages.PublicText.Resources,
         ["recipient signing page"] = Sigill.Web.Recipient.RecipientWords.Resources,
+        ["problem details"] = Sigill.Api.Platform.Errors.Problems.Text,
+        ["sender e-mails"] = DocumentMail.SenderResources,
+        ["account e-mails"] = Sigill.Api.Features.Accounts.Accounts.MailResources,
     };
 
     [Theory]

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Platform.Cells;
+using Sigill.Api.Platform.Mail;
+using Sigill.Api.Features.Organizations;
 using Sigill.Api.Platform.Persistence;
 
 
@@ -56,6 +58,14 @@ public sealed class Accounts(IdentityOptions options, Directory directory, Passw
     };
 
     /// <summary>The organization a user signs in to: the one they joined first.</summary>
+    /// <summary>The e-mails about a person's account (<c>Resources/AccountMailText*.resx</c>), in their organization's default language.</summary>
+    internal static readonly System.Resources.ResourceManager MailResources = new("Sigill.Api.Features.Accounts.Resources.AccountMailText", typeof(Accounts).Assembly);
+
+    /// <summary>The language of e-mails about a user's account: the default language of their first organization, else English.</summary>
+    public static async Task<MailWords> MailWordsAsync(CellDbContext db, string userId, CancellationToken ct) =>
+        new(await db.Memberships.Where(m => m.UserId == userId).OrderBy(m => m.CreatedAt)
+            .Join(db.Organizations, m => m.OrganizationId, o => o.Id, (m, o) => o.DefaultLanguage).FirstOrDefaultAsync(ct), MailResources);
+
     public static Task<string?> DefaultOrganizationAsync(CellDbContext db, string userId, CancellationToken ct) =>
         db.Memberships.Where(m => m.UserId == userId).OrderBy(m => m.CreatedAt).Select(m => m.OrganizationId).FirstOrDefaultAsync(ct);
 }

@@ -67,13 +67,14 @@ public static class PasswordResets
         await db.SaveChangesAsync(ct);
         var name = (await cell.Keys.DecryptFieldAsync(user.Id, User.NamePurpose, user.NameToken, user.Id, ct))!;
         var minutes = (int)Math.Round(accounts.Options.PasswordResetLinkLifetime.TotalMinutes);
-        var content = new MailContent("Choose a new Sigill password", "Choose a new password",
+        var t = await Accounts.MailWordsAsync(db, user.Id, ct);
+        var content = new MailContent(t["Reset.Subject"], t["Reset.Heading"],
         [
-            new MailBlock.Paragraph($"Hello {name}, someone, perhaps you, asked to reset the password of the Sigill account for this address."),
-            new MailBlock.Button("Choose a new password", $"{mail.LinkBaseUrl.TrimEnd('/')}/reset-password/{presented}"),
-            new MailBlock.Paragraph($"The link works once, for {minutes} minutes (until {expires:yyyy-MM-dd HH:mm} UTC). Choosing a new password signs you out everywhere."),
-            new MailBlock.Paragraph("If it was not you, ignore this e-mail: your password stays as it is."),
-        ], "You got this e-mail because a password reset was asked for this address.");
+            new MailBlock.Paragraph(t.Format("Reset.Hello", name)),
+            new MailBlock.Button(t["Reset.Button"], $"{mail.LinkBaseUrl.TrimEnd('/')}/reset-password/{presented}"),
+            new MailBlock.Paragraph(t.Format("Reset.Until", minutes, expires.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))),
+            new MailBlock.Paragraph(t["Reset.NotYou"]),
+        ], t["Reset.Why"]) { Language = t.Language };
         await mailer.SendAsync(content.To(cell.Region, name, email, MailBrand.Sigill), ct);
         return accepted;
     }
@@ -114,12 +115,13 @@ public static class PasswordResets
         await db.SaveChangesAsync(ct);
         var email = (await cell.Keys.DecryptFieldAsync(user.Id, User.EmailPurpose, user.EmailToken, user.Id, ct))!;
         var name = (await cell.Keys.DecryptFieldAsync(user.Id, User.NamePurpose, user.NameToken, user.Id, ct))!;
-        var content = new MailContent("Your Sigill password was changed", "Your password was changed",
+        var t = await Accounts.MailWordsAsync(db, user.Id, ct);
+        var content = new MailContent(t["Changed.Subject"], t["Changed.Heading"],
         [
-            new MailBlock.Paragraph($"Hello {name}, the password of your Sigill account was changed through a reset link on {now:yyyy-MM-dd HH:mm} UTC, and every session was signed out."),
-            new MailBlock.Paragraph("If it was not you, reset the password again at once and tell your organization's admin."),
-            new MailBlock.Button("Sign in", $"{mail.LinkBaseUrl.TrimEnd('/')}/sign-in"),
-        ], "You got this e-mail because the password of your account changed.");
+            new MailBlock.Paragraph(t.Format("Changed.Text", name, now.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))),
+            new MailBlock.Paragraph(t["Changed.NotYou"]),
+            new MailBlock.Button(t["Changed.Button"], $"{mail.LinkBaseUrl.TrimEnd('/')}/sign-in"),
+        ], t["Changed.Why"]) { Language = t.Language };
         await mailer.SendAsync(content.To(cell.Region, name, email, MailBrand.Sigill), ct);
         return TypedResults.NoContent();
     }

@@ -66,6 +66,8 @@ public static class SignUpEndpoints
         var emailHash = accounts.Directory.EmailHash(email);
         var accepted = TypedResults.Accepted((string?)null, new SignUpAccepted(CheckYourEmail));
         var link = mail.LinkBaseUrl.TrimEnd('/');
+        // There is no organization yet: the e-mails speak the request's language (the web tier forwards its page's), else English.
+        var words = new MailWords(Problems.LanguageOf(http.Request), Accounts.MailResources);
         var exists = await db.Users.AnyAsync(u => u.EmailHash == emailHash, ct);
         // Beyond a few e-mails to one address nothing more is sent, and the answer stays the same: no mail bombing, no tell.
         var mayMail = await throttle.TryReserveAsync(cell, throttle.Key("sign-up-mail", emailHash), rules.SignUpMailsPerAddress, ct) is null;
@@ -74,10 +76,7 @@ public static class SignUpEndpoints
             accounts.Passwords.Burn(request.Password!); // the same work as storing a new sign-up's password
             if (exists && mayMail)
             {
-                await mailer.SendAsync(new MailMessage(cell.Region, email, email, "Someone tried to sign up to Sigill with your address",
-                    "Someone, perhaps you, tried to create a new Sigill account with this e-mail address. It already has an account, " +
-                    $"so nothing was created and nothing changed.\n\nTo use your account, sign in:\n{link}/sign-in\n\n" +
-                    "If it was not you, you can ignore this e-mail."), ct);
+                await mailer.SendAsync(new MailMessage(cell.Region, email, email, words["SignUp.Exists.Subject"], words.Format("SignUp.Exists.Text", $"{link}/sign-in")), ct);
             }
             return accepted;
         }
@@ -101,10 +100,8 @@ public static class SignUpEndpoints
             ExpiresAt = now + accounts.Options.SignUpLinkLifetime,
         });
         await db.SaveChangesAsync(ct);
-        await mailer.SendAsync(new MailMessage(cell.Region, email, email, "Finish signing up to Sigill",
-            $"Follow this link to finish creating your Sigill account:\n{link}/sign-up/{presented}\n\n" +
-            $"The link works once and expires on {now + accounts.Options.SignUpLinkLifetime:yyyy-MM-dd HH:mm} UTC. " +
-            "If you did not sign up, ignore this e-mail: no account is created without the link."), ct);
+        await mailer.SendAsync(new MailMessage(cell.Region, email, email, words["SignUp.Subject"], words.Format("SignUp.Text", $"{link}/sign-up/{presented}",
+            (now + accounts.Options.SignUpLinkLifetime).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))), ct);
         return accepted;
     }
 

@@ -14,13 +14,17 @@ namespace Sigill.Api.Features.Documents;
 /// who sent it (name and address, for Reply-To; none when an API token without a person sent it), the title and the
 /// sender's message. Read once per batch of messages, decrypted under the organization's key.
 /// The e-mails to a recipient are in the recipient's language, else the organization's default (<see cref="DefaultLanguage"/>),
-/// with words from <c>Resources/RecipientMailText*.resx</c>; the notices to the sender stay in English for now.
+/// with words from <c>Resources/RecipientMailText*.resx</c>; the notices to the sender are in the organization's default
+/// language, from <c>Resources/SenderMailText*.resx</c>.
 /// </summary>
 internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Options, MailBrand Brand, string? SenderName, string? SenderEmail, string Title, string? Note,
     string? DefaultLanguage = null)
 {
     /// <summary>The recipients' e-mails, for the test that finds keys missing in a language.</summary>
     internal static readonly ResourceManager Resources = new("Sigill.Api.Features.Documents.Resources.RecipientMailText", typeof(DocumentMail).Assembly);
+
+    /// <summary>The notices to the sender (<c>Resources/SenderMailText*.resx</c>).</summary>
+    internal static readonly ResourceManager SenderResources = new("Sigill.Api.Features.Documents.Resources.SenderMailText", typeof(DocumentMail).Assembly);
 
     public static async Task<DocumentMail> LoadAsync(CellDbContext db, Cell cell, Document d, MailOptions options, CancellationToken ct)
     {
@@ -148,32 +152,40 @@ internal sealed record DocumentMail(Cell Cell, Document Document, MailOptions Op
     }
 
     /// <summary>The completion notice to the sender, with the same attachment and a link to the document in Sigill.</summary>
-    public MailContent CompletedForSender(bool attached) =>
-        new($"Completed: “{Title}”", $"“{Title}” is complete",
-        [
-            new MailBlock.Paragraph("Everyone has signed. " + (attached ? "The sealed document is attached." : "The sealed document is ready in Sigill.")),
-            new MailBlock.Button("Open the document", Link($"/documents/{Document.Id}")),
-        ], SenderWhy("completed"));
-
-    /// <summary>A notice to the sender of what a recipient did (or that the document expired).</summary>
-    public MailContent Notice(string notice, string? recipientName, string? detail)
+    public MailContent CompletedForSender(bool attached)
     {
-        var who = recipientName ?? "A recipient";
-        var (subject, line) = notice switch
-        {
-            "viewed" => ($"Viewed: “{Title}”", $"{who} opened “{Title}”."),
-            "signed" => ($"Signed: “{Title}”", $"{who} signed “{Title}”."),
-            "approved" => ($"Approved: “{Title}”", $"{who} approved “{Title}”."),
-            "declined" => ($"Declined: “{Title}”", $"{who} declined to sign “{Title}”. The document is closed; duplicate it to send a corrected version."),
-            "expired" => ($"Expired: “{Title}”", $"“{Title}” expired before everyone had signed. Its links no longer work."),
-            _ => throw new ArgumentOutOfRangeException(nameof(notice), notice, "not a sender notice"),
-        };
-        var blocks = new List<MailBlock> { new MailBlock.Paragraph(line) };
-        if (!string.IsNullOrWhiteSpace(detail)) blocks.Add(new MailBlock.Quote(detail, "The reason given:"));
-        blocks.Add(new MailBlock.Button("Open the document", Link($"/documents/{Document.Id}")));
-        return new MailContent(subject, subject, blocks, SenderWhy(notice));
+        var t = SenderWords;
+        return new(t.Format("Sender.Completed.Subject", Title), t.Format("Sender.Completed.Heading", Title),
+        [
+            new MailBlock.Paragraph(t[attached ? "Sender.Completed.Attached" : "Sender.Completed.Ready"]),
+            new MailBlock.Button(t["Sender.Open"], Link($"/documents/{Document.Id}")),
+        ], SenderWhy(t, "completed")) { Language = t.Language };
     }
 
-    private string SenderWhy(string notice) =>
-        $"You got this e-mail because you sent this document from {Brand.OrganizationName}. Switch off “{notice}” notices on your account page.";
+    /// <summary>A notice to the sender of what a recipient did (or that the document expired), in the organization's language.</summary>
+    public MailContent Notice(string notice, string? recipientName, string? detail)
+    {
+        var t = SenderWords;
+        var who = recipientName ?? t["Sender.ARecipient"];
+        var key = notice switch
+        {
+            "viewed" => "Sender.Viewed",
+            "signed" => "Sender.Signed",
+            "approved" => "Sender.Approved",
+            "declined" => "Sender.Declined",
+            "expired" => "Sender.Expired",
+            _ => throw new ArgumentOutOfRangeException(nameof(notice), notice, "not a sender notice"),
+        };
+        var subject = t.Format(key + ".Subject", Title);
+        var blocks = new List<MailBlock> { new MailBlock.Paragraph(t.Format(key + ".Text", Title, who)) };
+        if (!string.IsNullOrWhiteSpace(detail)) blocks.Add(new MailBlock.Quote(detail, t["Sender.Reason"]));
+        blocks.Add(new MailBlock.Button(t["Sender.Open"], Link($"/documents/{Document.Id}")));
+        return new MailContent(subject, subject, blocks, SenderWhy(t, notice)) { Language = t.Language };
+    }
+
+    /// <summary>The sender's notices speak the organization's default language (the sender has no language of their own yet).</summary>
+    private MailWords SenderWords => new(DefaultLanguage, SenderResources);
+
+    /// <summary>The name of the notice setting (<c>signed</c>, ...) stays as the account page names it.</summary>
+    private string SenderWhy(MailWords t, string notice) => t.Format("Sender.Why", Brand.OrganizationName, notice);
 }

@@ -198,9 +198,11 @@ public static class MemberEndpoints
         await db.SaveChangesAsync(ct);
         var org = await db.Organizations.SingleAsync(o => o.Id == caller.OrganizationId, ct);
         var orgName = await cell.Keys.DecryptFieldAsync(org.Id, Features.Organizations.Organization.NamePurpose, org.NameToken, org.Id, ct);
-        await mailer.SendAsync(new MailMessage(cell.Region, email, email, $"You are invited to {orgName} on Sigill",
-            $"You have been invited to join {orgName} on Sigill as {invitation.Role}.\n\nAccept the invitation:\n{mail.LinkBaseUrl.TrimEnd('/')}/invitations/{presented}\n\n" +
-            $"The link works once and expires on {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC. If you did not expect it, ignore this e-mail."), ct);
+        // In the organization's default language (the invited person has no language of their own yet); the role stays its id.
+        var words = new MailWords(org.DefaultLanguage, Sigill.Api.Features.Accounts.Accounts.MailResources);
+        await mailer.SendAsync(new MailMessage(cell.Region, email, email, words.Format("Invite.Subject", orgName),
+            words.Format("Invite.Text", orgName, invitation.Role, $"{mail.LinkBaseUrl.TrimEnd('/')}/invitations/{presented}",
+                invitation.ExpiresAt.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))), ct);
         return TypedResults.Created($"/api/v1/invitations/{id}", new InvitationView(id, email, invitation.Role, now, invitation.ExpiresAt, "pending"));
     }
 

@@ -1,11 +1,16 @@
+using System.Globalization;
+using System.Resources;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 
 namespace Sigill.Api.Platform.Errors;
 
 /// <summary>
 /// RFC 9457 problem details with a stable machine-readable <c>code</c>. Clients branch on the code,
 /// never on the human text. The codes are the closed set of <see cref="ErrorCodes"/>, each documented in docs/errors.md.
+/// The human text follows the request's <c>Accept-Language</c> (<see cref="Translate"/>); the code, status, type and
+/// every extension never do.
 /// </summary>
 public static class Problems
 {
@@ -95,5 +100,45 @@ public static class Problems
         }
         problem.Extensions.Remove("exception");
         problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        Translate(context.HttpContext, problem);
+    }
+
+    /// <summary>The problems' words in five languages (<c>Resources/ProblemText*.resx</c>): <c>Title.&lt;code&gt;</c> for every code, <c>Detail.&lt;code&gt;</c> for fixed details.</summary>
+    internal static readonly ResourceManager Text = new("Sigill.Api.Platform.Errors.Resources.ProblemText", typeof(Problems).Assembly);
+
+    /// <summary>
+    /// The language a problem is written in: the first of the request's <c>Accept-Language</c> ranges (by quality) that
+    /// names a language Sigill speaks, a region ignored (<c>de-CH</c> is German); else English.
+    /// </summary>
+    public static string LanguageOf(HttpRequest request)
+    {
+        var ranges = request.GetTypedHeaders().AcceptLanguage;
+        if (ranges is not { Count: > 0 }) return Languages.English;
+        var preferred = ranges.Where(r => r.Quality != 0).OrderByDescending(r => r.Quality ?? 1).Select(r => r.Value.ToString());
+        return Languages.FirstSupported(preferred) ?? Languages.English;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="problem"/>'s words in the request's language and says which (<c>Content-Language</c>). In
+    /// English nothing changes. In another language the title is the code's title in that language; the detail is
+    /// translated only where it is the code's fixed text (<c>Detail.&lt;code&gt;</c> in English, word for word), and
+    /// otherwise stays the English detail, which names specifics (fields, limits, values) a client or an operator may
+    /// quote. <c>code</c>, <c>status</c>, <c>type</c> and the extensions (<c>field</c>, <c>retryAfter</c>, ...) never change.
+    /// </summary>
+    internal static void Translate(HttpContext http, ProblemDetails problem)
+    {
+        var language = LanguageOf(http.Request);
+        if (!http.Response.HasStarted)
+        {
+            http.Response.Headers.ContentLanguage = language;
+            http.Response.Headers.Append(HeaderNames.Vary, HeaderNames.AcceptLanguage);
+        }
+        if (language == Languages.English || problem.Extensions.TryGetValue("code", out var value) is false || value is not string code) return;
+        var culture = Languages.Culture(language);
+        if (Text.GetString("Title." + code, culture) is { } title) problem.Title = title;
+        if (problem.Detail is { } detail && Text.GetString("Detail." + code, CultureInfo.InvariantCulture) is { } fixedDetail && detail == fixedDetail)
+        {
+            problem.Detail = Text.GetString("Detail." + code, culture) ?? detail;
+        }
     }
 }
