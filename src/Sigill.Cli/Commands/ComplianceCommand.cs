@@ -23,7 +23,7 @@ internal static class ComplianceCommand
 
     public static Command Create()
     {
-        var command = new Command("compliance", "Compliance evidence for an auditor: a signed, anchored bundle mapped to the AICPA Trust Services Criteria");
+        var command = new Command("compliance", CliWords.T("Command.compliance"));
         command.Subcommands.Add(Report());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Key());
@@ -51,7 +51,7 @@ internal static class ComplianceCommand
             var outDir = Path.GetFullPath(r.GetValue(output)!);
             if (File.Exists(outDir) || (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()))
             {
-                return Task.FromResult(CommonOptions.Fail($"'{outDir}' is not an empty directory; a bundle is written into a new one"));
+                return Task.FromResult(CommonOptions.Fail(CliWords.F("Compliance.NotEmpty", outDir)));
             }
             return CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, installation) =>
             {
@@ -71,8 +71,8 @@ internal static class ComplianceCommand
                 var request = new ReportRequest(start, end, outDir, api, configuration, Audit(apiConfiguration), Alerts(apiConfiguration),
                     backupDirectory, drillFiles, r.GetValue(ci));
                 var report = await ComplianceReport.RunAsync(cells, request, Console.Error, ct);
-                Console.Out.WriteLine($"compliance report {report} written to {outDir} ({start:yyyy-MM-dd HH:mm}Z to {end:yyyy-MM-dd HH:mm}Z); "
-                    + $"check it with `sigill compliance verify {outDir} --key <compliance key> --audit-key <each region's audit key>` (the keys `sigill compliance key` prints)");
+                Console.Out.WriteLine(CliWords.F("Compliance.Written", report, outDir, start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    end.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)));
                 return ExitCodes.Ok;
             });
         });
@@ -95,7 +95,7 @@ internal static class ComplianceCommand
             var root = r.GetValue(directory)!;
             if (!Directory.Exists(root))
             {
-                return CommonOptions.Fail($"'{root}' is not a directory");
+                return CommonOptions.Fail(CliWords.F("Compliance.NotADirectory", root));
             }
             var pinned = r.GetValue(key);
             var pinnedAudit = (r.GetValue(auditKeys) ?? []).ToList();
@@ -108,11 +108,11 @@ internal static class ComplianceCommand
                 var (keys, _) = await LiveKeysAsync(cells, ct);
                 if (keys is null)
                 {
-                    return CommonOptions.Fail("this installation has no audit-log key yet, so it has signed no bundle");
+                    return CommonOptions.Fail(CliWords.T("Compliance.NoKey"));
                 }
                 if (pinned is not null && pinned != keys.Compliance)
                 {
-                    return CommonOptions.Fail("--key is not this installation's compliance key; drop one of --key and --online");
+                    return CommonOptions.Fail(CliWords.T("Compliance.OtherKey"));
                 }
                 var result = BundleVerifier.Verify(root, keys.Compliance, [.. keys.Audit.Select(a => a.VerifierKey)]);
                 var live = new List<string>();
@@ -139,7 +139,7 @@ internal static class ComplianceCommand
             var (keys, missing) = await LiveKeysAsync(cells, ct);
             if (keys is null)
             {
-                return CommonOptions.Fail($"region {missing} has no audit-log key yet (the API tier creates it when it first starts); this command only prints keys and created none");
+                return CommonOptions.Fail(CliWords.F("Compliance.RegionNoKey", missing));
             }
             Console.Out.WriteLine($"compliance {keys.Compliance}");
             foreach (var (region, verifierKey) in keys.Audit)
@@ -172,17 +172,16 @@ internal static class ComplianceCommand
         }
         if (failures.Count > 0)
         {
-            Console.Out.WriteLine($"compliance verify: FAILED — {failures.Count} problem{(failures.Count == 1 ? "" : "s")}");
+            Console.Out.WriteLine(CliWords.F(failures.Count == 1 ? "Compliance.Failed.One" : "Compliance.Failed", failures.Count));
             return VerificationFailed;
         }
         if (result.Unauthenticated.Count > 0)
         {
             // Consistent, but only with keys the bundle brought along: a forger makes a bundle consistent with their own keys.
-            Console.Out.WriteLine($"compliance verify: NOT AUTHENTICATED — report {result.Manifest!.Report} is consistent with the keys it carries itself, "
-                + "which proves nothing about who made it; pin --key and an --audit-key per region (from `sigill compliance key` or /audit/<region>/verifier-key), or use --online");
+            Console.Out.WriteLine(CliWords.F("Compliance.NotAuthenticated", result.Manifest!.Report));
             return VerificationFailed;
         }
-        Console.Out.WriteLine($"compliance verify: OK — report {result.Manifest!.Report}{(online is null ? " (offline, pinned keys)" : " (online: keys and anchors from the installation)")}");
+        Console.Out.WriteLine(CliWords.F("Compliance.Ok", result.Manifest!.Report, CliWords.T(online is null ? "Compliance.Offline" : "Compliance.Online")));
         return ExitCodes.Ok;
     }
 
@@ -240,12 +239,12 @@ internal static class ComplianceCommand
         end = default;
         if (!TryTime(from, out start, out _))
         {
-            error = $"--from '{from}' is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+            error = CliWords.F("Compliance.NotADate", "--from", from);
             return false;
         }
         if (!TryTime(to, out end, out var dateOnly))
         {
-            error = $"--to '{to}' is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+            error = CliWords.F("Compliance.NotADate", "--to", to);
             return false;
         }
         if (dateOnly)
@@ -254,7 +253,7 @@ internal static class ComplianceCommand
         }
         if (end <= start)
         {
-            error = $"the period is empty: --to ({to}) is before --from ({from})";
+            error = CliWords.F("Compliance.EmptyPeriod", to, from);
             return false;
         }
         return true;
