@@ -30,6 +30,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["certificate of completion"] = CertificateWords.Resources,
         ["public pages"] = Sigill.Web.Pages.PublicText.Resources,
         ["recipient signing page"] = Sigill.Web.Recipient.RecipientWords.Resources,
+        ["command line (sigill)"] = Sigill.Cli.CliWords.Resources,
     };
 
     [Theory]
