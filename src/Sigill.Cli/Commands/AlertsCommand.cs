@@ -24,7 +24,7 @@ internal static class AlertsCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var all = new Option<bool>("--all") { Description = "Also alerts that are acknowledged and resolved (the last 500 per region)" };
-        var command = new Command("list", "Open or unacknowledged alerts of every region, newest first") { data, config, all };
+        var command = new Command("list", CliWords.T("Command.alerts.list")) { data, config, all };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var count = 0;
@@ -55,7 +55,7 @@ internal static class AlertsCommand
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var id = new Argument<string>("ID") { Description = "The alert id (alr_<region>_…), as the notice and `alerts list` show it" };
         var by = new Option<string>("--by") { Description = "Who acknowledges (recorded in the audit log)", DefaultValueFactory = _ => Environment.UserName };
-        var command = new Command("ack", "Acknowledge an alert: no more repeats or escalation") { id, data, config, by };
+        var command = new Command("ack", CliWords.T("Command.alerts.ack")) { id, data, config, by };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var alertId = r.GetValue(id)!;

@@ -31,7 +31,7 @@ internal static class AuditCommands
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
         var commitmentsOnly = new Option<bool>("--commitments-only") { Description = "Check tree, position seals and checkpoints from the stored commitments without decrypting events (fast; content edits need a full run)" };
-        var command = new Command("verify", "Recompute every region's tree from the stored events, check every checkpoint's signature and consistency, name the first inconsistency") { data, config, region, commitmentsOnly };
+        var command = new Command("verify", CliWords.T("Command.audit.verify")) { data, config, region, commitmentsOnly };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var selected = cells.All.Where(c => r.GetValue(region) is null || c.Region == r.GetValue(region)).ToList();
@@ -82,7 +82,7 @@ internal static class AuditCommands
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
         var output = new Option<string?>("--out") { Description = "Write to this file instead of standard output" };
-        var command = new Command("export", "Write an organization's events with inclusion proofs and the checkpoint (JSON Lines) for auditors") { data, config, org, output };
+        var command = new Command("export", CliWords.T("Command.audit.export")) { data, config, org, output };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var organizationId = r.GetValue(org)!;
@@ -104,7 +104,7 @@ internal static class AuditCommands
         var file = new Argument<string>("FILE") { Description = "A receipt (JSON) or an `audit export` file (JSON Lines)" };
         var key = new Option<string?>("--key") { Description = "The region's trusted verifier key (published at /audit/<region>/verifier-key); without it the receipt's own key is used, unauthenticated" };
         var eventFile = new Option<string?>("--event") { Description = "The canonical event bytes, to check that the receipt is for exactly this event" };
-        var command = new Command("verify-receipt", "Verify audit receipts offline: signature, inclusion proof and, when disclosed, the event") { file, key, eventFile };
+        var command = new Command("verify-receipt", CliWords.T("Command.audit.verify-receipt")) { file, key, eventFile };
         command.SetAction(async (r, ct) =>
         {
             string text;

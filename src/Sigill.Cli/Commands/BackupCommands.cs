@@ -56,7 +56,7 @@ internal static class BackupCommands
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var file = new Argument<string>("FILE") { Description = "A backup archive (.sgbk)" };
-        var command = new Command("verify", "Decrypt an archive with its region's key provider and check every entry's SHA-256") { file, data, config };
+        var command = new Command("verify", CliWords.T("Command.backup.verify")) { file, data, config };
         command.SetAction((r, ct) => Guarded(async () =>
         {
             var path = r.GetValue(file)!;
@@ -86,7 +86,7 @@ internal static class BackupCommands
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = RegionOption();
         var from = new Option<string>("--from") { Description = "The backup directory; its latest archive per region is restored", Required = true };
-        var command = new Command("drill", "Restore the latest archive into a scratch folder, decrypt a sample, verify the audit log, record the recovery time") { data, config, region, from };
+        var command = new Command("drill", CliWords.T("Command.backup.drill")) { data, config, region, from };
         command.SetAction((r, ct) => Guarded(() => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var selected = Select(cells, r.GetValue(region));

@@ -38,7 +38,7 @@ internal static class ComplianceCommand
         var output = new Option<string>("--out") { Description = "The bundle's directory (new or empty)", Required = true };
         var backups = new Option<string?>("--backups") { Description = "The backup directory whose archives of the period are listed and verified (default: Backups:Directory)" };
         var ci = new Option<string?>("--ci-results") { Description = "A directory (or file) of CI records to include for CC6.8: the scanners' summary, sbom.cdx.json" };
-        var command = new Command("report", "Collect the period's evidence per criterion, write the JSON index and PDF summary, sign the manifest, anchor it in every region's audit log")
+        var command = new Command("report", CliWords.T("Command.compliance.report"))
         {
             data, config, from, to, output, backups, ci,
         };
@@ -86,7 +86,7 @@ internal static class ComplianceCommand
         var auditKeys = new Option<string[]>("--audit-key") { Description = "A region's audit-log verifier key (published at /audit/<region>/verifier-key); repeat per region", AllowMultipleArgumentsPerToken = false };
         var online = new Option<bool>("--online") { Description = "Also take the keys from the installation (--data or --config) and find each anchoring event at its leaf in the live audit log" };
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("verify", "Check a bundle: the manifest's signature, every file's SHA-256, and each region's anchoring event with its inclusion proof")
+        var command = new Command("verify", CliWords.T("Command.compliance.verify"))
         {
             directory, key, auditKeys, online, data, config,
         };
@@ -132,7 +132,7 @@ internal static class ComplianceCommand
     private static Command Key()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("key", "Print the installation's compliance verifier key and each region's audit-log verifier key, for an auditor to pin") { data, config };
+        var command = new Command("key", CliWords.T("Command.compliance.key")) { data, config };
         // Prints only: the keys are loaded, never created (a region without one has signed and anchored nothing).
         command.SetAction((r, ct) => CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, _, _) =>
         {

@@ -15,7 +15,7 @@ internal static class DoctorCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
-        var repair = new Option<bool>("--repair") { Description = "Fix what is provably safe to fix: queue a completion job for a document stuck after its last signature. Nothing is deleted or rewritten." };
+        var repair = new Option<bool>("--repair") { Description = CliWords.T("Option.doctor.repair") };
         var command = new Command("doctor", CliWords.T("Command.doctor"))
         {
             data, config, region, repair,

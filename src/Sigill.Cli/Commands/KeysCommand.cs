@@ -28,7 +28,7 @@ internal static class KeysCommand
     private static Command Status()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("status", "Root keys, organization key versions and pending shreds, per region") { data, config };
+        var command = new Command("status", CliWords.T("Command.keys.status")) { data, config };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             foreach (var cell in cells.All)
@@ -55,7 +55,7 @@ internal static class KeysCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
-        var command = new Command("rotate-root", "New root key version; rewraps organization keys only (no data is touched). Resumable.") { data, config, region };
+        var command = new Command("rotate-root", CliWords.T("Command.keys.rotate-root")) { data, config, region };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             foreach (var cell in cells.All.Where(c => r.GetValue(region) is null || c.Region == r.GetValue(region)))
@@ -80,7 +80,7 @@ internal static class KeysCommand
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
         var background = new Option<bool>("--background") { Description = "Leave the re-encryption to a job in the running API tier instead of doing it here" };
-        var command = new Command("rotate-org", "New content key version for one organization, then re-encrypt its stored objects (resumable: rerun to continue)") { data, config, org, background };
+        var command = new Command("rotate-org", CliWords.T("Command.keys.rotate-org")) { data, config, org, background };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             if (!SigillId.TryParse(r.GetValue(org), "org", out var orgRegion) || !cells.TryGet(orgRegion, out var cell))
@@ -128,7 +128,7 @@ internal static class KeysCommand
         var org = new Option<string?>("--org") { Description = "The organization id to shred" };
         var cancel = new Option<bool>("--cancel") { Description = "Cancel a pending shred within its delay window" };
         var executeDue = new Option<bool>("--execute-due") { Description = "Destroy the keys of every organization whose delay window has passed" };
-        var command = new Command("shred", "Crypto-shred an organization after the delay window (default 7 days): its data becomes unreadable everywhere, backups included")
+        var command = new Command("shred", CliWords.T("Command.keys.shred"))
         { data, config, org, cancel, executeDue };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {

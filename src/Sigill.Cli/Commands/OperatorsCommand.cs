@@ -30,7 +30,7 @@ internal static class OperatorsCommand
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var name = new Argument<string>("name") { Description = "The operator's name, e.g. alice (letters, digits, '.', '-')" };
         var region = new Option<string>("--region") { Description = "The region whose API deployment the operator works with", Required = true };
-        var command = new Command("add", "Creates an operator and prints its credential once") { name, region, data, config };
+        var command = new Command("add", CliWords.T("Command.operators.add")) { name, region, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var operatorName = r.GetValue(name)!;
@@ -64,7 +64,7 @@ internal static class OperatorsCommand
     private static Command List()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("list", "Lists operators per region") { data, config };
+        var command = new Command("list", CliWords.T("Command.operators.list")) { data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             foreach (var cell in cells.All)
@@ -84,7 +84,7 @@ internal static class OperatorsCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var id = new Argument<string>("id") { Description = "The operator id (opr_<region>_…)" };
-        var command = new Command("disable", "Disables an operator's credential at once") { id, data, config };
+        var command = new Command("disable", CliWords.T("Command.operators.disable")) { id, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var operatorId = r.GetValue(id)!;

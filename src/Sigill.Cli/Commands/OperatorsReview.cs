@@ -24,7 +24,7 @@ internal static class OperatorsReview
         var disable = new Option<string[]>("--disable") { Description = "An operator (by name) whose credential is disabled; repeatable", AllowMultipleArgumentsPerToken = true };
         var attestBy = new Option<string>("--attest-by") { Description = "Who attests the review (recorded in the audit log); without it nothing changes" };
         var interactive = new Option<bool>("--interactive") { Description = "Ask keep or disable for each operator not decided by --keep/--disable" };
-        var command = new Command("review", "Reviews the region's operators: keep or disable each, then attest") { region, keep, disable, attestBy, interactive, data, config };
+        var command = new Command("review", CliWords.T("Command.operators.review")) { region, keep, disable, attestBy, interactive, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             if (!cells.TryGet(r.GetValue(region), out var cell))

@@ -15,7 +15,7 @@ internal static class ResidencyCommand
     public static Command Create()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var report = new Command("report", "Per region: what is stored there, and a scan proving other cells hold nothing of its organizations") { data, config };
+        var report = new Command("report", CliWords.T("Command.residency.report")) { data, config };
         report.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), cells => RunAsync(cells, Console.Out, ct)));
         var command = new Command("residency", CliWords.T("Command.residency"));
         command.Subcommands.Add(report);
