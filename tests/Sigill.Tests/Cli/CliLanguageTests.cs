@@ -116,6 +116,8 @@ public sealed class CliLanguageTests : IDisposable
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("Die Querverweise jeder Zelle prüfen", help.Stdout, StringComparison.Ordinal);
         Assert.Contains("--language", help.Stdout, StringComparison.Ordinal);
+        var keysHelp = await SigillProcess.RunAsync(Generous, new Dictionary<string, string> { ["SIGILL_LANGUAGE"] = "es" }, "keys", "--help");
+        Assert.Contains("Claves raíz, versiones de las claves de organización y borrados pendientes, por región", keysHelp.Stdout, StringComparison.Ordinal);
         var englishHelp = await SigillProcess.RunAsync(Generous, "doctor", "--help");
         Assert.Contains("The installation's data directory", englishHelp.Stdout, StringComparison.Ordinal);
     }
