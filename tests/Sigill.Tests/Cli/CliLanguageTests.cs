@@ -67,7 +67,8 @@ public sealed class CliLanguageTests : IDisposable
             // å ä ö arrive intact as UTF-8 (SigillProcess decodes the child's stdout as UTF-8).
             Assert.Contains('å', residency.Stdout);
             Assert.Contains('ä', residency.Stdout);
-            Assert.Contains('ö', audit.Stdout);
+            Assert.Contains('ö', residency.Stdout); // "sökte efter"
+            Assert.Contains('ä', audit.Stdout); // "händelser"
 
             // The locale alone chooses German.
             var german = await SigillProcess.RunAsync(Generous, new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8" }, "keys", "status", "--data", data);
