@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.CommandLine.Invocation;
+using Sigill.Cli;
 using Sigill.Cli.Commands;
 
 // ICU is on (rendered text is formatted per language, with an explicit culture), but the process itself stays in the
@@ -11,8 +12,13 @@ CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 
-var root = new RootCommand("Sigill: proposals, quotes and contracts — sent, signed, sealed, and verifiable.")
+// The operator's language for the words printed (not for anything a script reads): chosen before the commands are
+// made, since their help text is in it (CliWords.Choose: --language, SIGILL_LANGUAGE, the POSIX locale, English).
+CliWords.Use(CliWords.Choose(args, Environment.GetEnvironmentVariable));
+
+var root = new RootCommand(CliWords.T("Root.Description"))
 {
+    CommonOptions.Language(),
     ServeCommand.Create(),
     TierCommands.Api(),
     TierCommands.Web(),

@@ -14,7 +14,7 @@ internal static class AlertsCommand
 {
     public static Command Create()
     {
-        var command = new Command("alerts", "List and acknowledge the alerts of the in-product alert dispatcher");
+        var command = new Command("alerts", CliWords.T("Command.alerts"));
         command.Subcommands.Add(List());
         command.Subcommands.Add(Ack());
         return command;
@@ -24,7 +24,7 @@ internal static class AlertsCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var all = new Option<bool>("--all") { Description = "Also alerts that are acknowledged and resolved (the last 500 per region)" };
-        var command = new Command("list", "Open or unacknowledged alerts of every region, newest first") { data, config, all };
+        var command = new Command("list", CliWords.T("Command.alerts.list")) { data, config, all };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var count = 0;
@@ -33,14 +33,17 @@ internal static class AlertsCommand
                 foreach (var alert in await AlertStore.ListAsync(cell, r.GetValue(all), ct))
                 {
                     count++;
-                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{alert.Id}  {alert.State,-12}  {alert.Rule}  {alert.Subject}  fired {alert.FiredAt:yyyy-MM-dd HH:mm}Z, {alert.Notifications} notice(s){(alert.EscalatedAt is not null ? ", escalated" : "")}{(alert.AcknowledgedBy is { } by ? $", acknowledged by {by}" : "")}"));
+                    // Id, state, rule and subject are the columns a script reads; the rest is in the operator's language.
+                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{alert.Id}  {alert.State,-12}  {alert.Rule}  {alert.Subject}  ")
+                        + CliWords.F("Alerts.Fired", alert.FiredAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), alert.Notifications)
+                        + (alert.EscalatedAt is not null ? CliWords.T("Alerts.Escalated") : "")
+                        + (alert.AcknowledgedBy is { } by ? CliWords.F("Alerts.AcknowledgedBy", by) : ""));
                     Console.Out.WriteLine("    " + alert.Summary);
                 }
             }
             if (count == 0)
             {
-                Console.Out.WriteLine("no alerts");
+                Console.Out.WriteLine(CliWords.T("Alerts.None"));
             }
             return ExitCodes.Ok;
         }));
@@ -52,21 +55,21 @@ internal static class AlertsCommand
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var id = new Argument<string>("ID") { Description = "The alert id (alr_<region>_…), as the notice and `alerts list` show it" };
         var by = new Option<string>("--by") { Description = "Who acknowledges (recorded in the audit log)", DefaultValueFactory = _ => Environment.UserName };
-        var command = new Command("ack", "Acknowledge an alert: no more repeats or escalation") { id, data, config, by };
+        var command = new Command("ack", CliWords.T("Command.alerts.ack")) { id, data, config, by };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var alertId = r.GetValue(id)!;
             if (!SigillId.TryParse(alertId, "alr", out var region) || !cells.TryGet(region, out var cell))
             {
-                return CommonOptions.Fail($"'{alertId}' is not an alert id of a region this installation serves");
+                return CommonOptions.Fail(CliWords.F("Alerts.NotAnAlert", alertId));
             }
             var alert = await AlertStore.AcknowledgeAsync(cell, alertId, r.GetValue(by)!, TimeProvider.System, ct);
             if (alert is null)
             {
-                return CommonOptions.Fail($"no alert '{alertId}' in region {region}", ExitCodes.Unexpected);
+                return CommonOptions.Fail(CliWords.F("Alerts.NoAlert", alertId, region), ExitCodes.Unexpected);
             }
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{alert.Id}: acknowledged by {alert.AcknowledgedBy} at {alert.AcknowledgedAt:yyyy-MM-dd HH:mm:ss}Z ({alert.Rule} {alert.Subject}, {alert.State})"));
+            Console.Out.WriteLine(CliWords.F("Alerts.Acknowledged", alert.Id, alert.AcknowledgedBy,
+                string.Create(CultureInfo.InvariantCulture, $"{alert.AcknowledgedAt:yyyy-MM-dd HH:mm:ss}"), alert.Rule, alert.Subject, alert.State));
             return ExitCodes.Ok;
         }));
         return command;

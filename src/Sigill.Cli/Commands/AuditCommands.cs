@@ -19,7 +19,7 @@ internal static class AuditCommands
 
     public static Command Create()
     {
-        var command = new Command("audit", "The tamper-evident audit log: verify every region, export evidence, check a receipt offline");
+        var command = new Command("audit", CliWords.T("Command.audit"));
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Export());
         command.Subcommands.Add(VerifyReceipt());
@@ -29,15 +29,15 @@ internal static class AuditCommands
     private static Command Verify()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var region = new Option<string?>("--region") { Description = "Only this region (default: every region)" };
+        var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
         var commitmentsOnly = new Option<bool>("--commitments-only") { Description = "Check tree, position seals and checkpoints from the stored commitments without decrypting events (fast; content edits need a full run)" };
-        var command = new Command("verify", "Recompute every region's tree from the stored events, check every checkpoint's signature and consistency, name the first inconsistency") { data, config, region, commitmentsOnly };
+        var command = new Command("verify", CliWords.T("Command.audit.verify")) { data, config, region, commitmentsOnly };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var selected = cells.All.Where(c => r.GetValue(region) is null || c.Region == r.GetValue(region)).ToList();
             if (selected.Count == 0)
             {
-                return CommonOptions.Fail($"this configuration serves no region '{r.GetValue(region)}'");
+                return CommonOptions.Fail(CliWords.F("Error.NoRegion", r.GetValue(region)));
             }
             var reports = new List<AuditVerificationReport>();
             foreach (var cell in selected)
@@ -46,10 +46,10 @@ internal static class AuditCommands
             }
             foreach (var report in reports)
             {
-                Console.Out.WriteLine(report.Summary);
+                Console.Out.WriteLine(Summary(report));
                 if (report.VerifierKey is not null)
                 {
-                    Console.Out.WriteLine($"  verifier key: {report.VerifierKey}");
+                    Console.Out.WriteLine(CliWords.F("Audit.VerifierKey", report.VerifierKey));
                 }
             }
             return reports.All(x => x.Ok) ? ExitCodes.Ok : VerificationFailed;
@@ -66,7 +66,7 @@ internal static class AuditCommands
         AuditVerificationReport? report = null;
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
-            var task = progress.AddTask($"verifying audit log {cell.Region}", maxValue: 1);
+            var task = progress.AddTask(CliWords.F("Audit.Verifying", cell.Region), maxValue: 1);
             report = await AuditVerification.VerifyAsync(cell, new Progress<(long Done, long Total)>(p =>
             {
                 task.MaxValue = Math.Max(1, p.Total);
@@ -80,21 +80,20 @@ internal static class AuditCommands
     private static Command Export()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var org = new Option<string>("--org") { Description = "The organization id (org_<region>_…)", Required = true };
+        var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
         var output = new Option<string?>("--out") { Description = "Write to this file instead of standard output" };
-        var command = new Command("export", "Write an organization's events with inclusion proofs and the checkpoint (JSON Lines) for auditors") { data, config, org, output };
+        var command = new Command("export", CliWords.T("Command.audit.export")) { data, config, org, output };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var organizationId = r.GetValue(org)!;
             if (!SigillId.TryParse(organizationId, "org", out var region) || !cells.TryGet(region, out var cell))
             {
-                return CommonOptions.Fail($"'{organizationId}' is not an organization id of a region this configuration serves");
+                return CommonOptions.Fail(CliWords.F("Error.NotAnOrganization", organizationId));
             }
             var file = r.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write);
             var result = await AuditExport.WriteAsync(cell, organizationId, stream, ct);
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"exported {result.Exported} events of {organizationId} (checkpoint size {result.CheckpointSize}; {result.Pending} not yet checkpointed, {result.Shredded} shredded)"));
+            Console.Error.WriteLine(CliWords.F("Audit.Exported", result.Exported, organizationId, result.CheckpointSize, result.Pending, result.Shredded));
             return ExitCodes.Ok;
         }));
         return command;
@@ -105,7 +104,7 @@ internal static class AuditCommands
         var file = new Argument<string>("FILE") { Description = "A receipt (JSON) or an `audit export` file (JSON Lines)" };
         var key = new Option<string?>("--key") { Description = "The region's trusted verifier key (published at /audit/<region>/verifier-key); without it the receipt's own key is used, unauthenticated" };
         var eventFile = new Option<string?>("--event") { Description = "The canonical event bytes, to check that the receipt is for exactly this event" };
-        var command = new Command("verify-receipt", "Verify audit receipts offline: signature, inclusion proof and, when disclosed, the event") { file, key, eventFile };
+        var command = new Command("verify-receipt", CliWords.T("Command.audit.verify-receipt")) { file, key, eventFile };
         command.SetAction(async (r, ct) =>
         {
             string text;
@@ -117,12 +116,12 @@ internal static class AuditCommands
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return CommonOptions.Fail($"cannot read the receipt: {e.Message}");
+                return CommonOptions.Fail(CliWords.F("Audit.CannotRead", e.Message));
             }
             var items = Split(text, eventBytes);
             if (items is null)
             {
-                return CommonOptions.Fail("the file is neither a receipt nor an `audit export` file");
+                return CommonOptions.Fail(CliWords.T("Audit.NotAReceipt"));
             }
             int failed = 0;
             foreach (var (label, receipt, bytes) in items)
@@ -130,20 +129,31 @@ internal static class AuditCommands
                 var result = ReceiptVerifier.Verify(receipt, r.GetValue(key), bytes);
                 if (result.IsValid)
                 {
-                    var trust = result.KeyTrusted ? "trusted key" : "UNTRUSTED key taken from the receipt (pass --key)";
-                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{label}: OK, leaf {result.Receipt!.LeafIndex} of {result.Checkpoint!.Origin} at tree size {result.Checkpoint.Size} ({trust}{(bytes is null ? "" : ", event bytes match")})"));
+                    var trust = result.KeyTrusted ? CliWords.T("Receipt.Trusted") : CliWords.T("Receipt.Untrusted");
+                    Console.Out.WriteLine(CliWords.F("Receipt.Ok", label, result.Receipt!.LeafIndex, result.Checkpoint!.Origin, result.Checkpoint.Size,
+                        trust + (bytes is null ? "" : CliWords.T("Receipt.EventMatches"))));
                 }
                 else
                 {
                     failed++;
-                    Console.Out.WriteLine($"{label}: INVALID ({result.Status}): {result.Detail}");
+                    Console.Out.WriteLine($"{label}: INVALID ({result.Status}): {result.Detail}"); // the status and the verifier's words, as scripts read them
                 }
             }
             return failed == 0 ? ExitCodes.Ok : VerificationFailed;
         });
         return command;
     }
+
+    /// <summary>
+    /// <see cref="AuditVerificationReport.Summary"/> in the operator's language (in English exactly it); "OK" and "FAILED"
+    /// and the problem's own words stay as they are. The compliance bundle's evidence keeps the report's English summary.
+    /// </summary>
+    internal static string Summary(AuditVerificationReport report) => report.Ok
+        ? CliWords.F("Audit.Ok", report.Region, report.Events, report.CheckpointSize)
+            + (report.Shredded > 0 ? CliWords.F("Audit.Shredded", report.Shredded) : "")
+            + (report.Pending > 0 ? CliWords.F("Audit.Pending", report.Pending) : "")
+            + (report.ContentChecked ? "" : CliWords.T("Audit.NotDecrypted"))
+        : CliWords.F("Audit.Failed", report.Region, report.Problem);
 
     /// <summary>One receipt, or one per line of an export (each with its event bytes).</summary>
     private static List<(string Label, string Receipt, byte[]? Event)>? Split(string text, byte[]? eventBytes)
@@ -158,14 +168,14 @@ internal static class AuditCommands
                 {
                     using var document = JsonDocument.Parse(line);
                     var root = document.RootElement;
-                    items.Add(($"event {root.GetProperty("eventId").GetString()}", root.GetProperty("receipt").GetRawText(),
+                    items.Add((CliWords.F("Receipt.Event", root.GetProperty("eventId").GetString()), root.GetProperty("receipt").GetRawText(),
                         Encoding.UTF8.GetBytes(root.GetProperty("event").GetString()!)));
                 }
                 return items;
             }
             using (JsonDocument.Parse(text))
             {
-                items.Add(("receipt", text, eventBytes));
+                items.Add((CliWords.T("Receipt.Label"), text, eventBytes));
                 return items;
             }
         }

@@ -23,28 +23,28 @@ internal static class BackupCommands
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = RegionOption();
         var to = new Option<string?>("--to") { Description = "Directory the archives are written to (one per region: sigill-<region>-<UTC time>.sgbk)" };
-        var command = new Command("backup", "Write a full, encrypted backup of each region cell (database, blobs, key metadata — never root keys)") { data, config, region, to };
+        var command = new Command("backup", CliWords.T("Command.backup")) { data, config, region, to };
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Drill());
         command.SetAction((r, ct) =>
         {
             if (r.GetValue(to) is not { Length: > 0 } directory)
             {
-                return Task.FromResult(CommonOptions.Fail("--to DIR is required (where the archives go)"));
+                return Task.FromResult(CommonOptions.Fail(CliWords.T("Backup.ToRequired")));
             }
             return Guarded(() => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
             {
                 var selected = Select(cells, r.GetValue(region));
                 if (selected is null)
                 {
-                    return CommonOptions.Fail($"this installation serves no region '{r.GetValue(region)}'");
+                    return CommonOptions.Fail(CliWords.F("Error.NoRegionInstallation", r.GetValue(region)));
                 }
                 foreach (var cell in selected)
                 {
-                    var result = await WithProgressAsync($"backing up {cell.Region}", progress =>
+                    var result = await WithProgressAsync(CliWords.F("Backup.Progress", cell.Region), progress =>
                         CellBackup.CreateAsync(cell, directory, TimeProvider.System, progress, ct));
-                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{result.File}: region {result.Region}, {result.Blobs} blobs, {Mb(result.ContentBytes)} content → {Mb(result.ArchiveBytes)} archive in {result.Duration.TotalSeconds:F1} s"));
+                    Console.Out.WriteLine(CliWords.F("Backup.Written", result.File, result.Region, result.Blobs, Mb(result.ContentBytes), Mb(result.ArchiveBytes),
+                        CliWords.N(result.Duration.TotalSeconds, "F1")));
                 }
                 return ExitCodes.Ok;
             }));
@@ -56,7 +56,7 @@ internal static class BackupCommands
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var file = new Argument<string>("FILE") { Description = "A backup archive (.sgbk)" };
-        var command = new Command("verify", "Decrypt an archive with its region's key provider and check every entry's SHA-256") { file, data, config };
+        var command = new Command("verify", CliWords.T("Command.backup.verify")) { file, data, config };
         command.SetAction((r, ct) => Guarded(async () =>
         {
             var path = r.GetValue(file)!;
@@ -65,16 +65,16 @@ internal static class BackupCommands
             {
                 if (!cells.TryGet(header.Region, out var cell))
                 {
-                    return CommonOptions.Fail($"the archive is of region {header.Region}, which this installation does not serve");
+                    return CommonOptions.Fail(CliWords.F("Backup.OtherRegion", header.Region));
                 }
                 if (header.Environment != cell.Keys.Environment)
                 {
-                    return CommonOptions.Fail($"the archive is from environment {header.Environment}; this installation is {cell.Keys.Environment}", ArchiveProblem);
+                    return CommonOptions.Fail(CliWords.F("Backup.OtherEnvironment", header.Environment, cell.Keys.Environment), ArchiveProblem);
                 }
-                var result = await WithBytesProgressAsync($"verifying {Path.GetFileName(path)}", new FileInfo(path).Length,
+                var result = await WithBytesProgressAsync(CliWords.F("Backup.Verifying", Path.GetFileName(path)), new FileInfo(path).Length,
                     progress => BackupArchive.VerifyAsync(path, cell.KeyProvider, progress, ct));
-                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{path}: OK, region {header.Region}, {header.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, {result.Entries} entries ({result.Blobs} blobs, {result.Manifest.DatabaseProvider} database), {Mb(result.ContentBytes)}, every SHA-256 matches"));
+                Console.Out.WriteLine(CliWords.F("Backup.Verified", path, header.Region, CliWords.Utc(header.CreatedAt), result.Entries, result.Blobs,
+                    result.Manifest.DatabaseProvider, Mb(result.ContentBytes)));
                 return ExitCodes.Ok;
             });
         }));
@@ -86,13 +86,13 @@ internal static class BackupCommands
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = RegionOption();
         var from = new Option<string>("--from") { Description = "The backup directory; its latest archive per region is restored", Required = true };
-        var command = new Command("drill", "Restore the latest archive into a scratch folder, decrypt a sample, verify the audit log, record the recovery time") { data, config, region, from };
+        var command = new Command("drill", CliWords.T("Command.backup.drill")) { data, config, region, from };
         command.SetAction((r, ct) => Guarded(() => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var selected = Select(cells, r.GetValue(region));
             if (selected is null)
             {
-                return CommonOptions.Fail($"this installation serves no region '{r.GetValue(region)}'");
+                return CommonOptions.Fail(CliWords.F("Error.NoRegionInstallation", r.GetValue(region)));
             }
             var failed = 0;
             var drilled = 0;
@@ -103,7 +103,7 @@ internal static class BackupCommands
                 {
                     if (r.GetValue(region) is not null)
                     {
-                        return CommonOptions.Fail($"no archive of region {cell.Region} in '{r.GetValue(from)}'");
+                        return CommonOptions.Fail(CliWords.F("Drill.NoArchive", cell.Region, r.GetValue(from)));
                     }
                     continue;
                 }
@@ -111,7 +111,7 @@ internal static class BackupCommands
                 DrillResult result;
                 try
                 {
-                    result = await WithProgressAsync($"drill {cell.Region}", _ => BackupDrill.RunAsync(cell, archive, scratch, TimeProvider.System, ct));
+                    result = await WithProgressAsync(CliWords.F("Drill.Progress", cell.Region), _ => BackupDrill.RunAsync(cell, archive, scratch, TimeProvider.System, ct));
                 }
                 finally
                 {
@@ -122,18 +122,17 @@ internal static class BackupCommands
                     : Path.Combine(r.GetValue(from)!, "drills.jsonl");
                 await BackupDrill.RecordAsync(result, record, ct);
                 drilled++;
-                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"drill {cell.Region}: {(result.Ok ? "OK" : "FAILED")}, {result.Archive} restored in {result.RestoreSeconds:F2} s, recovery time {result.RecoverySeconds:F2} s; "
-                    + $"{result.OrganizationsChecked} of {result.Organizations} organizations and {result.ObjectsChecked} objects decrypted ({result.Shredded} shredded, {result.Failures} failures); {result.Audit}"));
+                Console.Out.WriteLine(CliWords.F("Drill.Result", cell.Region, result.Ok ? "OK" : "FAILED", result.Archive, CliWords.N(result.RestoreSeconds, "F2"),
+                    CliWords.N(result.RecoverySeconds, "F2"), result.OrganizationsChecked, result.Organizations, result.ObjectsChecked, result.Shredded, result.Failures, result.Audit));
                 if (!result.Ok)
                 {
                     failed++;
-                    Console.Error.WriteLine($"error: drill of {cell.Region} failed: {result.Problem}");
+                    Console.Error.WriteLine(CliWords.F("Error", CliWords.F("Drill.Failed", cell.Region, result.Problem)));
                 }
             }
             if (drilled == 0)
             {
-                return CommonOptions.Fail($"no archives in '{r.GetValue(from)}'");
+                return CommonOptions.Fail(CliWords.F("Drill.NoArchives", r.GetValue(from)));
             }
             return failed == 0 ? ExitCodes.Ok : ArchiveProblem;
         })));
@@ -146,7 +145,7 @@ internal static class BackupCommands
         var data = new Option<string?>("--data") { Description = "The EMPTY data directory to restore into (created when missing)" };
         var config = CommonOptions.Config();
         var keyringFrom = new Option<string?>("--keyring-from") { Description = "Copy the region's keyring folder and master key from this (old) data directory first" };
-        var command = new Command("restore", "Restore an archive into an empty installation (embedded --data DIR, or cells from --config)") { file, data, config, keyringFrom };
+        var command = new Command("restore", CliWords.T("Command.restore")) { file, data, config, keyringFrom };
         command.SetAction((r, ct) => Guarded(async () =>
         {
             var path = r.GetValue(file)!;
@@ -157,9 +156,9 @@ internal static class BackupCommands
                 {
                     if (!cells.TryGet(header.Region, out var cell))
                     {
-                        return CommonOptions.Fail($"the archive is of region {header.Region}, which this configuration does not serve");
+                        return CommonOptions.Fail(CliWords.F("Backup.OtherRegionConfiguration", header.Region));
                     }
-                    var restored = await WithBytesProgressAsync($"restoring {header.Region}", new FileInfo(path).Length,
+                    var restored = await WithBytesProgressAsync(CliWords.F("Restore.Progress", header.Region), new FileInfo(path).Length,
                         progress => CellRestore.RestoreIntoCellAsync(path, cell, TimeProvider.System, progress, ct));
                     Print(restored, cell.DatabaseLocation);
                     return ExitCodes.Ok;
@@ -167,7 +166,7 @@ internal static class BackupCommands
             }
             if (r.GetValue(data) is not { Length: > 0 } dataDirectory)
             {
-                return CommonOptions.Fail("--data DIR (an empty data directory) or --config FILE is required");
+                return CommonOptions.Fail(CliWords.T("Restore.Target"));
             }
             return await RestoreEmbeddedAsync(path, header, dataDirectory, r.GetValue(keyringFrom), ct);
         }));
@@ -181,7 +180,7 @@ internal static class BackupCommands
         var cellDirectory = Path.Combine(target, region);
         if (Directory.Exists(cellDirectory) && Directory.EnumerateFileSystemEntries(cellDirectory).Any(e => Path.GetFileName(e) != "keys"))
         {
-            return CommonOptions.Fail($"'{cellDirectory}' is not empty; restore needs an empty installation (a new --data directory)");
+            return CommonOptions.Fail(CliWords.F("Restore.NotEmpty", cellDirectory));
         }
         Installation? source = keyringFrom is null ? null : Installation.Open(keyringFrom);
         var installation = Installation.OpenOrCreate(target);
@@ -190,7 +189,7 @@ internal static class BackupCommands
             var keys = Path.Combine(cellDirectory, "keys");
             if (File.Exists(Path.Combine(keys, FileKeyring.FileName)))
             {
-                return CommonOptions.Fail($"'{keys}' already holds a keyring; drop --keyring-from or start from an empty directory");
+                return CommonOptions.Fail(CliWords.F("Restore.Keyring", keys));
             }
             CopyDirectory(Path.Combine(source.CellDirectory(region), "keys"), keys);
             File.Copy(source.MasterKeyFile(region), installation.MasterKeyFile(region), overwrite: true);
@@ -199,17 +198,17 @@ internal static class BackupCommands
         var options = TierRunner.ValidatedApiOptions(SigillConfiguration.ForApi(SigillConfiguration.Load(installation, null)));
         if (!options.Cells.TryGetValue(region, out var cellOptions))
         {
-            return CommonOptions.Fail($"the archive is of region {region}, which this installation does not serve (set Regions)");
+            return CommonOptions.Fail(CliWords.F("Backup.OtherRegionSetRegions", region));
         }
         cellOptions.Keys.Environment = options.Environment;
         if (header.Environment != options.Environment)
         {
-            return CommonOptions.Fail($"the archive is from environment {header.Environment}; this installation is {options.Environment}", ArchiveProblem);
+            return CommonOptions.Fail(CliWords.F("Backup.OtherEnvironment", header.Environment, options.Environment), ArchiveProblem);
         }
         var provider = KeyProviderFactory.Create(cellOptions.Keys);
         try
         {
-            var restored = await WithBytesProgressAsync($"restoring {region}", new FileInfo(path).Length,
+            var restored = await WithBytesProgressAsync(CliWords.F("Restore.Progress", region), new FileInfo(path).Length,
                 progress => CellRestore.RestoreEmbeddedAsync(path, provider, cellDirectory, TimeProvider.System, progress, ct));
             // The restored cell has its organizations: a leftover one-time setup link must not create another first owner.
             File.Delete(installation.SetupTokenFile);
@@ -223,8 +222,8 @@ internal static class BackupCommands
     }
 
     private static void Print(RestoreResult restored, string where) =>
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"restored region {restored.Region} ({restored.Manifest.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) into {where}: {restored.Blobs} blobs, {Mb(restored.ContentBytes)} in {restored.Duration.TotalSeconds:F1} s"));
+        Console.Out.WriteLine(CliWords.F("Restore.Done", restored.Region, CliWords.Utc(restored.Manifest.CreatedAt), where, restored.Blobs, Mb(restored.ContentBytes),
+            CliWords.N(restored.Duration.TotalSeconds, "F1")));
 
     private static void CopyDirectory(string from, string to)
     {
@@ -239,7 +238,7 @@ internal static class BackupCommands
         }
     }
 
-    private static Option<string?> RegionOption() => new("--region") { Description = "Only this region (default: every region)" };
+    private static Option<string?> RegionOption() => new("--region") { Description = CliWords.T("Option.Region") };
 
     private static List<Cell>? Select(CellRegistry cells, string? region)
     {
@@ -247,7 +246,7 @@ internal static class BackupCommands
         return selected.Count == 0 ? null : selected;
     }
 
-    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MB");
+    private static string Mb(long bytes) => CliWords.N(bytes / 1048576.0, "F1") + " MB";
 
     /// <summary>Archive problems become one line and exit 1; the rest is handled by <see cref="KeysCommand.WithCellsAsync"/>.</summary>
     private static async Task<int> Guarded(Func<Task<int>> action)

@@ -15,7 +15,7 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var command = new Command("bench", "Run a benchmark and print its figures beside a baseline measured in the same run");
+        var command = new Command("bench", CliWords.T("Command.bench"));
         command.Subcommands.Add(Verb("crypto", "Chunked AES-256-GCM throughput vs `openssl speed`, allocations, rewrap rate", Sigill.Bench.CryptoBenchmark.RunAsync));
         command.Subcommands.Add(Verb("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory, B-LTA against a local TSA", Sigill.Bench.PdfBenchmark.RunAsync));
         command.Subcommands.Add(Documents());

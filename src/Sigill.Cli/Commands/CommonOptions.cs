@@ -9,18 +9,18 @@ internal static class CommonOptions
 
     public static Option<string> Data() => new("--data")
     {
-        Description = "The installation's data directory",
+        Description = CliWords.T("Option.Data"),
         DefaultValueFactory = _ => DefaultDataDirectory,
     };
 
     public static Option<string?> Config() => new("--config")
     {
-        Description = "A JSON configuration file (production: cells on PostgreSQL and S3)",
+        Description = CliWords.T("Option.Config"),
     };
 
     public static Option<int> Port(int defaultPort, string description) => new("--port")
     {
-        Description = description + " (0: any free port)",
+        Description = CliWords.F("Option.Port", description),
         DefaultValueFactory = _ => defaultPort,
         CustomParser = result =>
         {
@@ -29,10 +29,32 @@ internal static class CommonOptions
             {
                 return port;
             }
-            result.AddError($"--port must be a number from 1 to 65535 (or 0 for any free port), not '{text}'");
+            result.AddError(CliWords.F("Error.Port", text));
             return 0;
         },
     };
+
+    /// <summary>
+    /// <c>--language</c>, on every command: the language of the words printed for the operator (CliWords). Program.cs
+    /// reads it before parsing, since the help text is in it; here it is declared (so the parser accepts it) and checked.
+    /// </summary>
+    public static Option<string?> Language()
+    {
+        var option = new Option<string?>("--language")
+        {
+            Description = CliWords.F("Option.Language", string.Join(", ", Contracts.Languages.Supported), CliWords.LanguageVariable),
+            Recursive = true,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = string.Join(' ', result.Tokens.Select(t => t.Value));
+            if (!Contracts.Languages.IsSupported(value.Trim().ToLowerInvariant()))
+            {
+                result.AddError(CliWords.F("Error.Language", string.Join(", ", Contracts.Languages.Supported), value));
+            }
+        });
+        return option;
+    }
 
     /// <summary>Single-line console logs; framework chatter (which would include request paths) only from Warning.</summary>
     public static void ConfigureLogging(ILoggingBuilder logging)
@@ -117,13 +139,13 @@ internal static class CommonOptions
             }
             catch (Sigill.Crypto.CryptoIntegrityException e)
             {
-                return Fail($"key integrity failure ({e.Reason}): {e.Message}", ExitCodes.Unexpected);
+                return Fail(CliWords.F("Error.KeyIntegrity", e.Reason, e.Message), ExitCodes.Unexpected);
             }
         });
 
     public static int Fail(string message, int exitCode = ExitCodes.BadConfiguration)
     {
-        Console.Error.WriteLine("error: " + message);
+        Console.Error.WriteLine(CliWords.F("Error", message));
         return exitCode;
     }
 }

@@ -23,7 +23,7 @@ internal static class ComplianceCommand
 
     public static Command Create()
     {
-        var command = new Command("compliance", "Compliance evidence for an auditor: a signed, anchored bundle mapped to the AICPA Trust Services Criteria");
+        var command = new Command("compliance", CliWords.T("Command.compliance"));
         command.Subcommands.Add(Report());
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Key());
@@ -38,7 +38,7 @@ internal static class ComplianceCommand
         var output = new Option<string>("--out") { Description = "The bundle's directory (new or empty)", Required = true };
         var backups = new Option<string?>("--backups") { Description = "The backup directory whose archives of the period are listed and verified (default: Backups:Directory)" };
         var ci = new Option<string?>("--ci-results") { Description = "A directory (or file) of CI records to include for CC6.8: the scanners' summary, sbom.cdx.json" };
-        var command = new Command("report", "Collect the period's evidence per criterion, write the JSON index and PDF summary, sign the manifest, anchor it in every region's audit log")
+        var command = new Command("report", CliWords.T("Command.compliance.report"))
         {
             data, config, from, to, output, backups, ci,
         };
@@ -51,7 +51,7 @@ internal static class ComplianceCommand
             var outDir = Path.GetFullPath(r.GetValue(output)!);
             if (File.Exists(outDir) || (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()))
             {
-                return Task.FromResult(CommonOptions.Fail($"'{outDir}' is not an empty directory; a bundle is written into a new one"));
+                return Task.FromResult(CommonOptions.Fail(CliWords.F("Compliance.NotEmpty", outDir)));
             }
             return CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, installation) =>
             {
@@ -71,8 +71,8 @@ internal static class ComplianceCommand
                 var request = new ReportRequest(start, end, outDir, api, configuration, Audit(apiConfiguration), Alerts(apiConfiguration),
                     backupDirectory, drillFiles, r.GetValue(ci));
                 var report = await ComplianceReport.RunAsync(cells, request, Console.Error, ct);
-                Console.Out.WriteLine($"compliance report {report} written to {outDir} ({start:yyyy-MM-dd HH:mm}Z to {end:yyyy-MM-dd HH:mm}Z); "
-                    + $"check it with `sigill compliance verify {outDir} --key <compliance key> --audit-key <each region's audit key>` (the keys `sigill compliance key` prints)");
+                Console.Out.WriteLine(CliWords.F("Compliance.Written", report, outDir, start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    end.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)));
                 return ExitCodes.Ok;
             });
         });
@@ -86,7 +86,7 @@ internal static class ComplianceCommand
         var auditKeys = new Option<string[]>("--audit-key") { Description = "A region's audit-log verifier key (published at /audit/<region>/verifier-key); repeat per region", AllowMultipleArgumentsPerToken = false };
         var online = new Option<bool>("--online") { Description = "Also take the keys from the installation (--data or --config) and find each anchoring event at its leaf in the live audit log" };
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("verify", "Check a bundle: the manifest's signature, every file's SHA-256, and each region's anchoring event with its inclusion proof")
+        var command = new Command("verify", CliWords.T("Command.compliance.verify"))
         {
             directory, key, auditKeys, online, data, config,
         };
@@ -95,7 +95,7 @@ internal static class ComplianceCommand
             var root = r.GetValue(directory)!;
             if (!Directory.Exists(root))
             {
-                return CommonOptions.Fail($"'{root}' is not a directory");
+                return CommonOptions.Fail(CliWords.F("Compliance.NotADirectory", root));
             }
             var pinned = r.GetValue(key);
             var pinnedAudit = (r.GetValue(auditKeys) ?? []).ToList();
@@ -108,11 +108,11 @@ internal static class ComplianceCommand
                 var (keys, _) = await LiveKeysAsync(cells, ct);
                 if (keys is null)
                 {
-                    return CommonOptions.Fail("this installation has no audit-log key yet, so it has signed no bundle");
+                    return CommonOptions.Fail(CliWords.T("Compliance.NoKey"));
                 }
                 if (pinned is not null && pinned != keys.Compliance)
                 {
-                    return CommonOptions.Fail("--key is not this installation's compliance key; drop one of --key and --online");
+                    return CommonOptions.Fail(CliWords.T("Compliance.OtherKey"));
                 }
                 var result = BundleVerifier.Verify(root, keys.Compliance, [.. keys.Audit.Select(a => a.VerifierKey)]);
                 var live = new List<string>();
@@ -132,14 +132,14 @@ internal static class ComplianceCommand
     private static Command Key()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("key", "Print the installation's compliance verifier key and each region's audit-log verifier key, for an auditor to pin") { data, config };
+        var command = new Command("key", CliWords.T("Command.compliance.key")) { data, config };
         // Prints only: the keys are loaded, never created (a region without one has signed and anchored nothing).
         command.SetAction((r, ct) => CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, _, _) =>
         {
             var (keys, missing) = await LiveKeysAsync(cells, ct);
             if (keys is null)
             {
-                return CommonOptions.Fail($"region {missing} has no audit-log key yet (the API tier creates it when it first starts); this command only prints keys and created none");
+                return CommonOptions.Fail(CliWords.F("Compliance.RegionNoKey", missing));
             }
             Console.Out.WriteLine($"compliance {keys.Compliance}");
             foreach (var (region, verifierKey) in keys.Audit)
@@ -172,17 +172,16 @@ internal static class ComplianceCommand
         }
         if (failures.Count > 0)
         {
-            Console.Out.WriteLine($"compliance verify: FAILED — {failures.Count} problem{(failures.Count == 1 ? "" : "s")}");
+            Console.Out.WriteLine(CliWords.F(failures.Count == 1 ? "Compliance.Failed.One" : "Compliance.Failed", failures.Count));
             return VerificationFailed;
         }
         if (result.Unauthenticated.Count > 0)
         {
             // Consistent, but only with keys the bundle brought along: a forger makes a bundle consistent with their own keys.
-            Console.Out.WriteLine($"compliance verify: NOT AUTHENTICATED — report {result.Manifest!.Report} is consistent with the keys it carries itself, "
-                + "which proves nothing about who made it; pin --key and an --audit-key per region (from `sigill compliance key` or /audit/<region>/verifier-key), or use --online");
+            Console.Out.WriteLine(CliWords.F("Compliance.NotAuthenticated", result.Manifest!.Report));
             return VerificationFailed;
         }
-        Console.Out.WriteLine($"compliance verify: OK — report {result.Manifest!.Report}{(online is null ? " (offline, pinned keys)" : " (online: keys and anchors from the installation)")}");
+        Console.Out.WriteLine(CliWords.F("Compliance.Ok", result.Manifest!.Report, CliWords.T(online is null ? "Compliance.Offline" : "Compliance.Online")));
         return ExitCodes.Ok;
     }
 
@@ -240,12 +239,12 @@ internal static class ComplianceCommand
         end = default;
         if (!TryTime(from, out start, out _))
         {
-            error = $"--from '{from}' is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+            error = CliWords.F("Compliance.NotADate", "--from", from);
             return false;
         }
         if (!TryTime(to, out end, out var dateOnly))
         {
-            error = $"--to '{to}' is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+            error = CliWords.F("Compliance.NotADate", "--to", to);
             return false;
         }
         if (dateOnly)
@@ -254,7 +253,7 @@ internal static class ComplianceCommand
         }
         if (end <= start)
         {
-            error = $"the period is empty: --to ({to}) is before --from ({from})";
+            error = CliWords.F("Compliance.EmptyPeriod", to, from);
             return false;
         }
         return true;

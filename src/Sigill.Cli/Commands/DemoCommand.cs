@@ -23,14 +23,14 @@ internal static partial class DemoCommand
         var region = new Option<string>("--region") { Description = "Region of the demo organization", DefaultValueFactory = _ => "eu" };
         var marker = new Option<string>("--marker") { Description = "Text placed in the document through a template variable", DefaultValueFactory = _ => "Sigill demo" };
         var output = new Option<string?>("--out") { Description = "Folder for the sealed PDF (default: the current directory)" };
-        var command = new Command("demo", "Run the whole signing flow against an embedded instance and save the sealed PDF") { data, region, marker, output };
+        var command = new Command("demo", CliWords.T("Command.demo")) { data, region, marker, output };
         command.SetAction((r, ct) => RunAsync(r.GetValue(data), r.GetValue(region)!, r.GetValue(marker)!, r.GetValue(output), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(string? dataDirectory, string region, string marker, string? output, CancellationToken ct)
     {
-        if (!RegionName.IsWellFormed(region)) return CommonOptions.Fail($"--region '{region}' is not a region name");
+        if (!RegionName.IsWellFormed(region)) return CommonOptions.Fail(CliWords.F("Demo.BadRegion", region));
         if (dataDirectory is not null) return await DemoAsync(dataDirectory, temporary: false, region, marker, output, ct);
         // A data directory of its own: removed however the run ends (done, failed, Ctrl+C or SIGTERM, which cancel ct),
         // once the server has stopped. Only a SIGKILL, or a stop slower than System.CommandLine's grace period, leaves it.
@@ -53,7 +53,7 @@ internal static partial class DemoCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"warning: the demo's temporary data directory '{directory}' could not be removed: {e.Message}");
+            Console.Error.WriteLine(CliWords.F("Warning", CliWords.F("Demo.NotRemoved", directory, e.Message)));
         }
     }
 
@@ -64,9 +64,11 @@ internal static partial class DemoCommand
         {
             Directory.CreateDirectory(outFolder);
             await using var server = await EmbeddedServer.StartAsync(dataDirectory, null, 0, null, ct);
-            if (!server.Regions.Contains(region)) return CommonOptions.Fail($"--region '{region}' is not served (regions: {string.Join(", ", server.Regions)})");
-            if (server.IssueSetupLink() is not { } setup) return CommonOptions.Fail($"the data directory '{server.Installation.DataDirectory}' is set up already; the demo needs a fresh one");
-            Console.Out.WriteLine($"data: {server.Installation.DataDirectory}{(temporary ? " (temporary: removed when the demo ends; pass --data DIR to keep it)" : "")}");
+            if (!server.Regions.Contains(region)) return CommonOptions.Fail(CliWords.F("Error.RegionNotServed", region, string.Join(", ", server.Regions)));
+            if (server.IssueSetupLink() is not { } setup) return CommonOptions.Fail(CliWords.F("Demo.SetUpAlready", server.Installation.DataDirectory));
+            // The "data:", "organization:", "document:", "signed:" and "sealed:" labels and values are what scripts read: the same
+            // in every language; only the explanations in brackets follow it.
+            Console.Out.WriteLine($"data: {server.Installation.DataDirectory}{(temporary ? CliWords.T("Demo.Temporary") : "")}");
             using var web = new HttpClient { BaseAddress = server.WebUrl };
 
             var org = await PostAsync(web, "/api/v1/setup", new { setupToken = setup.Segments[^1], organizationName = "Demo Company AB", region, name = "Demo Owner", email = "owner@demo.example", password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)) }, ct);
@@ -95,7 +97,7 @@ internal static partial class DemoCommand
                 },
             }, ct);
             var id = doc.GetProperty("id").GetString()!;
-            Console.Out.WriteLine($"document: {id} (total {doc.GetProperty("pricing").GetProperty("total").GetDecimal()} EUR)");
+            Console.Out.WriteLine($"document: {id}" + CliWords.F("Demo.Total", doc.GetProperty("pricing").GetProperty("total").GetDecimal()));
             var signers = new[] { ("Ada Signer", "ada@demo.invalid"), ("Bo Signer", "bo@demo.invalid") };
             for (var i = 0; i < signers.Length; i++)
             {
@@ -110,7 +112,7 @@ internal static partial class DemoCommand
                 using (var view = await recipient.GetAsync($"/api/v1/signing/{link}/document.pdf", ct)) view.EnsureSuccessStatusCode();
                 using (var consent = await recipient.PostAsJsonAsync($"/api/v1/signing/{link}/consent", new { accept = true }, ct)) consent.EnsureSuccessStatusCode();
                 var signed = await PostAsync(recipient, $"/api/v1/signing/{link}/sign", new { typedName = name }, ct);
-                Console.Out.WriteLine($"signed: {email} (document {signed.GetProperty("documentStatus").GetString()})");
+                Console.Out.WriteLine($"signed: {email}" + CliWords.F("Demo.Status", signed.GetProperty("documentStatus").GetString()));
             }
             var sealedPdf = await web.GetByteArrayAsync($"/api/v1/documents/{id}/sealed.pdf", ct);
             var path = Path.Combine(outFolder, $"sigill-demo-{id}.pdf");
@@ -136,7 +138,7 @@ internal static partial class DemoCommand
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return CommonOptions.Fail("the demo was stopped before it finished", ExitCodes.Interrupted);
+            return CommonOptions.Fail(CliWords.T("Demo.Stopped"), ExitCodes.Interrupted);
         }
     }
 

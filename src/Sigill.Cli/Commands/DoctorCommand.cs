@@ -14,9 +14,9 @@ internal static class DoctorCommand
     public static Command Create()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var region = new Option<string?>("--region") { Description = "Only this region (default: every region)" };
-        var repair = new Option<bool>("--repair") { Description = "Fix what is provably safe to fix: queue a completion job for a document stuck after its last signature. Nothing is deleted or rewritten." };
-        var command = new Command("doctor", "Check the cross-references of each cell: keys resolve, objects exist and decrypt, audit events have their leaves, no job is orphaned, no document is stuck")
+        var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
+        var repair = new Option<bool>("--repair") { Description = CliWords.T("Option.doctor.repair") };
+        var command = new Command("doctor", CliWords.T("Command.doctor"))
         {
             data, config, region, repair,
         };
@@ -29,7 +29,7 @@ internal static class DoctorCommand
                 DoctorReport? report = null;
                 await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"examining {cell.Region}");
+                    var task = progress.AddTask(CliWords.F("Doctor.Examining", cell.Region));
                     report = await CellDoctor.ExamineAsync(cell, r.GetValue(repair), TimeProvider.System, new Progress<(string Step, long Done, long Total)>(p =>
                     {
                         task.Description = $"{cell.Region}: {p.Step}";
@@ -37,19 +37,21 @@ internal static class DoctorCommand
                         task.Value = p.Done;
                     }), ct);
                 });
-                Console.Out.WriteLine($"region {report!.Region}: {report.Organizations} organizations, {report.Documents} documents, {report.Objects} encrypted objects " +
-                    $"({report.Shredded} shredded, {report.Unreferenced} earlier PDF revisions or unfinished writes), {report.Jobs} unfinished jobs; {report.Audit}");
+                Console.Out.WriteLine(CliWords.F("Doctor.Region", report!.Region, report.Organizations, report.Documents, report.Objects,
+                    report.Shredded, report.Unreferenced, report.Jobs, report.Audit));
                 foreach (var f in report.Findings)
                 {
-                    Console.Out.WriteLine($"  {f.Severity} {f.Code} {f.Subject}: {f.Detail}" + (f.Repaired is null ? "" : $" — repaired: {f.Repaired}"));
+                    // Severity, code and subject are what a script reads; the detail is the API's own (English) words.
+                    Console.Out.WriteLine($"  {f.Severity} {f.Code} {f.Subject}: {f.Detail}" + (f.Repaired is null ? "" : CliWords.F("Doctor.Repaired", f.Repaired)));
                 }
                 problems += report.Problems;
                 warnings += report.Findings.Count(f => f.Severity == CellDoctor.Warning);
             }
-            var note = warnings == 0 ? "" : $" ({warnings} warnings)";
+            // "doctor: OK" and "doctor: FAILED" stay the same in every language (scripts look for them).
+            var note = warnings == 0 ? "" : CliWords.F("Doctor.Warnings", warnings);
             Console.Out.WriteLine(problems == 0
-                ? $"doctor: OK — no problems{note}"
-                : $"doctor: FAILED — {problems} problems{note}" + (r.GetValue(repair) ? "" : "; --repair fixes only stuck documents, the rest need an operator (docs/operations.md)"));
+                ? CliWords.F("Doctor.Ok", note)
+                : CliWords.F("Doctor.Failed", problems, note) + (r.GetValue(repair) ? "" : CliWords.T("Doctor.RepairHint")));
             return problems == 0 ? ExitCodes.Ok : ExitCodes.Unexpected;
         }));
         return command;

@@ -16,7 +16,7 @@ internal static class KeysCommand
 {
     public static Command Create()
     {
-        var command = new Command("keys", "Key management: status, root and organization rotation, crypto-shredding");
+        var command = new Command("keys", CliWords.T("Command.keys"));
         command.Subcommands.Add(Status());
         command.Subcommands.Add(RotateRoot());
         command.Subcommands.Add(RotateOrg());
@@ -28,22 +28,22 @@ internal static class KeysCommand
     private static Command Status()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("status", "Root keys, organization key versions and pending shreds, per region") { data, config };
+        var command = new Command("status", CliWords.T("Command.keys.status")) { data, config };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             foreach (var cell in cells.All)
             {
                 var status = await cell.Keys.StatusAsync(ct);
-                Console.Out.WriteLine($"region {status.Region} ({status.Environment}, provider {status.Provider}): root {status.CurrentRootKeyId ?? "none"} ({status.RootKeyIds.Count} versions)");
+                Console.Out.WriteLine(CliWords.F("Keys.Region", status.Region, status.Environment, status.Provider, status.CurrentRootKeyId ?? CliWords.T("Keys.None"), status.RootKeyIds.Count));
                 foreach (var org in status.Organizations)
                 {
-                    Console.Out.WriteLine($"  {org.OrganizationId}: content key v{org.CurrentVersion}, {org.Keys.Count} wrapped keys, uses reserved {org.Keys.Sum(k => k.UsesReserved)}");
+                    Console.Out.WriteLine(CliWords.F("Keys.Organization", org.OrganizationId, org.CurrentVersion, org.Keys.Count, org.Keys.Sum(k => k.UsesReserved)));
                 }
                 foreach (var shred in status.Shreds)
                 {
                     Console.Out.WriteLine(shred.IsExecuted
-                        ? $"  {shred.OrganizationId}: shredded at {shred.ExecutedAt:u}"
-                        : $"  {shred.OrganizationId}: shred pending, due {shred.DueAt:u}");
+                        ? CliWords.F("Keys.Shredded", shred.OrganizationId, Invariant(shred.ExecutedAt))
+                        : CliWords.F("Keys.ShredPending", shred.OrganizationId, Invariant(shred.DueAt)));
                 }
             }
             return ExitCodes.Ok;
@@ -54,8 +54,8 @@ internal static class KeysCommand
     private static Command RotateRoot()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var region = new Option<string?>("--region") { Description = "Only this region (default: every region)" };
-        var command = new Command("rotate-root", "New root key version; rewraps organization keys only (no data is touched). Resumable.") { data, config, region };
+        var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
+        var command = new Command("rotate-root", CliWords.T("Command.keys.rotate-root")) { data, config, region };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             foreach (var cell in cells.All.Where(c => r.GetValue(region) is null || c.Region == r.GetValue(region)))
@@ -64,11 +64,11 @@ internal static class KeysCommand
                 RootRotationResult? result = null;
                 await AnsiConsole.Progress().StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"rewrapping {cell.Region}", maxValue: Math.Max(1, organizations));
+                    var task = progress.AddTask(CliWords.F("Keys.Rewrapping", cell.Region), maxValue: Math.Max(1, organizations));
                     result = await cell.Keys.RotateRootAsync(new Progress<RootRotationProgress>(p => task.Value = p.OrganizationsDone), ct);
                     task.Value = task.MaxValue;
                 });
-                Console.Out.WriteLine($"region {cell.Region}: root is now {result!.RootKeyId}; {result.KeysRewrapped} keys of {result.Organizations} organizations rewrapped");
+                Console.Out.WriteLine(CliWords.F("Keys.Rotated", cell.Region, result!.RootKeyId, result.KeysRewrapped, result.Organizations));
             }
             return ExitCodes.Ok;
         }));
@@ -78,14 +78,14 @@ internal static class KeysCommand
     private static Command RotateOrg()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var org = new Option<string>("--org") { Description = "The organization id (org_<region>_…)", Required = true };
+        var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
         var background = new Option<bool>("--background") { Description = "Leave the re-encryption to a job in the running API tier instead of doing it here" };
-        var command = new Command("rotate-org", "New content key version for one organization, then re-encrypt its stored objects (resumable: rerun to continue)") { data, config, org, background };
+        var command = new Command("rotate-org", CliWords.T("Command.keys.rotate-org")) { data, config, org, background };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             if (!SigillId.TryParse(r.GetValue(org), "org", out var orgRegion) || !cells.TryGet(orgRegion, out var cell))
             {
-                return CommonOptions.Fail($"'{r.GetValue(org)}' is not an organization id of a region this installation serves");
+                return CommonOptions.Fail(CliWords.F("Error.NotAnOrganizationInstallation", r.GetValue(org)));
             }
             var organizationId = r.GetValue(org)!;
             var version = await cell.Keys.RotateOrganizationAsync(organizationId, ct);
@@ -94,7 +94,7 @@ internal static class KeysCommand
                 await using var db = cell.CreateDbContext();
                 await Sigill.Api.Platform.Jobs.JobQueue.EnqueueAsync(db, cell, Sigill.Api.Platform.Encryption.ReencryptionJobHandler.Request(organizationId, version), TimeProvider.System, ct: ct);
                 await db.SaveChangesAsync(ct);
-                Console.Out.WriteLine($"{organizationId}: content key v{version}; re-encryption queued as a background job");
+                Console.Out.WriteLine(CliWords.F("Keys.Queued", organizationId, version));
                 return ExitCodes.Ok;
             }
             var keys = new List<string>();
@@ -105,7 +105,7 @@ internal static class KeysCommand
             var moved = 0;
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
-                var task = progress.AddTask($"re-encrypting {organizationId}", maxValue: Math.Max(1, keys.Count));
+                var task = progress.AddTask(CliWords.F("Keys.Reencrypting", organizationId), maxValue: Math.Max(1, keys.Count));
                 foreach (var key in keys)
                 {
                     if (EncryptedObjects.TryParseBlobKey(cell.Region, key, out var context) && await cell.Objects.ReencryptIfStaleAsync(context, version, ct))
@@ -116,7 +116,7 @@ internal static class KeysCommand
                 }
                 task.Value = task.MaxValue;
             });
-            Console.Out.WriteLine($"{organizationId}: content key v{version}; {moved} of {keys.Count} objects re-encrypted");
+            Console.Out.WriteLine(CliWords.F("Keys.Reencrypted", organizationId, version, moved, keys.Count));
             return ExitCodes.Ok;
         }));
         return command;
@@ -128,7 +128,7 @@ internal static class KeysCommand
         var org = new Option<string?>("--org") { Description = "The organization id to shred" };
         var cancel = new Option<bool>("--cancel") { Description = "Cancel a pending shred within its delay window" };
         var executeDue = new Option<bool>("--execute-due") { Description = "Destroy the keys of every organization whose delay window has passed" };
-        var command = new Command("shred", "Crypto-shred an organization after the delay window (default 7 days): its data becomes unreadable everywhere, backups included")
+        var command = new Command("shred", CliWords.T("Command.keys.shred"))
         { data, config, org, cancel, executeDue };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -138,19 +138,19 @@ internal static class KeysCommand
                 {
                     foreach (var shredded in await cell.Keys.ExecuteDueShredsAsync((organizationId, token) => MayShredAsync(cell, organizationId, token), ct))
                     {
-                        Console.Out.WriteLine($"{shredded}: keys destroyed");
+                        Console.Out.WriteLine(CliWords.F("Keys.Destroyed", shredded));
                     }
                 }
                 return ExitCodes.Ok;
             }
             if (!SigillId.TryParse(r.GetValue(org), "org", out var orgRegion) || !cells.TryGet(orgRegion, out var target))
             {
-                return CommonOptions.Fail("--org must be an organization id of a region this installation serves (or use --execute-due)");
+                return CommonOptions.Fail(CliWords.T("Keys.OrgRequired"));
             }
             if (r.GetValue(cancel))
             {
                 var cancelled = await target.Keys.CancelShredAsync(r.GetValue(org)!, ct);
-                Console.Out.WriteLine(cancelled ? $"{r.GetValue(org)}: shred cancelled" : $"{r.GetValue(org)}: no pending shred");
+                Console.Out.WriteLine(CliWords.F(cancelled ? "Keys.ShredCancelled" : "Keys.NoPendingShred", r.GetValue(org)));
                 return cancelled ? ExitCodes.Ok : ExitCodes.BadConfiguration;
             }
             if (!await MayShredAsync(target, r.GetValue(org)!, ct))
@@ -158,7 +158,7 @@ internal static class KeysCommand
                 return ExitCodes.BadConfiguration;
             }
             var record = await target.Keys.ScheduleShredAsync(r.GetValue(org)!, ct);
-            Console.Out.WriteLine($"{record.OrganizationId}: shred scheduled, due {record.DueAt:u}; cancel with `sigill keys shred --org {record.OrganizationId} --cancel`");
+            Console.Out.WriteLine(CliWords.F("Keys.ShredScheduled", record.OrganizationId, Invariant(record.DueAt)));
             return ExitCodes.Ok;
         }));
         return command;
@@ -176,10 +176,14 @@ internal static class KeysCommand
             return true;
         }
         await DeletionGate.RecordRefusalAsync(db, cell, organizationId, new AuditActor("sigill-cli", null), "keys shred", organizationId, kept, DateTime.UtcNow, ct);
-        var until = kept.Until is { } u ? $"until {u:yyyy-MM-dd}" : "until the hold is released";
-        await Console.Error.WriteLineAsync($"{organizationId}: not shredded — kept under {(kept.Scope == "retention" ? "its retention policy" : $"a legal hold on the {kept.Scope} ({kept.HoldId})")}: {kept.Reason}; kept {until}");
+        var until = kept.Until is { } u ? CliWords.F("Keys.KeptUntil", u.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)) : CliWords.T("Keys.KeptUntilReleased");
+        var under = kept.Scope == "retention" ? CliWords.T("Keys.UnderRetention") : CliWords.F("Keys.UnderHold", kept.Scope, kept.HoldId);
+        await Console.Error.WriteLineAsync(CliWords.F("Keys.NotShredded", organizationId, under, kept.Reason, until));
         return false;
     }
+
+    /// <summary>A time as the <c>u</c> format writes it (<c>2026-12-07 05:13:49Z</c>), the same in every language.</summary>
+    private static string Invariant(IFormattable? at) => at?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>Opens the installation's cells (existing installation or production config) for an operator verb.</summary>
     internal static Task<int> WithCellsAsync(string dataDirectory, string? configFile, Func<CellRegistry, Task<int>> action) =>

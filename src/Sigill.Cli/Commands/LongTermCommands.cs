@@ -17,7 +17,7 @@ internal static class PdfRenewCommand
     public static Command Create()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var region = new Option<string?>("--region") { Description = "Only this region (default: every region)" };
+        var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
         var document = new Option<string?>("--document") { Description = "Renew this completed document now, whatever its timestamp's expiry" };
         var all = new Option<bool>("--all") { Description = "Renew every completed document now (default: only those whose archive timestamp nears expiry)" };
         var command = new Command("renew", "Give stored sealed documents a fresh document timestamp (B-LTA renewal) when their newest one's TSA certificate nears expiry")
@@ -45,7 +45,7 @@ internal static class RevokeSigningCommand
     public static Command Create()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var org = new Option<string>("--org") { Description = "The organization id (org_<region>_…)", Required = true };
+        var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
         var reissue = new Option<bool>("--reissue") { Description = "Also drop the key: the organization's next signature gets a new certificate (default: signing stays refused)" };
         var command = new Command("revoke-signing", "Revoke an organization's signing certificate: it is on the region's CRL at once and nothing more is signed with it")
         { data, config, org, reissue };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using Sigill.Api.Features.Accounts;
@@ -16,7 +17,7 @@ internal static class OperatorsCommand
 {
     public static Command Create()
     {
-        var command = new Command("operators", "Staff credentials for support access (no standing access to any organization)");
+        var command = new Command("operators", CliWords.T("Command.operators"));
         command.Subcommands.Add(Add());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Disable());
@@ -29,22 +30,22 @@ internal static class OperatorsCommand
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var name = new Argument<string>("name") { Description = "The operator's name, e.g. alice (letters, digits, '.', '-')" };
         var region = new Option<string>("--region") { Description = "The region whose API deployment the operator works with", Required = true };
-        var command = new Command("add", "Creates an operator and prints its credential once") { name, region, data, config };
+        var command = new Command("add", CliWords.T("Command.operators.add")) { name, region, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var operatorName = r.GetValue(name)!;
             if (operatorName.Length is 0 or > 100 || !operatorName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-'))
             {
-                return CommonOptions.Fail($"invalid operator name '{operatorName}': use 1-100 letters, digits, '.' or '-'");
+                return CommonOptions.Fail(CliWords.F("Operators.InvalidName", operatorName));
             }
             if (!cells.TryGet(r.GetValue(region), out var cell))
             {
-                return CommonOptions.Fail($"--region '{r.GetValue(region)}' is not served (regions: {string.Join(", ", cells.Regions)})");
+                return CommonOptions.Fail(CliWords.F("Error.RegionNotServed", r.GetValue(region), string.Join(", ", cells.Regions)));
             }
             await using var db = cell.CreateDbContext();
             if (await db.Operators.AnyAsync(o => o.Name == operatorName, ct))
             {
-                return CommonOptions.Fail($"an operator named '{operatorName}' exists in {cell.Region}");
+                return CommonOptions.Fail(CliWords.F("Operators.Exists", operatorName, cell.Region));
             }
             var (presented, id, hash) = PresentedSecret.Operator.Issue(cell.Region);
             var now = DateTime.UtcNow;
@@ -52,6 +53,7 @@ internal static class OperatorsCommand
             await Sigill.Api.Features.Audit.AuditRecorder.RecordAsync(db, cell, new("operator.created", null, Sigill.Api.Features.Audit.AuditActor.System, id,
                 new Dictionary<string, string> { ["name"] = operatorName }), now, ct);
             await db.SaveChangesAsync(ct);
+            // These two lines are what a provisioning script reads: the same in every language.
             Console.Out.WriteLine($"operator {id} ({operatorName}) in {cell.Region}");
             Console.Out.WriteLine($"credential (shown once): {presented}");
             return ExitCodes.Ok;
@@ -62,7 +64,7 @@ internal static class OperatorsCommand
     private static Command List()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var command = new Command("list", "Lists operators per region") { data, config };
+        var command = new Command("list", CliWords.T("Command.operators.list")) { data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             foreach (var cell in cells.All)
@@ -70,7 +72,7 @@ internal static class OperatorsCommand
                 await using var db = cell.CreateDbContext();
                 foreach (var op in await db.Operators.OrderBy(o => o.Name).ToListAsync(ct))
                 {
-                    Console.Out.WriteLine($"{cell.Region}  {op.Id}  {op.Name}  {(op.DisabledAt is null ? "active" : $"disabled {op.DisabledAt:u}")}");
+                    Console.Out.WriteLine($"{cell.Region}  {op.Id}  {op.Name}  {(op.DisabledAt is null ? CliWords.T("Operators.Active") : CliWords.F("Operators.Disabled", string.Create(CultureInfo.InvariantCulture, $"{op.DisabledAt:u}")))}");
                 }
             }
             return ExitCodes.Ok;
@@ -82,23 +84,23 @@ internal static class OperatorsCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var id = new Argument<string>("id") { Description = "The operator id (opr_<region>_…)" };
-        var command = new Command("disable", "Disables an operator's credential at once") { id, data, config };
+        var command = new Command("disable", CliWords.T("Command.operators.disable")) { id, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             var operatorId = r.GetValue(id)!;
             if (!Sigill.Api.Platform.Cells.SigillId.TryParse(operatorId, "opr", out var region) || !cells.TryGet(region, out var cell))
             {
-                return CommonOptions.Fail($"invalid operator id '{operatorId}'");
+                return CommonOptions.Fail(CliWords.F("Operators.InvalidId", operatorId));
             }
             await using var db = cell.CreateDbContext();
             var op = await db.Operators.SingleOrDefaultAsync(o => o.Id == operatorId, ct);
             if (op is null)
             {
-                return CommonOptions.Fail($"no operator {operatorId}");
+                return CommonOptions.Fail(CliWords.F("Operators.None", operatorId));
             }
             await DisableAsync(db, cell, op, DateTime.UtcNow, ct);
             await db.SaveChangesAsync(ct);
-            Console.Out.WriteLine($"operator {operatorId} disabled");
+            Console.Out.WriteLine(CliWords.F("Operators.DisabledNow", operatorId));
             return ExitCodes.Ok;
         }));
         return command;

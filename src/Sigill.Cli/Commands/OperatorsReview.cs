@@ -24,12 +24,12 @@ internal static class OperatorsReview
         var disable = new Option<string[]>("--disable") { Description = "An operator (by name) whose credential is disabled; repeatable", AllowMultipleArgumentsPerToken = true };
         var attestBy = new Option<string>("--attest-by") { Description = "Who attests the review (recorded in the audit log); without it nothing changes" };
         var interactive = new Option<bool>("--interactive") { Description = "Ask keep or disable for each operator not decided by --keep/--disable" };
-        var command = new Command("review", "Reviews the region's operators: keep or disable each, then attest") { region, keep, disable, attestBy, interactive, data, config };
+        var command = new Command("review", CliWords.T("Command.operators.review")) { region, keep, disable, attestBy, interactive, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
             if (!cells.TryGet(r.GetValue(region), out var cell))
             {
-                return CommonOptions.Fail($"--region '{r.GetValue(region)}' is not served (regions: {string.Join(", ", cells.Regions)})");
+                return CommonOptions.Fail(CliWords.F("Error.RegionNotServed", r.GetValue(region), string.Join(", ", cells.Regions)));
             }
             await using var db = cell.CreateDbContext();
             var operators = await db.Operators.Where(o => o.DisabledAt == null).OrderBy(o => o.Name).ToListAsync(ct);
@@ -38,27 +38,27 @@ internal static class OperatorsReview
                 .Select(g => new { Operator = g.Key, Last = g.Max(x => x.RequestedAt) }).ToDictionaryAsync(g => g.Operator, g => g.Last, ct);
             var keeps = (r.GetValue(keep) ?? []).ToHashSet(StringComparer.Ordinal);
             var disables = (r.GetValue(disable) ?? []).ToHashSet(StringComparer.Ordinal);
-            Console.Out.WriteLine($"operators of {cell.Region} (active: {operators.Count})");
+            Console.Out.WriteLine(CliWords.F("Review.Heading", cell.Region, operators.Count));
             foreach (var op in operators)
             {
-                var used = lastUse.TryGetValue(op.Id, out var at) ? at.ToString("u", CultureInfo.InvariantCulture) : "never";
-                var decision = keeps.Contains(op.Name) ? "keep" : disables.Contains(op.Name) ? "disable" : "undecided";
-                Console.Out.WriteLine($"  {op.Name}  {op.Id}  created {op.CreatedAt.ToString("u", CultureInfo.InvariantCulture)}  last used {used}  {decision}");
+                var used = lastUse.TryGetValue(op.Id, out var at) ? at.ToString("u", CultureInfo.InvariantCulture) : CliWords.T("Review.Never");
+                var decision = CliWords.T(keeps.Contains(op.Name) ? "Review.Keep" : disables.Contains(op.Name) ? "Review.Disable" : "Review.Undecided");
+                Console.Out.WriteLine(CliWords.F("Review.Operator", op.Name, op.Id, op.CreatedAt.ToString("u", CultureInfo.InvariantCulture), used, decision));
             }
             if (keeps.Overlaps(disables))
             {
-                return CommonOptions.Fail($"both kept and disabled: {string.Join(", ", keeps.Intersect(disables))}");
+                return CommonOptions.Fail(CliWords.F("Review.Both", string.Join(", ", keeps.Intersect(disables))));
             }
             var unknown = keeps.Concat(disables).Where(n => operators.All(o => o.Name != n)).ToList();
             if (unknown.Count > 0)
             {
-                return CommonOptions.Fail($"not an active operator of {cell.Region}: {string.Join(", ", unknown)}");
+                return CommonOptions.Fail(CliWords.F("Review.Unknown", cell.Region, string.Join(", ", unknown)));
             }
             if (r.GetValue(interactive))
             {
                 foreach (var op in operators.Where(o => !keeps.Contains(o.Name) && !disables.Contains(o.Name)))
                 {
-                    Console.Out.Write($"{op.Name}: keep or disable? [k/d] ");
+                    Console.Out.Write(CliWords.F("Review.Ask", op.Name));
                     var answer = Console.In.ReadLine()?.Trim().ToLowerInvariant();
                     if (answer is "k" or "keep") keeps.Add(op.Name);
                     else if (answer is "d" or "disable") disables.Add(op.Name);
@@ -67,17 +67,17 @@ internal static class OperatorsReview
             var by = r.GetValue(attestBy)?.Trim();
             if (string.IsNullOrEmpty(by))
             {
-                Console.Out.WriteLine("nothing changed: decide with --keep/--disable and attest with --attest-by NAME");
+                Console.Out.WriteLine(CliWords.T("Review.NothingChanged"));
                 return ExitCodes.Ok;
             }
             if (by.Length > 100)
             {
-                return CommonOptions.Fail("--attest-by is at most 100 characters");
+                return CommonOptions.Fail(CliWords.T("Review.AttestTooLong"));
             }
             var undecided = operators.Where(o => !keeps.Contains(o.Name) && !disables.Contains(o.Name)).Select(o => o.Name).ToList();
             if (undecided.Count > 0)
             {
-                return CommonOptions.Fail($"not attested: no decision for {string.Join(", ", undecided)} (--keep or --disable each)");
+                return CommonOptions.Fail(CliWords.F("Review.Undecided.Error", string.Join(", ", undecided)));
             }
             var now = DateTime.UtcNow;
             var disabled = operators.Where(o => disables.Contains(o.Name)).ToList();
@@ -97,7 +97,7 @@ internal static class OperatorsReview
                 ["disabledIds"] = string.Join(' ', disabled.Select(o => o.Id)),
             }), now, ct);
             await db.SaveChangesAsync(ct);
-            Console.Out.WriteLine($"attested by {by}: {operators.Count - disabled.Count} kept, {disabled.Count} disabled");
+            Console.Out.WriteLine(CliWords.F("Review.Attested", by, operators.Count - disabled.Count, disabled.Count));
             return ExitCodes.Ok;
         }));
         return command;

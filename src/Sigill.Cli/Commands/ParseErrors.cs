@@ -13,8 +13,8 @@ internal static class ParseErrors
 {
     public static int Report(ParseResult result, TextWriter error)
     {
-        error.WriteLine("error: " + Describe(result));
-        error.WriteLine($"run `{PathOf(result.CommandResult)} --help` for usage");
+        error.WriteLine(CliWords.F("Error", Describe(result)));
+        error.WriteLine(CliWords.F("Parse.Help", PathOf(result.CommandResult)));
         return ExitCodes.BadConfiguration;
     }
 
@@ -24,28 +24,28 @@ internal static class ParseErrors
         if (result.UnmatchedTokens.Count > 0)
         {
             var token = result.UnmatchedTokens[0];
-            if (token.StartsWith('-')) return $"unknown option '{token}' for `{PathOf(result.CommandResult)}`";
+            if (token.StartsWith('-')) return CliWords.F("Parse.UnknownOption", token, PathOf(result.CommandResult));
             return command.Subcommands.Count > 0
-                ? $"'{token}' is not a command of `{PathOf(result.CommandResult)}` (commands: {Names(command)})"
-                : $"unexpected argument '{token}' for `{PathOf(result.CommandResult)}`";
+                ? CliWords.F("Parse.NotACommand", token, PathOf(result.CommandResult), Names(command))
+                : CliWords.F("Parse.UnexpectedArgument", token, PathOf(result.CommandResult));
         }
         if (command.Action is null && command.Subcommands.Count > 0)
         {
-            return $"`{PathOf(result.CommandResult)}` needs a command: {Names(command)}";
+            return CliWords.F("Parse.NeedsCommand", PathOf(result.CommandResult), Names(command));
         }
         var first = result.Errors[0];
         // A value that is not a number: say which option wants what, not the .NET type it was parsed as.
         if (first.SymbolResult is ArgumentResult { Parent: OptionResult option } argument && NumberOf(option.Option.ValueType) is { } kind)
         {
-            return $"{option.Option.Name} must be {kind}, not '{string.Join(' ', argument.Tokens.Select(t => t.Value))}'";
+            return CliWords.F("Parse.NotANumber", option.Option.Name, kind, string.Join(' ', argument.Tokens.Select(t => t.Value)));
         }
         return first.Message;
     }
 
     private static string? NumberOf(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
     {
-        var t when t == typeof(int) || t == typeof(long) => "a whole number",
-        var t when t == typeof(double) || t == typeof(decimal) => "a number",
+        var t when t == typeof(int) || t == typeof(long) => CliWords.T("Parse.WholeNumber"),
+        var t when t == typeof(double) || t == typeof(decimal) => CliWords.T("Parse.Number"),
         _ => null,
     };
 

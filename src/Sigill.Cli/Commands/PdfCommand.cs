@@ -23,7 +23,7 @@ internal static partial class PdfCommand
 
     public static Command Create()
     {
-        var command = new Command("pdf", "PDF tools");
+        var command = new Command("pdf", CliWords.T("Command.pdf"));
         var file = new Argument<string>("FILE") { Description = "The PDF to verify" };
         var root = new Option<string?>("--root") { Description = "The trusted root certificate, PEM or DER (`sigill pki root --region R > root.pem`; default: the root embedded in the file)" };
         var tsaRoot = new Option<string?>("--tsa-root") { Description = "PEM file with the trusted roots of the TSAs (default: the roots embedded in the file)" };

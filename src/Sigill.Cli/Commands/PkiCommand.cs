@@ -13,7 +13,7 @@ internal static class PkiCommand
 {
     public static Command Create()
     {
-        var command = new Command("pki", "The installation's certificate authorities (one per region)");
+        var command = new Command("pki", CliWords.T("Command.pki"));
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = new Option<string>("--region") { Description = "The region whose root to print (us, eu, …)", Required = true };
         var root = new Command("root", "Print a region's root certificate (PEM), for `sigill pdf verify --root` or pdfsig's NSS database") { data, config, region };

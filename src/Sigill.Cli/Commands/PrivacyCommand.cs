@@ -25,7 +25,7 @@ internal static class PrivacyCommand
 {
     public static Command Create()
     {
-        var command = new Command("privacy", "Privacy tooling (GDPR)");
+        var command = new Command("privacy", CliWords.T("Command.privacy"));
         command.Subcommands.Add(Ropa());
         return command;
     }
@@ -35,7 +35,7 @@ internal static class PrivacyCommand
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var organization = new Option<string?>("--organization") { Description = "An organization id (org_<region>_…): its records, as its controller sees them; default: the whole installation" };
         var output = new Option<string>("--out") { Description = "The directory ropa.json and ropa.pdf are written to (created if missing)", Required = true };
-        var command = new Command("ropa", "Records of processing (Article 30) generated from this installation: JSON and PDF") { data, config, organization, output };
+        var command = new Command("ropa", CliWords.T("Command.privacy.ropa")) { data, config, organization, output };
         command.SetAction((r, ct) => CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
         {
             var organizationId = r.GetValue(organization);
@@ -44,19 +44,19 @@ internal static class PrivacyCommand
             {
                 if (!SigillId.TryParse(organizationId, "org", out var region) || !cells.TryGet(region, out var cell))
                 {
-                    return CommonOptions.Fail($"'{organizationId}' is not an organization id of a region this installation serves");
+                    return CommonOptions.Fail(CliWords.F("Error.NotAnOrganizationInstallation", organizationId));
                 }
                 await using var db = cell.CreateDbContext();
                 if (!await db.Set<Organization>().AnyAsync(o => o.Id == organizationId, ct))
                 {
-                    return CommonOptions.Fail($"organization {organizationId} does not exist in region {region}");
+                    return CommonOptions.Fail(CliWords.F("Privacy.NoOrganization", organizationId, region));
                 }
                 scope = [cell];
             }
             var outDir = Path.GetFullPath(r.GetValue(output)!);
             if (File.Exists(outDir))
             {
-                return CommonOptions.Fail($"'{outDir}' is a file; --out names a directory");
+                return CommonOptions.Fail(CliWords.F("Privacy.OutIsFile", outDir));
             }
             var api = SigillConfiguration.ForApi(configuration);
             var sources = new RopaSources(Read<SubProcessorOptions>(api, "SubProcessors"), Read<BackupOptions>(api, "Backups"),
@@ -68,8 +68,7 @@ internal static class PrivacyCommand
             Directory.CreateDirectory(outDir);
             await File.WriteAllBytesAsync(Path.Combine(outDir, "ropa.json"), JsonSerializer.SerializeToUtf8Bytes(records, RecordsOfProcessing.Json), ct);
             await File.WriteAllBytesAsync(Path.Combine(outDir, "ropa.pdf"), RecordsOfProcessing.ToPdf(records), ct);
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"records of processing ({(organizationId ?? "installation")}; regions {string.Join(", ", scope.Select(c => c.Region))}) written to {outDir}: ropa.json, ropa.pdf"));
+            Console.Out.WriteLine(CliWords.F("Privacy.Written", organizationId ?? CliWords.T("Privacy.Installation"), string.Join(", ", scope.Select(c => c.Region)), outDir));
             return ExitCodes.Ok;
         }));
         return command;

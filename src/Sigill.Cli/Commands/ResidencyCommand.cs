@@ -15,24 +15,27 @@ internal static class ResidencyCommand
     public static Command Create()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var report = new Command("report", "Per region: what is stored there, and a scan proving other cells hold nothing of its organizations") { data, config };
+        var report = new Command("report", CliWords.T("Command.residency.report")) { data, config };
         report.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), cells => RunAsync(cells, Console.Out, ct)));
-        var command = new Command("residency", "Data residency evidence");
+        var command = new Command("residency", CliWords.T("Command.residency"));
         command.Subcommands.Add(report);
         return command;
     }
 
     /// <summary>The report, written to <paramref name="output"/>, every finding with where it is.</summary>
     internal static async Task<int> RunAsync(CellRegistry cells, TextWriter output, CancellationToken ct) =>
-        (await ScanAsync(cells, output, findings: true, ct)).ExitCode;
+        (await ScanAsync(cells, output, findings: true, ct, translated: true)).ExitCode;
 
     /// <summary>
     /// The scan. With <paramref name="findings"/> false only the per-region summary lines and the verdict are written, not
     /// the LEAK and CARD NUMBER lines (what was found where): <c>compliance report</c> keeps that output as
     /// installation-wide CC6.1 evidence, which holds no customer content.
+    /// With <paramref name="translated"/> the lines are in the operator's language (CliWords); evidence is always English.
+    /// The LEAK and CARD NUMBER lines are findings, the same in every language.
     /// </summary>
-    internal static async Task<ResidencyOutcome> ScanAsync(CellRegistry cells, TextWriter output, bool findings, CancellationToken ct)
+    internal static async Task<ResidencyOutcome> ScanAsync(CellRegistry cells, TextWriter output, bool findings, CancellationToken ct, bool translated = false)
     {
+        string W(string key, params object?[] args) => translated ? CliWords.F(key, args) : CliWords.E(key, args);
         var inventories = new Dictionary<string, (IReadOnlyList<string> Organizations, IReadOnlyList<string> KeyedHashes)>(StringComparer.Ordinal);
         foreach (var cell in cells.All)
         {
@@ -44,11 +47,10 @@ internal static class ResidencyCommand
             {
                 objects++;
             }
-            output.WriteLine($"region {cell.Region}: {inventory.Organizations.Count} organizations and users, {objects} stored objects, {inventory.KeyedHashes.Count} keyed hashes; " +
-                $"database {cell.DatabaseLocation}, blobs {cell.Blobs.Location}");
+            output.WriteLine(W("Residency.Inventory", cell.Region, inventory.Organizations.Count, objects, inventory.KeyedHashes.Count, cell.DatabaseLocation, cell.Blobs.Location));
             foreach (var folder in scanner.LocalFolders())
             {
-                output.WriteLine($"  local folder {folder}");
+                output.WriteLine(W("Residency.LocalFolder", folder));
             }
         }
 
@@ -69,7 +71,8 @@ internal static class ResidencyCommand
                     output.WriteLine($"LEAK: {kind} {needle} of region {owner} found in region {cell.Region}: {string.Join(", ", found[needle].Take(3))}");
                 }
             }
-            output.WriteLine($"region {cell.Region}: scanned for {foreign.Count(f => f.Kind == "organization id")} organizations, {foreign.Count(f => f.Kind == "user id")} users and {foreign.Count(f => f.Kind == "keyed hash")} keyed hashes of other regions: {(found.Count == 0 ? "none found" : $"{found.Count} found")}");
+            output.WriteLine(W("Residency.Scanned", cell.Region, foreign.Count(f => f.Kind == "organization id"), foreign.Count(f => f.Kind == "user id"),
+                foreign.Count(f => f.Kind == "keyed hash"), found.Count == 0 ? W("Residency.NoneFound") : W("Residency.Found", found.Count)));
         }
 
         var cards = 0;
@@ -84,17 +87,17 @@ internal static class ResidencyCommand
                     output.WriteLine($"CARD NUMBER: {finding.Scheme} {finding.Masked} found in region {cell.Region}: {finding.Where}");
                 }
             }
-            output.WriteLine($"region {cell.Region}: scanned {scan.Places} files, tables and objects for card numbers " +
-                $"({scan.ObjectsDecrypted} objects decrypted, {scan.PdfsRead} PDFs read as text{(scan.NotDecrypted > 0 ? $", {scan.NotDecrypted} could not be decrypted" : "")}): " +
-                (scan.Findings.Count == 0 ? "none found" : $"{scan.Findings.Count} found"));
+            output.WriteLine(W("Residency.Cards", cell.Region, scan.Places, scan.ObjectsDecrypted, scan.PdfsRead,
+                scan.NotDecrypted > 0 ? W("Residency.NotDecrypted", scan.NotDecrypted) : "",
+                scan.Findings.Count == 0 ? W("Residency.NoneFound") : W("Residency.Found", scan.Findings.Count)));
         }
 
         output.WriteLine((leaks, cards) switch
         {
-            (0, 0) => "residency: OK — no cell holds identifiers or keyed hashes of another region's organizations or users",
-            (_, 0) => $"residency: FAILED — {leaks} leaks",
-            (0, _) => $"residency: FAILED — {cards} card numbers stored",
-            _ => $"residency: FAILED — {leaks} leaks, {cards} card numbers stored",
+            (0, 0) => W("Residency.Ok"),
+            (_, 0) => W("Residency.Leaks", leaks),
+            (0, _) => W("Residency.CardNumbers", cards),
+            _ => W("Residency.LeaksAndCards", leaks, cards),
         });
         return new(leaks == 0 && cards == 0 ? ExitCodes.Ok : ExitCodes.Unexpected, leaks, cards);
     }

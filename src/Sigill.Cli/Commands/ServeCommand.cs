@@ -10,7 +10,7 @@ internal static class ServeCommand
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
         var port = CommonOptions.Port(8080, "The web tier's port on 127.0.0.1");
-        var command = new Command("serve", "Run Sigill: the web tier on 127.0.0.1:PORT and the API tier on a private loopback port") { data, config, port };
+        var command = new Command("serve", CliWords.T("Command.serve")) { data, config, port };
         command.SetAction((result, ct) => RunAsync(result.GetValue(data)!, result.GetValue(config), result.GetValue(port), ct));
         return command;
     }

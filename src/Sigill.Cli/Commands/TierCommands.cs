@@ -17,7 +17,7 @@ internal static class TierCommands
         var config = CommonOptions.Config();
         var port = CommonOptions.Port(8081, "The API tier's port");
         var host = new Option<string>("--host") { Description = "Address to bind (keep it on a private segment)", DefaultValueFactory = _ => "127.0.0.1" };
-        var command = new Command("api", "Run only the API tier (private mid-tier). Production runs `sigill migrate` first.") { data, config, port, host };
+        var command = new Command("api", CliWords.T("Command.api")) { data, config, port, host };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
             TierRunner.EnsurePortFree("api", result.GetValue(host)!, result.GetValue(port));
@@ -43,7 +43,7 @@ internal static class TierCommands
         var port = CommonOptions.Port(8080, "The web tier's public port");
         var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
         var apiUrl = new Option<string?>("--api-url") { Description = "The API tier's URL (overrides Web:ApiBaseUrl)" };
-        var command = new Command("web", "Run only the web tier (public DMZ listener); it needs the API tier's URL and the service credential") { data, config, port, host, apiUrl };
+        var command = new Command("web", CliWords.T("Command.web")) { data, config, port, host, apiUrl };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
             TierRunner.EnsurePortFree("web", result.GetValue(host)!, result.GetValue(port));
@@ -64,7 +64,7 @@ internal static class TierCommands
     {
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
-        var command = new Command("migrate", "Apply database migrations to every region cell") { data, config };
+        var command = new Command("migrate", CliWords.T("Command.migrate")) { data, config };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
             // Embedded: validate and reach everything before the data directory is created.

@@ -32,12 +32,12 @@ internal sealed class DataDirectoryLock : IDisposable
         }
         catch (IOException) when (HolderOf(path) is { } pid)
         {
-            throw new InstallationException($"data directory '{full}' is in use by sigill (PID {pid.ToString(CultureInfo.InvariantCulture)}); stop it first, or pass another --data");
+            throw new InstallationException(CliWords.F("Data.InUse", full, pid.ToString(CultureInfo.InvariantCulture)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Also a holder this process may not see (another user's): .NET's message then says the file is in use.
-            throw new InstallationException($"data directory '{full}' cannot be locked: {e.Message}");
+            throw new InstallationException(CliWords.F("Data.CannotLock", full, e.Message));
         }
         file.SetLength(0);
         file.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));

@@ -81,7 +81,7 @@ internal sealed class Installation
         var full = Path.GetFullPath(dataDirectory);
         if (File.Exists(full))
         {
-            throw new InstallationException($"data directory '{full}' is a file, not a directory");
+            throw new InstallationException(CliWords.F("Data.IsAFile", full));
         }
         var created = !Directory.Exists(full);
         try
@@ -90,7 +90,7 @@ internal sealed class Installation
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InstallationException($"data directory '{full}' cannot be created: {e.Message}");
+            throw new InstallationException(CliWords.F("Data.CannotCreate", full, e.Message));
         }
         var probe = Path.Combine(full, ".write-probe-" + Guid.NewGuid().ToString("N"));
         try
@@ -104,7 +104,7 @@ internal sealed class Installation
             {
                 TryDelete(full);
             }
-            throw new InstallationException($"data directory '{full}' is not writable: {e.Message}");
+            throw new InstallationException(CliWords.F("Data.NotWritable", full, e.Message));
         }
         if (created)
         {
@@ -123,7 +123,7 @@ internal sealed class Installation
     public static Installation Open(string dataDirectory)
     {
         var full = Path.GetFullPath(dataDirectory);
-        return TryOpen(full) ?? throw new InstallationException($"'{full}' is not a Sigill data directory (no installation.json); run `sigill serve --data {dataDirectory}` or `sigill init` first");
+        return TryOpen(full) ?? throw new InstallationException(CliWords.F("Data.NotSigill", full, dataDirectory));
     }
 
     /// <summary>

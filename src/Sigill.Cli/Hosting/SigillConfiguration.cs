@@ -22,7 +22,7 @@ internal static class SigillConfiguration
             var full = Path.GetFullPath(configFile);
             if (!File.Exists(full))
             {
-                throw new InstallationException($"configuration file '{full}' does not exist");
+                throw new InstallationException(CliWords.F("Config.Missing", full));
             }
             builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
@@ -34,11 +34,11 @@ internal static class SigillConfiguration
         }
         catch (InvalidDataException e)
         {
-            throw new InstallationException($"configuration file '{configFile}' is not valid JSON: {(e.InnerException ?? e).Message}");
+            throw new InstallationException(CliWords.F("Config.NotJson", configFile, (e.InnerException ?? e).Message));
         }
         catch (FormatException e)
         {
-            throw new InstallationException($"configuration file '{configFile}' is not valid: {e.Message}");
+            throw new InstallationException(CliWords.F("Config.Invalid", configFile, e.Message));
         }
 
         var regions = (overrides["Regions"] ?? string.Join(',', DefaultRegions))

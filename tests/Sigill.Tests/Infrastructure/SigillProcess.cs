@@ -31,6 +31,8 @@ internal sealed class SigillProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sigill.dll"));
         foreach (var arg in args)
@@ -40,6 +42,10 @@ internal sealed class SigillProcess : IAsyncDisposable
         foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(n => n.StartsWith("SIGILL_", StringComparison.Ordinal)))
         {
             info.Environment.Remove(name); // test-service variables must not configure the child
+        }
+        foreach (var name in new[] { "LC_ALL", "LC_MESSAGES", "LANG" })
+        {
+            info.Environment.Remove(name); // the runner's locale must not choose the CLI's language (CliWords): English unless a test says
         }
         foreach (var (name, value) in environment)
         {

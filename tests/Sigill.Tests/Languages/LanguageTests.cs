@@ -33,6 +33,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["problem details"] = Sigill.Api.Platform.Errors.Problems.Text,
         ["sender e-mails"] = DocumentMail.SenderResources,
         ["account e-mails"] = Sigill.Api.Features.Accounts.Accounts.MailResources,
+        ["command line (sigill)"] = Sigill.Cli.CliWords.Resources,
     };
 
     [Theory]
