@@ -30,6 +30,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["certificate of completion"] = CertificateWords.Resources,
         ["public pages"] = Sigill.Web.Pages.PublicText.Resources,
         ["recipient signing page"] = Sigill.Web.Recipient.RecipientWords.Resources,
+        ["sender pages, sign-in pages, payer page"] = Sigill.Web.Pages.SenderText.Resources,
     };
 
     [Theory]
