@@ -63,7 +63,7 @@ public static class WebTierHost
             ? new CookieProtection(cookieKey, options.PreviousCookieKeyBytes)
             : new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
         services.AddRazorPages();
-        services.AddLocalization(); // IStringLocalizer<T> over the .resx beside T (Pages/PublicText*.resx)
+        services.AddLocalization(); // IStringLocalizer<T> over the .resx beside T (Pages/PublicText*.resx); SenderText reads its own
         services.AddAntiforgery(a =>
         {
             // Every form post carries a token bound to this cookie. With TLS: __Host- (Secure, Path=/, no Domain).
@@ -140,10 +140,11 @@ public static class WebTierHost
         app.UseSecurityHeaders(options.Tls);
         app.UseRequestLimits(limits);
         app.UseStaticAssets();
-        // The public pages for people without an account speak the browser's language (Accept-Language); nothing else
-        // changes culture (evidence and the API pass-through stay invariant).
-        var publicLanguages = Pages.PublicText.Options();
-        app.UseWhen(http => Pages.PublicText.Localized(http.Request.Path), pages => pages.UseRequestLocalization(publicLanguages));
+        // The pages speak the language picked with the select (cookie), else the browser's (Accept-Language): only the
+        // UI culture changes; the culture stays invariant (forms, data- attributes), as do evidence and the API
+        // pass-through. The recipient's signing pages take the recipient's language explicitly (PageLanguage).
+        var pageLanguages = Pages.PageLanguage.Options();
+        app.UseWhen(http => Pages.PageLanguage.Applies(http.Request.Path), pages => pages.UseRequestLocalization(pageLanguages));
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();

@@ -8,6 +8,8 @@ const pages = document.getElementById("pages");
 const status = document.getElementById("pages-status");
 const form = document.getElementById("field-form");
 const announce = (text) => { status.textContent = text; };
+// The page's words, in its language, from the data-t-* attributes of #pages ("{0} placed on page {1}.").
+const t = (key, ...values) => (pages.dataset[key] ?? key).replace(/\{(\d)\}/g, (_, i) => String(values[Number(i)]));
 
 async function post(handler, data) {
   const body = new FormData();
@@ -16,7 +18,7 @@ async function post(handler, data) {
   const response = await fetch(`${location.pathname}?handler=${handler}`, {
     method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
   });
-  const json = await response.json().catch(() => ({ error: "The server did not answer; reload the page." }));
+  const json = await response.json().catch(() => ({ error: t("tServer") }));
   if (!response.ok) throw new Error(json.error ?? `HTTP ${response.status}`);
   return json;
 }
@@ -95,13 +97,13 @@ function show(field) {
   const item = document.createElement("li");
   item.dataset.field = field.id;
   const name = document.createElement("span");
-  name.textContent = `${labelOf(field)} · page ${field.page}`;
+  name.textContent = t("tPage", labelOf(field), field.page);
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "link";
   remove.dataset.remove = field.id;
-  remove.textContent = "Remove";
-  remove.setAttribute("aria-label", `Remove ${labelOf(field)} on page ${field.page}`);
+  remove.textContent = t("tRemove");
+  remove.setAttribute("aria-label", t("tRemoveOn", labelOf(field), field.page));
   item.append(name, remove, editorFor(field));
   document.getElementById("field-list").append(item);
 }
@@ -138,7 +140,7 @@ function editing() {
           const field = await post("AddField", { RecipientId: recipientId, Kind: item.dataset.kind, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2) });
           if (item.dataset.settings) return location.reload(); // options or a formula to set: the page draws its settings editor
           show(field);
-          announce(`${labelOf(field)} placed on page ${field.page}.`);
+          announce(t("tPlaced", labelOf(field), field.page));
         } catch (error) {
           announce(error.message);
         }
@@ -162,7 +164,7 @@ function editing() {
         const field = await post("MoveField", { FieldId: box.dataset.field, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2) });
         forget(box.dataset.field);
         show(field);
-        announce(`${labelOf(field)} moved to page ${field.page}.`);
+        announce(t("tMoved", labelOf(field), field.page));
       } catch (error) {
         announce(error.message);
       }
@@ -174,7 +176,7 @@ function editing() {
     try {
       await post("RemoveField", { FieldId: id });
       forget(id);
-      announce("Field removed.");
+      announce(t("tRemoved"));
     } catch (error) {
       announce(error.message);
     }
@@ -184,10 +186,10 @@ function editing() {
 async function main() {
   try {
     const count = await renderPages(pages.dataset.pdf, pages.querySelectorAll(".page"), ".placed");
-    announce(`${count} ${count === 1 ? "page" : "pages"} shown.`);
+    announce(count === 1 ? t("tOnePage") : t("tPages", count));
     document.body.dataset.pagesRendered = "true";
   } catch {
-    announce("The pages could not be shown here.");
+    announce(t("tPagesFailed"));
     document.body.dataset.pagesRendered = "failed";
     return;
   }

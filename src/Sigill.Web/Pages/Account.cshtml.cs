@@ -36,18 +36,18 @@ public sealed class AccountModel(ApiClient api, IDataProtectionProvider protecti
 
     public string? Notice { get; private set; }
 
-    /// <summary>What a successful action says, shown after its redirect (a reload repeats nothing).</summary>
+    /// <summary>What a successful action says (keys of SenderText), shown after its redirect (a reload repeats nothing).</summary>
     private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
     {
-        ["totp-off"] = "The authenticator app is off.",
-        ["password"] = "Your password is changed.",
-        ["session"] = "That session is signed out.",
-        ["notices"] = "Your e-mail settings are saved.",
+        ["totp-off"] = "Account.Done.totp-off",
+        ["password"] = "Account.Done.password",
+        ["session"] = "Account.Done.session",
+        ["notices"] = "Account.Done.notices",
     };
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
-        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        Notice = done is not null && Notices.TryGetValue(done, out var notice) ? SenderText.S(notice) : null;
         return await LoadAsync(ct) ?? Page();
     }
 

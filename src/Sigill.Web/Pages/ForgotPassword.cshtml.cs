@@ -27,7 +27,7 @@ public sealed class ForgotPasswordModel(ApiClient api, WebTierOptions options) :
         var email = Email.Trim();
         if (email.Length is 0 or > 254)
         {
-            Error = "Enter the e-mail address you sign in with.";
+            Error = SenderText.S("Forgot.EnterEmail");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }

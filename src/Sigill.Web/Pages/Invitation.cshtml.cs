@@ -41,7 +41,7 @@ public sealed class InvitationModel(ApiClient api, IDataProtectionProvider prote
         }
         if (result?.Session is not { } session)
         {
-            Error = problem?.Describe() ?? "The invitation could not be accepted.";
+            Error = problem?.Describe() ?? SenderText.S("Invitation.Failed");
             Response.StatusCode = problem?.Status ?? 400;
             return Page();
         }

@@ -27,7 +27,8 @@ public sealed partial class PayModel(ApiClient api, WebTierOptions options, ILog
 
     public bool Payable => View.Status == "awaiting" && View.DocumentStatus == "awaiting_payment";
     public bool Paid => View.Status is "paid" or "paid_outside";
-    public string Amount => PaymentText.Amount(View.Amount, View.Currency);
+    /// <summary>In the page's language (English keeps the invariant form the e-mails and the certificate use).</summary>
+    public string Amount => PaymentText.Amount(View.Amount, View.Currency, PageLanguage.Lang == Languages.English ? null : Languages.Culture(PageLanguage.Lang));
 
     /// <summary><c>/p/{token}</c>, and <c>/p/{token}/return?checkout=…</c> when the processor sends the payer back.</summary>
     public async Task<IActionResult> OnGetAsync(string token, string? step, string? checkout, CancellationToken ct)
@@ -58,8 +59,8 @@ public sealed partial class PayModel(ApiClient api, WebTierOptions options, ILog
                 return StatusCode(StatusCodes.Status303SeeOther);
             }
             CheckoutElsewhere(logger, CheckoutOrigin(link.Url) ?? "not an absolute URL");
-            problem = new ApiClient.Problem(StatusCodes.Status502BadGateway, "The payment page could not be opened.",
-                "Nothing was charged. Please try again later, or ask the sender for another way to pay.", null);
+            problem = new ApiClient.Problem(StatusCodes.Status502BadGateway, SenderText.S("Pay.CheckoutFailed"),
+                SenderText.S("Pay.CheckoutFailedDetail"), null);
         }
         return await ShowAsync(region, problem, ct);
     }
@@ -74,8 +75,8 @@ public sealed partial class PayModel(ApiClient api, WebTierOptions options, ILog
             Error = (problem.Code, Returned) switch
             {
                 // Before the checkout nothing was charged; after it the payment may be made and only unconfirmed.
-                ("payment_processor_unavailable", false) => "The payment service could not be reached. Nothing was charged. Please try again in a moment.",
-                ("payment_processor_unavailable", true) => "The payment service could not be reached to confirm your payment. If you completed it, it is not lost: check again in a moment.",
+                ("payment_processor_unavailable", false) => SenderText.S("Pay.Unreachable"),
+                ("payment_processor_unavailable", true) => SenderText.S("Pay.UnreachableReturned"),
                 _ => problem.Describe(),
             };
             Response.StatusCode = problem.Status is >= 400 and < 600 ? problem.Status.Value : StatusCodes.Status400BadRequest;

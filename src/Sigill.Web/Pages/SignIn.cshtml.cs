@@ -115,7 +115,7 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         if (start is null)
         {
             Error = problem is null || problem.Code == "sso_not_configured" || problem.Status == 400
-                ? "No single sign-on is set up for that e-mail address or organization."
+                ? SenderText.S("SignIn.NoSso")
                 : problem.Describe();
             Response.StatusCode = problem?.Status is { } status && (status == 429 || status == 502) ? status : StatusCodes.Status404NotFound;
             return Page();
@@ -123,7 +123,7 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
         var region = start.State.Split('_') is { Length: 4 } p && regions.Contains(p[1], StringComparer.Ordinal) ? p[1] : null;
         if (region is null || !Uri.TryCreate(start.AuthorizationUrl, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
         {
-            Error = "Single sign-on could not be started.";
+            Error = SenderText.S("SignIn.SsoFailed");
             Response.StatusCode = StatusCodes.Status502BadGateway;
             return Page();
         }
@@ -152,7 +152,7 @@ public sealed class SignInModel(ApiClient api, IDataProtectionProvider protectio
     {
         // Throttles and second-factor answers are the API's own words; any other refusal is the one generic message.
         Error = problem is not null && (problem.Status == 429 || SecondFactorStep || problem.Code is "challenge_invalid" or "sso_required" or "second_factor_failed")
-            ? problem.Describe() : Generic;
+            ? problem.Describe() : SenderText.S("SignIn.Generic");
         OfferCode = problem?.Status == 429 && !SecondFactorStep;
         Response.StatusCode = problem?.Status is { } status && (status == 429 || status == 403) ? status : StatusCodes.Status401Unauthorized;
         return Page();

@@ -47,8 +47,8 @@ public sealed class SignUpModel(ApiClient api, WebTierOptions options) : PageMod
         var password = Password;
         Password = ""; // never rendered back
         await LoadAsync(ct);
-        if (!Regions.Contains(Region, StringComparer.Ordinal)) return Fail(400, "Choose one of the listed regions.");
-        if (Dpa is { } dpa && !AcceptDpa) return Fail(400, $"Accept the data processing agreement (version {dpa.Version}) to create the organization.");
+        if (!Regions.Contains(Region, StringComparer.Ordinal)) return Fail(400, SenderText.S("SignUp.ChooseRegion"));
+        if (Dpa is { } dpa && !AcceptDpa) return Fail(400, SenderText.S("SignUp.AcceptDpaError", dpa.Version));
         var home = !string.IsNullOrWhiteSpace(Email) && Email.Length <= 254 ? await AccountRegions.LocateAsync(api, options, Regions, Email, ct) : null;
         var problem = await api.SignUpAsync(home ?? Region, Name, Email, password, OrganizationName, AcceptDpa ? Dpa?.Version : null, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
         if (problem is not null) return Fail(problem.Status ?? 400, problem.Describe());

@@ -26,7 +26,7 @@ public sealed class SignUpVerifyModel(ApiClient api, IDataProtectionProvider pro
         var (result, problem) = await api.VerifySignUpAsync(region, Token, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
         if (result?.Session is not { } session)
         {
-            Error = problem?.Describe() ?? "The account could not be created.";
+            Error = problem?.Describe() ?? SenderText.S("SignUpVerify.Failed");
             Response.StatusCode = problem?.Status ?? 400;
             return Page();
         }

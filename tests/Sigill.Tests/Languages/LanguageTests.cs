@@ -34,6 +34,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["sender e-mails"] = DocumentMail.SenderResources,
         ["account e-mails"] = Sigill.Api.Features.Accounts.Accounts.MailResources,
         ["command line (sigill)"] = Sigill.Cli.CliWords.Resources,
+        ["sender pages, sign-in pages, payer page"] = Sigill.Web.Pages.SenderText.Resources,
     };
 
     [Theory]

@@ -23,7 +23,7 @@ public sealed partial class DocumentModel
     /// <summary>What a new dropdown, radio group or formula starts with, so it can be dragged in at once and edited after.</summary>
     public static object? DefaultSettings(string kind) => kind switch
     {
-        "dropdown" or "radio" => new { options = new[] { "Option 1", "Option 2" } },
+        "dropdown" or "radio" => new { options = new[] { SenderText.S("Settings.Option", 1), SenderText.S("Settings.Option", 2) } },
         "formula" => new { formula = "0", decimals = 2 },
         _ => null,
     };
@@ -36,10 +36,10 @@ public sealed partial class DocumentModel
     {
         if (await LoadAsync(ct) is { } missing) return missing;
         var field = Document.Fields.FirstOrDefault(f => f.Id == fieldId);
-        if (field is null) return await FieldFailedAsync("That field is no longer on the document.", ct);
+        if (field is null) return await FieldFailedAsync(SenderText.S("Settings.FieldGone"), ct);
         if (!TryNumber(settings.Min, out var min) || !TryNumber(settings.Max, out var max))
         {
-            return await FieldFailedAsync("The smallest and largest value must be numbers, such as 1 or 2.5.", ct);
+            return await FieldFailedAsync(SenderText.S("Settings.NotNumbers"), ct);
         }
         var condition = string.IsNullOrEmpty(settings.ConditionField) ? null
             : new Dictionary<string, string?> { ["field"] = settings.ConditionField, ["equals"] = Blank(settings.ConditionEquals) ?? "true" };

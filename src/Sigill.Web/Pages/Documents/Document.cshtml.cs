@@ -65,15 +65,16 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
     /// <summary>The API refused to require payment because the organization has no Stripe account: the page links to where it is connected.</summary>
     public bool PaymentsNotConnected { get; private set; }
 
+    /// <summary>The notices by <c>?done=</c>, as keys of SenderText.</summary>
     private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
     {
-        ["refunded"] = "The refund is sent to Stripe; the refunded total below is what Stripe has accepted so far.",
-        ["paid-outside"] = "Marked as paid outside Sigill. The document is sealed and sent to everyone.",
+        ["refunded"] = "Doc.NoticeRefunded",
+        ["paid-outside"] = "Doc.NoticePaidOutside",
     };
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
-        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        Notice = done is not null && Notices.TryGetValue(done, out var notice) ? SenderText.S(notice) : null;
         return await LoadAsync(ct) ?? Page();
     }
 
@@ -106,7 +107,7 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
 
     public async Task<IActionResult> OnPostAddFieldAsync(FieldInput field, CancellationToken ct)
     {
-        if (field.Kind is null || !FieldSizes.TryGetValue(field.Kind, out var size)) return await FieldFailedAsync("Choose a kind of field.", ct);
+        if (field.Kind is null || !FieldSizes.TryGetValue(field.Kind, out var size)) return await FieldFailedAsync(SenderText.S("Doc.ChooseKind"), ct);
         var reply = await SendAsync<FieldView>(HttpMethod.Post, Path("/fields"), new
         {
             recipientId = field.RecipientId,
@@ -206,7 +207,7 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
         decimal? value = null;
         if (!string.IsNullOrWhiteSpace(amount) && (value = Payments.PaymentText.Parse(amount)) is null)
         {
-            return await AfterAsync(new ApiClient.Problem(400, "Write the amount to refund as a number, e.g. 12.50, or leave it blank to refund the rest.", null, null), "#payment", ct);
+            return await AfterAsync(new ApiClient.Problem(400, SenderText.S("Doc.RefundNumber"), null, null), "#payment", ct);
         }
         return await AfterAsync((await SendAsync<PaymentView>(HttpMethod.Post, Path("/payment/refunds"), new { amount = value }, ct)).Problem, "#payment", ct, "refunded");
     }

@@ -1,46 +1,15 @@
 namespace Sigill.Web.Pages.Documents;
 
-/// <summary>What people read for the API's codes: statuses, roles and field kinds (activity: Sigill.Contracts.DocumentActivity).</summary>
+/// <summary>What people read for the API's codes: statuses, roles and field kinds, in the request's language (<c>Status.*</c>, <c>Role.*</c>, <c>Kind.*</c> in SenderText; activity: Sigill.Contracts.DocumentActivity).</summary>
 public static class Labels
 {
-    public static string Status(string status) => status switch
-    {
-        "draft" => "Draft",
-        "sent" => "Out for signature",
-        "awaiting_payment" => "Awaiting payment",
-        "completed" => "Completed",
-        "declined" => "Declined",
-        "voided" => "Voided",
-        "expired" => "Expired",
-        "pending" => "Waiting",
-        "notified" => "Link sent",
-        "signed" => "Signed",
-        "approved" => "Approved",
-        _ => status,
-    };
+    public static string Status(string status) => Word("Status.", status);
 
-    public static string Role(string role) => role switch
-    {
-        "signer" => "Signer",
-        "approver" => "Approver",
-        "cc" => "Receives a copy",
-        _ => role,
-    };
+    public static string Role(string role) => Word("Role.", role);
 
-    public static string Kind(string kind) => kind switch
-    {
-        "signature" => "Signature",
-        "initials" => "Initials",
-        "text" => "Text",
-        "date" => "Date",
-        "checkbox" => "Checkbox",
-        "number" => "Number",
-        "email" => "E-mail",
-        "name" => "Full name",
-        "dropdown" => "Dropdown",
-        "radio" => "Choice",
-        "formula" => "Formula",
-        "attachment" => "File upload",
-        _ => kind,
-    };
+    public static string Kind(string kind) => Word("Kind.", kind);
+
+    /// <summary>The word for a code in the request's language (SenderText), or the code itself for one the API added later.</summary>
+    private static string Word(string prefix, string code) =>
+        SenderText.Resources.GetString(prefix + code, System.Globalization.CultureInfo.CurrentUICulture) ?? code;
 }

@@ -69,10 +69,10 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
     public async Task<IActionResult> OnPostFromTemplateAsync(CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (Template is null) return Invalid("Choose a template.");
+        if (Template is null) return Invalid(SenderText.S("New.ChooseTemplate"));
         if (!TryReadPricing(out var pricing, out var pricingError)) return Invalid(pricingError);
         var variables = Template.Variables.ToDictionary(v => v, v => Variables.GetValueOrDefault(v)?.Trim() ?? "", StringComparer.Ordinal);
-        if (variables.FirstOrDefault(v => v.Value.Length == 0) is { Key: { } empty }) return Invalid($"Fill in “{empty}”.");
+        if (variables.FirstOrDefault(v => v.Value.Length == 0) is { Key: { } empty }) return Invalid(SenderText.S("New.FillIn", empty));
         var reply = await SendAsync<DocumentView>(HttpMethod.Post, "/api/v1/documents/from-template",
             new { templateId = Template.Id, title = Title.Trim(), variables, pricing }, ct);
         return reply.Ok ? LocalRedirect($"/documents/{Seg(reply.Value!.Id)}") : Failed(reply.Problem!);
@@ -82,8 +82,8 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
     public async Task<IActionResult> OnPostAddLineAsync(CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (Template is null) return Invalid("Choose a template.");
-        if (Pricing.Count >= PricingInput.MaxItems) return Invalid($"A pricing table has at most {PricingInput.MaxItems} lines.");
+        if (Template is null) return Invalid(SenderText.S("New.ChooseTemplate"));
+        if (Pricing.Count >= PricingInput.MaxItems) return Invalid(SenderText.S("New.MaxLines", PricingInput.MaxItems));
         Pricing.Add(new PricingRow());
         FocusLine = Pricing.Count - 1;
         return Page();
@@ -93,7 +93,7 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
     {
         TemplateId = null;
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (file is null || file.Length == 0) return Invalid("Choose the PDF to upload.");
+        if (file is null || file.Length == 0) return Invalid(SenderText.S("New.ChoosePdf"));
         using var content = new MultipartFormDataContent();
         content.Add(new StringContent(Title.Trim()), "title");
         var pdf = new StreamContent(file.OpenReadStream());
@@ -127,18 +127,18 @@ public sealed class NewModel(ApiClient api, IDataProtectionProvider protection, 
         error = "";
         if (Pricing.Count > PricingInput.MaxItems)
         {
-            error = $"A pricing table has at most {PricingInput.MaxItems} lines.";
+            error = SenderText.S("New.MaxLines", PricingInput.MaxItems);
             return false;
         }
         var items = new List<PricingItem>();
         foreach (var (row, i) in Pricing.Select((r, i) => (r, i + 1)))
         {
             if (string.IsNullOrWhiteSpace(row.Description) && string.IsNullOrWhiteSpace(row.Quantity) && string.IsNullOrWhiteSpace(row.UnitPrice)) continue;
-            if (string.IsNullOrWhiteSpace(row.Description)) { error = $"Line {i} of the pricing table needs a description."; return false; }
+            if (string.IsNullOrWhiteSpace(row.Description)) { error = SenderText.S("New.LineNeedsDescription", i); return false; }
             if (!Number(row.Quantity, 1, out var quantity) || !Number(row.UnitPrice, null, out var price)
                 || !Number(row.DiscountPercent, 0, out var discount) || !Number(row.TaxPercent, 0, out var tax))
             {
-                error = $"Line {i} of the pricing table: write numbers like 1250 or 1250.50.";
+                error = SenderText.S("New.LineNumbers", i);
                 return false;
             }
             items.Add(new PricingItem(row.Description.Trim(), quantity, price, discount, tax));

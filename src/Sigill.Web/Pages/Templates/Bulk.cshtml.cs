@@ -34,7 +34,7 @@ public sealed class BulkModel(ApiClient api, IDataProtectionProvider protection,
     public async Task<IActionResult> OnPostPreviewAsync(IFormFile? file, CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (file is null || file.Length == 0) return Invalid("Choose the CSV or Excel file first.");
+        if (file is null || file.Length == 0) return Invalid(SenderText.S("Bulk.ChooseFile"));
         var reply = await UploadAsync<PreviewView>("/api/v1/bulk-sends/preview", Form(file), ct);
         if (!reply.Ok) return Failed(reply.Problem!);
         Preview = reply.Value;
@@ -44,7 +44,7 @@ public sealed class BulkModel(ApiClient api, IDataProtectionProvider protection,
     public async Task<IActionResult> OnPostSendAsync(IFormFile? file, CancellationToken ct)
     {
         if (await LoadAsync(ct) is { } failed) return failed;
-        if (file is null || file.Length == 0) return Invalid("Choose the CSV or Excel file first.");
+        if (file is null || file.Length == 0) return Invalid(SenderText.S("Bulk.ChooseFile"));
         using var form = Form(file);
         if (!string.IsNullOrWhiteSpace(Title)) form.Add(new StringContent(Title.Trim()), "title");
         if (!string.IsNullOrWhiteSpace(Message)) form.Add(new StringContent(Message), "message");

@@ -73,7 +73,7 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
     public bool Saved { get; private set; }
 
     /// <summary>A language's name on this (English) page: "Swedish (sv)".</summary>
-    public static string LanguageName(string code) => $"{System.Globalization.CultureInfo.GetCultureInfo(code).EnglishName} ({code})";
+    public static string LanguageName(string code) => $"{SenderText.S("Language." + code)} ({code})";
 
     /// <summary>The languages a new translation can be in: those Sigill speaks, without the main one and those translated already.</summary>
     public IEnumerable<string> FreeLanguages => Languages.Supported.Where(l => l != Language && !Translations.ContainsKey(l));
