@@ -105,6 +105,27 @@ public sealed partial class StepUpTests(SharedApps apps) : IClassFixture<SharedA
 
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task An_emailed_code_is_written_in_the_recipients_language_and_works(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var org = await app.SetUpOrganizationAsync("Acme Kod", "us");
+        using var sender = app.Web(org.ApiToken);
+        var email = $"asa.kod.{backend}@example.test";
+        var (_, _, link) = await SendGuardedAsync(app, sender, email, new { stepUp = "email_code", language = "sv" });
+        using var asa = app.Web();
+        Assert.Equal(HttpStatusCode.Accepted, (await asa.PostAsync($"/api/v1/signing/{link}/step-up/code", null)).StatusCode);
+        var mail = await Outbox.WaitForAsync(app.DataDirectory, "us", email, "Din verifieringskod");
+        Assert.Contains("Hej Ada,", mail.Text, StringComparison.Ordinal);
+        Assert.Contains("Den gäller i 10 minuter", mail.Text, StringComparison.Ordinal);
+        var code = SwedishCode().Match(mail.Text).Groups[1].Value;
+        Assert.NotNull((await OkJsonAsync(await VerifyAsync(asa, link, code))).GetProperty("grant").GetString());
+    }
+
+    [GeneratedRegex(@"Din verifieringskod är (\d{6})")]
+    private static partial Regex SwedishCode();
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
     public async Task Parallel_guesses_cannot_exceed_five_attempts(Backend backend)
     {
         var app = await apps.For(backend);

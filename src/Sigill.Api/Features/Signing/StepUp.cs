@@ -160,12 +160,13 @@ internal static class StepUp
         await db.SaveChangesAsync(ct);
         var name = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.NamePurpose, r.NameToken, r.Id, ct))!;
         var email = (await cell.Keys.DecryptFieldAsync(r.OrganizationId, Recipient.EmailPurpose, r.EmailToken, r.Id, ct))!;
-        var body = $"Hello {name},\n\nYour verification code is {code}\n\nIt is valid for {(int)CodeLifetime.TotalMinutes} minutes and works once. "
-            + "If you did not ask for it, ignore this message.\n";
+        // In the language the recipient's page speaks (theirs, else the organization's default).
+        var t = new MailWords(await SigningEndpoints.LanguageAsync(link, ct), DocumentMail.Resources);
+        var body = t.Format("StepUp.Body", name, code, (int)CodeLifetime.TotalMinutes);
         try
         {
             // Not queued when the mail server is down: a code lives minutes, and the signer can ask for another.
-            await mailer.SendAsync(new MailMessage(cell.Region, name, email, "Your verification code", body), CancellationToken.None);
+            await mailer.SendAsync(new MailMessage(cell.Region, name, email, t["StepUp.Subject"], body), CancellationToken.None);
         }
         catch (Exception e) when (MailServices.IsDeliveryFailure(e))
         {
