@@ -36,6 +36,34 @@ public sealed partial class SenderLanguageTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public void The_activity_list_says_in_English_exactly_what_the_API_and_the_certificate_say_and_translates_it()
+    {
+        var english = Sigill.Web.Pages.SenderText.Resources.GetResourceSet(CultureInfo.InvariantCulture, true, true)!
+            .Cast<System.Collections.DictionaryEntry>().Where(e => ((string)e.Key).StartsWith("Activity.", StringComparison.Ordinal)).ToList();
+        Assert.True(english.Count >= 30, $"only {english.Count} activity entries");
+        foreach (var entry in english)
+        {
+            var action = ((string)entry.Key)["Activity.".Length..];
+            Assert.Equal(Sigill.Contracts.DocumentActivity.Describe(action), (string)entry.Value!);
+        }
+        using (new CultureScope("sv"))
+        {
+            Assert.Equal("Skrev under", Sigill.Web.Pages.Documents.Labels.Activity("document.signed", "Signed"));
+            Assert.Equal("Something new", Sigill.Web.Pages.Documents.Labels.Activity("document.something_new", "Something new"));
+        }
+    }
+
+    /// <summary>The page's language for a test of words (the thread's UI culture), restored after.</summary>
+    private sealed class CultureScope : IDisposable
+    {
+        private readonly CultureInfo _before = CultureInfo.CurrentUICulture;
+
+        public CultureScope(string language) => CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(language);
+
+        public void Dispose() => CultureInfo.CurrentUICulture = _before;
+    }
+
     [Theory]
     [InlineData(null, "en", "Sign in")]
     [InlineData("sv-SE,sv;q=0.9,en;q=0.8", "sv", "Logga in")]
