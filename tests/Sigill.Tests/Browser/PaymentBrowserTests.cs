@@ -38,7 +38,9 @@ public sealed class PaymentBrowserTests(Chromium chromium, PaymentApps apps) : I
         await page.FillAsync("input[name=exp]", "12/30");
         await page.FillAsync("input[name=cvc]", "123");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => url.StartsWith(app.WebUrl.ToString().TrimEnd('/') + "/p", StringComparison.Ordinal));
+        // The way back does real work before the page answers (the processor's session is read, the payment recorded, the
+        // document sealed with its timestamp): on a loaded machine it has taken longer than the default 45 s.
+        await page.WaitForURLAsync(url => url.StartsWith(app.WebUrl.ToString().TrimEnd('/') + "/p", StringComparison.Ordinal), new() { Timeout = 120_000 });
         await page.WaitForSelectorAsync("#pay-status");
         Assert.Contains("Paid", await page.InnerTextAsync("#pay-status"), StringComparison.Ordinal);
         Assert.Contains("4242", await page.InnerTextAsync("#pay-status"), StringComparison.Ordinal);
