@@ -38,17 +38,9 @@ public sealed partial class ApiClient
         PdfOrNull(await SendAsync(HttpMethod.Get, region, $"/api/v1/delivery/{token}", null, null, ct, HttpCompletionOption.ResponseHeadersRead));
 
     /// <summary>A file the delivery link's recipient uploaded while signing (PDF, PNG or JPEG); null when the link or field shows nothing.</summary>
-    public async Task<HttpResponseMessage?> GetDeliveredFileAsync(string region, string token, string fieldId, CancellationToken ct)
-    {
-        var response = await SendAsync(HttpMethod.Get, region, $"/api/v1/delivery/{token}/files/{Uri.EscapeDataString(fieldId)}", null, null, ct, HttpCompletionOption.ResponseHeadersRead);
-        if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType is "application/pdf" or "image/png" or "image/jpeg")
-        {
-            return response;
-        }
-        var status = response.StatusCode;
-        response.Dispose();
-        return status == HttpStatusCode.NotFound ? null : throw new HttpRequestException($"the API tier answered {(int)status}", null, status);
-    }
+    public async Task<HttpResponseMessage?> GetDeliveredFileAsync(string region, string token, string fieldId, CancellationToken ct) =>
+        FileOrNull(await SendAsync(HttpMethod.Get, region, $"/api/v1/delivery/{token}/files/{Uri.EscapeDataString(fieldId)}", null, null, ct,
+            HttpCompletionOption.ResponseHeadersRead), "application/pdf", "image/png", "image/jpeg");
 
     public Task<Problem?> ConsentAsync(string region, string token, string? grant, CancellationToken ct) =>
         PostAsync(region, $"/api/v1/signing/{token}/consent", grant, new { accept = true }, ct);
@@ -89,9 +81,12 @@ public sealed partial class ApiClient
         return http.SendAsync(request, completion, ct);
     }
 
-    private static HttpResponseMessage? PdfOrNull(HttpResponseMessage response)
+    private static HttpResponseMessage? PdfOrNull(HttpResponseMessage response) => FileOrNull(response, "application/pdf");
+
+    /// <summary>The answer when it is a success of one of <paramref name="types"/>; null when the API shows nothing (404, or 403 before a step-up).</summary>
+    private static HttpResponseMessage? FileOrNull(HttpResponseMessage response, params string[] types)
     {
-        if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/pdf")
+        if (response.IsSuccessStatusCode && types.Contains(response.Content.Headers.ContentType?.MediaType))
         {
             return response;
         }

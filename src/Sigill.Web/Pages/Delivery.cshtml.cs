@@ -15,30 +15,30 @@ public sealed partial class DeliveryModel(ApiClient api) : PageModel
     public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
     {
         var match = DeliveryToken().Match(token);
-        if (match.Success && await api.GetDeliveredPdfAsync(match.Groups[1].Value, token, ct) is { } response)
-        {
-            HttpContext.Response.RegisterForDispose(response);
-            Response.Headers.CacheControl = "no-store";
-            var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? "signed.pdf";
-            return File(await response.Content.ReadAsStreamAsync(ct), "application/pdf", name);
-        }
-        Response.StatusCode = StatusCodes.Status404NotFound;
-        return Page();
+        return await DownloadAsync(match.Success ? await api.GetDeliveredPdfAsync(match.Groups[1].Value, token, ct) : null, "signed.pdf", ct);
     }
 
     /// <summary><c>/d/{token}/files/{fieldId}</c>: a file the recipient uploaded while signing, always as a download (never shown inline).</summary>
     public async Task<IActionResult> OnGetFilesAsync(string token, string? fieldId, CancellationToken ct)
     {
         var match = DeliveryToken().Match(token);
-        if (match.Success && fieldId is not null && FieldId().IsMatch(fieldId) && await api.GetDeliveredFileAsync(match.Groups[1].Value, token, fieldId, ct) is { } response)
+        var good = match.Success && fieldId is not null && FieldId().IsMatch(fieldId);
+        return await DownloadAsync(good ? await api.GetDeliveredFileAsync(match.Groups[1].Value, token, fieldId!, ct) : null, "file", ct);
+    }
+
+    /// <summary>The API's file as a download under the name it gives, never cached; the "not active" page (404) when there is none.</summary>
+    private async Task<IActionResult> DownloadAsync(HttpResponseMessage? response, string fallbackName, CancellationToken ct)
+    {
+        if (response is null)
         {
-            HttpContext.Response.RegisterForDispose(response);
-            Response.Headers.CacheControl = "no-store";
-            var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? "file";
-            return File(await response.Content.ReadAsStreamAsync(ct), response.Content.Headers.ContentType!.MediaType!, name);
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
         }
-        Response.StatusCode = StatusCodes.Status404NotFound;
-        return Page();
+        HttpContext.Response.RegisterForDispose(response);
+        Response.Headers.CacheControl = "no-store";
+        var disposition = response.Content.Headers.ContentDisposition;
+        var name = disposition?.FileNameStar ?? disposition?.FileName?.Trim('"') ?? fallbackName;
+        return File(await response.Content.ReadAsStreamAsync(ct), response.Content.Headers.ContentType!.MediaType!, name);
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]

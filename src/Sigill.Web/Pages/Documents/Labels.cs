@@ -10,10 +10,9 @@ public static class Labels
     public static string Kind(string kind) => Word("Kind.", kind);
 
     /// <summary>An activity entry's words for its audit action; the API's own (English) words for an action added later.</summary>
-    public static string Activity(string action, string description) =>
-        SenderText.Resources.GetString("Activity." + action, System.Globalization.CultureInfo.CurrentUICulture) ?? description;
+    public static string Activity(string action, string description) => Word("Activity.", action, description);
 
     /// <summary>The word for a code in the request's language (SenderText), or the code itself for one the API added later.</summary>
-    private static string Word(string prefix, string code) =>
-        SenderText.Resources.GetString(prefix + code, System.Globalization.CultureInfo.CurrentUICulture) ?? code;
+    private static string Word(string prefix, string code, string? otherwise = null) =>
+        SenderText.Resources.GetString(prefix + code, System.Globalization.CultureInfo.CurrentUICulture) ?? otherwise ?? code;
 }
