@@ -1,7 +1,9 @@
 // The sender's document page: draws the pages with pdf.js and, on a draft, lets the sender drag a field from the
 // palette onto a page, drag a placed field to move it, and remove one. Pointer events, so mouse, pen and touch all
-// work; the form under the pages does the same with the keyboard. Every change is a POST of the page's own handler
-// (with the antiforgery token of its field form) that answers JSON; the API checks that the field lies on the page.
+// work; the form under the pages does the same with the keyboard. Every change is a POST of the page's handler at
+// data-post, carrying the hidden inputs of its field form (the antiforgery token, or on the embedded sending page its
+// sealed session, which never goes into a URL), that answers JSON; the API checks that the field lies on the page.
+// The embedded page fetches the PDF the same way (data-pdf-post): a GET could carry no session.
 import { renderPages, placeBox } from "./pdf-pages.js";
 
 const pages = document.getElementById("pages");
@@ -11,11 +13,17 @@ const announce = (text) => { status.textContent = text; };
 // The page's words, in its language, from the data-t-* attributes of #pages ("{0} placed on page {1}.").
 const t = (key, ...values) => (pages.dataset[key] ?? key).replace(/\{(\d)\}/g, (_, i) => String(values[Number(i)]));
 
-async function post(handler, data) {
+// The field form's hidden inputs: what proves a post comes from this page.
+function credentials() {
   const body = new FormData();
-  body.append("__RequestVerificationToken", form.querySelector("input[name=__RequestVerificationToken]").value);
+  for (const input of form?.querySelectorAll("input[type=hidden]") ?? []) body.append(input.name, input.value);
+  return body;
+}
+
+async function post(handler, data) {
+  const body = credentials();
   for (const [k, v] of Object.entries(data)) body.append(k, String(v));
-  const response = await fetch(`${location.pathname}?handler=${handler}`, {
+  const response = await fetch(`${pages.dataset.post}?handler=${handler}`, {
     method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
   });
   const json = await response.json().catch(() => ({ error: t("tServer") }));
@@ -88,7 +96,7 @@ function show(field) {
   const holder = pages.querySelector(`.page[data-page="${field.page}"]`);
   const box = document.createElement("div");
   box.className = `placed r${colourOf(field.recipientId)}`;
-  Object.assign(box.dataset, { field: field.id, x: field.x, y: field.y, w: field.width, h: field.height });
+  Object.assign(box.dataset, { field: field.id, recipient: field.recipientId, x: field.x, y: field.y, w: field.width, h: field.height });
   const text = document.createElement("span");
   text.textContent = labelOf(field);
   box.append(text);
@@ -104,13 +112,17 @@ function show(field) {
   remove.dataset.remove = field.id;
   remove.textContent = t("tRemove");
   remove.setAttribute("aria-label", t("tRemoveOn", labelOf(field), field.page));
-  item.append(name, remove, editorFor(field));
+  item.append(name, remove, ...editorFor(field));
   document.getElementById("field-list").append(item);
+  sendable();
 }
 
-// The label-and-required editor of a field placed here, from the page's template (it carries the form's antiforgery token).
+// The label-and-required editor of a field placed here, from the page's template (it carries the form's antiforgery
+// token); none on a page without one (the embedded sending page).
 function editorFor(field) {
-  const editor = document.getElementById("field-edit-template").content.firstElementChild.cloneNode(true);
+  const template = document.getElementById("field-edit-template");
+  if (!template) return [];
+  const editor = template.content.firstElementChild.cloneNode(true);
   editor.querySelector('input[name="fieldId"]').value = field.id;
   const label = editor.querySelector('input[name="label"]');
   label.id = `label-${field.id}`;
@@ -120,11 +132,25 @@ function editorFor(field) {
   required.id = `required-${field.id}`;
   required.checked = field.required;
   for (const l of editor.querySelectorAll("label")) l.htmlFor = l.htmlFor.replace("-new", `-${field.id}`);
-  return editor;
+  return [editor];
 }
 
 function forget(fieldId) {
   for (const el of document.querySelectorAll(`[data-field="${fieldId}"]`)) el.remove();
+  sendable();
+}
+
+// The send section as the server would draw it now: the warning naming the signers with no field yet, else the send
+// button. (The API refuses to send in that case anyway; this only saves a reload, which the embedded page cannot do.)
+function sendable() {
+  const warning = document.getElementById("signers-without-fields");
+  const ready = document.getElementById("send-ready");
+  if (!warning || !ready) return;
+  const placed = new Set([...pages.querySelectorAll(".placed")].map((box) => box.dataset.recipient));
+  const bare = [...document.querySelectorAll("#place-recipient option")].filter((o) => !placed.has(o.value)).map((o) => o.textContent);
+  warning.textContent = bare.length === 0 ? "" : (bare.length === 1 ? warning.dataset.one : warning.dataset.many).replace("{0}", bare.join(", "));
+  warning.hidden = bare.length === 0;
+  ready.hidden = bare.length > 0;
 }
 
 function editing() {
@@ -185,7 +211,8 @@ function editing() {
 
 async function main() {
   try {
-    const count = await renderPages(pages.dataset.pdf, pages.querySelectorAll(".page"), ".placed");
+    const init = pages.dataset.pdfPost ? { method: "POST", body: credentials() } : undefined;
+    const count = await renderPages(pages.dataset.pdf, pages.querySelectorAll(".page"), ".placed", init);
     announce(count === 1 ? t("tOnePage") : t("tPages", count));
     document.body.dataset.pagesRendered = "true";
   } catch {

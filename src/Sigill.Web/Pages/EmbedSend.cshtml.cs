@@ -44,9 +44,9 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
     /// <summary>The document was sent from this page (the scoped session is ended).</summary>
     public bool Sent { get; private set; }
 
-    public IReadOnlyList<RecipientView> Signers => Document is null ? [] : [.. Document.Recipients.Where(r => r.Role == "signer")];
-
-    public string RecipientName(string? id) => Document?.Recipients.FirstOrDefault(r => r.Id == id)?.Name ?? "";
+    /// <summary>The pages with their fields (<c>Documents/_Pages.cshtml</c>, drawn and edited by <c>sender.js</c>, which posts here).</summary>
+    public PagePlacement? Placement => Document is null ? null :
+        new PagePlacement(Document, Document.Recipients.Any(r => r.Role == "signer"), "/e/send", "/e/send?handler=Pdf", PdfByPost: true, SettingsEditor: false);
 
     /// <summary>What the page reports to the framing page besides <c>loaded</c>.</summary>
     public string? Event => Sent ? "sent" : ErrorCode is null && Error is null ? null : "error";
@@ -55,14 +55,14 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
     {
         if (!ApiClient.TryParseEmbedToken(token, out var region))
         {
-            Error = "This embedded sending URL does not open.";
+            Error = SenderText.S("Embed.UrlNotOpen");
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
         }
         var (opened, problem) = await api.OpenEmbedSendAsync(region, token!, ct);
         if (opened is null)
         {
-            Error = problem?.Describe() ?? "This embedded sending URL does not open.";
+            Error = problem?.Describe() ?? SenderText.S("Embed.UrlNotOpen");
             ErrorCode = problem?.Code;
             Response.StatusCode = problem?.Status ?? StatusCodes.Status404NotFound;
             return Page();
@@ -86,7 +86,12 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
         if (executed.Exception is ApiClient.SignedOutException)
         {
             executed.ExceptionHandled = true;
-            Error = "This embedded session has ended. Close the frame and open the document again from the application.";
+            if (WantsJson)
+            {
+                executed.Result = new JsonResult(new { error = SenderText.S("Embed.Ended") }) { StatusCode = StatusCodes.Status401Unauthorized };
+                return;
+            }
+            Error = SenderText.S("Embed.Ended");
             ErrorCode = "unauthorized";
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             Document = null;
@@ -107,13 +112,15 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
     public async Task<IActionResult> OnPostRemoveRecipientAsync(string recipientId, CancellationToken ct) =>
         await ShowAsync(await CallAsync(HttpMethod.Delete, $"/recipients/{Uri.EscapeDataString(recipientId ?? "")}", null, ct), ct);
 
+    /// <summary>A field placed with the form (answered with the page) or dragged onto a page by sender.js (answered with the field as JSON).</summary>
     public async Task<IActionResult> OnPostAddFieldAsync(DocumentModel.FieldInput field, CancellationToken ct)
     {
         if (field.Kind is null || !DocumentModel.FieldSizes.TryGetValue(field.Kind, out var size))
         {
-            return await ShowAsync(new ApiClient.Problem(400, "Choose a kind of field.", null, null), ct);
+            var problem = new ApiClient.Problem(400, SenderText.S("Doc.ChooseKind"), null, null);
+            return WantsJson ? DocumentModel.Json(problem) : await ShowAsync(problem, ct);
         }
-        return await ShowAsync(await CallAsync(HttpMethod.Post, "/fields", new
+        return await FieldAsync(HttpMethod.Post, "/fields", new
         {
             recipientId = field.RecipientId,
             kind = field.Kind,
@@ -124,11 +131,45 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
             height = size.Height,
             required = field.Optional ? false : (bool?)null,
             label = string.IsNullOrWhiteSpace(field.Label) ? null : field.Label.Trim(),
-        }, ct), ct);
+            settings = DocumentModel.DefaultSettings(field.Kind),
+        }, ct);
     }
 
-    public async Task<IActionResult> OnPostRemoveFieldAsync(string fieldId, CancellationToken ct) =>
-        await ShowAsync(await CallAsync(HttpMethod.Delete, $"/fields/{Uri.EscapeDataString(fieldId ?? "")}", null, ct), ct);
+    /// <summary>A placed field dragged to another spot (sender.js): its page and top-left corner change, nothing else.</summary>
+    public Task<IActionResult> OnPostMoveFieldAsync(string fieldId, int page, double x, double y, CancellationToken ct) =>
+        FieldAsync(HttpMethod.Patch, $"/fields/{Uri.EscapeDataString(fieldId ?? "")}", new { page, x = Math.Round(x, 2), y = Math.Round(y, 2) }, ct);
+
+    public async Task<IActionResult> OnPostRemoveFieldAsync(string fieldId, CancellationToken ct)
+    {
+        var problem = await CallAsync(HttpMethod.Delete, $"/fields/{Uri.EscapeDataString(fieldId ?? "")}", null, ct);
+        if (!WantsJson) return await ShowAsync(problem, ct);
+        return problem is null ? new JsonResult(new { removed = fieldId }) : DocumentModel.Json(problem);
+    }
+
+    /// <summary>
+    /// The draft's PDF for sender.js to draw. A POST, not a GET: the sealed session travels in the body, never in a URL,
+    /// and only the page's own origin may ask (as for every post here).
+    /// </summary>
+    public async Task<IActionResult> OnPostPdfAsync(CancellationToken ct)
+    {
+        var session = _session!;
+        var (pdf, problem) = await api.PdfAsync(session.Region, session.Session, HttpMethod.Get, $"/api/v1/documents/{Uri.EscapeDataString(session.DocumentId)}/pdf", null, ct);
+        if (pdf is null) return DocumentModel.Json(problem!);
+        HttpContext.Response.RegisterForDispose(pdf);
+        Response.Headers.CacheControl = "no-store";
+        return File(await pdf.Content.ReadAsStreamAsync(ct), "application/pdf");
+    }
+
+    /// <summary>A field change: JSON (the field, or the problem's words) for sender.js, else the page.</summary>
+    private async Task<IActionResult> FieldAsync(HttpMethod method, string rest, object body, CancellationToken ct)
+    {
+        var session = _session!;
+        var reply = await api.CallAsync<FieldView>(session.Region, session.Session, method, $"/api/v1/documents/{Uri.EscapeDataString(session.DocumentId)}{rest}", body, ct);
+        if (WantsJson) return reply.Problem is null ? new JsonResult(reply.Value) : DocumentModel.Json(reply.Problem);
+        return await ShowAsync(reply.Problem, ct);
+    }
+
+    private bool WantsJson => DocumentModel.AsksForJson(Request);
 
     public async Task<IActionResult> OnPostSendAsync(DocumentModel.SendInput send, CancellationToken ct)
     {

@@ -12,7 +12,8 @@ namespace Sigill.Web.Pages;
 /// resource lookup of <see cref="SenderText"/> and <see cref="PublicText"/>): the culture stays invariant, because the
 /// pages write numbers into forms and <c>data-</c> attributes and read numbers and dates back from forms. The
 /// recipient's signing pages (<c>/s</c>, <c>/e</c>) take the recipient's language explicitly and are left out, as is
-/// the API pass-through.
+/// the API pass-through. The embedded sending page <c>/e/send</c> is a sender's page: framed, it gets no cookie of ours
+/// (third-party), so in practice it speaks the browser's language.
 /// </summary>
 public static class PageLanguage
 {
@@ -21,7 +22,8 @@ public static class PageLanguage
 
     /// <summary>Whether <paramref name="path"/> is a page that takes its words from the request's language.</summary>
     public static bool Applies(PathString path) =>
-        !path.StartsWithSegments("/api") && !path.StartsWithSegments("/s") && !path.StartsWithSegments("/e") && !path.StartsWithSegments("/health");
+        !path.StartsWithSegments("/api") && !path.StartsWithSegments("/s") && (!path.StartsWithSegments("/e") || path.StartsWithSegments("/e/send"))
+        && !path.StartsWithSegments("/health");
 
     /// <summary>The five languages as UI cultures (neutral, so <c>sv-SE</c> and <c>sv-FI</c> both find Swedish); the culture always invariant.</summary>
     public static RequestLocalizationOptions Options()

@@ -59,7 +59,6 @@ public abstract class SignedInPage(ApiClient api, IDataProtectionProvider protec
 
     protected Task<ApiClient.Reply<T>> UploadAsync<T>(string path, MultipartFormDataContent content, CancellationToken ct) => api.UploadAsync<T>(_region, _session, path, content, ct);
 
-    /// <summary>Streams a PDF from the API to the browser: inline to view, or as a download with <paramref name="downloadName"/>.</summary>
     /// <summary>A PDF from the API, as a download under the file name the API gives (after the document's title) when <paramref name="download"/>.</summary>
     protected async Task<IActionResult> PdfAsync(HttpMethod method, string path, object? body, bool download, CancellationToken ct)
     {

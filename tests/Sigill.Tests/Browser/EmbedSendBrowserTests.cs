@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Playwright;
 using Sigill.Tests.Embedding;
 using Sigill.Tests.Infrastructure;
 using static Sigill.Tests.Documents.DocumentKit;
@@ -15,6 +16,23 @@ namespace Sigill.Tests.Browser;
 public sealed class EmbedSendBrowserTests(Chromium chromium) : IClassFixture<Chromium>
 {
     private static async Task<string[]> EventsAsync(Chromium.Session p) => [.. await p.Page.Locator("#events li").AllInnerTextsAsync()];
+
+    /// <summary>A point on <paramref name="page"/> (inside the frame) that the mouse can reach: below the frame's sticky palette and within both viewports.</summary>
+    private static async Task<(float X, float Y)> DropPointAsync(Chromium.Session p, ILocator page)
+    {
+        var frame = (await p.Page.Locator("#sigill").BoundingBoxAsync())!;
+        var box = (await page.BoundingBoxAsync())!;
+        var top = Math.Max(box.Y, frame.Y + 140);
+        var bottom = Math.Min(Math.Min(box.Y + box.Height, frame.Y + frame.Height), p.Page.ViewportSize!.Height) - 30;
+        Assert.True(bottom > top + 40, $"page 1 is not visible in the frame: {top}..{bottom}");
+        return (box.X + box.Width * 0.3f, (top + bottom) / 2);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100 && !await condition(); i++) await Task.Delay(100);
+        Assert.True(await condition());
+    }
 
     [Fact]
     public async Task A_registered_origin_frames_the_draft_page_and_its_member_prepares_and_sends_it()
@@ -45,10 +63,43 @@ public sealed class EmbedSendBrowserTests(Chromium chromium) : IClassFixture<Chr
         await frame.Locator("#r-email").FillAsync(email);
         await frame.Locator("#add-recipient-submit").ClickAsync();
         await frame.Locator("#field-form").WaitForAsync();
-        await frame.Locator("#f-kind").SelectOptionAsync("signature");
-        await frame.Locator("#f-y").FillAsync("600");
-        await frame.Locator("#add-field-submit").ClickAsync();
+
+        // The pages are drawn inside the frame (the PDF is fetched by a POST carrying the sealed session), and a
+        // signature field is dragged from the palette onto page 1: placed at the API without a reload (a reload of
+        // the one-time URL could not come back), and the send form appears in place of "has no field to sign yet".
+        await frame.Locator("body[data-pages-rendered=true]").WaitForAsync(new() { Timeout = 60_000 });
+        Assert.True(await frame.Locator("#signers-without-fields").IsVisibleAsync());
+        Assert.False(await frame.Locator("#send-form").IsVisibleAsync());
+        await p.ScreenshotAsync("embed-send-2-pages-drawn");
+        var pageOne = frame.Locator(".page[data-page='1']");
+        await pageOne.ScrollIntoViewIfNeededAsync();
+        var target = await DropPointAsync(p, pageOne);
+        var from = (await frame.Locator(".palette-item[data-kind=signature]").BoundingBoxAsync())!;
+        await p.Page.Mouse.MoveAsync(from.X + from.Width / 2, from.Y + from.Height / 2);
+        await p.Page.Mouse.DownAsync();
+        await p.Page.Mouse.MoveAsync(target.X, target.Y, new() { Steps = 8 });
+        await p.Page.Mouse.UpAsync();
+        await frame.Locator(".placed").WaitForAsync();
         await frame.Locator("#send-form").WaitForAsync();
+        Assert.True(await frame.Locator("#signers-without-fields").IsHiddenAsync());
+        var fields = (await OkJsonAsync(await org.Token.GetAsync($"/api/v1/documents/{draft}"))).GetProperty("fields");
+        var placed = Assert.Single(fields.EnumerateArray());
+        Assert.Equal("signature", placed.GetProperty("kind").GetString());
+        Assert.Equal(1, placed.GetProperty("page").GetInt32());
+        var y = placed.GetProperty("y").GetDouble();
+
+        // Dragged lower: moved at the API, still one field.
+        var box = (await frame.Locator(".placed").BoundingBoxAsync())!;
+        await p.Page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
+        await p.Page.Mouse.DownAsync();
+        await p.Page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2 + 60, new() { Steps = 6 });
+        await p.Page.Mouse.UpAsync();
+        await Eventually(async () =>
+        {
+            var moved = Assert.Single((await OkJsonAsync(await org.Token.GetAsync($"/api/v1/documents/{draft}"))).GetProperty("fields").EnumerateArray());
+            return moved.GetProperty("y").GetDouble() > y + 20;
+        });
+        Assert.Equal(1, await frame.Locator(".placed").CountAsync());
         await p.ScreenshotAsync("embed-send-2-ready-to-send");
         await frame.Locator("#s-message").FillAsync("Sent from the embedded page");
         await frame.Locator("#send-submit").ClickAsync();

@@ -118,6 +118,82 @@ public sealed partial class EmbedSendPageHttpTests
     }
 
     [Fact]
+    public async Task The_page_module_draws_the_pdf_and_places_moves_and_removes_fields_by_posts_that_carry_the_sealed_session()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var org = await EmbedSendTests.OrgAsync(app, "Acme Embed Send Module", "eu", EmbedSendTests.AppOrigin);
+        using var owned = org.Token;
+        var (memberId, _) = await EmbedSendTests.MemberAsync(app, "eu", org.OrganizationId, "member");
+        var draft = await EmbedSendTests.DraftAsync(org.Token, "Module draft");
+        var self = $"{app.WebUrl.Scheme}://{app.WebUrl.Authority}";
+        var token = await EmbedSendTests.IssueOkAsync(org.Token, draft, EmbedSendTests.AppOrigin, memberId);
+        using var web = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false, CheckCertificateRevocationList = true }) { BaseAddress = app.WebUrl };
+        var html = await (await web.GetAsync($"/e/send/{token}")).Content.ReadAsStringAsync();
+        var session = Sealed(html);
+        html = await (await web.SendAsync(Post("/e/send?handler=AddRecipient", self, ("EmbedSendSession", session), ("Name", "Mo Module"),
+            ("Email", $"mo-{Guid.NewGuid():N}@example.test"), ("Role", "signer")))).Content.ReadAsStringAsync();
+        var recipient = RecipientId().Match(html).Groups[1].Value;
+        Assert.Contains("data-pdf=\"/e/send?handler=Pdf\" data-pdf-post=\"true\" data-post=\"/e/send\" data-editable=\"true\"", html, StringComparison.Ordinal);
+        Assert.Contains("class=\"palette-item\" data-kind=\"dropdown\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-settings=\"true\"", html, StringComparison.Ordinal); // no settings editor here, so no reload after a drop
+        Assert.Contains("id=\"signers-without-fields\"", html, StringComparison.Ordinal);
+        session = Sealed(html);
+
+        static HttpRequestMessage Json(HttpRequestMessage request)
+        {
+            request.Headers.Accept.ParseAdd("application/json");
+            return request;
+        }
+
+        // The PDF: a POST from the page's own origin with the sealed session; never a GET, never without them.
+        using (var pdf = await web.SendAsync(Post("/e/send?handler=Pdf", self, ("EmbedSendSession", session))))
+        {
+            Assert.Equal(HttpStatusCode.OK, pdf.StatusCode);
+            Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+            Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(await pdf.Content.ReadAsByteArrayAsync())[..5], StringComparison.Ordinal);
+            Assert.Equal("no-store", string.Join("", pdf.Headers.GetValues("Cache-Control")));
+        }
+        using (var crossSite = await web.SendAsync(Post("/e/send?handler=Pdf", EmbedSendTests.AppOrigin, ("EmbedSendSession", session))))
+            Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        using (var noSession = await web.SendAsync(Post("/e/send?handler=Pdf", self)))
+            Assert.Equal(HttpStatusCode.Forbidden, noSession.StatusCode);
+        using (var get = await web.GetAsync("/e/send?handler=Pdf"))
+            Assert.NotEqual("application/pdf", get.Content.Headers.ContentType?.MediaType);
+
+        // Placed by a drop: the field comes back as JSON, with a dropdown's starting options.
+        using var placed = await web.SendAsync(Json(Post("/e/send?handler=AddField", self, ("EmbedSendSession", session), ("RecipientId", recipient), ("Kind", "dropdown"),
+            ("Page", "1"), ("X", "100.5"), ("Y", "200"))));
+        Assert.Equal(HttpStatusCode.OK, placed.StatusCode);
+        var field = JsonDocument.Parse(await placed.Content.ReadAsStringAsync()).RootElement;
+        var fieldId = field.GetProperty("id").GetString()!;
+        Assert.Equal("dropdown", field.GetProperty("kind").GetString());
+        Assert.Equal(2, field.GetProperty("settings").GetProperty("options").GetArrayLength());
+
+        // Moved; a move off the page is refused with the API's words and changes nothing.
+        using (var moved = await web.SendAsync(Json(Post("/e/send?handler=MoveField", self, ("EmbedSendSession", session), ("FieldId", fieldId), ("Page", "1"), ("X", "120"), ("Y", "300")))))
+        {
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+            Assert.Equal(300, JsonDocument.Parse(await moved.Content.ReadAsStringAsync()).RootElement.GetProperty("y").GetDouble());
+        }
+        using (var offPage = await web.SendAsync(Json(Post("/e/send?handler=MoveField", self, ("EmbedSendSession", session), ("FieldId", fieldId), ("Page", "9"), ("X", "120"), ("Y", "300")))))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, offPage.StatusCode);
+            Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(await offPage.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()));
+        }
+        using (var noKind = await web.SendAsync(Json(Post("/e/send?handler=AddField", self, ("EmbedSendSession", session), ("RecipientId", recipient), ("Kind", "bogus"), ("Page", "1"), ("X", "1"), ("Y", "1")))))
+            Assert.Equal(HttpStatusCode.BadRequest, noKind.StatusCode);
+        using (var crossSite = await web.SendAsync(Json(Post("/e/send?handler=MoveField", EmbedSendTests.AppOrigin, ("EmbedSendSession", session), ("FieldId", fieldId), ("Page", "1"), ("X", "0"), ("Y", "0")))))
+            Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        var stored = Assert.Single((await org.Token.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{draft}")).GetProperty("fields").EnumerateArray());
+        Assert.Equal((1, 120.0, 300.0), (stored.GetProperty("page").GetInt32(), stored.GetProperty("x").GetDouble(), stored.GetProperty("y").GetDouble()));
+
+        // Removed.
+        using (var removed = await web.SendAsync(Json(Post("/e/send?handler=RemoveField", self, ("EmbedSendSession", session), ("FieldId", fieldId)))))
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        Assert.Empty((await org.Token.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{draft}")).GetProperty("fields").EnumerateArray());
+    }
+
+    [Fact]
     public void A_sealed_signing_session_never_opens_as_a_sending_session_nor_the_reverse()
     {
         var protection = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();

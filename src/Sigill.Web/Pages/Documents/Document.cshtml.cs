@@ -41,7 +41,10 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
 
     public bool IsDraft => Document.Status == "draft";
 
-    public IReadOnlyList<RecipientView> Signers { get; private set; } = [];
+    public IReadOnlyList<RecipientView> Signers => Placement.Signers;
+
+    /// <summary>The pages with their fields (<c>_Pages.cshtml</c>): editable while a draft has a signer.</summary>
+    public PagePlacement Placement { get; private set; } = null!;
 
     /// <summary>Signers with no field placed: the document cannot be sent until each has one.</summary>
     public IReadOnlyList<RecipientView> SignersWithoutFields => [.. Signers.Where(s => !Document.Fields.Any(f => f.RecipientId == s.Id))];
@@ -52,12 +55,9 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
     /// <summary>A recipient of a sent document who has not finished yet (their name or address can be corrected).</summary>
     public bool IsOpen(RecipientView r) => Document.Status == "sent" && r.Status is "pending" or "notified";
 
-    public string RecipientName(string? id) => Document.Recipients.FirstOrDefault(r => r.Id == id)?.Name ?? "";
+    public string RecipientName(string? id) => Placement.RecipientName(id);
 
-    /// <summary>A colour slot per signer, so the boxes of one person look alike.</summary>
-    public int ColourOf(string recipientId) => _colours.GetValueOrDefault(recipientId);
-
-    private Dictionary<string, int> _colours = [];
+    public int ColourOf(string recipientId) => Placement.ColourOf(recipientId);
 
     /// <summary>What a successful action says, shown after its redirect.</summary>
     public string? Notice { get; private set; }
@@ -221,9 +221,13 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
 
     private string Path(string rest) => $"/api/v1/documents/{Seg(Id)}{rest}";
 
-    private bool WantsJson => Request.Headers.Accept.Any(a => a?.Contains("application/json", StringComparison.Ordinal) == true);
+    private bool WantsJson => AsksForJson(Request);
 
-    private JsonResult Json(ApiClient.Problem problem) =>
+    /// <summary>A post from sender.js, which asks for JSON (the field placed, moved or removed) instead of the page.</summary>
+    internal static bool AsksForJson(HttpRequest request) => request.Headers.Accept.Any(a => a?.Contains("application/json", StringComparison.Ordinal) == true);
+
+    /// <summary>The API's problem as sender.js shows it: its words, with its status.</summary>
+    internal static JsonResult Json(ApiClient.Problem problem) =>
         new(new { error = problem.Describe() }) { StatusCode = problem.Status is >= 400 and < 600 ? problem.Status : 400 };
 
     private async Task<IActionResult> FieldFailedAsync(string message, CancellationToken ct) =>
@@ -246,8 +250,8 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
         var doc = await GetAsync<DocumentView>(Path(""), ct);
         if (!doc.Ok) return doc.Problem!.Status == 404 ? NotFound() : Answer(doc.Problem);
         Document = doc.Value!;
-        Signers = [.. Document.Recipients.Where(r => r.Role == "signer")];
-        _colours = Signers.Select((r, i) => (r.Id, i % 5)).ToDictionary(c => c.Id, c => c.Item2, StringComparer.Ordinal);
+        var self = $"/documents/{Seg(Id)}";
+        Placement = new PagePlacement(Document, IsDraft && Document.Recipients.Any(r => r.Role == "signer"), self, self + "?handler=Pdf", PdfByPost: false, SettingsEditor: true);
         if (!IsDraft)
         {
             var activity = await GetAsync<ActivityEntry[]>(Path("/activity"), ct);

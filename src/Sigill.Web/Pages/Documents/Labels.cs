@@ -9,6 +9,10 @@ public static class Labels
 
     public static string Kind(string kind) => Word("Kind.", kind);
 
+    /// <summary>A field kind inside a sentence ("Remove the signature field of …"): lower case, except in German, whose nouns keep their capital.</summary>
+    public static string KindInSentence(string kind) =>
+        PageLanguage.Lang == "de" ? Kind(kind) : Kind(kind).ToLower(System.Globalization.CultureInfo.CurrentUICulture);
+
     /// <summary>An activity entry's words for its audit action; the API's own (English) words for an action added later.</summary>
     public static string Activity(string action, string description) => Word("Activity.", action, description);
 
