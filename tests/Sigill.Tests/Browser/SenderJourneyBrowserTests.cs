@@ -124,8 +124,14 @@ public sealed partial class SenderJourneyBrowserTests(Chromium chromium) : IClas
         await page.SelectOptionAsync("#place-recipient", new SelectOptionValue { Label = "Ann Early" });
         await DragAsync(page, ".palette-item[data-kind=signature]", first.X + first.Width * 0.3f, first.Y + first.Height * 0.6f, 1);
         await DragAsync(page, ".palette-item[data-kind=text]", first.X + first.Width * 0.3f, first.Y + first.Height * 0.7f, 2);
+        // The send section follows the drops without a reload: Bo still has no field, so no send button yet.
+        Assert.Equal("Bo Later has no field to sign yet. Place at least one field for every signer (or make them an approver) before sending.",
+            await page.InnerTextAsync("#signers-without-fields"));
+        Assert.False(await page.IsVisibleAsync("#open-send"));
         await page.SelectOptionAsync("#place-recipient", new SelectOptionValue { Label = "Bo Later" });
         await DragAsync(page, ".palette-item[data-kind=signature]", first.X + first.Width * 0.7f, first.Y + first.Height * 0.6f, 3);
+        await page.WaitForSelectorAsync("#open-send");
+        Assert.False(await page.IsVisibleAsync("#signers-without-fields"));
 
         // Move Bo's signature lower: it is placed again where it was dropped, and nothing is left at the old spot.
         var boField = page.Locator(".placed", new() { HasText = "Bo Later" });
