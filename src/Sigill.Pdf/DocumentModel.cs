@@ -44,16 +44,35 @@ public sealed record PricingTable(IReadOnlyList<PricingRow> Rows, string Currenc
     public decimal Total => Subtotal - Discount + Tax;
 }
 
+/// <summary>
+/// Room for the signature of the template's signer number <see cref="Signer"/> (1 for the first signer, in signing
+/// order): a rule with space above it, reported in <see cref="RenderedPdf.Signatures"/> so the signer's field is placed
+/// on it. Two in a row stand side by side.
+/// </summary>
+public sealed record SignatureLine(int Signer) : DocumentBlock
+{
+    /// <summary>The space a signature field takes, in points (the size of a signature field placed by Sigill).</summary>
+    public const double Width = 200, Height = 50;
+}
+
 public sealed record PricingRow(string Description, decimal Quantity, decimal UnitPrice)
 {
     public decimal Amount => Math.Round(Quantity * UnitPrice, 2, MidpointRounding.AwayFromZero);
 }
 
-/// <summary>The rendered PDF with what callers need to place fields: page count and page sizes in points.</summary>
+/// <summary>
+/// The rendered PDF with what callers need to place fields: page count, page sizes in points, and where each
+/// <see cref="SignatureLine"/> was drawn.
+/// </summary>
 public sealed record RenderedPdf(byte[] Bytes, IReadOnlyList<PageSize> Pages)
 {
     public int PageCount => Pages.Count;
+
+    public IReadOnlyList<SignatureSpot> Signatures { get; init; } = [];
 }
+
+/// <summary>Where a signature line is: its 1-based page and the field's box in points from the page's top-left corner.</summary>
+public sealed record SignatureSpot(int Signer, int Page, double X, double Y, double Width, double Height);
 
 /// <summary>A page's width and height in points (1/72 inch).</summary>
 public readonly record struct PageSize(double Width, double Height);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PdfSharp.Drawing;
 using Sigill.Pdf.Rendering;
 
 namespace Sigill.Pdf;
@@ -10,14 +11,17 @@ public static class DocumentRenderer
     {
         ArgumentNullException.ThrowIfNull(model);
         using var document = PageWriter.NewDocument(compress: false);
+        var signatures = new List<SignatureSpot>();
         document.Info.Title = model.Title;
         document.Info.Creator = "Sigill";
         using (var w = new PageWriter(document, model.PageWidth, model.PageHeight, model.Margin))
         {
             w.Text(model.Title, PageWriter.Font(20, bold: true), spacingAfter: 10);
             var body = PageWriter.Font(11);
+            SignatureSpot? besideThis = null; // a signature line just drawn with room to its right for the next one
             foreach (var block in model.Blocks)
             {
+                if (block is not SignatureLine) besideThis = null;
                 switch (block)
                 {
                     case Heading h:
@@ -34,6 +38,9 @@ public static class DocumentRenderer
                     case PricingTable t:
                         RenderTable(w, t);
                         break;
+                    case SignatureLine s:
+                        besideThis = RenderSignatureLine(w, document, s, besideThis, signatures);
+                        break;
                     default:
                         throw new ArgumentException($"unknown block {block.GetType().Name}", nameof(model));
                 }
@@ -44,7 +51,33 @@ public static class DocumentRenderer
         document.Save(ms, closeStream: false);
         var pages = document.Pages.Cast<PdfSharp.Pdf.PdfPage>()
             .Select(p => new PageSize(p.Width.Point, p.Height.Point)).ToList();
-        return new RenderedPdf(ms.ToArray(), pages);
+        return new RenderedPdf(ms.ToArray(), pages) { Signatures = signatures };
+    }
+
+    /// <summary>
+    /// A signature line: the rule the field will sit on, with the field's height above it. Beside the previous line when
+    /// that one has room to its right (so two signers sign side by side), else below; returns the spot when the next
+    /// line may go beside it.
+    /// </summary>
+    private static SignatureSpot? RenderSignatureLine(PageWriter w, PdfSharp.Pdf.PdfDocument document, SignatureLine line, SignatureSpot? beside,
+        List<SignatureSpot> signatures)
+    {
+        const double gap = 24, below = 14;
+        SignatureSpot spot;
+        if (beside is not null)
+        {
+            spot = beside with { Signer = line.Signer, X = beside.X + SignatureLine.Width + gap };
+        }
+        else
+        {
+            w.Reserve(SignatureLine.Height + below);
+            w.Space(6);
+            spot = new SignatureSpot(line.Signer, document.PageCount, w.Left, w.Y, SignatureLine.Width, SignatureLine.Height);
+            w.Space(SignatureLine.Height + below);
+        }
+        w.Graphics.DrawLine(XPens.Gray, spot.X, spot.Y + spot.Height, spot.X + spot.Width, spot.Y + spot.Height);
+        signatures.Add(spot);
+        return spot.X + 2 * SignatureLine.Width + gap <= w.Left + w.ContentWidth ? spot : null;
     }
 
     private static void RenderTable(PageWriter w, PricingTable table)

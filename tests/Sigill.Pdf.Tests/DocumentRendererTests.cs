@@ -48,6 +48,33 @@ public sealed class DocumentRendererTests
     }
 
     [Fact]
+    public void Signature_lines_are_reported_where_they_are_drawn_two_side_by_side_then_below_and_onto_the_next_page()
+    {
+        var rendered = DocumentRenderer.Render(new DocumentModel("Agreement", [
+            new Paragraph("Signed by both parties."), new SignatureLine(1), new SignatureLine(2), new SignatureLine(3),
+            new Paragraph(string.Concat(Enumerable.Repeat("filler ", 700))), new SignatureLine(1)]));
+        var spots = rendered.Signatures;
+        Assert.Equal([1, 2, 3, 1], spots.Select(s => s.Signer));
+        var (a, b, c, again) = (spots[0], spots[1], spots[2], spots[3]);
+        Assert.All(spots, s => Assert.Equal((SignatureLine.Width, SignatureLine.Height), (s.Width, s.Height)));
+        Assert.Equal((1, 1), (a.Page, b.Page));
+        Assert.Equal(a.Y, b.Y); // side by side
+        Assert.True(b.X >= a.X + a.Width, "the second line is to the right of the first");
+        Assert.True(b.X + b.Width <= rendered.Pages[0].Width, "and on the page");
+        Assert.Equal(a.X, c.X); // no room for a third: below
+        Assert.True(c.Y >= a.Y + a.Height);
+        Assert.True(again.Page > 1 && again.Page <= rendered.PageCount, $"the last line follows the filler onto a later page, not page {again.Page}");
+        Assert.All(spots, s => Assert.True(s.Y >= 0 && s.Y + s.Height <= rendered.Pages[s.Page - 1].Height, $"signer {s.Signer}'s line is inside its page"));
+
+        // The text above the first line ends above it.
+        using var doc = PdfDocument.Open(rendered.Bytes);
+        var words = doc.GetPage(1).GetWords().Where(w => w.Text == "parties.").ToList();
+        var page = rendered.Pages[0];
+        Assert.True(page.Height - Assert.Single(words).BoundingBox.Bottom <= a.Y, "the paragraph is above the signature line");
+        Tools.AssertQpdfClean(rendered.Bytes);
+    }
+
+    [Fact]
     public void Page_breaks_and_long_text_produce_the_expected_pages_and_sizes()
     {
         var longText = string.Concat(Enumerable.Repeat("word ", 3000));

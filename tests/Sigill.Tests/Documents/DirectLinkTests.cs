@@ -140,6 +140,47 @@ public sealed partial class DirectLinkTests(SharedApps apps) : IClassFixture<Sha
         Assert.Equal("completed", last.GetProperty("documentStatus").GetString());
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task The_templates_signature_lines_carry_each_signers_field_and_a_signer_without_a_line_signs_at_the_foot(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var org = await app.SetUpOrganizationAsync("Acme Direct Lines", "us");
+        using var sender = app.Web(org.ApiToken);
+        // Signer 1 (the person) and signer 2 (the reviewer) sign side by side under the terms on page 1; page 2 follows.
+        var lines = await PostOkAsync(sender, "/api/v1/templates", new
+        {
+            name = "Lines",
+            body = "# Terms\nI agree, {{ purpose }}.\n\n{{ signature_1 }}{{ signature_2 }}\n{{ page_break }}\n# Annex\nMore text.",
+            variables = new[] { "purpose" },
+        });
+        // A template with a line for signer 2 only.
+        var secondOnly = await PostOkAsync(sender, "/api/v1/templates", new { name = "Second only", body = "# Terms\n{{ purpose }}\n\n{{ signature_2 }}", variables = new[] { "purpose" } });
+        async Task<JsonElement[]> FieldsAsync(string templateId, string title)
+        {
+            var token = (await PostOkAsync(sender, $"/api/v1/templates/{templateId}/direct-links", Link(title, countersign: "review"))).GetProperty("token").GetString()!;
+            using var person = app.Web();
+            await StartAsync(person, token, "Lina Line", "lina@example.test");
+            var list = await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents");
+            var id = list.EnumerateArray().Single(d => d.GetProperty("title").GetString() == title).GetProperty("id").GetString()!;
+            var doc = await sender.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}");
+            var signers = doc.GetProperty("recipients").EnumerateArray().OrderBy(r => r.GetProperty("signingOrder").GetInt32()).Select(r => r.GetProperty("id").GetString()).ToList();
+            return [.. doc.GetProperty("fields").EnumerateArray().OrderBy(f => signers.IndexOf(f.GetProperty("recipientId").GetString()))];
+        }
+
+        var both = await FieldsAsync(lines.GetProperty("id").GetString()!, "Both lines");
+        Assert.Equal(2, both.Length);
+        Assert.All(both, f => Assert.Equal(("signature", 1, true), (f.GetProperty("kind").GetString(), f.GetProperty("page").GetInt32(), f.GetProperty("required").GetBoolean())));
+        Assert.Equal(both[0].GetProperty("y").GetDouble(), both[1].GetProperty("y").GetDouble());
+        Assert.True(both[1].GetProperty("x").GetDouble() > both[0].GetProperty("x").GetDouble() + both[0].GetProperty("width").GetDouble());
+        Assert.True(both[0].GetProperty("y").GetDouble() < 400, "on the line under the terms, near the top of page 1, not at the foot of page 2");
+
+        var one = await FieldsAsync(secondOnly.GetProperty("id").GetString()!, "Second line only");
+        Assert.Equal(2, one.Length);
+        Assert.True(one[0].GetProperty("y").GetDouble() > 700, "signer 1 has no line: the foot of the page");
+        Assert.True(one[1].GetProperty("y").GetDouble() < 400, "signer 2 signs on their line");
+    }
+
     [Fact]
     public async Task Starts_are_throttled_per_address_and_a_link_needs_its_reviewer_for_review()
     {

@@ -233,7 +233,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         foreach (var (r, i) in input.Recipients.Select((r, i) => (r, i)))
         {
             var recipient = await DocumentRecipients.AddAsync(db, cell, doc, r.Name, r.Email, r.Role, i + 1, stepUp: null, accessCode: null, ct, input.Language);
-            if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot++);
+            if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceSignatures(db, cell, doc, recipient, slot++, draft.Signatures);
             recipients.Add(recipient);
         }
         var messages = await DocumentSetupEndpoints.MarkSentAsync(db, cell, doc, recipients,

@@ -1,6 +1,7 @@
 using Sigill.Api.Platform.Cells;
 using Sigill.Api.Platform.Persistence;
 using Sigill.Crypto;
+using Sigill.Pdf;
 
 namespace Sigill.Api.Features.Documents;
 
@@ -36,26 +37,38 @@ internal static class DocumentRecipients
     }
 
     /// <summary>
-    /// A required signature field for <paramref name="signer"/> at the foot of the last page, for documents no person
-    /// placed fields on (direct links, bulk send): two boxes side by side, <paramref name="slot"/> 2 and 3 above 0 and 1, and so on.
+    /// Required signature fields for <paramref name="signer"/>, on a document no person placed fields on (direct links,
+    /// bulk send), the signer being number <paramref name="slot"/> + 1 in signing order: on each signature line the
+    /// template drew for that number (<c>{{ signature_N }}</c>, <paramref name="lines"/>), else one at the foot of the last
+    /// page (two boxes side by side, <paramref name="slot"/> 2 and 3 above 0 and 1, and so on).
     /// </summary>
-    public static void PlaceSignatureAtFoot(CellDbContext db, Cell cell, Document doc, Recipient signer, int slot)
+    public static void PlaceSignatures(CellDbContext db, Cell cell, Document doc, Recipient signer, int slot, IReadOnlyList<SignatureSpot>? lines)
     {
         var pages = DocumentView.PagesOf(doc);
-        var last = pages[^1];
-        db.DocumentFields.Add(new DocumentField
+        var spots = (lines ?? []).Where(l => l.Signer == slot + 1 && l.Page >= 1 && l.Page <= pages.Count).ToList();
+        if (spots.Count == 0)
         {
-            Id = SigillId.New("fld", cell.Region),
-            DocumentId = doc.Id,
-            OrganizationId = doc.OrganizationId,
-            RecipientId = signer.Id,
-            Kind = FieldKinds.Signature,
-            Page = pages.Count,
-            X = Math.Min(FieldMargin + slot % 2 * (FieldWidth + 20), Math.Max(0, last.Width - FieldWidth)),
-            Y = Math.Max(0, last.Height - FieldMargin - FieldHeight - slot / 2 * (FieldHeight + FieldGap)),
-            Width = FieldWidth,
-            Height = FieldHeight,
-            Required = true,
-        });
+            var last = pages[^1];
+            spots.Add(new SignatureSpot(slot + 1, pages.Count,
+                Math.Min(FieldMargin + slot % 2 * (FieldWidth + 20), Math.Max(0, last.Width - FieldWidth)),
+                Math.Max(0, last.Height - FieldMargin - FieldHeight - slot / 2 * (FieldHeight + FieldGap)), FieldWidth, FieldHeight));
+        }
+        foreach (var spot in spots)
+        {
+            db.DocumentFields.Add(new DocumentField
+            {
+                Id = SigillId.New("fld", cell.Region),
+                DocumentId = doc.Id,
+                OrganizationId = doc.OrganizationId,
+                RecipientId = signer.Id,
+                Kind = FieldKinds.Signature,
+                Page = spot.Page,
+                X = spot.X,
+                Y = spot.Y,
+                Width = spot.Width,
+                Height = spot.Height,
+                Required = true,
+            });
+        }
     }
 }

@@ -250,10 +250,10 @@ public static class DirectLinkEndpoints
         var doc = await DocumentEndpoints.CreateAsync(draft, cell, link.OrganizationId, actor, db, now, ct);
         try
         {
-            var signer = await AddSignerAsync(db, cell, doc, name, email!, 1, Signing.StepUp.EmailCode, 0, ct, request.Language);
+            var signer = await AddSignerAsync(db, cell, doc, draft, name, email!, 1, Signing.StepUp.EmailCode, 0, ct, request.Language);
             if (settings.ReviewerName is { } reviewerName && settings.ReviewerEmail is { } reviewerEmail)
             {
-                await AddSignerAsync(db, cell, doc, reviewerName, reviewerEmail, 2, null, 1, ct);
+                await AddSignerAsync(db, cell, doc, draft, reviewerName, reviewerEmail, 2, null, 1, ct);
             }
             DocumentWorkflow.TryMove(doc, DocumentStates.Sent);
             doc.SentAt = now;
@@ -279,12 +279,12 @@ public static class DirectLinkEndpoints
         Problems.Create(StatusCodes.Status410Gone, ErrorCodes.DirectLinkGone, "This link no longer works.",
             $"The link is {status.Replace('_', ' ')}. Ask the sender for a new one.");
 
-    /// <summary>A signer of a document made by a link, with one signature field at the foot of the last page.</summary>
-    private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, string name, string email, int order, string? stepUp, int slot, CancellationToken ct,
-        string? language = null)
+    /// <summary>A signer of a document made by a link, with a signature field on each of the template's lines for them, else one at the foot of the last page.</summary>
+    private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, DocumentEndpoints.NewDocument draft, string name, string email, int order,
+        string? stepUp, int slot, CancellationToken ct, string? language = null)
     {
         var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email, RecipientRoles.Signer, order, stepUp, accessCode: null, ct, language);
-        DocumentRecipients.PlaceSignatureAtFoot(db, cell, doc, recipient, slot);
+        DocumentRecipients.PlaceSignatures(db, cell, doc, recipient, slot, draft.Signatures);
         return recipient;
     }
 

@@ -34,6 +34,9 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
 {
     public const int MaxVariableLength = 10_000;
 
+    /// <summary>Signature lines a template can draw: <c>{{ signature_1 }}</c> to <c>{{ signature_10 }}</c>, one per signer in signing order.</summary>
+    public const int MaxSignatureLines = 10;
+
     /// <summary>Parses and judges a template or content block without running it.</summary>
     public void Check(string source, string what)
     {
@@ -150,6 +153,7 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         var pageBreak = $"\u001fsigill-page-break-{nonce}\u001f";
         var table = $"\u001fsigill-pricing-{nonce}\u001f";
+        var signature = $"\u001fsigill-signature-{nonce}-";
         var totals = pricing is null ? null : Totals(pricing);
 
         var unknown = new HashSet<string>(StringComparer.Ordinal);
@@ -163,6 +167,10 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             context.SetValue(name, new StringValue(Clean(value)));
         }
         context.SetValue("page_break", new StringValue(pageBreak));
+        for (var n = 1; n <= MaxSignatureLines; n++)
+        {
+            context.SetValue($"signature_{n}", new StringValue($"{signature}{n}\u001f"));
+        }
         // Without a pricing table the two names still exist, empty: a template that has one works without it (and can
         // leave out its price section with {% if pricing %}); a missing ordinary variable is still an error.
         context.SetValue("pricing_table", StringValue.Empty);
@@ -195,10 +203,11 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             throw new TemplateException(ErrorCodes.TemplateVariableUnknown,
                 $"The template uses variables that were not given: {string.Join(", ", unknown.Order(StringComparer.Ordinal))}.");
         }
-        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, pricing, totals, sandbox.Limits)), totals);
+        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, signature, pricing, totals, sandbox.Limits)), totals);
     }
 
-    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, PricingInput? pricing, PricingTotals? totals, TemplateLimits limits)
+    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, string signature, PricingInput? pricing, PricingTotals? totals,
+        TemplateLimits limits)
     {
         var blocks = new List<DocumentBlock>();
         var paragraph = new StringBuilder();
@@ -212,10 +221,19 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             }
         }
         foreach (var raw in text.Replace(pageBreak, "\n" + pageBreak + "\n", StringComparison.Ordinal)
-                     .Replace(table, "\n" + table + "\n", StringComparison.Ordinal).Split('\n'))
+                     .Replace(table, "\n" + table + "\n", StringComparison.Ordinal)
+                     .Replace(signature, "\n" + signature, StringComparison.Ordinal).Split('\n'))
         {
             var line = raw.TrimEnd('\r', ' ', '\t');
-            if (line == pageBreak)
+            if (line.StartsWith(signature, StringComparison.Ordinal))
+            {
+                // "{nonce-prefix}N\u001f" then whatever followed it on the line, which goes on as text.
+                var end = line.IndexOf('\u001f', signature.Length);
+                Flush();
+                blocks.Add(new SignatureLine(int.Parse(line.AsSpan(signature.Length, end - signature.Length), CultureInfo.InvariantCulture)));
+                if (line[(end + 1)..].Trim() is { Length: > 0 } rest) paragraph.Append(rest).Append('\n');
+            }
+            else if (line == pageBreak)
             {
                 Flush();
                 if (++pages > limits.MaxPages) throw TemplateLimitException.Pages(limits);
