@@ -145,7 +145,7 @@ public sealed partial class PrivacyRequestTests
         Assert.Equal("Confirm your privacy request", english.Subject);
         Assert.Contains("asked on Sigill for an access request", english.TextBody, StringComparison.Ordinal);
 
-        using (var confirmed = await ConfirmAsync(app, ConfirmLink().Match(swedish.TextBody).Groups[1].Value))
+        using (var confirmed = await ConfirmAsync(app, ConfirmLink().Match(swedish.TextBody ?? "").Groups[1].Value))
         {
             Assert.Equal(HttpStatusCode.NoContent, confirmed.StatusCode);
         }
