@@ -287,6 +287,8 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
         await RemindAsync(); // the same day again: no second e-mail
         var reminder = Assert.Single(Outbox.To(_app.DataDirectory, "us", "owner@late.example"), IsReminder);
         Assert.Contains("/organization/access-review", reminder.TextBody, StringComparison.Ordinal);
+        Assert.Equal("Access review overdue: Late AB", reminder.Subject); // never chose a language: English
+        Assert.Contains("Start it, decide to keep, change or revoke each member and API token, then attest.", reminder.TextBody, StringComparison.Ordinal);
         Assert.Single(Outbox.To(_app.DataDirectory, "us", "admin@late.example"), IsReminder);
         Assert.DoesNotContain(Outbox.To(_app.DataDirectory, "us", "member@late.example"), IsReminder);
 
@@ -308,6 +310,23 @@ public abstract class AccessReviewTests(Backend backend) : IAsyncLifetime
         asOwner = As(_app, (await JsonAsync(await SignInAsync(_app, "owner@late.example", Password))).GetProperty("session").GetString()!);
         Assert.False((await asOwner.GetFromJsonAsync<JsonElement>(Reviews)).GetProperty("overdue").GetBoolean());
         asOwner.Dispose();
+    }
+
+    [Fact]
+    public async Task The_reminder_speaks_the_organizations_default_language()
+    {
+        var owner = await SignUpAsync(_app, "owner@sen.example", organization: "Sen AB");
+        using (var asOwner = As(_app, owner.Session))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await asOwner.PatchAsJsonAsync("/api/v1/organizations/current", new { defaultLanguage = "sv" })).StatusCode);
+        }
+        _clock.Advance(TimeSpan.FromDays(91));
+        await RemindAsync();
+        var reminder = Assert.Single(Outbox.To(_app.DataDirectory, "us", "owner@sen.example"), m => (m.Subject ?? "").StartsWith("Behörighetsgranskning försenad", StringComparison.Ordinal));
+        Assert.Equal("Behörighetsgranskning försenad: Sen AB", reminder.Subject);
+        Assert.Contains("Den periodiska behörighetsgranskningen av Sen AB i Sigill", reminder.TextBody, StringComparison.Ordinal);
+        Assert.Contains("/organization/access-review", reminder.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(Outbox.To(_app.DataDirectory, "us", "owner@sen.example"), IsReminder);
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class OptionsValidationTests : IDisposable
         { "Jobs:MaxAttempts", "0", "Jobs:MaxAttempts must be 1-100" },
         { "Mail:Port", "0", "Mail:Port must be 1-65535" },
         { "Alerts:RepeatEvery", "-00:01:00", "Alerts:RepeatEvery must be positive" },
+        { "Alerts:Language", "pt", "Alerts:Language must be one of en, sv, de, fr, es" },
         { "Backups:RetentionDays", "0", "Backups:RetentionDays must be 1-3650" },
         { "Audit:BatchSize", "0", "Audit:BatchSize must be 1-1000000" },
         { "Http:MaxBodyBytes", "1", "Http:MaxBodyBytes must be between 64 KiB and 64 MiB" },

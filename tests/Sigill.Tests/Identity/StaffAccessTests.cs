@@ -115,8 +115,33 @@ public abstract class StaffAccessTests(Backend backend) : IAsyncLifetime
         Assert.Equal(mailsBefore + 1, Documents.DocumentKit.MailCount(_app.DataDirectory, "us"));
         var mail = System.IO.Directory.GetFiles(Path.Combine(_app.DataDirectory, "us", "outbox"), "*.eml").Select(File.ReadAllText).Single(t => t.Contains("Break-glass", StringComparison.Ordinal));
         Assert.Contains("owner@glass.example", mail, StringComparison.Ordinal);
+        // An organization that never chose a language: English.
+        var english = Assert.Single(Outbox.To(_app.DataDirectory, "us", "owner@glass.example"), m => m.Subject == "Break-glass access to your Sigill organization");
+        Assert.Contains("Two Sigill operators (", english.TextBody, StringComparison.Ordinal);
         var log = await As(_app, owner.Session).GetFromJsonAsync<JsonElement>("/api/v1/organization/access-log");
         Assert.Contains(log.EnumerateArray(), e => e.GetProperty("action").GetString() == "support.break_glass_confirmed");
+    }
+
+    [Fact]
+    public async Task The_break_glass_e_mail_speaks_the_organizations_default_language()
+    {
+        var owner = await SignUpAsync(_app, "owner@glas.example", organization: "Glas GmbH");
+        using (var asOwner = As(_app, owner.Session))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await asOwner.PatchAsJsonAsync("/api/v1/organizations/current", new { defaultLanguage = "de" })).StatusCode);
+        }
+        var (erin, frank) = (await AddOperatorAsync("erin"), await AddOperatorAsync("frank"));
+        using var requested = await As(_app, erin).PostAsJsonAsync("/api/v1/support/break-glass",
+            new { organizationId = owner.OrganizationId, justification = "Production incident: sealing fails.", ticket = "INC-8" });
+        Assert.Equal(HttpStatusCode.Created, requested.StatusCode);
+        var grant = await JsonAsync(requested);
+        Assert.Equal(HttpStatusCode.OK, (await As(_app, frank).PostAsync($"/api/v1/support/break-glass/{Id(grant)}/confirm", null)).StatusCode);
+
+        var mail = Assert.Single(Outbox.To(_app.DataDirectory, "us", "owner@glas.example"), m => m.Subject == "Notfallzugriff auf Ihre Sigill-Organisation");
+        Assert.DoesNotContain(Outbox.To(_app.DataDirectory, "us", "owner@glas.example"), m => (m.Subject ?? "").StartsWith("Break-glass", StringComparison.Ordinal));
+        Assert.Contains("Zwei Sigill-Betreiber (", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Ticket INC-8", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("widerrufen", mail.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed partial class LanguageTests(SharedApps apps) : IClassFixture<Share
         ["account e-mails"] = Sigill.Api.Features.Accounts.Accounts.MailResources,
         ["command line (sigill)"] = Sigill.Cli.CliWords.Resources,
         ["sender pages, sign-in pages, payer page"] = Sigill.Web.Pages.SenderText.Resources,
+        ["organization, data-subject and operator e-mails"] = MailWords.Notices,
     };
 
     [Theory]

@@ -105,6 +105,22 @@ public sealed class ProblemLanguageTests(SharedApps apps) : IClassFixture<Shared
     }
 
     [Fact]
+    public async Task Fixed_details_of_dead_links_are_in_the_callers_language_and_English_by_default()
+    {
+        var app = await apps.For(Backend.Sqlite);
+        using var client = app.Web();
+        const string deadLink = "sgq_us_nothing"; // not a link at all: refused before any lookup or throttle
+        HttpRequestMessage Confirm() => Json(HttpMethod.Post, "/api/v1/regions/us/privacy-requests/confirm", $"{{\"token\":\"{deadLink}\"}}");
+        var english = await ProblemAsync(client, Confirm(), null, HttpStatusCode.NotFound, "privacy_request_link_invalid", "en");
+        Assert.Equal("It may have expired or been used already. Make the request again from the privacy request page.", english.GetProperty("detail").GetString());
+        var swedish = await ProblemAsync(client, Confirm(), "sv", HttpStatusCode.NotFound, "privacy_request_link_invalid", "sv");
+        Assert.Equal("Den kan ha gått ut eller redan använts. Gör begäran igen från sidan för integritetsbegäran.", swedish.GetProperty("detail").GetString());
+        var german = await ProblemAsync(client, Json(HttpMethod.Post, "/api/v1/regions/us/auth/password-reset/complete", "{\"token\":\"sgr_us_nothing\",\"password\":\"a long enough password 1\"}"),
+            "de", HttpStatusCode.NotFound, "password_reset_link_invalid", "de");
+        Assert.Equal("Er ist vielleicht abgelaufen oder schon verwendet. Fordern Sie auf der Anmeldeseite einen neuen an.", german.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_rate_limit_refusal_is_in_the_callers_language_with_the_same_code_and_retry_after()
     {
         await using var app = await SigillApp.StartAsync("""{ "RateLimits": { "PerAddressPerSecond": 1, "PerAddressBurst": 2, "PerCredentialPerSecond": 0 } }""");

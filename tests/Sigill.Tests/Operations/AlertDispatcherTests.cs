@@ -83,6 +83,27 @@ public sealed class AlertDispatcherTests
     }
 
     [Fact]
+    public async Task Alert_e_mails_are_in_the_configured_language_and_keep_the_words_a_filter_reads()
+    {
+        Assert.Equal("en", new AlertOptions().Language); // no language configured: English
+        Assert.Contains("Alerts:Language must be one of en, sv, de, fr, es", new AlertOptions { Language = "xx" }.Validate());
+        var primary = $"oncall-sv-{Guid.NewGuid():N}@example.test";
+        var options = new AlertOptions { Primary = new AlertContact { Email = primary }, Language = "sv" };
+        await using var cell = await AlertTestCell.CreateAsync(options, AlertTestCell.SmtpSink(), "sqlite");
+        const string rule = "SigillJobsDeadLettered";
+        await cell.DeadLetterJobAsync();
+        await cell.EvaluateAsync();
+        await cell.DrainAsync();
+        var alert = Assert.Single(await cell.AlertsAsync(), a => a.Rule == rule);
+        var mail = Assert.Single(Outbox.To(Outbox.SmtpSink, primary));
+        Assert.StartsWith("[Sigill ", mail.Subject, StringComparison.Ordinal);
+        Assert.EndsWith($"] CRITICAL {rule} eu/test.always-fails", mail.Subject, StringComparison.Ordinal); // the subject stays for filters
+        Assert.Contains($"Upprepas tills det kvitteras: sigill alerts ack {alert.Id}", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains($"Händelse:  fired (avisering ", mail.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("Repeated until acknowledged", mail.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_api_nodes_evaluating_the_same_cell_send_each_notice_once()
     {
         var primary = $"oncall-{Guid.NewGuid():N}@example.test";

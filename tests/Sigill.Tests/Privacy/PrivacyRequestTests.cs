@@ -66,7 +66,7 @@ public sealed partial class PrivacyRequestTests
 
         // The owner is told through the job queue, without the requester's address in the e-mail.
         await jobs.DrainAsync();
-        var notice = Mails(app, "eu").Single(m => m.Contains("A privacy request to Held AB", StringComparison.Ordinal));
+        var notice = Mails(app, "eu").Single(m => m.Contains("A privacy request to Held AB", StringComparison.Ordinal)); // English: the organization never chose
         Assert.Contains("olle.owner@held.example", notice, StringComparison.Ordinal);
         Assert.DoesNotContain("ada@example.com", notice, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("/organization/privacy-requests", notice, StringComparison.Ordinal);
@@ -115,6 +115,47 @@ public sealed partial class PrivacyRequestTests
         // The owner's session ended with the 25 hours too: sign in again to look.
         using var ownerAgain = As(app, (await JsonAsync(await SignInAsync(app, "olle.owner@held.example", Password, "eu"))).GetProperty("session").GetString()!);
         Assert.Equal(2, (await ListAsync(ownerAgain)).Count);
+    }
+
+    [Fact]
+    public async Task The_link_speaks_the_request_pages_language_and_the_admins_notice_the_organizations()
+    {
+        await using var app = await SigillApp.StartAsync(Backend.Sqlite, "{" + AppJobs.Config + "}");
+        var jobs = new AppJobs(app, "eu");
+        var held = await SignUpAsync(app, "greta.owner@held.example", "eu", "Gehalten GmbH");
+        using var owner = app.Web(held.Session);
+        Assert.Equal(HttpStatusCode.OK, (await owner.PatchAsJsonAsync("/api/v1/organizations/current", new { defaultLanguage = "de" })).StatusCode);
+        var document = (await UploadOkAsync(owner, "Lease", SamplePdf("lease"))).GetProperty("id").GetString()!;
+        await AddRecipientAsync(owner, document, "Sven Svensson", "sven@example.com");
+
+        // The request page's language (the web tier forwards it as Accept-Language): Swedish; none: English.
+        using (var web = app.Web())
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/regions/eu/privacy-requests") { Content = JsonContent.Create(new { email = "sven@example.com", type = "erasure" }) })
+        {
+            request.Headers.TryAddWithoutValidation("Accept-Language", "sv-SE,sv;q=0.9,en;q=0.5");
+            using var sent = await web.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        }
+        await SubmitAsync(app, "eu", new { email = "nobody@example.com", type = "access" });
+        var swedish = Assert.Single(Outbox.To(app.DataDirectory, "eu", "sven@example.com"));
+        Assert.Equal("Bekräfta din integritetsbegäran", swedish.Subject);
+        Assert.Contains("ska raderas", swedish.TextBody, StringComparison.Ordinal);
+        Assert.Contains("lang=\"sv\"", swedish.HtmlBody, StringComparison.Ordinal);
+        var english = Assert.Single(Outbox.To(app.DataDirectory, "eu", "nobody@example.com"));
+        Assert.Equal("Confirm your privacy request", english.Subject);
+        Assert.Contains("asked on Sigill for an access request", english.TextBody, StringComparison.Ordinal);
+
+        using (var confirmed = await ConfirmAsync(app, ConfirmLink().Match(swedish.TextBody ?? "").Groups[1].Value))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, confirmed.StatusCode);
+        }
+        await jobs.DrainAsync();
+        // The owners and admins read the organization's language.
+        var notice = Assert.Single(Outbox.To(app.DataDirectory, "eu", "greta.owner@held.example"), m => (m.Subject ?? "").StartsWith("Eine Datenschutzanfrage", StringComparison.Ordinal));
+        Assert.Equal("Eine Datenschutzanfrage an Gehalten GmbH", notice.Subject);
+        Assert.Contains("die Löschung ihrer Daten verlangt", notice.TextBody, StringComparison.Ordinal);
+        Assert.Contains("/organization/privacy-requests", notice.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("sven@example.com", notice.TextBody, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

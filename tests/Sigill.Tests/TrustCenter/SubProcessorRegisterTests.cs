@@ -46,6 +46,11 @@ public sealed class SubProcessorRegisterTests : IDisposable
         var ownerA = await IdentityKit.SignUpAsync(app, $"owner-a-{tag}@example.com", "us", "Alpha AB");
         var ownerB = await IdentityKit.SignUpAsync(app, $"owner-b-{tag}@example.com", "us", "Beta AB");
         var ownerEu = await IdentityKit.SignUpAsync(app, $"owner-eu-{tag}@example.com", "eu", "Euro AB");
+        var ownerSv = await IdentityKit.SignUpAsync(app, $"owner-sv-{tag}@example.com", "us", "Svensk AB");
+        using (var asSv = IdentityKit.As(app, ownerSv.Session))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await asSv.PatchAsJsonAsync("/api/v1/organizations/current", new { defaultLanguage = "sv" })).StatusCode);
+        }
 
         // Version 1 is in force; a new organization accepted it.
         var before = await RegisterAsync(app, ownerA.Session);
@@ -71,6 +76,13 @@ public sealed class SubProcessorRegisterTests : IDisposable
             Assert.Contains("Signal Cloud: added", mail.Text, StringComparison.Ordinal);
             Assert.Contains("Old Storage: removed", mail.Text, StringComparison.Ordinal);
         }
+        // An organization in Swedish: its owner reads the notice in Swedish (the names and the ISO date as they are).
+        var swedish = await Outbox.WaitForAsync(Outbox.SmtpSink, $"owner-sv-{tag}@example.com", "Ändrade underbiträden från ");
+        Assert.Equal($"Ändrade underbiträden från {effective.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}", swedish.Subject);
+        Assert.Contains("Signal Cloud: tillagt", swedish.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Old Storage: borttaget", swedish.TextBody, StringComparison.Ordinal);
+        Assert.Contains(effective.UtcDateTime.ToString("d MMMM yyyy", Sigill.Contracts.Languages.Culture("sv")), swedish.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(Outbox.To(Outbox.SmtpSink, $"owner-sv-{tag}@example.com"), m => (m.Subject ?? "").StartsWith("Sub-processor change", StringComparison.Ordinal));
 
         // The check runs again (another start, and by hand): nothing new is published, nobody is mailed twice.
         await app.RestartAsync();

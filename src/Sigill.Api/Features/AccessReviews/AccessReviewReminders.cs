@@ -63,15 +63,16 @@ internal sealed class AccessReviewRemindJob(AccessReviewOptions options, MailOpt
         var open = await db.AccessReviews.AnyAsync(r => r.OpenFor == orgId, cancellationToken);
         var link = $"{mail.LinkBaseUrl.TrimEnd('/')}/organization/access-review";
         var messages = new List<MailMessage>();
+        var words = new MailWords(org.DefaultLanguage, MailWords.Notices); // the organization's language: its owners and admins read it
         foreach (var m in await db.Memberships.Where(m => m.OrganizationId == orgId && (m.Role == Roles.Owner || m.Role == Roles.Admin)).ToListAsync(cancellationToken))
         {
             var email = await cell.Keys.DecryptFieldAsync(orgId, Membership.EmailPurpose, m.EmailToken, m.UserId, cancellationToken);
             var person = await cell.Keys.DecryptFieldAsync(orgId, Membership.NamePurpose, m.NameToken, m.UserId, cancellationToken);
             if (email is null) continue;
-            messages.Add(new MailMessage(region, person ?? email, email, $"Access review overdue: {name}",
-                $"The periodic access review of {name} on Sigill was due on {due:yyyy-MM-dd} and is not attested yet.\n\n" +
-                (open ? "A review is open: decide on each remaining member and API token, then attest.\n\n" : "Start it, decide to keep, change or revoke each member and API token, then attest.\n\n") +
-                $"{link}\n\nYou get this reminder once a day while the review is overdue, as an owner or admin of {name}."));
+            messages.Add(new MailMessage(region, person ?? email, email, words.Format("AccessReview.Subject", name),
+                words.Format("AccessReview.Due", name, due.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) + "\n\n" +
+                words[open ? "AccessReview.Open" : "AccessReview.Start"] + "\n\n" +
+                $"{link}\n\n" + words.Format("AccessReview.Why", name)));
         }
         await MailQueue.SendOrQueueAsync(mailer, cell, orgId, messages, job.Time, logger, cancellationToken);
     }

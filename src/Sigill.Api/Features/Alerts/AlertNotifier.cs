@@ -32,9 +32,10 @@ public sealed class AlertNotifier(AlertOptions options, IMailer mailer, IHttpCli
         ArgumentNullException.ThrowIfNull(contact);
         if (!string.IsNullOrWhiteSpace(contact.Email))
         {
+            var words = new MailWords(options.Language, MailWords.Notices); // the operators' language (Alerts:Language), else English
             try
             {
-                await mailer.SendAsync(new MailMessage(notice.Region, "Sigill on-call", contact.Email, SubjectLine(notice), Body(notice)), ct);
+                await mailer.SendAsync(new MailMessage(notice.Region, "Sigill on-call", contact.Email, SubjectLine(notice, words), Body(notice, words)), ct);
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or MailKit.CommandException or MailKit.ProtocolException or InvalidOperationException)
             {
@@ -78,21 +79,14 @@ public sealed class AlertNotifier(AlertOptions options, IMailer mailer, IHttpCli
         return string.Create(CultureInfo.InvariantCulture, $"t={unixSeconds},v1={Convert.ToHexStringLower(mac)}");
     }
 
-    internal static string SubjectLine(AlertNotice notice) => notice.Event == "resolved"
+    internal static string SubjectLine(AlertNotice notice, MailWords words) => notice.Event == "resolved"
         ? $"[Sigill {notice.Environment}] RESOLVED {notice.Rule} {notice.Subject}"
-        : $"[Sigill {notice.Environment}] CRITICAL {notice.Rule} {notice.Subject}{(notice.Event == "escalated" ? " (escalated)" : "")}";
+        : $"[Sigill {notice.Environment}] CRITICAL {notice.Rule} {notice.Subject}{(notice.Event == "escalated" ? " " + words["Alert.Escalated"] : "")}";
 
-    private static string Body(AlertNotice notice) => string.Create(CultureInfo.InvariantCulture, $"""
-        {notice.Summary}
-
-        Alert:   {notice.AlertId}
-        Rule:    {notice.Rule} (docs: deploy/prometheus/sigill-rules.yml)
-        Where:   {notice.Subject}
-        Fired:   {notice.FiredAt:yyyy-MM-dd HH:mm:ss}Z
-        Event:   {notice.Event} (notice {notice.Sequence})
-
-        {(notice.Event == "resolved" ? "The condition no longer holds." : $"Repeated until acknowledged: sigill alerts ack {notice.AlertId}")}
-        """);
+    /// <summary>The body in <paramref name="words"/>' language; times, ids, the rule and the event name stay as they are.</summary>
+    internal static string Body(AlertNotice notice, MailWords words) => words.Format("Alert.Body", notice.Summary, notice.AlertId, notice.Rule, notice.Subject,
+        notice.FiredAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), notice.Event, notice.Sequence.ToString(CultureInfo.InvariantCulture),
+        notice.Event == "resolved" ? words["Alert.Resolved"] : words.Format("Alert.Repeat", notice.AlertId));
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 }

@@ -39,6 +39,13 @@ public sealed class AlertOptions : IValidatedOptions
     /// <summary>How long a message may wait in the mail queue (the mail server did not take it) before <c>SigillMailStuck</c> fires.</summary>
     public TimeSpan MailStuckAfter { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The language of the alert e-mails (<c>en</c>, <c>sv</c>, <c>de</c>, <c>fr</c>, <c>es</c>; default English). The
+    /// words a filter or a script reads stay the same in every language: the subject's <c>CRITICAL</c>/<c>RESOLVED</c>,
+    /// the rule, the alert id, the event name and the <c>sigill alerts ack</c> command; the summary stays English.
+    /// </summary>
+    public string Language { get; set; } = Sigill.Contracts.Languages.English;
+
     public bool Enabled => Primary.IsSet;
 
     public IReadOnlyList<string> Validate()
@@ -47,6 +54,10 @@ public sealed class AlertOptions : IValidatedOptions
         if (!Enabled && Secondary.IsSet)
         {
             problems.Add("Alerts:Secondary needs Alerts:Primary (the first contact)");
+        }
+        if (!Sigill.Contracts.Languages.IsSupported(Language))
+        {
+            problems.Add($"Alerts:Language must be one of {string.Join(", ", Sigill.Contracts.Languages.Supported)}");
         }
         foreach (var (name, contact) in new[] { ("Primary", Primary), ("Secondary", Secondary) })
         {

@@ -89,13 +89,16 @@ public static class PrivacyRequestForm
             MessageToken = await cell.Keys.EncryptFieldAsync(id, PrivacyRequest.MessagePurpose, message, id, ct),
         });
         await db.SaveChangesAsync(ct);
-        var content = new MailContent("Confirm your privacy request", "Confirm your privacy request",
+        // In the language of the page the request was made on (the web tier forwards it as Accept-Language), like sign-up:
+        // nothing is known about the person but the request itself.
+        var t = new MailWords(Problems.LanguageOf(http.Request), MailWords.Notices);
+        var content = new MailContent(t["Privacy.Confirm.Subject"], t["Privacy.Confirm.Subject"],
         [
-            new MailBlock.Paragraph($"Someone, perhaps you, asked on Sigill for {Article(request.Type!)} request about the data organizations hold on this address."),
-            new MailBlock.Button("Confirm the request", $"{mail.LinkBaseUrl.TrimEnd('/')}/privacy/request/{presented}"),
-            new MailBlock.Paragraph($"The link works once, until {now + LinkLifetime:yyyy-MM-dd HH:mm} UTC. Once you confirm, every organization on this installation that holds data about this address receives the request and answers you; Sigill does not tell anyone which ones do."),
-            new MailBlock.Paragraph("If it was not you, ignore this e-mail: nothing is sent to anyone."),
-        ], "You got this e-mail because a privacy request was made for this address.");
+            new MailBlock.Paragraph(t["Privacy.Confirm.Asked." + request.Type]),
+            new MailBlock.Button(t["Privacy.Confirm.Button"], $"{mail.LinkBaseUrl.TrimEnd('/')}/privacy/request/{presented}"),
+            new MailBlock.Paragraph(t.Format("Privacy.Confirm.Until", (now + LinkLifetime).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))),
+            new MailBlock.Paragraph(t["Privacy.Confirm.NotYou"]),
+        ], t["Privacy.Confirm.Why"]) { Language = t.Language };
         await mailer.SendAsync(content.To(cell.Region, email, email, MailBrand.Sigill), ct);
         return accepted;
     }
@@ -191,7 +194,8 @@ public static class PrivacyRequestForm
     {
         var org = row.OrganizationId;
         var organization = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == org, ct);
-        var orgName = await cell.Keys.DecryptFieldAsync(org, Organization.NamePurpose, organization.NameToken, org, ct) ?? "your organization";
+        var t = new MailWords(organization.DefaultLanguage, MailWords.Notices); // the organization's language: its owners and admins read it
+        var orgName = await cell.Keys.DecryptFieldAsync(org, Organization.NamePurpose, organization.NameToken, org, ct) ?? t["Organization.Fallback"];
         foreach (var admin in await db.Memberships.AsNoTracking().Where(m => m.OrganizationId == org && (m.Role == Roles.Owner || m.Role == Roles.Admin))
                      .OrderBy(m => m.UserId).ToListAsync(ct))
         {
@@ -199,11 +203,12 @@ public static class PrivacyRequestForm
             if (to is null) continue;
             var name = await cell.Keys.DecryptFieldAsync(org, Membership.NamePurpose, admin.NameToken, admin.UserId, ct) ?? to;
             // The requester's address stays out of the e-mail: the admin reads it on the page, signed in.
-            var content = new MailContent($"A privacy request to {orgName}", "A privacy request arrived",
+            var content = new MailContent(t.Format("Privacy.Admin.Subject", orgName), t["Privacy.Admin.Heading"],
             [
-                new MailBlock.Paragraph($"Hello {name}, a person asked {orgName} for {Article(row.Type)} request about their data, on {row.ReceivedAt:yyyy-MM-dd} UTC. The law gives you until {row.DueAt:yyyy-MM-dd} to answer."),
-                new MailBlock.Button("Open the privacy requests", $"{mail.LinkBaseUrl.TrimEnd('/')}/organization/privacy-requests"),
-            ], "You got this e-mail because you are an owner or admin of the organization.");
+                new MailBlock.Paragraph(t.Format("Privacy.Admin.Hello." + row.Type, name, orgName, row.ReceivedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    row.DueAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))),
+                new MailBlock.Button(t["Privacy.Admin.Button"], $"{mail.LinkBaseUrl.TrimEnd('/')}/organization/privacy-requests"),
+            ], t["Privacy.Admin.Why"]) { Language = t.Language };
             var payload = JsonSerializer.SerializeToUtf8Bytes(MailQueue.QueuedMail.From(content.To(cell.Region, name, to, MailBrand.Sigill)));
             await JobQueue.EnqueueAsync(db, cell, new JobRequest(MailQueue.JobKind, payload, $"privacy-request:{row.Id}:{admin.UserId}", OrganizationId: org,
                 MaxAttempts: MailQueue.MaxAttempts), time, ct: ct);
@@ -221,11 +226,4 @@ public static class PrivacyRequestForm
             }
         }
     }
-
-    private static string Article(string type) => type switch
-    {
-        "access" => "an access",
-        "erasure" => "an erasure",
-        _ => "a rectification",
-    };
 }

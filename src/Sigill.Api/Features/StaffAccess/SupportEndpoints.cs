@@ -140,13 +140,12 @@ public static class SupportEndpoints
         // The organization's owners and admins hear about it at once. Reading their addresses is the system's
         // doing on the organization's behalf, not the operators': nothing of it reaches the operator.
         using var notify = Sigill.Crypto.KeyAccess.Include(grant.OrganizationId);
+        var words = new MailWords(await db.Organizations.Where(o => o.Id == grant.OrganizationId).Select(o => o.DefaultLanguage).SingleOrDefaultAsync(ct), MailWords.Notices);
         foreach (var m in await db.Memberships.Where(m => m.OrganizationId == grant.OrganizationId && (m.Role == Roles.Owner || m.Role == Roles.Admin)).ToListAsync(ct))
         {
             var email = (await cell.Keys.DecryptFieldAsync(m.OrganizationId, Membership.EmailPurpose, m.EmailToken, m.UserId, ct))!;
-            await mailer.SendAsync(new MailMessage(cell.Region, email, email, "Break-glass access to your Sigill organization",
-                $"Two Sigill operators ({grant.OperatorId} and {confirmer}) opened emergency {grant.Access} access to your organization " +
-                $"for ticket {grant.TicketReference}, until {grant.ExpiresAt:yyyy-MM-dd HH:mm} UTC.\n\n" +
-                "Every request they make is listed on the organization's access-transparency page, and you can revoke the access there at any time."), ct);
+            await mailer.SendAsync(new MailMessage(cell.Region, email, email, words["BreakGlass.Subject"], words.Format("BreakGlass.Text", grant.OperatorId, confirmer,
+                grant.Access, grant.TicketReference, grant.ExpiresAt.Value.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture))), ct);
         }
         return TypedResults.Ok(await ViewAsync(cell, grant, ct));
     }

@@ -103,13 +103,14 @@ internal sealed class SubProcessorNoticeJob(ILogger<SubProcessorNoticeJob> logge
         var effective = DateTime.SpecifyKind(published.EffectiveAt, DateTimeKind.Utc);
         try
         {
-            var orgName = await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, cancellationToken) ?? "your organization";
+            var words = new MailWords(org.DefaultLanguage, MailWords.Notices); // the organization's language: its owners read it
+            var orgName = await cell.Keys.DecryptFieldAsync(org.Id, Organization.NamePurpose, org.NameToken, org.Id, cancellationToken) ?? words["Organization.Fallback"];
             foreach (var owner in await db.Memberships.AsNoTracking().Where(m => m.OrganizationId == orgId && m.Role == Roles.Owner).OrderBy(m => m.UserId).ToListAsync(cancellationToken))
             {
                 var email = await cell.Keys.DecryptFieldAsync(orgId, Membership.EmailPurpose, owner.EmailToken, owner.UserId, cancellationToken);
                 if (email is null) continue;
                 var name = await cell.Keys.DecryptFieldAsync(orgId, Membership.NamePurpose, owner.NameToken, owner.UserId, cancellationToken) ?? email;
-                var message = SubProcessorRegister.Notice(orgName, version, effective, changes).To(cell.Region, name, email, MailBrand.Sigill);
+                var message = SubProcessorRegister.Notice(words, orgName, version, effective, changes).To(cell.Region, name, email, MailBrand.Sigill);
                 var key = string.Create(CultureInfo.InvariantCulture, $"subprocessors:{cell.Region}:v{version}:{orgId}:{owner.UserId}");
                 var payload = JsonSerializer.SerializeToUtf8Bytes(MailQueue.QueuedMail.From(message));
                 await JobQueue.EnqueueAsync(db, cell, new JobRequest(MailQueue.JobKind, payload, key, OrganizationId: orgId, MaxAttempts: MailQueue.MaxAttempts), job.Time, ct: cancellationToken);

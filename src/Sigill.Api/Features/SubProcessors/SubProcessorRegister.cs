@@ -130,20 +130,21 @@ public sealed class SubProcessorRegister(SubProcessorOptions options, TimeProvid
         return changes;
     }
 
-    /// <summary>The notice an owner gets: what changes, from which day, and where to read the register.</summary>
-    internal static MailContent Notice(string organizationName, int version, DateTime effective, IReadOnlyList<SubProcessorChangeView> changes)
+    /// <summary>The notice an owner gets, in <paramref name="words"/>' language: what changes, from which day, and where to read the register.</summary>
+    internal static MailContent Notice(MailWords words, string organizationName, int version, DateTime effective, IReadOnlyList<SubProcessorChangeView> changes)
     {
-        var day = effective.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+        ArgumentNullException.ThrowIfNull(words);
+        var iso = effective.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var blocks = new List<MailBlock>
         {
-            new MailBlock.Paragraph($"The list of sub-processors that handle your organization's data on this Sigill installation changes on {day} (UTC), as version {version.ToString(CultureInfo.InvariantCulture)} of the register:"),
+            new MailBlock.Paragraph(words.Format("SubProcessors.Intro", effective.ToString("d MMMM yyyy", words.Culture), version.ToString(CultureInfo.InvariantCulture))),
         };
-        blocks.AddRange(changes.Select(c => new MailBlock.Paragraph($"• {c.Name}: {c.Change switch { "added" => "added", "removed" => "removed", _ => "details changed" }}")));
-        blocks.Add(new MailBlock.Paragraph($"Effective date: {effective:yyyy-MM-dd}. Until then the current register applies. "
-            + "Owners can read the whole register, with each entry's purpose, data, location and terms, on the organization's Sub-processors page. "
-            + "If you object to the change, tell the operator of this installation before that date."));
-        return new MailContent($"Sub-processor change on {effective:yyyy-MM-dd}", "Sub-processor change", blocks,
-            $"You receive this because you are an owner of {organizationName}; the law requires that owners are told of such changes in advance.");
+        blocks.AddRange(changes.Select(c => new MailBlock.Paragraph($"• {c.Name}: {words["SubProcessors.Change." + (c.Change is "added" or "removed" ? c.Change : "changed")]}")));
+        blocks.Add(new MailBlock.Paragraph(words.Format("SubProcessors.Effective", iso)));
+        return new MailContent(words.Format("SubProcessors.Subject", iso), words["SubProcessors.Heading"], blocks, words.Format("SubProcessors.Why", organizationName))
+        {
+            Language = words.Language,
+        };
     }
 
     /// <summary>The register of <paramref name="cell"/> as the API shows it; <paramref name="organizationId"/> adds its acceptance.</summary>

@@ -12,6 +12,14 @@ public sealed class MailWords
     /// <summary>The frame of every e-mail (<c>Resources/MailLayoutText*.resx</c>).</summary>
     internal static readonly ResourceManager Layout = new("Sigill.Api.Platform.Mail.Resources.MailLayoutText", typeof(MailWords).Assembly);
 
+    /// <summary>
+    /// The e-mails Sigill sends about an organization rather than a document — to its owners and admins (break-glass
+    /// access, access review reminders, privacy requests, sub-processor changes) in the organization's default language —,
+    /// the privacy request's link to the person who asked (in their request's language) and alerts to the operators
+    /// (<c>Alerts:Language</c>): <c>Resources/NoticeMailText*.resx</c>.
+    /// </summary>
+    internal static readonly ResourceManager Notices = new("Sigill.Api.Platform.Mail.Resources.NoticeMailText", typeof(MailWords).Assembly);
+
     private readonly ResourceManager _resources;
 
     /// <param name="language">One of <see cref="Languages.Supported"/>; anything else is English.</param>
