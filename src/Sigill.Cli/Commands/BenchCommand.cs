@@ -16,30 +16,30 @@ internal static class BenchCommand
     public static Command Create()
     {
         var command = new Command("bench", CliWords.T("Command.bench"));
-        command.Subcommands.Add(Verb("crypto", "Chunked AES-256-GCM throughput vs `openssl speed`, allocations, rewrap rate", Sigill.Bench.CryptoBenchmark.RunAsync));
-        command.Subcommands.Add(Verb("pdf", "Incremental signature times at 10/100/500 pages, full completion, sealing memory, B-LTA against a local TSA", Sigill.Bench.PdfBenchmark.RunAsync));
+        command.Subcommands.Add(Verb("crypto", CliWords.T("Command.bench.crypto"), Sigill.Bench.CryptoBenchmark.RunAsync));
+        command.Subcommands.Add(Verb("pdf", CliWords.T("Command.bench.pdf"), Sigill.Bench.PdfBenchmark.RunAsync));
         command.Subcommands.Add(Documents());
         command.Subcommands.Add(Bulk());
         command.Subcommands.Add(Audit());
-        command.Subcommands.Add(Verb("backup", "Backup and restore of a synthetic cell (3,000 objects, 100 MB database) vs restic, same run", Sigill.Bench.BackupBenchmark.RunAsync));
-        command.Subcommands.Add(Verb("hostile", "The hostile corpus through a `sigill serve` child: each request's peak memory growth (budget 100 MB) and its code", Sigill.Bench.HostileBenchmark.RunAsync));
+        command.Subcommands.Add(Verb("backup", CliWords.T("Command.bench.backup"), Sigill.Bench.BackupBenchmark.RunAsync));
+        command.Subcommands.Add(Verb("hostile", CliWords.T("Command.bench.hostile"), Sigill.Bench.HostileBenchmark.RunAsync));
         command.Subcommands.Add(Load());
-        command.Subcommands.Add(Verb("transparency", "Merkle root of 1,000,000 leaves vs raw SHA-256, inclusion proof latency", Sigill.Bench.TransparencyBenchmark.RunAsync));
+        command.Subcommands.Add(Verb("transparency", CliWords.T("Command.bench.transparency"), Sigill.Bench.TransparencyBenchmark.RunAsync));
         return command;
     }
 
     private static Option<bool> Smoke() =>
-        new("--smoke") { Description = "The same path with tiny sizes, in seconds: figures printed, budgets not judged (the test suite runs this)" };
+        new("--smoke") { Description = CliWords.T("Option.bench.smoke") };
 
-    private static Option<string?> Postgres() => new("--postgres")
+    private static Option<string?> Postgres(string key = "Option.bench.postgres") => new("--postgres")
     {
-        Description = $"PostgreSQL connection string allowed to create a scratch database (default: ${PostgresVariable})",
+        Description = CliWords.F(key, PostgresVariable),
     };
 
     private static Command Documents()
     {
         var (smoke, postgres) = (Smoke(), Postgres());
-        var command = new Command("documents", $"Documents created and sent per second on PostgreSQL through the API tier (needs --postgres or {PostgresVariable})") { smoke, postgres };
+        var command = new Command("documents", CliWords.F("Command.bench.documents", PostgresVariable)) { smoke, postgres };
         command.SetAction((result, ct) => Sigill.Bench.DocumentBenchmark.RunAsync(Console.Out,
             result.GetValue(postgres) ?? Environment.GetEnvironmentVariable(PostgresVariable), result.GetValue(smoke), ct));
         return command;
@@ -48,8 +48,8 @@ internal static class BenchCommand
     private static Command Bulk()
     {
         var (smoke, postgres) = (Smoke(), Postgres());
-        var rows = new Option<int?>("--rows") { Description = "Rows of the large bulk send (default 10,000; 80 with --smoke)" };
-        var command = new Command("bulk", $"Bulk send from a CSV on PostgreSQL: documents created and sent per second, peak memory at 1,000 and N rows, vs one-by-one API sends (needs --postgres or {PostgresVariable})")
+        var rows = new Option<int?>("--rows") { Description = CliWords.T("Option.bench.rows") };
+        var command = new Command("bulk", CliWords.F("Command.bench.bulk", PostgresVariable))
         {
             smoke, postgres, rows,
         };
@@ -57,7 +57,7 @@ internal static class BenchCommand
         {
             var count = result.GetValue(rows) ?? 10_000;
             return count is < 1 or > 1_000_000
-                ? Task.FromResult(CommonOptions.Fail("--rows must be 1-1000000"))
+                ? Task.FromResult(CommonOptions.Fail(CliWords.T("Bench.Rows")))
                 : Sigill.Bench.BulkSendBenchmark.RunAsync(Console.Out, result.GetValue(postgres) ?? Environment.GetEnvironmentVariable(PostgresVariable), count, result.GetValue(smoke), ct);
         });
         return command;
@@ -65,17 +65,16 @@ internal static class BenchCommand
 
     private static Command Audit()
     {
-        var events = new Option<int?>("--events") { Description = "Events recorded and appended per run (default 100,000; 500 with --smoke)" };
-        var runs = new Option<int?>("--runs") { Description = "Runs per provider; figures are medians (default 3; 1 with --smoke)" };
-        var (smoke, postgres) = (Smoke(), Postgres());
-        postgres.Description += "; without it PostgreSQL is skipped";
-        var command = new Command("audit", "Audit-log appends/s on SQLite (and PostgreSQL), full verification time, inclusion proof p99") { events, runs, postgres, smoke };
+        var events = new Option<int?>("--events") { Description = CliWords.T("Option.bench.events") };
+        var runs = new Option<int?>("--runs") { Description = CliWords.T("Option.bench.runs") };
+        var (smoke, postgres) = (Smoke(), Postgres("Option.bench.postgres.audit"));
+        var command = new Command("audit", CliWords.T("Command.bench.audit")) { events, runs, postgres, smoke };
         command.SetAction((result, ct) =>
         {
             var isSmoke = result.GetValue(smoke);
             var (eventCount, runCount) = (result.GetValue(events) ?? (isSmoke ? 500 : 100_000), result.GetValue(runs) ?? (isSmoke ? 1 : 3));
             return eventCount < 1 || runCount < 1
-                ? Task.FromResult(CommonOptions.Fail("--events and --runs must be at least 1"))
+                ? Task.FromResult(CommonOptions.Fail(CliWords.T("Bench.EventsRuns")))
                 : Sigill.Bench.AuditBenchmark.RunAsync(Console.Out, eventCount, runCount,
                     result.GetValue(postgres) ?? Environment.GetEnvironmentVariable(PostgresVariable), isSmoke, ct);
         });
@@ -84,13 +83,12 @@ internal static class BenchCommand
 
     private static Command Load()
     {
-        var (smoke, postgres) = (Smoke(), Postgres());
-        postgres.Description += "; without it only the embedded server is measured";
-        var s3 = new Option<string?>("--s3") { Description = $"S3 endpoint with credentials, http://KEY:SECRET@HOST:PORT, for the PostgreSQL run (default: ${S3Variable})" };
-        var clients = new Option<string?>("--clients") { Description = "Concurrency levels, comma-separated (default 8,32,64; the flow runs at levels up to 32)" };
-        var seconds = new Option<double?>("--seconds") { Description = "Measured seconds per level and operation (default 20; 2 with --smoke)" };
-        var soak = new Option<double?>("--soak") { Description = "Minutes of the flow at 16 clients, sampling the server's memory and handles (issue 21: 10), instead of the levels" };
-        var command = new Command("load", "A mixed workload through the web tier of `sigill serve` at rising concurrency: per-operation ops/s, p50/p99, reads against /health/ready; embedded and PostgreSQL + S3")
+        var (smoke, postgres) = (Smoke(), Postgres("Option.bench.postgres.load"));
+        var s3 = new Option<string?>("--s3") { Description = CliWords.F("Option.bench.s3", S3Variable) };
+        var clients = new Option<string?>("--clients") { Description = CliWords.T("Option.bench.clients") };
+        var seconds = new Option<double?>("--seconds") { Description = CliWords.T("Option.bench.seconds") };
+        var soak = new Option<double?>("--soak") { Description = CliWords.T("Option.bench.soak") };
+        var command = new Command("load", CliWords.T("Command.bench.load"))
         {
             smoke, postgres, s3, clients, seconds, soak,
         };
@@ -103,11 +101,11 @@ internal static class BenchCommand
             var minutes = result.GetValue(soak);
             if (parsed.Count == 0 || parsed.Any(n => n is < 1 or > 512))
             {
-                return Task.FromResult(CommonOptions.Fail("--clients takes levels between 1 and 512, e.g. 8,32,64"));
+                return Task.FromResult(CommonOptions.Fail(CliWords.T("Bench.Clients")));
             }
             if (duration is <= 0 or > 3600 || minutes is <= 0 or > 24 * 60)
             {
-                return Task.FromResult(CommonOptions.Fail("--seconds must be above 0 and at most 3600; --soak above 0 and at most 1440 minutes"));
+                return Task.FromResult(CommonOptions.Fail(CliWords.T("Bench.Seconds")));
             }
             return Sigill.Bench.LoadBenchmark.RunAsync(Console.Out, new Sigill.Bench.LoadBenchmark.Options(
                 result.GetValue(postgres) ?? Environment.GetEnvironmentVariable(PostgresVariable),

@@ -18,20 +18,20 @@ internal static class PdfRenewCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
-        var document = new Option<string?>("--document") { Description = "Renew this completed document now, whatever its timestamp's expiry" };
-        var all = new Option<bool>("--all") { Description = "Renew every completed document now (default: only those whose archive timestamp nears expiry)" };
-        var command = new Command("renew", "Give stored sealed documents a fresh document timestamp (B-LTA renewal) when their newest one's TSA certificate nears expiry")
+        var document = new Option<string?>("--document") { Description = CliWords.T("Option.renew.document") };
+        var all = new Option<bool>("--all") { Description = CliWords.T("Option.renew.all") };
+        var command = new Command("renew", CliWords.T("Command.pdf.renew"))
         { data, config, region, document, all };
         command.SetAction((r, ct) => LongTermOperator.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async (cells, keys, options) =>
         {
-            if (!options.Enabled) return CommonOptions.Fail("no TSA is configured: set Timestamps:Servers (or Timestamps:BuiltIn)");
+            if (!options.Enabled) return CommonOptions.Fail(CliWords.T("Renew.NoTsa"));
             var failed = false;
             foreach (var cell in cells.All.Where(c => r.GetValue(region) is null || c.Region == r.GetValue(region)))
             {
                 if (r.GetValue(document) is { } id && !id.Contains($"_{cell.Region}_", StringComparison.Ordinal)) continue;
                 var result = await ArchiveRenewal.RunAsync(cell, keys, options, TimeProvider.System, r.GetValue(document), r.GetValue(all), ct);
-                Console.Out.WriteLine($"region {cell.Region}: {result.Renewed} of {result.Examined} completed documents renewed");
-                foreach (var f in result.Failures) Console.Out.WriteLine($"  not renewed: {f}");
+                Console.Out.WriteLine(CliWords.F("Renew.Result", cell.Region, result.Renewed, result.Examined));
+                foreach (var f in result.Failures) Console.Out.WriteLine("  " + CliWords.F("Renew.Failure", f));
                 failed |= result.Failures.Count > 0;
             }
             return failed ? ExitCodes.Unexpected : ExitCodes.Ok;
@@ -46,19 +46,18 @@ internal static class RevokeSigningCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
-        var reissue = new Option<bool>("--reissue") { Description = "Also drop the key: the organization's next signature gets a new certificate (default: signing stays refused)" };
-        var command = new Command("revoke-signing", "Revoke an organization's signing certificate: it is on the region's CRL at once and nothing more is signed with it")
+        var reissue = new Option<bool>("--reissue") { Description = CliWords.T("Option.revoke.reissue") };
+        var command = new Command("revoke-signing", CliWords.T("Command.keys.revoke-signing"))
         { data, config, org, reissue };
         command.SetAction((r, ct) => LongTermOperator.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async (cells, keys, _) =>
         {
             if (!SigillId.TryParse(r.GetValue(org), "org", out var orgRegion) || !cells.TryGet(orgRegion, out var cell))
             {
-                return CommonOptions.Fail($"'{r.GetValue(org)}' is not an organization id of a region this installation serves");
+                return CommonOptions.Fail(CliWords.F("Error.NotAnOrganizationInstallation", r.GetValue(org)));
             }
             var serial = await keys.RevokeAsync(cell, r.GetValue(org)!, X509RevocationReason.KeyCompromise, r.GetValue(reissue), ct);
-            if (serial is null) return CommonOptions.Fail($"{r.GetValue(org)} has no signing certificate yet");
-            Console.Out.WriteLine($"{r.GetValue(org)}: certificate {serial} revoked; it is on the CRL at /pki/{cell.Region}/ca.crl"
-                + (r.GetValue(reissue) ? "; the next signature gets a new certificate" : "; signing is refused until you run this again with --reissue"));
+            if (serial is null) return CommonOptions.Fail(CliWords.F("Revoke.NoCertificate", r.GetValue(org)));
+            Console.Out.WriteLine(CliWords.F(r.GetValue(reissue) ? "Revoke.Reissued" : "Revoke.Refused", r.GetValue(org), serial, cell.Region));
             return ExitCodes.Ok;
         }));
         return command;

@@ -24,10 +24,10 @@ internal static partial class PdfCommand
     public static Command Create()
     {
         var command = new Command("pdf", CliWords.T("Command.pdf"));
-        var file = new Argument<string>("FILE") { Description = "The PDF to verify" };
-        var root = new Option<string?>("--root") { Description = "The trusted root certificate, PEM or DER (`sigill pki root --region R > root.pem`; default: the root embedded in the file)" };
-        var tsaRoot = new Option<string?>("--tsa-root") { Description = "PEM file with the trusted roots of the TSAs (default: the roots embedded in the file)" };
-        var verify = new Command("verify", "Verify every signature and timestamp, the PAdES level each reaches and why not higher, and that the last covers the whole file") { file, root, tsaRoot };
+        var file = new Argument<string>("FILE") { Description = CliWords.T("Argument.pdf.file") };
+        var root = new Option<string?>("--root") { Description = CliWords.T("Option.pdf.root") };
+        var tsaRoot = new Option<string?>("--tsa-root") { Description = CliWords.T("Option.pdf.tsa-root") };
+        var verify = new Command("verify", CliWords.T("Command.pdf.verify")) { file, root, tsaRoot };
         verify.SetAction(r => Verify(r.GetValue(file)!, r.GetValue(root), r.GetValue(tsaRoot)));
         command.Subcommands.Add(verify);
         command.Subcommands.Add(PdfRenewCommand.Create());
@@ -36,11 +36,11 @@ internal static partial class PdfCommand
 
     private static int Verify(string path, string? rootFile, string? tsaRootFile)
     {
-        if (!File.Exists(path)) return CommonOptions.Fail($"'{path}' does not exist");
+        if (!File.Exists(path)) return CommonOptions.Fail(CliWords.F("Pdf.NoFile", path));
         var pdf = File.ReadAllBytes(path);
         if (!IsPdf(pdf))
         {
-            Console.Out.WriteLine($"result: INVALID (not a PDF: '{path}' has no %PDF- header in its first {HeaderWindow} bytes)");
+            Console.Out.WriteLine($"result: INVALID ({CliWords.F("Pdf.NotAPdf", path, HeaderWindow)})");
             return Invalid;
         }
         var roots = new List<X509Certificate2>();
@@ -48,8 +48,8 @@ internal static partial class PdfCommand
         {
             if (rootFile is not null)
             {
-                if (!File.Exists(rootFile)) return CommonOptions.Fail($"'{rootFile}' does not exist");
-                if (LoadCertificate(rootFile) is not { } pinned) return CommonOptions.Fail($"'{rootFile}' is not a certificate (PEM or DER); get the root with `sigill pki root --region R > root.pem`");
+                if (!File.Exists(rootFile)) return CommonOptions.Fail(CliWords.F("Pdf.NoFile", rootFile));
+                if (LoadCertificate(rootFile) is not { } pinned) return CommonOptions.Fail(CliWords.F("Pdf.NotACertificate", rootFile));
                 roots.Add(pinned);
             }
             else
@@ -57,16 +57,16 @@ internal static partial class PdfCommand
                 roots.AddRange(EmbeddedRoots(pdf));
                 foreach (var r in roots)
                 {
-                    Console.Out.WriteLine($"trust: the root embedded in the file, {r.Subject} (SHA-256 {r.GetCertHashString(HashAlgorithmName.SHA256)}); that proves integrity, not origin");
+                    Console.Out.WriteLine("trust: " + CliWords.F("Pdf.TrustEmbedded", r.Subject, r.GetCertHashString(HashAlgorithmName.SHA256)));
                 }
                 Console.Out.WriteLine(WhereToGetTheRoot(pdf));
             }
-            if (tsaRootFile is not null && !File.Exists(tsaRootFile)) return CommonOptions.Fail($"'{tsaRootFile}' does not exist");
+            if (tsaRootFile is not null && !File.Exists(tsaRootFile)) return CommonOptions.Fail(CliWords.F("Pdf.NoFile", tsaRootFile));
             var tsaRoots = tsaRootFile is not null ? LoadPemCertificates(tsaRootFile) : Sigill.Pdf.LongTerm.LongTermValidation.EmbeddedRoots(pdf);
             var report = PdfSignatureVerifier.Verify(pdf, roots, tsaRoots);
             if (report.Signatures.Count == 0)
             {
-                Console.Out.WriteLine("result: INVALID (a PDF without any signature)");
+                Console.Out.WriteLine($"result: INVALID ({CliWords.T("Pdf.NoSignature")})");
                 return Invalid;
             }
             for (var i = 0; i < report.Signatures.Count; i++)
@@ -128,10 +128,7 @@ internal static partial class PdfCommand
             .FirstOrDefault(n => n.GetSingleElementType().Value == "2.5.4.11")?.GetSingleElementValue();
         var region = Sigill.Api.Platform.Cells.SigillId.TryParse(organization, "org", out var r) ? r : "REGION";
         var published = signer?.Extensions.OfType<X509AuthorityInformationAccessExtension>().SelectMany(a => a.EnumerateCAIssuersUris()).FirstOrDefault();
-        return $"to prove origin, pin your installation's root: `./sigill pki root --region {region} > root.pem` where Sigill runs "
-            + $"(with its --data or --config), or download https://<your Sigill address>/api/v1/pki/{region}/root.pem"
-            + (published is null ? "" : $" (this file's certificate names it: {published}, DER)")
-            + "; then pass --root root.pem";
+        return CliWords.F("Pdf.WhereRoot", region, published is null ? "" : CliWords.F("Pdf.WhereRootPublished", published));
     }
 
     private static List<X509Certificate2> LoadPemCertificates(string path)

@@ -15,13 +15,13 @@ internal static class PkiCommand
     {
         var command = new Command("pki", CliWords.T("Command.pki"));
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var region = new Option<string>("--region") { Description = "The region whose root to print (us, eu, …)", Required = true };
-        var root = new Command("root", "Print a region's root certificate (PEM), for `sigill pdf verify --root` or pdfsig's NSS database") { data, config, region };
+        var region = new Option<string>("--region") { Description = CliWords.T("Option.pki.region"), Required = true };
+        var root = new Command("root", CliWords.T("Command.pki.root")) { data, config, region };
         root.SetAction((r, ct) => LongTermOperator.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async (cells, keys, _) =>
         {
             if (!cells.TryGet(r.GetValue(region), out var cell))
             {
-                return CommonOptions.Fail($"--region '{r.GetValue(region)}' is not served (regions: {string.Join(", ", cells.All.Select(c => c.Region))})");
+                return CommonOptions.Fail(CliWords.F("Error.RegionNotServed", r.GetValue(region), string.Join(", ", cells.All.Select(c => c.Region))));
             }
             using var certificate = await keys.RootAsync(cell, ct);
             Console.Out.Write(certificate.ExportCertificatePem() + "\n");

@@ -19,4 +19,8 @@ public sealed class SubProcessorsModel(ApiClient api, IDataProtectionProvider pr
         Register = reply.Value;
         return Page();
     }
+
+    /// <summary>A change's word in the page's language (<c>added</c>, <c>removed</c>, <c>changed</c>); the API's code where there is none.</summary>
+    public static string Change(string code) =>
+        PublicText.Resources.GetString("SubProcessors.Change." + code, System.Globalization.CultureInfo.CurrentUICulture) ?? code;
 }

@@ -22,9 +22,14 @@ public sealed class TrustModel(ApiClient api) : PageModel
         else
         {
             Response.Headers.CacheControl = "public, max-age=60";
+            Response.Headers.Vary = "Accept-Language, Cookie"; // the words follow the language (PageLanguage)
         }
         return Page();
     }
 
-    public static string KeyProvider(string kind) => kind == "hsm" ? "Hardware security module (PKCS#11)" : "File keyring (master key outside the database)";
+    public static string KeyProvider(string kind) => PublicText.P(kind == "hsm" ? "Trust.KeyProvider.hsm" : "Trust.KeyProvider.file");
+
+    /// <summary>A figure for a person to read (seconds of a drill), in the page's language: <c>2,3</c> in Swedish, <c>2.3</c> in English.</summary>
+    public static string Number(double value) =>
+        value.ToString("0.0", PageLanguage.Lang == Languages.English ? System.Globalization.CultureInfo.InvariantCulture : Languages.Culture(PageLanguage.Lang));
 }

@@ -123,6 +123,36 @@ public sealed class CliLanguageTests : IDisposable
         Assert.Contains("The installation's data directory", englishHelp.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Bench_and_pdf_verify_explain_themselves_in_the_language_and_their_report_lines_keep_their_labels()
+    {
+        var swedish = new Dictionary<string, string> { ["LANG"] = "sv_SE.UTF-8" };
+        var text = _directory.Combine("notes.txt");
+        await File.WriteAllTextAsync(text, "Signed: yes\n");
+        var verify = await SigillProcess.RunAsync(Generous, swedish, "pdf", "verify", text);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Equal($"result: INVALID (inte en PDF: '{text}' har inget %PDF--huvud i sina första 1024 byte)", verify.Stdout.Trim());
+        var english = await SigillProcess.RunAsync(Generous, new Dictionary<string, string> { ["LANG"] = "C" }, "pdf", "verify", text);
+        Assert.Equal($"result: INVALID (not a PDF: '{text}' has no %PDF- header in its first 1024 bytes)", english.Stdout.Trim());
+        var missing = await SigillProcess.RunAsync(Generous, swedish, "pdf", "verify", _directory.Combine("gone.pdf"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Equal($"fel: '{_directory.Combine("gone.pdf")}' finns inte", missing.Stderr.Trim());
+
+        var clients = await SigillProcess.RunAsync(Generous, new Dictionary<string, string> { ["SIGILL_LANGUAGE"] = "es" }, "bench", "load", "--clients", "0");
+        Assert.Equal(2, clients.ExitCode);
+        Assert.Equal("error: --clients admite niveles entre 1 y 512, p. ej. 8,32,64", clients.Stderr.Trim());
+        var rows = await SigillProcess.RunAsync(Generous, swedish, "bench", "bulk", "--rows", "0");
+        Assert.Equal("fel: --rows måste vara 1-1000000", rows.Stderr.Trim());
+
+        var help = await SigillProcess.RunAsync(Generous, new Dictionary<string, string> { ["LANG"] = "fr_FR.UTF-8" }, "bench", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("Racine de Merkle de 1 000 000 feuilles", System.Text.RegularExpressions.Regex.Replace(help.Stdout, @"\s+", " "), StringComparison.Ordinal);
+        var loadHelp = await SigillProcess.RunAsync(Generous, new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8" }, "bench", "load", "--help");
+        Assert.Contains("ohne sie wird nur der eingebettete Server gemessen", System.Text.RegularExpressions.Regex.Replace(loadHelp.Stdout, @"\s+", " "), StringComparison.Ordinal);
+        var englishHelp = await SigillProcess.RunAsync(Generous, "bench", "audit", "--help");
+        Assert.Contains("PostgreSQL connection string allowed to create a scratch database (default: $SIGILL_BENCH_POSTGRES); without it PostgreSQL is skipped", System.Text.RegularExpressions.Regex.Replace(englishHelp.Stdout, @"\s+", " "), StringComparison.Ordinal);
+    }
+
     private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
 
     public void Dispose() => _directory.Dispose();

@@ -74,6 +74,35 @@ public sealed class SealedPdfTrustTests(SealedPdfTrustTests.DemoRun demo) : ICla
         Assert.Equal($"result: INVALID (not a PDF: '{text}' has no %PDF- header in its first 1024 bytes)", verify.Stdout.Trim());
     }
 
+    [Fact]
+    public async Task Pdf_verify_pki_root_and_revoke_signing_speak_German_and_keep_the_report_lines_scripts_read()
+    {
+        var german = new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8" };
+        var unpinned = await SigillProcess.RunAsync(Generous, german, "pdf", "verify", demo.SealedFile);
+        Assert.Equal(0, unpinned.ExitCode);
+        Assert.Contains("trust: die in die Datei eingebettete Wurzel, ", unpinned.Stdout, StringComparison.Ordinal);
+        Assert.Contains("das beweist die Unversehrtheit, nicht die Herkunft", unpinned.Stdout, StringComparison.Ordinal);
+        Assert.Contains("um die Herkunft zu beweisen, legen Sie die Wurzel Ihrer Installation fest: `./sigill pki root --region eu > root.pem`", unpinned.Stdout, StringComparison.Ordinal);
+        // The report's labelled lines and their tokens are the same in every language.
+        Assert.Contains("\nlevel: ", unpinned.Stdout, StringComparison.Ordinal);
+        Assert.Contains("last signature covers the whole file: yes", unpinned.Stdout, StringComparison.Ordinal);
+        Assert.EndsWith("result: valid", unpinned.Stdout.Trim(), StringComparison.Ordinal);
+        var english = await SigillProcess.RunAsync(Generous, "pdf", "verify", demo.SealedFile);
+        Assert.Equal(Lines(english.Stdout).Where(l => !l.StartsWith("trust:", StringComparison.Ordinal) && !l.StartsWith("to prove origin", StringComparison.Ordinal)),
+            Lines(unpinned.Stdout).Where(l => !l.StartsWith("trust:", StringComparison.Ordinal) && !l.StartsWith("um die Herkunft", StringComparison.Ordinal)));
+
+        var unknown = await SigillProcess.RunAsync(Generous, german, "pki", "root", "--region", "mars", "--data", demo.DataDirectory);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal("Fehler: --region 'mars' wird nicht bedient (Regionen: eu, us)", unknown.Stderr.Trim());
+        var revoke = await SigillProcess.RunAsync(Generous, german, "keys", "revoke-signing", "--org", "org_mars_0123456789abcdefghjkmnpqrs", "--data", demo.DataDirectory);
+        Assert.Equal(2, revoke.ExitCode);
+        Assert.StartsWith("Fehler: 'org_mars_0123456789abcdefghjkmnpqrs' ", revoke.Stderr.Trim(), StringComparison.Ordinal);
+        var help = await SigillProcess.RunAsync(Generous, german, "pdf", "verify", "--help");
+        Assert.Contains("Das vertrauenswürdige Stammzertifikat, PEM oder DER", help.Stdout, StringComparison.Ordinal);
+    }
+
+    private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
+
     private static int CountOf(string text, string what)
     {
         var count = 0;
