@@ -9,6 +9,12 @@ public static class Labels
 
     public static string Kind(string kind) => Word("Kind.", kind);
 
+    /// <summary>
+    /// Whether the page speaks English: a few pages showed the API's codes (<c>sent</c>, <c>signer</c>) before they were
+    /// translated, and still do in English (scripts and tests read them); in another language they show the words.
+    /// </summary>
+    public static bool English => System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName is "en" or "iv";
+
     /// <summary>A member's role in the organization (<c>owner</c>, <c>admin</c>, <c>member</c>, <c>viewer</c>): in English the code itself.</summary>
     public static string OrgRole(string role) => Word("OrgRole.", role);
 
