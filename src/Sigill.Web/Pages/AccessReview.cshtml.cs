@@ -25,16 +25,12 @@ public sealed class AccessReviewModel(ApiClient api, IDataProtectionProvider pro
     public string? Notice { get; private set; }
     public bool Admin { get; private set; }
 
-    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
-    {
-        ["started"] = "Review started: decide on each member and token, save, then attest.",
-        ["saved"] = "Decisions saved. Nothing changes until you attest.",
-        ["attested"] = "Review attested: the changes and revocations are done.",
-    };
+    /// <summary>The actions whose success the page names after its redirect: <c>Rev.Notice.{done}</c> in SenderText.</summary>
+    private static readonly HashSet<string> Notices = new(StringComparer.Ordinal) { "started", "saved", "attested" };
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
-        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        Notice = done is not null && Notices.Contains(done) ? SenderText.S("Rev.Notice." + done) : null;
         return await LoadAsync(ct) ?? Page();
     }
 

@@ -29,26 +29,14 @@ public sealed partial class OrganizationModel(ApiClient api, IDataProtectionProv
     /// <summary>When the access review is due, and whether it is overdue (owners and admins; the review has a page of its own).</summary>
     public AccessReviewsOverview? AccessReview { get; private set; }
 
-    /// <summary>What a successful action says, shown after its redirect (post, redirect, get: a reload repeats nothing).</summary>
-    private static readonly Dictionary<string, string> Notices = new(StringComparer.Ordinal)
+    /// <summary>
+    /// The actions whose success the page names after its redirect (post, redirect, get: a reload repeats nothing), in the
+    /// page's language: <c>Org.Notice.{done}</c> in SenderText.
+    /// </summary>
+    private static readonly HashSet<string> Notices = new(StringComparer.Ordinal)
     {
-        ["dpa"] = "The data processing agreement is accepted.",
-        ["invited"] = "Invitation sent.",
-        ["withdrawn"] = "Invitation withdrawn.",
-        ["role"] = "Role changed.",
-        ["removed"] = "Member removed.",
-        ["approve"] = "Access approved.",
-        ["deny"] = "Access denied.",
-        ["revoke"] = "Access revoked.",
-        ["sso"] = "Single sign-on saved.",
-        ["sso-removed"] = "Single sign-on removed: members sign in with their passwords.",
-        ["delivery"] = "E-mail settings saved.",
-        ["sealing"] = "Sealing setting saved.",
-        ["logo"] = "The logo is saved; e-mails to recipients carry it from now on.",
-        ["logo-removed"] = "The logo is removed; e-mails show the organization's name instead.",
-        ["payments"] = "Stripe is connected. Register the webhook address below in Stripe, with the events listed.",
-        ["retention"] = "Retention policy saved; the daily run applies it.",
-        ["payments-removed"] = "Stripe is disconnected: documents that require payment cannot be sent, nor paid, until it is connected again.",
+        "dpa", "invited", "withdrawn", "role", "removed", "approve", "deny", "revoke", "sso", "sso-removed", "delivery",
+        "sealing", "logo", "logo-removed", "payments", "retention", "payments-removed",
     };
 
     /// <summary>The organization's e-mail settings (<c>/api/v1/organizations/current</c>).</summary>
@@ -65,7 +53,7 @@ public sealed partial class OrganizationModel(ApiClient api, IDataProtectionProv
         if (logo is null || logo.Length is 0 or > MaxLogoBytes)
         {
             if (await LoadAsync(ct) is { } failed) return failed;
-            return Failed(new ApiClient.Problem(400, "Choose a PNG file of at most 256 KB for the logo.", null, null));
+            return Failed(new ApiClient.Problem(400, SenderText.S("Org.LogoTooBig"), null, null));
         }
         using var bytes = new MemoryStream();
         await logo.CopyToAsync(bytes, ct);
@@ -94,13 +82,13 @@ public sealed partial class OrganizationModel(ApiClient api, IDataProtectionProv
     /// </summary>
     public async Task<IActionResult> OnPostRetentionAsync(string? draftDays, string? endedDays, string? completedYears, string? viewDetailsDays, CancellationToken ct)
     {
-        var values = new[] { ("Drafts", draftDays), ("Declined, voided and expired documents", endedDays), ("Completed documents", completedYears), ("View IP addresses and user agents", viewDetailsDays) }
+        var values = new[] { (SenderText.S("Org.RetName.drafts"), draftDays), (SenderText.S("Org.RetName.ended"), endedDays), (SenderText.S("Org.RetName.completed"), completedYears), (SenderText.S("Org.RetName.views"), viewDetailsDays) }
             .Select(v => (v.Item1, Text: v.Item2?.Trim(), Number: int.TryParse(v.Item2?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (int?)null))
             .ToList();
         if (values.FirstOrDefault(v => !string.IsNullOrEmpty(v.Text) && v.Number is null) is { Item1: { } bad })
         {
             if (await LoadAsync(ct) is { } failed) return failed;
-            return Failed(new ApiClient.Problem(400, $"{bad}: enter a whole number, or leave the box empty to keep them.", null, null));
+            return Failed(new ApiClient.Problem(400, SenderText.S("Org.RetNotNumber", bad), null, null));
         }
         return await AfterAsync(await SendAsync(HttpMethod.Put, "/api/v1/privacy/retention", new
         {
@@ -138,7 +126,7 @@ public sealed partial class OrganizationModel(ApiClient api, IDataProtectionProv
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
-        Notice = done is null ? null : Notices.GetValueOrDefault(done);
+        Notice = done is not null && Notices.Contains(done) ? SenderText.S("Org.Notice." + done) : null;
         return await LoadAsync(ct) ?? Page();
     }
 

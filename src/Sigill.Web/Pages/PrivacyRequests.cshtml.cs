@@ -18,7 +18,7 @@ public sealed class PrivacyRequestsModel(ApiClient api, IDataProtectionProvider 
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
-        Notice = done switch { "acted" => "Action recorded.", "created" => "Request added.", _ => null };
+        Notice = done switch { "acted" => SenderText.S("Req.Notice.acted"), "created" => SenderText.S("Req.Notice.created"), _ => null };
         return await LoadAsync(ct) ?? Page();
     }
 

@@ -39,7 +39,7 @@ public sealed class PrivacyToolsModel(ApiClient api, IDataProtectionProvider pro
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
-        Notice = done switch { "hold" => "Legal hold set: nothing it covers can be deleted until it is released.", "released" => "Legal hold released.", _ => null };
+        Notice = done switch { "hold" => SenderText.S("Priv.Notice.hold"), "released" => SenderText.S("Priv.Notice.released"), _ => null };
         return await LoadAsync(ct) ?? Page();
     }
 
@@ -90,7 +90,7 @@ public sealed class PrivacyToolsModel(ApiClient api, IDataProtectionProvider pro
             return Page();
         }
         return problem.Status == 404
-            ? Failed(problem with { Title = "Nothing to erase.", Detail = "This organization holds nothing about the address: no document, membership, invitation, queued e-mail or audit event." })
+            ? Failed(problem with { Title = SenderText.S("Priv.NothingToErase"), Detail = SenderText.S("Priv.NothingToEraseDetail") })
             : Failed(problem);
     }
 

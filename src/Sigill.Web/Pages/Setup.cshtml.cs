@@ -65,7 +65,7 @@ public sealed class SetupModel(ApiClient api, IDataProtectionProvider protection
             return;
         }
         await LoadAsync(ct);
-        Error = problem?.Detail ?? problem?.Title ?? "Setup failed.";
+        Error = problem?.Detail ?? problem?.Title ?? SenderText.S("Setup.Failed");
         Response.StatusCode = problem?.Status ?? 400;
     }
 

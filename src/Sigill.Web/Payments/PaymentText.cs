@@ -46,15 +46,15 @@ internal static class PaymentText
         _ => brand,
     };
 
-    /// <summary>A dispute (chargeback) as Stripe reports its status.</summary>
-    public static string Dispute(string status) => status switch
+    /// <summary>A dispute (chargeback) as Stripe reports its status, in the page's language (<c>Dispute.*</c> in SenderText).</summary>
+    public static string Dispute(string status)
     {
-        "warning_needs_response" or "needs_response" => "opened, waiting for your response in Stripe",
-        "warning_under_review" or "under_review" => "under review by the card issuer",
-        "warning_closed" => "closed (it was an inquiry only)",
-        "won" => "won: the money stays with you",
-        "lost" => "lost: the money went back to the payer",
-        "prevented" => "prevented",
-        _ => status.Replace('_', ' '),
-    };
+        var code = status switch
+        {
+            "warning_needs_response" => "needs_response",
+            "warning_under_review" => "under_review",
+            _ => status,
+        };
+        return Sigill.Web.Pages.SenderText.Resources.GetString("Dispute." + code, CultureInfo.CurrentUICulture) ?? status.Replace('_', ' ');
+    }
 }

@@ -107,4 +107,63 @@ public sealed partial class SenderLanguageBrowserTests(Chromium chromium) : ICla
         Assert.Equal("Nouveau document", (await french.Page.InnerTextAsync("#new-document")).Trim());
         french.AssertNoCspViolations();
     }
+
+    [Fact]
+    public async Task The_organization_and_privacy_pages_fit_and_pass_axe_in_German_on_a_desktop_and_a_phone()
+    {
+        await using var app = await SigillApp.StartAsync();
+        var owner = await IdentityKit.SignUpAsync(app, "dora.datenschutz@example.com", "eu", "Datenschutzbeauftragtengesellschaft mbH");
+        using var api = app.Web(owner.Session);
+        var documentId = (await UploadOkAsync(api, "Mietvertrag Hauptstraße 5", SamplePdf("Mietvertrag"))).GetProperty("id").GetString()!;
+        await AddRecipientAsync(api, documentId, "Jürgen Übermaß", "juergen@example.test");
+        await PostOkAsync(api, "/api/v1/invitations/", new { email = "leonie.leserin@example.com", role = "viewer" });
+
+        await using var s = await chromium.NewSessionAsync(app.WebUrl, mobile: false, locale: "de-DE");
+        var p = s.Page;
+        await p.GotoAsync("/sign-in");
+        Assert.Equal("de", await p.GetAttributeAsync("html", "lang"));
+        await p.FillAsync("#email", "dora.datenschutz@example.com");
+        await p.FillAsync("#password", IdentityKit.Password);
+        await p.ClickAsync("#sign-in-submit");
+        await p.WaitForSelectorAsync("#account");
+
+        await p.GotoAsync("/organization");
+        Assert.Equal("de", await p.GetAttributeAsync("html", "lang"));
+        Assert.Equal("Organisation", (await p.InnerTextAsync("h1")).Trim());
+        Assert.Equal("Mitglieder", (await p.InnerTextAsync("#members-title")).Trim());
+        Assert.Equal("Einladung senden", (await p.InnerTextAsync("#invite-submit")).Trim());
+        Assert.Equal("member", await p.InputValueAsync("#invite-role")); // the select posts the code
+        Assert.Contains("als Leser · offen", await p.InnerTextAsync("#invitations"), StringComparison.Ordinal);
+        await s.CheckPageAsync("sender-language-organization-de-desktop");
+
+        await p.GotoAsync("/organization/privacy");
+        Assert.Equal("Daten einer Person", (await p.InnerTextAsync("h1")).Trim());
+        await p.FillAsync("#query", "juergen@example.test");
+        await p.ClickAsync("#search");
+        await p.WaitForSelectorAsync("#found-recipients");
+        Assert.Contains("1 Dokumenteintrag als Empfänger", await p.InnerTextAsync("#found-summary"), StringComparison.Ordinal);
+        Assert.Equal(documentId, await p.GetAttributeAsync(".found-recipient", "data-document"));
+        await s.CheckPageAsync("sender-language-privacy-de-desktop");
+
+        await p.GotoAsync("/organization/access-review");
+        Assert.Equal("Zugriffsprüfung", (await p.InnerTextAsync("h1")).Trim());
+        await p.ClickAsync("#start-review");
+        await p.WaitForSelectorAsync("#review-members");
+        await s.CheckPageAsync("sender-language-access-review-de-desktop");
+        await p.GotoAsync("/organization/privacy-requests");
+        Assert.Equal("Datenschutzanfragen", (await p.InnerTextAsync("h1")).Trim());
+        await s.CheckPageAsync("sender-language-privacy-requests-de-desktop");
+
+        await p.SetViewportSizeAsync(390, 844);
+        await p.GotoAsync("/organization");
+        await s.CheckPageAsync("sender-language-organization-de-phone");
+        await p.GotoAsync("/organization/privacy");
+        await p.FillAsync("#query", "juergen@example.test");
+        await p.ClickAsync("#search");
+        await p.WaitForSelectorAsync("#found-recipients");
+        await s.CheckPageAsync("sender-language-privacy-de-phone");
+        await p.GotoAsync("/organization/access-review");
+        await s.CheckPageAsync("sender-language-access-review-de-phone");
+        s.AssertNoCspViolations();
+    }
 }

@@ -128,10 +128,18 @@ public sealed partial class EmbedSendPageHttpTests
         var self = $"{app.WebUrl.Scheme}://{app.WebUrl.Authority}";
         var token = await EmbedSendTests.IssueOkAsync(org.Token, draft, EmbedSendTests.AppOrigin, memberId);
         using var web = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false, CheckCertificateRevocationList = true }) { BaseAddress = app.WebUrl };
-        var html = await (await web.GetAsync($"/e/send/{token}")).Content.ReadAsStringAsync();
+        // The page speaks the browser's language (framed, it gets no cookie of ours); the values it posts do not change.
+        using var open = new HttpRequestMessage(HttpMethod.Get, $"/e/send/{token}");
+        open.Headers.AcceptLanguage.ParseAdd("de-DE,de;q=0.9");
+        var html = await (await web.SendAsync(open)).Content.ReadAsStringAsync();
+        Assert.Contains("<html lang=\"de\">", html, StringComparison.Ordinal);
+        Assert.Contains("Empfänger", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+        Assert.Contains("<option value=\"signer\">", html, StringComparison.Ordinal);
         var session = Sealed(html);
-        html = await (await web.SendAsync(Post("/e/send?handler=AddRecipient", self, ("EmbedSendSession", session), ("Name", "Mo Module"),
-            ("Email", $"mo-{Guid.NewGuid():N}@example.test"), ("Role", "signer")))).Content.ReadAsStringAsync();
+        var add = Post("/e/send?handler=AddRecipient", self, ("EmbedSendSession", session), ("Name", "Mo Module"), ("Email", $"mo-{Guid.NewGuid():N}@example.test"), ("Role", "signer"));
+        add.Headers.AcceptLanguage.ParseAdd("de");
+        html = await (await web.SendAsync(add)).Content.ReadAsStringAsync();
+        Assert.Contains("Wählen Sie, wer das Feld ausfüllt", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
         var recipient = RecipientId().Match(html).Groups[1].Value;
         Assert.Contains("data-pdf=\"/e/send?handler=Pdf\" data-pdf-post=\"true\" data-post=\"/e/send\" data-editable=\"true\"", html, StringComparison.Ordinal);
         Assert.Contains("class=\"palette-item\" data-kind=\"dropdown\"", html, StringComparison.Ordinal);
