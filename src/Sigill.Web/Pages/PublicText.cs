@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Resources;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
 
 namespace Sigill.Web.Pages;
@@ -20,24 +18,14 @@ public sealed class PublicText
     /// <summary>The <c>lang</c> of the page being rendered: the request's language on these pages.</summary>
     public static string Lang => PageLanguage.Lang;
 
+    private static readonly PageWords Words = new(Resources);
+
     /// <summary>The words of <paramref name="key"/> in the request's language (the key itself when English lacks it, which the test of used keys catches).</summary>
-    public static string P(string key) => Resources.GetString(key, CultureInfo.CurrentUICulture) ?? key;
+    public static string P(string key) => Words.Get(key);
 
     /// <summary>A sentence with placeholders; the values are formatted invariantly (names, counts, versions, codes).</summary>
-    public static string P(string key, params object?[] args) => string.Format(CultureInfo.InvariantCulture, P(key), args);
+    public static string P(string key, params object?[] args) => Words.Format(key, args);
 
-    /// <summary>
-    /// A sentence that carries its own markup (<c>&lt;strong&gt;</c>) or takes some (a <see cref="Times"/> moment, a link):
-    /// the text is ours, a value is HTML-encoded unless it is HTML content already.
-    /// </summary>
-    public static IHtmlContent PH(string key, params object?[] args) => args.Length == 0 ? new HtmlString(P(key)) :
-        new HtmlString(string.Format(CultureInfo.InvariantCulture, P(key), args.Select(Html).ToArray()));
-
-    private static object Html(object? value)
-    {
-        if (value is not IHtmlContent content) return HtmlEncoder.Default.Encode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
-        content.WriteTo(writer, HtmlEncoder.Default);
-        return writer.ToString();
-    }
+    /// <summary>A sentence that carries its own markup or takes some (<see cref="PageWords.Html"/>).</summary>
+    public static IHtmlContent PH(string key, params object?[] args) => Words.Html(key, args);
 }
