@@ -23,7 +23,7 @@ internal static class AlertsCommand
     private static Command List()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var all = new Option<bool>("--all") { Description = "Also alerts that are acknowledged and resolved (the last 500 per region)" };
+        var all = new Option<bool>("--all") { Description = CliWords.T("Option.alerts.list.all") };
         var command = new Command("list", CliWords.T("Command.alerts.list")) { data, config, all };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -53,8 +53,8 @@ internal static class AlertsCommand
     private static Command Ack()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var id = new Argument<string>("ID") { Description = "The alert id (alr_<region>_…), as the notice and `alerts list` show it" };
-        var by = new Option<string>("--by") { Description = "Who acknowledges (recorded in the audit log)", DefaultValueFactory = _ => Environment.UserName };
+        var id = new Argument<string>("ID") { Description = CliWords.T("Argument.alerts.ack.id") };
+        var by = new Option<string>("--by") { Description = CliWords.T("Option.alerts.ack.by"), DefaultValueFactory = _ => Environment.UserName };
         var command = new Command("ack", CliWords.T("Command.alerts.ack")) { id, data, config, by };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {

@@ -30,7 +30,7 @@ internal static class AuditCommands
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = new Option<string?>("--region") { Description = CliWords.T("Option.Region") };
-        var commitmentsOnly = new Option<bool>("--commitments-only") { Description = "Check tree, position seals and checkpoints from the stored commitments without decrypting events (fast; content edits need a full run)" };
+        var commitmentsOnly = new Option<bool>("--commitments-only") { Description = CliWords.T("Option.audit.verify.commitments-only") };
         var command = new Command("verify", CliWords.T("Command.audit.verify")) { data, config, region, commitmentsOnly };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -81,7 +81,7 @@ internal static class AuditCommands
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
-        var output = new Option<string?>("--out") { Description = "Write to this file instead of standard output" };
+        var output = new Option<string?>("--out") { Description = CliWords.T("Option.audit.export.out") };
         var command = new Command("export", CliWords.T("Command.audit.export")) { data, config, org, output };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -101,9 +101,9 @@ internal static class AuditCommands
 
     private static Command VerifyReceipt()
     {
-        var file = new Argument<string>("FILE") { Description = "A receipt (JSON) or an `audit export` file (JSON Lines)" };
-        var key = new Option<string?>("--key") { Description = "The region's trusted verifier key (published at /audit/<region>/verifier-key); without it the receipt's own key is used, unauthenticated" };
-        var eventFile = new Option<string?>("--event") { Description = "The canonical event bytes, to check that the receipt is for exactly this event" };
+        var file = new Argument<string>("FILE") { Description = CliWords.T("Argument.audit.verify-receipt.file") };
+        var key = new Option<string?>("--key") { Description = CliWords.T("Option.audit.verify-receipt.key") };
+        var eventFile = new Option<string?>("--event") { Description = CliWords.T("Option.audit.verify-receipt.event") };
         var command = new Command("verify-receipt", CliWords.T("Command.audit.verify-receipt")) { file, key, eventFile };
         command.SetAction(async (r, ct) =>
         {

@@ -22,7 +22,7 @@ internal static class BackupCommands
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = RegionOption();
-        var to = new Option<string?>("--to") { Description = "Directory the archives are written to (one per region: sigill-<region>-<UTC time>.sgbk)" };
+        var to = new Option<string?>("--to") { Description = CliWords.T("Option.backup.to") };
         var command = new Command("backup", CliWords.T("Command.backup")) { data, config, region, to };
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Drill());
@@ -55,7 +55,7 @@ internal static class BackupCommands
     private static Command Verify()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var file = new Argument<string>("FILE") { Description = "A backup archive (.sgbk)" };
+        var file = new Argument<string>("FILE") { Description = CliWords.T("Argument.backup.file") };
         var command = new Command("verify", CliWords.T("Command.backup.verify")) { file, data, config };
         command.SetAction((r, ct) => Guarded(async () =>
         {
@@ -85,7 +85,7 @@ internal static class BackupCommands
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var region = RegionOption();
-        var from = new Option<string>("--from") { Description = "The backup directory; its latest archive per region is restored", Required = true };
+        var from = new Option<string>("--from") { Description = CliWords.T("Option.backup.drill.from"), Required = true };
         var command = new Command("drill", CliWords.T("Command.backup.drill")) { data, config, region, from };
         command.SetAction((r, ct) => Guarded(() => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -141,10 +141,10 @@ internal static class BackupCommands
 
     public static Command Restore()
     {
-        var file = new Argument<string>("FILE") { Description = "A backup archive (.sgbk)" };
-        var data = new Option<string?>("--data") { Description = "The EMPTY data directory to restore into (created when missing)" };
+        var file = new Argument<string>("FILE") { Description = CliWords.T("Argument.backup.file") };
+        var data = new Option<string?>("--data") { Description = CliWords.T("Option.restore.data") };
         var config = CommonOptions.Config();
-        var keyringFrom = new Option<string?>("--keyring-from") { Description = "Copy the region's keyring folder and master key from this (old) data directory first" };
+        var keyringFrom = new Option<string?>("--keyring-from") { Description = CliWords.T("Option.restore.keyring-from") };
         var command = new Command("restore", CliWords.T("Command.restore")) { file, data, config, keyringFrom };
         command.SetAction((r, ct) => Guarded(async () =>
         {

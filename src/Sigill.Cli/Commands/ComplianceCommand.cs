@@ -33,11 +33,11 @@ internal static class ComplianceCommand
     private static Command Report()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var from = new Option<string>("--from") { Description = "First day of the period (YYYY-MM-DD, UTC) or an ISO 8601 UTC time", Required = true };
-        var to = new Option<string>("--to") { Description = "Last day of the period, included (YYYY-MM-DD, UTC) or an ISO 8601 UTC time, excluded", Required = true };
-        var output = new Option<string>("--out") { Description = "The bundle's directory (new or empty)", Required = true };
-        var backups = new Option<string?>("--backups") { Description = "The backup directory whose archives of the period are listed and verified (default: Backups:Directory)" };
-        var ci = new Option<string?>("--ci-results") { Description = "A directory (or file) of CI records to include for CC6.8: the scanners' summary, sbom.cdx.json" };
+        var from = new Option<string>("--from") { Description = CliWords.T("Option.compliance.from"), Required = true };
+        var to = new Option<string>("--to") { Description = CliWords.T("Option.compliance.to"), Required = true };
+        var output = new Option<string>("--out") { Description = CliWords.T("Option.compliance.out"), Required = true };
+        var backups = new Option<string?>("--backups") { Description = CliWords.T("Option.compliance.backups") };
+        var ci = new Option<string?>("--ci-results") { Description = CliWords.T("Option.compliance.ci-results") };
         var command = new Command("report", CliWords.T("Command.compliance.report"))
         {
             data, config, from, to, output, backups, ci,
@@ -81,10 +81,10 @@ internal static class ComplianceCommand
 
     private static Command Verify()
     {
-        var directory = new Argument<string>("DIR") { Description = "A bundle written by `sigill compliance report`" };
-        var key = new Option<string?>("--key") { Description = "The installation's compliance verifier key (from `sigill compliance key`); without it the bundle's own key is used and the result is NOT AUTHENTICATED (exit 1)" };
-        var auditKeys = new Option<string[]>("--audit-key") { Description = "A region's audit-log verifier key (published at /audit/<region>/verifier-key); repeat per region", AllowMultipleArgumentsPerToken = false };
-        var online = new Option<bool>("--online") { Description = "Also take the keys from the installation (--data or --config) and find each anchoring event at its leaf in the live audit log" };
+        var directory = new Argument<string>("DIR") { Description = CliWords.T("Argument.compliance.dir") };
+        var key = new Option<string?>("--key") { Description = CliWords.T("Option.compliance.key") };
+        var auditKeys = new Option<string[]>("--audit-key") { Description = CliWords.T("Option.compliance.audit-key"), AllowMultipleArgumentsPerToken = false };
+        var online = new Option<bool>("--online") { Description = CliWords.T("Option.compliance.online") };
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var command = new Command("verify", CliWords.T("Command.compliance.verify"))
         {

@@ -19,10 +19,10 @@ internal static partial class DemoCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Data directory for the demo instance, kept afterwards (default: a temporary directory, removed when the demo ends); must not be set up yet" };
-        var region = new Option<string>("--region") { Description = "Region of the demo organization", DefaultValueFactory = _ => "eu" };
-        var marker = new Option<string>("--marker") { Description = "Text placed in the document through a template variable", DefaultValueFactory = _ => "Sigill demo" };
-        var output = new Option<string?>("--out") { Description = "Folder for the sealed PDF (default: the current directory)" };
+        var data = new Option<string?>("--data") { Description = CliWords.T("Option.demo.data") };
+        var region = new Option<string>("--region") { Description = CliWords.T("Option.demo.region"), DefaultValueFactory = _ => "eu" };
+        var marker = new Option<string>("--marker") { Description = CliWords.T("Option.demo.marker"), DefaultValueFactory = _ => "Sigill demo" };
+        var output = new Option<string?>("--out") { Description = CliWords.T("Option.demo.out") };
         var command = new Command("demo", CliWords.T("Command.demo")) { data, region, marker, output };
         command.SetAction((r, ct) => RunAsync(r.GetValue(data), r.GetValue(region)!, r.GetValue(marker)!, r.GetValue(output), ct));
         return command;

@@ -79,7 +79,7 @@ internal static class KeysCommand
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
         var org = new Option<string>("--org") { Description = CliWords.T("Option.Org"), Required = true };
-        var background = new Option<bool>("--background") { Description = "Leave the re-encryption to a job in the running API tier instead of doing it here" };
+        var background = new Option<bool>("--background") { Description = CliWords.T("Option.keys.rotate-org.background") };
         var command = new Command("rotate-org", CliWords.T("Command.keys.rotate-org")) { data, config, org, background };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -125,9 +125,9 @@ internal static class KeysCommand
     private static Command Shred()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var org = new Option<string?>("--org") { Description = "The organization id to shred" };
-        var cancel = new Option<bool>("--cancel") { Description = "Cancel a pending shred within its delay window" };
-        var executeDue = new Option<bool>("--execute-due") { Description = "Destroy the keys of every organization whose delay window has passed" };
+        var org = new Option<string?>("--org") { Description = CliWords.T("Option.keys.shred.org") };
+        var cancel = new Option<bool>("--cancel") { Description = CliWords.T("Option.keys.shred.cancel") };
+        var executeDue = new Option<bool>("--execute-due") { Description = CliWords.T("Option.keys.shred.execute-due") };
         var command = new Command("shred", CliWords.T("Command.keys.shred"))
         { data, config, org, cancel, executeDue };
         command.SetAction((r, ct) => WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>

@@ -28,8 +28,8 @@ internal static class OperatorsCommand
     private static Command Add()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var name = new Argument<string>("name") { Description = "The operator's name, e.g. alice (letters, digits, '.', '-')" };
-        var region = new Option<string>("--region") { Description = "The region whose API deployment the operator works with", Required = true };
+        var name = new Argument<string>("name") { Description = CliWords.T("Argument.operators.add.name") };
+        var region = new Option<string>("--region") { Description = CliWords.T("Option.operators.add.region"), Required = true };
         var command = new Command("add", CliWords.T("Command.operators.add")) { name, region, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {
@@ -83,7 +83,7 @@ internal static class OperatorsCommand
     private static Command Disable()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var id = new Argument<string>("id") { Description = "The operator id (opr_<region>_…)" };
+        var id = new Argument<string>("id") { Description = CliWords.T("Argument.operators.disable.id") };
         var command = new Command("disable", CliWords.T("Command.operators.disable")) { id, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {

@@ -19,11 +19,11 @@ internal static class OperatorsReview
     public static Command Create()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var region = new Option<string>("--region") { Description = "The region whose operators are reviewed", Required = true };
-        var keep = new Option<string[]>("--keep") { Description = "An operator (by name) whose credential stays; repeatable", AllowMultipleArgumentsPerToken = true };
-        var disable = new Option<string[]>("--disable") { Description = "An operator (by name) whose credential is disabled; repeatable", AllowMultipleArgumentsPerToken = true };
-        var attestBy = new Option<string>("--attest-by") { Description = "Who attests the review (recorded in the audit log); without it nothing changes" };
-        var interactive = new Option<bool>("--interactive") { Description = "Ask keep or disable for each operator not decided by --keep/--disable" };
+        var region = new Option<string>("--region") { Description = CliWords.T("Option.operators.review.region"), Required = true };
+        var keep = new Option<string[]>("--keep") { Description = CliWords.T("Option.operators.review.keep"), AllowMultipleArgumentsPerToken = true };
+        var disable = new Option<string[]>("--disable") { Description = CliWords.T("Option.operators.review.disable"), AllowMultipleArgumentsPerToken = true };
+        var attestBy = new Option<string>("--attest-by") { Description = CliWords.T("Option.operators.review.attest-by") };
+        var interactive = new Option<bool>("--interactive") { Description = CliWords.T("Option.operators.review.interactive") };
         var command = new Command("review", CliWords.T("Command.operators.review")) { region, keep, disable, attestBy, interactive, data, config };
         command.SetAction((r, ct) => KeysCommand.WithCellsAsync(r.GetValue(data)!, r.GetValue(config), async cells =>
         {

@@ -33,8 +33,8 @@ internal static class PrivacyCommand
     private static Command Ropa()
     {
         var (data, config) = (CommonOptions.Data(), CommonOptions.Config());
-        var organization = new Option<string?>("--organization") { Description = "An organization id (org_<region>_…): its records, as its controller sees them; default: the whole installation" };
-        var output = new Option<string>("--out") { Description = "The directory ropa.json and ropa.pdf are written to (created if missing)", Required = true };
+        var organization = new Option<string?>("--organization") { Description = CliWords.T("Option.privacy.ropa.organization") };
+        var output = new Option<string>("--out") { Description = CliWords.T("Option.privacy.ropa.out"), Required = true };
         var command = new Command("ropa", CliWords.T("Command.privacy.ropa")) { data, config, organization, output };
         command.SetAction((r, ct) => CommonOptions.WithInstallationAsync(r.GetValue(data)!, r.GetValue(config), async (cells, configuration, _) =>
         {

@@ -16,7 +16,7 @@ internal static class TierCommands
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
         var port = CommonOptions.Port(8081, "The API tier's port");
-        var host = new Option<string>("--host") { Description = "Address to bind (keep it on a private segment)", DefaultValueFactory = _ => "127.0.0.1" };
+        var host = new Option<string>("--host") { Description = CliWords.T("Option.api.host"), DefaultValueFactory = _ => "127.0.0.1" };
         var command = new Command("api", CliWords.T("Command.api")) { data, config, port, host };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {
@@ -41,8 +41,8 @@ internal static class TierCommands
         var data = CommonOptions.Data();
         var config = CommonOptions.Config();
         var port = CommonOptions.Port(8080, "The web tier's public port");
-        var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
-        var apiUrl = new Option<string?>("--api-url") { Description = "The API tier's URL (overrides Web:ApiBaseUrl)" };
+        var host = new Option<string>("--host") { Description = CliWords.T("Option.web.host"), DefaultValueFactory = _ => "127.0.0.1" };
+        var apiUrl = new Option<string?>("--api-url") { Description = CliWords.T("Option.web.api-url") };
         var command = new Command("web", CliWords.T("Command.web")) { data, config, port, host, apiUrl };
         command.SetAction((result, ct) => CommonOptions.GuardAsync(async () =>
         {

@@ -153,6 +153,34 @@ public sealed class CliLanguageTests : IDisposable
         Assert.Contains("PostgreSQL connection string allowed to create a scratch database (default: $SIGILL_BENCH_POSTGRES); without it PostgreSQL is skipped", System.Text.RegularExpressions.Regex.Replace(englishHelp.Stdout, @"\s+", " "), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_options_and_arguments_of_compliance_report_and_restore_are_described_in_German_and_unchanged_in_English()
+    {
+        var german = new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8" };
+        var english = new Dictionary<string, string> { ["LANG"] = "C", ["LC_ALL"] = "C" };
+        static string Flat(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+
+        var report = await SigillProcess.RunAsync(Generous, german, "compliance", "report", "--help");
+        Assert.Equal(0, report.ExitCode);
+        Assert.Contains("Erster Tag des Zeitraums (JJJJ-MM-TT, UTC) oder eine ISO-8601-Zeit in UTC", Flat(report.Stdout), StringComparison.Ordinal);
+        Assert.Contains("Das Verzeichnis des Pakets (neu oder leer)", Flat(report.Stdout), StringComparison.Ordinal);
+        Assert.DoesNotContain("First day of the period", Flat(report.Stdout), StringComparison.Ordinal);
+        Assert.Contains("--from", report.Stdout, StringComparison.Ordinal); // option names are not translated
+        var reportEnglish = await SigillProcess.RunAsync(Generous, english, "compliance", "report", "--help");
+        Assert.Equal(0, reportEnglish.ExitCode);
+        Assert.Contains("First day of the period (YYYY-MM-DD, UTC) or an ISO 8601 UTC time", Flat(reportEnglish.Stdout), StringComparison.Ordinal);
+        Assert.Contains("The backup directory whose archives of the period are listed and verified (default: Backups:Directory)", Flat(reportEnglish.Stdout), StringComparison.Ordinal);
+
+        var restore = await SigillProcess.RunAsync(Generous, german, "restore", "--help");
+        Assert.Equal(0, restore.ExitCode);
+        Assert.Contains("Ein Sicherungsarchiv (.sgbk)", Flat(restore.Stdout), StringComparison.Ordinal);
+        Assert.Contains("Das LEERE Datenverzeichnis, in das wiederhergestellt wird (wird angelegt, falls es fehlt)", Flat(restore.Stdout), StringComparison.Ordinal);
+        var restoreEnglish = await SigillProcess.RunAsync(Generous, english, "restore", "--help");
+        Assert.Equal(0, restoreEnglish.ExitCode);
+        Assert.Contains("A backup archive (.sgbk)", Flat(restoreEnglish.Stdout), StringComparison.Ordinal);
+        Assert.Contains("The EMPTY data directory to restore into (created when missing)", Flat(restoreEnglish.Stdout), StringComparison.Ordinal);
+    }
+
     private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
 
     public void Dispose() => _directory.Dispose();
