@@ -34,8 +34,14 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
 {
     public const int MaxVariableLength = 10_000;
 
-    /// <summary>Signature lines a template can draw: <c>{{ signature_1 }}</c> to <c>{{ signature_10 }}</c>, one per signer in signing order.</summary>
+    /// <summary>The signers a template can draw lines for: <c>{{ signature_1 }}</c> to <c>{{ signature_10 }}</c>, in signing order.</summary>
     public const int MaxSignatureLines = 10;
+
+    /// <summary>
+    /// The signature lines one render may draw in all (a loop could draw thousands): each becomes a field on a bulk-sent
+    /// or direct-link document, so this bounds the fields an anonymous direct-link start can create.
+    /// </summary>
+    public const int MaxSignatureLinesDrawn = 50;
 
     /// <summary>Parses and judges a template or content block without running it.</summary>
     public void Check(string source, string what)
@@ -212,6 +218,7 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         var blocks = new List<DocumentBlock>();
         var paragraph = new StringBuilder();
         var pages = 1;
+        var signatures = 0;
         void Flush()
         {
             if (paragraph.Length > 0)
@@ -229,6 +236,7 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             {
                 // "{nonce-prefix}N\u001f" then whatever followed it on the line, which goes on as text.
                 var end = line.IndexOf('\u001f', signature.Length);
+                if (++signatures > MaxSignatureLinesDrawn) throw TemplateLimitException.Signatures(MaxSignatureLinesDrawn);
                 Flush();
                 blocks.Add(new SignatureLine(int.Parse(line.AsSpan(signature.Length, end - signature.Length), CultureInfo.InvariantCulture)));
                 if (line[(end + 1)..].Trim() is { Length: > 0 } rest) paragraph.Append(rest).Append('\n');
