@@ -45,8 +45,10 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
     public bool Sent { get; private set; }
 
     /// <summary>The pages with their fields (<c>Documents/_Pages.cshtml</c>, drawn and edited by <c>sender.js</c>, which posts here).</summary>
-    public PagePlacement? Placement => Document is null ? null :
-        new PagePlacement(Document, Document.Recipients.Any(r => r.Role == "signer"), "/e/send", "/e/send?handler=Pdf", PdfByPost: true, SettingsEditor: false);
+    public PagePlacement? Placement => Document is null ? null : _placement is { } built && ReferenceEquals(built.Document, Document) ? built :
+        _placement = new PagePlacement(Document, Document.Recipients.Any(r => r.Role == "signer"), "/e/send", "/e/send?handler=Pdf", PdfByPost: true, SettingsEditor: false);
+
+    private PagePlacement? _placement;
 
     /// <summary>What the page reports to the framing page besides <c>loaded</c>.</summary>
     public string? Event => Sent ? "sent" : ErrorCode is null && Error is null ? null : "error";
