@@ -22,7 +22,7 @@ public sealed class Throttle(Directory directory, TimeProvider time)
 
     /// <summary>
     /// A stored time may come back a hair later than it was (PostgreSQL keeps microseconds and rounds): a "wait until"
-    /// of now must not refuse a parallel attempt that reads it a moment later (two racing sign-ups once got a 429).
+    /// of now must not refuse a parallel attempt that reads it a moment later.
     /// </summary>
     private static readonly TimeSpan Precision = TimeSpan.FromMilliseconds(1);
 
@@ -32,8 +32,10 @@ public sealed class Throttle(Directory directory, TimeProvider time)
         await using var db = cell.CreateDbContext();
         for (var round = 0; round < 8; round++)
         {
-            var now = time.GetUtcNow().UtcDateTime;
             var row = await db.Set<ThrottleRow>().SingleOrDefaultAsync(t => t.Key == key, ct);
+            // The clock is read after the row: a parallel attempt may commit its "wait until now" between a clock read
+            // and a slow query, and that moment would then look like the future (two racing sign-ups got a 429).
+            var now = time.GetUtcNow().UtcDateTime;
             if (row is null)
             {
                 row = new ThrottleRow { Key = key };
