@@ -45,14 +45,27 @@ public sealed record PricingTable(IReadOnlyList<PricingRow> Rows, string Currenc
 }
 
 /// <summary>
-/// Room for the signature of the template's signer number <see cref="Signer"/> (1 for the first signer, in signing
-/// order): a rule with space above it, reported in <see cref="RenderedPdf.Signatures"/> so the signer's field is placed
-/// on it. Two in a row stand side by side.
+/// Room for a field of the template's signer number <see cref="Signer"/> (1 for the first signer, in signing order): a
+/// rule with the field's room above it, reported in <see cref="RenderedPdf.Fields"/> so the signer's field is placed on
+/// it. <see cref="Kind"/> is one of <see cref="Kinds"/>: a signature, initials, the signer's full name, or the date the
+/// signer signs. Lines in a row stand side by side while they fit on the line and are no taller than the first.
 /// </summary>
-public sealed record SignatureLine(int Signer) : DocumentBlock
+public sealed record FieldLine(int Signer, string Kind) : DocumentBlock
 {
-    /// <summary>The space a signature field takes, in points (the size of a signature field placed by Sigill).</summary>
-    public const double Width = 200, Height = 50;
+    public const string Signature = "signature", Initials = "initials", Name = "name", DateSigned = "date_signed";
+
+    /// <summary>The kinds a line can be drawn for, with the room each field takes in points.</summary>
+    public static readonly IReadOnlyDictionary<string, (double Width, double Height)> Kinds = new Dictionary<string, (double, double)>(StringComparer.Ordinal)
+    {
+        [Signature] = (200, 50),
+        [Initials] = (80, 40),
+        [Name] = (200, 24),
+        [DateSigned] = (120, 24),
+    };
+
+    public double Width => Kinds[Kind].Width;
+
+    public double Height => Kinds[Kind].Height;
 }
 
 public sealed record PricingRow(string Description, decimal Quantity, decimal UnitPrice)
@@ -62,17 +75,17 @@ public sealed record PricingRow(string Description, decimal Quantity, decimal Un
 
 /// <summary>
 /// The rendered PDF with what callers need to place fields: page count, page sizes in points, and where each
-/// <see cref="SignatureLine"/> was drawn.
+/// <see cref="FieldLine"/> was drawn.
 /// </summary>
 public sealed record RenderedPdf(byte[] Bytes, IReadOnlyList<PageSize> Pages)
 {
     public int PageCount => Pages.Count;
 
-    public IReadOnlyList<SignatureSpot> Signatures { get; init; } = [];
+    public IReadOnlyList<FieldSpot> Fields { get; init; } = [];
 }
 
-/// <summary>Where a signature line is: its 1-based page and the field's box in points from the page's top-left corner.</summary>
-public sealed record SignatureSpot(int Signer, int Page, double X, double Y, double Width, double Height);
+/// <summary>Where a field line is: its signer, kind (<see cref="FieldLine.Kinds"/>), 1-based page and the field's box in points from the page's top-left corner.</summary>
+public sealed record FieldSpot(int Signer, string Kind, int Page, double X, double Y, double Width, double Height);
 
 /// <summary>A page's width and height in points (1/72 inch).</summary>
 public readonly record struct PageSize(double Width, double Height);

@@ -11,17 +11,18 @@ public static class DocumentRenderer
     {
         ArgumentNullException.ThrowIfNull(model);
         using var document = PageWriter.NewDocument(compress: false);
-        var signatures = new List<SignatureSpot>();
+        var fields = new List<FieldSpot>();
         document.Info.Title = model.Title;
         document.Info.Creator = "Sigill";
         using (var w = new PageWriter(document, model.PageWidth, model.PageHeight, model.Margin))
         {
             w.Text(model.Title, PageWriter.Font(20, bold: true), spacingAfter: 10);
             var body = PageWriter.Font(11);
-            SignatureSpot? besideThis = null; // a signature line just drawn with room to its right for the next one
+            FieldSpot? row = null; // the first field line of the row being drawn, while lines follow one another
+            var rowRight = 0.0; // where the row's last field ends
             foreach (var block in model.Blocks)
             {
-                if (block is not SignatureLine) besideThis = null;
+                if (block is not FieldLine) row = null;
                 switch (block)
                 {
                     case Heading h:
@@ -38,8 +39,8 @@ public static class DocumentRenderer
                     case PricingTable t:
                         RenderTable(w, t);
                         break;
-                    case SignatureLine s:
-                        besideThis = RenderSignatureLine(w, document, s, besideThis, signatures);
+                    case FieldLine f:
+                        (row, rowRight) = RenderFieldLine(w, document, f, row, rowRight, fields);
                         break;
                     default:
                         throw new ArgumentException($"unknown block {block.GetType().Name}", nameof(model));
@@ -51,33 +52,34 @@ public static class DocumentRenderer
         document.Save(ms, closeStream: false);
         var pages = document.Pages.Cast<PdfSharp.Pdf.PdfPage>()
             .Select(p => new PageSize(p.Width.Point, p.Height.Point)).ToList();
-        return new RenderedPdf(ms.ToArray(), pages) { Signatures = signatures };
+        return new RenderedPdf(ms.ToArray(), pages) { Fields = fields };
     }
 
     /// <summary>
-    /// A signature line: the rule the field will sit on, with the field's height above it. Beside the previous line when
-    /// that one has room to its right (so two signers sign side by side), else below; returns the spot when the next
-    /// line may go beside it.
+    /// A field line: the rule the field will sit on, with the field's room above it. Beside the row's previous line when
+    /// it fits to the right and is no taller than the row (its rule on the row's rule, so a signature, a name and a date
+    /// line up), else a new row below. Returns the row and where it now ends.
     /// </summary>
-    private static SignatureSpot? RenderSignatureLine(PageWriter w, PdfSharp.Pdf.PdfDocument document, SignatureLine line, SignatureSpot? beside,
-        List<SignatureSpot> signatures)
+    private static (FieldSpot Row, double Right) RenderFieldLine(PageWriter w, PdfSharp.Pdf.PdfDocument document, FieldLine line, FieldSpot? row, double rowRight,
+        List<FieldSpot> fields)
     {
         const double gap = 24, below = 14;
-        SignatureSpot spot;
-        if (beside is not null)
+        FieldSpot spot;
+        if (row is not null && line.Height <= row.Height && rowRight + gap + line.Width <= w.Left + w.ContentWidth)
         {
-            spot = beside with { Signer = line.Signer, X = beside.X + SignatureLine.Width + gap };
+            spot = new FieldSpot(line.Signer, line.Kind, row.Page, rowRight + gap, row.Y + row.Height - line.Height, line.Width, line.Height);
         }
         else
         {
-            w.Reserve(SignatureLine.Height + below);
+            w.Reserve(line.Height + below);
             w.Space(6);
-            spot = new SignatureSpot(line.Signer, document.PageCount, w.Left, w.Y, SignatureLine.Width, SignatureLine.Height);
-            w.Space(SignatureLine.Height + below);
+            spot = new FieldSpot(line.Signer, line.Kind, document.PageCount, w.Left, w.Y, line.Width, line.Height);
+            w.Space(line.Height + below);
+            row = spot;
         }
         w.Graphics.DrawLine(XPens.Gray, spot.X, spot.Y + spot.Height, spot.X + spot.Width, spot.Y + spot.Height);
-        signatures.Add(spot);
-        return spot.X + 2 * SignatureLine.Width + gap <= w.Left + w.ContentWidth ? spot : null;
+        fields.Add(spot);
+        return (row, spot.X + spot.Width);
     }
 
     private static void RenderTable(PageWriter w, PricingTable table)

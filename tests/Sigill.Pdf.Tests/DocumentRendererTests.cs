@@ -51,12 +51,12 @@ public sealed class DocumentRendererTests
     public void Signature_lines_are_reported_where_they_are_drawn_two_side_by_side_then_below_and_onto_the_next_page()
     {
         var rendered = DocumentRenderer.Render(new DocumentModel("Agreement", [
-            new Paragraph("Signed by both parties."), new SignatureLine(1), new SignatureLine(2), new SignatureLine(3),
-            new Paragraph(string.Concat(Enumerable.Repeat("filler ", 700))), new SignatureLine(1)]));
-        var spots = rendered.Signatures;
+            new Paragraph("Signed by both parties."), Line(1), Line(2), Line(3),
+            new Paragraph(string.Concat(Enumerable.Repeat("filler ", 700))), Line(1)]));
+        var spots = rendered.Fields;
         Assert.Equal([1, 2, 3, 1], spots.Select(s => s.Signer));
         var (a, b, c, again) = (spots[0], spots[1], spots[2], spots[3]);
-        Assert.All(spots, s => Assert.Equal((SignatureLine.Width, SignatureLine.Height), (s.Width, s.Height)));
+        Assert.All(spots, s => Assert.Equal((FieldLine.Signature, 200.0, 50.0), (s.Kind, s.Width, s.Height)));
         Assert.Equal((1, 1), (a.Page, b.Page));
         Assert.Equal(a.Y, b.Y); // side by side
         Assert.True(b.X >= a.X + a.Width, "the second line is to the right of the first");
@@ -71,6 +71,28 @@ public sealed class DocumentRendererTests
         var words = doc.GetPage(1).GetWords().Where(w => w.Text == "parties.").ToList();
         var page = rendered.Pages[0];
         Assert.True(page.Height - Assert.Single(words).BoundingBox.Bottom <= a.Y, "the paragraph is above the signature line");
+        Tools.AssertQpdfClean(rendered.Bytes);
+    }
+
+    private static FieldLine Line(int signer, string kind = FieldLine.Signature) => new(signer, kind);
+
+    [Fact]
+    public void A_signature_name_and_date_line_share_one_rule_and_a_taller_line_starts_a_new_row()
+    {
+        var rendered = DocumentRenderer.Render(new DocumentModel("Agreement", [
+            Line(1), Line(1, FieldLine.Name), Line(1, FieldLine.DateSigned), // 200 + 24 + 200 + 24 + 120 = 568 > 482 points of text width: the date wraps
+            new Paragraph("Then:"), Line(2, FieldLine.Name), Line(2, FieldLine.Initials), Line(2, FieldLine.DateSigned)]));
+        var (signature, name, date, name2, initials2, date2) = (rendered.Fields[0], rendered.Fields[1], rendered.Fields[2], rendered.Fields[3], rendered.Fields[4], rendered.Fields[5]);
+        Assert.Equal([(1, "signature"), (1, "name"), (1, "date_signed"), (2, "name"), (2, "initials"), (2, "date_signed")], rendered.Fields.Select(f => (f.Signer, f.Kind)));
+        Assert.Equal((200.0, 24.0), (name.Width, name.Height));
+        Assert.Equal((120.0, 24.0), (date.Width, date.Height));
+        Assert.Equal(signature.Y + signature.Height, name.Y + name.Height); // one rule: the name sits on the signature's line
+        Assert.True(name.X >= signature.X + signature.Width);
+        Assert.True(date.Y >= signature.Y + signature.Height, "no room left on the row: the date goes below");
+        Assert.Equal(signature.X, date.X);
+        Assert.True(initials2.Y >= name2.Y + name2.Height, "initials (40 pt) are taller than the name row (24 pt): a new row");
+        Assert.Equal(initials2.Y + initials2.Height, date2.Y + date2.Height); // the date beside the initials, on their rule
+        Assert.All(rendered.Fields, f => Assert.True(f.X + f.Width <= rendered.Pages[0].Width - 56, $"{f.Kind} of {f.Signer} inside the margin"));
         Tools.AssertQpdfClean(rendered.Bytes);
     }
 

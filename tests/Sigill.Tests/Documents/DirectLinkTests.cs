@@ -181,6 +181,64 @@ public sealed partial class DirectLinkTests(SharedApps apps) : IClassFixture<Sha
         Assert.True(one[1].GetProperty("y").GetDouble() < 400, "signer 2 signs on their line");
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public async Task A_signature_block_of_signature_name_and_date_lines_becomes_the_signers_fields_and_the_sealed_page_shows_them(Backend backend)
+    {
+        var app = await apps.For(backend);
+        var org = await app.SetUpOrganizationAsync("Acme Direct Block", "us");
+        using var sender = app.Web(org.ApiToken);
+        var template = await PostOkAsync(sender, "/api/v1/templates", new
+        {
+            name = "Signature block",
+            body = "# Terms\nI agree, {{ purpose }}.\n\n{{ signature_1 }}{{ signer_name_1 }}\n{{ initials_1 }}{{ date_signed_1 }}",
+            variables = new[] { "purpose" },
+        });
+        var token = (await PostOkAsync(sender, $"/api/v1/templates/{template.GetProperty("id").GetString()}/direct-links", Link("Block release"))).GetProperty("token").GetString()!;
+        using var person = app.Web();
+        var link = await StartAsync(person, token, "Nora Named", "nora@example.test");
+        await VerifyByMailAsync(app, person, "us", link, "nora@example.test");
+
+        var fields = (await person.GetFromJsonAsync<JsonElement>($"/api/v1/signing/{link}")).GetProperty("fields").EnumerateArray().ToList();
+        var byKind = fields.ToDictionary(f => f.GetProperty("kind").GetString()!);
+        Assert.Equal(["date", "initials", "name", "signature"], byKind.Keys.Order(StringComparer.Ordinal));
+        var (signature, name, date, initials) = (byKind["signature"], byKind["name"], byKind["date"], byKind["initials"]);
+        double Bottom(JsonElement f) => f.GetProperty("y").GetDouble() + f.GetProperty("height").GetDouble();
+        Assert.Equal(Bottom(signature), Bottom(name), 3); // the name sits on the signature's rule, to its right
+        Assert.True(name.GetProperty("x").GetDouble() > signature.GetProperty("x").GetDouble());
+        Assert.Equal(Bottom(date), Bottom(initials), 3); // the next row
+        Assert.True(date.GetProperty("y").GetDouble() > Bottom(signature));
+        Assert.Equal("Nora Named", name.GetProperty("value").GetString()); // pre-filled with the signer's name
+        Assert.True(date.GetProperty("fillSigningDate").GetBoolean());
+        Assert.False(date.GetProperty("required").GetBoolean());
+        Assert.All([signature, name, initials], f => Assert.True(f.GetProperty("required").GetBoolean()));
+        Assert.All(fields, f => Assert.Equal(1, f.GetProperty("page").GetInt32()));
+
+        using (var view = await person.GetAsync($"/api/v1/signing/{link}/document.pdf")) Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        using (var consent = await person.PostAsJsonAsync($"/api/v1/signing/{link}/consent", new { accept = true })) Assert.Equal(HttpStatusCode.NoContent, consent.StatusCode);
+        using (var withoutName = await person.PostAsJsonAsync($"/api/v1/signing/{link}/sign", new { typedName = "Nora Named", fields = new[] { new { id = name.GetProperty("id").GetString(), value = "" } } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, withoutName.StatusCode); // the name line is required
+            Assert.Equal("signing_fields_missing", await ProblemCodeAsync(withoutName));
+        }
+        var signed = await PostOkAsync(person, $"/api/v1/signing/{link}/sign", new
+        {
+            typedName = "Nora Named",
+            fields = new[] { new { id = name.GetProperty("id").GetString(), value = "Nora Q. Named" } }, // initials come from the typed name
+        });
+        Assert.Equal("completed", signed.GetProperty("documentStatus").GetString());
+
+        var id = (await sender.GetFromJsonAsync<JsonElement>("/api/v1/documents")).EnumerateArray().Single(d => d.GetProperty("title").GetString() == "Block release").GetProperty("id").GetString()!;
+        using var download = await sender.GetAsync($"/api/v1/documents/{id}/sealed.pdf");
+        var path = Path.Combine(app.DataDirectory, "..", $"signature-block-{backend}.pdf");
+        await File.WriteAllBytesAsync(path, await download.Content.ReadAsByteArrayAsync());
+        var page = Run("pdftotext", "-f", "1", "-l", "1", path, "-").Output; // the document's page, not the certificate
+        Assert.Contains("Nora Q. Named", page, StringComparison.Ordinal);
+        Assert.Contains(DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), page, StringComparison.Ordinal);
+        var (qpdfExit, qpdfText) = Run("qpdf", "--check", path);
+        Assert.True(qpdfExit is 0 or 3, qpdfText);
+    }
+
     [Fact]
     public async Task Starts_are_throttled_per_address_and_a_link_needs_its_reviewer_for_review()
     {

@@ -48,7 +48,7 @@ public sealed class BulkSendOptions : IValidatedOptions
 /// read, so memory does not grow with the file), checks every row as the upload did (duplicates need the rows before),
 /// and handles the next <see cref="BulkSendOptions.ChunkRows"/> rows from its cursor, then queues the next run. Rows are
 /// committed in batches of <see cref="BulkSendOptions.RowsPerTransaction"/>: for each row the document is created from the
-/// template, its recipients and signature fields placed, it is sent (its e-mails queued in the same commit) and the row's
+/// template, its recipients and their fields placed, it is sent (its e-mails queued in the same commit) and the row's
 /// outcome recorded under the unique (bulk send, row) key, so a run that dies half-way is repeated without a second
 /// document. A row that fails its checks or cannot be rendered is recorded as skipped with the reasons. Each batch first
 /// checks, inside its transaction, that the bulk send is still running: after a cancel commits, no further document is sent.
@@ -233,7 +233,7 @@ internal sealed partial class BulkSendJob(TemplateRenderer renderer, MailOptions
         foreach (var (r, i) in input.Recipients.Select((r, i) => (r, i)))
         {
             var recipient = await DocumentRecipients.AddAsync(db, cell, doc, r.Name, r.Email, r.Role, i + 1, stepUp: null, accessCode: null, ct, input.Language);
-            if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceSignatures(db, cell, doc, recipient, slot++, draft.Signatures);
+            if (r.Role == RecipientRoles.Signer) DocumentRecipients.PlaceFields(db, cell, doc, recipient, slot++, draft.Fields);
             recipients.Add(recipient);
         }
         var messages = await DocumentSetupEndpoints.MarkSentAsync(db, cell, doc, recipients,

@@ -241,15 +241,15 @@ public static class DocumentEndpoints
     {
         var (model, totals) = await renderer.RenderAsync(title, body, blocks, variables, pricing, ct);
         var rendered = DocumentRenderer.Render(model);
-        return new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, templateId) { Signatures = rendered.Signatures };
+        return new NewDocument(title, "template", rendered.Bytes, rendered.Pages, totals, templateId) { Fields = rendered.Fields };
     }
 
     /// <summary>A document about to be created: its title, where it came from (<c>upload</c> or <c>template</c>) and its PDF.</summary>
     internal sealed record NewDocument(string Title, string Source, byte[] Pdf, IReadOnlyList<PageSize> Pages, PricingTotals? Totals = null, string? TemplateId = null,
         string? Language = null)
     {
-        /// <summary>The signature lines a template drew, where a signer's field goes when nobody places fields (bulk send, direct links).</summary>
-        public IReadOnlyList<SignatureSpot> Signatures { get; init; } = [];
+        /// <summary>The field lines a template drew, where a signer's fields go when nobody places fields (bulk send, direct links).</summary>
+        public IReadOnlyList<FieldSpot> Fields { get; init; } = [];
     }
 
     private static Task<Document> CreateAsync(NewDocument draft, HttpContext http, CellDbContext db, Caller caller, TimeProvider time, CancellationToken ct) =>

@@ -37,37 +37,47 @@ internal static class DocumentRecipients
     }
 
     /// <summary>
-    /// Required signature fields for <paramref name="signer"/>, on a document no person placed fields on (direct links,
-    /// bulk send), the signer being number <paramref name="slot"/> + 1 in signing order: on each signature line the
-    /// template drew for that number (<c>{{ signature_N }}</c>, <paramref name="lines"/>), else one at the foot of the last
+    /// The fields of <paramref name="signer"/> on a document no person placed fields on (direct links, bulk send), the
+    /// signer being number <paramref name="slot"/> + 1 in signing order: one on each field line the template drew for that
+    /// number (<paramref name="lines"/>: <c>{{ signature_N }}</c>, <c>{{ initials_N }}</c>, <c>{{ signer_name_N }}</c>,
+    /// <c>{{ date_signed_N }}</c>). A signature, initials and the name (pre-filled on the signing page) are required; the
+    /// date is filled in by the signing. A signer the template drew no signature line for signs at the foot of the last
     /// page (two boxes side by side, <paramref name="slot"/> 2 and 3 above 0 and 1, and so on).
     /// </summary>
-    public static void PlaceSignatures(CellDbContext db, Cell cell, Document doc, Recipient signer, int slot, IReadOnlyList<SignatureSpot>? lines)
+    public static void PlaceFields(CellDbContext db, Cell cell, Document doc, Recipient signer, int slot, IReadOnlyList<FieldSpot>? lines)
     {
         var pages = DocumentView.PagesOf(doc);
         var spots = (lines ?? []).Where(l => l.Signer == slot + 1 && l.Page >= 1 && l.Page <= pages.Count).ToList();
-        if (spots.Count == 0)
+        if (!spots.Any(s => s.Kind == FieldLine.Signature))
         {
             var last = pages[^1];
-            spots.Add(new SignatureSpot(slot + 1, pages.Count,
+            spots.Add(new FieldSpot(slot + 1, FieldLine.Signature, pages.Count,
                 Math.Min(FieldMargin + slot % 2 * (FieldWidth + 20), Math.Max(0, last.Width - FieldWidth)),
                 Math.Max(0, last.Height - FieldMargin - FieldHeight - slot / 2 * (FieldHeight + FieldGap)), FieldWidth, FieldHeight));
         }
         foreach (var spot in spots)
         {
+            var signingDate = spot.Kind == FieldLine.DateSigned;
             db.DocumentFields.Add(new DocumentField
             {
                 Id = SigillId.New("fld", cell.Region),
                 DocumentId = doc.Id,
                 OrganizationId = doc.OrganizationId,
                 RecipientId = signer.Id,
-                Kind = FieldKinds.Signature,
+                Kind = spot.Kind switch
+                {
+                    FieldLine.Initials => FieldKinds.Initials,
+                    FieldLine.Name => FieldKinds.Name,
+                    FieldLine.DateSigned => FieldKinds.Date,
+                    _ => FieldKinds.Signature,
+                },
                 Page = spot.Page,
                 X = spot.X,
                 Y = spot.Y,
                 Width = spot.Width,
                 Height = spot.Height,
-                Required = true,
+                Required = !signingDate,
+                FillSigningDate = signingDate,
             });
         }
     }

@@ -279,12 +279,12 @@ public static class DirectLinkEndpoints
         Problems.Create(StatusCodes.Status410Gone, ErrorCodes.DirectLinkGone, "This link no longer works.",
             $"The link is {status.Replace('_', ' ')}. Ask the sender for a new one.");
 
-    /// <summary>A signer of a document made by a link, with a signature field on each of the template's lines for them, else one at the foot of the last page.</summary>
+    /// <summary>A signer of a document made by a link, with a field on each of the template's field lines for them (a signature at the foot of the last page when none is a signature line).</summary>
     private static async Task<Recipient> AddSignerAsync(CellDbContext db, Cell cell, Document doc, DocumentEndpoints.NewDocument draft, string name, string email, int order,
         string? stepUp, int slot, CancellationToken ct, string? language = null)
     {
         var recipient = await DocumentRecipients.AddAsync(db, cell, doc, name, email, RecipientRoles.Signer, order, stepUp, accessCode: null, ct, language);
-        DocumentRecipients.PlaceSignatures(db, cell, doc, recipient, slot, draft.Signatures);
+        DocumentRecipients.PlaceFields(db, cell, doc, recipient, slot, draft.Fields);
         return recipient;
     }
 

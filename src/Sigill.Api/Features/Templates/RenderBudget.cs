@@ -27,8 +27,8 @@ internal sealed class TemplateLimitException(string limit, string message) : Exc
     public static TemplateLimitException Built(TemplateLimits l) => new("built",
         $"The template builds more than {N(l.MaxBuiltChars)} characters in total (Templates:MaxBuiltChars).");
 
-    public static TemplateLimitException Signatures(int max) => new("signatures",
-        $"The template draws more than {N(max)} signature lines: each becomes a field of its signer on documents nobody places fields on.");
+    public static TemplateLimitException FieldLines(int max) => new("field_lines",
+        $"The template draws more than {N(max)} field lines (signature, initials, name and date lines): each becomes a field of its signer on documents nobody places fields on.");
 
     public static TemplateLimitException Pages(TemplateLimits l) => new("pages",
         $"The template asks for more than {N(l.MaxPages)} pages (Templates:MaxPages).");

@@ -34,14 +34,21 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
 {
     public const int MaxVariableLength = 10_000;
 
-    /// <summary>The signers a template can draw lines for: <c>{{ signature_1 }}</c> to <c>{{ signature_10 }}</c>, in signing order.</summary>
-    public const int MaxSignatureLines = 10;
+    /// <summary>The signers a template can draw field lines for: <c>{{ signature_1 }}</c> to <c>{{ signature_10 }}</c>, in signing order.</summary>
+    public const int MaxSigners = 10;
 
     /// <summary>
-    /// The signature lines one render may draw in all (a loop could draw thousands): each becomes a field on a bulk-sent
-    /// or direct-link document, so this bounds the fields an anonymous direct-link start can create.
+    /// The names that draw a field line for signer N (<c>{{ signature_N }}</c>, <c>{{ initials_N }}</c>,
+    /// <c>{{ signer_name_N }}</c>, <c>{{ date_signed_N }}</c>), each with its <see cref="FieldLine"/> kind.
     /// </summary>
-    public const int MaxSignatureLinesDrawn = 50;
+    public static readonly IReadOnlyList<(string Name, string Kind)> FieldLineNames =
+        [("signature", FieldLine.Signature), ("initials", FieldLine.Initials), ("signer_name", FieldLine.Name), ("date_signed", FieldLine.DateSigned)];
+
+    /// <summary>
+    /// The field lines one render may draw in all (a loop could draw thousands): each becomes a field on a bulk-sent or
+    /// direct-link document, so this bounds the fields an anonymous direct-link start can create.
+    /// </summary>
+    public const int MaxFieldLinesDrawn = 50;
 
     /// <summary>Parses and judges a template or content block without running it.</summary>
     public void Check(string source, string what)
@@ -159,7 +166,7 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         var pageBreak = $"\u001fsigill-page-break-{nonce}\u001f";
         var table = $"\u001fsigill-pricing-{nonce}\u001f";
-        var signature = $"\u001fsigill-signature-{nonce}-";
+        var fieldLine = $"\u001fsigill-field-{nonce}-";
         var totals = pricing is null ? null : Totals(pricing);
 
         var unknown = new HashSet<string>(StringComparer.Ordinal);
@@ -173,9 +180,9 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             context.SetValue(name, new StringValue(Clean(value)));
         }
         context.SetValue("page_break", new StringValue(pageBreak));
-        for (var n = 1; n <= MaxSignatureLines; n++)
+        for (var n = 1; n <= MaxSigners; n++)
         {
-            context.SetValue($"signature_{n}", new StringValue($"{signature}{n}\u001f"));
+            foreach (var (name, kind) in FieldLineNames) context.SetValue($"{name}_{n}", new StringValue($"{fieldLine}{kind}:{n}\u001f"));
         }
         // Without a pricing table the two names still exist, empty: a template that has one works without it (and can
         // leave out its price section with {% if pricing %}); a missing ordinary variable is still an error.
@@ -209,16 +216,16 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
             throw new TemplateException(ErrorCodes.TemplateVariableUnknown,
                 $"The template uses variables that were not given: {string.Join(", ", unknown.Order(StringComparer.Ordinal))}.");
         }
-        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, signature, pricing, totals, sandbox.Limits)), totals);
+        return (new DocumentModel(Clean(title), ToBlocks(text, pageBreak, table, fieldLine, pricing, totals, sandbox.Limits)), totals);
     }
 
-    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, string signature, PricingInput? pricing, PricingTotals? totals,
+    private static List<DocumentBlock> ToBlocks(string text, string pageBreak, string table, string fieldLine, PricingInput? pricing, PricingTotals? totals,
         TemplateLimits limits)
     {
         var blocks = new List<DocumentBlock>();
         var paragraph = new StringBuilder();
         var pages = 1;
-        var signatures = 0;
+        var fieldLines = 0;
         void Flush()
         {
             if (paragraph.Length > 0)
@@ -229,16 +236,17 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
         }
         foreach (var raw in text.Replace(pageBreak, "\n" + pageBreak + "\n", StringComparison.Ordinal)
                      .Replace(table, "\n" + table + "\n", StringComparison.Ordinal)
-                     .Replace(signature, "\n" + signature, StringComparison.Ordinal).Split('\n'))
+                     .Replace(fieldLine, "\n" + fieldLine, StringComparison.Ordinal).Split('\n'))
         {
             var line = raw.TrimEnd('\r', ' ', '\t');
-            if (line.StartsWith(signature, StringComparison.Ordinal))
+            if (line.StartsWith(fieldLine, StringComparison.Ordinal))
             {
-                // "{nonce-prefix}N\u001f" then whatever followed it on the line, which goes on as text.
-                var end = line.IndexOf('\u001f', signature.Length);
-                if (++signatures > MaxSignatureLinesDrawn) throw TemplateLimitException.Signatures(MaxSignatureLinesDrawn);
+                // "{nonce-prefix}{kind}:{N}\u001f" then whatever followed it on the line, which goes on as text.
+                var end = line.IndexOf('\u001f', fieldLine.Length);
+                var colon = line.IndexOf(':', fieldLine.Length);
+                if (++fieldLines > MaxFieldLinesDrawn) throw TemplateLimitException.FieldLines(MaxFieldLinesDrawn);
                 Flush();
-                blocks.Add(new SignatureLine(int.Parse(line.AsSpan(signature.Length, end - signature.Length), CultureInfo.InvariantCulture)));
+                blocks.Add(new FieldLine(int.Parse(line.AsSpan(colon + 1, end - colon - 1), CultureInfo.InvariantCulture), line[fieldLine.Length..colon]));
                 if (line[(end + 1)..].Trim() is { Length: > 0 } rest) paragraph.Append(rest).Append('\n');
             }
             else if (line == pageBreak)
