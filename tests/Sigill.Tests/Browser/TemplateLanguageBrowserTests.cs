@@ -23,6 +23,9 @@ public sealed class TemplateLanguageBrowserTests(Chromium chromium) : IClassFixt
         var page = b.Page;
         await b.SignUpAsync(app, "Tove Text", "tove.text@example.com", "Text AB", "eu");
         await page.GotoAsync("/templates/new");
+        // The starter text draws the first signer's signature block, and the hint says how.
+        Assert.Contains("{{ signature_1 }}{{ signer_name_1 }}", await page.InputValueAsync("#body"), StringComparison.Ordinal);
+        Assert.Contains("{{ date_signed_1 }}", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await page.SelectOptionAsync("#language", "en");
         await page.ClickAsync("#save-template");
         await page.WaitForSelectorAsync("#saved");

@@ -33,6 +33,9 @@ public sealed class EditModel(ApiClient api, IDataProtectionProvider protection,
 
         ## Acceptance
         By signing, both parties accept this proposal.
+
+        {{ signature_1 }}{{ signer_name_1 }}
+        {{ date_signed_1 }}
         """;
 
     /// <summary>The template's id; none at <c>/templates/new</c> (ids start with <c>tpl_</c>, so "new" is never one).</summary>
