@@ -23,6 +23,13 @@ public sealed class JobOptions : IValidatedOptions
     public int BatchPerCell { get; set; } = 20;
 
     /// <summary>
+    /// Jobs one API node runs at once per PostgreSQL cell (default 4): a long job (a bulk-send chunk) does not hold up
+    /// the e-mails queued behind it, and one job's waits on the database and the file store leave the processor to
+    /// another. A SQLite cell (one writer) runs one at a time.
+    /// </summary>
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>
     /// False: this API node only enqueues and leaves running jobs to other nodes (or, in tests, to a worker the
     /// test drives with a fake clock).
     /// </summary>
@@ -50,6 +57,10 @@ public sealed class JobOptions : IValidatedOptions
         if (BatchPerCell < 1)
         {
             problems.Add("Jobs:BatchPerCell must be at least 1");
+        }
+        if (Concurrency is < 1 or > 64)
+        {
+            problems.Add("Jobs:Concurrency must be 1-64");
         }
         return problems;
     }

@@ -7,9 +7,10 @@ using Sigill.Http;
 namespace Sigill.Api.Platform.Jobs;
 
 /// <summary>
-/// The API host's job worker: polls every cell it serves, runs due jobs (a few per cell per round, so one busy
-/// region cannot starve another), sleeps <see cref="JobOptions.PollInterval"/> when idle. Every API node runs one;
-/// the claim keeps them from running a job twice. A database outage is logged and retried, never fatal.
+/// The API host's job worker: <see cref="JobOptions.Concurrency"/> lanes (one on a SQLite cell), each polling every
+/// cell it serves, running due jobs (a few per cell per round, so one busy region cannot starve another) and sleeping
+/// <see cref="JobOptions.PollInterval"/> when idle. Every API node runs them; the claim keeps lanes and nodes from
+/// running a job twice. A database outage is logged and retried, never fatal.
 /// </summary>
 internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> handlers, JobOptions options, TimeProvider time, ILogger<JobRunner> logger) : BackgroundService
 {
@@ -50,7 +51,17 @@ internal sealed class JobRunner(CellRegistry cells, IEnumerable<IJobHandler> han
         {
             return;
         }
-        var workers = cells.All.Select(c => new JobWorker(c, list, options, time, logger)).ToList();
+        // Lane i serves the cells that run more than i jobs at once, each with a worker of its own (its own claim id).
+        var lanes = Enumerable.Range(0, options.Concurrency)
+            .Select(i => cells.All.Where(c => i < (c.DatabaseProvider == "postgres" ? options.Concurrency : 1)).Select(c => new JobWorker(c, list, options, time, logger)).ToList())
+            .Where(workers => workers.Count > 0)
+            .ToList();
+        await Task.WhenAll(lanes.Select(workers => LaneAsync(workers, stoppingToken)));
+    }
+
+    private async Task LaneAsync(List<JobWorker> workers, CancellationToken stoppingToken)
+    {
+        await Task.Yield(); // the lanes run side by side from the start
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _claiming.Token);
         while (!idle.IsCancellationRequested)
         {
