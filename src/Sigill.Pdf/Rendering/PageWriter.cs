@@ -144,9 +144,34 @@ internal sealed class PageWriter : IDisposable
 
     public void Dispose() => _gfx?.Dispose();
 
+    /// <summary>
+    /// PDFsharp makes a document's catalog, pages, resources and other dictionaries through reflection, looking their
+    /// constructors up each time. .NET keeps a type's reflection data (with the invoke stub it emits and compiles for a
+    /// constructor) only while something references it, so after every garbage collection the next document emitted and
+    /// compiled those stubs again: about 30 a second during a bulk send, and as many dynamic methods to finalize.
+    /// Holding the constructors here keeps them.
+    /// </summary>
+    private static readonly System.Reflection.ConstructorInfo[] s_pdfSharpConstructors = PdfSharpConstructors();
+
+    private static System.Reflection.ConstructorInfo[] PdfSharpConstructors()
+    {
+        Type?[] types;
+        try
+        {
+            types = typeof(PdfItem).Assembly.GetTypes();
+        }
+        catch (System.Reflection.ReflectionTypeLoadException e)
+        {
+            types = e.Types;
+        }
+        return [.. types.Where(t => t is { IsAbstract: false } && typeof(PdfItem).IsAssignableFrom(t))
+            .SelectMany(t => t!.GetConstructors(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))];
+    }
+
     /// <summary>PDFsharp writes Flate streams without Adler-32 (qpdf warns); helper pages are written uncompressed and recompressed on import.</summary>
     public static PdfDocument NewDocument(bool compress)
     {
+        GC.KeepAlive(s_pdfSharpConstructors);
         var doc = new PdfDocument();
         doc.Options.NoCompression = !compress;
         doc.Options.CompressContentStreams = compress;

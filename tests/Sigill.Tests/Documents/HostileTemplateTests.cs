@@ -130,6 +130,24 @@ public sealed class HostileTemplateTests(HostileTemplateTests.Host host) : IClas
     }
 
     [Fact]
+    public async Task A_template_declaring_a_name_Sigill_fills_in_itself_is_refused_when_saved()
+    {
+        // A declared variable named like a signature-block line would be replaced by the line when rendered: the sender's
+        // value (from a bulk-send column, say) would silently vanish, so the name is refused at once.
+        using var sender = host.App.Web(host.Org.ApiToken);
+        foreach (var name in new[] { "signer_name_1", "date_signed_10", "initials_3", "signature_2", "page_break", "pricing", "pricing_table", "blocks" })
+        {
+            using var response = await sender.PostAsJsonAsync("/api/v1/templates", new { name = "Reserved", body = $"Hello {{{{ {name} }}}}", variables = new[] { "customer", name } });
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+            Assert.Contains($"'{name}'", detail, StringComparison.Ordinal);
+        }
+        // Names that only look alike are ordinary variables.
+        using var ok = await sender.PostAsJsonAsync("/api/v1/templates", new { name = "Alike", body = "{{ signer_name_11 }} {{ signer_name }} {{ date_signed_0 }}", variables = new[] { "signer_name_11", "signer_name", "date_signed_0" } });
+        Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Content_blocks_are_judged_like_templates_when_saved()
     {
         using var sender = host.App.Web(host.Org.ApiToken);

@@ -88,6 +88,33 @@ public sealed class JobQueueTests
 
     [Theory]
     [MemberData(nameof(JobTestCell.Providers), MemberType = typeof(JobTestCell))]
+    public async Task A_claim_takes_a_crashed_nodes_job_first_then_due_jobs_in_run_time_order_among_many_finished_ones(string provider)
+    {
+        await using var cell = await JobTestCell.CreateAsync(provider);
+        var handler = new RecordingHandler();
+        var now = cell.Time.GetUtcNow();
+        // Finished jobs before them in the table: a claim must find the due ones all the same.
+        for (var i = 0; i < 30; i++) await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "done", $"done-{i}", now - TimeSpan.FromMinutes(10)));
+        Assert.Equal(30, await cell.Worker(handlers: handler).DrainAsync(100, CancellationToken.None));
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "crashed", "crashed", now - TimeSpan.FromMinutes(1)));
+        var lost = await JobQueue.ClaimAsync(cell.Cell, [handler.Kind], "node-a", cell.JobOptions.Lease, cell.Time, CancellationToken.None); // node A dies holding it
+        Assert.Equal("crashed", lost?.IdempotencyKey);
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "third", "third", now - TimeSpan.FromSeconds(1)));
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "first", "first", now - TimeSpan.FromSeconds(30)));
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "second", "second", now - TimeSpan.FromSeconds(20)));
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "later", "later", now + cell.JobOptions.Lease + TimeSpan.FromMinutes(5)));
+        await cell.EnqueueAsync(JobRequest.Text("test.other", "other kind", "other", now - TimeSpan.FromHours(1)));
+
+        cell.Time.Advance(cell.JobOptions.Lease + TimeSpan.FromSeconds(1)); // node A's lease runs out
+        var runs = handler.Runs.Count;
+        Assert.Equal(4, await cell.Worker(cell.Open(), "node-b", handler).DrainAsync(100, CancellationToken.None));
+        Assert.Equal(["crashed", "first", "second", "third"], handler.Runs.Skip(runs).Select(r => r.Payload));
+        Assert.Equal(JobState.Queued, (await cell.RowAsync("later")).State); // not due
+        Assert.Equal(JobState.Queued, (await cell.RowAsync("other")).State); // no handler of that kind here
+    }
+
+    [Theory]
+    [MemberData(nameof(JobTestCell.Providers), MemberType = typeof(JobTestCell))]
     public async Task A_job_enqueued_in_a_transaction_that_rolls_back_never_runs(string provider)
     {
         await using var cell = await JobTestCell.CreateAsync(provider);

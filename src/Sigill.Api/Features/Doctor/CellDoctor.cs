@@ -125,7 +125,7 @@ public static class CellDoctor
 
         // Jobs: none orphaned; dead letters reported.
         var documentIds = documents.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
-        var jobs = await db.Jobs.AsNoTracking().Where(j => j.State != JobState.Succeeded).ToListAsync(ct);
+        var jobs = await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Queued || j.State == JobState.Running || j.State == JobState.DeadLettered).ToListAsync(ct);
         foreach (var job in jobs)
         {
             if (job.State == JobState.DeadLettered)

@@ -76,6 +76,10 @@ public static partial class TemplateEndpoints
         {
             return ("", "", [], Problems.Validation("variables: at most 200 distinct names of letters, digits and '_' (not starting with a digit)."));
         }
+        if (variables.FirstOrDefault(TemplateRenderer.IsReserved) is { } reserved)
+        {
+            return ("", "", [], Problems.Validation($"variables: '{reserved}' is a name Sigill fills in itself (a signature block line, page_break, pricing, pricing_table or blocks); choose another name."));
+        }
         if (await DryRunAsync(name, body, variables, await LoadBlocksAsync(db, cell, organizationId, ct), renderer, ct) is { } invalid) return ("", "", [], invalid);
         return (name, body, variables, null);
     }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -43,6 +44,18 @@ internal sealed partial class TemplateRenderer(LiquidSandbox sandbox, TemplateMe
     /// </summary>
     public static readonly IReadOnlyList<(string Name, string Kind)> FieldLineNames =
         [("signature", FieldLine.Signature), ("initials", FieldLine.Initials), ("signer_name", FieldLine.Name), ("date_signed", FieldLine.DateSigned)];
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is one Sigill sets itself in every render (<c>page_break</c>, <c>pricing</c>,
+    /// <c>pricing_table</c>, <c>blocks</c> and the field-line names): a declared variable of that name would be silently
+    /// replaced, so a template may not declare one.
+    /// </summary>
+    public static bool IsReserved(string name) => ReservedNames.Contains(name);
+
+    private static readonly FrozenSet<string> ReservedNames =
+        new[] { "page_break", "pricing", "pricing_table", "blocks" }
+            .Concat(Enumerable.Range(1, MaxSigners).SelectMany(n => FieldLineNames.Select(f => $"{f.Name}_{n}")))
+            .ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
     /// The field lines one render may draw in all (a loop could draw thousands): each becomes a field on a bulk-sent or

@@ -97,7 +97,12 @@ public static class JobQueue
         }
     }
 
-    /// <summary>Claims the due job with the earliest run time among <paramref name="kinds"/>, or a running job whose lease expired.</summary>
+    /// <summary>
+    /// Claims a running job of <paramref name="kinds"/> whose lease expired (its node died: recovered first), else the due
+    /// job with the earliest run time. Each of the two looks is one ordered walk of the (state, run time) index that stops
+    /// at the first row it may take, so a claim costs the same with ten or ten thousand jobs queued, and with however many
+    /// finished jobs the table keeps (a single condition OR-ing both made PostgreSQL sort every due job, or scan the table).
+    /// </summary>
     internal static async Task<JobRow?> ClaimAsync(Cell cell, IReadOnlyCollection<string> kinds, string workerId, TimeSpan lease, TimeProvider time, CancellationToken ct)
     {
         if (kinds.Count == 0)
@@ -108,40 +113,37 @@ public static class JobQueue
         var until = now + (long)lease.TotalMilliseconds;
         const int queued = (int)JobState.Queued, running = (int)JobState.Running;
         await using var db = cell.CreateDbContext();
-        // A read first: an idle poll must not take SQLite's write lock.
-        var due = await db.Set<JobRow>().AnyAsync(j => kinds.Contains(j.Kind) &&
-            ((j.State == JobState.Queued && j.RunAfter <= now) || (j.State == JobState.Running && j.LockedUntil < now)), ct);
-        if (!due)
-        {
-            return null;
-        }
         List<JobRow> claimed;
         if (cell.DatabaseProvider == "postgres")
         {
+            // No read first: an UPDATE that finds nothing writes nothing.
             var kindArray = kinds.ToArray();
             claimed = await db.Set<JobRow>().FromSql($"""
                 UPDATE jobs SET "State" = {running}, "Attempts" = "Attempts" + 1, "LockedBy" = {workerId}, "LockedUntil" = {until}
-                WHERE "Id" = (
-                    SELECT "Id" FROM jobs
-                    WHERE "Kind" = ANY({kindArray})
-                      AND (("State" = {queued} AND "RunAfter" <= {now}) OR ("State" = {running} AND "LockedUntil" < {now}))
-                    ORDER BY "RunAfter", "Id"
-                    LIMIT 1
-                    FOR UPDATE SKIP LOCKED)
+                WHERE "Id" = COALESCE(
+                    (SELECT "Id" FROM jobs WHERE "State" = {running} AND "LockedUntil" < {now} AND "Kind" = ANY({kindArray})
+                     ORDER BY "RunAfter", "Id" LIMIT 1 FOR UPDATE SKIP LOCKED),
+                    (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "RunAfter" <= {now} AND "Kind" = ANY({kindArray})
+                     ORDER BY "RunAfter", "Id" LIMIT 1 FOR UPDATE SKIP LOCKED))
                 RETURNING *
                 """).AsNoTracking().ToListAsync(ct);
         }
         else
         {
+            // A read first: an idle poll must not take SQLite's write lock.
+            var jobs = db.Set<JobRow>().Where(j => kinds.Contains(j.Kind));
+            if (!await jobs.AnyAsync(j => j.State == JobState.Queued && j.RunAfter <= now, ct) && !await jobs.AnyAsync(j => j.State == JobState.Running && j.LockedUntil < now, ct))
+            {
+                return null;
+            }
             var kindJson = JsonSerializer.Serialize(kinds);
             claimed = await db.Set<JobRow>().FromSql($"""
                 UPDATE jobs SET "State" = {running}, "Attempts" = "Attempts" + 1, "LockedBy" = {workerId}, "LockedUntil" = {until}
-                WHERE "Id" = (
-                    SELECT "Id" FROM jobs
-                    WHERE "Kind" IN (SELECT value FROM json_each({kindJson}))
-                      AND (("State" = {queued} AND "RunAfter" <= {now}) OR ("State" = {running} AND "LockedUntil" < {now}))
-                    ORDER BY "RunAfter", "Id"
-                    LIMIT 1)
+                WHERE "Id" = COALESCE(
+                    (SELECT "Id" FROM jobs WHERE "State" = {running} AND "LockedUntil" < {now} AND "Kind" IN (SELECT value FROM json_each({kindJson}))
+                     ORDER BY "RunAfter", "Id" LIMIT 1),
+                    (SELECT "Id" FROM jobs WHERE "State" = {queued} AND "RunAfter" <= {now} AND "Kind" IN (SELECT value FROM json_each({kindJson}))
+                     ORDER BY "RunAfter", "Id" LIMIT 1))
                 RETURNING *
                 """).AsNoTracking().ToListAsync(ct);
         }
@@ -235,7 +237,8 @@ public static class JobQueue
         ArgumentNullException.ThrowIfNull(time);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var db = cell.CreateDbContext();
-        var jobs = db.Set<JobRow>().AsNoTracking().Where(j => j.State != JobState.Succeeded);
+        // The states still in the queue, by name: "not succeeded" would read every finished job the table keeps.
+        var jobs = db.Set<JobRow>().AsNoTracking().Where(j => j.State == JobState.Queued || j.State == JobState.Running || j.State == JobState.DeadLettered);
         var groups = await jobs
             .GroupBy(j => new { j.Kind, j.State, Retrying = j.Attempts > 0 })
             .Select(g => new { g.Key.Kind, g.Key.State, g.Key.Retrying, Count = g.Count(), OldestDue = g.Min(j => j.RunAfter <= now ? (long?)j.RunAfter : null) })
