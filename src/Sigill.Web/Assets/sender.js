@@ -118,7 +118,7 @@ function show(field) {
 }
 
 // The label-and-required editor of a field placed here, from the page's template (it carries the form's antiforgery
-// token); none on a page without one (the embedded sending page).
+// token, or on the embedded page its sealed session).
 function editorFor(field) {
   const template = document.getElementById("field-edit-template");
   if (!template) return [];
@@ -133,6 +133,23 @@ function editorFor(field) {
   required.checked = field.required;
   for (const l of editor.querySelectorAll("label")) l.htmlFor = l.htmlFor.replace("-new", `-${field.id}`);
   return [editor];
+}
+
+// The page drawn again by the server, with the editors of every field. The embedded page cannot reload (its URL was
+// for one use) and keeps its session out of URLs: it posts ?handler=Show with the session, answered with the page.
+function showAgain() {
+  if (!pages.dataset.pdfPost) return location.reload();
+  const again = document.createElement("form");
+  again.method = "post";
+  again.action = `${pages.dataset.post}?handler=Show`;
+  again.hidden = true;
+  for (const [name, value] of credentials()) {
+    const input = document.createElement("input");
+    Object.assign(input, { type: "hidden", name, value });
+    again.append(input);
+  }
+  document.body.append(again);
+  again.submit();
 }
 
 function forget(fieldId) {
@@ -164,7 +181,7 @@ function editing() {
         const at = inside(hit.holder, hit.x - w / 2, hit.y - h / 2, w, h);
         try {
           const field = await post("AddField", { RecipientId: recipientId, Kind: item.dataset.kind, Page: hit.holder.dataset.page, X: at.x.toFixed(2), Y: at.y.toFixed(2) });
-          if (item.dataset.settings) return location.reload(); // options or a formula to set: the page draws its settings editor
+          if (item.dataset.settings) return showAgain(); // options or a formula to set: the page draws its settings editor
           show(field);
           announce(t("tPlaced", labelOf(field), field.page));
         } catch (error) {

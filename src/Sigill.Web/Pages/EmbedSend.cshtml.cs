@@ -46,9 +46,12 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
 
     /// <summary>The pages with their fields (<c>Documents/_Pages.cshtml</c>, drawn and edited by <c>sender.js</c>, which posts here).</summary>
     public PagePlacement? Placement => Document is null ? null : _placement is { } built && ReferenceEquals(built.Document, Document) ? built :
-        _placement = new PagePlacement(Document, Document.Recipients.Any(r => r.Role == "signer"), "/e/send", "/e/send?handler=Pdf", PdfByPost: true, SettingsEditor: false);
+        _placement = new PagePlacement(Document, Document.Recipients.Any(r => r.Role == "signer"), "/e/send", "/e/send?handler=Pdf", PdfByPost: true);
 
     private PagePlacement? _placement;
+
+    /// <summary>The editors of a placed field, or the blank one sender.js clones (null): forms that post here with the sealed session.</summary>
+    public FieldEditors Editors(FieldView? field) => new(Document!, field, handler => $"/e/send?handler={handler}", SealedSession);
 
     /// <summary>What the page reports to the framing page besides <c>loaded</c>.</summary>
     public string? Event => Sent ? "sent" : ErrorCode is null && Error is null ? null : "error";
@@ -147,6 +150,29 @@ public sealed class EmbedSendModel(ApiClient api, IDataProtectionProvider protec
         if (!WantsJson) return await ShowAsync(problem, ct);
         return problem is null ? new JsonResult(new { removed = fieldId }) : DocumentModel.Json(problem);
     }
+
+    /// <summary>What a field asks for and whether it must be filled (its label editor).</summary>
+    public Task<IActionResult> OnPostUpdateFieldAsync(string fieldId, string? label, bool required, CancellationToken ct) =>
+        FieldAsync(HttpMethod.Patch, $"/fields/{Uri.EscapeDataString(fieldId ?? "")}", new { label = label?.Trim() ?? "", required }, ct);
+
+    /// <summary>A field's own settings (options, a formula, a number's bounds, its condition), as on the sender's document page.</summary>
+    public async Task<IActionResult> OnPostFieldSettingsAsync(string fieldId, DocumentModel.SettingsInput settings, CancellationToken ct)
+    {
+        var session = _session!;
+        var document = await api.CallAsync<DocumentView>(session.Region, session.Session, HttpMethod.Get, $"/api/v1/documents/{Uri.EscapeDataString(session.DocumentId)}", null, ct);
+        if (document.Value?.Fields.FirstOrDefault(f => f.Id == fieldId) is not { } field)
+        {
+            return await ShowAsync(document.Problem ?? new ApiClient.Problem(404, SenderText.S("Settings.FieldGone"), null, null), ct);
+        }
+        if (DocumentModel.SettingsPatch(field, settings) is not { } patch)
+        {
+            return await ShowAsync(new ApiClient.Problem(400, SenderText.S("Settings.NotNumbers"), null, null), ct);
+        }
+        return await FieldAsync(HttpMethod.Patch, $"/fields/{Uri.EscapeDataString(field.Id)}", patch, ct);
+    }
+
+    /// <summary>The page drawn again (sender.js after a field with settings is dropped: this page cannot reload its one-time URL).</summary>
+    public Task<IActionResult> OnPostShowAsync(CancellationToken ct) => ShowAsync(null, ct);
 
     /// <summary>
     /// The draft's PDF for sender.js to draw. A POST, not a GET: the sealed session travels in the body, never in a URL,

@@ -101,6 +101,32 @@ public sealed class EmbedSendBrowserTests(Chromium chromium) : IClassFixture<Chr
         });
         Assert.Equal(1, await frame.Locator(".placed").CountAsync());
         await p.ScreenshotAsync("embed-send-2-ready-to-send");
+
+        // A dropdown dropped on the page: the page comes back (posted again with the session: the one-time URL cannot be
+        // reloaded) with the field's settings editor, and its options are set in the frame.
+        await pageOne.ScrollIntoViewIfNeededAsync();
+        target = await DropPointAsync(p, pageOne);
+        from = (await frame.Locator(".palette-item[data-kind=dropdown]").BoundingBoxAsync())!;
+        await p.Page.Mouse.MoveAsync(from.X + from.Width / 2, from.Y + from.Height / 2);
+        await p.Page.Mouse.DownAsync();
+        await p.Page.Mouse.MoveAsync(target.X, target.Y, new() { Steps = 8 });
+        await p.Page.Mouse.UpAsync();
+        var settings = frame.Locator(".field-settings");
+        await settings.WaitForAsync(new() { Timeout = 60_000 });
+        await frame.Locator("body[data-pages-rendered=true]").WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Equal(2, await frame.Locator(".placed").CountAsync());
+        await settings.Locator("summary").ClickAsync();
+        await settings.Locator("textarea[name=Options]").FillAsync("Small\nMedium\nLarge");
+        await settings.Locator("textarea[name=Options]").ScrollIntoViewIfNeededAsync();
+        await p.ScreenshotAsync("embed-send-2-field-settings");
+        await settings.Locator("button[type=submit]").ClickAsync();
+        await Eventually(async () =>
+        {
+            var dropdown = (await OkJsonAsync(await org.Token.GetAsync($"/api/v1/documents/{draft}"))).GetProperty("fields").EnumerateArray().Single(f => f.GetProperty("kind").GetString() == "dropdown");
+            return dropdown.GetProperty("settings").GetProperty("options").GetArrayLength() == 3;
+        });
+        await frame.Locator("#send-form").WaitForAsync();
+        await frame.Locator("body[data-pages-rendered=true]").WaitForAsync(new() { Timeout = 60_000 });
         await frame.Locator("#s-message").FillAsync("Sent from the embedded page");
         await frame.Locator("#send-submit").ClickAsync();
         await frame.Locator("#sent, #error").First.WaitForAsync(new() { Timeout = 60_000 });

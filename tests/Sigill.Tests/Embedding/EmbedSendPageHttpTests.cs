@@ -143,7 +143,7 @@ public sealed partial class EmbedSendPageHttpTests
         var recipient = RecipientId().Match(html).Groups[1].Value;
         Assert.Contains("data-pdf=\"/e/send?handler=Pdf\" data-pdf-post=\"true\" data-post=\"/e/send\" data-editable=\"true\"", html, StringComparison.Ordinal);
         Assert.Contains("class=\"palette-item\" data-kind=\"dropdown\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("data-settings=\"true\"", html, StringComparison.Ordinal); // no settings editor here, so no reload after a drop
+        Assert.Contains("data-kind=\"dropdown\" data-w=\"180\" data-h=\"24\" data-settings=\"true\"", html, StringComparison.Ordinal); // dropped: the page is shown again, with its editor
         Assert.Contains("id=\"signers-without-fields\"", html, StringComparison.Ordinal);
         session = Sealed(html);
 
@@ -176,6 +176,41 @@ public sealed partial class EmbedSendPageHttpTests
         var fieldId = field.GetProperty("id").GetString()!;
         Assert.Equal("dropdown", field.GetProperty("kind").GetString());
         Assert.Equal(2, field.GetProperty("settings").GetProperty("options").GetArrayLength());
+
+        // The page shown again after such a drop (a post: the one-time URL cannot be opened again) has the field's
+        // editors, whose forms post here with the sealed session.
+        using (var again = await web.SendAsync(Post("/e/send?handler=Show", self, ("EmbedSendSession", session))))
+        {
+            html = await again.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Contains("action=\"/e/send?handler=FieldSettings\"", html, StringComparison.Ordinal);
+            Assert.Contains("action=\"/e/send?handler=UpdateField\"", html, StringComparison.Ordinal);
+            Assert.Contains($"id=\"options-{fieldId}\"", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("__RequestVerificationToken", html, StringComparison.Ordinal); // the sealed session proves the post, no cookie
+            session = Sealed(html);
+        }
+        using (var crossSite = await web.SendAsync(Post("/e/send?handler=Show", EmbedSendTests.AppOrigin, ("EmbedSendSession", session))))
+            Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        // Options, then the label and "must be filled", as on the signed-in page; the API's refusal shows on the page.
+        using (var options = await web.SendAsync(Post("/e/send?handler=FieldSettings", self, ("EmbedSendSession", session), ("fieldId", fieldId), ("Options", "Red\n Green \n\nBlue"))))
+        {
+            Assert.Equal(HttpStatusCode.OK, options.StatusCode);
+            Assert.Contains("Red\nGreen\nBlue</textarea>", WebUtility.HtmlDecode(await options.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        }
+        using (var label = await web.SendAsync(Post("/e/send?handler=UpdateField", self, ("EmbedSendSession", session), ("fieldId", fieldId), ("label", " Colour "), ("required", "false"))))
+            Assert.Equal(HttpStatusCode.OK, label.StatusCode);
+        using (var none = await web.SendAsync(Post("/e/send?handler=FieldSettings", self, ("EmbedSendSession", session), ("fieldId", fieldId), ("Options", " \n "))))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+            Assert.Contains("role=\"alert\"", await none.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var crossSite = await web.SendAsync(Post("/e/send?handler=FieldSettings", EmbedSendTests.AppOrigin, ("EmbedSendSession", session), ("fieldId", fieldId), ("Options", "Evil"))))
+            Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        using (var noSession = await web.SendAsync(Post("/e/send?handler=UpdateField", self, ("fieldId", fieldId), ("label", "Evil"), ("required", "true"))))
+            Assert.Equal(HttpStatusCode.Forbidden, noSession.StatusCode);
+        var edited = Assert.Single((await org.Token.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{draft}")).GetProperty("fields").EnumerateArray());
+        Assert.Equal(["Red", "Green", "Blue"], edited.GetProperty("settings").GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal(("Colour", false), (edited.GetProperty("label").GetString(), edited.GetProperty("required").GetBoolean()));
 
         // Moved; a move off the page is refused with the API's words and changes nothing.
         using (var moved = await web.SendAsync(Json(Post("/e/send?handler=MoveField", self, ("EmbedSendSession", session), ("FieldId", fieldId), ("Page", "1"), ("X", "120"), ("Y", "300")))))

@@ -16,9 +16,8 @@ public sealed partial class DocumentModel
 
     public static bool CanBeConditional(FieldView f) => f.Kind is not ("signature" or "initials" or "formula") && !f.FillSigningDate;
 
-    /// <summary>The same signer's fields a condition can name: checkboxes, dropdowns and radio groups other than <paramref name="f"/>.</summary>
-    public IEnumerable<FieldView> ConditionSources(FieldView f) =>
-        Document.Fields.Where(o => o.Id != f.Id && o.RecipientId == f.RecipientId && o.Kind is "checkbox" or "dropdown" or "radio");
+    /// <summary>The editors of a placed field, or the blank one sender.js clones (null), posting to this page's handlers.</summary>
+    public FieldEditors Editors(FieldView? field) => new(Document, field, handler => $"{Placement.PostUrl}?handler={handler}", SealedSession: null);
 
     /// <summary>What a new dropdown, radio group or formula starts with, so it can be dragged in at once and edited after.</summary>
     public static object? DefaultSettings(string kind) => kind switch
@@ -37,10 +36,15 @@ public sealed partial class DocumentModel
         if (await LoadAsync(ct) is { } missing) return missing;
         var field = Document.Fields.FirstOrDefault(f => f.Id == fieldId);
         if (field is null) return await FieldFailedAsync(SenderText.S("Settings.FieldGone"), ct);
-        if (!TryNumber(settings.Min, out var min) || !TryNumber(settings.Max, out var max))
-        {
-            return await FieldFailedAsync(SenderText.S("Settings.NotNumbers"), ct);
-        }
+        if (SettingsPatch(field, settings) is not { } patch) return await FieldFailedAsync(SenderText.S("Settings.NotNumbers"), ct);
+        var reply = await SendAsync<FieldView>(HttpMethod.Patch, Path($"/fields/{Seg(fieldId)}"), patch, ct);
+        return await AfterAsync(reply.Problem, "#field-list-title", ct);
+    }
+
+    /// <summary>The API's <c>PATCH /fields/{id}</c> body for a settings form on <paramref name="field"/>; null when a bound is not a number.</summary>
+    internal static object? SettingsPatch(FieldView field, SettingsInput settings)
+    {
+        if (!TryNumber(settings.Min, out var min) || !TryNumber(settings.Max, out var max)) return null;
         var condition = string.IsNullOrEmpty(settings.ConditionField) ? null
             : new Dictionary<string, string?> { ["field"] = settings.ConditionField, ["equals"] = Blank(settings.ConditionEquals) ?? "true" };
         var body = new Dictionary<string, object?>();
@@ -57,9 +61,7 @@ public sealed partial class DocumentModel
                 break;
         }
         if (condition is not null) body["condition"] = condition;
-        var reply = await SendAsync<FieldView>(HttpMethod.Patch, Path($"/fields/{Seg(fieldId)}"),
-            new { settings = body.Where(p => p.Value is not null).ToDictionary() }, ct);
-        return await AfterAsync(reply.Problem, "#field-list-title", ct);
+        return new { settings = body.Where(p => p.Value is not null).ToDictionary() };
     }
 
     /// <summary>A file a signer attached, once the document is completed: a download under its own name, never shown inline.</summary>

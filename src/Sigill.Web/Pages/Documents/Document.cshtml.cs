@@ -251,7 +251,7 @@ public sealed partial class DocumentModel(ApiClient api, IDataProtectionProvider
         if (!doc.Ok) return doc.Problem!.Status == 404 ? NotFound() : Answer(doc.Problem);
         Document = doc.Value!;
         var self = $"/documents/{Seg(Id)}";
-        Placement = new PagePlacement(Document, IsDraft && Document.Recipients.Any(r => r.Role == "signer"), self, self + "?handler=Pdf", PdfByPost: false, SettingsEditor: true);
+        Placement = new PagePlacement(Document, IsDraft && Document.Recipients.Any(r => r.Role == "signer"), self, self + "?handler=Pdf", PdfByPost: false);
         if (!IsDraft)
         {
             var activity = await GetAsync<ActivityEntry[]>(Path("/activity"), ct);

@@ -8,9 +8,10 @@ namespace Sigill.Web.Pages.Documents;
 /// move. <paramref name="PostUrl"/> is where the module posts its handlers (<c>?handler=AddField</c>, <c>MoveField</c>,
 /// <c>RemoveField</c>, and <c>Pdf</c> when <paramref name="PdfByPost"/>), each with the hidden inputs of the page's
 /// <c>#field-form</c> (the antiforgery token, or the embedded page's sealed session, which never goes into a URL).
-/// <paramref name="SettingsEditor"/>: the page has a settings form per field, so placing a kind with settings reloads it.
+/// Both pages have a settings form per field (<c>_FieldEditors.cshtml</c>), so placing a kind with settings shows the page
+/// again (a reload, or on the embedded page, which cannot reload its one-time URL, a post of <c>?handler=Show</c>).
 /// </summary>
-public sealed record PagePlacement(DocumentView Document, bool Editable, string PostUrl, string PdfUrl, bool PdfByPost, bool SettingsEditor)
+public sealed record PagePlacement(DocumentView Document, bool Editable, string PostUrl, string PdfUrl, bool PdfByPost)
 {
     /// <summary>The recipients who fill fields in, in the document's order: the palette's "For" select.</summary>
     public IReadOnlyList<RecipientView> Signers { get; } = [.. Document.Recipients.Where(r => r.Role == "signer")];
