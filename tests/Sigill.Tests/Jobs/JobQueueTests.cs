@@ -115,6 +115,35 @@ public sealed class JobQueueTests
 
     [Theory]
     [MemberData(nameof(JobTestCell.Providers), MemberType = typeof(JobTestCell))]
+    public async Task Jobs_that_succeeded_longer_ago_than_the_days_kept_are_pruned_and_no_other_job_is(string provider)
+    {
+        await using var cell = await JobTestCell.CreateAsync(provider);
+        var handler = new RecordingHandler();
+        var failing = new RecordingHandler("test.fail") { FailuresLeft = int.MaxValue };
+        var now = cell.Time.GetUtcNow();
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "x", "old-done"));
+        await cell.EnqueueAsync(new JobRequest(failing.Kind, IdempotencyKey: "old-dead", MaxAttempts: 1));
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "x", "far-future", now + TimeSpan.FromDays(400)));
+        Assert.Equal(2, await cell.Worker(handlers: [handler, failing]).DrainAsync(10, CancellationToken.None));
+        cell.Time.Advance(TimeSpan.FromDays(91));
+        await cell.EnqueueAsync(JobRequest.Text(handler.Kind, "x", "recent-done"));
+        Assert.Equal(1, await cell.Worker(handlers: handler).DrainAsync(10, CancellationToken.None));
+
+        var options = new JobOptions(); // 90 days kept
+        await new PruneFinishedJobs(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<PruneFinishedJobs>.Instance)
+            .HandleAsync(new JobContext(cell.Cell, "job_eu_prune", PruneFinishedJobs.JobKind, null, default, 1, 1, cell.Time), CancellationToken.None);
+
+        await using var db = cell.Cell.CreateDbContext();
+        var left = await db.Jobs.AsNoTracking().Select(j => new { j.IdempotencyKey, j.State }).ToListAsync();
+        Assert.DoesNotContain(left, j => j.IdempotencyKey == "old-done");
+        Assert.Contains(left, j => j.IdempotencyKey == "old-dead" && j.State == JobState.DeadLettered); // for an operator to look at
+        Assert.Contains(left, j => j.IdempotencyKey == "far-future" && j.State == JobState.Queued);
+        Assert.Contains(left, j => j.IdempotencyKey == "recent-done" && j.State == JobState.Succeeded);
+        Assert.Contains("Jobs:KeepFinishedDays must be 1-3650", new JobOptions { KeepFinishedDays = 0 }.Validate());
+    }
+
+    [Theory]
+    [MemberData(nameof(JobTestCell.Providers), MemberType = typeof(JobTestCell))]
     public async Task A_job_enqueued_in_a_transaction_that_rolls_back_never_runs(string provider)
     {
         await using var cell = await JobTestCell.CreateAsync(provider);

@@ -35,6 +35,12 @@ public sealed class JobOptions : IValidatedOptions
     /// </summary>
     public bool RunWorker { get; set; } = true;
 
+    /// <summary>Days a job that succeeded is kept (default 90, 1-3650); dead-lettered jobs stay until an operator removes them.</summary>
+    public int KeepFinishedDays { get; set; } = 90;
+
+    /// <summary>When each cell's daily <c>jobs.prune</c> run is due (UTC time of day, default 04:45).</summary>
+    public TimeSpan PruneDailyAtUtc { get; set; } = new(4, 45, 0);
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
@@ -61,6 +67,14 @@ public sealed class JobOptions : IValidatedOptions
         if (Concurrency is < 1 or > 64)
         {
             problems.Add("Jobs:Concurrency must be 1-64");
+        }
+        if (KeepFinishedDays is < 1 or > 3650)
+        {
+            problems.Add("Jobs:KeepFinishedDays must be 1-3650");
+        }
+        if (PruneDailyAtUtc < TimeSpan.Zero || PruneDailyAtUtc >= TimeSpan.FromDays(1))
+        {
+            problems.Add("Jobs:PruneDailyAtUtc must be a time of day (00:00-23:59)");
         }
         return problems;
     }

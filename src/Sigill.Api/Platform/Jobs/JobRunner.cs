@@ -107,6 +107,8 @@ public static class JobServiceCollectionExtensions
     {
         services.AddSigillOptions<JobOptions>("Jobs");
         services.AddHostedService<JobRunner>();
+        services.AddSingleton<IJobHandler, PruneFinishedJobs>();
+        services.AddHostedService<PruneFinishedJobsScheduler>();
         return services;
     }
 }
