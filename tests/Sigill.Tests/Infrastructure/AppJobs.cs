@@ -14,7 +14,7 @@ namespace Sigill.Tests.Infrastructure;
 /// </summary>
 internal sealed class AppJobs(SigillApp app, string region)
 {
-    public const string Config = """ "Jobs": { "RunWorker": false }, "AccessReviews": { "Reminders": false }, "Privacy": { "Retention": { "Enabled": false } } """;
+    public const string Config = """ "Jobs": { "RunWorker": false, "PruneFinished": false }, "AccessReviews": { "Reminders": false }, "Privacy": { "Retention": { "Enabled": false } } """;
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 

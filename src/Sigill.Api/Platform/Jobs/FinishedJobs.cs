@@ -46,11 +46,11 @@ internal sealed partial class PruneFinishedJobs(JobOptions options, ILogger<Prun
     }
 }
 
-/// <summary>Enqueues each cell's <see cref="PruneFinishedJobs"/> run once a day at <see cref="JobOptions.PruneDailyAtUtc"/>.</summary>
+/// <summary>Enqueues each cell's <see cref="PruneFinishedJobs"/> run once a day at <see cref="JobOptions.PruneDailyAtUtc"/>; nothing when <see cref="JobOptions.PruneFinished"/> is off.</summary>
 internal sealed class PruneFinishedJobsScheduler(CellRegistry cells, JobOptions jobs, TimeProvider time, ILogger<PruneFinishedJobsScheduler> logger)
     : DailyJobScheduler(cells, jobs, time, logger)
 {
-    private readonly TimeSpan _dueAt = jobs.PruneDailyAtUtc;
+    private readonly TimeSpan? _dueAt = jobs.PruneFinished ? jobs.PruneDailyAtUtc : null;
 
     protected override string Kind => PruneFinishedJobs.JobKind;
 

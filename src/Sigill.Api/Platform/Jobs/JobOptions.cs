@@ -35,6 +35,9 @@ public sealed class JobOptions : IValidatedOptions
     /// </summary>
     public bool RunWorker { get; set; } = true;
 
+    /// <summary>False: finished jobs are never deleted (no daily <c>jobs.prune</c>).</summary>
+    public bool PruneFinished { get; set; } = true;
+
     /// <summary>Days a job that succeeded is kept (default 90, 1-3650); dead-lettered jobs stay until an operator removes them.</summary>
     public int KeepFinishedDays { get; set; } = 90;
 
